@@ -1,0 +1,185 @@
+/**
+ * Every error the relay can answer with, in one table: a stable code, its HTTP status, a default message
+ * and the admin's next step. Clients (the popup) translate codes, never English messages.
+ */
+export interface ErrorSpec {
+  readonly status: number;
+  readonly message: string;
+  readonly hint: string;
+}
+
+export const errorCodes = {
+  // --- Requests
+  INVALID_JSON: {
+    status: 400,
+    message: 'The request body is not valid JSON.',
+    hint: 'Send a JSON object with Content-Type: application/json.',
+  },
+  VALIDATION_FAILED: {
+    status: 400,
+    message: 'Some fields are not valid.',
+    hint: 'Correct the field named in "field" and send the request again.',
+  },
+  BODY_TOO_LARGE: {
+    status: 413,
+    message: 'The request body is too large.',
+    hint: 'Send a smaller body; the limit is given in the message.',
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    message: 'A valid bearer token is required.',
+    hint: 'Send "Authorization: Bearer <admin token>". The relay printed the token on its first start; set GUARDMAIL_ADMIN_TOKEN to choose one.',
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'There is no such endpoint.',
+    hint: 'Check the URL against the relay\'s API (version v1).',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    message: 'This endpoint does not accept that method.',
+    hint: 'Check the method against the relay\'s API.',
+  },
+  INTERNAL: {
+    status: 500,
+    message: 'The relay failed unexpectedly.',
+    hint: 'Look up the request id in the relay\'s log.',
+  },
+
+  // --- Mail settings
+  MAIL_NOT_CONFIGURED: {
+    status: 409,
+    message: 'The mail server is not configured yet.',
+    hint: 'Save the mail settings first (PUT /api/v1/mail-settings).',
+  },
+  OAUTH_NOT_CONNECTED: {
+    status: 409,
+    message: 'OAuth is selected, but no account is connected yet.',
+    hint: 'Save the settings from the extension\'s popup and accept the consent window.',
+  },
+  TEST_ADDRESS_MISSING: {
+    status: 400,
+    message: 'There is no address to send the test mail to.',
+    hint: 'Set the test address in the mail settings, or give "to" in the request.',
+  },
+
+  // --- SMTP delivery (the provider failure table in PROVIDERS.md)
+  SMTP_AUTH_FAILED: {
+    status: 502,
+    message: 'The mail server rejected the user name or password.',
+    hint: 'Check the user name and password. For Gmail use an app password or OAuth; for Microsoft 365 use OAuth.',
+  },
+  SMTP_AUTH_DISABLED_FOR_TENANT: {
+    status: 502,
+    message: 'Microsoft 365 has SMTP AUTH turned off for this mailbox or tenant (535 5.7.139).',
+    hint: 'Enable "Authenticated SMTP" for this mailbox (or the tenant) in the Microsoft 365 admin center, then try again. It is needed with OAuth too.',
+  },
+  SMTP_BASIC_AUTH_RETIRED: {
+    status: 502,
+    message: 'The provider no longer accepts passwords for SMTP (basic authentication is disabled).',
+    hint: 'Switch the authentication type to OAuth.',
+  },
+  SMTP_APP_PASSWORD_REQUIRED: {
+    status: 502,
+    message: 'Gmail refuses the account password for SMTP (534-5.7.9 application-specific password required).',
+    hint: 'Use OAuth, or create an app password in the Google account and use it as the password.',
+  },
+  SMTP_STARTTLS_UNAVAILABLE: {
+    status: 502,
+    message: 'TLS is required, but the mail server does not offer STARTTLS.',
+    hint: 'Use the server\'s STARTTLS port (usually 587), choose SMTPS if the port is 465, or turn TLS off only for a trusted internal server.',
+  },
+  SMTP_TLS_MODE_MISMATCH: {
+    status: 502,
+    message: 'The connection\'s encryption does not match what the server speaks on this port.',
+    hint: 'Port 465 is SMTPS (encrypted from the start); port 587 is SMTP with TLS (STARTTLS). Change the email type or the port.',
+  },
+  SMTP_CERT_UNTRUSTED: {
+    status: 502,
+    message: 'The mail server\'s certificate is not signed by a trusted authority.',
+    hint: 'If the server uses a private CA, paste that CA certificate (PEM) into the mail settings. Verification is never skipped.',
+  },
+  SMTP_CERT_HOSTNAME_MISMATCH: {
+    status: 502,
+    message: 'The mail server\'s certificate is issued for another host name.',
+    hint: 'Use the server name that the certificate names (see the message).',
+  },
+  SMTP_TLS_FAILED: {
+    status: 502,
+    message: 'The TLS handshake with the mail server failed.',
+    hint: 'Check that the server supports TLS 1.2 or newer and that the email type matches the port.',
+  },
+  SMTP_CONNECTION_REFUSED: {
+    status: 502,
+    message: 'The mail server refused the connection.',
+    hint: 'Check the server name and port, and that a firewall lets the relay reach it.',
+  },
+  SMTP_HOST_NOT_FOUND: {
+    status: 502,
+    message: 'The mail server\'s name could not be resolved.',
+    hint: 'Check the spelling of the server name.',
+  },
+  SMTP_TIMEOUT: {
+    status: 504,
+    message: 'The mail server did not answer in time.',
+    hint: 'Check the server name, the port and the firewall. A server that expects SMTPS on port 465 never answers plain SMTP.',
+  },
+  SMTP_CONNECTION_LOST: {
+    status: 502,
+    message: 'The mail server closed the connection unexpectedly.',
+    hint: 'Try again; if it persists, check the email type against the port and the server\'s logs.',
+  },
+  SMTP_CONCURRENT_LIMIT: {
+    status: 502,
+    message: 'The mail server refuses more concurrent connections for this mailbox (432 4.3.2).',
+    hint: 'Microsoft 365 allows 3 connections per mailbox; wait and try again.',
+  },
+  SMTP_SENDER_REJECTED: {
+    status: 502,
+    message: 'The mail server rejected the sender address.',
+    hint: 'Use a sender address that the authenticated account may send as.',
+  },
+  SMTP_RECIPIENT_REJECTED: {
+    status: 502,
+    message: 'The mail server rejected the recipient address.',
+    hint: 'Check the recipient address.',
+  },
+  SMTP_MESSAGE_REJECTED: {
+    status: 502,
+    message: 'The mail server refused the message.',
+    hint: 'Read the server\'s answer in the message.',
+  },
+  SMTP_TEMPORARY_FAILURE: {
+    status: 502,
+    message: 'The mail server answered with a temporary failure.',
+    hint: 'Try again later.',
+  },
+  SMTP_FAILED: {
+    status: 502,
+    message: 'Sending through the mail server failed.',
+    hint: 'Read the server\'s answer in the message.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** One field that failed validation: its dotted path in the request and why. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** The one JSON shape of every error answer. */
+export interface ApiErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    hint: string;
+    requestId: string;
+    /** The first field at fault, when the error is about a field. */
+    field?: string;
+    issues?: FieldIssue[];
+    /** What the remote server said, verbatim, when a remote server is at fault. */
+    serverResponse?: string;
+  };
+}

@@ -1,0 +1,184 @@
+import * as v from 'valibot';
+
+/**
+ * The mail-server page's fields, validated by one schema on both sides: the popup validates as the admin
+ * types, the relay validates every PUT. Secrets (password, client secret, proxy password) are write-only:
+ * omitted keeps the stored value, `null` clears it, and reads only say whether each is set.
+ */
+
+export const SECRET_FIELDS = ['password', 'clientSecret', 'proxyPassword'] as const;
+export type SecretField = (typeof SECRET_FIELDS)[number];
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+const IPV6_LITERAL = /^[0-9a-f:.]+$/i;
+const PEM_CERTIFICATE = /^\s*(-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\s*)+$/;
+
+/** A line of text that ends up in a header or a log: no CR, LF or other control characters. */
+const singleLine = (field: string, max: number) =>
+  v.pipe(
+    v.string(`${field} must be text.`),
+    v.trim(),
+    v.maxLength(max, `${field} must be at most ${max} characters.`),
+    v.check((s) => !CONTROL_CHARS.test(s), `${field} must be a single line, without line breaks or control characters.`),
+  );
+
+const emailAddress = (field: string) =>
+  v.pipe(
+    v.string(`${field} must be text.`),
+    v.trim(),
+    v.maxLength(254, `${field} must be at most 254 characters.`),
+    v.email(`${field} must be an email address such as alerts@example.com.`),
+  );
+
+/** Loopback http is accepted for development and tests; anything that crosses a network must be https. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+const endpointUrl = (field: string) =>
+  v.pipe(
+    singleLine(field, 2048),
+    v.check((s) => {
+      if (s === '') return true;
+      if (!URL.canParse(s)) return false;
+      const url = new URL(s);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+    }, `${field} must be an https:// URL (http:// only on loopback).`),
+  );
+
+const proxyUrl = v.pipe(
+  singleLine('Proxy', 2048),
+  v.check((s) => {
+    if (s === '') return true;
+    if (!URL.canParse(s)) return false;
+    const url = new URL(s);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' && url.pathname === '/';
+  }, 'Proxy must look like http://proxy.example.com:3128, with the user name and password in their own fields.'),
+);
+
+const secret = (field: string, max: number) =>
+  v.optional(
+    v.nullable(
+      v.pipe(
+        v.string(`${field} must be text.`),
+        v.minLength(1, `${field} must not be empty: omit it to keep the stored value, or send null to clear it.`),
+        v.maxLength(max, `${field} must be at most ${max} characters.`),
+      ),
+    ),
+  );
+
+export const mailSettingsEntries = {
+  authType: v.picklist(['oauth', 'basic'], 'Authentication type must be "oauth" or "basic".'),
+  host: v.pipe(
+    v.string('Server name must be text.'),
+    v.trim(),
+    v.nonEmpty('Server name is required, for example smtp.office365.com.'),
+    v.check((s) => HOST_NAME.test(s) || (s.includes(':') && IPV6_LITERAL.test(s)), 'Server name must be a host name or IP address, without a scheme or port.'),
+  ),
+  port: v.pipe(
+    v.number('Port must be a number.'),
+    v.integer('Port must be a whole number.'),
+    v.minValue(1, 'Port must be between 1 and 65535 (465 for SMTPS, 587 for SMTP with TLS).'),
+    v.maxValue(65535, 'Port must be between 1 and 65535 (465 for SMTPS, 587 for SMTP with TLS).'),
+  ),
+  emailType: v.picklist(['smtps', 'smtp'], 'Email type must be "smtps" or "smtp".'),
+  tls: v.boolean('TLS must be true or false.'),
+  senderName: v.optional(singleLine('Sender name', 100), ''),
+  senderAddress: emailAddress('Sender address'),
+  testAddress: v.optional(v.union([v.literal(''), emailAddress('Test address')], 'Test address must be an email address such as it@example.com.'), ''),
+  requiresAuth: v.optional(v.boolean('"Requires authentication" must be true or false.'), false),
+  username: v.optional(singleLine('User name', 256), ''),
+  password: secret('Password', 1024),
+  allowInsecureAuth: v.optional(v.boolean('"Allow insecure authentication" must be true or false.'), false),
+  caCertificate: v.optional(
+    v.pipe(
+      v.string('CA certificate must be text.'),
+      v.maxLength(32_768, 'CA certificate must be at most 32 KB of PEM.'),
+      v.check((s) => s === '' || PEM_CERTIFICATE.test(s), 'CA certificate must be PEM: -----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----.'),
+    ),
+    '',
+  ),
+  clientId: v.optional(singleLine('Client ID', 512), ''),
+  clientSecret: secret('Client secret', 2048),
+  authorizationUrl: v.optional(endpointUrl('Authorization URL'), ''),
+  tokenUrl: v.optional(endpointUrl('Token URL'), ''),
+  scope: v.optional(singleLine('Scope', 1024), ''),
+  proxyUrl: v.optional(proxyUrl, ''),
+  proxyUsername: v.optional(singleLine('Proxy user name', 256), ''),
+  proxyPassword: secret('Proxy password', 1024),
+};
+
+const OAUTH_FIELD_LABELS = {
+  clientId: 'Client ID',
+  authorizationUrl: 'Authorization URL',
+  tokenUrl: 'Token URL',
+  scope: 'Scope',
+} as const;
+
+const authenticates = (s: { authType: string; requiresAuth: boolean }) => s.authType === 'oauth' || s.requiresAuth;
+
+/** The PUT body of /api/v1/mail-settings, and the popup's form. Unknown fields are refused. */
+export const MailSettingsInput = v.pipe(
+  v.strictObject(mailSettingsEntries, 'Unknown field: remove it.'),
+  v.forward(
+    v.partialCheck(
+      [['authType'], ['requiresAuth'], ['username']],
+      (s) => s.authType !== 'basic' || !s.requiresAuth || s.username !== '',
+      'User name is required when the server requires authentication.',
+    ),
+    ['username'],
+  ),
+  v.forward(
+    v.partialCheck([['authType'], ['clientId']], (s) => s.authType !== 'oauth' || s.clientId !== '', `${OAUTH_FIELD_LABELS.clientId} is required for OAuth.`),
+    ['clientId'],
+  ),
+  v.forward(
+    v.partialCheck([['authType'], ['authorizationUrl']], (s) => s.authType !== 'oauth' || s.authorizationUrl !== '', `${OAUTH_FIELD_LABELS.authorizationUrl} is required for OAuth.`),
+    ['authorizationUrl'],
+  ),
+  v.forward(
+    v.partialCheck([['authType'], ['tokenUrl']], (s) => s.authType !== 'oauth' || s.tokenUrl !== '', `${OAUTH_FIELD_LABELS.tokenUrl} is required for OAuth.`),
+    ['tokenUrl'],
+  ),
+  v.forward(
+    v.partialCheck([['authType'], ['scope']], (s) => s.authType !== 'oauth' || s.scope !== '', `${OAUTH_FIELD_LABELS.scope} is required for OAuth.`),
+    ['scope'],
+  ),
+  // A password or token on a plaintext connection can be read by anyone on the path (DESIGN.md invariants).
+  v.forward(
+    v.partialCheck(
+      [['authType'], ['requiresAuth'], ['emailType'], ['tls'], ['allowInsecureAuth']],
+      (s) => !authenticates(s) || s.emailType === 'smtps' || s.tls || s.allowInsecureAuth,
+      'Turn on TLS (or choose SMTPS): without it the credentials would cross the network unencrypted. Only for a trusted internal server, allow insecure authentication explicitly.',
+    ),
+    ['tls'],
+  ),
+);
+
+export type MailSettingsInput = v.InferInput<typeof MailSettingsInput>;
+export type MailSettingsParsed = v.InferOutput<typeof MailSettingsInput>;
+
+/** The stored settings without any secret. */
+export type MailSettings = Omit<MailSettingsParsed, SecretField>;
+
+/** What GET /api/v1/mail-settings answers: the settings, and for each secret only whether it is set. */
+export interface MailSettingsView extends MailSettings {
+  secretsSet: Record<SecretField, boolean>;
+}
+
+/** Body of POST /api/v1/mail-settings/test. */
+export const TestMailInput = v.strictObject(
+  { to: v.optional(emailAddress('Recipient')) },
+  'Unknown field: only "to" is accepted.',
+);
+
+/** Answer of POST /api/v1/mail-settings/test. */
+export interface TestMailResult {
+  messageId: string;
+  to: string;
+  /** The mail server's final answer, e.g. "250 2.0.0 OK queued as ...". */
+  serverResponse: string;
+  accepted: string[];
+}
