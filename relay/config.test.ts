@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { EXTENSION_ORIGIN } from '../shared/extension';
+import { parseConfig } from './config';
+
+describe('parseConfig', () => {
+  it('defaults to loopback on 8787 with ./data and the extension origin', () => {
+    const result = parseConfig([], {});
+    expect(result).toMatchObject({ ok: true, config: { host: '127.0.0.1', port: 8787, dataDir: './data', extensionOrigins: [EXTENSION_ORIGIN], tls: null } });
+  });
+
+  it('lets a flag win over its environment variable', () => {
+    const result = parseConfig(['--port', '9000'], { GUARDMAIL_PORT: '9100', GUARDMAIL_HOST: '::1' });
+    expect(result).toMatchObject({ ok: true, config: { port: 9000, host: '::1' } });
+  });
+
+  it('allows a non-loopback address behind a TLS-terminating proxy', () => {
+    expect(parseConfig(['--host', '0.0.0.0', '--behind-tls-proxy', 'true'], {}).ok).toBe(true);
+    expect(parseConfig(['--host', '0.0.0.0'], {}).ok).toBe(false);
+  });
+
+  it('refuses an enrollment token equal to the admin token', () => {
+    const token = 'x'.repeat(40);
+    const result = parseConfig([], { GUARDMAIL_ADMIN_TOKEN: token, GUARDMAIL_ENROLLMENT_TOKEN: token });
+    expect(result).toEqual({ ok: false, errors: [expect.stringContaining('must differ from the admin token')] });
+  });
+
+  it.each([
+    ['GUARDMAIL_EXTENSION_ORIGINS', 'chrome-extension://abc/path', 'is not an origin'],
+    ['GUARDMAIL_PUBLIC_URL', 'http://relay.example.com', 'must be an https:// URL'],
+    ['GUARDMAIL_BEHIND_TLS_PROXY', 'yes', 'must be true or false'],
+    ['GUARDMAIL_PORT', '-1', 'is not a port number'],
+  ])('refuses %s=%s', (name, value, reason) => {
+    const result = parseConfig([], { [name]: value });
+    expect(result.ok).toBe(false);
+    expect(result.ok === false && result.errors.join('\n')).toContain(reason);
+  });
+});

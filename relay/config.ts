@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+import { isLoopbackHost } from '../shared/mail-settings';
+import { EXTENSION_ORIGIN } from '../shared/extension';
+
+/**
+ * Every relay option, each as a flag and an environment variable. This table is the one place where an
+ * option and its default are described; `--help` prints it and a test checks that the README lists it.
+ */
+export const OPTIONS = {
+  host: {
+    flag: '--host', env: 'GUARDMAIL_HOST', default: '127.0.0.1',
+    description: 'Address to listen on. Loopback by default; any other address needs --tls-cert/--tls-key or --behind-tls-proxy.',
+  },
+  port: {
+    flag: '--port', env: 'GUARDMAIL_PORT', default: '8787',
+    description: 'TCP port to listen on (0 picks a free one).',
+  },
+  dataDir: {
+    flag: '--data-dir', env: 'GUARDMAIL_DATA_DIR', default: './data',
+    description: 'Directory for the SQLite store and the key file; created if missing.',
+  },
+  tlsCert: {
+    flag: '--tls-cert', env: 'GUARDMAIL_TLS_CERT', default: '',
+    description: 'PEM certificate chain file: the relay then serves HTTPS.',
+  },
+  tlsKey: {
+    flag: '--tls-key', env: 'GUARDMAIL_TLS_KEY', default: '',
+    description: 'PEM private key file for --tls-cert.',
+  },
+  behindTlsProxy: {
+    flag: '--behind-tls-proxy', env: 'GUARDMAIL_BEHIND_TLS_PROXY', default: 'false',
+    description: 'Set to true when a TLS-terminating reverse proxy is the only way in; allows plain HTTP on a non-loopback address.',
+  },
+  publicUrl: {
+    flag: '--public-url', env: 'GUARDMAIL_PUBLIC_URL', default: '',
+    description: 'The https:// URL admins and browsers use (behind a reverse proxy); printed at startup.',
+  },
+  adminToken: {
+    flag: '', env: 'GUARDMAIL_ADMIN_TOKEN', default: '',
+    description: 'Admin bearer token (at least 32 characters). Generated and printed once on first start when unset.',
+  },
+  enrollmentToken: {
+    flag: '', env: 'GUARDMAIL_ENROLLMENT_TOKEN', default: '',
+    description: 'Token managed browsers report with (at least 32 characters). Generated and printed once on first start when unset.',
+  },
+  secretKey: {
+    flag: '', env: 'GUARDMAIL_SECRET_KEY', default: '',
+    description: 'Base64 of 32 random bytes (openssl rand -base64 32) encrypting secrets at rest. Unset: a 0600 key file secret.key in the data directory.',
+  },
+  extensionOrigins: {
+    flag: '--extension-origins', env: 'GUARDMAIL_EXTENSION_ORIGINS', default: EXTENSION_ORIGIN,
+    description: 'Comma-separated origins allowed by CORS (chrome-extension://<id>, moz-extension://<uuid>).',
+  },
+  logLevel: {
+    flag: '--log-level', env: 'GUARDMAIL_LOG_LEVEL', default: 'info',
+    description: 'One of fatal, error, warn, info, debug, silent.',
+  },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface RelayConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** PEM cert and key contents when the relay serves HTTPS itself. */
+  tls: { cert: string; key: string } | null;
+  behindTlsProxy: boolean;
+  publicUrl: string;
+  adminToken: string | null;
+  enrollmentToken: string | null;
+  /** 32 bytes, or null for the key file in the data directory. */
+  secretKey: Buffer | null;
+  extensionOrigins: string[];
+  logLevel: LogLevel;
+}
+
+export type ConfigResult = { ok: true; config: RelayConfig } | { ok: false; errors: string[] } | { ok: 'help'; text: string };
+
+const MIN_TOKEN_LENGTH = 32;
+
+/** Reads flags and environment (flags win), checks every option, and reports all problems at once. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
+  const flagOptions = Object.fromEntries(
+    Object.values(OPTIONS).filter((o) => o.flag).map((o) => [o.flag.slice(2), { type: 'string' as const }]),
+  );
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({ args: argv, options: { ...flagOptions, help: { type: 'boolean' } }, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    return { ok: false, errors: [(err as Error).message] };
+  }
+  if (flags.help) return { ok: 'help', text: helpText() };
+
+  const errors: string[] = [];
+  const raw = (name: OptionName): string => {
+    const o = OPTIONS[name];
+    const fromFlag = o.flag ? flags[o.flag.slice(2)] : undefined;
+    return (typeof fromFlag === 'string' ? fromFlag : env[o.env]) ?? o.default;
+  };
+  const label = (name: OptionName) => [OPTIONS[name].flag, OPTIONS[name].env].filter(Boolean).join(' / ');
+
+  const host = raw('host');
+  if (!isIP(host) && host !== 'localhost') errors.push(`${label('host')}: "${host}" is not an IP address; use e.g. 127.0.0.1, 0.0.0.0 or ::.`);
+
+  const portText = raw('port');
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) errors.push(`${label('port')}: "${portText}" is not a port number (0-65535).`);
+
+  const dataDir = raw('dataDir');
+  if (dataDir.trim() === '') errors.push(`${label('dataDir')}: must not be empty.`);
+
+  const behindText = raw('behindTlsProxy');
+  if (!['true', 'false', '1', '0'].includes(behindText)) errors.push(`${label('behindTlsProxy')}: "${behindText}" must be true or false.`);
+  const behindTlsProxy = behindText === 'true' || behindText === '1';
+
+  let tls: RelayConfig['tls'] = null;
+  const certPath = raw('tlsCert');
+  const keyPath = raw('tlsKey');
+  if (Boolean(certPath) !== Boolean(keyPath)) {
+    errors.push(`${label('tlsCert')} and ${label('tlsKey')}: give both or neither.`);
+  } else if (certPath && keyPath) {
+    const cert = readPem(certPath, 'CERTIFICATE', label('tlsCert'), errors);
+    const key = readPem(keyPath, 'PRIVATE KEY', label('tlsKey'), errors);
+    if (cert && key) tls = { cert, key };
+  }
+
+  if (isIP(host) && !isLoopbackHost(host) && !certPath && !behindTlsProxy) {
+    errors.push(
+      `${label('host')}: "${host}" is reachable from the network, and the admin token must not cross it in clear. ` +
+        `Give ${label('tlsCert')} and ${label('tlsKey')}, or run behind a TLS-terminating reverse proxy with ${label('behindTlsProxy')}=true.`,
+    );
+  }
+
+  const publicUrl = raw('publicUrl');
+  if (publicUrl && !(URL.canParse(publicUrl) && new URL(publicUrl).protocol === 'https:')) {
+    errors.push(`${label('publicUrl')}: "${publicUrl}" must be an https:// URL.`);
+  }
+
+  const token = (name: 'adminToken' | 'enrollmentToken'): string | null => {
+    const value = raw(name);
+    if (value === '') return null;
+    if (value.length < MIN_TOKEN_LENGTH || /\s/.test(value)) {
+      errors.push(`${label(name)}: must be at least ${MIN_TOKEN_LENGTH} characters without spaces (try: openssl rand -base64 32).`);
+    }
+    return value;
+  };
+  const adminToken = token('adminToken');
+  const enrollmentToken = token('enrollmentToken');
+  if (adminToken && adminToken === enrollmentToken) {
+    errors.push(`${label('enrollmentToken')}: must differ from the admin token, which every managed browser would otherwise hold.`);
+  }
+
+  let secretKey: Buffer | null = null;
+  const keyText = raw('secretKey');
+  if (keyText) {
+    secretKey = Buffer.from(keyText, 'base64');
+    if (secretKey.length !== 32 || secretKey.toString('base64') !== keyText.trim()) {
+      errors.push(`${label('secretKey')}: must be the base64 of exactly 32 bytes (try: openssl rand -base64 32).`);
+    }
+  }
+
+  const extensionOrigins = raw('extensionOrigins').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of extensionOrigins) {
+    if (!/^(chrome|moz|ms-browser|safari-web)-extension:\/\/[a-z0-9-]+$/i.test(origin) && !/^https?:\/\/[^/]+$/.test(origin)) {
+      errors.push(`${label('extensionOrigins')}: "${origin}" is not an origin such as chrome-extension://<extension id>.`);
+    }
+  }
+
+  const logLevel = raw('logLevel') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) errors.push(`${label('logLevel')}: "${logLevel}" must be one of ${LOG_LEVELS.join(', ')}.`);
+
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    config: { host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, extensionOrigins, logLevel },
+  };
+}
+
+function readPem(path: string, kind: string, label: string, errors: string[]): string | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    errors.push(`${label}: cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+    return null;
+  }
+  if (!new RegExp(`-----BEGIN [A-Z ]*${kind}-----`).test(text)) {
+    errors.push(`${label}: "${path}" is not a PEM ${kind.toLowerCase()}.`);
+    return null;
+  }
+  return text;
+}
+
+function helpText(): string {
+  const rows = Object.values(OPTIONS).map(
+    (o) => `  ${[o.flag, o.env].filter(Boolean).join(', ')}${o.default ? ` (default ${o.default})` : ''}\n      ${o.description}`,
+  );
+  return `Usage: guardmail-relay [options]\n\nOptions (flags override environment variables):\n${rows.join('\n')}\n`;
+}

@@ -1,0 +1,64 @@
+import { SECRET_FIELDS, type MailSettings, type MailSettingsParsed, type MailSettingsView, type SecretField } from '../../shared/mail-settings';
+import type { Db } from './db';
+import type { SecretStore } from './secret-store';
+
+const SETTINGS_NAME = 'mail';
+const secretName = (field: SecretField) => `mail.${field}`;
+
+export type MailSecrets = Partial<Record<SecretField, string>>;
+
+/** The mail settings: plain fields as JSON, secrets sealed in the secret store, both written in one transaction. */
+export class MailSettingsStore {
+  readonly #db: Db;
+  readonly #secrets: SecretStore;
+
+  constructor(db: Db, secrets: SecretStore) {
+    this.#db = db;
+    this.#secrets = secrets;
+  }
+
+  /** The settings without secrets, or null before the first save. */
+  get(): MailSettings | null {
+    const row = this.#db.prepare('SELECT value FROM settings WHERE name = ?').get(SETTINGS_NAME) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as MailSettings) : null;
+  }
+
+  view(): MailSettingsView | null {
+    const settings = this.get();
+    if (!settings) return null;
+    const secretsSet = Object.fromEntries(SECRET_FIELDS.map((f) => [f, this.#secrets.has(secretName(f))])) as Record<SecretField, boolean>;
+    return { ...settings, secretsSet };
+  }
+
+  hasSecret(field: SecretField): boolean {
+    return this.#secrets.has(secretName(field));
+  }
+
+  /** The decrypted secrets, for the moment of sending only. */
+  secrets(): MailSecrets {
+    const out: MailSecrets = {};
+    for (const f of SECRET_FIELDS) {
+      const value = this.#secrets.get(secretName(f));
+      if (value !== null) out[f] = value;
+    }
+    return out;
+  }
+
+  /** Replaces the settings. A secret that is undefined is kept, null clears it, a string replaces it. */
+  save(input: MailSettingsParsed): void {
+    const plain = Object.fromEntries(Object.entries(input).filter(([key]) => !(SECRET_FIELDS as readonly string[]).includes(key)));
+    this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+        )
+        .run(SETTINGS_NAME, JSON.stringify(plain), new Date().toISOString());
+      for (const f of SECRET_FIELDS) {
+        const value = input[f];
+        if (value === null) this.#secrets.delete(secretName(f));
+        else if (value !== undefined) this.#secrets.put(secretName(f), value);
+      }
+    })();
+  }
+}

@@ -1,0 +1,40 @@
+import type { Db } from './db';
+import type { SecretBox } from './secret-box';
+
+/** Named secrets, sealed at rest. Plaintext exists only in memory, only while it is used. */
+export class SecretStore {
+  readonly #db: Db;
+  readonly #box: SecretBox;
+
+  constructor(db: Db, box: SecretBox) {
+    this.#db = db;
+    this.#box = box;
+  }
+
+  get(name: string): string | null {
+    const row = this.#db.prepare('SELECT key_id, iv, ciphertext, tag FROM secrets WHERE name = ?').get(name) as
+      | { key_id: string; iv: Buffer; ciphertext: Buffer; tag: Buffer }
+      | undefined;
+    if (!row) return null;
+    return this.#box.open({ keyId: row.key_id, iv: row.iv, ciphertext: row.ciphertext, tag: row.tag }, name);
+  }
+
+  has(name: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM secrets WHERE name = ?').get(name) !== undefined;
+  }
+
+  put(name: string, plaintext: string): void {
+    const s = this.#box.seal(plaintext, name);
+    this.#db
+      .prepare(
+        `INSERT INTO secrets (name, key_id, iv, ciphertext, tag, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET key_id = excluded.key_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
+           tag = excluded.tag, updated_at = excluded.updated_at`,
+      )
+      .run(name, s.keyId, s.iv, s.ciphertext, s.tag, new Date().toISOString());
+  }
+
+  delete(name: string): void {
+    this.#db.prepare('DELETE FROM secrets WHERE name = ?').run(name);
+  }
+}
