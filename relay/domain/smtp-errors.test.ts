@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { classifySmtpError, type SmtpErrorLike } from './smtp-errors';
+
+const auth = (response: string): SmtpErrorLike => ({ code: 'EAUTH', command: 'AUTH PLAIN', response, responseCode: Number(response.slice(0, 3)) });
+
+describe('classifySmtpError', () => {
+  it.each([
+    ['535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled', 'SMTP_AUTH_DISABLED_FOR_TENANT'],
+    ['535 5.7.139 Authentication unsuccessful, basic authentication is disabled. [BN0PR04CA0000.namprd04.prod.outlook.com]', 'SMTP_BASIC_AUTH_RETIRED'],
+    ['550 5.7.30 Basic authentication is not supported for Client Submission.', 'SMTP_BASIC_AUTH_RETIRED'],
+    ['534-5.7.9 Application-specific password required. Learn more at\n534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor', 'SMTP_APP_PASSWORD_REQUIRED'],
+    ['535-5.7.8 Username and Password not accepted. For more information, go to\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials', 'SMTP_AUTH_FAILED'],
+    ['535 5.7.3 Authentication unsuccessful', 'SMTP_AUTH_FAILED'],
+  ])('maps the provider answer %j to %s, keeping the answer verbatim', (response, code) => {
+    const failure = classifySmtpError(auth(response), 'smtp');
+    expect(failure).toEqual({ code, temporary: false, serverResponse: response });
+  });
+
+  it('tells a wrong TLS mode from a silent server', () => {
+    const greeting = { code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT', message: 'Greeting never received' };
+    expect(classifySmtpError(greeting, 'smtp').code).toBe('SMTP_TLS_MODE_MISMATCH');
+    expect(classifySmtpError(greeting, 'smtps').code).toBe('SMTP_TIMEOUT');
+    const wrongVersion = { code: 'ESOCKET', originalCode: 'ERR_SSL_WRONG_VERSION_NUMBER', message: 'tls_validate_record_header:wrong version number' };
+    expect(classifySmtpError(wrongVersion, 'smtps').code).toBe('SMTP_TLS_MODE_MISMATCH');
+    expect(classifySmtpError(wrongVersion, 'smtp').code).toBe('SMTP_TLS_FAILED');
+  });
+
+  it('names the host a mismatched certificate is for', () => {
+    const failure = classifySmtpError(
+      { code: 'ESOCKET', originalCode: 'ERR_TLS_CERT_ALTNAME_INVALID', message: "Hostname/IP does not match certificate's altnames", cert: { subjectaltname: 'DNS:mail.example.net' } },
+      'smtps',
+    );
+    expect(failure).toEqual({ code: 'SMTP_CERT_HOSTNAME_MISMATCH', temporary: false, detail: 'the certificate is for DNS:mail.example.net' });
+  });
+
+  it.each([
+    [{ code: 'ESOCKET', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN' }, 'SMTP_CERT_UNTRUSTED', false],
+    [{ code: 'ESOCKET', originalCode: 'CERT_HAS_EXPIRED' }, 'SMTP_CERT_UNTRUSTED', false],
+    [{ code: 'ETLS', command: 'STARTTLS', response: '502 5.5.2 Error: command not recognized' }, 'SMTP_STARTTLS_UNAVAILABLE', false],
+    [{ code: 'ESOCKET', originalCode: 'ECONNREFUSED' }, 'SMTP_CONNECTION_REFUSED', true],
+    [{ code: 'EDNS', originalCode: 'ENOTFOUND' }, 'SMTP_HOST_NOT_FOUND', false],
+    [{ code: 'ETIMEDOUT', timeoutType: 'CONNECT_TIMEOUT' }, 'SMTP_TIMEOUT', true],
+    [{ code: 'ECONNECTION', message: 'Connection closed unexpectedly' }, 'SMTP_CONNECTION_LOST', true],
+    [{ code: 'EENVELOPE', command: 'MAIL FROM', response: '550 5.7.60 SMTP; Client does not have permissions to send as this sender', responseCode: 550 }, 'SMTP_SENDER_REJECTED', false],
+    [{ code: 'EENVELOPE', command: 'RCPT TO', response: '550 5.1.1 User unknown', responseCode: 550 }, 'SMTP_RECIPIENT_REJECTED', false],
+    [{ code: 'EENVELOPE', command: 'RCPT TO', response: '451 4.7.1 Greylisted', responseCode: 451 }, 'SMTP_TEMPORARY_FAILURE', true],
+    [{ code: 'ECONNECTION', response: '432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded', responseCode: 432 }, 'SMTP_CONCURRENT_LIMIT', true],
+    [{ code: 'EMESSAGE', command: 'DATA', response: '554 5.6.0 Message rejected', responseCode: 554 }, 'SMTP_MESSAGE_REJECTED', false],
+    [{ message: 'something new' }, 'SMTP_FAILED', true],
+  ] as [SmtpErrorLike, string, boolean][])('classifies %j as %s (temporary: %s)', (err, code, temporary) => {
+    const failure = classifySmtpError(err, 'smtp');
+    expect(failure.code).toBe(code);
+    expect(failure.temporary).toBe(temporary);
+  });
+});

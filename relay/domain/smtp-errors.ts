@@ -1,0 +1,87 @@
+import type { ErrorCode } from '../../shared/errors';
+
+/** What nodemailer attaches to a failed send; every property is optional because any error may arrive. */
+export interface SmtpErrorLike {
+  message?: string;
+  code?: string;
+  originalCode?: string;
+  responseCode?: number;
+  response?: string;
+  command?: string;
+  timeoutType?: string;
+  /** The peer certificate, which Node attaches to a host name mismatch. */
+  cert?: { subject?: { CN?: string }; subjectaltname?: string };
+}
+
+export interface SmtpFailure {
+  code: ErrorCode;
+  /** Worth retrying later: network trouble, timeouts, 4xx answers. */
+  temporary: boolean;
+  /** The server's answer verbatim, when there was one. */
+  serverResponse?: string;
+  /** What the TLS or socket layer said, when that is what failed. */
+  detail?: string;
+}
+
+const UNTRUSTED_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/**
+ * Turns a failed SMTP exchange into a stable code, following the provider failure table in PROVIDERS.md.
+ * `emailType` is what the relay tried: it tells a wrong TLS mode apart from a silent or broken server.
+ */
+export function classifySmtpError(err: SmtpErrorLike, emailType: 'smtp' | 'smtps'): SmtpFailure {
+  const response = err.response?.trim() || undefined;
+  const text = response ?? '';
+  const low = (code: ErrorCode, temporary = false): SmtpFailure => ({
+    code,
+    temporary,
+    ...(response ? { serverResponse: response } : {}),
+    ...(!response && err.message ? { detail: err.message } : {}),
+  });
+  const system = err.originalCode ?? err.code ?? '';
+  const message = err.message ?? '';
+
+  // Microsoft: 535 5.7.139 comes in two flavours, one per cause; 550 5.7.30 once basic auth is gone for good.
+  if (/5\.7\.139/.test(text) && /SmtpClientAuthentication is disabled/i.test(text)) return low('SMTP_AUTH_DISABLED_FOR_TENANT');
+  if (/5\.7\.139/.test(text) || /5\.7\.30/.test(text)) return low('SMTP_BASIC_AUTH_RETIRED');
+  // Gmail: 534-5.7.9 Application-specific password required.
+  if (/5\.7\.9\b/.test(text) || /application-specific password/i.test(text)) return low('SMTP_APP_PASSWORD_REQUIRED');
+  if (err.code === 'EAUTH' || err.command?.startsWith('AUTH')) return low('SMTP_AUTH_FAILED', (err.responseCode ?? 500) < 500 && (err.responseCode ?? 0) >= 400);
+
+  if (UNTRUSTED_CERT_CODES.has(system)) return low('SMTP_CERT_UNTRUSTED');
+  if (system === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const names = err.cert?.subjectaltname || (err.cert?.subject?.CN ? `CN=${err.cert.subject.CN}` : 'no names');
+    return { ...low('SMTP_CERT_HOSTNAME_MISMATCH'), detail: `the certificate is for ${names}` };
+  }
+  // The server answered STARTTLS with an error: it does not offer it, and TLS was required.
+  if (err.command === 'STARTTLS' && response) return low('SMTP_STARTTLS_UNAVAILABLE');
+  // SMTPS against a STARTTLS port: the server's plaintext greeting is read as a TLS record.
+  if (emailType === 'smtps' && (system === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|before secure TLS connection/i.test(message))) {
+    return low('SMTP_TLS_MODE_MISMATCH');
+  }
+  // Plain SMTP against an SMTPS port: the server waits for a TLS hello and never greets.
+  if (err.timeoutType === 'GREETING_TIMEOUT' && emailType === 'smtp') return low('SMTP_TLS_MODE_MISMATCH', true);
+  if (err.code === 'ETIMEDOUT' || system === 'ETIMEDOUT') return low('SMTP_TIMEOUT', true);
+  if (system === 'ECONNREFUSED') return low('SMTP_CONNECTION_REFUSED', true);
+  if (err.code === 'EDNS' || system === 'ENOTFOUND' || system === 'EAI_AGAIN') return low('SMTP_HOST_NOT_FOUND', system === 'EAI_AGAIN');
+  if (err.code === 'ETLS' || /^ERR_SSL_|^ERR_TLS_/.test(system)) return low('SMTP_TLS_FAILED');
+
+  if (err.responseCode === 432 || /\b4\.3\.2\b/.test(text)) return low('SMTP_CONCURRENT_LIMIT', true);
+  const temporary = err.responseCode !== undefined && err.responseCode >= 400 && err.responseCode < 500;
+  if (err.code === 'EENVELOPE' && err.command === 'MAIL FROM') return low(temporary ? 'SMTP_TEMPORARY_FAILURE' : 'SMTP_SENDER_REJECTED', temporary);
+  if (err.code === 'EENVELOPE') return low(temporary ? 'SMTP_TEMPORARY_FAILURE' : 'SMTP_RECIPIENT_REJECTED', temporary);
+  if (temporary) return low('SMTP_TEMPORARY_FAILURE', true);
+  if (err.code === 'EMESSAGE' || err.command === 'DATA') return low('SMTP_MESSAGE_REJECTED');
+  if (err.code === 'ECONNECTION' || err.code === 'ESOCKET' || system === 'ECONNRESET' || system === 'EPIPE') return low('SMTP_CONNECTION_LOST', true);
+  return low('SMTP_FAILED', !err.responseCode);
+}

@@ -1,0 +1,75 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import * as v from 'valibot';
+import { errorCodes, type ApiErrorBody, type ErrorCode, type FieldIssue } from '../../shared/errors';
+
+export interface ApiErrorOptions extends ErrorOptions {
+  message?: string;
+  field?: string;
+  issues?: FieldIssue[];
+  serverResponse?: string;
+}
+
+/** An error meant for the client: its code, status and hint come from the table in shared/errors.ts. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly field?: string;
+  readonly issues?: FieldIssue[];
+  readonly serverResponse?: string;
+
+  constructor(code: ErrorCode, options: ApiErrorOptions = {}) {
+    super(options.message ?? errorCodes[code].message, options);
+    this.name = this.constructor.name;
+    this.code = code;
+    this.field = options.field;
+    this.issues = options.issues;
+    this.serverResponse = options.serverResponse;
+  }
+
+  get status(): ContentfulStatusCode {
+    return errorCodes[this.code].status as ContentfulStatusCode;
+  }
+
+  static validation(issues: FieldIssue[]): ApiError {
+    const [first] = issues;
+    return new ApiError('VALIDATION_FAILED', { message: first ? `${first.field}: ${first.message}` : undefined, field: first?.field, issues });
+  }
+}
+
+/** The one serializer of error answers. */
+export function errorResponse(c: Context, err: ApiError): Response {
+  const body: ApiErrorBody = {
+    error: {
+      code: err.code,
+      message: err.message,
+      hint: errorCodes[err.code].hint,
+      requestId: c.get('requestId') ?? '',
+      ...(err.field ? { field: err.field } : {}),
+      ...(err.issues ? { issues: err.issues } : {}),
+      ...(err.serverResponse ? { serverResponse: err.serverResponse } : {}),
+    },
+  };
+  if (err.code === 'UNAUTHORIZED') c.header('WWW-Authenticate', 'Bearer');
+  return c.json(body, err.status);
+}
+
+/** Reads the JSON body and validates it, or throws the coded error naming the first bad field. */
+export async function parseBody<S extends v.GenericSchema>(c: Context, schema: S, { optional = false } = {}): Promise<v.InferOutput<S>> {
+  const text = await c.req.text();
+  let json: unknown = {};
+  if (text.trim() !== '' || !optional) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ApiError('INVALID_JSON');
+    }
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw ApiError.validation([{ field: '(body)', message: 'The body must be a JSON object.' }]);
+  }
+  const result = v.safeParse(schema, json);
+  if (!result.success) {
+    throw ApiError.validation(result.issues.map((issue) => ({ field: v.getDotPath(issue) ?? '(body)', message: issue.message })));
+  }
+  return result.output;
+}

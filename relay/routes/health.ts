@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { API_VERSION, type HealthAnswer, type ReadinessAnswer, type ReadinessCheck } from '../../shared/api';
+import type { AppDeps, AppEnv } from '../app';
+
+/** Liveness checks nothing but the process; readiness runs named probes and fails only on a critical one. */
+export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings'>): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+
+  routes.get('/healthz', (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json({ status: 'ok', apiVersion: API_VERSION } satisfies HealthAnswer);
+  });
+
+  routes.get('/readyz', (c) => {
+    const checks: ReadinessCheck[] = [probe('database', true, () => {
+      deps.db.prepare('SELECT 1').get();
+      return 'reachable';
+    })];
+    // Not critical: an unconfigured relay must stay reachable so that an admin can configure it.
+    checks.push(probe('mail-configured', false, () => {
+      const settings = deps.mailSettings.get();
+      if (!settings) throw new Error('no mail settings saved yet');
+      return `${settings.host}:${settings.port} (${settings.emailType}, ${settings.authType})`;
+    }));
+    const ready = checks.every((check) => check.ok || !check.critical);
+    c.header('Cache-Control', 'no-store');
+    return c.json({ ready, checks } satisfies ReadinessAnswer, ready ? 200 : 503);
+  });
+
+  return routes;
+}
+
+function probe(name: string, critical: boolean, run: () => string): ReadinessCheck {
+  try {
+    return { name, ok: true, critical, detail: run() };
+  } catch (err) {
+    return { name, ok: false, critical, detail: err instanceof Error ? err.message : 'failed' };
+  }
+}

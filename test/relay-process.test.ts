@@ -1,0 +1,115 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OPTIONS } from '../relay/config';
+import { runRelayToExit, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
+import { testPki } from './fixtures/tls';
+
+const running: RelayProcess[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()));
+});
+
+const freshDataDir = () => mkdtempSync(join(tmpdir(), 'guardmail-data-'));
+
+async function start(args: string[], env: Record<string, string> = {}) {
+  const relay = await startRelayProcess(args, env);
+  running.push(relay);
+  return relay;
+}
+
+describe('starting the relay', () => {
+  it('prints the URL and both tokens once on first start, and the tokens work', async () => {
+    const dataDir = freshDataDir();
+    const first = await start(['--port', '0', '--data-dir', dataDir]);
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const admin = /admin token:\s+(\S+)/.exec(first.stdout())?.[1];
+    expect(admin).toMatch(/^gm_adm_[\w-]{43}$/);
+    expect(first.stdout()).toMatch(/enrollment token:\s+gm_enr_[\w-]{43}/);
+    expect(first.stdout()).toMatch(/Extension: /);
+
+    expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${first.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${admin}` } })).status).toBe(200);
+    expect(await first.stop()).toBe(0);
+
+    // The key file holds the encryption key: only its owner may read it.
+    expect(statSync(join(dataDir, 'secret.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dataDir, 'guardmail.sqlite')).includes(Buffer.from(admin!))).toBe(false);
+
+    const second = await start(['--port', '0', '--data-dir', dataDir]);
+    expect(second.stdout()).not.toContain('admin token:');
+    expect((await fetch(`${second.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${admin}` } })).status).toBe(200);
+  });
+
+  it('takes the tokens and the key from the environment, printing neither', async () => {
+    const adminToken = 'a'.repeat(40);
+    const relay = await start(['--port', '0'], {
+      GUARDMAIL_DATA_DIR: freshDataDir(),
+      GUARDMAIL_ADMIN_TOKEN: adminToken,
+      GUARDMAIL_ENROLLMENT_TOKEN: 'e'.repeat(40),
+      GUARDMAIL_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
+    expect(relay.stdout()).not.toContain(adminToken);
+    expect(relay.stdout()).not.toContain('token:');
+    expect((await fetch(`${relay.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${adminToken}` } })).status).toBe(200);
+  });
+
+  it('serves HTTPS with the given certificate and key', async () => {
+    const dir = freshDataDir();
+    writeFileSync(join(dir, 'cert.pem'), testPki().server.cert);
+    writeFileSync(join(dir, 'key.pem'), testPki().server.key);
+    const relay = await start(['--port', '0', '--data-dir', dir, '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')]);
+    expect(relay.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      httpsRequest(`${relay.url}/healthz`, { ca: testPki().caCert }, (res) => resolve(res.statusCode)).on('error', reject).end();
+    });
+    expect(status).toBe(200);
+  });
+
+  it('reports every bad option with its reason and exits non-zero', async () => {
+    const { code, stderr } = await runRelayToExit(['--port', '70000', '--host', 'not-an-ip', '--tls-cert', '/nonexistent.pem'], {
+      GUARDMAIL_ADMIN_TOKEN: 'short',
+      GUARDMAIL_SECRET_KEY: 'not-base64-of-32-bytes',
+      GUARDMAIL_LOG_LEVEL: 'chatty',
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('--port / GUARDMAIL_PORT: "70000" is not a port number');
+    expect(stderr).toContain('--host / GUARDMAIL_HOST: "not-an-ip" is not an IP address');
+    expect(stderr).toContain('give both or neither');
+    expect(stderr).toContain('GUARDMAIL_ADMIN_TOKEN: must be at least 32 characters');
+    expect(stderr).toContain('GUARDMAIL_SECRET_KEY: must be the base64 of exactly 32 bytes');
+    expect(stderr).toContain('GUARDMAIL_LOG_LEVEL: "chatty" must be one of');
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('refuses to serve plain HTTP beyond loopback, naming both ways to do it safely', async () => {
+    const { code, stderr } = await runRelayToExit(['--host', '0.0.0.0', '--port', '0', '--data-dir', freshDataDir()]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('the admin token must not cross it in clear');
+    expect(stderr).toContain('--tls-cert');
+    expect(stderr).toContain('--behind-tls-proxy');
+  });
+
+  it('refuses an unknown flag', async () => {
+    const { code, stderr } = await runRelayToExit(['--prot', '1']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("Unknown option '--prot'");
+  });
+
+  it('refuses a key file that other users can read', async () => {
+    const dataDir = freshDataDir();
+    writeFileSync(join(dataDir, 'secret.key'), Buffer.alloc(32, 1).toString('base64'));
+    chmodSync(join(dataDir, 'secret.key'), 0o644);
+    const { code, stderr } = await runRelayToExit(['--port', '0', '--data-dir', dataDir]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`chmod 600 ${join(dataDir, 'secret.key')}`);
+  });
+
+  it('documents every option in --help', async () => {
+    const { code, stdout } = await runRelayToExit(['--help']);
+    expect(code).toBe(0);
+    for (const option of Object.values(OPTIONS)) expect(stdout).toContain(option.env);
+  });
+});

@@ -1,0 +1,206 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiErrorBody } from '../shared/errors';
+import type { TestMailResult } from '../shared/mail-settings';
+import { basicSettings, createTestRelay, type TestRelay } from './fixtures/relay';
+import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './fixtures/smtp-server';
+import { testPki } from './fixtures/tls';
+
+const PASSWORD = 'correct horse battery staple';
+const USERS = { 'alerts@example.com': PASSWORD };
+
+let relay: TestRelay;
+const servers: TestSmtpServer[] = [];
+
+beforeAll(() => void testPki());
+afterEach(async () => {
+  relay?.close();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function smtp(options: TestSmtpOptions): Promise<TestSmtpServer> {
+  const server = await startSmtpServer(options);
+  servers.push(server);
+  return server;
+}
+
+/** Saves the settings (expecting success) and sends the test mail; answers the status and body. */
+async function configureAndTest(settings: Record<string, unknown>, body?: unknown) {
+  relay = createTestRelay();
+  const put = await relay.call('PUT', '/api/v1/mail-settings', settings);
+  expect(put.status, await put.clone().text()).toBe(200);
+  const res = await relay.call('POST', '/api/v1/mail-settings/test', body);
+  return { status: res.status, body: (await res.json()) as TestMailResult & ApiErrorBody };
+}
+
+describe('test mail over real SMTP', () => {
+  it('delivers over STARTTLS with AUTH PLAIN, from the configured sender, with the server reply and a stable Message-ID', async () => {
+    const server = await smtp({ tls: 'starttls', users: USERS });
+    const { status, body } = await configureAndTest(basicSettings({ port: server.port, caCertificate: testPki().caCert }));
+    expect(status).toBe(200);
+    expect(body.serverResponse).toMatch(/^250 OK: queued as test-1/);
+    expect(body.to).toBe('it-team@example.com');
+    expect(body.messageId).toMatch(/^<guardmail\.test\.[\w-]+@example\.com>$/);
+
+    expect(server.received).toHaveLength(1);
+    const mail = server.received[0]!;
+    expect(mail.secure).toBe(true);
+    expect(mail.user).toBe('alerts@example.com');
+    expect(mail.from).toBe('alerts@example.com');
+    expect(mail.to).toEqual(['it-team@example.com']);
+    expect(mail.raw).toContain('From: Guardmail Alerts <alerts@example.com>');
+    const headers = mail.raw.replace(/\r?\n[ \t]+/g, ' '); // unfold (RFC 5322 §2.2.3)
+    expect(headers).toContain(`Message-ID: ${body.messageId}`);
+    expect(server.authAttempts).toEqual([{ method: 'PLAIN', username: 'alerts@example.com', secure: true }]);
+  });
+
+  it('keeps the Message-ID when the client repeats the request id, so a resend is recognisable', async () => {
+    const server = await smtp({ tls: 'starttls', users: USERS });
+    relay = createTestRelay();
+    await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: server.port, caCertificate: testPki().caCert }));
+    const send = async () => {
+      const res = await relay.call('POST', '/api/v1/mail-settings/test', undefined, { headers: { 'X-Request-Id': 'retry-42' } });
+      return ((await res.json()) as TestMailResult).messageId;
+    };
+    expect(await send()).toBe('<guardmail.test.retry-42@example.com>');
+    expect(await send()).toBe('<guardmail.test.retry-42@example.com>');
+  });
+
+  it('delivers over SMTPS (implicit TLS) with AUTH LOGIN to a given address', async () => {
+    // Only LOGIN is offered: nodemailer would otherwise prefer PLAIN.
+    const server = await smtp({ tls: 'implicit', users: USERS, authMethods: ['LOGIN'] });
+    const { status } = await configureAndTest(
+      basicSettings({ port: server.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }),
+      { to: 'someone@example.org' },
+    );
+    expect(status).toBe(200);
+    expect(server.received[0]?.to).toEqual(['someone@example.org']);
+    expect(server.received[0]?.secure).toBe(true);
+    expect(server.authAttempts).toEqual([{ method: 'LOGIN', username: 'alerts@example.com', secure: true }]);
+  });
+
+  it('refuses a wrong password with SMTP_AUTH_FAILED and the server reply', async () => {
+    const server = await smtp({ tls: 'starttls', users: USERS });
+    const { status, body } = await configureAndTest(basicSettings({ port: server.port, caCertificate: testPki().caCert, password: 'wrong' }));
+    expect(status).toBe(502);
+    expect(body.error.code).toBe('SMTP_AUTH_FAILED');
+    expect(body.error.serverResponse).toBe('535 5.7.8 Authentication credentials invalid');
+    expect(server.received).toHaveLength(0);
+  });
+
+  it.each([
+    [535, '5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.', 'SMTP_AUTH_DISABLED_FOR_TENANT'],
+    [535, '5.7.139 Authentication unsuccessful, basic authentication is disabled.', 'SMTP_BASIC_AUTH_RETIRED'],
+    [550, '5.7.30 Basic authentication is not supported for Client Submission.', 'SMTP_BASIC_AUTH_RETIRED'],
+    [534, '5.7.9 Application-specific password required. Learn more at https://support.google.com/mail/?p=InvalidSecondFactor', 'SMTP_APP_PASSWORD_REQUIRED'],
+  ])('explains the provider answer %i %s as %s', async (responseCode, message, code) => {
+    const server = await smtp({ tls: 'starttls', rejectAuthWith: { responseCode, message } });
+    const { status, body } = await configureAndTest(basicSettings({ port: server.port, caCertificate: testPki().caCert }));
+    expect(status).toBe(502);
+    expect(body.error.code).toBe(code);
+    expect(body.error.serverResponse).toBe(`${responseCode} ${message}`);
+    expect(body.error.hint.length).toBeGreaterThan(10);
+  });
+
+  it('fails with SMTP_STARTTLS_UNAVAILABLE when TLS is required and the server does not offer STARTTLS, sending no password', async () => {
+    const server = await smtp({ tls: 'plain', users: USERS });
+    const { status, body } = await configureAndTest(basicSettings({ port: server.port }));
+    expect(status).toBe(502);
+    expect(body.error.code).toBe('SMTP_STARTTLS_UNAVAILABLE');
+    expect(server.authAttempts).toEqual([]);
+  });
+
+  it('explains SMTPS against a STARTTLS port as a wrong TLS mode', async () => {
+    const server = await smtp({ tls: 'starttls', users: USERS });
+    const { status, body } = await configureAndTest(basicSettings({ port: server.port, emailType: 'smtps', caCertificate: testPki().caCert }));
+    expect(status).toBe(502);
+    expect(body.error.code).toBe('SMTP_TLS_MODE_MISMATCH');
+    expect(body.error.hint).toContain('465');
+  });
+
+  it('explains SMTP against an SMTPS port as a wrong TLS mode', async () => {
+    const server = await smtp({ tls: 'implicit', users: USERS });
+    const { status, body } = await configureAndTest(basicSettings({ port: server.port, emailType: 'smtp', caCertificate: testPki().caCert }));
+    expect(status).toBe(502);
+    expect(body.error.code).toBe('SMTP_TLS_MODE_MISMATCH');
+    expect(server.authAttempts).toEqual([]);
+  });
+
+  it('refuses a certificate from an unknown CA, and accepts it once that CA is configured', async () => {
+    const server = await smtp({ tls: 'starttls', users: USERS });
+    const untrusted = await configureAndTest(basicSettings({ port: server.port }));
+    expect(untrusted.status).toBe(502);
+    expect(untrusted.body.error.code).toBe('SMTP_CERT_UNTRUSTED');
+    expect(server.authAttempts).toEqual([]);
+
+    const put = await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: server.port, caCertificate: testPki().caCert, password: undefined }));
+    expect(put.status).toBe(200);
+    const trusted = await relay.call('POST', '/api/v1/mail-settings/test');
+    expect(trusted.status).toBe(200);
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('refuses a certificate issued for another host, naming that host', async () => {
+    const server = await smtp({ tls: 'implicit', users: USERS, certificate: testPki().otherHost });
+    const { status, body } = await configureAndTest(basicSettings({ port: server.port, emailType: 'smtps', caCertificate: testPki().caCert }));
+    expect(status).toBe(502);
+    expect(body.error.code).toBe('SMTP_CERT_HOSTNAME_MISMATCH');
+    expect(body.error.message).toContain('mail.other.test');
+    expect(server.authAttempts).toEqual([]);
+  });
+
+  it('never sends a password over a plaintext connection unless insecure authentication is allowed', async () => {
+    const server = await smtp({ tls: 'plain', users: USERS });
+    relay = createTestRelay();
+    const refused = await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: server.port, tls: false }));
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as ApiErrorBody).error.field).toBe('tls');
+
+    // Explicitly allowed, for a trusted internal server: the password then goes in clear, as the admin chose.
+    const allowed = await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: server.port, tls: false, allowInsecureAuth: true }));
+    expect(allowed.status).toBe(200);
+    const res = await relay.call('POST', '/api/v1/mail-settings/test');
+    expect(res.status).toBe(200);
+    expect(server.authAttempts).toEqual([{ method: 'PLAIN', username: 'alerts@example.com', secure: false }]);
+  });
+
+  it('sends without authentication over plain SMTP when the server needs none', async () => {
+    const server = await smtp({ tls: 'plain' });
+    const { status } = await configureAndTest(basicSettings({ port: server.port, tls: false, requiresAuth: false, username: '', password: undefined }));
+    expect(status).toBe(200);
+    expect(server.received).toHaveLength(1);
+    expect(server.authAttempts).toEqual([]);
+  });
+});
+
+describe('unreachable mail servers', () => {
+  let silent: Server;
+  let silentPort: number;
+  const sockets = new Set<Socket>();
+  beforeAll(async () => {
+    // Accepts TCP connections and never says a word, like a firewall that swallows the greeting.
+    silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentPort = (silent.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  it('explains a refused connection', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const { status, body } = await configureAndTest(basicSettings({ port }));
+    expect(status).toBe(502);
+    expect(body.error.code).toBe('SMTP_CONNECTION_REFUSED');
+  });
+
+  it('explains a server that never answers over SMTPS as a timeout', async () => {
+    const { status, body } = await configureAndTest(basicSettings({ port: silentPort, emailType: 'smtps' }));
+    expect(status).toBe(504);
+    expect(body.error.code).toBe('SMTP_TIMEOUT');
+  });
+});
