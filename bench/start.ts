@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { median, report } from './lib';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const RUNS = 7;
+
+/** Spawns a server the way an operator would, and measures spawn → first /healthz 200, and its RSS once idle. */
+async function coldStart(args: string[]): Promise<{ ms: number; rssMb: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /running at (\S+)/.exec(out);
+        if (match?.[1]) resolveUrl(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+    });
+    while ((await fetch(`${url}/healthz`).catch(() => null))?.status !== 200) await new Promise((r) => setTimeout(r, 5));
+    const ms = performance.now() - started;
+    await new Promise((r) => setTimeout(r, 500));
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+    return { ms, rssMb: rssKb / 1024 };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+export async function benchStart(): Promise<void> {
+  const relay: { ms: number; rssMb: number }[] = [];
+  const baseline: { ms: number; rssMb: number }[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    // Alternate, so that a slow moment of the machine falls on both sides.
+    baseline.push(await coldStart(['bench/fixtures/minimal-hono.ts']));
+    relay.push(await coldStart(['relay/main.ts', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-bench-')), '--log-level', 'warn']));
+  }
+  report('relay cold start → /healthz 200', median(relay.map((r) => r.ms)), 'ms', median(baseline.map((r) => r.ms)), '≤ 1.5');
+  report('relay idle RSS', median(relay.map((r) => r.rssMb)), 'MB', median(baseline.map((r) => r.rssMb)), '< 90 MB absolute');
+}
