@@ -159,6 +159,127 @@ export const errorCodes = {
     message: 'Sending through the mail server failed.',
     hint: 'Read the server\'s answer in the message.',
   },
+  // --- OAuth 2.0 consent and tokens (PROVIDERS.md, failures table)
+  OAUTH_NOT_SELECTED: {
+    status: 409,
+    message: 'The saved mail settings do not use OAuth.',
+    hint: 'Choose OAuth as the authentication type, fill the client and endpoints, and save first.',
+  },
+  OAUTH_REDIRECT_URL_NOT_ALLOWED: {
+    status: 400,
+    message: 'This redirect URL is not one the relay accepts.',
+    hint: 'Use the extension\'s own redirect URL (https://<extension-id>.chromiumapp.org/) for an allowed extension, or add it to GUARDMAIL_OAUTH_REDIRECT_URLS.',
+  },
+  OAUTH_NO_CONSENT_IN_PROGRESS: {
+    status: 409,
+    message: 'No consent is in progress.',
+    hint: 'Start again with Save: the consent window must be opened by the relay\'s authorization URL.',
+  },
+  OAUTH_CONSENT_EXPIRED: {
+    status: 400,
+    message: 'The consent took too long and expired.',
+    hint: 'Start again with Save and accept the consent window within 10 minutes.',
+  },
+  OAUTH_STATE_MISMATCH: {
+    status: 400,
+    message: 'The consent answer does not belong to the consent in progress (state mismatch).',
+    hint: 'Start again with Save, in one window only: a newer consent replaces an older one.',
+  },
+  OAUTH_CODE_ALREADY_REDEEMED: {
+    status: 409,
+    message: 'This authorization code has already been redeemed.',
+    hint: 'Each consent can be used once. If the account is not connected, start again with Save.',
+  },
+  OAUTH_ACCESS_DENIED: {
+    status: 400,
+    message: 'The consent was declined.',
+    hint: 'Start again and accept the requested permissions, with the mailbox that sends the alerts.',
+  },
+  OAUTH_REDIRECT_URI_MISMATCH: {
+    status: 400,
+    message: 'The authorization server does not know this redirect URL (AADSTS50011 / redirect_uri_mismatch).',
+    hint: 'Add the redirect URL shown in the popup, exactly (with its trailing slash), to the app registration\'s redirect URLs ("Web" platform for Microsoft, "Web application" client for Google), and save.',
+  },
+  OAUTH_INVALID_CLIENT: {
+    status: 400,
+    message: 'The authorization server rejected the client ID or client secret.',
+    hint: 'Copy the client ID and the client secret\'s value (not its ID) from the app registration, and save again.',
+  },
+  OAUTH_CLIENT_SECRET_EXPIRED: {
+    status: 400,
+    message: 'The client secret has expired (AADSTS7000222).',
+    hint: 'Create a new client secret in the app registration and save it.',
+  },
+  OAUTH_CLIENT_SECRET_REQUIRED: {
+    status: 400,
+    message: 'The app is registered as a confidential client, but no client secret was sent (AADSTS7000218).',
+    hint: 'Add the client secret to the mail settings and save.',
+  },
+  OAUTH_PUBLIC_CLIENT_MISMATCH: {
+    status: 400,
+    message: 'The app is registered as a public client, which must not send a secret (AADSTS700025).',
+    hint: 'Register the redirect URL under a "Web" platform so the app is a confidential client.',
+  },
+  OAUTH_SPA_REGISTRATION: {
+    status: 400,
+    message: 'The redirect URL is registered as a single-page application (AADSTS9002326/9002327).',
+    hint: 'Move the redirect URL to a "Web" platform: the relay redeems the code, and SPA refresh tokens die after 24 hours.',
+  },
+  OAUTH_ADMIN_CONSENT_REQUIRED: {
+    status: 400,
+    message: 'The organization requires an administrator to consent to this app (AADSTS90094 / AADSTS65001).',
+    hint: 'Ask a Microsoft Entra (or Google Workspace) administrator to grant consent for this app, then try again.',
+  },
+  OAUTH_INVALID_SCOPE: {
+    status: 400,
+    message: 'The authorization server does not accept the requested scope.',
+    hint: 'Use https://mail.google.com/ for Google, or https://outlook.office.com/SMTP.Send offline_access for Microsoft 365.',
+  },
+  OAUTH_NO_REFRESH_TOKEN: {
+    status: 400,
+    message: 'The authorization server returned no refresh token, so the relay could not keep sending.',
+    hint: 'Microsoft: add offline_access to the scope. Google: keep access_type=offline and prompt=consent in the authorize parameters. Then try again.',
+  },
+  OAUTH_GRANT_INVALID: {
+    status: 400,
+    message: 'The authorization server refused the authorization code (invalid_grant).',
+    hint: 'The code expired or was already used; start again with Save.',
+  },
+  OAUTH_REAUTH_REQUIRED: {
+    status: 409,
+    message: 'Re-authorization required: the refresh token no longer works.',
+    hint: 'Open the extension\'s popup and click Re-authorize. Alerts wait until then.',
+  },
+  OAUTH_TOKEN_ENDPOINT_UNREACHABLE: {
+    status: 502,
+    message: 'The relay cannot reach the token URL.',
+    hint: 'Check the token URL. If this network reaches the Internet only through a proxy, set the proxy for the authorization server.',
+  },
+  OAUTH_PROXY_AUTH_FAILED: {
+    status: 502,
+    message: 'The proxy refused the relay\'s credentials (407).',
+    hint: 'Check the proxy user name and password.',
+  },
+  OAUTH_PROXY_UNREACHABLE: {
+    status: 502,
+    message: 'The relay cannot reach the proxy.',
+    hint: 'Check the proxy URL and port.',
+  },
+  OAUTH_PROVIDER_ERROR: {
+    status: 502,
+    message: 'The authorization server answered with an error.',
+    hint: 'Read the provider\'s error in the message; it names the setting to change.',
+  },
+  SMTP_XOAUTH2_SCOPE_MISSING: {
+    status: 502,
+    message: 'The mail server refused the token: it lacks the mail scope.',
+    hint: 'For Gmail use the scope https://mail.google.com/ (gmail.send does not work for SMTP), then re-authorize.',
+  },
+  SMTP_XOAUTH2_REJECTED: {
+    status: 502,
+    message: 'The mail server refused the OAuth token, even after a refresh.',
+    hint: 'Check that the connected account is the sender\'s mailbox and that the app has the SMTP.Send (Microsoft) or https://mail.google.com/ (Google) permission.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

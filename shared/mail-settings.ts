@@ -69,7 +69,15 @@ const secret = (field: string, max: number) =>
     ),
   );
 
+/** Parameters the relay sets itself on the authorization URL; a preset's extra parameters may not override them. */
+const RESERVED_AUTHORIZE_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'login_hint'];
+
 export const mailSettingsEntries = {
+  provider: v.optional(v.picklist(['google', 'microsoft', 'custom'], 'Provider must be "google", "microsoft" or "custom".'), 'custom'),
+  tenant: v.optional(
+    v.pipe(singleLine('Tenant', 256), v.regex(/^[\w.-]*$/, 'Tenant must be a tenant ID or a domain such as contoso.onmicrosoft.com.')),
+    '',
+  ),
   authType: v.picklist(['oauth', 'basic'], 'Authentication type must be "oauth" or "basic".'),
   host: v.pipe(
     v.string('Server name must be text.'),
@@ -105,6 +113,20 @@ export const mailSettingsEntries = {
   authorizationUrl: v.optional(endpointUrl('Authorization URL'), ''),
   tokenUrl: v.optional(endpointUrl('Token URL'), ''),
   scope: v.optional(singleLine('Scope', 1024), ''),
+  authorizeParams: v.optional(
+    v.pipe(
+      singleLine('Authorize parameters', 1024),
+      v.check(
+        (s) => [...new URLSearchParams(s).keys()].every((key) => !RESERVED_AUTHORIZE_PARAMS.includes(key)),
+        `Authorize parameters must not set ${RESERVED_AUTHORIZE_PARAMS.join(', ')}: the relay sets those.`,
+      ),
+    ),
+    '',
+  ),
+  clientAuthMethod: v.optional(
+    v.picklist(['client_secret_post', 'client_secret_basic', 'none'], 'Client authentication must be "client_secret_post", "client_secret_basic" or "none".'),
+    'client_secret_basic',
+  ),
   proxyUrl: v.optional(proxyUrl, ''),
   proxyUsername: v.optional(singleLine('Proxy user name', 256), ''),
   proxyPassword: secret('Proxy password', 1024),
