@@ -3,27 +3,38 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { API_PREFIX } from '../shared/api';
-import type { SmtpTimeouts } from './domain/smtp-options';
+import { DeliveryError } from './delivery/errors';
+import type { MailSender } from './delivery/mail-sender';
+import type { OAuthClientOptions } from './delivery/oauth-client';
+import type { TokenManager } from './delivery/token-manager';
 import { ApiError, errorResponse } from './http/api-error';
 import { requireToken } from './http/auth';
 import type { Logger } from './log';
 import { healthRoutes } from './routes/health';
 import { mailSettingsRoutes } from './routes/mail-settings';
+import { oauthRoutes } from './routes/oauth';
+import { statusRoutes } from './routes/status';
 import type { AccessTokens } from './storage/access-tokens';
 import type { Db } from './storage/db';
 import type { MailSettingsStore } from './storage/mail-settings-store';
+import type { OAuthStore } from './storage/oauth-store';
 
 /** Request bodies larger than this are refused before they are read: the largest field is a 32 KB CA certificate. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface AppDeps {
   db: Db;
-  tokens: AccessTokens;
+  accessTokens: AccessTokens;
   mailSettings: MailSettingsStore;
+  oauth: OAuthStore;
+  tokenManager: TokenManager;
+  sender: MailSender;
+  oauthClient: OAuthClientOptions;
   logger: Logger;
   extensionOrigins: string[];
-  /** Shorter in tests, where a silent server must fail fast. */
-  smtpTimeouts?: SmtpTimeouts;
+  /** Redirect URLs accepted besides the allowed extensions' own and loopback. */
+  oauthRedirectUrls: string[];
+  now?: () => number;
 }
 
 export type AppEnv = { Variables: { requestId: string } };
@@ -58,12 +69,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
 
   app.route('/', healthRoutes(deps));
-  app.use(`${API_PREFIX}/*`, requireToken(deps.tokens, 'admin'));
+  app.use(`${API_PREFIX}/*`, requireToken(deps.accessTokens, 'admin'));
   app.route(API_PREFIX, mailSettingsRoutes(deps));
+  app.route(API_PREFIX, oauthRoutes(deps));
+  app.route(API_PREFIX, statusRoutes(deps));
 
   app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND')));
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
+    if (err instanceof DeliveryError) return errorResponse(c, ApiError.fromDelivery(err));
     deps.logger.error({ requestId: c.get('requestId'), err }, 'unhandled error');
     return errorResponse(c, new ApiError('INTERNAL'));
   });

@@ -53,6 +53,10 @@ export const OPTIONS = {
     flag: '--extension-origins', env: 'GUARDMAIL_EXTENSION_ORIGINS', default: EXTENSION_ORIGIN,
     description: 'Comma-separated origins allowed by CORS (chrome-extension://<id>, moz-extension://<uuid>).',
   },
+  oauthRedirectUrls: {
+    flag: '--oauth-redirect-urls', env: 'GUARDMAIL_OAUTH_REDIRECT_URLS', default: '',
+    description: 'Comma-separated OAuth redirect URLs accepted besides https://<id>.chromiumapp.org/ of the allowed extensions (e.g. Firefox\'s) and loopback.',
+  },
   logLevel: {
     flag: '--log-level', env: 'GUARDMAIL_LOG_LEVEL', default: 'info',
     description: 'One of fatal, error, warn, info, debug, silent.',
@@ -77,6 +81,7 @@ export interface RelayConfig {
   /** 32 bytes, or null for the key file in the data directory. */
   secretKey: Buffer | null;
   extensionOrigins: string[];
+  oauthRedirectUrls: string[];
   logLevel: LogLevel;
 }
 
@@ -172,13 +177,20 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     }
   }
 
+  const oauthRedirectUrls = raw('oauthRedirectUrls').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const url of oauthRedirectUrls) {
+    if (!URL.canParse(url) || !['https:', 'http:'].includes(new URL(url).protocol)) {
+      errors.push(`${label('oauthRedirectUrls')}: "${url}" is not an http(s) URL.`);
+    }
+  }
+
   const logLevel = raw('logLevel') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) errors.push(`${label('logLevel')}: "${logLevel}" must be one of ${LOG_LEVELS.join(', ')}.`);
 
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    config: { host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, extensionOrigins, logLevel },
+    config: { host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, extensionOrigins, oauthRedirectUrls, logLevel },
   };
 }
 

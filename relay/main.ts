@@ -8,13 +8,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createApp } from './app';
+import { composeRelay } from './compose';
 import { parseConfig, type RelayConfig } from './config';
 import { createLogger } from './log';
 import { AccessTokens } from './storage/access-tokens';
 import { openDatabase } from './storage/db';
-import { MailSettingsStore } from './storage/mail-settings-store';
 import { loadOrCreateKeyFile, SecretBox } from './storage/secret-box';
-import { SecretStore } from './storage/secret-store';
 
 const EXTENSION_BUILD_DIR = resolve(import.meta.dirname, '../extension/.output/chrome-mv3');
 
@@ -40,14 +39,13 @@ function main(): void {
     process.stderr.write(`guardmail-relay: cannot open the data directory ${resolve(config.dataDir)}: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  const { tokens, generated } = AccessTokens.init(db, { admin: config.adminToken, enrollment: config.enrollmentToken });
-  const app = createApp({
-    db,
-    tokens,
-    mailSettings: new MailSettingsStore(db, new SecretStore(db, box)),
-    logger,
-    extensionOrigins: config.extensionOrigins,
-  });
+  const { tokens: accessTokens, generated } = AccessTokens.init(db, { admin: config.adminToken, enrollment: config.enrollmentToken });
+  const deps = composeRelay({ db, box, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls });
+  const app = createApp(deps);
+  // An idle account is refreshed weekly, so inactivity never expires its grant (Microsoft: 90 days unused).
+  const keepAlive = setInterval(() => void deps.tokenManager.keepAlive(), 6 * 60 * 60_000);
+  keepAlive.unref();
+  void deps.tokenManager.keepAlive();
 
   const server = serve(
     {

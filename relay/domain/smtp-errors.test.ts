@@ -3,6 +3,9 @@ import { classifySmtpError, type SmtpErrorLike } from './smtp-errors';
 
 const auth = (response: string): SmtpErrorLike => ({ code: 'EAUTH', command: 'AUTH PLAIN', response, responseCode: Number(response.slice(0, 3)) });
 
+const smtp = { emailType: 'smtp', authType: 'basic' } as const;
+const smtps = { emailType: 'smtps', authType: 'basic' } as const;
+
 describe('classifySmtpError', () => {
   it.each([
     ['535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled', 'SMTP_AUTH_DISABLED_FOR_TENANT'],
@@ -12,23 +15,23 @@ describe('classifySmtpError', () => {
     ['535-5.7.8 Username and Password not accepted. For more information, go to\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials', 'SMTP_AUTH_FAILED'],
     ['535 5.7.3 Authentication unsuccessful', 'SMTP_AUTH_FAILED'],
   ])('maps the provider answer %j to %s, keeping the answer verbatim', (response, code) => {
-    const failure = classifySmtpError(auth(response), 'smtp');
+    const failure = classifySmtpError(auth(response), { emailType: 'smtp', authType: 'basic' });
     expect(failure).toEqual({ code, temporary: false, serverResponse: response });
   });
 
   it('tells a wrong TLS mode from a silent server', () => {
     const greeting = { code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT', message: 'Greeting never received' };
-    expect(classifySmtpError(greeting, 'smtp').code).toBe('SMTP_TLS_MODE_MISMATCH');
-    expect(classifySmtpError(greeting, 'smtps').code).toBe('SMTP_TIMEOUT');
+    expect(classifySmtpError(greeting, smtp).code).toBe('SMTP_TLS_MODE_MISMATCH');
+    expect(classifySmtpError(greeting, smtps).code).toBe('SMTP_TIMEOUT');
     const wrongVersion = { code: 'ESOCKET', originalCode: 'ERR_SSL_WRONG_VERSION_NUMBER', message: 'tls_validate_record_header:wrong version number' };
-    expect(classifySmtpError(wrongVersion, 'smtps').code).toBe('SMTP_TLS_MODE_MISMATCH');
-    expect(classifySmtpError(wrongVersion, 'smtp').code).toBe('SMTP_TLS_FAILED');
+    expect(classifySmtpError(wrongVersion, smtps).code).toBe('SMTP_TLS_MODE_MISMATCH');
+    expect(classifySmtpError(wrongVersion, smtp).code).toBe('SMTP_TLS_FAILED');
   });
 
   it('names the host a mismatched certificate is for', () => {
     const failure = classifySmtpError(
       { code: 'ESOCKET', originalCode: 'ERR_TLS_CERT_ALTNAME_INVALID', message: "Hostname/IP does not match certificate's altnames", cert: { subjectaltname: 'DNS:mail.example.net' } },
-      'smtps',
+      smtps,
     );
     expect(failure).toEqual({ code: 'SMTP_CERT_HOSTNAME_MISMATCH', temporary: false, detail: 'the certificate is for DNS:mail.example.net' });
   });
@@ -48,8 +51,21 @@ describe('classifySmtpError', () => {
     [{ code: 'EMESSAGE', command: 'DATA', response: '554 5.6.0 Message rejected', responseCode: 554 }, 'SMTP_MESSAGE_REJECTED', false],
     [{ message: 'something new' }, 'SMTP_FAILED', true],
   ] as [SmtpErrorLike, string, boolean][])('classifies %j as %s (temporary: %s)', (err, code, temporary) => {
-    const failure = classifySmtpError(err, 'smtp');
+    const failure = classifySmtpError(err, smtp);
     expect(failure.code).toBe(code);
     expect(failure.temporary).toBe(temporary);
+  });
+
+  it('decodes what Gmail says when it refuses a token without the mail scope', () => {
+    const err = { ...auth('535-5.7.8 Username and Password not accepted.'), xoauth2Challenge: { status: '400', schemes: 'Bearer', scope: 'https://mail.google.com/' } };
+    const failure = classifySmtpError(err, { emailType: 'smtps', authType: 'oauth' });
+    expect(failure.code).toBe('SMTP_XOAUTH2_SCOPE_MISSING');
+    expect(failure.detail).toContain('https://mail.google.com/');
+  });
+
+  it('keeps the Microsoft tenant answer for OAuth, where basic-auth retirement cannot be the cause', () => {
+    const tenant = auth('535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.');
+    expect(classifySmtpError(tenant, { emailType: 'smtp', authType: 'oauth' }).code).toBe('SMTP_AUTH_DISABLED_FOR_TENANT');
+    expect(classifySmtpError(auth('535 5.7.3 Authentication unsuccessful'), { emailType: 'smtp', authType: 'oauth' }).code).toBe('SMTP_XOAUTH2_REJECTED');
   });
 });

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../shared/errors';
+import type { XOAuth2Challenge } from './token-policy';
 
 /** What nodemailer attaches to a failed send; every property is optional because any error may arrive. */
 export interface SmtpErrorLike {
@@ -11,6 +12,14 @@ export interface SmtpErrorLike {
   timeoutType?: string;
   /** The peer certificate, which Node attaches to a host name mismatch. */
   cert?: { subject?: { CN?: string }; subjectaltname?: string };
+  /** What the server's `334` said when it refused an XOAUTH2 login (see delivery/xoauth2.ts). */
+  xoauth2Challenge?: XOAuth2Challenge;
+}
+
+/** What the relay tried: it tells a wrong TLS mode from a silent server, and a token problem from a password one. */
+export interface SmtpAttempt {
+  emailType: 'smtp' | 'smtps';
+  authType: 'basic' | 'oauth';
 }
 
 export interface SmtpFailure {
@@ -37,9 +46,8 @@ const UNTRUSTED_CERT_CODES = new Set([
 
 /**
  * Turns a failed SMTP exchange into a stable code, following the provider failure table in PROVIDERS.md.
- * `emailType` is what the relay tried: it tells a wrong TLS mode apart from a silent or broken server.
  */
-export function classifySmtpError(err: SmtpErrorLike, emailType: 'smtp' | 'smtps'): SmtpFailure {
+export function classifySmtpError(err: SmtpErrorLike, { emailType, authType }: SmtpAttempt): SmtpFailure {
   const response = err.response?.trim() || undefined;
   const text = response ?? '';
   const low = (code: ErrorCode, temporary = false): SmtpFailure => ({
@@ -53,7 +61,14 @@ export function classifySmtpError(err: SmtpErrorLike, emailType: 'smtp' | 'smtps
 
   // Microsoft: 535 5.7.139 comes in two flavours, one per cause; 550 5.7.30 once basic auth is gone for good.
   if (/5\.7\.139/.test(text) && /SmtpClientAuthentication is disabled/i.test(text)) return low('SMTP_AUTH_DISABLED_FOR_TENANT');
-  if (/5\.7\.139/.test(text) || /5\.7\.30/.test(text)) return low('SMTP_BASIC_AUTH_RETIRED');
+  if (authType === 'basic' && (/5\.7\.139/.test(text) || /5\.7\.30/.test(text))) return low('SMTP_BASIC_AUTH_RETIRED');
+  if (authType === 'oauth' && (err.code === 'EAUTH' || err.command?.startsWith('AUTH'))) {
+    const challenge = err.xoauth2Challenge;
+    const detail = challenge ? `the server said ${JSON.stringify(challenge)}` : undefined;
+    // Gmail: status 400 with the scope the token should have had; 401 means the token itself was refused.
+    if (challenge?.status === '400' && challenge.scope) return { ...low('SMTP_XOAUTH2_SCOPE_MISSING'), ...(detail ? { detail } : {}) };
+    return { ...low('SMTP_XOAUTH2_REJECTED'), ...(detail ? { detail } : {}) };
+  }
   // Gmail: 534-5.7.9 Application-specific password required.
   if (/5\.7\.9\b/.test(text) || /application-specific password/i.test(text)) return low('SMTP_APP_PASSWORD_REQUIRED');
   if (err.code === 'EAUTH' || err.command?.startsWith('AUTH')) return low('SMTP_AUTH_FAILED', (err.responseCode ?? 500) < 500 && (err.responseCode ?? 0) >= 400);

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as v from 'valibot';
 import { errorCodes, type ApiErrorBody, type ErrorCode, type FieldIssue } from '../../shared/errors';
+import type { DeliveryError } from '../delivery/errors';
 
 export interface ApiErrorOptions extends ErrorOptions {
   message?: string;
@@ -28,6 +29,13 @@ export class ApiError extends Error {
 
   get status(): ContentfulStatusCode {
     return errorCodes[this.code].status as ContentfulStatusCode;
+  }
+
+  /** A failure of the mail server or the authorization server, with what they said. */
+  static fromDelivery(err: DeliveryError): ApiError {
+    const { code, detail, serverResponse } = err.failure;
+    const base = errorCodes[code].message;
+    return new ApiError(code, { message: detail ? `${base} (${detail})` : base, serverResponse, cause: err });
   }
 
   static validation(issues: FieldIssue[]): ApiError {

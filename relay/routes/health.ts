@@ -3,7 +3,7 @@ import { API_VERSION, type HealthAnswer, type ReadinessAnswer, type ReadinessChe
 import type { AppDeps, AppEnv } from '../app';
 
 /** Liveness checks nothing but the process; readiness runs named probes and fails only on a critical one. */
-export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings'>): Hono<AppEnv> {
+export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   routes.get('/healthz', (c) => {
@@ -22,6 +22,15 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings'>): Hono<A
       if (!settings) throw new Error('no mail settings saved yet');
       return `${settings.host}:${settings.port} (${settings.emailType}, ${settings.authType})`;
     }));
+    if (mailUsesOAuth(deps)) {
+      checks.push(probe('oauth-token', false, () => {
+        const account = deps.oauth.account();
+        if (!account) throw new Error('no account connected: save the settings from the popup and accept the consent');
+        if (account.reauth) throw new Error(`re-authorization required: ${account.reauth.reason}`);
+        const expiry = account.accessExpiresAt ? `access token valid until ${new Date(account.accessExpiresAt).toISOString()}` : 'access token refreshed at the next send';
+        return `connected as ${account.account}; ${expiry}`;
+      }));
+    }
     const ready = checks.every((check) => check.ok || !check.critical);
     c.header('Cache-Control', 'no-store');
     return c.json({ ready, checks } satisfies ReadinessAnswer, ready ? 200 : 503);
@@ -35,5 +44,13 @@ function probe(name: string, critical: boolean, run: () => string): ReadinessChe
     return { name, ok: true, critical, detail: run() };
   } catch (err) {
     return { name, ok: false, critical, detail: err instanceof Error ? err.message : 'failed' };
+  }
+}
+
+function mailUsesOAuth(deps: Pick<AppDeps, 'mailSettings'>): boolean {
+  try {
+    return deps.mailSettings.get()?.authType === 'oauth';
+  } catch {
+    return false; // the database probe reports why
   }
 }

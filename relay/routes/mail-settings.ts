@@ -1,11 +1,14 @@
 import { X509Certificate } from 'node:crypto';
 import { Hono } from 'hono';
-import { MailSettingsInput, TestMailInput, type MailSettingsParsed } from '../../shared/mail-settings';
+import { MailSettingsInput, TestMailInput, type MailSettings, type MailSettingsParsed } from '../../shared/mail-settings';
 import type { AppDeps, AppEnv } from '../app';
-import { sendTestMail, SmtpSendError } from '../delivery/test-mail';
+import { sendTestMail } from '../delivery/test-mail';
 import { ApiError, parseBody } from '../http/api-error';
 
-export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'smtpTimeouts'>): Hono<AppEnv> {
+/** Fields that identify the OAuth client and grant: changing any of them makes the connected account meaningless. */
+const OAUTH_IDENTITY_FIELDS = ['authType', 'clientId', 'authorizationUrl', 'tokenUrl', 'scope'] as const;
+
+export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'sender' | 'logger'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const store = deps.mailSettings;
 
@@ -15,7 +18,12 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'smtpTim
   routes.put('/mail-settings', async (c) => {
     const input = await parseBody(c, MailSettingsInput);
     checkAgainstStored(input, store.hasSecret('password'));
+    const before = store.get();
     store.save(input);
+    if (before && deps.oauth.account() && OAUTH_IDENTITY_FIELDS.some((f) => before[f] !== input[f as keyof MailSettings])) {
+      deps.oauth.disconnect();
+      deps.logger.info({ requestId: c.get('requestId') }, 'OAuth account disconnected: the client or its endpoints changed');
+    }
     return c.json(store.view());
   });
 
@@ -23,17 +31,9 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'smtpTim
     const body = await parseBody(c, TestMailInput, { optional: true });
     const settings = store.get();
     if (!settings) throw new ApiError('MAIL_NOT_CONFIGURED');
-    if (settings.authType === 'oauth') throw new ApiError('OAUTH_NOT_CONNECTED');
     const to = body.to ?? settings.testAddress;
     if (!to) throw new ApiError('TEST_ADDRESS_MISSING', { field: 'to' });
-    try {
-      return c.json(await sendTestMail({ settings, secrets: store.secrets(), to, requestId: c.get('requestId'), timeouts: deps.smtpTimeouts }));
-    } catch (err) {
-      if (!(err instanceof SmtpSendError)) throw err;
-      const { code, serverResponse, detail } = err.failure;
-      const base = new ApiError(code).message;
-      throw new ApiError(code, { message: detail ? `${base} (${detail})` : base, serverResponse, cause: err });
-    }
+    return c.json(await sendTestMail(deps.sender, to, c.get('requestId')));
   });
 
   return routes;

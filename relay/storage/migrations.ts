@@ -27,4 +27,31 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'OAuth consent in progress and connected account',
+    sql: `
+      -- At most one consent is in progress: a new one replaces it. Its PKCE verifier is a sealed secret.
+      CREATE TABLE oauth_consent (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        state TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,      -- epoch ms
+        redeemed INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      -- The connected account; its refresh and access tokens are sealed secrets.
+      CREATE TABLE oauth_account (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        account TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        connected_at INTEGER NOT NULL,
+        refresh_token_issued_at INTEGER NOT NULL,
+        access_expires_at INTEGER,
+        last_refresh_at INTEGER,
+        last_refresh_error TEXT,
+        reauth_code TEXT,                 -- non-null: re-authorization required, and why
+        reauth_reason TEXT
+      ) STRICT;
+    `,
+  },
 ];

@@ -1,0 +1,46 @@
+import type { AppDeps } from './app';
+import type { SmtpTimeouts } from './domain/smtp-options';
+import { MailSender } from './delivery/mail-sender';
+import { TokenManager } from './delivery/token-manager';
+import type { Logger } from './log';
+import type { AccessTokens } from './storage/access-tokens';
+import type { Db } from './storage/db';
+import { MailSettingsStore } from './storage/mail-settings-store';
+import { OAuthStore } from './storage/oauth-store';
+import type { SecretBox } from './storage/secret-box';
+import { SecretStore } from './storage/secret-store';
+
+export interface ComposeOptions {
+  db: Db;
+  box: SecretBox;
+  accessTokens: AccessTokens;
+  logger: Logger;
+  extensionOrigins: string[];
+  oauthRedirectUrls: string[];
+  /** Shorter in tests, where a silent server must fail fast. */
+  smtpTimeouts?: SmtpTimeouts;
+  tokenRequestTimeoutMs?: number;
+  now?: () => number;
+}
+
+/** Builds every dependency of the app from the opened store; shared by main.ts and the tests, so both run the same graph. */
+export function composeRelay(o: ComposeOptions): AppDeps {
+  const secrets = new SecretStore(o.db, o.box);
+  const mailSettings = new MailSettingsStore(o.db, secrets);
+  const oauth = new OAuthStore(o.db, secrets);
+  const oauthClient = { timeoutMs: o.tokenRequestTimeoutMs ?? 15_000 };
+  const tokenManager = new TokenManager({ oauth, mailSettings, logger: o.logger, client: oauthClient, now: o.now });
+  return {
+    db: o.db,
+    accessTokens: o.accessTokens,
+    mailSettings,
+    oauth,
+    tokenManager,
+    sender: new MailSender({ mailSettings, tokens: tokenManager, timeouts: o.smtpTimeouts }),
+    oauthClient,
+    logger: o.logger,
+    extensionOrigins: o.extensionOrigins,
+    oauthRedirectUrls: o.oauthRedirectUrls,
+    now: o.now,
+  };
+}

@@ -1,0 +1,111 @@
+import * as oauth from 'oauth4webapi';
+import { fetch as undiciFetch, ProxyAgent } from 'undici';
+import type { MailSettings } from '../../shared/mail-settings';
+import { classifyOAuthError, type OAuthFailureInput, type OAuthPhase } from '../domain/oauth-errors';
+import type { MailSecrets } from '../storage/mail-settings-store';
+import { DeliveryError } from './errors';
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken?: string;
+  expiresInSeconds: number;
+  scope?: string;
+}
+
+export interface OAuthClientOptions {
+  /** Bound on each token request, so an unreachable endpoint fails with an answer instead of hanging. */
+  timeoutMs: number;
+}
+
+/** Redeems an authorization code (RFC 6749 §4.1.3 with PKCE), through the proxy when one is set. */
+export async function redeemCode(
+  settings: MailSettings,
+  secrets: MailSecrets,
+  consent: { callbackUrl: URL; state: string; redirectUri: string; codeVerifier: string },
+  options: OAuthClientOptions,
+): Promise<TokenSet> {
+  return withEndpoint(settings, secrets, options, 'redeem', async (ctx) => {
+    const params = oauth.validateAuthResponse(ctx.as, ctx.client, consent.callbackUrl, consent.state);
+    const response = await oauth.authorizationCodeGrantRequest(ctx.as, ctx.client, ctx.clientAuth, params, consent.redirectUri, consent.codeVerifier, ctx.request);
+    return tokenSet(await oauth.processAuthorizationCodeResponse(ctx.as, ctx.client, response));
+  });
+}
+
+/** Gets a new access token with the refresh token (RFC 6749 §6). */
+export async function refreshAccessToken(settings: MailSettings, secrets: MailSecrets, refreshToken: string, options: OAuthClientOptions): Promise<TokenSet> {
+  return withEndpoint(settings, secrets, options, 'refresh', async (ctx) => {
+    const response = await oauth.refreshTokenGrantRequest(ctx.as, ctx.client, ctx.clientAuth, refreshToken, ctx.request);
+    return tokenSet(await oauth.processRefreshTokenResponse(ctx.as, ctx.client, response));
+  });
+}
+
+function tokenSet(r: oauth.TokenEndpointResponse): TokenSet {
+  return { accessToken: r.access_token, refreshToken: r.refresh_token, expiresInSeconds: r.expires_in ?? 3600, scope: r.scope };
+}
+
+interface EndpointContext {
+  as: oauth.AuthorizationServer;
+  client: oauth.Client;
+  clientAuth: oauth.ClientAuth;
+  request: oauth.TokenEndpointRequestOptions;
+}
+
+async function withEndpoint<T>(
+  settings: MailSettings,
+  secrets: MailSecrets,
+  options: OAuthClientOptions,
+  phase: OAuthPhase,
+  run: (ctx: EndpointContext) => Promise<T>,
+): Promise<T> {
+  const proxy = settings.proxyUrl ? proxyAgent(settings, secrets) : null;
+  const request: oauth.TokenEndpointRequestOptions = {
+    signal: () => AbortSignal.timeout(options.timeoutMs),
+    // The schema accepts http:// endpoints only on loopback (development and tests).
+    [oauth.allowInsecureRequests]: new URL(settings.tokenUrl).protocol === 'http:',
+    ...(proxy ? { [oauth.customFetch]: (url: string, init: oauth.CustomFetchOptions<string, unknown>) => undiciFetch(url, { ...init, dispatcher: proxy } as never) as unknown as Promise<Response> } : {}),
+  };
+  const ctx: EndpointContext = {
+    as: { issuer: new URL(settings.authorizationUrl).origin, authorization_endpoint: settings.authorizationUrl, token_endpoint: settings.tokenUrl },
+    client: { client_id: settings.clientId },
+    clientAuth: clientAuthentication(settings, secrets),
+    request,
+  };
+  try {
+    return await run(ctx);
+  } catch (err) {
+    const failure = classifyOAuthError(failureInput(err, settings), phase);
+    throw new DeliveryError({ code: failure.code, detail: failure.reauthReason ?? failure.detail }, { cause: err });
+  } finally {
+    await proxy?.close();
+  }
+}
+
+/** The client secret goes the way the registration expects: HTTP Basic (RFC 6749's default) or in the body. */
+function clientAuthentication(settings: MailSettings, secrets: MailSecrets): oauth.ClientAuth {
+  if (settings.clientAuthMethod === 'none' || !secrets.clientSecret) return oauth.None();
+  return settings.clientAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(secrets.clientSecret) : oauth.ClientSecretBasic(secrets.clientSecret);
+}
+
+function proxyAgent(settings: MailSettings, secrets: MailSecrets): ProxyAgent {
+  const credentials = settings.proxyUsername ? `Basic ${Buffer.from(`${settings.proxyUsername}:${secrets.proxyPassword ?? ''}`).toString('base64')}` : undefined;
+  return new ProxyAgent({ uri: settings.proxyUrl, ...(credentials ? { token: credentials } : {}) });
+}
+
+function failureInput(err: unknown, settings: MailSettings): OAuthFailureInput {
+  if (err instanceof oauth.AuthorizationResponseError || err instanceof oauth.ResponseBodyError) {
+    return { kind: 'oauth', error: err.error, description: err.error_description, ...('status' in err ? { status: err.status } : {}) };
+  }
+  if (err instanceof oauth.OperationProcessingError) return { kind: 'oauth', error: 'invalid_response', description: err.message };
+  const viaProxy = Boolean(settings.proxyUrl);
+  if (err instanceof Error && err.name === 'TimeoutError') return { kind: 'network', message: 'the token request timed out', viaProxy };
+  // fetch wraps the real failure one or two levels deep (undici: TypeError → DOMException → RequestAbortedError).
+  const chain: { message?: string; code?: string; port?: number; cause?: unknown }[] = [];
+  for (let e: unknown = err; e && typeof e === 'object' && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e as (typeof chain)[number]);
+  const root = chain.at(-1);
+  const message = root?.message ?? String(err);
+  const system = chain.find((e) => typeof e.code === 'string');
+  const proxyStatus = Number(/Proxy response \((\d{3})\)/.exec(message)?.[1]) || undefined;
+  const proxyPort = viaProxy ? Number(new URL(settings.proxyUrl).port || 80) : undefined;
+  const proxyRefused = viaProxy && system?.code === 'ECONNREFUSED' && system.port === proxyPort;
+  return { kind: 'network', message, systemCode: system?.code, viaProxy, proxyRefused, ...(proxyStatus ? { proxyStatus } : {}) };
+}

@@ -1,0 +1,99 @@
+import { accountFromAccessToken } from '../domain/oauth-errors';
+import { needsKeepAlive, needsRefresh } from '../domain/token-policy';
+import type { Logger } from '../log';
+import type { MailSettingsStore } from '../storage/mail-settings-store';
+import type { OAuthStore } from '../storage/oauth-store';
+import { DeliveryError } from './errors';
+import { refreshAccessToken, type OAuthClientOptions } from './oauth-client';
+
+export interface AccessToken {
+  token: string;
+  /** The mailbox the token authenticates, the XOAUTH2 user. */
+  user: string;
+}
+
+export interface TokenManagerDeps {
+  oauth: OAuthStore;
+  mailSettings: MailSettingsStore;
+  logger: Logger;
+  client: OAuthClientOptions;
+  now?: () => number;
+}
+
+/**
+ * Hands out a valid access token for sending: refreshed ahead of expiry, one refresh in flight however many sends
+ * wait for it; a rotated refresh token replaces the stored one; `invalid_grant` drops the grant and marks the
+ * account "re-authorization required", after which nothing retries until an admin re-authorizes.
+ */
+export class TokenManager {
+  readonly #deps: TokenManagerDeps;
+  readonly #now: () => number;
+  #inflight: Promise<AccessToken> | null = null;
+
+  constructor(deps: TokenManagerDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  async accessToken(): Promise<AccessToken> {
+    const account = this.#usableAccount();
+    const token = this.#deps.oauth.accessToken();
+    if (token && !needsRefresh(account.accessExpiresAt, this.#now())) return { token, user: account.account };
+    return this.refresh();
+  }
+
+  /** Refreshes now, sharing one request among all callers. */
+  refresh(): Promise<AccessToken> {
+    this.#inflight ??= this.#refresh().finally(() => {
+      this.#inflight = null;
+    });
+    return this.#inflight;
+  }
+
+  /** The server refused this token: the next caller gets a fresh one (unless another caller already refreshed). */
+  invalidate(token: string): void {
+    if (this.#deps.oauth.accessToken() === token) this.#deps.oauth.refreshFailed('the mail server refused the access token');
+  }
+
+  /** Refreshes an account nobody used for a long time, so inactivity never expires its refresh token. */
+  async keepAlive(): Promise<void> {
+    const account = this.#deps.oauth.account();
+    if (!account || account.reauth || !needsKeepAlive(account.lastRefreshAt ?? account.connectedAt, this.#now())) return;
+    try {
+      await this.refresh();
+      this.#deps.logger.info('idle OAuth account refreshed to keep its grant alive');
+    } catch (err) {
+      this.#deps.logger.warn({ code: err instanceof DeliveryError ? err.failure.code : 'unknown' }, 'keep-alive refresh failed');
+    }
+  }
+
+  #usableAccount() {
+    const account = this.#deps.oauth.account();
+    if (!account) throw new DeliveryError({ code: 'OAUTH_NOT_CONNECTED' });
+    if (account.reauth) throw new DeliveryError({ code: 'OAUTH_REAUTH_REQUIRED', detail: account.reauth.reason });
+    return account;
+  }
+
+  async #refresh(): Promise<AccessToken> {
+    const account = this.#usableAccount();
+    const refreshToken = this.#deps.oauth.refreshToken();
+    const settings = this.#deps.mailSettings.get();
+    if (!refreshToken || !settings) throw new DeliveryError({ code: 'OAUTH_NOT_CONNECTED' });
+    try {
+      const tokens = await refreshAccessToken(settings, this.#deps.mailSettings.secrets(), refreshToken, this.#deps.client);
+      const now = this.#now();
+      this.#deps.oauth.refreshed({ accessToken: tokens.accessToken, accessExpiresAt: now + tokens.expiresInSeconds * 1000, refreshToken: tokens.refreshToken, scope: tokens.scope, now });
+      this.#deps.logger.info({ rotated: Boolean(tokens.refreshToken) }, 'OAuth access token refreshed');
+      return { token: tokens.accessToken, user: accountFromAccessToken(tokens.accessToken) ?? account.account };
+    } catch (err) {
+      if (err instanceof DeliveryError && err.failure.code === 'OAUTH_REAUTH_REQUIRED') {
+        this.#deps.oauth.requireReauth(err.failure.code, err.failure.detail ?? '');
+        this.#deps.logger.warn({ reason: err.failure.detail }, 'OAuth grant lost: re-authorization required');
+      } else {
+        this.#deps.oauth.refreshFailed(err instanceof DeliveryError ? err.failure.code : 'refresh failed');
+        this.#deps.logger.warn({ code: err instanceof DeliveryError ? err.failure.code : 'unknown' }, 'OAuth refresh failed');
+      }
+      throw err;
+    }
+  }
+}

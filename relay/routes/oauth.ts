@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import * as oauth from 'oauth4webapi';
+import { AuthorizeInput, CallbackInput, type AuthorizeAnswer, type ConnectedAnswer } from '../../shared/oauth';
+import type { AppDeps, AppEnv } from '../app';
+import { redeemCode } from '../delivery/oauth-client';
+import { authorizationUrl, CONSENT_TTL_MS, isAllowedRedirectUrl, missingRefreshTokenHint } from '../domain/consent';
+import { accountFromAccessToken, classifyOAuthError } from '../domain/oauth-errors';
+import { ApiError, parseBody } from '../http/api-error';
+
+/** The consent flow (DESIGN.md flow 3): the extension opens the window; the relay makes the URL and redeems the code. */
+export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'extensionOrigins' | 'oauthRedirectUrls' | 'oauthClient' | 'logger' | 'now'>): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  const now = deps.now ?? Date.now;
+
+  const oauthSettings = () => {
+    const settings = deps.mailSettings.get();
+    if (!settings) throw new ApiError('MAIL_NOT_CONFIGURED');
+    if (settings.authType !== 'oauth') throw new ApiError('OAUTH_NOT_SELECTED');
+    return settings;
+  };
+
+  routes.post('/oauth/authorize', async (c) => {
+    const { redirectUrl } = await parseBody(c, AuthorizeInput);
+    const settings = oauthSettings();
+    if (!isAllowedRedirectUrl(redirectUrl, deps.extensionOrigins, deps.oauthRedirectUrls)) {
+      throw new ApiError('OAUTH_REDIRECT_URL_NOT_ALLOWED', { field: 'redirectUrl' });
+    }
+    const state = randomBytes(32).toString('base64url');
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const expiresAt = now() + CONSENT_TTL_MS;
+    deps.oauth.beginConsent({ state, redirectUri: redirectUrl, expiresAt, codeVerifier });
+    const url = authorizationUrl(settings, { redirectUri: redirectUrl, state, codeChallenge: await oauth.calculatePKCECodeChallenge(codeVerifier) });
+    return c.json({ authorizationUrl: url, expiresAt: new Date(expiresAt).toISOString() } satisfies AuthorizeAnswer);
+  });
+
+  routes.post('/oauth/callback', async (c) => {
+    const { callbackUrl } = await parseBody(c, CallbackInput);
+    const settings = oauthSettings();
+    const pending = deps.oauth.pendingConsent();
+    if (!pending) throw new ApiError('OAUTH_NO_CONSENT_IN_PROGRESS');
+    const url = new URL(callbackUrl);
+    const expected = new URL(pending.redirectUri);
+    if (url.origin !== expected.origin || url.pathname !== expected.pathname) {
+      throw new ApiError('VALIDATION_FAILED', { field: 'callbackUrl', message: `callbackUrl: must start with the redirect URL of the consent in progress (${pending.redirectUri}).` });
+    }
+    const state = url.searchParams.get('state');
+    if (state !== pending.state) throw new ApiError('OAUTH_STATE_MISMATCH');
+    if (pending.redeemed) throw new ApiError('OAUTH_CODE_ALREADY_REDEEMED');
+    if (pending.expiresAt < now()) throw new ApiError('OAUTH_CONSENT_EXPIRED');
+    const error = url.searchParams.get('error');
+    if (error) {
+      const failure = classifyOAuthError({ kind: 'oauth', error, description: url.searchParams.get('error_description') ?? undefined }, 'consent');
+      throw new ApiError(failure.code, { message: `${new ApiError(failure.code).message} (${failure.detail})` });
+    }
+    // Claimed before the code goes out: a second callback for the same state is refused, even concurrently.
+    const claim = deps.oauth.claimConsent(state);
+    if (!claim) throw new ApiError('OAUTH_CODE_ALREADY_REDEEMED');
+
+    const tokens = await redeemCode(settings, deps.mailSettings.secrets(), { callbackUrl: url, state, redirectUri: claim.redirectUri, codeVerifier: claim.codeVerifier }, deps.oauthClient);
+    if (!tokens.refreshToken) {
+      throw new ApiError('OAUTH_NO_REFRESH_TOKEN', { message: `${new ApiError('OAUTH_NO_REFRESH_TOKEN').message} ${missingRefreshTokenHint(settings)}` });
+    }
+    const connectedAt = now();
+    const account = accountFromAccessToken(tokens.accessToken) ?? (settings.username || settings.senderAddress);
+    const scope = tokens.scope ?? settings.scope;
+    const accessExpiresAt = connectedAt + tokens.expiresInSeconds * 1000;
+    deps.oauth.connect({ account, scope, refreshToken: tokens.refreshToken, accessToken: tokens.accessToken, accessExpiresAt, now: connectedAt });
+    deps.logger.info({ requestId: c.get('requestId'), account }, 'OAuth account connected');
+    return c.json({ account, scope, accessTokenExpiresAt: new Date(accessExpiresAt).toISOString() } satisfies ConnectedAnswer);
+  });
+
+  /** Forgets the connected account and its tokens; the provider-side grant is revoked in its own console. */
+  routes.delete('/oauth/connection', (c) => {
+    deps.oauth.disconnect();
+    deps.logger.info({ requestId: c.get('requestId') }, 'OAuth account disconnected by an admin');
+    return c.body(null, 204);
+  });
+
+  return routes;
+}

@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import { API_VERSION } from '../../shared/api';
+import type { OAuthStatus, StatusAnswer } from '../../shared/oauth';
+import type { AppDeps, AppEnv } from '../app';
+import type { OAuthAccount } from '../storage/oauth-store';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** Token health as admins and /readyz see it: dates and reasons, never a token. */
+export function oauthStatus(account: OAuthAccount, now: number): OAuthStatus {
+  return {
+    account: account.account,
+    scope: account.scope,
+    connectedAt: new Date(account.connectedAt).toISOString(),
+    accessTokenExpiresAt: iso(account.accessExpiresAt),
+    lastRefreshAt: iso(account.lastRefreshAt),
+    lastRefreshError: account.lastRefreshError,
+    refreshTokenIssuedAt: new Date(account.refreshTokenIssuedAt).toISOString(),
+    refreshTokenAgeDays: Math.floor((now - account.refreshTokenIssuedAt) / 86_400_000),
+    reauthRequired: account.reauth !== null,
+    reauthReason: account.reauth?.reason ?? null,
+  };
+}
+
+export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'now'>): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get('/status', (c) => {
+    const settings = deps.mailSettings.get();
+    const account = deps.oauth.account();
+    const answer: StatusAnswer = {
+      apiVersion: API_VERSION,
+      mail: settings
+        ? { configured: true, host: settings.host, port: settings.port, emailType: settings.emailType, authType: settings.authType, provider: settings.provider, senderAddress: settings.senderAddress }
+        : { configured: false },
+      oauth: account ? oauthStatus(account, (deps.now ?? Date.now)()) : null,
+    };
+    return c.json(answer);
+  });
+  return routes;
+}
