@@ -16,6 +16,7 @@ import { oauthRoutes } from './routes/oauth';
 import { statusRoutes } from './routes/status';
 import type { AccessTokens } from './storage/access-tokens';
 import type { Db } from './storage/db';
+import type { DeliveryLog } from './storage/delivery-log';
 import type { MailSettingsStore } from './storage/mail-settings-store';
 import type { OAuthStore } from './storage/oauth-store';
 
@@ -29,6 +30,7 @@ export interface AppDeps {
   oauth: OAuthStore;
   tokenManager: TokenManager;
   sender: MailSender;
+  deliveryLog: DeliveryLog;
   oauthClient: OAuthClientOptions;
   logger: Logger;
   extensionOrigins: string[];

@@ -5,6 +5,7 @@ import { TokenManager } from './delivery/token-manager';
 import type { Logger } from './log';
 import type { AccessTokens } from './storage/access-tokens';
 import type { Db } from './storage/db';
+import { DeliveryLog } from './storage/delivery-log';
 import { MailSettingsStore } from './storage/mail-settings-store';
 import { OAuthStore } from './storage/oauth-store';
 import type { SecretBox } from './storage/secret-box';
@@ -29,6 +30,7 @@ export function composeRelay(o: ComposeOptions): AppDeps {
   const mailSettings = new MailSettingsStore(o.db, secrets);
   const oauth = new OAuthStore(o.db, secrets);
   const oauthClient = { timeoutMs: o.tokenRequestTimeoutMs ?? 15_000 };
+  const deliveryLog = new DeliveryLog(o.db);
   const tokenManager = new TokenManager({ oauth, mailSettings, logger: o.logger, client: oauthClient, now: o.now });
   return {
     db: o.db,
@@ -36,7 +38,8 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     mailSettings,
     oauth,
     tokenManager,
-    sender: new MailSender({ mailSettings, tokens: tokenManager, timeouts: o.smtpTimeouts }),
+    deliveryLog,
+    sender: new MailSender({ mailSettings, tokens: tokenManager, deliveryLog, timeouts: o.smtpTimeouts, now: o.now }),
     oauthClient,
     logger: o.logger,
     extensionOrigins: o.extensionOrigins,

@@ -43,4 +43,5 @@ export interface StatusAnswer {
   mail: { configured: false } | { configured: true; host: string; port: number; emailType: string; authType: string; provider: string; senderAddress: string };
   /** Null when no account is connected. */
   oauth: OAuthStatus | null;
+  delivery: { lastDeliveredAt: string | null; lastFailure: { code: string; at: string } | null };
 }

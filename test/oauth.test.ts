@@ -112,6 +112,7 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
 
     const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
     expect(status.oauth).toMatchObject({ account: 'admin@example.com', scope: SCOPE, reauthRequired: false, refreshTokenAgeDays: 0, lastRefreshAt: null });
+    expect(status.delivery).toEqual({ lastDeliveredAt: new Date(clock).toISOString(), lastFailure: null });
     const ready = await json<{ checks: { name: string; ok: boolean; detail: string }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
     expect(ready.checks).toContainEqual(expect.objectContaining({ name: 'oauth-token', ok: true, detail: expect.stringContaining('connected as admin@example.com') }));
   });

@@ -196,6 +196,8 @@ describe('unreachable mail servers', () => {
     const { status, body } = await configureAndTest(basicSettings({ port }));
     expect(status).toBe(502);
     expect(body.error.code).toBe('SMTP_CONNECTION_REFUSED');
+    const relayStatus = (await (await relay.call('GET', '/api/v1/status')).json()) as { delivery: { lastFailure: { code: string } } };
+    expect(relayStatus.delivery.lastFailure.code).toBe('SMTP_CONNECTION_REFUSED');
   });
 
   it('explains a server that never answers over SMTPS as a timeout', async () => {

@@ -4,6 +4,7 @@ import type { SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/s
 import type { MailSettings } from '../../shared/mail-settings';
 import { classifySmtpError, type SmtpErrorLike } from '../domain/smtp-errors';
 import { smtpOptions, type SmtpTimeouts } from '../domain/smtp-options';
+import type { DeliveryLog } from '../storage/delivery-log';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
 import { DeliveryError } from './errors';
 import type { TokenManager } from './token-manager';
@@ -12,7 +13,9 @@ import { xoauth2Options } from './xoauth2';
 export interface MailSenderDeps {
   mailSettings: MailSettingsStore;
   tokens: TokenManager;
+  deliveryLog: DeliveryLog;
   timeouts?: SmtpTimeouts;
+  now?: () => number;
 }
 
 /** Sends one message with the saved settings, by password or by XOAUTH2 with the relay's managed token. */
@@ -29,7 +32,20 @@ export class MailSender {
     return settings;
   }
 
+  /** Sends, and records the outcome for the status panel. */
   async send(message: SendMailOptions): Promise<SMTPSentMessageInfo> {
+    const now = this.#deps.now ?? Date.now;
+    try {
+      const info = await this.#send(message);
+      this.#deps.deliveryLog.delivered(now());
+      return info;
+    } catch (err) {
+      if (err instanceof DeliveryError) this.#deps.deliveryLog.failed(err.failure.code, now());
+      throw err;
+    }
+  }
+
+  async #send(message: SendMailOptions): Promise<SMTPSentMessageInfo> {
     const settings = this.settings();
     const base = smtpOptions(settings, this.#deps.mailSettings.secrets(), this.#deps.timeouts);
     if (settings.authType === 'basic') return sendOnce(base, message, settings);

@@ -22,17 +22,22 @@ export function oauthStatus(account: OAuthAccount, now: number): OAuthStatus {
   };
 }
 
-export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'now'>): Hono<AppEnv> {
+export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get('/status', (c) => {
     const settings = deps.mailSettings.get();
     const account = deps.oauth.account();
+    const delivery = deps.deliveryLog.get();
     const answer: StatusAnswer = {
       apiVersion: API_VERSION,
       mail: settings
         ? { configured: true, host: settings.host, port: settings.port, emailType: settings.emailType, authType: settings.authType, provider: settings.provider, senderAddress: settings.senderAddress }
         : { configured: false },
       oauth: account ? oauthStatus(account, (deps.now ?? Date.now)()) : null,
+      delivery: {
+        lastDeliveredAt: iso(delivery.lastDeliveredAt),
+        lastFailure: delivery.lastFailure ? { code: delivery.lastFailure.code, at: new Date(delivery.lastFailure.at).toISOString() } : null,
+      },
     };
     return c.json(answer);
   });
