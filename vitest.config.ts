@@ -1,10 +1,32 @@
 import { defineConfig } from 'vitest/config';
+import { WxtVitest } from 'wxt/testing/vitest-plugin';
 
 export default defineConfig({
   test: {
-    include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'test/**/*.test.ts'],
     // Integration tests start real servers; the slowest wait out a deliberate SMTP timeout.
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'relay', include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'test/*.test.ts'] },
+      },
+      {
+        extends: true,
+        plugins: [WxtVitest({ root: 'extension' })],
+        test: { name: 'extension', include: ['extension/**/*.test.{ts,tsx}'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/build-extension.ts'],
+          // One Chromium at a time on two cores; each file shares one browser across its tests.
+          fileParallelism: false,
+          testTimeout: 60_000,
+        },
+      },
+    ],
   },
 });

@@ -7,13 +7,25 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
   vite: () => ({ plugins: [preact()] }),
-  manifest: {
+  manifest: ({ browser }) => ({
     name: 'Guardmail',
     version,
     description: 'Checks this browser\'s compliance and emails IT admins when managed browsers become highly vulnerable.',
     // The public half of the extension's signing key: it fixes the extension ID (shared/extension.ts), and with it
     // the origin the relay allows and the OAuth redirect URL admins register.
-    key: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAn1+hj/ElnbnxxuIPFSOMyhbLaneF89rLzj6NftUxcdNqu3pOmoRamnAgcMAWqMftO9/n8AcoqgZDgAX8C0CxgDhtj4HXyLhJZGvNwcS+QZfFupUX1UIGz//TW/eau2iDcrOEpHDndaUzdPFHG73o1AH45gw9p9uZfO0QYEkhAbTjV1IWCH8/2eIcYAQCyGIXZC52uLketIK1WFNrqgUr1aWPEZ/ODyN7F0LwJoT+Zn3EOMr6WCrpCQksicEHJzTf3JKXfwX7n3USZorRRROb8efLaceoJ296P5wzWKzX++Zj1EEYJeXG7uGApeXjMHhniglJP1rhLgEKWxVEYUYTsQIDAQAB',
-    permissions: ['storage'],
-  },
+    ...(browser === 'firefox'
+      ? { browser_specific_settings: {
+          gecko: {
+            id: 'guardmail@guardmail.invalid',
+            strict_min_version: '115.0',
+            // It reports this browser's version, extensions and security settings to the organization's relay.
+            data_collection_permissions: { required: ['technicalAndInteraction'] },
+          },
+        } }
+      : { key: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAn1+hj/ElnbnxxuIPFSOMyhbLaneF89rLzj6NftUxcdNqu3pOmoRamnAgcMAWqMftO9/n8AcoqgZDgAX8C0CxgDhtj4HXyLhJZGvNwcS+QZfFupUX1UIGz//TW/eau2iDcrOEpHDndaUzdPFHG73o1AH45gw9p9uZfO0QYEkhAbTjV1IWCH8/2eIcYAQCyGIXZC52uLketIK1WFNrqgUr1aWPEZ/ODyN7F0LwJoT+Zn3EOMr6WCrpCQksicEHJzTf3JKXfwX7n3USZorRRROb8efLaceoJ296P5wzWKzX++Zj1EEYJeXG7uGApeXjMHhniglJP1rhLgEKWxVEYUYTsQIDAQAB' }),
+    // storage: settings and the consent outcome; identity: the consent window. The relay answers CORS for this
+    // extension's origin, so no host permissions are needed.
+    permissions: ['storage', 'identity'],
+    storage: { managed_schema: 'managed-schema.json' },
+  }),
 });

@@ -1,9 +1,71 @@
-/** The admin popup; the mail-server page arrives with its own issue. */
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import type { MailSettingsView } from '../../../shared/mail-settings';
+import type { StatusAnswer } from '../../../shared/oauth';
+import { ClientError, type ShownError } from '../../utils/client-errors';
+import { lang, t } from '../../utils/i18n';
+import { ask, type ConnectionView } from '../../utils/protocol';
+import { consentItem, type ConsentState } from '../../utils/storage';
+import { ConnectSection } from './ConnectSection';
+import { ErrorBox } from './ErrorBox';
+import { MailSettingsForm } from './MailSettingsForm';
+import { StatusPanel } from './StatusPanel';
+
+interface Loaded {
+  settings: MailSettingsView | null;
+  status: StatusAnswer | null;
+}
+
+/** The admin popup: connect to the relay, configure the mail server, watch its health. */
 export function App() {
+  const [connection, setConnection] = useState<ConnectionView | null>(null);
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+  const [consent, setConsent] = useState<ConsentState>({ phase: 'idle', at: 0 });
+
+  const load = useCallback(async () => {
+    try {
+      const [settings, status] = await Promise.all([ask({ type: 'settings/get' }), ask({ type: 'status/get' })]);
+      setLoaded({ settings, status });
+      setError(null);
+    } catch (err) {
+      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
+    }
+  }, []);
+  const refreshStatus = useCallback(() => {
+    ask({ type: 'status/get' }).then((status) => setLoaded((l) => (l ? { ...l, status } : l)), () => undefined);
+  }, []);
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    void ask({ type: 'connection/get' }).then((c) => {
+      setConnection(c);
+      if (c.relayUrl) void load();
+    });
+    void consentItem.getValue().then(setConsent);
+    // The consent runs in the background and may end while the popup is open: follow it live.
+    return consentItem.watch((value) => {
+      setConsent(value);
+      refreshStatus();
+    });
+  }, [load, refreshStatus]);
+
   return (
     <main>
-      <h1>Guardmail</h1>
-      <p>Extension ID: {browser.runtime.id}</p>
+      <h1>{t('title')}</h1>
+      {!connection ? (
+        <p>{t('loading')}</p>
+      ) : (
+        <>
+          <ConnectSection connection={connection} onConnected={(c) => { setConnection(c); void load(); }} />
+          {error && <ErrorBox error={error} />}
+          {loaded && (
+            <>
+              <StatusPanel status={loaded.status} consent={consent} onRefresh={refreshStatus} />
+              <MailSettingsForm saved={loaded.settings} onSaved={(settings) => { setLoaded((l) => (l ? { ...l, settings } : l)); refreshStatus(); }} />
+            </>
+          )}
+        </>
+      )}
     </main>
   );
 }

@@ -1,0 +1,65 @@
+import { browser } from 'wxt/browser';
+import { API_PREFIX } from '../../../shared/api';
+import type { AuthorizeAnswer, ConnectedAnswer } from '../../../shared/oauth';
+import { ClientError, type ShownError } from '../../utils/client-errors';
+import { relayFetch, type Connection } from '../../utils/relay-client';
+import { consentItem } from '../../utils/storage';
+
+let running = false;
+
+/** After a service-worker restart no flow can still be running: a stored "running" is stale. */
+export async function resetStaleConsent(): Promise<void> {
+  if (!running && (await consentItem.getValue()).phase === 'running') {
+    await consentItem.setValue({ phase: 'failed', error: { code: 'CONSENT_FAILED' }, at: Date.now() });
+  }
+}
+
+/**
+ * The consent flow (DESIGN.md flow 3), run here because the popup closes when the consent window takes focus:
+ * ask the relay for the authorization URL, open it with launchWebAuthFlow, hand the final URL back to the relay.
+ * The outcome goes to storage, where the popup, open or reopened, reads it. One flow at a time.
+ */
+export function startConsent(connection: Connection): void {
+  if (running) throw new ClientError({ code: 'CONSENT_IN_PROGRESS' });
+  running = true;
+  void runConsent(connection).finally(() => {
+    running = false;
+  });
+}
+
+async function runConsent(connection: Connection): Promise<void> {
+  await consentItem.setValue({ phase: 'running', at: Date.now() });
+  try {
+    const { authorizationUrl } = await relayFetch<AuthorizeAnswer>(connection.relayUrl, `${API_PREFIX}/oauth/authorize`, {
+      method: 'POST',
+      token: connection.adminToken,
+      body: { redirectUrl: browser.identity.getRedirectURL() },
+    });
+    const callbackUrl = await launch(authorizationUrl);
+    const connected = await relayFetch<ConnectedAnswer>(connection.relayUrl, `${API_PREFIX}/oauth/callback`, {
+      method: 'POST',
+      token: connection.adminToken,
+      body: { callbackUrl },
+      timeoutMs: 30_000,
+    });
+    await consentItem.setValue({ phase: 'connected', account: connected.account, at: Date.now() });
+  } catch (err) {
+    const error: ShownError = err instanceof ClientError ? err.shown : { code: 'CONSENT_FAILED', message: String(err) };
+    await consentItem.setValue({ phase: 'failed', error, at: Date.now() });
+  }
+}
+
+/** Chromium's two ways a consent window ends without a redirect, told apart by their messages. */
+async function launch(url: string): Promise<string> {
+  try {
+    const final = await browser.identity.launchWebAuthFlow({ url, interactive: true });
+    if (!final) throw new ClientError({ code: 'CONSENT_FAILED' });
+    return final;
+  } catch (err) {
+    if (err instanceof ClientError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    if (/did not approve/i.test(message)) throw new ClientError({ code: 'CONSENT_WINDOW_CLOSED' });
+    if (/could not be loaded/i.test(message)) throw new ClientError({ code: 'CONSENT_PAGE_UNLOADABLE' });
+    throw new ClientError({ code: 'CONSENT_FAILED', message });
+  }
+}

@@ -1,0 +1,52 @@
+import { API_PREFIX } from '../../../shared/api';
+import type { MailSettingsView, TestMailResult } from '../../../shared/mail-settings';
+import type { StatusAnswer } from '../../../shared/oauth';
+import { ClientError } from '../../utils/client-errors';
+import type { Reply, Request, Responses } from '../../utils/protocol';
+import { relayFetch } from '../../utils/relay-client';
+import { connectionView, requireConnection, saveConnection } from './connection';
+import { startConsent } from './consent';
+
+type Handlers = { [K in Request['type']]: (request: Extract<Request, { type: K }>) => Promise<Responses[K]> };
+
+const handlers: Handlers = {
+  'connection/get': () => connectionView(),
+  'connection/save': (r) => saveConnection(r.relayUrl, r.adminToken),
+  'settings/get': async () => {
+    const c = await requireConnection();
+    return relayFetch<MailSettingsView | null>(c.relayUrl, `${API_PREFIX}/mail-settings`, { token: c.adminToken });
+  },
+  'settings/save': async (r) => {
+    const c = await requireConnection();
+    const settings = await relayFetch<MailSettingsView>(c.relayUrl, `${API_PREFIX}/mail-settings`, { method: 'PUT', token: c.adminToken, body: r.input });
+    if (settings.authType !== 'oauth') return { settings, consentStarted: false };
+    // Save opens the consent window only when no account is connected (or it needs re-authorization).
+    const status = await relayFetch<StatusAnswer>(c.relayUrl, `${API_PREFIX}/status`, { token: c.adminToken });
+    const needsConsent = !status.oauth || status.oauth.reauthRequired;
+    if (needsConsent) startConsent(c);
+    return { settings, consentStarted: needsConsent };
+  },
+  'consent/start': async () => {
+    startConsent(await requireConnection());
+    return null;
+  },
+  'test/send': async (r) => {
+    const c = await requireConnection();
+    return relayFetch<TestMailResult>(c.relayUrl, `${API_PREFIX}/mail-settings/test`, { method: 'POST', token: c.adminToken, body: r.to ? { to: r.to } : {}, timeoutMs: 60_000 });
+  },
+  'status/get': async () => {
+    const c = await requireConnection();
+    return relayFetch<StatusAnswer>(c.relayUrl, `${API_PREFIX}/status`, { token: c.adminToken });
+  },
+};
+
+/** Answers one popup request; every failure becomes a reply the popup can translate. */
+export async function handleMessage(request: Request): Promise<Reply<unknown>> {
+  const handler = handlers[request?.type] as ((r: Request) => Promise<unknown>) | undefined;
+  if (!handler) return { ok: false, error: { code: 'RELAY_BAD_ANSWER', message: `unknown request ${String(request?.type)}` } };
+  try {
+    return { ok: true, value: await handler(request) };
+  } catch (err) {
+    return { ok: false, error: err instanceof ClientError ? err.shown : { code: 'INTERNAL', message: String(err) } };
+  }
+}

@@ -1,0 +1,56 @@
+import { useState } from 'preact/hooks';
+import { ClientError, type ShownError } from '../../utils/client-errors';
+import { t } from '../../utils/i18n';
+import { ask, type ConnectionView } from '../../utils/protocol';
+import { ErrorBox } from './ErrorBox';
+import { Field } from './Field';
+
+interface Props {
+  connection: ConnectionView;
+  onConnected: (connection: ConnectionView) => void;
+}
+
+/** The relay URL and admin token: entered once, checked against the relay, then shown masked. */
+export function ConnectSection({ connection, onConnected }: Props) {
+  const [editing, setEditing] = useState(!connection.relayUrl);
+  const [relayUrl, setRelayUrl] = useState(connection.relayUrl ?? '');
+  const [adminToken, setAdminToken] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ShownError | null>(null);
+
+  const connect = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const saved = await ask({ type: 'connection/save', relayUrl, adminToken });
+      setAdminToken('');
+      setEditing(false);
+      onConnected(saved);
+    } catch (err) {
+      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!editing) {
+    return (
+      <section aria-labelledby="relay-heading" class="connection">
+        <h2 id="relay-heading">{t('connectionHeading')}</h2>
+        <p id="connected-to">{t('connectedTo', connection.relayUrl ?? '')} <code>{connection.tokenHint}</code></p>
+        {connection.managed ? <p class="help">{t('setByPolicy')}</p> : <button type="button" onClick={() => setEditing(true)}>{t('change')}</button>}
+      </section>
+    );
+  }
+  return (
+    <form onSubmit={(e) => void connect(e)} aria-labelledby="relay-heading" class="connection">
+      <h2 id="relay-heading">{t('connectionHeading')}</h2>
+      <Field id="relayUrl" label={t('relayUrl')} help={t('relayUrlHelp')} type="url" value={relayUrl} onValue={setRelayUrl}
+        error={error?.field === 'relayUrl' ? (error.message ?? '') : undefined} />
+      <Field id="adminToken" label={t('adminToken')} help={t('adminTokenHelp')} type="password" value={adminToken} onValue={setAdminToken} autoComplete="off" />
+      <button type="submit" id="connect" class="primary" disabled={busy || !relayUrl || !adminToken}>{busy ? t('connecting') : t('connect')}</button>
+      {error && <ErrorBox error={error} />}
+    </form>
+  );
+}

@@ -1,0 +1,139 @@
+import { useMemo, useState } from 'preact/hooks';
+import type { MailSettingsInput, MailSettingsView } from '../../../shared/mail-settings';
+import type { ProviderId } from '../../../shared/presets';
+import { ClientError, type ShownError } from '../../utils/client-errors';
+import { t } from '../../utils/i18n';
+import { ask } from '../../utils/protocol';
+import { ErrorBox } from './ErrorBox';
+import { Check, Choice, Field } from './Field';
+import { applyPreset, emptyForm, formFromView, toInput, validate, type FormState } from './form-state';
+import { RedirectUrl } from './RedirectUrl';
+
+interface Props {
+  saved: MailSettingsView | null;
+  onSaved: (settings: MailSettingsView, consentStarted: boolean) => void;
+}
+
+/** The mail-server page: every field of the product page, validated as the admin types with the relay's schema. */
+export function MailSettingsForm({ saved, onSaved }: Props) {
+  const [form, setForm] = useState<FormState>(() => (saved ? formFromView(saved) : emptyForm()));
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  const [submitted, setSubmitted] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ShownError | null>(null);
+  const [notice, setNotice] = useState('');
+  const errors = useMemo(() => validate(form), [form]);
+  const shown = (field: keyof FormState) => (submitted || touched.has(field) ? errors[field] : undefined) ?? (error?.field === field ? error.message : undefined);
+
+  const set = <K extends keyof FormState>(field: K) => (value: FormState[K]) => {
+    setForm((f) => ({ ...f, [field]: value }));
+    setTouched((s) => new Set(s).add(field));
+  };
+  const text = (field: keyof FormState) => ({ id: field, value: String(form[field]), onValue: set(field) as (v: string) => void, error: shown(field) });
+  const secretHelp = (field: 'password' | 'clientSecret' | 'proxyPassword') => (saved?.secretsSet[field] ? t('secretSaved') : undefined);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setSubmitted(true);
+    setNotice('');
+    setError(null);
+    if (Object.keys(errors).length > 0) {
+      setNotice(t('fixFields'));
+      document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const { settings, consentStarted } = await ask({ type: 'settings/save', input: toInput(form) as MailSettingsInput });
+      setForm(formFromView(settings));
+      setNotice(consentStarted ? t('consentRunning') : t('saved'));
+      onSaved(settings, consentStarted);
+    } catch (err) {
+      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const oauth = form.authType === 'oauth';
+  return (
+    <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="mail-heading">
+      <h2 id="mail-heading">{t('mailServerHeading')}</h2>
+      <Choice id="authType" legend={t('authType')} value={form.authType} onValue={set('authType')}
+        options={[{ value: 'oauth', label: t('authOAuth') }, { value: 'basic', label: t('authBasic') }]} />
+      <div class="field">
+        <label for="provider">{t('provider')}</label>
+        <select id="provider" value={form.provider} onChange={(e) => setForm((f) => applyPreset(f, e.currentTarget.value as ProviderId))}>
+          <option value="google">{t('providerGoogle')}</option>
+          <option value="microsoft">{t('providerMicrosoft')}</option>
+          <option value="custom">{t('providerCustom')}</option>
+        </select>
+      </div>
+      {form.provider === 'microsoft' && (
+        <Field {...text('tenant')} label={t('tenant')} help={t('tenantHelp')} onValue={(tenant) => setForm((f) => applyPreset(f, 'microsoft', tenant))} />
+      )}
+      <div class="row">
+        <Field {...text('host')} label={t('host')} />
+        <Field {...text('port')} label={t('port')} type="number" />
+      </div>
+      <Choice id="emailType" legend={t('emailType')} value={form.emailType} onValue={set('emailType')}
+        options={[{ value: 'smtps', label: t('smtps') }, { value: 'smtp', label: t('smtp') }]} />
+      {form.emailType === 'smtp' && <Check id="tls" label={t('tls')} checked={form.tls} onChecked={set('tls')} error={shown('tls')} />}
+      <Field {...text('senderName')} label={t('senderName')} />
+      <Field {...text('senderAddress')} label={t('senderAddress')} type="email" autoComplete="email" />
+      <Field {...text('testAddress')} label={t('testAddress')} type="email" />
+
+      {oauth ? (
+        <>
+          <RedirectUrl />
+          <Field {...text('clientId')} label={t('clientId')} />
+          <Field {...text('clientSecret')} label={t('clientSecret')} type="password" help={secretHelp('clientSecret')} autoComplete="new-password" />
+          <Field {...text('authorizationUrl')} label={t('authorizationUrl')} type="url" />
+          <Field {...text('tokenUrl')} label={t('tokenUrl')} type="url" />
+          <Field {...text('scope')} label={t('scope')} />
+        </>
+      ) : (
+        <>
+          <Check id="requiresAuth" label={t('requiresAuth')} checked={form.requiresAuth} onChecked={set('requiresAuth')} />
+          {form.requiresAuth && (
+            <>
+              <Field {...text('username')} label={t('username')} autoComplete="username" />
+              <Field {...text('password')} label={t('password')} type="password" help={secretHelp('password')} autoComplete="new-password" />
+            </>
+          )}
+        </>
+      )}
+
+      <details>
+        <summary>{t('advanced')}</summary>
+        {oauth && (
+          <>
+            <Field {...text('authorizeParams')} label={t('authorizeParams')} />
+            <div class="field">
+              <label for="clientAuthMethod">{t('clientAuthMethod')}</label>
+              <select id="clientAuthMethod" value={form.clientAuthMethod} onChange={(e) => set('clientAuthMethod')(e.currentTarget.value as FormState['clientAuthMethod'])}>
+                <option value="client_secret_post">{t('clientSecretPost')}</option>
+                <option value="client_secret_basic">{t('clientSecretBasic')}</option>
+                <option value="none">{t('clientNone')}</option>
+              </select>
+            </div>
+            <fieldset>
+              <legend>{t('proxyHeading')}</legend>
+              <Field {...text('proxyUrl')} label={t('proxyUrl')} type="url" placeholder="http://proxy.example.com:3128" />
+              <Field {...text('proxyUsername')} label={t('proxyUsername')} />
+              <Field {...text('proxyPassword')} label={t('proxyPassword')} type="password" help={secretHelp('proxyPassword')} autoComplete="new-password" />
+            </fieldset>
+          </>
+        )}
+        <Field {...text('caCertificate')} label={t('caCertificate')} multiline />
+        {form.emailType === 'smtp' && !form.tls && (
+          <Check id="allowInsecureAuth" label={t('allowInsecureAuth')} checked={form.allowInsecureAuth} onChecked={set('allowInsecureAuth')} />
+        )}
+      </details>
+
+      <button type="submit" id="save" class="primary" disabled={busy}>{busy ? t('saving') : t('save')}</button>
+      <p class="notice" role="status" aria-live="polite">{notice}</p>
+      {error && <ErrorBox error={error} />}
+    </form>
+  );
+}

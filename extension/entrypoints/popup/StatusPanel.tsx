@@ -1,0 +1,94 @@
+import { useState } from 'preact/hooks';
+import type { TestMailResult } from '../../../shared/mail-settings';
+import type { StatusAnswer } from '../../../shared/oauth';
+import { ClientError, type ShownError } from '../../utils/client-errors';
+import { lang, t } from '../../utils/i18n';
+import { ask } from '../../utils/protocol';
+import type { ConsentState } from '../../utils/storage';
+import { ErrorBox } from './ErrorBox';
+
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(lang) : t('never'));
+
+interface Props {
+  status: StatusAnswer | null;
+  consent: ConsentState;
+  onRefresh: () => void;
+}
+
+/** Mail server, account, token health, last delivery; the test mail; the consent outcome with Re-authorize. */
+export function StatusPanel({ status, consent, onRefresh }: Props) {
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<TestMailResult | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      await work();
+    } catch (err) {
+      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
+    } finally {
+      setBusy(false);
+      onRefresh();
+    }
+  };
+  const sendTest = () => run(async () => setResult(await ask({ type: 'test/send' })));
+  const reauthorize = () => run(async () => void (await ask({ type: 'consent/start' })));
+
+  const mail = status?.mail;
+  const oauth = status?.oauth;
+  return (
+    <section aria-labelledby="status-heading">
+      <h2 id="status-heading">{t('statusHeading')}</h2>
+      <div role="status" aria-live="polite" id="consent">
+        {consent.phase === 'running' && <p class="notice">{t('consentRunning')}</p>}
+        {consent.phase === 'connected' && <p class="ok">{t('connectedAs', consent.account ?? '')}</p>}
+        {consent.phase === 'failed' && consent.error && <ErrorBox error={consent.error} />}
+      </div>
+      {mail?.configured ? (
+        <dl>
+          <dt>{t('statusServer')}</dt>
+          <dd>{mail.host}:{mail.port} ({mail.emailType.toUpperCase()})</dd>
+          {mail.authType === 'oauth' && !oauth && <dd class="warn" id="not-connected">{t('statusNotConnected')}</dd>}
+          {oauth && (
+            <>
+              <dt>{t('statusAccount')}</dt>
+              <dd id="account">{oauth.account}</dd>
+              {oauth.reauthRequired ? (
+                <dd class="warn" id="reauth">{t('statusReauthRequired', oauth.reauthReason ?? '')}</dd>
+              ) : (
+                <>
+                  <dt>{t('statusTokenExpiry')}</dt>
+                  <dd>{when(oauth.accessTokenExpiresAt)} — {t('statusAutoRefresh')}</dd>
+                </>
+              )}
+            </>
+          )}
+          <dt>{t('statusLastDelivery')}</dt>
+          <dd>{when(status?.delivery.lastDeliveredAt ?? null)}</dd>
+          {status?.delivery.lastFailure && (
+            <>
+              <dt>{t('statusLastFailure')}</dt>
+              <dd>{status.delivery.lastFailure.code} — {when(status.delivery.lastFailure.at)}</dd>
+            </>
+          )}
+        </dl>
+      ) : (
+        <p>{t('notConfigured')}</p>
+      )}
+      <div class="actions">
+        <button type="button" id="send-test" onClick={() => void sendTest()} disabled={busy || !mail?.configured}>{busy ? t('sending') : t('sendTest')}</button>
+        {mail?.configured && mail.authType === 'oauth' && (
+          <button type="button" id="reauthorize" onClick={() => void reauthorize()} disabled={busy || consent.phase === 'running'}>{t('reauthorize')}</button>
+        )}
+        <button type="button" onClick={onRefresh}>{t('refresh')}</button>
+      </div>
+      <div aria-live="polite">
+        {result && <p class="ok" id="test-result">{t('testSent', result.to, result.serverResponse)}</p>}
+        {error && <ErrorBox error={error} />}
+      </div>
+    </section>
+  );
+}

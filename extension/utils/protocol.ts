@@ -1,0 +1,48 @@
+import { browser } from 'wxt/browser';
+import type { MailSettingsInput, MailSettingsView, TestMailResult } from '../../shared/mail-settings';
+import type { StatusAnswer } from '../../shared/oauth';
+import { ClientError, type ShownError } from './client-errors';
+
+/** What the popup may ask the background, which alone talks to the relay and holds the admin token. */
+export type Request =
+  | { type: 'connection/get' }
+  | { type: 'connection/save'; relayUrl: string; adminToken: string }
+  | { type: 'settings/get' }
+  | { type: 'settings/save'; input: MailSettingsInput }
+  | { type: 'consent/start' }
+  | { type: 'test/send'; to?: string }
+  | { type: 'status/get' };
+
+/** The connection as the popup may see it: never the token itself. */
+export interface ConnectionView {
+  relayUrl: string | null;
+  /** The token's first and last characters, e.g. "gm_adm_…Xk3f". */
+  tokenHint: string | null;
+  /** Set by enterprise policy: the popup shows it read-only. */
+  managed: boolean;
+}
+
+export interface Responses {
+  'connection/get': ConnectionView;
+  'connection/save': ConnectionView;
+  'settings/get': MailSettingsView | null;
+  'settings/save': { settings: MailSettingsView; consentStarted: boolean };
+  'consent/start': null;
+  'test/send': TestMailResult;
+  'status/get': StatusAnswer;
+}
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: ShownError };
+
+/** Asks the background and answers its value, or throws the ClientError it replied with. */
+export async function ask<R extends Request>(request: R): Promise<Responses[R['type']]> {
+  const reply = (await browser.runtime.sendMessage(request)) as Reply<Responses[R['type']]> | undefined;
+  if (!reply) throw new ClientError({ code: 'RELAY_BAD_ANSWER' });
+  if (!reply.ok) throw new ClientError(reply.error);
+  return reply.value;
+}
+
+/** Masks a token for display: enough to recognise it, never enough to use it. */
+export function maskToken(token: string): string {
+  return token.length <= 12 ? '••••' : `${token.slice(0, 7)}…${token.slice(-4)}`;
+}

@@ -1,0 +1,59 @@
+import { API_PREFIX, API_VERSION, type HealthAnswer } from '../../shared/api';
+import type { ApiErrorBody } from '../../shared/errors';
+import { isLoopbackHost } from '../../shared/mail-settings';
+import { ClientError } from './client-errors';
+
+export interface Connection {
+  relayUrl: string;
+  adminToken: string;
+}
+
+/**
+ * The relay URL as the extension will use it, without a trailing slash. Plain http:// is refused off loopback:
+ * the admin token and the client secret would cross the network in clear.
+ */
+export function normalizeRelayUrl(input: string): string {
+  const text = input.trim();
+  if (!URL.canParse(text)) throw new ClientError({ code: 'VALIDATION_FAILED', field: 'relayUrl', message: 'relayUrl: enter a URL such as https://guardmail.example.com' });
+  const url = new URL(text);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) throw new ClientError({ code: 'RELAY_URL_INSECURE', field: 'relayUrl' });
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ClientError({ code: 'VALIDATION_FAILED', field: 'relayUrl', message: 'relayUrl: use https://' });
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** Calls the relay and answers its JSON, or throws a ClientError with the relay's code or the extension's own. */
+export async function relayFetch<T>(relayUrl: string, path: string, init: { method?: string; token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${relayUrl}${path}`, {
+      method: init.method ?? 'GET',
+      headers: {
+        ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}),
+        ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
+    });
+  } catch {
+    throw new ClientError({ code: 'RELAY_UNREACHABLE' });
+  }
+  if (res.status === 204) return undefined as T;
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ClientError({ code: 'RELAY_BAD_ANSWER' });
+  }
+  if (res.ok) return body as T;
+  const error = (body as Partial<ApiErrorBody>)?.error;
+  if (!error || typeof error.code !== 'string') throw new ClientError({ code: 'RELAY_BAD_ANSWER' });
+  throw new ClientError({ code: error.code, message: error.message, field: error.field, serverResponse: error.serverResponse });
+}
+
+/** Checks that the URL is a Guardmail relay speaking our API version, then that it accepts the token. */
+export async function verifyConnection(connection: Connection): Promise<void> {
+  const health = await relayFetch<Partial<HealthAnswer>>(connection.relayUrl, '/healthz');
+  if (health?.status !== 'ok') throw new ClientError({ code: 'RELAY_BAD_ANSWER' });
+  if (health.apiVersion !== API_VERSION) throw new ClientError({ code: 'RELAY_VERSION_MISMATCH', message: `The relay speaks API ${health.apiVersion ?? 'unknown'}; this extension speaks ${API_VERSION}.` });
+  await relayFetch(connection.relayUrl, `${API_PREFIX}/status`, { token: connection.adminToken });
+}

@@ -1,0 +1,24 @@
+import { storage } from 'wxt/utils/storage';
+import type { ShownError } from './client-errors';
+
+/** Every storage item of the extension, in one place. Nothing secret is kept here except the admin token the admin chose to save. */
+
+/** Typed by the admin in the popup. */
+export const relayUrlItem = storage.defineItem<string | null>('local:relayUrl', { fallback: null });
+export const adminTokenItem = storage.defineItem<string | null>('local:adminToken', { fallback: null });
+
+/** Pushed by enterprise policy (public/managed-schema.json); wins over what the admin typed. */
+export const managedRelayUrlItem = storage.defineItem<string | null>('managed:relayUrl', { fallback: null });
+export const managedAdminTokenItem = storage.defineItem<string | null>('managed:adminToken', { fallback: null });
+
+export type ConsentPhase = 'idle' | 'running' | 'connected' | 'failed';
+
+/** The consent flow's outcome, kept so that a reopened popup shows it. */
+export interface ConsentState {
+  phase: ConsentPhase;
+  account?: string;
+  error?: ShownError;
+  at: number;
+}
+
+export const consentItem = storage.defineItem<ConsentState>('local:consent', { fallback: { phase: 'idle', at: 0 } });

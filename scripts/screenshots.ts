@@ -1,0 +1,38 @@
+/**
+ * `npm run screenshots`: the popup in English and Spanish, from the built extension in Debian's Chromium, connected
+ * to a relay configured for Microsoft 365. Writes docs/popup-en.png and docs/popup-es.png for the README.
+ */
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { presetFields } from '../shared/presets';
+import { fill, launchBrowser } from '../test/fixtures/browser';
+import { serveTestRelay } from '../test/fixtures/relay';
+
+const root = resolve(import.meta.dirname, '..');
+execFileSync(process.execPath, [resolve(root, 'node_modules/wxt/bin/wxt.mjs'), 'build', 'extension'], { cwd: root, stdio: 'inherit' });
+
+const relay = await serveTestRelay();
+await relay.call('PUT', '/api/v1/mail-settings', {
+  ...presetFields('microsoft', 'contoso.onmicrosoft.com'),
+  provider: 'microsoft',
+  tenant: 'contoso.onmicrosoft.com',
+  authType: 'oauth',
+  senderName: 'IT Security Alerts',
+  senderAddress: 'alerts@contoso.com',
+  testAddress: 'it-team@contoso.com',
+  clientId: '6731de76-14a6-49ae-97bc-6eba6914391e',
+  clientSecret: 'example-secret',
+});
+
+for (const lang of ['en', 'es']) {
+  const chromium = await launchBrowser({ lang });
+  const popup = await chromium.openPopup();
+  await fill(popup, 'relayUrl', relay.url);
+  await fill(popup, 'adminToken', relay.adminToken);
+  await popup.click('#connect');
+  await popup.waitForSelector('#save');
+  await popup.screenshot({ path: resolve(root, `docs/popup-${lang}.png`), fullPage: true });
+  await chromium.close();
+  process.stdout.write(`docs/popup-${lang}.png\n`);
+}
+await relay.stop();

@@ -1,0 +1,31 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXTENSION_ID } from '../../shared/extension';
+
+const root = resolve(import.meta.dirname, '../..');
+const manifest = (target: string) => JSON.parse(readFileSync(resolve(root, `extension/.output/${target}/manifest.json`), 'utf8')) as Record<string, unknown>;
+
+describe('the built extension', () => {
+  it('carries the key whose hash is the extension ID the relay and the README use', () => {
+    const chrome = manifest('chrome-mv3');
+    // Chromium's rule: the ID is the first 32 hex digits of SHA-256(public key DER), written with a–p.
+    const hex = createHash('sha256').update(Buffer.from(chrome.key as string, 'base64')).digest('hex').slice(0, 32);
+    expect([...hex].map((d) => String.fromCharCode(97 + parseInt(d, 16))).join('')).toBe(EXTENSION_ID);
+  });
+
+  it('asks for the fewest permissions: no host permissions at all', () => {
+    const chrome = manifest('chrome-mv3');
+    expect(chrome.permissions).toEqual(['storage', 'identity']);
+    expect(chrome.host_permissions).toBeUndefined();
+  });
+
+  it('also builds for Firefox, with a Gecko ID instead of a Chromium key', () => {
+    execFileSync(process.execPath, [resolve(root, 'node_modules/wxt/bin/wxt.mjs'), 'build', 'extension', '-b', 'firefox'], { cwd: root, stdio: 'pipe' });
+    const firefox = manifest('firefox-mv2');
+    expect(firefox.key).toBeUndefined();
+    expect(firefox).toMatchObject({ browser_specific_settings: { gecko: { id: 'guardmail@guardmail.invalid' } } });
+  });
+});

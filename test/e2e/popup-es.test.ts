@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { fill, launchBrowser, type TestBrowser } from '../fixtures/browser';
+import { serveTestRelay } from '../fixtures/relay';
+
+let chromium: TestBrowser;
+let relay: Awaited<ReturnType<typeof serveTestRelay>>;
+
+beforeAll(async () => {
+  [chromium, relay] = await Promise.all([launchBrowser({ lang: 'es' }), serveTestRelay()]);
+});
+afterAll(async () => {
+  await chromium?.close();
+  await relay?.stop();
+});
+
+it('renders the popup in Spanish when the browser is in Spanish, errors and field messages included', async () => {
+  const popup = await chromium.openPopup();
+  await popup.waitForSelector('#relayUrl');
+  expect(await popup.evaluate(() => document.documentElement.lang)).toBe('es');
+  expect(await popup.$eval('label[for="relayUrl"]', (e) => e.textContent)).toBe('URL del relé');
+
+  await fill(popup, 'relayUrl', relay.url);
+  await fill(popup, 'adminToken', 'gm_adm_wrong-token-wrong-token-wrong-token-xx');
+  await popup.click('#connect');
+  const error = await popup.waitForSelector('.error[data-code="UNAUTHORIZED"]');
+  expect(await error!.evaluate((e) => (e as HTMLElement).innerText)).toContain('El relé no acepta el token de administrador.');
+
+  await fill(popup, 'adminToken', relay.adminToken);
+  await popup.click('#connect');
+  await popup.waitForSelector('#save');
+  const body = await popup.evaluate(() => document.body.innerText);
+  for (const phrase of ['Servidor de correo', 'Autenticación', 'URL de redirección', 'Enviar correo de prueba', 'Guardar']) expect(body).toContain(phrase);
+
+  await fill(popup, 'port', '0');
+  await popup.waitForSelector('#port-error');
+  expect(await popup.$eval('#port-error', (e) => e.textContent)).toBe('Indique un puerto entre 1 y 65535 (465 para SMTPS, 587 para SMTP con TLS).');
+});

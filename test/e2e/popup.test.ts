@@ -1,0 +1,167 @@
+import type { Page, Target } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXTENSION_REDIRECT_URL } from '../../shared/extension';
+import { fill, launchBrowser, type TestBrowser } from '../fixtures/browser';
+import { startOAuthServer, type TestOAuthServer } from '../fixtures/oauth-server';
+import { serveTestRelay } from '../fixtures/relay';
+import { startSmtpServer, type TestSmtpServer } from '../fixtures/smtp-server';
+import { testPki } from '../fixtures/tls';
+
+const PASSWORD = 'correct horse battery staple';
+const CLIENT_SECRET = 'e2e-client-secret';
+
+let chromium: TestBrowser;
+let relay: Awaited<ReturnType<typeof serveTestRelay>>;
+let as: TestOAuthServer;
+let oauthSmtp: TestSmtpServer;
+let basicSmtp: TestSmtpServer;
+let popup: Page;
+
+beforeAll(async () => {
+  [chromium, relay, as] = await Promise.all([
+    launchBrowser(),
+    serveTestRelay(),
+    startOAuthServer({ clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
+  ]);
+  [oauthSmtp, basicSmtp] = await Promise.all([
+    startSmtpServer({ tls: 'starttls', xoauth2: { introspect: (t) => as.introspect(t), requiredScope: 'https://mail.example.test/smtp' } }),
+    startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD } }),
+  ]);
+  popup = await chromium.openPopup();
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await Promise.all([relay?.stop(), as?.close(), oauthSmtp?.close(), basicSmtp?.close()]);
+});
+
+const text = (page: Page) => page.evaluate(() => document.body.innerText);
+const waitForText = (page: Page, needle: string) =>
+  page.waitForFunction((n: string) => document.body.innerText.includes(n), { timeout: 20_000 }, needle);
+const consentWindow = (): Promise<Target> => chromium.browser.waitForTarget((t) => t.url().startsWith(as.authorizationUrl), { timeout: 20_000 });
+
+async function fillCommon(page: Page) {
+  await fill(page, 'senderName', 'Guardmail Alerts');
+  await fill(page, 'senderAddress', 'alerts@example.com');
+  await fill(page, 'testAddress', 'it@example.com');
+}
+
+describe('the admin popup in Chromium', () => {
+  it('explains a plain-http relay off loopback and a wrong admin token', async () => {
+    await fill(popup, 'relayUrl', 'http://10.20.30.40:8787');
+    await fill(popup, 'adminToken', 'gm_adm_wrong-token-wrong-token-wrong-token-xx');
+    await popup.click('#connect');
+    await popup.waitForSelector('.error[data-code="RELAY_URL_INSECURE"]');
+
+    await fill(popup, 'relayUrl', relay.url);
+    await popup.click('#connect');
+    const error = await popup.waitForSelector('.error[data-code="UNAUTHORIZED"]');
+    expect(await error!.evaluate((e) => (e as HTMLElement).innerText)).toContain('GUARDMAIL_ADMIN_TOKEN');
+  });
+
+  it('connects with the admin token and shows it masked', async () => {
+    await fill(popup, 'adminToken', relay.adminToken);
+    await popup.click('#connect');
+    await popup.waitForSelector('#connected-to');
+    const shown = await text(popup);
+    expect(shown).toContain(`Connected to ${relay.url}`);
+    expect(shown).not.toContain(relay.adminToken);
+    await popup.waitForSelector('#save');
+  });
+
+  it('validates as the admin types, with the shared schema', async () => {
+    await fill(popup, 'port', '70000');
+    await popup.waitForSelector('#port-error');
+    expect(await popup.$eval('#port-error', (e) => e.textContent)).toContain('between 1 and 65535');
+    expect(await popup.$eval('#port', (e) => e.getAttribute('aria-invalid'))).toBe('true');
+  });
+
+  it('configures basic authentication over SMTPS and sends the test mail', async () => {
+    await popup.click('#authType-basic');
+    await popup.select('#provider', 'custom');
+    await fill(popup, 'host', '127.0.0.1');
+    await fill(popup, 'port', String(basicSmtp.port));
+    await popup.click('#emailType-smtps');
+    await fillCommon(popup);
+    await fill(popup, 'username', 'alerts@example.com');
+    await fill(popup, 'password', PASSWORD);
+    await popup.click('details > summary');
+    await popup.$eval('#caCertificate', (e, pem) => {
+      const area = e as HTMLTextAreaElement;
+      area.value = pem;
+      area.dispatchEvent(new Event('input', { bubbles: true }));
+    }, testPki().caCert);
+    await popup.click('#save');
+    await waitForText(popup, 'Saved.');
+    // A saved secret shows as set, never as its value.
+    expect(await popup.$eval('#password', (e) => (e as HTMLInputElement).value)).toBe('');
+    expect(await text(popup)).toContain('Saved. Leave empty to keep it.');
+
+    await popup.click('#send-test');
+    const result = await popup.waitForSelector('#test-result', { timeout: 20_000 });
+    expect(await result!.evaluate((e) => e.textContent)).toContain('250 OK: queued');
+    expect(basicSmtp.received).toHaveLength(1);
+    expect(basicSmtp.received[0]!.user).toBe('alerts@example.com');
+  });
+
+  it('guides the admin, with the redirect URL, when the consent window is closed; a second click starts no second flow', async () => {
+    await popup.click('#authType-oauth');
+    await fill(popup, 'port', String(oauthSmtp.port));
+    await popup.click('#emailType-smtp');
+    await fill(popup, 'clientId', 'e2e-client');
+    await fill(popup, 'clientSecret', CLIENT_SECRET);
+    await fill(popup, 'authorizationUrl', as.authorizationUrl);
+    await fill(popup, 'tokenUrl', as.tokenUrl);
+    await fill(popup, 'scope', 'https://mail.example.test/smtp offline_access');
+    expect(await popup.$eval('#redirect-url', (e) => (e as HTMLInputElement).value)).toBe(EXTENSION_REDIRECT_URL);
+
+    await popup.click('#save');
+    const window = await consentWindow();
+    await popup.click('#save');
+    await popup.waitForSelector('.error[data-code="CONSENT_IN_PROGRESS"]');
+    expect(chromium.browser.targets().filter((t) => t.url().startsWith(as.authorizationUrl))).toHaveLength(1);
+
+    await (await window.asPage()).close();
+    const guidance = await popup.waitForSelector('#consent .error[data-code="CONSENT_WINDOW_CLOSED"]', { timeout: 20_000 });
+    const shown = await guidance!.evaluate((e) => (e as HTMLElement).innerText);
+    expect(shown).toContain('redirect_uri_mismatch');
+    expect(await guidance!.$eval('#redirect-url', (e) => (e as HTMLInputElement).value)).toBe(EXTENSION_REDIRECT_URL);
+  });
+
+  it('connects through the real consent page and delivers the test mail over XOAUTH2', async () => {
+    await popup.click('#reauthorize');
+    const page = await (await consentWindow()).asPage();
+    await page.waitForSelector('#allow');
+    await page.click('#allow');
+    await waitForText(popup, 'Connected as alerts@example.com');
+    await popup.waitForSelector('#account');
+    expect(await popup.$eval('#account', (e) => e.textContent)).toBe('alerts@example.com');
+
+    await popup.click('#send-test');
+    await popup.waitForSelector('#test-result', { timeout: 20_000 });
+    expect(oauthSmtp.received).toHaveLength(1);
+    expect(oauthSmtp.authAttempts).toEqual([{ method: 'XOAUTH2', username: 'alerts@example.com', secure: true, accepted: true }]);
+  });
+
+  it('shows the result after the popup is reopened, and keeps no secret in extension storage', async () => {
+    const reopened = await chromium.openPopup();
+    await waitForText(reopened, 'Connected as alerts@example.com');
+    type ChromeStorage = { chrome: { storage: { local: { get(keys: null): Promise<Record<string, unknown>> } } } };
+    const stored = await (await chromium.worker()).evaluate(() => (globalThis as unknown as ChromeStorage).chrome.storage.local.get(null));
+    const dump = JSON.stringify(stored);
+    for (const secret of [PASSWORD, CLIENT_SECRET, relay.deps.oauth.refreshToken()!]) expect(dump).not.toContain(secret);
+    await reopened.close();
+  });
+
+  it('fits the popup without scrolling sideways and labels every control', async () => {
+    const { scrollWidth, clientWidth, unlabeled } = await popup.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+      unlabeled: [...document.querySelectorAll('input, select, textarea')]
+        .filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label'))
+        .map((e) => e.id),
+    }));
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    expect(unlabeled).toEqual([]);
+  });
+});
