@@ -1,0 +1,42 @@
+import * as v from 'valibot';
+
+/**
+ * The product page's scale, worst first. "very_high" is "very highly vulnerable", "high" is "highly vulnerable".
+ */
+export const LEVELS = ['very_high', 'high', 'low', 'secure'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** True when `level` is at least as bad as `threshold`. */
+export function atLeast(level: Level, threshold: Level): boolean {
+  return LEVELS.indexOf(level) <= LEVELS.indexOf(threshold);
+}
+
+const email = v.pipe(v.string('Recipient must be text.'), v.trim(), v.maxLength(254), v.email('Recipient must be an email address such as it@example.com.'));
+const extensionId = v.pipe(v.string('Extension id must be text.'), v.trim(), v.regex(/^[\w@.{}-]{1,128}$/, 'Extension id must look like abcdefghijklmnopabcdefghijklmnop.'));
+const version = v.pipe(v.string('Version must be text.'), v.regex(/^\d+(\.\d+){0,3}$/, 'Version must look like 131 or 131.0.6778.85.'));
+
+/** GET/PUT /api/v1/alert-policy: who gets the mail, from which level, how often, and what the rules consider. */
+export const AlertPolicy = v.strictObject(
+  {
+    recipients: v.pipe(v.array(email, 'recipients must be a list of addresses.'), v.maxLength(50, 'recipients must have at most 50 addresses.')),
+    /** Devices at this level or worse are non-compliant and alerted. */
+    threshold: v.optional(v.picklist(['very_high', 'high', 'low'], 'threshold must be "very_high", "high" or "low".'), 'high'),
+    /** A device that stays at or above the threshold is alerted again only after this long. */
+    cooldownMinutes: v.optional(v.pipe(v.number('cooldownMinutes must be a number.'), v.integer(), v.minValue(0), v.maxValue(43_200, 'cooldownMinutes must be at most 30 days.')), 1440),
+    /** Alerts that fall due within this window go out in one mail. */
+    groupingWindowSeconds: v.optional(v.pipe(v.number('groupingWindowSeconds must be a number.'), v.integer(), v.minValue(0), v.maxValue(86_400, 'groupingWindowSeconds must be at most a day.')), 300),
+    language: v.optional(v.picklist(['en', 'es'], 'language must be "en" or "es".'), 'en'),
+    /** Per browser name (Chrome, Edge, Chromium, Firefox): older versions are highly vulnerable. */
+    minimumVersions: v.optional(v.pipe(v.record(v.pipe(v.string(), v.maxLength(50)), version, 'minimumVersions must map a browser name to a version.'), v.check((r) => Object.keys(r).length <= 20, 'minimumVersions must have at most 20 browsers.')), {}),
+    /** How many major versions a browser may lag behind the newest one seen in the fleet. */
+    maxMajorsBehind: v.optional(v.pipe(v.number('maxMajorsBehind must be a number.'), v.integer(), v.minValue(0), v.maxValue(50)), 2),
+    /** Extensions allowed despite risky permissions or developer mode. */
+    allowlist: v.optional(v.pipe(v.array(extensionId, 'allowlist must be a list of extension ids.'), v.maxLength(1000)), []),
+    /** Extensions that make a browser very highly vulnerable wherever they are installed. */
+    blocklist: v.optional(v.pipe(v.array(extensionId, 'blocklist must be a list of extension ids.'), v.maxLength(1000)), []),
+  },
+  'Unknown field: remove it.',
+);
+export type AlertPolicy = v.InferOutput<typeof AlertPolicy>;
+
+export const DEFAULT_POLICY: AlertPolicy = v.parse(AlertPolicy, { recipients: [] });

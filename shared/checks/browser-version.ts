@@ -1,0 +1,45 @@
+import type { Check, Finding } from './types';
+
+/** Compares dotted versions numerically: "131.0.10" > "131.0.9". */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+export const majorOf = (version: string): number => Number(version.split('.')[0]);
+
+/** An old browser misses security fixes: older than the admin's minimum, or too many majors behind the fleet's newest. */
+export const browserVersion: Check = {
+  id: 'browser-version',
+  run(report, { policy, newestMajors }) {
+    const { name, version } = report.browser;
+    const findings: Finding[] = [];
+    const minimum = policy.minimumVersions[name];
+    if (minimum && compareVersions(version, minimum) < 0) {
+      findings.push({
+        check: this.id,
+        severity: 'high',
+        subject: `${name} ${version}`,
+        title: { en: `${name} ${version} is older than the required ${minimum}`, es: `${name} ${version} es anterior a la versión exigida ${minimum}` },
+        remediation: { en: `Update ${name} to ${minimum} or newer and restart it.`, es: `Actualice ${name} a la ${minimum} o posterior y reinícielo.` },
+      });
+    }
+    const newest = newestMajors[name];
+    const behind = newest === undefined ? 0 : newest - majorOf(version);
+    if (behind > policy.maxMajorsBehind) {
+      findings.push({
+        check: this.id,
+        severity: 'high',
+        subject: `${name} ${version}`,
+        title: { en: `${name} ${version} is ${behind} major versions behind the newest in the fleet (${newest})`, es: `${name} ${version} va ${behind} versiones principales por detrás de la más reciente de la flota (${newest})` },
+        remediation: { en: `Update ${name} and restart it; check that automatic updates are not blocked.`, es: `Actualice ${name} y reinícielo; compruebe que las actualizaciones automáticas no están bloqueadas.` },
+      });
+    }
+    return findings;
+  },
+};

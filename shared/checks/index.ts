@@ -1,0 +1,41 @@
+import { atLeast, type AlertPolicy, type Level } from '../alert-policy';
+import type { ComplianceReport } from '../report';
+import { browserVersion } from './browser-version';
+import { blocklistedExtension } from './blocklisted-extension';
+import { riskyPermissionsCheck } from './risky-permissions';
+import { safeBrowsing } from './safe-browsing';
+import type { Check, CheckContext, Finding } from './types';
+import { unmanagedInstall } from './unmanaged-install';
+
+export type { Check, CheckContext, Finding, Severity, Localized } from './types';
+
+/** Every check, in the order findings are listed. Checks never import each other. */
+export const CHECKS: readonly Check[] = [blocklistedExtension, browserVersion, safeBrowsing, riskyPermissionsCheck, unmanagedInstall];
+
+export interface Verdict {
+  level: Level;
+  compliant: boolean;
+  findings: Finding[];
+}
+
+/**
+ * The product page's scale: a critical finding, or three high ones, is very highly vulnerable; any high finding is
+ * highly vulnerable; only medium or low ones are low risk; none is secure.
+ */
+export function levelOf(findings: Finding[]): Level {
+  const high = findings.filter((f) => f.severity === 'high').length;
+  if (findings.some((f) => f.severity === 'critical') || high >= 3) return 'very_high';
+  if (high > 0) return 'high';
+  return findings.length > 0 ? 'low' : 'secure';
+}
+
+/** Runs every check; the policy's threshold turns the level into the compliant / non-compliant verdict. */
+export function evaluate(report: ComplianceReport, context: CheckContext): Verdict {
+  const findings = CHECKS.flatMap((check) => check.run(report, context));
+  const level = levelOf(findings);
+  return { level, compliant: !atLeast(level, context.policy.threshold), findings };
+}
+
+export function withPolicy(policy: AlertPolicy, newestMajors: Record<string, number> = {}, selfId?: string): CheckContext {
+  return { policy, newestMajors, selfId };
+}

@@ -1,0 +1,34 @@
+import type { AlertPolicy } from '../alert-policy';
+import type { ComplianceReport } from '../report';
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+
+/** Text in both languages: the relay writes mails in the policy's, the popup shows the browser's. */
+export interface Localized {
+  en: string;
+  es: string;
+}
+
+/** One thing wrong with a browser, and what to do about it. */
+export interface Finding {
+  check: string;
+  severity: Severity;
+  /** What is at fault: the extension's name, the setting's name, the browser. */
+  subject: string;
+  title: Localized;
+  remediation: Localized;
+}
+
+/** What the rules may know beyond the report itself. */
+export interface CheckContext {
+  policy: AlertPolicy;
+  /** The newest major version seen in the fleet per browser name; works with no internet. */
+  newestMajors: Record<string, number>;
+  /** The reporting extension's own ID, which never judges itself. */
+  selfId?: string;
+}
+
+export interface Check {
+  id: string;
+  run(report: ComplianceReport, context: CheckContext): Finding[];
+}
