@@ -6,10 +6,13 @@ import { API_PREFIX } from '../shared/api';
 import { DeliveryError } from './delivery/errors';
 import type { MailSender } from './delivery/mail-sender';
 import type { OAuthClientOptions } from './delivery/oauth-client';
+import type { OutboxWorker } from './delivery/outbox-worker';
+import type { RateLimiter } from './domain/rate-limit';
 import type { TokenManager } from './delivery/token-manager';
 import { ApiError, errorResponse } from './http/api-error';
 import { requireToken } from './http/auth';
 import type { Logger } from './log';
+import { fleetRoutes } from './routes/fleet';
 import { healthRoutes } from './routes/health';
 import { mailSettingsRoutes } from './routes/mail-settings';
 import { oauthRoutes } from './routes/oauth';
@@ -17,8 +20,11 @@ import { statusRoutes } from './routes/status';
 import type { AccessTokens } from './storage/access-tokens';
 import type { Db } from './storage/db';
 import type { DeliveryLog } from './storage/delivery-log';
+import type { FleetStore } from './storage/fleet-store';
 import type { MailSettingsStore } from './storage/mail-settings-store';
 import type { OAuthStore } from './storage/oauth-store';
+import type { OutboxStore } from './storage/outbox-store';
+import type { PolicyStore } from './storage/policy-store';
 
 /** Request bodies larger than this are refused before they are read: the largest field is a 32 KB CA certificate. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -32,6 +38,12 @@ export interface AppDeps {
   sender: MailSender;
   deliveryLog: DeliveryLog;
   oauthClient: OAuthClientOptions;
+  fleet: FleetStore;
+  outbox: OutboxStore;
+  policy: PolicyStore;
+  worker: OutboxWorker;
+  /** Reports per device: a burst, then a steady rate. */
+  reportLimiter: RateLimiter;
   logger: Logger;
   extensionOrigins: string[];
   /** Redirect URLs accepted besides the allowed extensions' own and loopback. */
@@ -63,15 +75,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       maxAge: 600,
     }),
   );
-  app.use(
-    bodyLimit({
-      maxSize: BODY_LIMIT_BYTES,
-      onError: (c) => errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB.` })),
-    }),
-  );
+  const smallBodies = bodyLimit({
+    maxSize: BODY_LIMIT_BYTES,
+    onError: (c) => errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB.` })),
+  });
+  // Reports carry their own, larger limit (routes/fleet.ts) and the enrollment token; everything else is the admin's.
+  const reports = `${API_PREFIX}/reports`;
+  const enrolled = requireToken(deps.accessTokens, 'enrollment');
+  const admin = requireToken(deps.accessTokens, 'admin');
+  app.use((c, next) => (c.req.path === reports ? next() : smallBodies(c, next)));
+  app.use(`${API_PREFIX}/*`, (c, next) => (c.req.path === reports ? enrolled(c, next) : admin(c, next)));
 
   app.route('/', healthRoutes(deps));
-  app.use(`${API_PREFIX}/*`, requireToken(deps.accessTokens, 'admin'));
+  app.route(API_PREFIX, fleetRoutes(deps));
   app.route(API_PREFIX, mailSettingsRoutes(deps));
   app.route(API_PREFIX, oauthRoutes(deps));
   app.route(API_PREFIX, statusRoutes(deps));

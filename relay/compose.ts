@@ -1,13 +1,18 @@
 import type { AppDeps } from './app';
 import type { SmtpTimeouts } from './domain/smtp-options';
 import { MailSender } from './delivery/mail-sender';
+import { OutboxWorker } from './delivery/outbox-worker';
+import { RateLimiter } from './domain/rate-limit';
 import { TokenManager } from './delivery/token-manager';
 import type { Logger } from './log';
 import type { AccessTokens } from './storage/access-tokens';
 import type { Db } from './storage/db';
 import { DeliveryLog } from './storage/delivery-log';
+import { FleetStore } from './storage/fleet-store';
 import { MailSettingsStore } from './storage/mail-settings-store';
 import { OAuthStore } from './storage/oauth-store';
+import { OutboxStore } from './storage/outbox-store';
+import { PolicyStore } from './storage/policy-store';
 import type { SecretBox } from './storage/secret-box';
 import { SecretStore } from './storage/secret-store';
 
@@ -21,6 +26,8 @@ export interface ComposeOptions {
   /** Shorter in tests, where a silent server must fail fast. */
   smtpTimeouts?: SmtpTimeouts;
   tokenRequestTimeoutMs?: number;
+  /** Outbox worker tuning, shorter in tests. */
+  worker?: { pollMs?: number; leaseMs?: number; maxBatch?: number; random?: () => number };
   now?: () => number;
 }
 
@@ -32,6 +39,10 @@ export function composeRelay(o: ComposeOptions): AppDeps {
   const oauthClient = { timeoutMs: o.tokenRequestTimeoutMs ?? 15_000 };
   const deliveryLog = new DeliveryLog(o.db);
   const tokenManager = new TokenManager({ oauth, mailSettings, logger: o.logger, client: oauthClient, now: o.now });
+  const sender = new MailSender({ mailSettings, tokens: tokenManager, deliveryLog, timeouts: o.smtpTimeouts, now: o.now });
+  const outbox = new OutboxStore(o.db);
+  const policy = new PolicyStore(o.db);
+  const worker = new OutboxWorker({ outbox, policy, mailSettings, oauth, sender, logger: o.logger, ...o.worker, ...(o.now ? { now: o.now } : {}) });
   return {
     db: o.db,
     accessTokens: o.accessTokens,
@@ -39,7 +50,13 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     oauth,
     tokenManager,
     deliveryLog,
-    sender: new MailSender({ mailSettings, tokens: tokenManager, deliveryLog, timeouts: o.smtpTimeouts, now: o.now }),
+    sender,
+    fleet: new FleetStore(o.db),
+    outbox,
+    policy,
+    worker,
+    // A browser reports hourly and on start-up; a burst of 10, then one every 2 minutes, is room enough.
+    reportLimiter: new RateLimiter(10, 30),
     oauthClient,
     logger: o.logger,
     extensionOrigins: o.extensionOrigins,

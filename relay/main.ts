@@ -46,6 +46,9 @@ function main(): void {
   const keepAlive = setInterval(() => void deps.tokenManager.keepAlive(), 6 * 60 * 60_000);
   keepAlive.unref();
   void deps.tokenManager.keepAlive();
+  const recovered = deps.outbox.recoverInterrupted(Date.now());
+  if (recovered > 0) logger.warn({ alerts: recovered }, 'alerts interrupted by the last stop are due again');
+  deps.worker.start();
 
   const server = serve(
     {
@@ -67,8 +70,11 @@ function main(): void {
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');
     server.close(() => {
-      db.close();
-      process.exit(0);
+      void deps.worker.stop().then(() => {
+        deps.sender.close();
+        db.close();
+        process.exit(0);
+      });
     });
     // Keep-alive connections would hold close() open; in-flight requests get a bounded grace period.
     setTimeout(() => {

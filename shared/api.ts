@@ -1,3 +1,6 @@
+import type { FleetStatus } from './fleet';
+import type { OAuthStatus } from './oauth';
+
 /** The relay's API version; clients refuse to talk to a relay that speaks another one. */
 export const API_VERSION = 'v1';
 export const API_PREFIX = `/api/${API_VERSION}`;
@@ -20,4 +23,16 @@ export interface ReadinessCheck {
 export interface ReadinessAnswer {
   ready: boolean;
   checks: ReadinessCheck[];
+}
+
+/** Answer of GET /api/v1/status. */
+export interface StatusAnswer {
+  apiVersion: string;
+  mail: { configured: false } | { configured: true; host: string; port: number; emailType: string; authType: string; provider: string; senderAddress: string };
+  /** Null when no account is connected. */
+  oauth: OAuthStatus | null;
+  delivery: { lastDeliveredAt: string | null; lastFailure: { code: string; at: string } | null };
+  fleet: FleetStatus;
+  /** Alerts wait while the policy has no recipient. */
+  alertRecipients: number;
 }

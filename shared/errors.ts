@@ -40,6 +40,11 @@ export const errorCodes = {
     message: 'This endpoint does not accept that method.',
     hint: 'Check the method against the relay\'s API.',
   },
+  RATE_LIMITED: {
+    status: 429,
+    message: 'Too many reports from this device.',
+    hint: 'Wait for the time in Retry-After; the extension does so by itself.',
+  },
   INTERNAL: {
     status: 500,
     message: 'The relay failed unexpectedly.',

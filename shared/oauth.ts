@@ -36,12 +36,3 @@ export interface OAuthStatus {
   reauthRequired: boolean;
   reauthReason: string | null;
 }
-
-/** Answer of GET /api/v1/status. */
-export interface StatusAnswer {
-  apiVersion: string;
-  mail: { configured: false } | { configured: true; host: string; port: number; emailType: string; authType: string; provider: string; senderAddress: string };
-  /** Null when no account is connected. */
-  oauth: OAuthStatus | null;
-  delivery: { lastDeliveredAt: string | null; lastFailure: { code: string; at: string } | null };
-}

@@ -4,10 +4,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody } from '../shared/errors';
 import { EXTENSION_REDIRECT_URL } from '../shared/extension';
 import type { TestMailResult } from '../shared/mail-settings';
-import type { AuthorizeAnswer, ConnectedAnswer, StatusAnswer } from '../shared/oauth';
+import type { AuthorizeAnswer, ConnectedAnswer } from '../shared/oauth';
+import type { StatusAnswer } from '../shared/api';
 import { startOAuthServer, type TestClient, type TestOAuthOptions, type TestOAuthServer } from './fixtures/oauth-server';
 import { startProxy, type TestProxy } from './fixtures/proxy';
+import type { AlertsAnswer } from '../shared/fleet';
 import { createTestRelay, type TestRelay } from './fixtures/relay';
+import { riskyReport } from './fixtures/reports';
 import { startSmtpServer, type TestSmtpServer } from './fixtures/smtp-server';
 import { testPki } from './fixtures/tls';
 
@@ -26,7 +29,7 @@ let clock: number;
 
 beforeAll(() => void testPki());
 afterEach(async () => {
-  relay.close();
+  await relay.close();
   await Promise.all([as.close(), smtp.close(), proxy?.close()]);
   proxy = undefined;
 });
@@ -317,6 +320,46 @@ describe('tokens managed by the relay', () => {
     await relay.call('PUT', '/api/v1/mail-settings', oauthSettings({ clientId: 'another-client', clientSecret: undefined }));
     expect((await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'))).oauth).toBeNull();
     expect((await json<ApiErrorBody>(await sendTest())).error.code).toBe('OAUTH_NOT_CONNECTED');
+  });
+});
+
+describe('alert mail over OAuth', () => {
+  const postRisky = (deviceId: string) => relay.call('POST', '/api/v1/reports', riskyReport({ deviceId }), { token: relay.enrollmentToken });
+  const alertStates = async () => (await json<AlertsAnswer>(await relay.call('GET', '/api/v1/alerts'))).alerts.map((a) => a.state);
+
+  it('refreshes once and retries once when the server refuses the token in the middle of a batch', async () => {
+    await setup();
+    expect((await connect()).status).toBe(200);
+    await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
+    as.expireAccessTokens();
+    await postRisky('device-a');
+    await relay.deps.worker.drain();
+    expect(await alertStates()).toEqual(['sent']);
+    expect(refreshes()).toHaveLength(1);
+    expect(smtp.authAttempts.map((a) => a.accepted)).toEqual([false, true]);
+  });
+
+  it('keeps alerts waiting while re-authorization is required, without retrying in a loop, and sends them after it', async () => {
+    await setup();
+    expect((await connect()).status).toBe(200);
+    await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
+    as.revokeAll();
+    clock += 2 * HOUR;
+    await postRisky('device-a');
+    await relay.deps.worker.drain();
+    clock += HOUR;
+    await postRisky('device-b');
+    await relay.deps.worker.drain();
+    expect(await alertStates()).toEqual(['pending', 'pending']);
+    expect(refreshes()).toHaveLength(1);
+
+    const callbackUrl = await as.consent(await authorize(), 'allow');
+    expect((await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl })).status).toBe(200);
+    await relay.deps.worker.drain();
+    expect(await alertStates()).toEqual(['sent', 'sent']);
+    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received[0]!.raw).toContain('device-a');
+    expect(smtp.received[0]!.raw).toContain('device-b');
   });
 });
 

@@ -14,7 +14,7 @@ const servers: TestSmtpServer[] = [];
 
 beforeAll(() => void testPki());
 afterEach(async () => {
-  relay?.close();
+  await relay?.close();
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 

@@ -125,6 +125,7 @@ export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
   UNAUTHORIZED: { message: 'El relé no acepta el token de administrador.', hint: 'Copie el token que el relé mostró en su primer arranque, o fije uno con GUARDMAIL_ADMIN_TOKEN.' },
   NOT_FOUND: { message: 'El relé no conoce esa dirección.', hint: 'Compruebe que la URL es la de un relé Guardmail (API v1).' },
   METHOD_NOT_ALLOWED: { message: 'El relé no acepta ese método.', hint: 'Actualice la extensión o el relé.' },
+  RATE_LIMITED: { message: 'Demasiados informes de este dispositivo.', hint: 'Espere el tiempo indicado en Retry-After; la extensión lo hace sola.' },
   INTERNAL: { message: 'El relé falló de forma inesperada.', hint: 'Busque el identificador de la solicitud en el registro del relé.' },
   MAIL_NOT_CONFIGURED: { message: 'El servidor de correo aún no está configurado.', hint: 'Guarde primero la configuración de correo.' },
   OAUTH_NOT_CONNECTED: { message: 'OAuth está seleccionado, pero no hay ninguna cuenta conectada.', hint: 'Pulse Guardar y acepte la ventana de consentimiento.' },

@@ -1,6 +1,6 @@
 import { browser } from 'wxt/browser';
 import type { MailSettingsInput, MailSettingsView, TestMailResult } from '../../shared/mail-settings';
-import type { StatusAnswer } from '../../shared/oauth';
+import type { StatusAnswer } from '../../shared/api';
 import { ClientError, type ShownError } from './client-errors';
 
 /** What the popup may ask the background, which alone talks to the relay and holds the admin token. */

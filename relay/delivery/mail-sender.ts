@@ -1,7 +1,8 @@
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
 import type { MailSettings } from '../../shared/mail-settings';
+import { PRESETS } from '../../shared/presets';
 import { classifySmtpError, type SmtpErrorLike } from '../domain/smtp-errors';
 import { smtpOptions, type SmtpTimeouts } from '../domain/smtp-options';
 import type { DeliveryLog } from '../storage/delivery-log';
@@ -18,9 +19,13 @@ export interface MailSenderDeps {
   now?: () => number;
 }
 
-/** Sends one message with the saved settings, by password or by XOAUTH2 with the relay's managed token. */
+/**
+ * Sends with the saved settings, by password or by XOAUTH2 with the relay's managed token: the test mail on a
+ * connection of its own, alerts over a pool that respects the provider's connection and rate limits.
+ */
 export class MailSender {
   readonly #deps: MailSenderDeps;
+  #pool: { key: string; transport: Transporter<SMTPSentMessageInfo> } | null = null;
 
   constructor(deps: MailSenderDeps) {
     this.#deps = deps;
@@ -32,46 +37,79 @@ export class MailSender {
     return settings;
   }
 
-  /** Sends, and records the outcome for the status panel. */
-  async send(message: SendMailOptions): Promise<SMTPSentMessageInfo> {
+  /** On a new connection, so that it proves the settings exactly as saved. */
+  send(message: SendMailOptions): Promise<SMTPSentMessageInfo> {
+    const settings = this.settings();
+    return this.#logged(settings, () => {
+      const transport = nodemailer.createTransport(this.#options(settings));
+      return sendWithRetry(transport, message, settings).finally(() => transport.close());
+    });
+  }
+
+  /** Over the shared pool: at most the provider's connections per mailbox, at most its messages per minute. */
+  sendPooled(message: SendMailOptions): Promise<SMTPSentMessageInfo> {
+    const settings = this.settings();
+    return this.#logged(settings, () => sendWithRetry(this.#poolFor(settings), message, settings));
+  }
+
+  close(): void {
+    this.#pool?.transport.close();
+    this.#pool = null;
+  }
+
+  #options(settings: MailSettings): SMTPTransportOptions {
+    const base = smtpOptions(settings, this.#deps.mailSettings.secrets(), this.#deps.timeouts);
+    return settings.authType === 'oauth' ? { ...base, ...xoauth2Options(this.#deps.tokens, settings.username || settings.senderAddress) } : base;
+  }
+
+  #poolFor(settings: MailSettings): Transporter<SMTPSentMessageInfo> {
+    // Saved settings (or secrets) changed: the old pool speaks to the wrong server or with the wrong password.
+    const key = `${this.#deps.mailSettings.revision()}`;
+    if (this.#pool?.key === key) return this.#pool.transport;
+    this.close();
+    const preset = PRESETS[settings.provider];
+    const transport = nodemailer.createTransport({
+      ...this.#options(settings),
+      pool: true,
+      maxConnections: preset.maxConnections,
+      maxMessages: 100,
+      ...(preset.messagesPerMinute ? { rateDelta: 60_000, rateLimit: preset.messagesPerMinute } : {}),
+    }) as Transporter<SMTPSentMessageInfo>;
+    this.#pool = { key, transport };
+    return transport;
+  }
+
+  async #logged(settings: MailSettings, send: () => Promise<SMTPSentMessageInfo>): Promise<SMTPSentMessageInfo> {
     const now = this.#deps.now ?? Date.now;
     try {
-      const info = await this.#send(message);
+      const info = await send();
       this.#deps.deliveryLog.delivered(now());
       return info;
     } catch (err) {
-      if (err instanceof DeliveryError) this.#deps.deliveryLog.failed(err.failure.code, now());
-      throw err;
-    }
-  }
-
-  async #send(message: SendMailOptions): Promise<SMTPSentMessageInfo> {
-    const settings = this.settings();
-    const base = smtpOptions(settings, this.#deps.mailSettings.secrets(), this.#deps.timeouts);
-    if (settings.authType === 'basic') return sendOnce(base, message, settings);
-
-    const { tokens } = this.#deps;
-    const first = await tokens.accessToken();
-    try {
-      return await sendOnce({ ...base, ...xoauth2Options(first.user, first.token) }, message, settings);
-    } catch (err) {
-      if (!(err instanceof DeliveryError) || !err.failure.code.startsWith('SMTP_XOAUTH2_')) throw err;
-      // The server refused the token (revoked, expired early, rotated): one refresh and one retry, never a loop.
-      tokens.invalidate(first.token);
-      const second = await tokens.accessToken();
-      return sendOnce({ ...base, ...xoauth2Options(second.user, second.token) }, message, settings);
+      const failure = err instanceof DeliveryError ? err : new DeliveryError(classifySmtpError(err as SmtpErrorLike, settings), { cause: err });
+      this.#deps.deliveryLog.failed(failure.failure.code, now());
+      throw failure;
     }
   }
 }
 
-async function sendOnce(options: SMTPTransportOptions, message: SendMailOptions, settings: MailSettings): Promise<SMTPSentMessageInfo> {
-  const transport = nodemailer.createTransport(options);
+/** A refused XOAUTH2 login gets one retry, with the fresh token the handler's refusal forces; never a loop. */
+async function sendWithRetry(transport: Transporter<SMTPSentMessageInfo>, message: SendMailOptions, settings: MailSettings): Promise<SMTPSentMessageInfo> {
+  try {
+    return await sendOnce(transport, message, settings);
+  } catch (err) {
+    if (!(err instanceof DeliveryError) || !err.failure.code.startsWith('SMTP_XOAUTH2_')) throw err;
+    return sendOnce(transport, message, settings);
+  }
+}
+
+async function sendOnce(transport: Transporter<SMTPSentMessageInfo>, message: SendMailOptions, settings: MailSettings): Promise<SMTPSentMessageInfo> {
   try {
     return await transport.sendMail(message);
   } catch (err) {
+    // A token that could not be had (re-authorization required, token URL down) is already explained.
+    if (err instanceof DeliveryError) throw err;
     throw new DeliveryError(classifySmtpError(err as SmtpErrorLike, settings), { cause: err });
-  } finally {
-    transport.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { API_VERSION } from '../../shared/api';
-import type { OAuthStatus, StatusAnswer } from '../../shared/oauth';
+import { API_VERSION, type StatusAnswer } from '../../shared/api';
+import type { OAuthStatus } from '../../shared/oauth';
 import type { AppDeps, AppEnv } from '../app';
 import type { OAuthAccount } from '../storage/oauth-store';
 
@@ -22,7 +22,7 @@ export function oauthStatus(account: OAuthAccount, now: number): OAuthStatus {
   };
 }
 
-export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'now'>): Hono<AppEnv> {
+export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'fleet' | 'outbox' | 'policy' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get('/status', (c) => {
     const settings = deps.mailSettings.get();
@@ -34,6 +34,8 @@ export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'del
         ? { configured: true, host: settings.host, port: settings.port, emailType: settings.emailType, authType: settings.authType, provider: settings.provider, senderAddress: settings.senderAddress }
         : { configured: false },
       oauth: account ? oauthStatus(account, (deps.now ?? Date.now)()) : null,
+      fleet: { counts: deps.fleet.counts(), outbox: deps.outbox.stats((deps.now ?? Date.now)()) },
+      alertRecipients: deps.policy.get().recipients.length,
       delivery: {
         lastDeliveredAt: iso(delivery.lastDeliveredAt),
         lastFailure: delivery.lastFailure ? { code: delivery.lastFailure.code, at: new Date(delivery.lastFailure.at).toISOString() } : null,

@@ -11,6 +11,7 @@ export type MailSecrets = Partial<Record<SecretField, string>>;
 export class MailSettingsStore {
   readonly #db: Db;
   readonly #secrets: SecretStore;
+  #revision = 0;
 
   constructor(db: Db, secrets: SecretStore) {
     this.#db = db;
@@ -44,6 +45,11 @@ export class MailSettingsStore {
     return out;
   }
 
+  /** Changes with every save, so that connections made with older settings can be let go. */
+  revision(): number {
+    return this.#revision;
+  }
+
   /** Replaces the settings. A secret that is undefined is kept, null clears it, a string replaces it. */
   save(input: MailSettingsParsed): void {
     const plain = Object.fromEntries(Object.entries(input).filter(([key]) => !(SECRET_FIELDS as readonly string[]).includes(key)));
@@ -60,5 +66,6 @@ export class MailSettingsStore {
         else if (value !== undefined) this.#secrets.put(secretName(f), value);
       }
     })();
+    this.#revision++;
   }
 }

@@ -54,4 +54,53 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'fleet: devices, report history, newest versions, alert outbox',
+    sql: `
+      CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        browser TEXT NOT NULL,
+        version TEXT NOT NULL,
+        os TEXT NOT NULL,
+        level TEXT NOT NULL,
+        compliant INTEGER NOT NULL,
+        findings TEXT NOT NULL,           -- JSON Finding[] of the latest report
+        first_seen_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        last_alerted_at INTEGER           -- for the cooldown
+      ) STRICT;
+      CREATE INDEX devices_level ON devices (level, last_seen_at);
+      CREATE TABLE reports (
+        report_id TEXT PRIMARY KEY,       -- a repeated report id is ignored
+        device_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        level TEXT NOT NULL,
+        compliant INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX reports_device ON reports (device_id, received_at);
+      CREATE TABLE browser_majors (
+        browser TEXT PRIMARY KEY,
+        newest_major INTEGER NOT NULL
+      ) STRICT;
+      -- pending -> running -> sent | pending_retry | failed; a running batch whose lease expired is taken again.
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        device_id TEXT NOT NULL,
+        report_id TEXT NOT NULL,
+        payload TEXT NOT NULL,            -- JSON: the device and its findings when it was alerted
+        state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'sent', 'pending_retry', 'failed')),
+        created_at INTEGER NOT NULL,
+        due_at INTEGER NOT NULL,
+        batch_id TEXT,                    -- the mail it goes out in; fixes the Message-ID across retries
+        lease_until INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        sent_at INTEGER
+      ) STRICT;
+      CREATE INDEX outbox_state_due ON outbox (state, due_at);
+      CREATE INDEX outbox_batch ON outbox (batch_id);
+    `,
+  },
 ];

@@ -1,6 +1,6 @@
 import { API_PREFIX } from '../../../shared/api';
 import type { MailSettingsView, TestMailResult } from '../../../shared/mail-settings';
-import type { StatusAnswer } from '../../../shared/oauth';
+import type { StatusAnswer } from '../../../shared/api';
 import { ClientError } from '../../utils/client-errors';
 import type { Reply, Request, Responses } from '../../utils/protocol';
 import { relayFetch } from '../../utils/relay-client';

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { MailSettingsView } from '../../../shared/mail-settings';
-import type { StatusAnswer } from '../../../shared/oauth';
+import type { StatusAnswer } from '../../../shared/api';
 import { ClientError, type ShownError } from '../../utils/client-errors';
 import { lang, t } from '../../utils/i18n';
 import { ask, type ConnectionView } from '../../utils/protocol';

@@ -1,0 +1,35 @@
+/**
+ * A token bucket per key: `burst` requests at once, refilled at `perHour`. Pure: the caller passes the time.
+ * Buckets that are full again are forgotten, so memory follows the active keys, not every key ever seen.
+ */
+export class RateLimiter {
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #burst: number;
+  readonly #perMs: number;
+
+  constructor(burst: number, perHour: number) {
+    this.#burst = burst;
+    this.#perMs = perHour / 3_600_000;
+  }
+
+  /** Takes one token; answers 0 when allowed, else the milliseconds until one is available. */
+  take(key: string, now: number): number {
+    const bucket = this.#buckets.get(key);
+    const tokens = bucket ? Math.min(this.#burst, bucket.tokens + (now - bucket.at) * this.#perMs) : this.#burst;
+    if (tokens < 1) {
+      this.#buckets.set(key, { tokens, at: now });
+      return Math.ceil((1 - tokens) / this.#perMs);
+    }
+    this.#buckets.set(key, { tokens: tokens - 1, at: now });
+    if (this.#buckets.size > 10_000) this.#sweep(now);
+    return 0;
+  }
+
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  #sweep(now: number): void {
+    for (const [key, b] of this.#buckets) if (b.tokens + (now - b.at) * this.#perMs >= this.#burst) this.#buckets.delete(key);
+  }
+}

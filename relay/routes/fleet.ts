@@ -1,0 +1,69 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import * as v from 'valibot';
+import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
+import type { AlertsAnswer, DevicesAnswer, ReportAnswer } from '../../shared/fleet';
+import { ComplianceReport } from '../../shared/report';
+import type { AppDeps, AppEnv } from '../app';
+import { ApiError, errorResponse, parseBody } from '../http/api-error';
+
+/** Reports are the one large body: 500 extensions with their permissions fit well inside. */
+export const REPORT_BODY_LIMIT_BYTES = 512 * 1024;
+
+const Listing = v.object({
+  limit: v.optional(v.pipe(v.string(), v.transform(Number), v.integer('limit must be a whole number.'), v.minValue(1), v.maxValue(1000, 'limit must be at most 1000.')), '100'),
+  level: v.optional(v.picklist(LEVELS, `level must be one of ${LEVELS.join(', ')}.`)),
+  state: v.optional(v.picklist(['pending', 'running', 'sent', 'pending_retry', 'failed'], 'state must be pending, running, sent, pending_retry or failed.')),
+});
+
+function query(c: { req: { query(): Record<string, string> } }) {
+  const result = v.safeParse(Listing, c.req.query());
+  if (!result.success) throw ApiError.validation(result.issues.map((i) => ({ field: v.getDotPath(i) ?? '(query)', message: i.message })));
+  return { ...result.output, limit: Number(result.output.limit) };
+}
+
+/** Compliance reports from enrolled browsers (flow 5); devices, alerts and the alert policy for admins. */
+export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'now'>): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  const now = deps.now ?? Date.now;
+
+  routes.post(
+    '/reports',
+    bodyLimit({
+      maxSize: REPORT_BODY_LIMIT_BYTES,
+      onError: (c) => errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The report is larger than ${REPORT_BODY_LIMIT_BYTES / 1024} KB.` })),
+    }),
+    async (c) => {
+      const report = await parseBody(c, ComplianceReport);
+      const wait = deps.reportLimiter.take(report.deviceId, now());
+      if (wait > 0) {
+        c.header('Retry-After', String(Math.ceil(wait / 1000)));
+        throw new ApiError('RATE_LIMITED');
+      }
+      const { verdict, duplicate, alerted } = deps.fleet.ingest(report, deps.policy.get(), now());
+      if (alerted) void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
+      return c.json({ reportId: report.reportId, ...verdict, duplicate } satisfies ReportAnswer, 202);
+    },
+  );
+
+  routes.get('/devices', (c) => {
+    const { limit, level } = query(c);
+    return c.json({ counts: deps.fleet.counts(), devices: deps.fleet.devices(limit, level) } satisfies DevicesAnswer);
+  });
+
+  routes.get('/alerts', (c) => {
+    const { limit, state } = query(c);
+    return c.json({ alerts: deps.outbox.list(limit, state) } satisfies AlertsAnswer);
+  });
+
+  routes.get('/alert-policy', (c) => c.json(deps.policy.get()));
+
+  routes.put('/alert-policy', async (c) => {
+    deps.policy.save(await parseBody(c, AlertPolicy));
+    // Recipients may just have been added to alerts that waited for them.
+    void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
+    return c.json(deps.policy.get());
+  });
+
+  return routes;
+}

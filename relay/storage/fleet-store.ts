@@ -1,0 +1,117 @@
+import { atLeast, LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
+import { majorOf } from '../../shared/checks/browser-version';
+import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
+import type { DeviceSummary, LevelCounts } from '../../shared/fleet';
+import type { ComplianceReport } from '../../shared/report';
+import type { AlertPayload } from '../domain/alert-mail';
+import type { Db } from './db';
+
+export interface IngestResult {
+  verdict: Verdict;
+  duplicate: boolean;
+  alerted: boolean;
+}
+
+interface DeviceRow {
+  id: string;
+  label: string;
+  browser: string;
+  version: string;
+  os: string;
+  level: Level;
+  compliant: number;
+  findings: string;
+  first_seen_at: number;
+  last_seen_at: number;
+  last_alerted_at: number | null;
+}
+
+const osOf = (r: ComplianceReport) => [r.os.platform, r.os.version].filter(Boolean).join(' ');
+
+/**
+ * Devices, their report history, and the alert outbox. A report, its device's new state and the alert it raises are
+ * written in one transaction: an accepted report is on disk with its alert, or nothing is.
+ */
+export class FleetStore {
+  readonly #db: Db;
+  readonly #newestMajors = new Map<string, number>();
+  readonly #ingest: (report: ComplianceReport, policy: AlertPolicy, now: number, selfId?: string) => IngestResult;
+
+  constructor(db: Db) {
+    this.#db = db;
+    for (const row of db.prepare('SELECT browser, newest_major FROM browser_majors').all() as { browser: string; newest_major: number }[]) {
+      this.#newestMajors.set(row.browser, row.newest_major);
+    }
+    const findReport = db.prepare('SELECT level, compliant FROM reports WHERE report_id = ?');
+    const findDevice = db.prepare('SELECT findings, last_alerted_at FROM devices WHERE id = ?');
+    const bumpMajor = db.prepare(
+      'INSERT INTO browser_majors (browser, newest_major) VALUES (?, ?) ON CONFLICT (browser) DO UPDATE SET newest_major = max(newest_major, excluded.newest_major)',
+    );
+    const upsertDevice = db.prepare(
+      `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at)
+       VALUES (@id, @label, @browser, @version, @os, @level, @compliant, @findings, @now, @now, @alertedAt)
+       ON CONFLICT (id) DO UPDATE SET label = excluded.label, browser = excluded.browser, version = excluded.version, os = excluded.os,
+         level = excluded.level, compliant = excluded.compliant, findings = excluded.findings, last_seen_at = excluded.last_seen_at,
+         last_alerted_at = COALESCE(excluded.last_alerted_at, devices.last_alerted_at)`,
+    );
+    const insertReport = db.prepare('INSERT INTO reports (report_id, device_id, received_at, level, compliant) VALUES (?, ?, ?, ?, ?)');
+    const enqueue = db.prepare("INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at) VALUES (?, ?, ?, 'pending', ?, ?)");
+
+    this.#ingest = db.transaction((report: ComplianceReport, policy: AlertPolicy, now: number, selfId?: string): IngestResult => {
+      const seen = findReport.get(report.reportId) as { level: Level; compliant: number } | undefined;
+      if (seen) {
+        const device = findDevice.get(report.deviceId) as { findings: string } | undefined;
+        const findings = device ? (JSON.parse(device.findings) as Finding[]) : [];
+        return { verdict: { level: seen.level, compliant: seen.compliant === 1, findings }, duplicate: true, alerted: false };
+      }
+      const major = majorOf(report.browser.version);
+      if (major > (this.#newestMajors.get(report.browser.name) ?? -1)) {
+        bumpMajor.run(report.browser.name, major);
+        this.#newestMajors.set(report.browser.name, major);
+      }
+      const verdict = evaluate(report, withPolicy(policy, Object.fromEntries(this.#newestMajors), selfId));
+      const previous = findDevice.get(report.deviceId) as { last_alerted_at: number | null } | undefined;
+      const cooledDown = previous?.last_alerted_at == null || now - previous.last_alerted_at >= policy.cooldownMinutes * 60_000;
+      const alerted = atLeast(verdict.level, policy.threshold) && cooledDown;
+      const device = { id: report.deviceId, label: report.deviceLabel || report.deviceId, browser: report.browser.name, version: report.browser.version, os: osOf(report) };
+      upsertDevice.run({ ...device, level: verdict.level, compliant: verdict.compliant ? 1 : 0, findings: JSON.stringify(verdict.findings), now, alertedAt: alerted ? now : null });
+      insertReport.run(report.reportId, report.deviceId, now, verdict.level, verdict.compliant ? 1 : 0);
+      if (alerted) {
+        const payload: AlertPayload = { device, level: verdict.level, findings: verdict.findings, reportedAt: now };
+        enqueue.run(report.deviceId, report.reportId, JSON.stringify(payload), now, now + policy.groupingWindowSeconds * 1000);
+      }
+      return { verdict, duplicate: false, alerted };
+    });
+  }
+
+  /** Evaluates and stores a report; a repeated report id answers the stored verdict and changes nothing. */
+  ingest(report: ComplianceReport, policy: AlertPolicy, now: number, selfId?: string): IngestResult {
+    return this.#ingest(report, policy, now, selfId);
+  }
+
+  counts(): LevelCounts {
+    const counts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as LevelCounts;
+    for (const row of this.#db.prepare('SELECT level, count(*) AS n FROM devices GROUP BY level').all() as { level: Level; n: number }[]) counts[row.level] = row.n;
+    return counts;
+  }
+
+  /** The worst devices first, then the most recently seen. */
+  devices(limit: number, level?: Level): DeviceSummary[] {
+    const order = `CASE level ${LEVELS.map((l, i) => `WHEN '${l}' THEN ${i}`).join(' ')} END, last_seen_at DESC`;
+    const rows = (level
+      ? this.#db.prepare(`SELECT * FROM devices WHERE level = ? ORDER BY ${order} LIMIT ?`).all(level, limit)
+      : this.#db.prepare(`SELECT * FROM devices ORDER BY ${order} LIMIT ?`).all(limit)) as DeviceRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      label: r.label,
+      browser: r.browser,
+      version: r.version,
+      os: r.os,
+      level: r.level,
+      compliant: r.compliant === 1,
+      findings: JSON.parse(r.findings) as Finding[],
+      firstSeenAt: new Date(r.first_seen_at).toISOString(),
+      lastSeenAt: new Date(r.last_seen_at).toISOString(),
+    }));
+  }
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { AlertItem, AlertState } from '../../shared/fleet';
+import type { Db } from './db';
+import type { AlertPayload } from '../domain/alert-mail';
+
+/** A batch of alerts taken by the worker: they go out in one mail, under one Message-ID. */
+export interface Batch {
+  batchId: string;
+  alerts: { id: number; payload: AlertPayload; attempts: number }[];
+}
+
+interface OutboxRow {
+  id: number;
+  device_id: string;
+  payload: string;
+  state: AlertState;
+  created_at: number;
+  sent_at: number | null;
+  attempts: number;
+  last_error: string | null;
+  batch_id: string | null;
+}
+
+/**
+ * The durable alert outbox. The worker claims a batch under a lease; a worker that dies leaves the lease to expire and
+ * the same batch (same id, so the same Message-ID) is taken again. Nothing leaves the table except as sent or failed.
+ */
+export class OutboxStore {
+  readonly #db: Db;
+  readonly #claim: (now: number, leaseMs: number, maxBatch: number) => Batch | null;
+
+  constructor(db: Db) {
+    this.#db = db;
+    const rowsOfBatch = db.prepare('SELECT id, payload, attempts FROM outbox WHERE batch_id = ? ORDER BY id');
+    const lease = db.prepare("UPDATE outbox SET state = 'running', lease_until = ? WHERE batch_id = ?");
+    const expiredOrRetry = db.prepare(
+      "SELECT batch_id FROM outbox WHERE (state = 'running' AND lease_until < @now) OR (state = 'pending_retry' AND due_at <= @now) ORDER BY due_at LIMIT 1",
+    );
+    const firstDue = db.prepare("SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ? LIMIT 1");
+    // Once the oldest alert is due, everything pending rides along: one mail per grouping window.
+    const takePending = db.prepare(
+      "UPDATE outbox SET state = 'running', batch_id = @batch, lease_until = @lease WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' ORDER BY id LIMIT @max)",
+    );
+
+    this.#claim = db.transaction((now: number, leaseMs: number, maxBatch: number): Batch | null => {
+      const again = expiredOrRetry.get({ now }) as { batch_id: string } | undefined;
+      let batchId: string;
+      if (again) {
+        batchId = again.batch_id;
+        lease.run(now + leaseMs, batchId);
+      } else if (firstDue.get(now)) {
+        batchId = randomUUID();
+        takePending.run({ batch: batchId, lease: now + leaseMs, max: maxBatch });
+      } else {
+        return null;
+      }
+      const rows = rowsOfBatch.all(batchId) as { id: number; payload: string; attempts: number }[];
+      return { batchId, alerts: rows.map((r) => ({ id: r.id, payload: JSON.parse(r.payload) as AlertPayload, attempts: r.attempts })) };
+    });
+  }
+
+  claim(now: number, leaseMs: number, maxBatch: number): Batch | null {
+    return this.#claim(now, leaseMs, maxBatch);
+  }
+
+  sent(batchId: string, now: number): void {
+    this.#db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL, attempts = attempts + 1 WHERE batch_id = ?").run(now, batchId);
+  }
+
+  /** A temporary failure: the same batch is tried again at `retryAt`. */
+  retryLater(batchId: string, error: string, retryAt: number): void {
+    this.#db
+      .prepare("UPDATE outbox SET state = 'pending_retry', due_at = ?, lease_until = NULL, last_error = ?, attempts = attempts + 1 WHERE batch_id = ?")
+      .run(retryAt, error, batchId);
+  }
+
+  /** A permanent failure: it stops, with its reason, for the admins to see. */
+  failed(batchId: string, error: string): void {
+    this.#db.prepare("UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ?, attempts = attempts + 1 WHERE batch_id = ?").run(error, batchId);
+  }
+
+  /**
+   * At start-up no send can be in flight, since one relay owns its store: batches a killed process left running are
+   * due again now, under their batch id and so their Message-ID, instead of after their lease.
+   */
+  recoverInterrupted(now: number): number {
+    return this.#db.prepare("UPDATE outbox SET state = 'pending_retry', due_at = ?, lease_until = NULL WHERE state = 'running'").run(now).changes;
+  }
+
+  /**
+   * Gives a batch back untouched (re-authorization required): not an attempt, not a failure. Nothing went out under
+   * its id, so its alerts rejoin the pending ones and leave together once sending can resume.
+   */
+  release(batchId: string): void {
+    this.#db.prepare("UPDATE outbox SET state = 'pending', batch_id = NULL, lease_until = NULL WHERE batch_id = ? AND attempts = 0").run(batchId);
+    this.#db.prepare("UPDATE outbox SET state = 'pending_retry', lease_until = NULL WHERE batch_id = ? AND state = 'running'").run(batchId);
+  }
+
+  stats(now: number): { pending: number; failed: number; oldestDueAgeSeconds: number | null } {
+    const row = this.#db
+      .prepare(
+        `SELECT sum(state IN ('pending', 'pending_retry', 'running')) AS pending, sum(state = 'failed') AS failed,
+           min(CASE WHEN state IN ('pending', 'pending_retry') AND due_at <= @now THEN due_at END) AS oldest
+         FROM outbox`,
+      )
+      .get({ now }) as { pending: number | null; failed: number | null; oldest: number | null };
+    return { pending: row.pending ?? 0, failed: row.failed ?? 0, oldestDueAgeSeconds: row.oldest === null ? null : Math.floor((now - row.oldest) / 1000) };
+  }
+
+  list(limit: number, state?: AlertState): AlertItem[] {
+    const rows = (state
+      ? this.#db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?').all(state, limit)
+      : this.#db.prepare('SELECT * FROM outbox ORDER BY id DESC LIMIT ?').all(limit)) as OutboxRow[];
+    return rows.map((r) => {
+      const payload = JSON.parse(r.payload) as AlertPayload;
+      return {
+        id: r.id,
+        deviceId: r.device_id,
+        deviceLabel: payload.device.label,
+        level: payload.level,
+        state: r.state,
+        createdAt: new Date(r.created_at).toISOString(),
+        sentAt: r.sent_at === null ? null : new Date(r.sent_at).toISOString(),
+        attempts: r.attempts,
+        lastError: r.last_error,
+      };
+    });
+  }
+}

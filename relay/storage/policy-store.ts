@@ -1,0 +1,33 @@
+import * as v from 'valibot';
+import { AlertPolicy, DEFAULT_POLICY } from '../../shared/alert-policy';
+import type { Db } from './db';
+
+const NAME = 'alert-policy';
+
+/** The alert policy, as JSON in the settings table; the default until an admin saves one. */
+export class PolicyStore {
+  readonly #db: Db;
+  #cached: AlertPolicy | null = null;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  get(): AlertPolicy {
+    if (this.#cached) return this.#cached;
+    const row = this.#db.prepare('SELECT value FROM settings WHERE name = ?').get(NAME) as { value: string } | undefined;
+    // Re-validated when read, so a policy saved by an older relay gets the defaults of fields added since.
+    this.#cached = row ? v.parse(AlertPolicy, JSON.parse(row.value)) : DEFAULT_POLICY;
+    return this.#cached;
+  }
+
+  save(policy: AlertPolicy): void {
+    this.#db
+      .prepare(
+        `INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      )
+      .run(NAME, JSON.stringify(policy), new Date().toISOString());
+    this.#cached = policy;
+  }
+}

@@ -1,0 +1,12 @@
+/** Rewrites the README's troubleshooting table from shared/errors.ts (a test fails when they drift). */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { errorCodes } from '../shared/errors';
+
+const path = resolve(import.meta.dirname, '../README.md');
+const readme = readFileSync(path, 'utf8');
+const header = '| code | status | meaning | what to do |\n|---|---|---|---|\n';
+const start = readme.indexOf(header) + header.length;
+const end = readme.indexOf('\n\n', start);
+const rows = Object.entries(errorCodes).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.message} | ${e.hint} |`).join('\n');
+writeFileSync(path, readme.slice(0, start) + rows + readme.slice(end));

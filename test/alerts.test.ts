@@ -1,0 +1,242 @@
+import { readdirSync } from 'node:fs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertPolicy } from '../shared/alert-policy';
+import type { StatusAnswer } from '../shared/api';
+import type { ApiErrorBody } from '../shared/errors';
+import type { AlertsAnswer, DevicesAnswer, ReportAnswer } from '../shared/fleet';
+import { basicSettings, createTestRelay, type TestRelay } from './fixtures/relay';
+import { extension, report, riskyReport } from './fixtures/reports';
+import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './fixtures/smtp-server';
+import { testPki } from './fixtures/tls';
+
+const PASSWORD = 'correct horse battery staple';
+const MINUTE = 60_000;
+
+let relay: TestRelay;
+let smtp: TestSmtpServer | undefined;
+let clock: number;
+
+beforeAll(() => void testPki());
+afterEach(async () => {
+  await relay?.close();
+  await smtp?.close();
+  smtp = undefined;
+});
+
+const json = async <T>(res: Response) => (await res.json()) as T;
+const postReport = (body: unknown, token = relay.enrollmentToken) => relay.call('POST', '/api/v1/reports', body, { token });
+const unfold = (raw: string) => raw.replace(/\r?\n[ \t]+/g, ' ');
+/** The message as a reader sees it: quoted-printable soft breaks joined and its bytes decoded as UTF-8. */
+const decoded = (raw: string) =>
+  Buffer.from(raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+
+/** A relay with the clock in the test's hands, a real SMTP server, and an alert policy; the worker is driven by hand. */
+async function setup(policy: Partial<AlertPolicy> = {}, smtpOptions: Partial<TestSmtpOptions> = {}) {
+  clock = Date.parse('2026-11-27T10:00:00Z');
+  smtp = await startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD }, ...smtpOptions });
+  relay = createTestRelay({ now: () => clock, worker: { random: () => 0 } });
+  await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }));
+  const put = await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com', 'soc@example.com'], groupingWindowSeconds: 60, ...policy });
+  expect(put.status, await put.clone().text()).toBe(200);
+}
+
+async function alerts(): Promise<AlertsAnswer['alerts']> {
+  return (await json<AlertsAnswer>(await relay.call('GET', '/api/v1/alerts'))).alerts;
+}
+
+describe('reports', () => {
+  it('answers 202 with the verdict and keeps the device; a repeated report id changes nothing', async () => {
+    await setup();
+    const body = riskyReport({ deviceId: 'device-a' });
+    const first = await postReport(body);
+    expect(first.status).toBe(202);
+    const verdict = await json<ReportAnswer>(first);
+    expect(verdict).toMatchObject({ reportId: body.reportId, level: 'high', compliant: false, duplicate: false });
+    expect(verdict.findings.map((f) => f.check)).toEqual(['risky-permissions']);
+
+    const again = await json<ReportAnswer>(await postReport(body));
+    expect(again).toMatchObject({ level: 'high', duplicate: true });
+    expect(await alerts()).toHaveLength(1);
+
+    const devices = await json<DevicesAnswer>(await relay.call('GET', '/api/v1/devices'));
+    expect(devices.counts).toEqual({ very_high: 0, high: 1, low: 0, secure: 0 });
+    expect(devices.devices[0]).toMatchObject({ id: 'device-a', label: 'Front desk PC', browser: 'Chrome', level: 'high', compliant: false });
+  });
+
+  it('judges a browser against the newest version seen in the fleet, with no internet', async () => {
+    await setup({ maxMajorsBehind: 2 });
+    await postReport(report({ deviceId: 'device-new', browser: { name: 'Chrome', version: '134.0.1.2' } }));
+    const old = await json<ReportAnswer>(await postReport(report({ deviceId: 'device-old', browser: { name: 'Chrome', version: '131.0.6778.85' } })));
+    expect(old.findings[0]?.title.en).toBe('Chrome 131.0.6778.85 is 3 major versions behind the newest in the fleet (134)');
+  });
+
+  it('rate-limits each device, not the fleet', async () => {
+    await setup();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await postReport(report({ deviceId: 'device-chatty' }))).status);
+    expect(statuses).toEqual([...Array(10).fill(202), 429]);
+    const limited = await postReport(report({ deviceId: 'device-chatty' }));
+    expect(limited.headers.get('Retry-After')).toBe('120');
+    expect((await json<ApiErrorBody>(limited)).error.code).toBe('RATE_LIMITED');
+    expect((await postReport(report({ deviceId: 'device-quiet' }))).status).toBe(202);
+    clock += 2 * MINUTE;
+    expect((await postReport(report({ deviceId: 'device-chatty' }))).status).toBe(202);
+  });
+
+  const many = Array.from({ length: 10_000 }, (_, i) => extension({ id: `ext${String(i).padStart(29, '0')}` }));
+  it.each([
+    ['malformed JSON', '{"reportId": ', 400, 'INVALID_JSON', undefined],
+    ['a wrong type', { ...report(), extensions: 'none' }, 400, 'VALIDATION_FAILED', 'extensions'],
+    ['a bad version', { ...report(), browser: { name: 'Chrome', version: 'latest' } }, 400, 'VALIDATION_FAILED', 'browser.version'],
+    ['an unknown field', { ...report(), admin: true }, 400, 'VALIDATION_FAILED', 'admin'],
+    ['a long device label', { ...report(), deviceLabel: 'x'.repeat(5_000) }, 400, 'VALIDATION_FAILED', 'deviceLabel'],
+    ['10,000 extensions', { ...report(), extensions: many }, 413, 'BODY_TOO_LARGE', undefined],
+    ['501 extensions', { ...report(), extensions: many.slice(0, 501) }, 400, 'VALIDATION_FAILED', 'extensions'],
+    ['a huge string', { ...report(), os: { platform: 'x'.repeat(1_000_000) } }, 413, 'BODY_TOO_LARGE', undefined],
+  ])('refuses %s without touching stored state', async (_, body, status, code, field) => {
+    await setup();
+    await postReport(riskyReport({ deviceId: 'device-kept' }));
+    const before = await (await relay.call('GET', '/api/v1/devices')).text();
+    const res = await postReport(body);
+    expect(res.status).toBe(status);
+    const { error } = await json<ApiErrorBody>(res);
+    expect(error.code).toBe(code);
+    if (field) expect(error.field).toBe(field);
+    expect(await (await relay.call('GET', '/api/v1/devices')).text()).toBe(before);
+    expect(await alerts()).toHaveLength(1);
+  });
+
+  it('accepts reports only with the enrollment token, and admin routes never with it', async () => {
+    await setup();
+    expect((await postReport(report(), 'gm_enr_unknown-unknown-unknown-unknown-unknown1')).status).toBe(401);
+    expect((await postReport(report(), relay.adminToken)).status).toBe(401);
+    expect((await relay.call('GET', '/api/v1/devices', undefined, { token: relay.enrollmentToken })).status).toBe(401);
+    expect((await postReport(report())).status).toBe(202);
+  });
+});
+
+describe('alert mail', () => {
+  it('groups the alerts of one window into one mail with every device and finding, in English', async () => {
+    await setup();
+    await postReport(riskyReport({ deviceId: 'device-a', deviceLabel: 'Reception' }));
+    await postReport(report({ deviceId: 'device-b', deviceLabel: 'Finance laptop', settings: [{ name: 'services.safeBrowsingEnabled', value: false, locked: false }] }));
+    await postReport(report({ deviceId: 'device-c', deviceLabel: 'Clean one' }));
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(0); // the grouping window is still open
+
+    clock += MINUTE;
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(1);
+    const mail = smtp!.received[0]!;
+    expect(mail.to).toEqual(['it@example.com', 'soc@example.com']);
+    const raw = unfold(mail.raw);
+    expect(raw).toContain('Subject: [Guardmail] 2 browsers highly vulnerable');
+    expect(raw).toMatch(/Message-ID: <guardmail\.alert\.[\w-]+@example\.com>/);
+    expect(raw).toContain('Content-Type: text/html');
+    const text = decoded(raw);
+    for (const phrase of ['Reception', 'Tab Debugger has high-risk permissions: debugger', 'Finance laptop', 'Safe Browsing is off']) expect(text).toContain(phrase);
+    expect(text).not.toContain('Clean one');
+    expect((await alerts()).map((a) => a.state)).toEqual(['sent', 'sent']);
+  });
+
+  it('writes the mail in the policy\'s language', async () => {
+    await setup({ language: 'es', groupingWindowSeconds: 0 });
+    await postReport(riskyReport({ deviceId: 'device-es' }));
+    await relay.deps.worker.drain();
+    const raw = unfold(smtp!.received[0]!.raw);
+    expect(raw).toContain('Subject: [Guardmail] 1 navegador altamente vulnerable');
+    const body = decoded(raw);
+    expect(body).toContain('Tab Debugger tiene permisos de alto riesgo: debugger');
+    expect(body).toContain('Qué hacer: Quite Tab Debugger si no es necesaria');
+  });
+
+  it('sends one mail for two reports within the cooldown, and again after it', async () => {
+    await setup({ cooldownMinutes: 60, groupingWindowSeconds: 0 });
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await relay.deps.worker.drain();
+    clock += 30 * MINUTE;
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(1);
+    clock += 31 * MINUTE;
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(2);
+  });
+
+  it('keeps alerts while the SMTP server is down and delivers every one when it is back', async () => {
+    await setup({ groupingWindowSeconds: 60 });
+    const port = smtp!.port;
+    await smtp!.close();
+    smtp = undefined;
+    for (const id of ['device-1', 'device-2', 'device-3']) await postReport(riskyReport({ deviceId: id }));
+    clock += MINUTE;
+    await relay.deps.worker.drain();
+    const waiting = await alerts();
+    expect(waiting.map((a) => a.state)).toEqual(['pending_retry', 'pending_retry', 'pending_retry']);
+    expect(waiting[0]!.lastError).toMatch(/^SMTP_CONNECTION_REFUSED/);
+
+    smtp = await startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD }, port });
+    await relay.deps.worker.drain();
+    expect(smtp.received).toHaveLength(0); // not before its backoff
+    clock += 2 * MINUTE;
+    await relay.deps.worker.drain();
+    expect(smtp.received).toHaveLength(1);
+    for (const id of ['device-1', 'device-2', 'device-3']) expect(smtp.received[0]!.raw).toContain(id);
+    expect((await alerts()).every((a) => a.state === 'sent' && a.attempts === 2)).toBe(true);
+  });
+
+  it('retries a temporary 4xx with backoff, resending under the same Message-ID', async () => {
+    await setup({ groupingWindowSeconds: 0 }, { rejectData: (n) => (n === 0 ? { responseCode: 451, message: '4.3.0 Try again later' } : null) });
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await relay.deps.worker.drain();
+    const [alert] = await alerts();
+    expect(alert).toMatchObject({ state: 'pending_retry', attempts: 1, lastError: 'SMTP_TEMPORARY_FAILURE: 451 4.3.0 Try again later' });
+    clock += MINUTE;
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(1);
+    const firstTry = relay.logs.find((l) => l.includes('will be retried'));
+    expect(firstTry).toBeDefined();
+    const batch = /"batch":"([\w-]+)"/.exec(firstTry!)?.[1];
+    expect(unfold(smtp!.received[0]!.raw)).toContain(`Message-ID: <guardmail.alert.${batch}@example.com>`);
+  });
+
+  it('stops at a permanent failure, with the reason visible to admins', async () => {
+    await setup({ groupingWindowSeconds: 0 });
+    await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp!.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert, password: 'wrong' }));
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await relay.deps.worker.drain();
+    expect(await alerts()).toMatchObject([{ state: 'failed', attempts: 1, lastError: 'SMTP_AUTH_FAILED: 535 5.7.8 Authentication credentials invalid' }]);
+    const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
+    expect(status.fleet.outbox).toMatchObject({ pending: 0, failed: 1 });
+  });
+
+  it('waits, losing nothing, while the policy has no recipient', async () => {
+    await setup({ recipients: [], groupingWindowSeconds: 0 });
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await relay.deps.worker.drain();
+    expect((await alerts()).map((a) => a.state)).toEqual(['pending']);
+    await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(1);
+  });
+
+  it('sends consecutive batches over one pooled connection', async () => {
+    await setup({ groupingWindowSeconds: 0 });
+    for (const id of ['device-1', 'device-2', 'device-3']) {
+      await postReport(riskyReport({ deviceId: id }));
+      await relay.deps.worker.drain();
+    }
+    expect(smtp!.received).toHaveLength(3);
+    expect(smtp!.connections).toBe(1);
+  });
+
+  it('reports the outbox in the status, and the data directory holds only the store and its key', async () => {
+    await setup({ groupingWindowSeconds: 60 });
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    clock += 5 * MINUTE;
+    const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
+    expect(status.fleet).toEqual({ counts: { very_high: 0, high: 1, low: 0, secure: 0 }, outbox: { pending: 1, failed: 0, oldestDueAgeSeconds: 240 } });
+    expect(readdirSync(relay.dataDir).every((f) => f.startsWith('guardmail.sqlite'))).toBe(true);
+  });
+});
