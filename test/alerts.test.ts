@@ -4,6 +4,7 @@ import type { AlertPolicy } from '../shared/alert-policy';
 import type { StatusAnswer } from '../shared/api';
 import type { ApiErrorBody } from '../shared/errors';
 import type { AlertsAnswer, DevicesAnswer, ReportAnswer } from '../shared/fleet';
+import { decoded, unfold } from './fixtures/mail';
 import { basicSettings, createTestRelay, type TestRelay } from './fixtures/relay';
 import { extension, report, riskyReport } from './fixtures/reports';
 import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './fixtures/smtp-server';
@@ -25,10 +26,6 @@ afterEach(async () => {
 
 const json = async <T>(res: Response) => (await res.json()) as T;
 const postReport = (body: unknown, token = relay.enrollmentToken) => relay.call('POST', '/api/v1/reports', body, { token });
-const unfold = (raw: string) => raw.replace(/\r?\n[ \t]+/g, ' ');
-/** The message as a reader sees it: quoted-printable soft breaks joined and its bytes decoded as UTF-8. */
-const decoded = (raw: string) =>
-  Buffer.from(raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
 
 /** A relay with the clock in the test's hands, a real SMTP server, and an alert policy; the worker is driven by hand. */
 async function setup(policy: Partial<AlertPolicy> = {}, smtpOptions: Partial<TestSmtpOptions> = {}) {

@@ -1,0 +1,70 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import type { AlertsAnswer } from '../shared/fleet';
+import { decoded } from './fixtures/mail';
+import { basicSettings } from './fixtures/relay';
+import { startRelayProcess, type RelayProcess } from './fixtures/relay-process';
+import { riskyReport } from './fixtures/reports';
+import { startSmtpServer, type TestSmtpServer } from './fixtures/smtp-server';
+import { testPki } from './fixtures/tls';
+
+const ADMIN = `gm_adm_${'a'.repeat(43)}`;
+const ENROLLMENT = `gm_enr_${'e'.repeat(43)}`;
+const DEVICES = Array.from({ length: 200 }, (_, i) => `device-${String(i).padStart(4, '0')}`);
+
+let relay: RelayProcess | undefined;
+let smtp: TestSmtpServer | undefined;
+afterEach(async () => {
+  await relay?.stop();
+  await smtp?.close();
+});
+
+const api = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
+  fetch(`${relay!.url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { Authorization: `Bearer ${init.token ?? ADMIN}`, 'Content-Type': 'application/json' },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+
+async function until(condition: () => boolean | Promise<boolean>, ms: number) {
+  const end = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+it('loses no alert when killed with SIGKILL in the middle of delivering 200, and repeats only what was in flight', async () => {
+  smtp = await startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': 'pw-123456' }, dataDelayMs: 40 });
+  const dataDir = mkdtempSync(join(tmpdir(), 'guardmail-crash-'));
+  const env = { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT, GUARDMAIL_LOG_LEVEL: 'warn' };
+  relay = await startRelayProcess(['--port', '0', '--data-dir', dataDir], env);
+  expect((await api('/api/v1/mail-settings', { method: 'PUT', body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: 'pw-123456', caCertificate: testPki().caCert }) })).status).toBe(200);
+  expect((await api('/api/v1/alert-policy', { method: 'PUT', body: { recipients: ['it@example.com'], groupingWindowSeconds: 0 } })).status).toBe(200);
+
+  for (const deviceId of DEVICES) {
+    const res = await api('/api/v1/reports', { method: 'POST', body: riskyReport({ deviceId }), token: ENROLLMENT });
+    expect(res.status).toBe(202);
+  }
+  await until(() => smtp!.received.length >= 2, 20_000);
+  relay.child.kill('SIGKILL');
+  await relay.stop();
+  const deliveredBeforeKill = smtp.received.length;
+  const mentions = () => DEVICES.map((d) => smtp!.received.filter((m) => decoded(m.raw).includes(`(${d})`)).length);
+  expect(mentions().filter((n) => n > 0).length).toBeLessThan(DEVICES.length); // the kill did interrupt delivery
+
+  relay = await startRelayProcess(['--port', '0', '--data-dir', dataDir], env);
+  await until(() => mentions().every((n) => n >= 1), 30_000);
+
+  const counts = mentions();
+  const repeated = counts.filter((n) => n > 1).length;
+  // Only the batch in flight at the kill may go out twice; a batch holds at most 50 devices.
+  expect(repeated).toBeLessThanOrEqual(50);
+  expect(counts.every((n) => n <= 2)).toBe(true);
+  expect(smtp.received.length).toBeGreaterThan(deliveredBeforeKill);
+  const { alerts } = (await (await api('/api/v1/alerts?limit=1000')).json()) as AlertsAnswer;
+  expect(alerts).toHaveLength(200);
+  await until(async () => ((await (await api('/api/v1/alerts?limit=1000')).json()) as AlertsAnswer).alerts.every((a) => a.state === 'sent'), 10_000);
+}, 90_000);
