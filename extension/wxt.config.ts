@@ -23,9 +23,10 @@ export default defineConfig({
           },
         } }
       : { key: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAn1+hj/ElnbnxxuIPFSOMyhbLaneF89rLzj6NftUxcdNqu3pOmoRamnAgcMAWqMftO9/n8AcoqgZDgAX8C0CxgDhtj4HXyLhJZGvNwcS+QZfFupUX1UIGz//TW/eau2iDcrOEpHDndaUzdPFHG73o1AH45gw9p9uZfO0QYEkhAbTjV1IWCH8/2eIcYAQCyGIXZC52uLketIK1WFNrqgUr1aWPEZ/ODyN7F0LwJoT+Zn3EOMr6WCrpCQksicEHJzTf3JKXfwX7n3USZorRRROb8efLaceoJ296P5wzWKzX++Zj1EEYJeXG7uGApeXjMHhniglJP1rhLgEKWxVEYUYTsQIDAQAB' }),
-    // storage: settings and the consent outcome; identity: the consent window. The relay answers CORS for this
-    // extension's origin, so no host permissions are needed.
-    permissions: ['storage', 'identity'],
+    // storage: settings, the report queue and the consent outcome; identity: the consent window; alarms: the report
+    // schedule; management and privacy: what the compliance report says about extensions and security settings.
+    // The relay answers CORS for this extension's origin, so no host permissions are needed.
+    permissions: ['storage', 'identity', 'alarms', 'management', 'privacy'],
     storage: { managed_schema: 'managed-schema.json' },
   }),
 });

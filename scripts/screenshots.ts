@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { presetFields } from '../shared/presets';
 import { fill, launchBrowser } from '../test/fixtures/browser';
 import { serveTestRelay } from '../test/fixtures/relay';
+import { extension, report, riskyReport } from '../test/fixtures/reports';
 
 const root = resolve(import.meta.dirname, '..');
 execFileSync(process.execPath, [resolve(root, 'node_modules/wxt/bin/wxt.mjs'), 'build', 'extension'], { cwd: root, stdio: 'inherit' });
@@ -23,6 +24,15 @@ await relay.call('PUT', '/api/v1/mail-settings', {
   clientId: '6731de76-14a6-49ae-97bc-6eba6914391e',
   clientSecret: 'example-secret',
 });
+
+await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it-team@contoso.com'], blocklist: ['badbadbadbadbadbadbadbadbadbadba'] });
+const fleet = [
+  riskyReport({ deviceId: 'dev-reception', deviceLabel: 'Reception PC' }),
+  report({ deviceId: 'dev-fin-042', deviceLabel: 'FIN-LAPTOP-042', extensions: [extension({ id: 'badbadbadbadbadbadbadbadbadbadba', name: 'Coupon Helper' })] }),
+  report({ deviceId: 'dev-dev-007', deviceLabel: 'DEV-WS-007', extensions: [extension({ name: 'Unpacked tool', installType: 'development' })] }),
+  ...['a', 'b', 'c'].map((n) => report({ deviceId: `dev-office-${n}`, deviceLabel: `Office ${n.toUpperCase()}` })),
+];
+for (const r of fleet) await relay.call('POST', '/api/v1/reports', r, { token: relay.enrollmentToken });
 
 for (const lang of ['en', 'es']) {
   const chromium = await launchBrowser({ lang });

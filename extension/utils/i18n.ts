@@ -1,6 +1,6 @@
 import { browser } from 'wxt/browser';
 import * as en from '../locales/en';
-import * as es from '../locales/es';
+import type * as esModule from '../locales/es';
 import type { AnyErrorCode, ShownError } from './client-errors';
 
 export type Lang = 'en' | 'es';
@@ -19,11 +19,21 @@ function uiLanguage(): string {
 }
 
 export const lang: Lang = detectLang(uiLanguage());
-const catalogs = { en, es } as const;
+
+type Catalog = Pick<typeof esModule, 'ui' | 'errors'> & { fields?: typeof esModule.fields };
+let catalog: Catalog = en;
+
+/**
+ * Loads the Spanish catalog when the browser is in Spanish. It is a chunk of its own, so an English popup never
+ * downloads it; call before the first render.
+ */
+export async function loadCatalog(): Promise<void> {
+  if (lang === 'es') catalog = await import('../locales/es');
+}
 
 /** A UI string, with `$1`, `$2`… replaced by the arguments. */
 export function t(key: en.UiKey, ...args: (string | number)[]): string {
-  return catalogs[lang].ui[key].replace(/\$(\d)/g, (_, n: string) => String(args[Number(n) - 1] ?? ''));
+  return catalog.ui[key].replace(/\$(\d)/g, (_, n: string) => String(args[Number(n) - 1] ?? ''));
 }
 
 /**
@@ -31,11 +41,11 @@ export function t(key: en.UiKey, ...args: (string | number)[]): string {
  * words; in Spanish the catalog's message is used and the provider's words stay in `serverResponse`.
  */
 export function errorText(error: ShownError): { message: string; hint: string } {
-  const text = catalogs[lang].errors[error.code as AnyErrorCode] ?? catalogs[lang].errors.INTERNAL;
+  const text = catalog.errors[error.code as AnyErrorCode] ?? catalog.errors.INTERNAL;
   return { message: lang === 'en' && error.message ? error.message : text.message, hint: text.hint };
 }
 
 /** A field's validation message: the schema's English one, or the Spanish one for that field. */
 export function fieldMessage(field: string, english: string): string {
-  return lang === 'es' ? (es.fields[field as keyof typeof es.fields] ?? english) : english;
+  return catalog.fields?.[field as keyof typeof esModule.fields] ?? english;
 }

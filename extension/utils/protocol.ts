@@ -1,6 +1,9 @@
 import { browser } from 'wxt/browser';
 import type { MailSettingsInput, MailSettingsView, TestMailResult } from '../../shared/mail-settings';
+import type { AlertPolicy } from '../../shared/alert-policy';
 import type { StatusAnswer } from '../../shared/api';
+import type { Verdict } from '../../shared/checks/index';
+import type { DevicesAnswer, ReportAnswer } from '../../shared/fleet';
 import { ClientError, type ShownError } from './client-errors';
 
 /** What the popup may ask the background, which alone talks to the relay and holds the admin token. */
@@ -11,7 +14,21 @@ export type Request =
   | { type: 'settings/save'; input: MailSettingsInput }
   | { type: 'consent/start' }
   | { type: 'test/send'; to?: string }
-  | { type: 'status/get' };
+  | { type: 'status/get' }
+  | { type: 'browser/get' }
+  | { type: 'policy/get' }
+  | { type: 'policy/save'; policy: unknown }
+  | { type: 'fleet/get' };
+
+/** The "This browser" panel: whether policy enrolled it, the relay's verdict, and the same rules run here. */
+export interface ThisBrowserView {
+  enrolled: boolean;
+  relayUrl: string | null;
+  verdict: (ReportAnswer & { at: number }) | null;
+  /** The shared rules on this browser with the default policy, so the panel says something even offline. */
+  local: Verdict;
+  browser: string;
+}
 
 /** The connection as the popup may see it: never the token itself. */
 export interface ConnectionView {
@@ -30,6 +47,10 @@ export interface Responses {
   'consent/start': null;
   'test/send': TestMailResult;
   'status/get': StatusAnswer;
+  'browser/get': ThisBrowserView;
+  'policy/get': AlertPolicy;
+  'policy/save': AlertPolicy;
+  'fleet/get': DevicesAnswer;
 }
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ShownError };

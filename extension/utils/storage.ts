@@ -1,4 +1,6 @@
 import { storage } from 'wxt/utils/storage';
+import type { ReportAnswer } from '../../shared/fleet';
+import type { ComplianceReport } from '../../shared/report';
 import type { ShownError } from './client-errors';
 
 /** Every storage item of the extension, in one place. Nothing secret is kept here except the admin token the admin chose to save. */
@@ -22,3 +24,17 @@ export interface ConsentState {
 }
 
 export const consentItem = storage.defineItem<ConsentState>('local:consent', { fallback: { phase: 'idle', at: 0 } });
+
+/** Reporting, pushed by enterprise policy. */
+export const managedEnrollmentTokenItem = storage.defineItem<string | null>('managed:enrollmentToken', { fallback: null });
+export const managedIntervalItem = storage.defineItem<number | null>('managed:reportIntervalMinutes', { fallback: null });
+export const managedDeviceLabelItem = storage.defineItem<string | null>('managed:deviceLabel', { fallback: null });
+
+/** This browser's stable identity in the fleet, made once. */
+export const deviceIdItem = storage.defineItem<string | null>('local:deviceId', { fallback: null });
+
+/** Reports not yet accepted by the relay (it was unreachable): sent, oldest first, at the next run. */
+export const reportQueueItem = storage.defineItem<ComplianceReport[]>('local:reportQueue', { fallback: [] });
+
+/** The relay's latest verdict on this browser, for the "This browser" panel. */
+export const lastVerdictItem = storage.defineItem<(ReportAnswer & { at: number }) | null>('local:lastVerdict', { fallback: null });

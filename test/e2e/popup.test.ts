@@ -47,6 +47,11 @@ async function fillCommon(page: Page) {
 }
 
 describe('the admin popup in Chromium', () => {
+  it('says that a browser without a relay URL from policy reports nothing', async () => {
+    const panel = await popup.waitForSelector('#this-browser');
+    expect(await panel!.evaluate((e) => (e as HTMLElement).innerText)).toContain('Not managed: no relay URL is set by policy');
+  });
+
   it('explains a plain-http relay off loopback and a wrong admin token', async () => {
     await fill(popup, 'relayUrl', 'http://10.20.30.40:8787');
     await fill(popup, 'adminToken', 'gm_adm_wrong-token-wrong-token-wrong-token-xx');

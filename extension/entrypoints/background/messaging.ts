@@ -1,11 +1,18 @@
+import { DEFAULT_POLICY, type AlertPolicy } from '../../../shared/alert-policy';
 import { API_PREFIX } from '../../../shared/api';
+import { evaluate, withPolicy } from '../../../shared/checks/index';
+import type { DevicesAnswer } from '../../../shared/fleet';
 import type { MailSettingsView, TestMailResult } from '../../../shared/mail-settings';
 import type { StatusAnswer } from '../../../shared/api';
 import { ClientError } from '../../utils/client-errors';
 import type { Reply, Request, Responses } from '../../utils/protocol';
 import { relayFetch } from '../../utils/relay-client';
 import { connectionView, requireConnection, saveConnection } from './connection';
+import { browser } from 'wxt/browser';
+import { lastVerdictItem } from '../../utils/storage';
+import { collectReport } from './collect';
 import { startConsent } from './consent';
+import { deviceId, enrollment } from './reporting';
 
 type Handlers = { [K in Request['type']]: (request: Extract<Request, { type: K }>) => Promise<Responses[K]> };
 
@@ -37,6 +44,28 @@ const handlers: Handlers = {
   'status/get': async () => {
     const c = await requireConnection();
     return relayFetch<StatusAnswer>(c.relayUrl, `${API_PREFIX}/status`, { token: c.adminToken });
+  },
+  'browser/get': async () => {
+    const [enrolled, verdict, facts] = await Promise.all([enrollment(), lastVerdictItem.getValue(), collectReport(await deviceId(), '')]);
+    return {
+      enrolled: enrolled !== null,
+      relayUrl: enrolled?.relayUrl ?? null,
+      verdict,
+      local: evaluate(facts, withPolicy(DEFAULT_POLICY, {}, browser.runtime.id)),
+      browser: `${facts.browser.name} ${facts.browser.version}`,
+    };
+  },
+  'policy/get': async () => {
+    const c = await requireConnection();
+    return relayFetch<AlertPolicy>(c.relayUrl, `${API_PREFIX}/alert-policy`, { token: c.adminToken });
+  },
+  'policy/save': async (r) => {
+    const c = await requireConnection();
+    return relayFetch<AlertPolicy>(c.relayUrl, `${API_PREFIX}/alert-policy`, { method: 'PUT', token: c.adminToken, body: r.policy });
+  },
+  'fleet/get': async () => {
+    const c = await requireConnection();
+    return relayFetch<DevicesAnswer>(c.relayUrl, `${API_PREFIX}/devices?limit=5`, { token: c.adminToken });
   },
 };
 

@@ -1,4 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import type { AlertPolicy } from '../../../shared/alert-policy';
+import type { DevicesAnswer } from '../../../shared/fleet';
 import type { MailSettingsView } from '../../../shared/mail-settings';
 import type { StatusAnswer } from '../../../shared/api';
 import { ClientError, type ShownError } from '../../utils/client-errors';
@@ -6,16 +8,21 @@ import { lang, t } from '../../utils/i18n';
 import { ask, type ConnectionView } from '../../utils/protocol';
 import { consentItem, type ConsentState } from '../../utils/storage';
 import { ConnectSection } from './ConnectSection';
+import { AlertPolicyForm } from './AlertPolicyForm';
 import { ErrorBox } from './ErrorBox';
+import { FleetPanel } from './FleetPanel';
 import { MailSettingsForm } from './MailSettingsForm';
 import { StatusPanel } from './StatusPanel';
+import { ThisBrowserPanel } from './ThisBrowserPanel';
 
 interface Loaded {
   settings: MailSettingsView | null;
   status: StatusAnswer | null;
+  policy: AlertPolicy;
+  fleet: DevicesAnswer;
 }
 
-/** The admin popup: connect to the relay, configure the mail server, watch its health. */
+/** For everyone, this browser's compliance; for admins, the relay: mail server, alerts, fleet and health. */
 export function App() {
   const [connection, setConnection] = useState<ConnectionView | null>(null);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -24,8 +31,13 @@ export function App() {
 
   const load = useCallback(async () => {
     try {
-      const [settings, status] = await Promise.all([ask({ type: 'settings/get' }), ask({ type: 'status/get' })]);
-      setLoaded({ settings, status });
+      const [settings, status, policy, fleet] = await Promise.all([
+        ask({ type: 'settings/get' }),
+        ask({ type: 'status/get' }),
+        ask({ type: 'policy/get' }),
+        ask({ type: 'fleet/get' }),
+      ]);
+      setLoaded({ settings, status, policy, fleet });
       setError(null);
     } catch (err) {
       setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
@@ -52,6 +64,7 @@ export function App() {
   return (
     <main>
       <h1>{t('title')}</h1>
+      <ThisBrowserPanel />
       {!connection ? (
         <p>{t('loading')}</p>
       ) : (
@@ -61,7 +74,9 @@ export function App() {
           {loaded && (
             <>
               <StatusPanel status={loaded.status} consent={consent} onRefresh={refreshStatus} />
+              <FleetPanel fleet={loaded.fleet} status={loaded.status} />
               <MailSettingsForm saved={loaded.settings} onSaved={(settings) => { setLoaded((l) => (l ? { ...l, settings } : l)); refreshStatus(); }} />
+              <AlertPolicyForm saved={loaded.policy} onSaved={(policy) => setLoaded((l) => (l ? { ...l, policy } : l))} />
             </>
           )}
         </>

@@ -1,5 +1,6 @@
 import { render } from 'preact';
+import { loadCatalog } from '../../utils/i18n';
 import { App } from './App';
 import './style.css';
 
-render(<App />, document.getElementById('app')!);
+void loadCatalog().then(() => render(<App />, document.getElementById('app')!));

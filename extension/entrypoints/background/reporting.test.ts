@@ -1,0 +1,69 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { ComplianceReport } from '../../../shared/report';
+import { deviceIdItem, lastVerdictItem, reportQueueItem } from '../../utils/storage';
+import { report } from './reporting';
+
+const sent: ComplianceReport[] = [];
+let relayUp = true;
+
+function stubRelay() {
+  vi.stubGlobal('fetch', vi.fn(async (_url: string, init: RequestInit) => {
+    if (!relayUp) throw new TypeError('Failed to fetch');
+    const body = JSON.parse(String(init.body)) as ComplianceReport;
+    sent.push(body);
+    return new Response(JSON.stringify({ reportId: body.reportId, level: 'secure', compliant: true, findings: [], duplicate: false }), { status: 202 });
+  }));
+}
+
+describe('reporting', () => {
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    sent.length = 0;
+    relayUp = true;
+    stubRelay();
+    fakeBrowser.runtime.getPlatformInfo = async () => ({ os: 'linux', arch: 'x86-64', nacl_arch: 'x86-64' }) as never;
+    (fakeBrowser as unknown as { management: unknown }).management = {
+      getAll: async () => [
+        { id: fakeBrowser.runtime.id, name: 'Guardmail', version: '1', enabled: true, installType: 'admin', type: 'extension', permissions: ['management'], hostPermissions: [] },
+        { id: 'aaaabbbbccccddddeeeeffffgggghhhh', name: 'Other', version: '2.0', enabled: true, installType: 'normal', type: 'extension', permissions: ['tabs'], hostPermissions: [] },
+        { id: 'theme-id-aaaaaaaaaaaaaaaaaaaaaaa', name: 'A theme', version: '1', enabled: true, installType: 'normal', type: 'theme' },
+      ],
+    };
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  const enroll = () => fakeBrowser.storage.managed.set({ relayUrl: 'https://relay.example.com', enrollmentToken: 'gm_enr_x', deviceLabel: 'Desk 4' });
+
+  it('does nothing on a browser that policy did not enroll', async () => {
+    await report();
+    expect(sent).toEqual([]);
+    expect(await reportQueueItem.getValue()).toEqual([]);
+  });
+
+  it('reports every other extension with a stable device id, and keeps the verdict', async () => {
+    await enroll();
+    await report();
+    await report();
+    expect(sent).toHaveLength(2);
+    expect(sent[0]!.deviceId).toBe(await deviceIdItem.getValue());
+    expect(sent[1]!.deviceId).toBe(sent[0]!.deviceId);
+    expect(sent[0]).toMatchObject({ deviceLabel: 'Desk 4', os: { platform: 'linux' } });
+    expect(sent[0]!.extensions).toEqual([{ id: 'aaaabbbbccccddddeeeeffffgggghhhh', name: 'Other', version: '2.0', enabled: true, installType: 'normal', permissions: ['tabs'], hostPermissions: [] }]);
+    expect(await lastVerdictItem.getValue()).toMatchObject({ level: 'secure', compliant: true });
+  });
+
+  it('keeps reports while the relay is unreachable and sends them, oldest first, when it is back', async () => {
+    await enroll();
+    relayUp = false;
+    await report();
+    await report();
+    expect((await reportQueueItem.getValue()).length).toBe(2);
+    relayUp = true;
+    await report();
+    expect(sent).toHaveLength(3);
+    expect(new Set(sent.map((r) => r.reportId)).size).toBe(3);
+    expect(Date.parse(sent[0]!.collectedAt)).toBeLessThanOrEqual(Date.parse(sent[2]!.collectedAt));
+    expect(await reportQueueItem.getValue()).toEqual([]);
+  });
+});

@@ -1,0 +1,76 @@
+import { browser } from 'wxt/browser';
+import { API_PREFIX } from '../../../shared/api';
+import type { ReportAnswer } from '../../../shared/fleet';
+import { ClientError } from '../../utils/client-errors';
+import { normalizeRelayUrl, relayFetch } from '../../utils/relay-client';
+import {
+  deviceIdItem, lastVerdictItem, managedDeviceLabelItem, managedEnrollmentTokenItem, managedIntervalItem, managedRelayUrlItem, reportQueueItem,
+} from '../../utils/storage';
+import { collectReport } from './collect';
+
+export const REPORT_ALARM = 'guardmail-report';
+const QUEUE_LIMIT = 20;
+const DEFAULT_INTERVAL_MINUTES = 60;
+
+export interface Enrollment {
+  relayUrl: string;
+  enrollmentToken: string;
+  intervalMinutes: number;
+  deviceLabel: string;
+}
+
+/** What policy set for reporting, or null when the browser is not managed by a Guardmail relay. */
+export async function enrollment(): Promise<Enrollment | null> {
+  const [relayUrl, enrollmentToken, interval, label] = await Promise.all(
+    [managedRelayUrlItem, managedEnrollmentTokenItem, managedIntervalItem, managedDeviceLabelItem].map((item) => item.getValue().catch(() => null)),
+  );
+  if (typeof relayUrl !== 'string' || typeof enrollmentToken !== 'string' || !relayUrl || !enrollmentToken) return null;
+  const minutes = typeof interval === 'number' && interval >= 5 ? interval : DEFAULT_INTERVAL_MINUTES;
+  return { relayUrl: normalizeRelayUrl(relayUrl), enrollmentToken, intervalMinutes: minutes, deviceLabel: typeof label === 'string' ? label : '' };
+}
+
+export async function deviceId(): Promise<string> {
+  const existing = await deviceIdItem.getValue();
+  if (existing) return existing;
+  const id = crypto.randomUUID();
+  await deviceIdItem.setValue(id);
+  return id;
+}
+
+/** Keeps the report alarm at the interval policy asks for. */
+export async function schedule(): Promise<void> {
+  const enrolled = await enrollment();
+  if (!enrolled) return void (await browser.alarms.clear(REPORT_ALARM));
+  const alarm = await browser.alarms.get(REPORT_ALARM);
+  if (alarm?.periodInMinutes !== enrolled.intervalMinutes) browser.alarms.create(REPORT_ALARM, { periodInMinutes: enrolled.intervalMinutes, delayInMinutes: enrolled.intervalMinutes });
+}
+
+let running: Promise<void> | null = null;
+
+/** Collects a report and sends it with any that waited; one run at a time. Does nothing on an unmanaged browser. */
+export function report(): Promise<void> {
+  running ??= run().finally(() => {
+    running = null;
+  });
+  return running;
+}
+
+async function run(): Promise<void> {
+  const enrolled = await enrollment();
+  if (!enrolled) return;
+  const fresh = await collectReport(await deviceId(), enrolled.deviceLabel);
+  const queue = [...(await reportQueueItem.getValue()), fresh].slice(-QUEUE_LIMIT);
+  await reportQueueItem.setValue(queue);
+  while (queue.length > 0) {
+    try {
+      const answer = await relayFetch<ReportAnswer>(enrolled.relayUrl, `${API_PREFIX}/reports`, { method: 'POST', token: enrolled.enrollmentToken, body: queue[0] });
+      if (queue[0] === fresh || queue.length === 1) await lastVerdictItem.setValue({ ...answer, at: Date.now() });
+    } catch (err) {
+      const code = err instanceof ClientError ? err.shown.code : 'RELAY_UNREACHABLE';
+      // Unreachable or busy: keep the queue for the next run. Refused as invalid: that report will never pass.
+      if (code === 'RELAY_UNREACHABLE' || code === 'RATE_LIMITED' || code === 'INTERNAL' || code === 'RELAY_BAD_ANSWER') break;
+    }
+    queue.shift();
+    await reportQueueItem.setValue(queue);
+  }
+}

@@ -1,0 +1,113 @@
+import { useState } from 'preact/hooks';
+import * as v from 'valibot';
+import { AlertPolicy } from '../../../shared/alert-policy';
+import { ClientError, type ShownError } from '../../utils/client-errors';
+import { t } from '../../utils/i18n';
+import { ask } from '../../utils/protocol';
+import { ErrorBox } from './ErrorBox';
+import { Field } from './Field';
+
+const lines = (s: string) => s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
+
+interface FormState {
+  recipients: string;
+  threshold: string;
+  cooldownMinutes: string;
+  groupingWindowSeconds: string;
+  language: string;
+  minimumVersions: string;
+  maxMajorsBehind: string;
+  allowlist: string;
+  blocklist: string;
+}
+
+function toForm(p: AlertPolicy): FormState {
+  return {
+    recipients: p.recipients.join('\n'),
+    threshold: p.threshold,
+    cooldownMinutes: String(p.cooldownMinutes),
+    groupingWindowSeconds: String(p.groupingWindowSeconds),
+    language: p.language,
+    minimumVersions: Object.entries(p.minimumVersions).map(([b, ver]) => `${b}=${ver}`).join('\n'),
+    maxMajorsBehind: String(p.maxMajorsBehind),
+    allowlist: p.allowlist.join('\n'),
+    blocklist: p.blocklist.join('\n'),
+  };
+}
+
+function toPolicy(f: FormState): unknown {
+  return {
+    recipients: lines(f.recipients),
+    threshold: f.threshold,
+    cooldownMinutes: Number(f.cooldownMinutes),
+    groupingWindowSeconds: Number(f.groupingWindowSeconds),
+    language: f.language,
+    minimumVersions: Object.fromEntries(lines(f.minimumVersions).map((l) => l.split('=').map((x) => x.trim()))),
+    maxMajorsBehind: Number(f.maxMajorsBehind),
+    allowlist: lines(f.allowlist),
+    blocklist: lines(f.blocklist),
+  };
+}
+
+/** The alert policy, validated with the relay's schema before it is sent. */
+export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSaved: (p: AlertPolicy) => void }) {
+  const [form, setForm] = useState(() => toForm(saved));
+  const [notice, setNotice] = useState('');
+  const [error, setError] = useState<ShownError | null>(null);
+  const result = v.safeParse(AlertPolicy, toPolicy(form));
+  const issues: Record<string, string> = {};
+  if (!result.success) for (const i of result.issues) issues[(v.getDotPath(i) ?? '').split('.')[0]!] ??= i.message;
+  const set = (k: keyof FormState) => (value: string) => setForm((f) => ({ ...f, [k]: value }));
+  const field = (k: keyof FormState) => ({ id: k, value: form[k], onValue: set(k), error: issues[k] });
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setNotice('');
+    setError(null);
+    if (!result.success) return setNotice(t('fixFields'));
+    try {
+      const policy = await ask({ type: 'policy/save', policy: result.output });
+      setForm(toForm(policy));
+      setNotice(t('saved'));
+      onSaved(policy);
+    } catch (err) {
+      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
+    }
+  };
+
+  return (
+    <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="policy-heading">
+      <h2 id="policy-heading">{t('alertPolicyHeading')}</h2>
+      <Field {...field('recipients')} label={t('recipients')} help={t('recipientsHelp')} multiline />
+      <div class="field">
+        <label for="threshold">{t('threshold')}</label>
+        <select id="threshold" value={form.threshold} onChange={(e) => set('threshold')(e.currentTarget.value)}>
+          <option value="very_high">{t('level_very_high')}</option>
+          <option value="high">{t('level_high')}</option>
+          <option value="low">{t('level_low')}</option>
+        </select>
+      </div>
+      <div class="row">
+        <Field {...field('cooldownMinutes')} label={t('cooldownMinutes')} type="number" />
+        <Field {...field('groupingWindowSeconds')} label={t('groupingWindowSeconds')} type="number" />
+      </div>
+      <div class="field">
+        <label for="language">{t('language')}</label>
+        <select id="language" value={form.language} onChange={(e) => set('language')(e.currentTarget.value)}>
+          <option value="en">{t('languageEn')}</option>
+          <option value="es">{t('languageEs')}</option>
+        </select>
+      </div>
+      <details>
+        <summary>{t('advanced')}</summary>
+        <Field {...field('minimumVersions')} label={t('minimumVersions')} help={t('minimumVersionsHelp')} multiline />
+        <Field {...field('maxMajorsBehind')} label={t('maxMajorsBehind')} type="number" />
+        <Field {...field('allowlist')} label={t('allowlist')} help={t('extensionIdsHelp')} multiline />
+        <Field {...field('blocklist')} label={t('blocklist')} help={t('extensionIdsHelp')} multiline />
+      </details>
+      <button type="submit" id="save-policy" class="primary">{t('save')}</button>
+      <p class="notice" role="status" aria-live="polite">{notice}</p>
+      {error && <ErrorBox error={error} />}
+    </form>
+  );
+}

@@ -1,0 +1,48 @@
+import { LEVELS } from '../../../shared/alert-policy';
+import type { StatusAnswer } from '../../../shared/api';
+import type { DevicesAnswer } from '../../../shared/fleet';
+import { t } from '../../utils/i18n';
+import { LevelBadge } from './Findings';
+
+/** Counts per level as a small bar chart, the outbox, and the most vulnerable devices. */
+export function FleetPanel({ fleet, status }: { fleet: DevicesAnswer; status: StatusAnswer | null }) {
+  const max = Math.max(1, ...LEVELS.map((l) => fleet.counts[l]));
+  const total = LEVELS.reduce((n, l) => n + fleet.counts[l], 0);
+  return (
+    <section aria-labelledby="fleet-heading">
+      <h2 id="fleet-heading">{t('fleetHeading')}</h2>
+      {total === 0 ? (
+        <p>{t('noDevices')}</p>
+      ) : (
+        <>
+          <figure class="chart" aria-labelledby="fleet-chart">
+            <figcaption id="fleet-chart">{t('fleetChart')}</figcaption>
+            {LEVELS.map((l) => (
+              <div class="bar-row" key={l}>
+                <span class="bar-label">{t(`level_${l}`)}</span>
+                <span class={`bar level-${l}`} style={{ width: `${(fleet.counts[l] / max) * 60}%` }} />
+                <span class="bar-count" id={`count-${l}`}>{fleet.counts[l]}</span>
+              </div>
+            ))}
+          </figure>
+          <h3>{t('mostVulnerable')}</h3>
+          <ul class="devices">
+            {fleet.devices.map((d) => (
+              <li key={d.id}>
+                <strong>{d.label}</strong> — {d.browser} {d.version} — <LevelBadge level={d.level} /> — {d.findings.length === 1 ? t('findingsOne') : t('findingsCount', d.findings.length)}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {status && (
+        <dl>
+          <dt>{t('pendingAlerts')}</dt>
+          <dd>{status.fleet.outbox.pending}</dd>
+          <dt>{t('failedAlerts')}</dt>
+          <dd id="failed-alerts">{status.fleet.outbox.failed}</dd>
+        </dl>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,30 @@
+import { useEffect, useState } from 'preact/hooks';
+import { lang, t } from '../../utils/i18n';
+import { ask, type ThisBrowserView } from '../../utils/protocol';
+import { Findings, LevelBadge } from './Findings';
+
+/** For everyone: whether this browser is managed, and what the relay (or the same rules, here) say about it. */
+export function ThisBrowserPanel() {
+  const [view, setView] = useState<ThisBrowserView | null>(null);
+  useEffect(() => {
+    void ask({ type: 'browser/get' }).then(setView, () => undefined);
+  }, []);
+  if (!view) return null;
+  const verdict = view.verdict ?? view.local;
+  const intro = !view.enrolled
+    ? t('notManaged')
+    : view.verdict
+      ? t('reportsTo', view.relayUrl ?? '', new Date(view.verdict.at).toLocaleString(lang))
+      : t('noReportYet', view.relayUrl ?? '');
+  return (
+    <section aria-labelledby="browser-heading" id="this-browser">
+      <h2 id="browser-heading">{t('thisBrowserHeading')}</h2>
+      <p class="help">{view.browser}</p>
+      <p>{intro}</p>
+      <p>
+        <LevelBadge level={verdict.level} /> · {verdict.compliant ? t('compliant') : t('nonCompliant')}
+      </p>
+      <Findings findings={verdict.findings} />
+    </section>
+  );
+}

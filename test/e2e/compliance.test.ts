@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchBrowser, makeExtension, writeExtensionPolicy, type TestBrowser } from '../fixtures/browser';
+import { decoded } from '../fixtures/mail';
+import { basicSettings, serveTestRelay } from '../fixtures/relay';
+import { startSmtpServer, type TestSmtpServer } from '../fixtures/smtp-server';
+import { testPki } from '../fixtures/tls';
+
+let chromium: TestBrowser;
+let relay: Awaited<ReturnType<typeof serveTestRelay>>;
+let smtp: TestSmtpServer;
+let removePolicy: () => void = () => undefined;
+
+beforeAll(async () => {
+  [relay, smtp] = await Promise.all([serveTestRelay(), startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': 'pw-123456' } })]);
+  await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: 'pw-123456', caCertificate: testPki().caCert }));
+  await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
+  removePolicy = writeExtensionPolicy({ relayUrl: relay.url, enrollmentToken: relay.enrollmentToken, deviceLabel: 'QA workstation 7' });
+  chromium = await launchBrowser({ extraExtensions: [makeExtension('Risky Helper', ['debugger', 'nativeMessaging'])] });
+});
+
+afterAll(async () => {
+  removePolicy();
+  await chromium?.close();
+  await Promise.all([relay?.stop(), smtp?.close()]);
+});
+
+it('reports a browser made highly vulnerable by a risky extension, and the alert mail names both', async () => {
+  const deadline = Date.now() + 40_000;
+  while (smtp.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  expect(smtp.received).toHaveLength(1);
+  const mail = decoded(smtp.received[0]!.raw);
+  expect(mail).toContain('Subject: [Guardmail] 1 browser highly vulnerable');
+  expect(mail).toContain('QA workstation 7');
+  expect(mail).toMatch(/Browser: Chromium \d+\.\d+\.\d+\.\d+/);
+  expect(mail).toContain('Risky Helper has high-risk permissions: debugger, nativeMessaging');
+  expect(mail).toContain('Risky Helper is loaded in developer mode');
+
+  const { devices } = (await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: { label: string; level: string; os: string }[] };
+  expect(devices).toMatchObject([{ label: 'QA workstation 7', level: 'high' }]);
+});
+
+it('shows the relay\'s verdict in the popup\'s "This browser" panel', async () => {
+  const popup = await chromium.openPopup();
+  const panel = await popup.waitForSelector('#this-browser');
+  await popup.waitForFunction(() => document.querySelector('#this-browser')?.textContent?.includes('Reports to'), { timeout: 10_000 });
+  const text = await panel!.evaluate((e) => (e as HTMLElement).innerText);
+  expect(text).toContain(`Reports to ${relay.url}`);
+  expect(text).toContain('Highly vulnerable');
+  expect(text).toContain('Remove Risky Helper unless it is needed');
+});
