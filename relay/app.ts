@@ -12,6 +12,10 @@ import type { TokenManager } from './delivery/token-manager';
 import { ApiError, errorResponse } from './http/api-error';
 import { requireToken } from './http/auth';
 import type { Logger } from './log';
+import type { Metrics } from './metrics';
+import { auditRoutes } from './routes/audit';
+import { metricsRoutes } from './routes/metrics';
+import type { AuditLog } from './storage/audit-log';
 import { fleetRoutes } from './routes/fleet';
 import { healthRoutes } from './routes/health';
 import { mailSettingsRoutes } from './routes/mail-settings';
@@ -44,6 +48,8 @@ export interface AppDeps {
   worker: OutboxWorker;
   /** Reports per device: a burst, then a steady rate. */
   reportLimiter: RateLimiter;
+  metrics: Metrics;
+  audit: AuditLog;
   logger: Logger;
   extensionOrigins: string[];
   /** Redirect URLs accepted besides the allowed extensions' own and loopback. */
@@ -87,17 +93,31 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(`${API_PREFIX}/*`, (c, next) => (c.req.path === reports ? enrolled(c, next) : admin(c, next)));
 
   app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoutes(deps));
   app.route(API_PREFIX, fleetRoutes(deps));
   app.route(API_PREFIX, mailSettingsRoutes(deps));
   app.route(API_PREFIX, oauthRoutes(deps));
   app.route(API_PREFIX, statusRoutes(deps));
+  app.route(API_PREFIX, auditRoutes(deps));
 
   app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND')));
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
     if (err instanceof DeliveryError) return errorResponse(c, ApiError.fromDelivery(err));
+    const storage = storageError(err);
+    if (storage) {
+      deps.logger.error({ requestId: c.get('requestId'), code: (err as { code?: string }).code }, 'storage write failed');
+      return errorResponse(c, new ApiError(storage));
+    }
     deps.logger.error({ requestId: c.get('requestId'), err }, 'unhandled error');
     return errorResponse(c, new ApiError('INTERNAL'));
   });
   return app;
+}
+
+/** SQLite's "disk full" and I/O failures are the operator's to fix, not a bug: a clear 503, nothing stored. */
+function storageError(err: unknown): 'STORAGE_FULL' | 'STORAGE_UNAVAILABLE' | null {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return null;
+  return code === 'SQLITE_FULL' ? 'STORAGE_FULL' : code.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' ? 'STORAGE_UNAVAILABLE' : null;
 }

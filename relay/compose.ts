@@ -5,6 +5,8 @@ import { OutboxWorker } from './delivery/outbox-worker';
 import { RateLimiter } from './domain/rate-limit';
 import { TokenManager } from './delivery/token-manager';
 import type { Logger } from './log';
+import { createMetrics } from './metrics';
+import { AuditLog } from './storage/audit-log';
 import type { AccessTokens } from './storage/access-tokens';
 import type { Db } from './storage/db';
 import { DeliveryLog } from './storage/delivery-log';
@@ -38,11 +40,13 @@ export function composeRelay(o: ComposeOptions): AppDeps {
   const oauth = new OAuthStore(o.db, secrets);
   const oauthClient = { timeoutMs: o.tokenRequestTimeoutMs ?? 15_000 };
   const deliveryLog = new DeliveryLog(o.db);
-  const tokenManager = new TokenManager({ oauth, mailSettings, logger: o.logger, client: oauthClient, now: o.now });
-  const sender = new MailSender({ mailSettings, tokens: tokenManager, deliveryLog, timeouts: o.smtpTimeouts, now: o.now });
   const outbox = new OutboxStore(o.db);
+  const metrics = createMetrics(outbox, o.now);
+  const audit = new AuditLog(o.db);
+  const tokenManager = new TokenManager({ oauth, mailSettings, logger: o.logger, client: oauthClient, metrics, audit, now: o.now });
+  const sender = new MailSender({ mailSettings, tokens: tokenManager, deliveryLog, timeouts: o.smtpTimeouts, now: o.now });
   const policy = new PolicyStore(o.db);
-  const worker = new OutboxWorker({ outbox, policy, mailSettings, oauth, sender, logger: o.logger, ...o.worker, ...(o.now ? { now: o.now } : {}) });
+  const worker = new OutboxWorker({ outbox, policy, mailSettings, oauth, sender, logger: o.logger, metrics, ...o.worker, ...(o.now ? { now: o.now } : {}) });
   return {
     db: o.db,
     accessTokens: o.accessTokens,
@@ -57,6 +61,8 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     worker,
     // A browser reports hourly and on start-up; a burst of 10, then one every 2 minutes, is room enough.
     reportLimiter: new RateLimiter(10, 30),
+    metrics,
+    audit,
     oauthClient,
     logger: o.logger,
     extensionOrigins: o.extensionOrigins,

@@ -36,3 +36,17 @@ export interface StatusAnswer {
   /** Alerts wait while the policy has no recipient. */
   alertRecipients: number;
 }
+
+/** One admin change: when, by which request, what; never a secret's value. */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  requestId: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+/** Answer of GET /api/v1/audit: newest first. */
+export interface AuditAnswer {
+  entries: AuditEntry[];
+}

@@ -45,6 +45,16 @@ export const errorCodes = {
     message: 'Too many reports from this device.',
     hint: 'Wait for the time in Retry-After; the extension does so by itself.',
   },
+  STORAGE_FULL: {
+    status: 503,
+    message: 'The relay\'s disk is full: nothing was stored.',
+    hint: 'Free space on the relay\'s data volume. Browsers keep their reports and send them again.',
+  },
+  STORAGE_UNAVAILABLE: {
+    status: 503,
+    message: 'The relay cannot write to its store: nothing was stored.',
+    hint: 'Check the data directory\'s disk and permissions in the relay\'s log.',
+  },
   INTERNAL: {
     status: 500,
     message: 'The relay failed unexpectedly.',

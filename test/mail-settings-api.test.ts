@@ -180,11 +180,11 @@ describe('operators', () => {
 
     const before = await json<{ ready: boolean; checks: { name: string; ok: boolean }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
     expect(before.ready).toBe(true);
-    expect(before.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', false]]);
+    expect(before.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', false], ['outbox', true]]);
 
     await relay.call('PUT', '/api/v1/mail-settings', basicSettings());
     const after = await json<{ checks: { name: string; ok: boolean }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
-    expect(after.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', true]]);
+    expect(after.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', true], ['outbox', true]]);
   });
 
   it('answers 503 on /readyz when the database is gone', async () => {

@@ -118,6 +118,13 @@ export const ui = {
   noDevices: 'No browser has reported yet.',
   failedAlerts: 'Failed alerts',
   pendingAlerts: 'Alerts waiting',
+  auditHeading: 'Recent changes',
+  'audit_mail-settings.updated': 'Mail settings changed',
+  'audit_alert-policy.updated': 'Alert policy changed',
+  'audit_oauth.consent-granted': 'Consent granted',
+  'audit_oauth.disconnected': 'Account disconnected',
+  'audit_oauth.reauthorization-required': 'Re-authorization required',
+  'audit_secret-key.rotated': 'Encryption key rotated',
 } as const;
 
 export type UiKey = keyof typeof ui;

@@ -119,6 +119,13 @@ export const ui: UiCatalog = {
   noDevices: 'Ningún navegador ha informado aún.',
   failedAlerts: 'Alertas fallidas',
   pendingAlerts: 'Alertas en espera',
+  auditHeading: 'Cambios recientes',
+  'audit_mail-settings.updated': 'Configuración de correo cambiada',
+  'audit_alert-policy.updated': 'Directiva de alertas cambiada',
+  'audit_oauth.consent-granted': 'Consentimiento concedido',
+  'audit_oauth.disconnected': 'Cuenta desconectada',
+  'audit_oauth.reauthorization-required': 'Hay que volver a autorizar',
+  'audit_secret-key.rotated': 'Clave de cifrado rotada',
 };
 
 /** Field messages for the form: the schema's English messages say the same, field by field. */
@@ -160,6 +167,8 @@ export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
   NOT_FOUND: { message: 'El relé no conoce esa dirección.', hint: 'Compruebe que la URL es la de un relé Guardmail (API v1).' },
   METHOD_NOT_ALLOWED: { message: 'El relé no acepta ese método.', hint: 'Actualice la extensión o el relé.' },
   RATE_LIMITED: { message: 'Demasiados informes de este dispositivo.', hint: 'Espere el tiempo indicado en Retry-After; la extensión lo hace sola.' },
+  STORAGE_FULL: { message: 'El disco del relé está lleno: no se guardó nada.', hint: 'Libere espacio en el volumen de datos del relé. Los navegadores conservan sus informes y los reenvían.' },
+  STORAGE_UNAVAILABLE: { message: 'El relé no puede escribir en su almacén: no se guardó nada.', hint: 'Revise el disco y los permisos del directorio de datos en el registro del relé.' },
   INTERNAL: { message: 'El relé falló de forma inesperada.', hint: 'Busque el identificador de la solicitud en el registro del relé.' },
   MAIL_NOT_CONFIGURED: { message: 'El servidor de correo aún no está configurado.', hint: 'Guarde primero la configuración de correo.' },
   OAUTH_NOT_CONNECTED: { message: 'OAuth está seleccionado, pero no hay ninguna cuenta conectada.', hint: 'Pulse Guardar y acepte la ventana de consentimiento.' },

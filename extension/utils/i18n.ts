@@ -33,7 +33,7 @@ export async function loadCatalog(): Promise<void> {
 
 /** A UI string, with `$1`, `$2`… replaced by the arguments. */
 export function t(key: en.UiKey, ...args: (string | number)[]): string {
-  return catalog.ui[key].replace(/\$(\d)/g, (_, n: string) => String(args[Number(n) - 1] ?? ''));
+  return (catalog.ui[key] ?? key).replace(/\$(\d)/g, (_, n: string) => String(args[Number(n) - 1] ?? ''));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { browser } from 'wxt/browser';
 import type { MailSettingsInput, MailSettingsView, TestMailResult } from '../../shared/mail-settings';
 import type { AlertPolicy } from '../../shared/alert-policy';
-import type { StatusAnswer } from '../../shared/api';
+import type { AuditAnswer, StatusAnswer } from '../../shared/api';
 import type { Verdict } from '../../shared/checks/index';
 import type { DevicesAnswer, ReportAnswer } from '../../shared/fleet';
 import { ClientError, type ShownError } from './client-errors';
@@ -18,7 +18,8 @@ export type Request =
   | { type: 'browser/get' }
   | { type: 'policy/get' }
   | { type: 'policy/save'; policy: unknown }
-  | { type: 'fleet/get' };
+  | { type: 'fleet/get' }
+  | { type: 'audit/get' };
 
 /** The "This browser" panel: whether policy enrolled it, the relay's verdict, and the same rules run here. */
 export interface ThisBrowserView {
@@ -51,6 +52,7 @@ export interface Responses {
   'policy/get': AlertPolicy;
   'policy/save': AlertPolicy;
   'fleet/get': DevicesAnswer;
+  'audit/get': AuditAnswer;
 }
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ShownError };

@@ -2,6 +2,7 @@ import type { ErrorCode } from '../../shared/errors';
 import { alertMail } from '../domain/alert-mail';
 import { MAX_ATTEMPTS, retryDelay } from '../domain/retry';
 import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
 import type { OAuthStore } from '../storage/oauth-store';
 import type { OutboxStore } from '../storage/outbox-store';
@@ -16,6 +17,7 @@ export interface OutboxWorkerDeps {
   oauth: OAuthStore;
   sender: MailSender;
   logger: Logger;
+  metrics?: Pick<Metrics, 'alertsSent' | 'alertsFailed' | 'alertsRetried' | 'deliveryLatency'>;
   now?: () => number;
   random?: () => number;
   /** How often the outbox is looked at when nothing wakes the worker. */
@@ -108,7 +110,10 @@ export class OutboxWorker {
         html: mail.html,
         messageId: messageIdFor('alert', batch.batchId, settings.senderAddress),
       });
-      d.outbox.sent(batch.batchId, d.now());
+      const sentAt = d.now();
+      d.outbox.sent(batch.batchId, sentAt);
+      d.metrics?.alertsSent.inc(batch.alerts.length);
+      for (const a of batch.alerts) d.metrics?.deliveryLatency.observe((sentAt - a.payload.reportedAt) / 1000);
       d.logger.info({ batch: batch.batchId, devices: batch.alerts.length }, 'alert mail sent');
       return true;
     } catch (err) {
@@ -122,9 +127,11 @@ export class OutboxWorker {
       }
       if ((failure.temporary || TEMPORARY_OAUTH.has(failure.code)) && attempts < MAX_ATTEMPTS) {
         d.outbox.retryLater(batch.batchId, reason, d.now() + retryDelay(attempts, d.random));
+        d.metrics?.alertsRetried.inc(batch.alerts.length);
         d.logger.warn({ batch: batch.batchId, code: failure.code, attempts }, 'alert mail will be retried');
       } else {
         d.outbox.failed(batch.batchId, reason);
+        d.metrics?.alertsFailed.inc(batch.alerts.length);
         d.logger.error({ batch: batch.batchId, code: failure.code, attempts }, 'alert mail failed');
       }
       return true;

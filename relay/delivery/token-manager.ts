@@ -1,6 +1,8 @@
 import { accountFromAccessToken } from '../domain/oauth-errors';
 import { needsKeepAlive, needsRefresh } from '../domain/token-policy';
 import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import type { AuditLog } from '../storage/audit-log';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
 import type { OAuthStore } from '../storage/oauth-store';
 import { DeliveryError } from './errors';
@@ -17,6 +19,8 @@ export interface TokenManagerDeps {
   mailSettings: MailSettingsStore;
   logger: Logger;
   client: OAuthClientOptions;
+  metrics?: Pick<Metrics, 'tokenRefreshes'>;
+  audit?: AuditLog;
   now?: () => number;
 }
 
@@ -83,14 +87,18 @@ export class TokenManager {
       const tokens = await refreshAccessToken(settings, this.#deps.mailSettings.secrets(), refreshToken, this.#deps.client);
       const now = this.#now();
       this.#deps.oauth.refreshed({ accessToken: tokens.accessToken, accessExpiresAt: now + tokens.expiresInSeconds * 1000, refreshToken: tokens.refreshToken, scope: tokens.scope, now });
+      this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'ok' });
       this.#deps.logger.info({ rotated: Boolean(tokens.refreshToken) }, 'OAuth access token refreshed');
       return { token: tokens.accessToken, user: accountFromAccessToken(tokens.accessToken) ?? account.account };
     } catch (err) {
       if (err instanceof DeliveryError && err.failure.code === 'OAUTH_REAUTH_REQUIRED') {
         this.#deps.oauth.requireReauth(err.failure.code, err.failure.detail ?? '');
+        this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'reauthorization_required' });
+        this.#deps.audit?.record('oauth.reauthorization-required', { account: account.account, reason: err.failure.detail ?? '' }, '', this.#now());
         this.#deps.logger.warn({ reason: err.failure.detail }, 'OAuth grant lost: re-authorization required');
       } else {
         this.#deps.oauth.refreshFailed(err instanceof DeliveryError ? err.failure.code : 'refresh failed');
+        this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'failed' });
         this.#deps.logger.warn({ code: err instanceof DeliveryError ? err.failure.code : 'unknown' }, 'OAuth refresh failed');
       }
       throw err;

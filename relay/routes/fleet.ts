@@ -5,6 +5,7 @@ import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import type { AlertsAnswer, DevicesAnswer, ReportAnswer } from '../../shared/fleet';
 import { ComplianceReport } from '../../shared/report';
 import type { AppDeps, AppEnv } from '../app';
+import { policyChanges } from '../domain/audit';
 import { ApiError, errorResponse, parseBody } from '../http/api-error';
 
 /** Reports are the one large body: 500 extensions with their permissions fit well inside. */
@@ -23,12 +24,17 @@ function query(c: { req: { query(): Record<string, string> } }) {
 }
 
 /** Compliance reports from enrolled browsers (flow 5); devices, alerts and the alert policy for admins. */
-export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'now'>): Hono<AppEnv> {
+export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;
 
   routes.post(
     '/reports',
+    async (c, next) => {
+      await next();
+      if (c.res.status === 202) deps.metrics.reportsReceived.inc();
+      else deps.metrics.reportsRefused.inc({ status: String(c.res.status) });
+    },
     bodyLimit({
       maxSize: REPORT_BODY_LIMIT_BYTES,
       onError: (c) => errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The report is larger than ${REPORT_BODY_LIMIT_BYTES / 1024} KB.` })),
@@ -40,7 +46,8 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
         c.header('Retry-After', String(Math.ceil(wait / 1000)));
         throw new ApiError('RATE_LIMITED');
       }
-      const { verdict, duplicate, alerted } = deps.fleet.ingest(report, deps.policy.get(), now());
+      const { verdict, duplicate, alerted } = await deps.fleet.submit(report, deps.policy.get(), now());
+      if (alerted) deps.metrics.alertsEnqueued.inc();
       if (alerted) void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
       return c.json({ reportId: report.reportId, ...verdict, duplicate } satisfies ReportAnswer, 202);
     },
@@ -59,7 +66,9 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
   routes.get('/alert-policy', (c) => c.json(deps.policy.get()));
 
   routes.put('/alert-policy', async (c) => {
-    deps.policy.save(await parseBody(c, AlertPolicy));
+    const policy = await parseBody(c, AlertPolicy);
+    deps.audit.record('alert-policy.updated', policyChanges(deps.policy.get(), policy), c.get('requestId'));
+    deps.policy.save(policy);
     // Recipients may just have been added to alerts that waited for them.
     void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
     return c.json(deps.policy.get());

@@ -3,7 +3,10 @@ import { API_VERSION, type HealthAnswer, type ReadinessAnswer, type ReadinessChe
 import type { AppDeps, AppEnv } from '../app';
 
 /** Liveness checks nothing but the process; readiness runs named probes and fails only on a critical one. */
-export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'>): Hono<AppEnv> {
+/** An alert due this long and still not sent means delivery is stuck (server down, settings wrong, no recipient). */
+export const STUCK_OUTBOX_SECONDS = 15 * 60;
+
+export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth' | 'outbox' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   routes.get('/healthz', (c) => {
@@ -31,6 +34,13 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
         return `connected as ${account.account}; ${expiry}`;
       }));
     }
+    checks.push(probe('outbox', false, () => {
+      const { pending, failed, oldestDueAgeSeconds } = deps.outbox.stats((deps.now ?? Date.now)());
+      if (oldestDueAgeSeconds !== null && oldestDueAgeSeconds > STUCK_OUTBOX_SECONDS) {
+        throw new Error(`stuck: the oldest due alert has waited ${Math.round(oldestDueAgeSeconds / 60)} minutes (${pending} waiting, ${failed} failed)`);
+      }
+      return `${pending} waiting, ${failed} failed`;
+    }));
     const ready = checks.every((check) => check.ok || !check.critical);
     c.header('Cache-Control', 'no-store');
     return c.json({ ready, checks } satisfies ReadinessAnswer, ready ? 200 : 503);

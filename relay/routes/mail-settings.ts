@@ -3,12 +3,13 @@ import { Hono } from 'hono';
 import { MailSettingsInput, TestMailInput, type MailSettings, type MailSettingsParsed } from '../../shared/mail-settings';
 import type { AppDeps, AppEnv } from '../app';
 import { sendTestMail } from '../delivery/test-mail';
+import { mailSettingsChanges } from '../domain/audit';
 import { ApiError, parseBody } from '../http/api-error';
 
 /** Fields that identify the OAuth client and grant: changing any of them makes the connected account meaningless. */
 const OAUTH_IDENTITY_FIELDS = ['authType', 'clientId', 'authorizationUrl', 'tokenUrl', 'scope'] as const;
 
-export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'sender' | 'logger'>): Hono<AppEnv> {
+export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'sender' | 'logger' | 'audit'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const store = deps.mailSettings;
 
@@ -19,10 +20,15 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
     const input = await parseBody(c, MailSettingsInput);
     checkAgainstStored(input, store.hasSecret('password'));
     const before = store.get();
+    const changes = mailSettingsChanges(before, input, store.view()?.secretsSet ?? {});
     store.save(input);
-    if (before && deps.oauth.account() && OAUTH_IDENTITY_FIELDS.some((f) => before[f] !== input[f as keyof MailSettings])) {
+    const requestId = c.get('requestId');
+    deps.audit.record('mail-settings.updated', changes, requestId);
+    const account = deps.oauth.account();
+    if (before && account && OAUTH_IDENTITY_FIELDS.some((f) => before[f] !== input[f as keyof MailSettings])) {
       deps.oauth.disconnect();
-      deps.logger.info({ requestId: c.get('requestId') }, 'OAuth account disconnected: the client or its endpoints changed');
+      deps.audit.record('oauth.disconnected', { account: account.account, reason: 'the client, its endpoints or the scope changed' }, requestId);
+      deps.logger.info({ requestId }, 'OAuth account disconnected: the client or its endpoints changed');
     }
     return c.json(store.view());
   });

@@ -9,7 +9,7 @@ import { accountFromAccessToken, classifyOAuthError } from '../domain/oauth-erro
 import { ApiError, parseBody } from '../http/api-error';
 
 /** The consent flow (DESIGN.md flow 3): the extension opens the window; the relay makes the URL and redeems the code. */
-export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'extensionOrigins' | 'oauthRedirectUrls' | 'oauthClient' | 'logger' | 'now'>): Hono<AppEnv> {
+export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'extensionOrigins' | 'oauthRedirectUrls' | 'oauthClient' | 'logger' | 'audit' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;
 
@@ -66,13 +66,16 @@ export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'exte
     const scope = tokens.scope ?? settings.scope;
     const accessExpiresAt = connectedAt + tokens.expiresInSeconds * 1000;
     deps.oauth.connect({ account, scope, refreshToken: tokens.refreshToken, accessToken: tokens.accessToken, accessExpiresAt, now: connectedAt });
+    deps.audit.record('oauth.consent-granted', { account, scope }, c.get('requestId'), connectedAt);
     deps.logger.info({ requestId: c.get('requestId'), account }, 'OAuth account connected');
     return c.json({ account, scope, accessTokenExpiresAt: new Date(accessExpiresAt).toISOString() } satisfies ConnectedAnswer);
   });
 
   /** Forgets the connected account and its tokens; the provider-side grant is revoked in its own console. */
   routes.delete('/oauth/connection', (c) => {
+    const account = deps.oauth.account();
     deps.oauth.disconnect();
+    if (account) deps.audit.record('oauth.disconnected', { account: account.account, reason: 'an admin disconnected it' }, c.get('requestId'));
     deps.logger.info({ requestId: c.get('requestId') }, 'OAuth account disconnected by an admin');
     return c.body(null, 204);
   });

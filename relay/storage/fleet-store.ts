@@ -32,16 +32,24 @@ const osOf = (r: ComplianceReport) => [r.os.platform, r.os.version].filter(Boole
  * Devices, their report history, and the alert outbox. A report, its device's new state and the alert it raises are
  * written in one transaction: an accepted report is on disk with its alert, or nothing is.
  */
+interface Pending {
+  report: ComplianceReport;
+  policy: AlertPolicy;
+  now: number;
+  resolve: (result: IngestResult) => void;
+  reject: (err: unknown) => void;
+}
+
 export class FleetStore {
   readonly #db: Db;
   readonly #newestMajors = new Map<string, number>();
   readonly #ingest: (report: ComplianceReport, policy: AlertPolicy, now: number, selfId?: string) => IngestResult;
+  readonly #commitAll: (batch: Pending[]) => IngestResult[];
+  #queue: Pending[] = [];
 
   constructor(db: Db) {
     this.#db = db;
-    for (const row of db.prepare('SELECT browser, newest_major FROM browser_majors').all() as { browser: string; newest_major: number }[]) {
-      this.#newestMajors.set(row.browser, row.newest_major);
-    }
+    this.#reloadMajors();
     const findReport = db.prepare('SELECT level, compliant FROM reports WHERE report_id = ?');
     const findDevice = db.prepare('SELECT findings, last_alerted_at FROM devices WHERE id = ?');
     const bumpMajor = db.prepare(
@@ -82,6 +90,41 @@ export class FleetStore {
       }
       return { verdict, duplicate: false, alerted };
     });
+    // Nested in one outer transaction, each report is a savepoint: one commit, so one fsync, for the whole batch.
+    this.#commitAll = db.transaction((batch: Pending[]) => batch.map((p) => this.#ingest(p.report, p.policy, p.now)));
+  }
+
+  /**
+   * Ingests with group commit: reports that arrive in the same event-loop turn share one durable transaction, and
+   * each promise resolves only once that transaction is on disk. If the commit fails (disk full), every report in it
+   * is refused: none was accepted.
+   */
+  submit(report: ComplianceReport, policy: AlertPolicy, now: number): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      if (this.#queue.push({ report, policy, now, resolve, reject }) === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#queue;
+    this.#queue = [];
+    let results: IngestResult[];
+    try {
+      results = this.#commitAll(batch);
+    } catch (err) {
+      // What the failed transaction taught the in-memory cache is gone with it.
+      this.#reloadMajors();
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(results[i]!));
+  }
+
+  #reloadMajors(): void {
+    this.#newestMajors.clear();
+    for (const row of this.#db.prepare('SELECT browser, newest_major FROM browser_majors').all() as { browser: string; newest_major: number }[]) {
+      this.#newestMajors.set(row.browser, row.newest_major);
+    }
   }
 
   /** Evaluates and stores a report; a repeated report id answers the stored verdict and changes nothing. */

@@ -103,4 +103,17 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX outbox_batch ON outbox (batch_id);
     `,
   },
+  {
+    version: 4,
+    name: 'audit log of admin changes',
+    sql: `
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        request_id TEXT NOT NULL,         -- '' for changes made by the relay itself or a relay command
+        action TEXT NOT NULL,
+        details TEXT NOT NULL             -- JSON; names of changed secrets, never their values
+      ) STRICT;
+    `,
+  },
 ];

@@ -107,6 +107,8 @@ describe('the admin popup in Chromium', () => {
     expect(await result!.evaluate((e) => e.textContent)).toContain('250 OK: queued');
     expect(basicSmtp.received).toHaveLength(1);
     expect(basicSmtp.received[0]!.user).toBe('alerts@example.com');
+    // The change is in the audit log, shown in the status panel.
+    await popup.waitForFunction(() => document.querySelector('#audit')?.textContent?.includes('Mail settings changed'), { timeout: 10_000 });
   });
 
   it('guides the admin, with the redirect URL, when the consent window is closed; a second click starts no second flow', async () => {

@@ -3,7 +3,7 @@ import { API_PREFIX } from '../../../shared/api';
 import { evaluate, withPolicy } from '../../../shared/checks/index';
 import type { DevicesAnswer } from '../../../shared/fleet';
 import type { MailSettingsView, TestMailResult } from '../../../shared/mail-settings';
-import type { StatusAnswer } from '../../../shared/api';
+import type { AuditAnswer, StatusAnswer } from '../../../shared/api';
 import { ClientError } from '../../utils/client-errors';
 import type { Reply, Request, Responses } from '../../utils/protocol';
 import { relayFetch } from '../../utils/relay-client';
@@ -62,6 +62,10 @@ const handlers: Handlers = {
   'policy/save': async (r) => {
     const c = await requireConnection();
     return relayFetch<AlertPolicy>(c.relayUrl, `${API_PREFIX}/alert-policy`, { method: 'PUT', token: c.adminToken, body: r.policy });
+  },
+  'audit/get': async () => {
+    const c = await requireConnection();
+    return relayFetch<AuditAnswer>(c.relayUrl, `${API_PREFIX}/audit?limit=5`, { token: c.adminToken });
   },
   'fleet/get': async () => {
     const c = await requireConnection();

@@ -1,4 +1,6 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import type { AuditEntry } from '../../../shared/api';
+import type { UiKey } from '../../locales/en';
 import type { TestMailResult } from '../../../shared/mail-settings';
 import type { StatusAnswer } from '../../../shared/api';
 import { ClientError, type ShownError } from '../../utils/client-errors';
@@ -20,6 +22,10 @@ export function StatusPanel({ status, consent, onRefresh }: Props) {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<TestMailResult | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
+  const [audit, setAudit] = useState<AuditEntry[]>([]);
+  useEffect(() => {
+    ask({ type: 'audit/get' }).then((a) => setAudit(a.entries), () => undefined);
+  }, [status]);
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -85,6 +91,16 @@ export function StatusPanel({ status, consent, onRefresh }: Props) {
         )}
         <button type="button" onClick={onRefresh}>{t('refresh')}</button>
       </div>
+      {audit.length > 0 && (
+        <>
+          <h3>{t('auditHeading')}</h3>
+          <ul class="audit" id="audit">
+            {audit.map((e) => (
+              <li key={e.id}>{when(e.at)} — {t(`audit_${e.action}` as UiKey)}</li>
+            ))}
+          </ul>
+        </>
+      )}
       <div aria-live="polite">
         {result && <p class="ok" id="test-result">{t('testSent', result.to, result.serverResponse)}</p>}
         {error && <ErrorBox error={error} />}

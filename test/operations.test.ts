@@ -1,0 +1,104 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditAnswer } from '../shared/api';
+import type { ApiErrorBody } from '../shared/errors';
+import { basicSettings, createTestRelay, type TestRelay } from './fixtures/relay';
+import { report, riskyReport } from './fixtures/reports';
+import { startSmtpServer, type TestSmtpServer } from './fixtures/smtp-server';
+import { testPki } from './fixtures/tls';
+
+let relay: TestRelay;
+let smtp: TestSmtpServer | undefined;
+let clock: number;
+
+beforeAll(() => void testPki());
+afterEach(async () => {
+  await relay?.close();
+  await smtp?.close();
+  smtp = undefined;
+});
+
+const PASSWORD = 'correct horse battery staple';
+const postReport = (body: unknown) => relay.call('POST', '/api/v1/reports', body, { token: relay.enrollmentToken });
+
+async function setup(policy: Record<string, unknown> = {}) {
+  clock = Date.parse('2026-11-27T10:00:00Z');
+  smtp = await startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD } });
+  relay = createTestRelay({ now: () => clock });
+  await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }));
+  await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0, ...policy });
+}
+
+/** One metric's value from the Prometheus text. */
+const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+
+describe('metrics', () => {
+  it('counts reports, alerts, deliveries and the outbox in Prometheus format', async () => {
+    await setup();
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await postReport(report({ deviceId: 'device-b' }));
+    await postReport({ nonsense: true });
+    await relay.deps.worker.drain();
+    const res = await relay.call('GET', '/metrics', undefined, { token: null });
+    expect(res.headers.get('Content-Type')).toContain('text/plain');
+    const text = await res.text();
+    expect(metric(text, 'guardmail_reports_received_total')).toBe(2);
+    expect(metric(text, 'guardmail_reports_refused_total{status="400"}')).toBe(1);
+    expect(metric(text, 'guardmail_alerts_enqueued_total')).toBe(1);
+    expect(metric(text, 'guardmail_alerts_sent_total')).toBe(1);
+    expect(metric(text, 'guardmail_alert_delivery_seconds_count')).toBe(1);
+    expect(metric(text, 'guardmail_outbox_depth')).toBe(0);
+    expect(metric(text, 'guardmail_outbox_oldest_due_age_seconds')).toBe(0);
+  });
+});
+
+describe('readiness', () => {
+  it('reports a stuck outbox', async () => {
+    await setup({ recipients: [] });
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    clock += 16 * 60_000;
+    const ready = (await (await relay.call('GET', '/readyz', undefined, { token: null })).json()) as { ready: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    expect(ready.ready).toBe(true); // not critical: reports are still taken
+    expect(ready.checks).toContainEqual({ name: 'outbox', ok: false, critical: false, detail: 'stuck: the oldest due alert has waited 16 minutes (1 waiting, 0 failed)' });
+  });
+});
+
+describe('audit log', () => {
+  it('records every admin change with its time and request id, naming changed secrets without their values', async () => {
+    await setup();
+    await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: 2525, password: 'a-new-password-1' }), { headers: { 'X-Request-Id': 'req-mail-1' } });
+    await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['soc@example.com'], groupingWindowSeconds: 0 }, { headers: { 'X-Request-Id': 'req-policy-1' } });
+    const { entries } = (await (await relay.call('GET', '/api/v1/audit')).json()) as AuditAnswer;
+    expect(entries.map((e) => e.action)).toEqual(['alert-policy.updated', 'mail-settings.updated', 'alert-policy.updated', 'mail-settings.updated']);
+    expect(entries[0]).toMatchObject({ requestId: 'req-policy-1', details: { recipients: { from: ['it@example.com'], to: ['soc@example.com'] } } });
+    expect(entries[1]).toMatchObject({ requestId: 'req-mail-1', details: { port: { to: 2525 }, emailType: { from: 'smtps', to: 'smtp' }, password: 'replaced' } });
+    expect(entries[3]!.details).toMatchObject({ password: 'set', caCertificate: 'changed' });
+    expect(JSON.stringify(entries)).not.toContain(PASSWORD);
+    expect(JSON.stringify(entries)).not.toContain('a-new-password-1');
+  });
+});
+
+describe('a full disk', () => {
+  it('answers 503 STORAGE_FULL and never loses a report it accepted', async () => {
+    await setup();
+    const pages = relay.db.pragma('page_count', { simple: true }) as number;
+    relay.db.pragma(`max_page_count = ${pages + 3}`);
+    const accepted: string[] = [];
+    const refused: string[] = [];
+    for (let round = 0; round < 30 && refused.length === 0; round++) {
+      const batch = Array.from({ length: 20 }, (_, i) => riskyReport({ deviceId: `device-${round}-${i}`, deviceLabel: 'x'.repeat(90) }));
+      const answers = await Promise.all(batch.map((r) => postReport(r)));
+      for (const [i, res] of answers.entries()) {
+        if (res.status === 202) accepted.push(batch[i]!.reportId);
+        else {
+          expect(res.status).toBe(503);
+          expect(((await res.json()) as ApiErrorBody).error.code).toBe('STORAGE_FULL');
+          refused.push(batch[i]!.reportId);
+        }
+      }
+    }
+    expect(refused.length).toBeGreaterThan(0);
+    const stored = new Set((relay.db.prepare('SELECT report_id FROM reports').all() as { report_id: string }[]).map((r) => r.report_id));
+    for (const id of accepted) expect(stored.has(id)).toBe(true);
+    for (const id of refused) expect(stored.has(id)).toBe(false);
+  });
+});
