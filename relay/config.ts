@@ -57,6 +57,18 @@ export const OPTIONS = {
     flag: '--oauth-redirect-urls', env: 'GUARDMAIL_OAUTH_REDIRECT_URLS', default: '',
     description: 'Comma-separated OAuth redirect URLs accepted besides https://<id>.chromiumapp.org/ of the allowed extensions (e.g. Firefox\'s) and loopback.',
   },
+  previousSecretKey: {
+    flag: '', env: 'GUARDMAIL_PREVIOUS_SECRET_KEY', default: '',
+    description: 'After rotate-key with GUARDMAIL_SECRET_KEY: the old key, so secrets sealed with it stay readable until re-sealed.',
+  },
+  newSecretKey: {
+    flag: '', env: 'GUARDMAIL_NEW_SECRET_KEY', default: '',
+    description: 'For rotate-key when the key comes from GUARDMAIL_SECRET_KEY: the key to re-seal every secret with.',
+  },
+  demo: {
+    flag: '--demo', env: 'GUARDMAIL_DEMO', default: 'false',
+    description: 'Start with a built-in development mailbox on loopback, preconfigured, and a sample alert (see the README).',
+  },
   logLevel: {
     flag: '--log-level', env: 'GUARDMAIL_LOG_LEVEL', default: 'info',
     description: 'One of fatal, error, warn, info, debug, silent.',
@@ -68,7 +80,11 @@ type OptionName = keyof typeof OPTIONS;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export type Command = { name: 'serve' } | { name: 'backup'; to: string } | { name: 'rotate-key' };
+
 export interface RelayConfig {
+  command: Command;
+  demo: boolean;
   host: string;
   port: number;
   dataDir: string;
@@ -80,6 +96,8 @@ export interface RelayConfig {
   enrollmentToken: string | null;
   /** 32 bytes, or null for the key file in the data directory. */
   secretKey: Buffer | null;
+  previousSecretKey: Buffer | null;
+  newSecretKey: Buffer | null;
   extensionOrigins: string[];
   oauthRedirectUrls: string[];
   logLevel: LogLevel;
@@ -92,20 +110,32 @@ const MIN_TOKEN_LENGTH = 32;
 /** Reads flags and environment (flags win), checks every option, and reports all problems at once. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
   const flagOptions = Object.fromEntries(
-    Object.values(OPTIONS).filter((o) => o.flag).map((o) => [o.flag.slice(2), { type: 'string' as const }]),
+    Object.values(OPTIONS).filter((o) => o.flag).map((o) => [o.flag.slice(2), { type: o.flag === '--demo' ? ('boolean' as const) : ('string' as const) }]),
   );
   let flags: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    flags = parseArgs({ args: argv, options: { ...flagOptions, help: { type: 'boolean' } }, strict: true, allowPositionals: false }).values;
+    ({ values: flags, positionals } = parseArgs({ args: argv, options: { ...flagOptions, help: { type: 'boolean' } }, strict: true, allowPositionals: true }));
   } catch (err) {
     return { ok: false, errors: [(err as Error).message] };
   }
   if (flags.help) return { ok: 'help', text: helpText() };
 
   const errors: string[] = [];
+  const [name = 'serve', ...args] = positionals;
+  let command: Command = { name: 'serve' };
+  if (name === 'backup') {
+    if (args.length !== 1) errors.push('backup: give the file to write, e.g. "backup /var/backups/guardmail.sqlite".');
+    command = { name: 'backup', to: args[0] ?? '' };
+  } else if (name === 'rotate-key' && args.length === 0) {
+    command = { name: 'rotate-key' };
+  } else if (name !== 'serve' || args.length > 0) {
+    errors.push(`"${positionals.join(' ')}" is not a command: use serve (the default), backup <file> or rotate-key.`);
+  }
   const raw = (name: OptionName): string => {
     const o = OPTIONS[name];
     const fromFlag = o.flag ? flags[o.flag.slice(2)] : undefined;
+    if (typeof fromFlag === 'boolean') return String(fromFlag);
     return (typeof fromFlag === 'string' ? fromFlag : env[o.env]) ?? o.default;
   };
   const label = (name: OptionName) => [OPTIONS[name].flag, OPTIONS[name].env].filter(Boolean).join(' / ');
@@ -120,9 +150,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   const dataDir = raw('dataDir');
   if (dataDir.trim() === '') errors.push(`${label('dataDir')}: must not be empty.`);
 
-  const behindText = raw('behindTlsProxy');
-  if (!['true', 'false', '1', '0'].includes(behindText)) errors.push(`${label('behindTlsProxy')}: "${behindText}" must be true or false.`);
-  const behindTlsProxy = behindText === 'true' || behindText === '1';
+  const bool = (option: 'behindTlsProxy' | 'demo') => {
+    const text = raw(option);
+    if (!['true', 'false', '1', '0'].includes(text)) errors.push(`${label(option)}: "${text}" must be true or false.`);
+    return text === 'true' || text === '1';
+  };
+  const behindTlsProxy = bool('behindTlsProxy');
+  const demo = bool('demo');
 
   let tls: RelayConfig['tls'] = null;
   const certPath = raw('tlsCert');
@@ -161,13 +195,18 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     errors.push(`${label('enrollmentToken')}: must differ from the admin token, which every managed browser would otherwise hold.`);
   }
 
-  let secretKey: Buffer | null = null;
-  const keyText = raw('secretKey');
-  if (keyText) {
-    secretKey = Buffer.from(keyText, 'base64');
-    if (secretKey.length !== 32 || secretKey.toString('base64') !== keyText.trim()) {
-      errors.push(`${label('secretKey')}: must be the base64 of exactly 32 bytes (try: openssl rand -base64 32).`);
-    }
+  const key = (option: 'secretKey' | 'previousSecretKey' | 'newSecretKey'): Buffer | null => {
+    const text = raw(option);
+    if (!text) return null;
+    const bytes = Buffer.from(text, 'base64');
+    if (bytes.length !== 32 || bytes.toString('base64') !== text.trim()) errors.push(`${label(option)}: must be the base64 of exactly 32 bytes (try: openssl rand -base64 32).`);
+    return bytes;
+  };
+  const secretKey = key('secretKey');
+  const previousSecretKey = key('previousSecretKey');
+  const newSecretKey = key('newSecretKey');
+  if (command.name === 'rotate-key' && secretKey && !newSecretKey) {
+    errors.push(`rotate-key: the key comes from ${label('secretKey')}, so give the new one in ${label('newSecretKey')} (openssl rand -base64 32).`);
   }
 
   const extensionOrigins = raw('extensionOrigins').split(',').map((s) => s.trim()).filter(Boolean);
@@ -190,7 +229,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    config: { host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, extensionOrigins, oauthRedirectUrls, logLevel },
+    config: {
+      command, demo, host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
+      extensionOrigins, oauthRedirectUrls, logLevel,
+    },
   };
 }
 
@@ -213,5 +255,10 @@ function helpText(): string {
   const rows = Object.values(OPTIONS).map(
     (o) => `  ${[o.flag, o.env].filter(Boolean).join(', ')}${o.default ? ` (default ${o.default})` : ''}\n      ${o.description}`,
   );
-  return `Usage: guardmail-relay [options]\n\nOptions (flags override environment variables):\n${rows.join('\n')}\n`;
+  return (
+    `Usage: guardmail-relay [serve] [options]     run the relay\n` +
+    `       guardmail-relay backup <file>          copy the store, online, to <file>\n` +
+    `       guardmail-relay rotate-key             re-seal every secret with a new key (relay stopped)\n\n` +
+    `Options (flags override environment variables):\n${rows.join('\n')}\n`
+  );
 }

@@ -1,6 +1,6 @@
 /**
- * The composition root: reads the options, opens the store, builds every dependency and serves.
- * Nothing else in the relay reads the environment or opens files and sockets on its own.
+ * The composition root: reads the options, opens the store, builds every dependency and serves (or runs a relay
+ * command). Nothing else in the relay reads the environment or opens files and sockets on its own.
  */
 import { serve } from '@hono/node-server';
 import { existsSync } from 'node:fs';
@@ -8,40 +8,65 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createApp } from './app';
+import { backup } from './commands/backup';
+import { rotateKey } from './commands/rotate-key';
 import { composeRelay } from './compose';
 import { parseConfig, type RelayConfig } from './config';
+import { startDemoMailbox, type DemoMailbox } from './demo/mailbox';
+import { prepareDemo } from './demo/setup';
 import { createLogger } from './log';
+import { demoRoutes } from './routes/demo';
 import { AccessTokens } from './storage/access-tokens';
 import { openDatabase } from './storage/db';
-import { loadOrCreateKeyFile, SecretBox } from './storage/secret-box';
+import { claimDataDir } from './storage/pid-file';
+import { loadKeyring } from './storage/secret-box';
 
 const EXTENSION_BUILD_DIR = resolve(import.meta.dirname, '../extension/.output/chrome-mv3');
+/** SIGTERM waits this long for the send in flight; then the process exits anyway and the batch goes again at start. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
-function main(): void {
+const fail = (message: string, code = 1): never => {
+  process.stderr.write(`guardmail-relay: ${message}\n`);
+  process.exit(code);
+};
+
+async function main(): Promise<void> {
   const parsed = parseConfig(process.argv.slice(2), process.env);
-  if (parsed.ok === 'help') {
-    process.stdout.write(parsed.text);
-    return;
-  }
+  if (parsed.ok === 'help') return void process.stdout.write(parsed.text);
   if (!parsed.ok) {
-    process.stderr.write(`guardmail-relay: cannot start, ${parsed.errors.length} bad option(s):\n${parsed.errors.map((e) => `  - ${e}\n`).join('')}Run with --help for every option.\n`);
-    process.exit(2);
+    return fail(`cannot start, ${parsed.errors.length} bad option(s):\n${parsed.errors.map((e) => `  - ${e}\n`).join('')}Run with --help for every option.`, 2);
   }
   const config = parsed.config;
-  const logger = createLogger(config.logLevel);
+  try {
+    if (config.command.name === 'backup') return void process.stdout.write(await backup(config.dataDir, config.command.to));
+    if (config.command.name === 'rotate-key') return void process.stdout.write(rotateKey(config));
+  } catch (err) {
+    return fail(`${config.command.name} failed: ${(err as Error).message}`);
+  }
+  await run(config);
+}
 
+async function run(config: RelayConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
   let db;
   let box;
+  let release: () => void;
   try {
     db = openDatabase(config.dataDir);
-    box = new SecretBox(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
+    box = loadKeyring(config.dataDir, config).box;
+    release = claimDataDir(config.dataDir);
   } catch (err) {
-    process.stderr.write(`guardmail-relay: cannot open the data directory ${resolve(config.dataDir)}: ${(err as Error).message}\n`);
-    process.exit(1);
+    return fail(`cannot open the data directory ${resolve(config.dataDir)}: ${(err as Error).message}`);
   }
   const { tokens: accessTokens, generated } = AccessTokens.init(db, { admin: config.adminToken, enrollment: config.enrollmentToken });
   const deps = composeRelay({ db, box, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls });
   const app = createApp(deps);
+  let mailbox: DemoMailbox | null = null;
+  if (config.demo) {
+    mailbox = await startDemoMailbox();
+    app.route('/', demoRoutes(mailbox));
+  }
+
   // An idle account is refreshed weekly, so inactivity never expires its grant (Microsoft: 90 days unused).
   const keepAlive = setInterval(() => void deps.tokenManager.keepAlive(), 6 * 60 * 60_000);
   keepAlive.unref();
@@ -58,36 +83,42 @@ function main(): void {
       ...(config.tls ? { createServer: createHttpsServer, serverOptions: { cert: config.tls.cert, key: config.tls.key } } : {}),
     },
     (info) => {
-      process.stdout.write(banner(config, info, generated));
-      logger.info({ host: info.address, port: info.port, tls: Boolean(config.tls) }, 'listening');
+      process.stdout.write(banner(config, info, generated, mailbox));
+      logger.info({ host: info.address, port: info.port, tls: Boolean(config.tls), demo: config.demo }, 'listening');
+      if (mailbox) void prepareDemo(deps, mailbox);
     },
   );
-  server.on('error', (err: NodeJS.ErrnoException) => {
-    process.stderr.write(`guardmail-relay: cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}\n`);
-    process.exit(1);
-  });
+  server.on('error', (err: NodeJS.ErrnoException) => fail(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`));
 
+  let stopping = false;
   const stop = (signal: string) => {
-    logger.info({ signal }, 'stopping');
-    server.close(() => {
-      void deps.worker.stop().then(() => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new requests, finishing the send in flight');
+    const force = setTimeout(() => {
+      logger.warn('stopped before the send in flight finished; its batch goes again at the next start');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close();
+    (server as import('node:http').Server).closeIdleConnections?.();
+    void deps.worker
+      .stop()
+      .then(() => mailbox?.close())
+      .finally(() => {
         deps.sender.close();
         db.close();
+        release();
+        logger.info('stopped cleanly');
         process.exit(0);
       });
-    });
-    // Keep-alive connections would hold close() open; in-flight requests get a bounded grace period.
-    setTimeout(() => {
-      db.close();
-      process.exit(0);
-    }, 5_000).unref();
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
 
 /** What an operator needs after starting: where the relay is, the tokens (only when just generated), and the extension. */
-function banner(config: RelayConfig, info: AddressInfo, generated: { admin?: string; enrollment?: string }): string {
+function banner(config: RelayConfig, info: AddressInfo, generated: { admin?: string; enrollment?: string }, mailbox: DemoMailbox | null): string {
   const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   const url = config.publicUrl || `${config.tls ? 'https' : 'http'}://${host}:${info.port}`;
   const lines = [``, `Guardmail relay is running at ${url}`, `  data: ${resolve(config.dataDir)}`];
@@ -95,6 +126,9 @@ function banner(config: RelayConfig, info: AddressInfo, generated: { admin?: str
     lines.push(``, `First start: these tokens are shown once and stored only as hashes. Keep them now.`);
     if (generated.admin) lines.push(`  admin token:      ${generated.admin}`);
     if (generated.enrollment) lines.push(`  enrollment token: ${generated.enrollment}`);
+  }
+  if (mailbox) {
+    lines.push(``, `Demo: mail goes to a built-in mailbox (SMTP on 127.0.0.1:${mailbox.port}); a sample alert is on its way.`, `  open ${url}/demo/mailbox`);
   }
   lines.push(
     ``,
@@ -107,4 +141,4 @@ function banner(config: RelayConfig, info: AddressInfo, generated: { admin?: str
   return lines.join('\n');
 }
 
-main();
+void main();

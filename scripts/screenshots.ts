@@ -3,10 +3,14 @@
  * to a relay configured for Microsoft 365. Writes docs/popup-en.png and docs/popup-es.png for the README.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { resolve } from 'node:path';
 import { presetFields } from '../shared/presets';
 import { fill, launchBrowser } from '../test/fixtures/browser';
 import { serveTestRelay } from '../test/fixtures/relay';
+import { startRelayProcess } from '../test/fixtures/relay-process';
 import { extension, report, riskyReport } from '../test/fixtures/reports';
 
 const root = resolve(import.meta.dirname, '..');
@@ -46,3 +50,18 @@ for (const lang of ['en', 'es']) {
   process.stdout.write(`docs/popup-${lang}.png\n`);
 }
 await relay.stop();
+
+// The demo mailbox with its sample alert, as a newcomer sees it after `npm run demo`.
+const demo = await startRelayProcess(['--demo', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-demo-'))]);
+const chromium = await launchBrowser();
+const page = await chromium.browser.newPage();
+await page.setViewport({ width: 900, height: 700 });
+for (let i = 0; i < 50; i++) {
+  await page.goto(`${demo.url}/demo/mailbox`);
+  if ((await page.content()).includes('<article>')) break;
+  await new Promise((r) => setTimeout(r, 200));
+}
+await page.screenshot({ path: resolve(root, 'docs/demo-mailbox.png') });
+await chromium.close();
+await demo.stop();
+process.stdout.write('docs/demo-mailbox.png\n');

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A sealed secret: AES-256-GCM, with the id of the key that sealed it stored beside it for rotation. */
@@ -33,6 +33,11 @@ export class SecretBox {
     this.currentKeyId = keyIdOf(current);
   }
 
+  /** Every key of the ring, the current one first. */
+  keys(): IterableIterator<Buffer> {
+    return this.#keys.values();
+  }
+
   /** `context` (the secret's name) is authenticated, so a ciphertext cannot be moved to another slot. */
   seal(plaintext: string, context: string): Sealed {
     const iv = randomBytes(12);
@@ -53,14 +58,20 @@ export class SecretBox {
 }
 
 export const KEY_FILE_NAME = 'secret.key';
+/** Written before a rotation re-seals anything, so no crash can leave secrets sealed with a key that is on no disk. */
+export const NEXT_KEY_FILE_NAME = 'secret.key.next';
 
 /**
  * Reads the key file in the data directory, creating it (0600) on first start. A key file that others can read
  * is refused: it would expose every stored secret.
  */
 export function loadOrCreateKeyFile(dataDir: string): Buffer {
-  const path = join(dataDir, KEY_FILE_NAME);
+  return readKeyFile(join(dataDir, KEY_FILE_NAME), true)!;
+}
+
+function readKeyFile(path: string, create: boolean): Buffer | null {
   if (!existsSync(path)) {
+    if (!create) return null;
     const key = randomBytes(32);
     writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
     return key;
@@ -72,4 +83,27 @@ export function loadOrCreateKeyFile(dataDir: string): Buffer {
   const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
   if (key.length !== 32) throw new Error(`The key file ${path} does not hold the base64 of 32 bytes.`);
   return key;
+}
+
+/**
+ * The keys the relay opens secrets with: from the environment (with an optional previous key after a rotation), or
+ * from the key file, plus a rotation's next key when a rotation was interrupted.
+ */
+export function loadKeyring(dataDir: string, env: { secretKey: Buffer | null; previousSecretKey: Buffer | null }): { box: SecretBox; fromFile: boolean } {
+  if (env.secretKey) return { box: new SecretBox(env.secretKey, env.previousSecretKey ? [env.previousSecretKey] : []), fromFile: false };
+  const current = loadOrCreateKeyFile(dataDir);
+  const next = readKeyFile(join(dataDir, NEXT_KEY_FILE_NAME), false);
+  return { box: new SecretBox(current, next ? [next] : []), fromFile: true };
+}
+
+/** Rotation, step 1: the new key on disk (0600) before anything is sealed with it. */
+export function writeNextKeyFile(dataDir: string, key: Buffer): void {
+  const path = join(dataDir, NEXT_KEY_FILE_NAME);
+  rmSync(path, { force: true });
+  writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+}
+
+/** Rotation, last step: the new key becomes the key file; the old key is gone from the disk. */
+export function promoteNextKeyFile(dataDir: string): void {
+  renameSync(join(dataDir, NEXT_KEY_FILE_NAME), join(dataDir, KEY_FILE_NAME));
 }

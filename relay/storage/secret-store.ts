@@ -38,3 +38,17 @@ export class SecretStore {
     this.#db.prepare('DELETE FROM secrets WHERE name = ?').run(name);
   }
 }
+
+/** Re-seals every secret with the box's current key, in one transaction; answers how many. Nothing is dropped. */
+export function resealAll(db: Db, box: SecretBox): number {
+  return db.transaction(() => {
+    const rows = db.prepare('SELECT name, key_id, iv, ciphertext, tag FROM secrets').all() as { name: string; key_id: string; iv: Buffer; ciphertext: Buffer; tag: Buffer }[];
+    const update = db.prepare('UPDATE secrets SET key_id = ?, iv = ?, ciphertext = ?, tag = ?, updated_at = ? WHERE name = ?');
+    for (const row of rows) {
+      const plaintext = box.open({ keyId: row.key_id, iv: row.iv, ciphertext: row.ciphertext, tag: row.tag }, row.name);
+      const s = box.seal(plaintext, row.name);
+      update.run(s.keyId, s.iv, s.ciphertext, s.tag, new Date().toISOString(), row.name);
+    }
+    return rows.length;
+  })();
+}
