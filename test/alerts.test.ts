@@ -183,6 +183,19 @@ describe('alert mail', () => {
     expect((await alerts()).every((a) => a.state === 'sent' && a.attempts === 2)).toBe(true);
   });
 
+  it('retries after the SMTP server drops the connection in the middle of the message', async () => {
+    await setup({ groupingWindowSeconds: 0 }, { dropDuringData: (n) => n === 0 });
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await relay.deps.worker.drain();
+    const [alert] = await alerts();
+    expect(alert).toMatchObject({ state: 'pending_retry', attempts: 1 });
+    expect(alert!.lastError).toMatch(/^SMTP_CONNECTION_LOST/);
+    clock += MINUTE;
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(1);
+    expect((await alerts())[0]).toMatchObject({ state: 'sent', attempts: 2 });
+  });
+
   it('retries a temporary 4xx with backoff, resending under the same Message-ID', async () => {
     await setup({ groupingWindowSeconds: 0 }, { rejectData: (n) => (n === 0 ? { responseCode: 451, message: '4.3.0 Try again later' } : null) });
     await postReport(riskyReport({ deviceId: 'device-a' }));

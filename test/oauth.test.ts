@@ -339,6 +339,25 @@ describe('alert mail over OAuth', () => {
     expect(smtp.authAttempts.map((a) => a.accepted)).toEqual([false, true]);
   });
 
+  it('retries alerts when the token endpoint times out, and sends them once it answers again', async () => {
+    await setup();
+    expect((await connect()).status).toBe(200);
+    await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
+    clock += 2 * HOUR;
+    as.hangTokenRequests = true;
+    await postRisky('device-a');
+    await relay.deps.worker.drain();
+    const [waiting] = (await json<AlertsAnswer>(await relay.call('GET', '/api/v1/alerts'))).alerts;
+    expect(waiting).toMatchObject({ state: 'pending_retry', attempts: 1, lastError: expect.stringContaining('OAUTH_TOKEN_ENDPOINT_UNREACHABLE') });
+    expect((await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'))).oauth?.reauthRequired).toBe(false);
+
+    as.hangTokenRequests = false;
+    clock += HOUR;
+    await relay.deps.worker.drain();
+    expect(await alertStates()).toEqual(['sent']);
+    expect(smtp.received).toHaveLength(1);
+  });
+
   it('keeps alerts waiting while re-authorization is required, without retrying in a loop, and sends them after it', async () => {
     await setup();
     expect((await connect()).status).toBe(200);

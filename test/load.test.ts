@@ -1,0 +1,51 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { runLoad, rssMb } from './fixtures/load';
+import { startRelayProcess, type RelayProcess } from './fixtures/relay-process';
+import { report, riskyReport } from './fixtures/reports';
+
+const ENROLLMENT = `gm_enr_${'e'.repeat(43)}`;
+/** 100,000 browsers reporting hourly is 28 reports a second; the test sends 20 times that. */
+const RATE = Math.ceil((100_000 / 3600) * 20);
+const DURATION_MS = 8_000;
+
+let relay: RelayProcess | undefined;
+afterEach(async () => {
+  await relay?.stop();
+});
+
+it(`takes ${RATE} reports a second with flat memory, refusing none but a chatty device's`, async () => {
+  relay = await startRelayProcess(['--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-load-'))], {
+    GUARDMAIL_ADMIN_TOKEN: `gm_adm_${'a'.repeat(43)}`,
+    GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT,
+    GUARDMAIL_LOG_LEVEL: 'warn',
+  });
+  const pid = relay.child.pid!;
+  // Bodies made once: the load generator must not be what limits the rate.
+  const bodies = Array.from({ length: 1000 }, (_, i) => JSON.stringify(i % 10 === 0 ? riskyReport() : report()));
+  const samples: number[] = [];
+  let chatty = 0;
+  const result = await runLoad({
+    url: relay.url,
+    connections: 50,
+    rate: RATE,
+    durationMs: DURATION_MS,
+    request: (i) => {
+      // One device in a hundred requests is the same one: only it may hit the rate limit.
+      const device = i % 100 === 0 ? 'device-chatty' : `device-${i}`;
+      if (device === 'device-chatty') chatty++;
+      const body = bodies[i % bodies.length]!.replace(/"deviceId":"[^"]*"/, `"deviceId":"${device}"`).replace(/"reportId":"[^"]*"/, `"reportId":"load-${i}-report"`);
+      return { method: 'POST', path: '/api/v1/reports', headers: { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json' }, body };
+    },
+    onTick: () => samples.push(rssMb(pid)),
+  });
+
+  expect(result.sent).toBeGreaterThan(RATE * (DURATION_MS / 1000) * 0.9);
+  expect([...result.statuses.keys()].sort()).toEqual([202, 429]);
+  expect(result.statuses.get(429)).toBeLessThanOrEqual(chatty - 10); // the chatty device had its burst of 10
+  // Flat: after the first second's warm-up, resident memory grows by less than a quarter.
+  const warm = samples.slice(2);
+  expect(Math.max(...warm)).toBeLessThan(warm[0]! * 1.25);
+}, 60_000);
