@@ -1,8 +1,16 @@
 /**
- * `npm run bench`: every figure is the median of several runs, printed as a ratio against a baseline measured
- * in the same run on the same machine. Never a timed test.
+ * `npm run bench`: every figure is the median of several runs, printed as a ratio against a baseline measured in
+ * the same run on the same machine. Never a timed test. `npm run bench -- ingest delivery` runs only those.
  */
+import { benchAlertLatency } from './alert-latency';
+import { benchDelivery } from './delivery';
+import { benchExtension } from './extension';
+import { benchIngest, benchMemory } from './ingest';
 import { benchStart } from './start';
+import { benchTokenRefresh } from './token';
 
-process.stdout.write(`Guardmail benchmarks (node ${process.version}, medians)\n\n`);
-await benchStart();
+const BENCHES = { ingest: benchIngest, latency: benchAlertLatency, delivery: benchDelivery, token: benchTokenRefresh, start: benchStart, memory: benchMemory, extension: benchExtension };
+const wanted = process.argv.slice(2).filter((a) => a in BENCHES) as (keyof typeof BENCHES)[];
+
+process.stdout.write(`Guardmail benchmarks (node ${process.version}, medians of several runs)\n\n`);
+for (const name of wanted.length ? wanted : (Object.keys(BENCHES) as (keyof typeof BENCHES)[])) await BENCHES[name]();

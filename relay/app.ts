@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { API_PREFIX } from '../shared/api';
@@ -11,6 +10,7 @@ import type { RateLimiter } from './domain/rate-limit';
 import type { TokenManager } from './delivery/token-manager';
 import { ApiError, errorResponse } from './http/api-error';
 import { requireToken } from './http/auth';
+import { limitBody } from './http/body-limit';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import { auditRoutes } from './routes/audit';
@@ -81,10 +81,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       maxAge: 600,
     }),
   );
-  const smallBodies = bodyLimit({
-    maxSize: BODY_LIMIT_BYTES,
-    onError: (c) => errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB.` })),
-  });
+  const smallBodies = limitBody(BODY_LIMIT_BYTES, (c) =>
+    errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB.` })),
+  );
   // Reports carry their own, larger limit (routes/fleet.ts) and the enrollment token; everything else is the admin's.
   const reports = `${API_PREFIX}/reports`;
   const enrolled = requireToken(deps.accessTokens, 'enrollment');

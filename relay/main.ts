@@ -107,6 +107,7 @@ async function run(config: RelayConfig): Promise<void> {
       .then(() => mailbox?.close())
       .finally(() => {
         deps.sender.close();
+        deps.deliveryLog.flush();
         db.close();
         release();
         logger.info('stopped cleanly');

@@ -26,15 +26,17 @@ beforeAll(async () => {
 });
 afterAll(() => relay.close());
 
-/** Everything the relay stores, except what a refused request may legitimately touch (none). */
+/** Everything the relay stores; only the status panel's record of the last failed send may change. */
 function snapshot(): string {
-  const tables = ['settings', 'secrets', 'access_tokens', 'oauth_consent', 'oauth_account', 'devices', 'reports', 'browser_majors', 'outbox', 'audit_log'];
+  const tables = ["settings WHERE name != 'delivery'", 'secrets', 'access_tokens', 'oauth_consent', 'oauth_account', 'devices', 'reports', 'browser_majors', 'outbox', 'audit_log'];
   return JSON.stringify(tables.map((t) => relay.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()), (_, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v));
 }
 
 /** A valid body with one field replaced by something of the wrong type: it must be refused, never half-applied. */
+const kind = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x);
 const mistyped = (valid: Record<string, unknown>) =>
   fc.tuple(fc.constantFrom(...Object.keys(valid)), fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string()), fc.object(), fc.string({ maxLength: 3 }).map((s) => `${s}\r\n`)))
+    .filter(([key, value]) => kind(value) !== kind(valid[key]))
     .map(([key, value]) => JSON.stringify({ ...valid, [key]: value }));
 
 const body = fc.oneof(
@@ -73,7 +75,7 @@ it('never answers a malformed, oversized or mistyped request with a 5xx, and nev
         }
       },
     ),
-    { numRuns: 600, interruptAfterTimeLimit: 60_000 },
+    { numRuns: 2000, interruptAfterTimeLimit: 60_000 },
   );
   expect(snapshot()).toBe(before);
 }, 90_000);

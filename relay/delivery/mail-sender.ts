@@ -25,7 +25,7 @@ export interface MailSenderDeps {
  */
 export class MailSender {
   readonly #deps: MailSenderDeps;
-  #pool: { key: string; transport: Transporter<SMTPSentMessageInfo> } | null = null;
+  #pool: { key: number; settings: MailSettings; transport: Transporter<SMTPSentMessageInfo> } | null = null;
 
   constructor(deps: MailSenderDeps) {
     this.#deps = deps;
@@ -40,7 +40,9 @@ export class MailSender {
   /** On a new connection, so that it proves the settings exactly as saved. */
   send(message: SendMailOptions): Promise<SMTPSentMessageInfo> {
     const settings = this.settings();
-    return this.#logged(settings, () => {
+    return this.#logged(settings, async () => {
+      // No account, or one that needs re-authorization, is said before any connection is made.
+      if (settings.authType === 'oauth') await this.#deps.tokens.accessToken();
       const transport = nodemailer.createTransport(this.#options(settings));
       return sendWithRetry(transport, message, settings).finally(() => transport.close());
     });
@@ -48,8 +50,10 @@ export class MailSender {
 
   /** Over the shared pool: at most the provider's connections per mailbox, at most its messages per minute. */
   sendPooled(message: SendMailOptions): Promise<SMTPSentMessageInfo> {
-    const settings = this.settings();
-    return this.#logged(settings, () => sendWithRetry(this.#poolFor(settings), message, settings));
+    const key = this.#deps.mailSettings.revision();
+    // The pool already holds the settings it was made with; only a new revision needs them (and the secrets) again.
+    const settings = this.#pool?.key === key ? this.#pool.settings : this.settings();
+    return this.#logged(settings, () => sendWithRetry(this.#poolFor(settings, key), message, settings));
   }
 
   close(): void {
@@ -62,9 +66,8 @@ export class MailSender {
     return settings.authType === 'oauth' ? { ...base, ...xoauth2Options(this.#deps.tokens, settings.username || settings.senderAddress) } : base;
   }
 
-  #poolFor(settings: MailSettings): Transporter<SMTPSentMessageInfo> {
+  #poolFor(settings: MailSettings, key: number): Transporter<SMTPSentMessageInfo> {
     // Saved settings (or secrets) changed: the old pool speaks to the wrong server or with the wrong password.
-    const key = `${this.#deps.mailSettings.revision()}`;
     if (this.#pool?.key === key) return this.#pool.transport;
     this.close();
     const preset = PRESETS[settings.provider];
@@ -72,10 +75,11 @@ export class MailSender {
       ...this.#options(settings),
       pool: true,
       maxConnections: preset.maxConnections,
-      maxMessages: 100,
+      // Reconnecting costs a TLS handshake and the greeting; servers that want fewer per connection say so and nodemailer reconnects.
+      maxMessages: 1000,
       ...(preset.messagesPerMinute ? { rateDelta: 60_000, rateLimit: preset.messagesPerMinute } : {}),
     }) as Transporter<SMTPSentMessageInfo>;
-    this.#pool = { key, transport };
+    this.#pool = { key, settings, transport };
     return transport;
   }
 

@@ -10,7 +10,9 @@ export function mailSettingsChanges(before: MailSettings | null, after: MailSett
     if ((SECRET_FIELDS as readonly string[]).includes(key)) continue;
     const old = before?.[key as keyof MailSettings];
     // A CA certificate is long and public; the log says only that it changed.
-    if (old !== value) changes[key] = key === 'caCertificate' ? 'changed' : { from: old ?? null, to: value };
+    if (key === 'caCertificate') {
+      if ((old ?? '') !== value) changes[key] = value ? 'changed' : 'removed';
+    } else if (old !== value) changes[key] = { from: old ?? null, to: value };
   }
   for (const secret of SECRET_FIELDS) {
     const value = after[secret];

@@ -6,6 +6,7 @@ export class RateLimiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   readonly #burst: number;
   readonly #perMs: number;
+  #sweptAt = 0;
 
   constructor(burst: number, perHour: number) {
     this.#burst = burst;
@@ -21,7 +22,8 @@ export class RateLimiter {
       return Math.ceil((1 - tokens) / this.#perMs);
     }
     this.#buckets.set(key, { tokens: tokens - 1, at: now });
-    if (this.#buckets.size > 10_000) this.#sweep(now);
+    // A sweep walks every bucket: at most once a refill period, so its cost is shared by every report in between.
+    if (this.#buckets.size > 10_000 && now - this.#sweptAt >= 1 / this.#perMs) this.#sweep(now);
     return 0;
   }
 
@@ -30,6 +32,7 @@ export class RateLimiter {
   }
 
   #sweep(now: number): void {
+    this.#sweptAt = now;
     for (const [key, b] of this.#buckets) if (b.tokens + (now - b.at) * this.#perMs >= this.#burst) this.#buckets.delete(key);
   }
 }

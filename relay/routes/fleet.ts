@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import type { AlertsAnswer, DevicesAnswer, ReportAnswer } from '../../shared/fleet';
@@ -7,6 +6,7 @@ import { ComplianceReport } from '../../shared/report';
 import type { AppDeps, AppEnv } from '../app';
 import { policyChanges } from '../domain/audit';
 import { ApiError, errorResponse, parseBody } from '../http/api-error';
+import { limitBody } from '../http/body-limit';
 
 /** Reports are the one large body: 500 extensions with their permissions fit well inside. */
 export const REPORT_BODY_LIMIT_BYTES = 512 * 1024;
@@ -35,10 +35,9 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
       if (c.res.status === 202) deps.metrics.reportsReceived.inc();
       else deps.metrics.reportsRefused.inc({ status: String(c.res.status) });
     },
-    bodyLimit({
-      maxSize: REPORT_BODY_LIMIT_BYTES,
-      onError: (c) => errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The report is larger than ${REPORT_BODY_LIMIT_BYTES / 1024} KB.` })),
-    }),
+    limitBody(REPORT_BODY_LIMIT_BYTES, (c) =>
+      errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The report is larger than ${REPORT_BODY_LIMIT_BYTES / 1024} KB.` })),
+    ),
     async (c) => {
       const report = await parseBody(c, ComplianceReport);
       const wait = deps.reportLimiter.take(report.deviceId, now());
