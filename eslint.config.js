@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', 'extension/.output', 'extension/.wxt', 'coverage'] },
+  { ignores: ['node_modules', 'data', 'data-demo', 'dist', 'extension/.output', 'extension/.wxt', 'coverage'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -26,4 +26,5 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } } },
+  { files: ['**/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
 );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile, rssMb, runLoad } from '../test/fixtures/load';
 import { report as makeReport } from '../test/fixtures/reports';
-import { median, report, spawnServer } from './lib';
+import { buildRelay, median, report, spawnServer } from './lib';
 
 const ENROLLMENT = `gm_enr_${'e'.repeat(43)}`;
 const RUNS = 3;
@@ -32,14 +32,15 @@ const relayEnv = { GUARDMAIL_ADMIN_TOKEN: `gm_adm_${'a'.repeat(43)}`, GUARDMAIL_
  * against a bare Hono route that parses the same JSON and answers 204.
  */
 export async function benchIngest(): Promise<void> {
+  buildRelay();
   const relay: { rate: number; p99: number }[] = [];
   const bare: { rate: number; p99: number }[] = [];
   for (let run = 0; run < RUNS; run++) {
-    const b = await spawnServer(['bench/fixtures/bare-ingest.ts']);
+    const b = await spawnServer(['bench/fixtures/bare-ingest.mjs']);
     const br = await load(b.url);
     await b.stop();
     bare.push({ rate: br.sent / (br.elapsedMs / 1000), p99: percentile(br.latencies, 99) });
-    const r = await spawnServer(['relay/main.ts', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-bench-'))], relayEnv);
+    const r = await spawnServer(['dist/relay.mjs', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-bench-'))], relayEnv);
     const rr = await load(r.url);
     await r.stop();
     if ((rr.statuses.get(202) ?? 0) !== rr.sent) throw new Error(`the relay refused reports: ${JSON.stringify([...rr.statuses])}`);
@@ -51,7 +52,7 @@ export async function benchIngest(): Promise<void> {
 
 /** Resident memory after 100,000 reports, against the same relay idle: flat means the ratio stays near 1. */
 export async function benchMemory(): Promise<void> {
-  const r = await spawnServer(['relay/main.ts', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-bench-'))], relayEnv);
+  const r = await spawnServer(['dist/relay.mjs', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-bench-'))], relayEnv);
   const pid = r.child.pid!;
   await new Promise((res) => setTimeout(res, 1000));
   const idle = rssMb(pid);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -24,9 +24,14 @@ export function allRows(): string[] {
   return rows;
 }
 
-/** Starts a server script the way an operator would and answers its URL once it prints one. */
+/** Builds the relay's bundle, as `npm run build` does, so the benchmarks run what operators run. */
+export function buildRelay(): void {
+  execFileSync('npm', ['run', '--silent', 'build:relay'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** Starts a server script with plain node, the way an operator would, and answers its URL once it prints one. */
 export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const url = await new Promise<string>((resolveUrl, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -8,14 +8,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createApp } from './app';
-import { backup } from './commands/backup';
-import { rotateKey } from './commands/rotate-key';
 import { composeRelay } from './compose';
 import { parseConfig, type RelayConfig } from './config';
-import { startDemoMailbox, type DemoMailbox } from './demo/mailbox';
-import { prepareDemo } from './demo/setup';
+import type { DemoMailbox } from './demo/mailbox';
 import { createLogger } from './log';
-import { demoRoutes } from './routes/demo';
 import { AccessTokens } from './storage/access-tokens';
 import { openDatabase } from './storage/db';
 import { claimDataDir } from './storage/pid-file';
@@ -38,8 +34,9 @@ async function main(): Promise<void> {
   }
   const config = parsed.config;
   try {
-    if (config.command.name === 'backup') return void process.stdout.write(await backup(config.dataDir, config.command.to));
-    if (config.command.name === 'rotate-key') return void process.stdout.write(rotateKey(config));
+    // Commands and the demo load their modules only when used: a relay starts with what serving needs.
+    if (config.command.name === 'backup') return void process.stdout.write(await (await import('./commands/backup')).backup(config.dataDir, config.command.to));
+    if (config.command.name === 'rotate-key') return void process.stdout.write((await import('./commands/rotate-key')).rotateKey(config));
   } catch (err) {
     return fail(`${config.command.name} failed: ${(err as Error).message}`);
   }
@@ -63,8 +60,8 @@ async function run(config: RelayConfig): Promise<void> {
   const app = createApp(deps);
   let mailbox: DemoMailbox | null = null;
   if (config.demo) {
-    mailbox = await startDemoMailbox();
-    app.route('/', demoRoutes(mailbox));
+    mailbox = await (await import('./demo/mailbox')).startDemoMailbox();
+    app.route('/', (await import('./routes/demo')).demoRoutes(mailbox));
   }
 
   // An idle account is refreshed weekly, so inactivity never expires its grant (Microsoft: 90 days unused).
@@ -85,7 +82,7 @@ async function run(config: RelayConfig): Promise<void> {
     (info) => {
       process.stdout.write(banner(config, info, generated, mailbox));
       logger.info({ host: info.address, port: info.port, tls: Boolean(config.tls), demo: config.demo }, 'listening');
-      if (mailbox) void prepareDemo(deps, mailbox);
+      if (mailbox) void import('./demo/setup').then(({ prepareDemo }) => prepareDemo(deps, mailbox!));
     },
   );
   server.on('error', (err: NodeJS.ErrnoException) => fail(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`));

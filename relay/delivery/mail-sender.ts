@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
 import type { MailSettings } from '../../shared/mail-settings';
@@ -43,7 +43,7 @@ export class MailSender {
     return this.#logged(settings, async () => {
       // No account, or one that needs re-authorization, is said before any connection is made.
       if (settings.authType === 'oauth') await this.#deps.tokens.accessToken();
-      const transport = nodemailer.createTransport(this.#options(settings));
+      const transport = (await nodemailer()).createTransport(this.#options(settings));
       return sendWithRetry(transport, message, settings).finally(() => transport.close());
     });
   }
@@ -53,7 +53,7 @@ export class MailSender {
     const key = this.#deps.mailSettings.revision();
     // The pool already holds the settings it was made with; only a new revision needs them (and the secrets) again.
     const settings = this.#pool?.key === key ? this.#pool.settings : this.settings();
-    return this.#logged(settings, () => sendWithRetry(this.#poolFor(settings, key), message, settings));
+    return this.#logged(settings, async () => sendWithRetry(this.#pool?.key === key ? this.#pool.transport : await this.#newPool(settings, key), message, settings));
   }
 
   close(): void {
@@ -66,12 +66,13 @@ export class MailSender {
     return settings.authType === 'oauth' ? { ...base, ...xoauth2Options(this.#deps.tokens, settings.username || settings.senderAddress) } : base;
   }
 
-  #poolFor(settings: MailSettings, key: number): Transporter<SMTPSentMessageInfo> {
-    // Saved settings (or secrets) changed: the old pool speaks to the wrong server or with the wrong password.
-    if (this.#pool?.key === key) return this.#pool.transport;
+  /** Saved settings (or secrets) changed, or none yet: the old pool speaks to the wrong server or with the wrong password. */
+  async #newPool(settings: MailSettings, key: number): Promise<Transporter<SMTPSentMessageInfo>> {
+    const { createTransport } = await nodemailer();
+    if (this.#pool?.key === key) return this.#pool.transport; // another send built it meanwhile
     this.close();
     const preset = PRESETS[settings.provider];
-    const transport = nodemailer.createTransport({
+    const transport = createTransport({
       ...this.#options(settings),
       pool: true,
       maxConnections: preset.maxConnections,
@@ -116,6 +117,9 @@ async function sendOnce(transport: Transporter<SMTPSentMessageInfo>, message: Se
     throw new DeliveryError(classifySmtpError(err as SmtpErrorLike, settings), { cause: err });
   }
 }
+
+/** nodemailer, loaded at the first send: a relay with nothing to send starts without it. */
+const nodemailer = () => import('nodemailer').then((m) => m.default);
 
 /** Builds a Message-ID from a stable key, in the sender's domain, so a resend of the same mail is recognisable. */
 export function messageIdFor(kind: string, key: string, senderAddress: string): string {

@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import { fetch as undiciFetch, ProxyAgent } from 'undici';
+import type { ProxyAgent } from 'undici';
 import type { MailSettings } from '../../shared/mail-settings';
 import { classifyOAuthError, type OAuthFailureInput, type OAuthPhase } from '../domain/oauth-errors';
 import type { MailSecrets } from '../storage/mail-settings-store';
@@ -57,12 +57,14 @@ async function withEndpoint<T>(
   phase: OAuthPhase,
   run: (ctx: EndpointContext) => Promise<T>,
 ): Promise<T> {
-  const proxy = settings.proxyUrl ? proxyAgent(settings, secrets) : null;
+  // undici is loaded only when a proxy is set: most relays never need it, and it is the heaviest module at start-up.
+  const undici = settings.proxyUrl ? await import('undici') : null;
+  const proxy = undici ? proxyAgent(undici.ProxyAgent, settings, secrets) : null;
   const request: oauth.TokenEndpointRequestOptions = {
     signal: () => AbortSignal.timeout(options.timeoutMs),
     // The schema accepts http:// endpoints only on loopback (development and tests).
     [oauth.allowInsecureRequests]: new URL(settings.tokenUrl).protocol === 'http:',
-    ...(proxy ? { [oauth.customFetch]: (url: string, init: oauth.CustomFetchOptions<string, unknown>) => undiciFetch(url, { ...init, dispatcher: proxy } as never) as unknown as Promise<Response> } : {}),
+    ...(undici && proxy ? { [oauth.customFetch]: (url: string, init: oauth.CustomFetchOptions<string, unknown>) => undici.fetch(url, { ...init, dispatcher: proxy } as never) as unknown as Promise<Response> } : {}),
   };
   const ctx: EndpointContext = {
     as: { issuer: new URL(settings.authorizationUrl).origin, authorization_endpoint: settings.authorizationUrl, token_endpoint: settings.tokenUrl },
@@ -86,9 +88,9 @@ function clientAuthentication(settings: MailSettings, secrets: MailSecrets): oau
   return settings.clientAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(secrets.clientSecret) : oauth.ClientSecretBasic(secrets.clientSecret);
 }
 
-function proxyAgent(settings: MailSettings, secrets: MailSecrets): ProxyAgent {
+function proxyAgent(Agent: typeof ProxyAgent, settings: MailSettings, secrets: MailSecrets): ProxyAgent {
   const credentials = settings.proxyUsername ? `Basic ${Buffer.from(`${settings.proxyUsername}:${secrets.proxyPassword ?? ''}`).toString('base64')}` : undefined;
-  return new ProxyAgent({ uri: settings.proxyUrl, ...(credentials ? { token: credentials } : {}) });
+  return new Agent({ uri: settings.proxyUrl, ...(credentials ? { token: credentials } : {}) });
 }
 
 function failureInput(err: unknown, settings: MailSettings): OAuthFailureInput {

@@ -1,6 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 
 export interface DemoMessage {
   id: number;
@@ -25,6 +23,8 @@ const KEEP = 100;
  * for the relay's /demo/mailbox page. Plain SMTP with no authentication: it never leaves this machine.
  */
 export async function startDemoMailbox(port = 0): Promise<DemoMailbox> {
+  // Imported here, not at the top: bundled, a top-level import would load them into every relay, demo or not.
+  const [{ simpleParser }, { SMTPServer }] = await Promise.all([import('mailparser'), import('smtp-server')]);
   const messages: DemoMessage[] = [];
   let next = 1;
   const server = new SMTPServer({
