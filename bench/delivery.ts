@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,7 +75,8 @@ export async function benchDelivery(): Promise<void> {
   if (existsSync('/usr/sbin/smtp-source')) {
     const plain = await startSmtpServer({ tls: 'plain' });
     const started = performance.now();
-    execFileSync('/usr/sbin/smtp-source', ['-s', String(CONCURRENCY), '-m', String(MESSAGES), '-l', '2000', '-f', USER, '-t', 'it@example.com', `127.0.0.1:${plain.port}`]);
+    // Asynchronously: the sink runs in this process and must keep answering while smtp-source sends.
+    await promisify(execFile)('/usr/sbin/smtp-source', ['-d', '-s', String(CONCURRENCY), '-m', String(MESSAGES), '-l', '2000', '-f', USER, '-t', 'it@example.com', `127.0.0.1:${plain.port}`]);
     const ceiling = MESSAGES / ((performance.now() - started) / 1000);
     await plain.close();
     report('delivery vs raw SMTP (context only)', ours, 'msg/s', ceiling, "Postfix's smtp-source, no TLS", 'context');
