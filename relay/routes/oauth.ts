@@ -3,6 +3,8 @@ import { Hono } from 'hono';
 import * as oauth from 'oauth4webapi';
 import { AuthorizeInput, CallbackInput, type AuthorizeAnswer, type ConnectedAnswer } from '../../shared/oauth';
 import type { AppDeps, AppEnv } from '../app';
+import { errorCodes } from '../../shared/errors';
+import { DeliveryError } from '../delivery/errors';
 import { redeemCode } from '../delivery/oauth-client';
 import { authorizationUrl, CONSENT_TTL_MS, isAllowedRedirectUrl, missingRefreshTokenHint } from '../domain/consent';
 import { accountFromAccessToken, classifyOAuthError } from '../domain/oauth-errors';
@@ -51,7 +53,7 @@ export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'exte
     const error = url.searchParams.get('error');
     if (error) {
       const failure = classifyOAuthError({ kind: 'oauth', error, description: url.searchParams.get('error_description') ?? undefined }, 'consent');
-      throw new ApiError(failure.code, { message: `${new ApiError(failure.code).message} (${failure.detail})` });
+      throw ApiError.fromDelivery(new DeliveryError(failure));
     }
     // Claimed before the code goes out: a second callback for the same state is refused, even concurrently.
     const claim = deps.oauth.claimConsent(state);
@@ -59,7 +61,7 @@ export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'exte
 
     const tokens = await redeemCode(settings, deps.mailSettings.secrets(), { callbackUrl: url, state, redirectUri: claim.redirectUri, codeVerifier: claim.codeVerifier }, deps.oauthClient);
     if (!tokens.refreshToken) {
-      throw new ApiError('OAUTH_NO_REFRESH_TOKEN', { message: `${new ApiError('OAUTH_NO_REFRESH_TOKEN').message} ${missingRefreshTokenHint(settings)}` });
+      throw new ApiError('OAUTH_NO_REFRESH_TOKEN', { message: `${errorCodes.OAUTH_NO_REFRESH_TOKEN.message} ${missingRefreshTokenHint(settings)}` });
     }
     const connectedAt = now();
     const account = accountFromAccessToken(tokens.accessToken) ?? (settings.username || settings.senderAddress);

@@ -95,6 +95,7 @@ export class FleetStore {
   }
 
   /**
+   * Evaluates and stores a report; a repeated report id answers the stored verdict and changes nothing.
    * Ingests with group commit: reports that arrive in the same event-loop turn share one durable transaction, and
    * each promise resolves only once that transaction is on disk. If the commit fails (disk full), every report in it
    * is refused: none was accepted.
@@ -125,11 +126,6 @@ export class FleetStore {
     for (const row of this.#db.prepare('SELECT browser, newest_major FROM browser_majors').all() as { browser: string; newest_major: number }[]) {
       this.#newestMajors.set(row.browser, row.newest_major);
     }
-  }
-
-  /** Evaluates and stores a report; a repeated report id answers the stored verdict and changes nothing. */
-  ingest(report: ComplianceReport, policy: AlertPolicy, now: number, selfId?: string): IngestResult {
-    return this.#ingest(report, policy, now, selfId);
   }
 
   counts(): LevelCounts {
