@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -110,20 +110,9 @@ describe('starting the relay', () => {
 
   it('runs as operators run it: the esbuild bundle under plain node (npm run relay)', async () => {
     execFileSync('npm', ['run', '--silent', 'build:relay'], { cwd: join(import.meta.dirname, '..'), stdio: 'pipe' });
-    const child = spawn(process.execPath, ['dist/relay.mjs', '--port', '0', '--data-dir', freshDataDir()], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /running at (\S+)/.exec(out);
-        if (match?.[1]) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-    });
-    expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const relay = await startRelayProcess(['--port', '0', '--data-dir', freshDataDir()], {}, { bundle: true });
+    expect((await fetch(`${relay.url}/healthz`)).status).toBe(200);
+    expect(await relay.stop()).toBe(0);
   });
 
   it('documents every option in --help', async () => {
