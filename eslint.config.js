@@ -11,6 +11,7 @@ export default tseslint.config(
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-control-regex': 'off',
+      'no-duplicate-imports': 'error',
     },
   },
   {

@@ -5,8 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { presetFields } from '../shared/presets';
 import { fill, launchBrowser } from '../test/fixtures/browser';
 import { serveTestRelay } from '../test/fixtures/relay';

@@ -1,16 +1,15 @@
+import { browser } from 'wxt/browser';
 import { DEFAULT_POLICY, type AlertPolicy } from '../../../shared/alert-policy';
-import { API_PREFIX } from '../../../shared/api';
+import { API_PREFIX, type AuditAnswer, type StatusAnswer } from '../../../shared/api';
 import { evaluate, withPolicy } from '../../../shared/checks/index';
 import type { DevicesAnswer } from '../../../shared/fleet';
 import type { MailSettingsView, TestMailResult } from '../../../shared/mail-settings';
-import type { AuditAnswer, StatusAnswer } from '../../../shared/api';
 import { ClientError } from '../../utils/client-errors';
 import type { Reply, Request, Responses } from '../../utils/protocol';
 import { relayFetch } from '../../utils/relay-client';
-import { connectionView, requireConnection, saveConnection } from './connection';
-import { browser } from 'wxt/browser';
 import { lastVerdictItem } from '../../utils/storage';
 import { collectReport } from './collect';
+import { connectionView, requireConnection, saveConnection } from './connection';
 import { startConsent } from './consent';
 import { deviceId, enrollment } from './reporting';
 

@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AuditEntry } from '../../../shared/api';
-import type { UiKey } from '../../locales/en';
+import type { AuditEntry, StatusAnswer } from '../../../shared/api';
 import type { TestMailResult } from '../../../shared/mail-settings';
-import type { StatusAnswer } from '../../../shared/api';
+import type { UiKey } from '../../locales/en';
 import { ClientError, type ShownError } from '../../utils/client-errors';
 import { lang, t } from '../../utils/i18n';
 import { ask } from '../../utils/protocol';
