@@ -15,6 +15,7 @@ import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import { auditRoutes } from './routes/audit';
 import { metricsRoutes } from './routes/metrics';
+import { openApiRoutes } from './routes/openapi';
 import type { AuditLog } from './storage/audit-log';
 import { fleetRoutes } from './routes/fleet';
 import { healthRoutes } from './routes/health';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
+  app.route('/', openApiRoutes());
   app.route(API_PREFIX, fleetRoutes(deps));
   app.route(API_PREFIX, mailSettingsRoutes(deps));
   app.route(API_PREFIX, oauthRoutes(deps));

@@ -5,7 +5,7 @@ import { riskyReport } from './fixtures/reports';
 
 /** Every endpoint, with the token it expects. */
 const ENDPOINTS: [method: string, path: string][] = [
-  ['GET', '/healthz'], ['GET', '/readyz'], ['GET', '/metrics'],
+  ['GET', '/healthz'], ['GET', '/readyz'], ['GET', '/metrics'], ['GET', '/openapi.json'],
   ['GET', '/api/v1/mail-settings'], ['PUT', '/api/v1/mail-settings'], ['POST', '/api/v1/mail-settings/test'],
   ['POST', '/api/v1/oauth/authorize'], ['POST', '/api/v1/oauth/callback'], ['DELETE', '/api/v1/oauth/connection'],
   ['GET', '/api/v1/status'], ['GET', '/api/v1/alert-policy'], ['PUT', '/api/v1/alert-policy'],

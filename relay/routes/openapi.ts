@@ -1,0 +1,109 @@
+import { Hono } from 'hono';
+import type { GenericSchema } from 'valibot';
+import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
+import { API_VERSION } from '../../shared/api';
+import { errorCodes } from '../../shared/errors';
+import { MailSettingsInput, TestMailInput } from '../../shared/mail-settings';
+import { AuthorizeInput, CallbackInput } from '../../shared/oauth';
+import { ComplianceReport } from '../../shared/report';
+import type { AppEnv } from '../app';
+
+type Who = 'anyone' | 'admin' | 'enrollment';
+interface Operation {
+  summary: string;
+  who: Who;
+  body?: GenericSchema;
+  ok: number;
+  query?: Record<string, object>;
+}
+
+/** Every route the relay serves: a test checks this list against the app's routes, so neither drifts. */
+export const OPERATIONS: Record<string, Record<string, Operation>> = {
+  '/healthz': { get: { summary: 'The process is alive.', who: 'anyone', ok: 200 } },
+  '/readyz': { get: { summary: 'Named readiness checks; 503 when a critical one fails.', who: 'anyone', ok: 200 } },
+  '/metrics': { get: { summary: 'Prometheus text format, for loopback peers only.', who: 'anyone', ok: 200 } },
+  '/openapi.json': { get: { summary: 'This document.', who: 'anyone', ok: 200 } },
+  '/api/v1/mail-settings': {
+    get: { summary: 'The mail settings, secrets only as set or not; null before the first save.', who: 'admin', ok: 200 },
+    put: { summary: 'Replace the mail settings; an omitted secret is kept, null clears it.', who: 'admin', body: MailSettingsInput, ok: 200 },
+  },
+  '/api/v1/mail-settings/test': { post: { summary: 'Send a test mail now and answer the server\'s reply.', who: 'admin', body: TestMailInput, ok: 200 } },
+  '/api/v1/oauth/authorize': { post: { summary: 'Start a consent: answers the authorization URL for the consent window.', who: 'admin', body: AuthorizeInput, ok: 200 } },
+  '/api/v1/oauth/callback': { post: { summary: 'Finish the consent with the URL the window ended on; answers the connected account.', who: 'admin', body: CallbackInput, ok: 200 } },
+  '/api/v1/oauth/connection': { delete: { summary: 'Forget the connected account and its tokens.', who: 'admin', ok: 204 } },
+  '/api/v1/status': { get: { summary: 'Mail server, token health, last delivery, fleet and outbox.', who: 'admin', ok: 200 } },
+  '/api/v1/alert-policy': {
+    get: { summary: 'The alert policy.', who: 'admin', ok: 200 },
+    put: { summary: 'Replace the alert policy.', who: 'admin', body: AlertPolicy, ok: 200 },
+  },
+  '/api/v1/reports': { post: { summary: 'A managed browser\'s compliance report; answers 202 with the verdict.', who: 'enrollment', body: ComplianceReport, ok: 202 } },
+  '/api/v1/devices': {
+    get: { summary: 'The fleet, worst first, with counts per level.', who: 'admin', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, level: { enum: [...LEVELS] } } },
+  },
+  '/api/v1/alerts': {
+    get: { summary: 'Alert history, newest first.', who: 'admin', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, state: { enum: ['pending', 'running', 'sent', 'pending_retry', 'failed'] } } },
+  },
+  '/api/v1/audit': { get: { summary: 'The audit log of admin changes, newest first.', who: 'admin', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } } },
+};
+
+/** The OpenAPI 3.1 document, its request schemas made from the same valibot schemas the relay validates with. */
+export async function openApiDocument(): Promise<object> {
+  const { toJsonSchema } = await import('@valibot/to-json-schema');
+  const errorResponse = { description: 'A coded error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  const paths = Object.fromEntries(
+    Object.entries(OPERATIONS).map(([path, methods]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(methods).map(([method, op]) => [
+          method,
+          {
+            summary: op.summary,
+            security: op.who === 'anyone' ? [] : [{ [op.who]: [] }],
+            ...(op.query ? { parameters: Object.entries(op.query).map(([name, schema]) => ({ name, in: 'query', required: false, schema })) } : {}),
+            ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(op.body, { errorMode: 'ignore' }) } } } } : {}),
+            responses: { [op.ok]: { description: 'Success' }, '4XX': errorResponse, '5XX': errorResponse },
+          },
+        ]),
+      ),
+    ]),
+  );
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Guardmail relay', version: API_VERSION, description: 'Errors are one JSON shape with a stable code; the code table is in the Error schema.' },
+    paths,
+    components: {
+      securitySchemes: {
+        admin: { type: 'http', scheme: 'bearer', description: 'The admin token the relay printed on its first start.' },
+        enrollment: { type: 'http', scheme: 'bearer', description: 'The token managed browsers report with.' },
+      },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message', 'hint', 'requestId'],
+              properties: {
+                code: { enum: Object.keys(errorCodes) },
+                message: { type: 'string' },
+                hint: { type: 'string' },
+                requestId: { type: 'string' },
+                field: { type: 'string', description: 'The first field at fault.' },
+                issues: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+                serverResponse: { type: 'string', description: 'What the remote server said, verbatim.' },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+export function openApiRoutes(): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  let document: Promise<object> | null = null;
+  routes.get('/openapi.json', async (c) => c.json(await (document ??= openApiDocument())));
+  return routes;
+}
