@@ -10,18 +10,11 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-const rows: string[] = [];
-
 /** One benchmark line: the figure, its baseline from the same run, their ratio, and the target. */
 export function report(name: string, value: number, unit: string, baseline: number, baselineName: string, target: string): void {
   const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
   const line = `${name.padEnd(40)} ${fmt(value).padStart(8)} ${unit.padEnd(9)} ${baselineName.padEnd(28)} ${fmt(baseline).padStart(8)}   ratio ${(value / baseline).toFixed(2).padStart(6)}   target ${target}`;
-  rows.push(line);
   process.stdout.write(`${line}\n`);
-}
-
-export function allRows(): string[] {
-  return rows;
 }
 
 /** Builds the relay's bundle, as `npm run build` does, so the benchmarks run what operators run. */

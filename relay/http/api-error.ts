@@ -81,3 +81,17 @@ export async function parseBody<S extends v.GenericSchema>(c: Context, schema: S
   }
   return result.output;
 }
+
+/** A `limit` query parameter: a whole number from 1 to 1000, `fallback` when absent. */
+export const limitParam = (fallback: number) =>
+  v.optional(
+    v.pipe(v.string(), v.regex(/^\d{1,4}$/, 'limit must be a whole number from 1 to 1000.'), v.transform(Number), v.minValue(1, 'limit must be at least 1.'), v.maxValue(1000, 'limit must be at most 1000.')),
+    String(fallback),
+  );
+
+/** Validates the query string, or throws the coded error naming the first bad parameter. */
+export function parseQuery<S extends v.GenericSchema>(c: Context, schema: S): v.InferOutput<S> {
+  const result = v.safeParse(schema, c.req.query());
+  if (!result.success) throw ApiError.validation(result.issues.map((issue) => ({ field: v.getDotPath(issue) ?? '(query)', message: issue.message })));
+  return result.output;
+}

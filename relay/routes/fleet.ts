@@ -5,23 +5,17 @@ import type { AlertsAnswer, DevicesAnswer, ReportAnswer } from '../../shared/fle
 import { ComplianceReport } from '../../shared/report';
 import type { AppDeps, AppEnv } from '../app';
 import { policyChanges } from '../domain/audit';
-import { ApiError, errorResponse, parseBody } from '../http/api-error';
+import { ApiError, errorResponse, limitParam, parseBody, parseQuery } from '../http/api-error';
 import { limitBody } from '../http/body-limit';
 
 /** Reports are the one large body: 500 extensions with their permissions fit well inside. */
 export const REPORT_BODY_LIMIT_BYTES = 512 * 1024;
 
 const Listing = v.object({
-  limit: v.optional(v.pipe(v.string(), v.transform(Number), v.integer('limit must be a whole number.'), v.minValue(1), v.maxValue(1000, 'limit must be at most 1000.')), '100'),
+  limit: limitParam(100),
   level: v.optional(v.picklist(LEVELS, `level must be one of ${LEVELS.join(', ')}.`)),
   state: v.optional(v.picklist(['pending', 'running', 'sent', 'pending_retry', 'failed'], 'state must be pending, running, sent, pending_retry or failed.')),
 });
-
-function query(c: { req: { query(): Record<string, string> } }) {
-  const result = v.safeParse(Listing, c.req.query());
-  if (!result.success) throw ApiError.validation(result.issues.map((i) => ({ field: v.getDotPath(i) ?? '(query)', message: i.message })));
-  return { ...result.output, limit: Number(result.output.limit) };
-}
 
 /** Compliance reports from enrolled browsers (flow 5); devices, alerts and the alert policy for admins. */
 export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'now'>): Hono<AppEnv> {
@@ -53,12 +47,12 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
   );
 
   routes.get('/devices', (c) => {
-    const { limit, level } = query(c);
+    const { limit, level } = parseQuery(c, Listing);
     return c.json({ counts: deps.fleet.counts(), devices: deps.fleet.devices(limit, level) } satisfies DevicesAnswer);
   });
 
   routes.get('/alerts', (c) => {
-    const { limit, state } = query(c);
+    const { limit, state } = parseQuery(c, Listing);
     return c.json({ alerts: deps.outbox.list(limit, state) } satisfies AlertsAnswer);
   });
 
