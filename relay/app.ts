@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { API_PREFIX } from '../shared/api';
 import { DeliveryError } from './delivery/errors';
@@ -10,6 +9,7 @@ import type { RateLimiter } from './domain/rate-limit';
 import type { TokenManager } from './delivery/token-manager';
 import { ApiError, errorResponse } from './http/api-error';
 import { requireToken } from './http/auth';
+import { cors } from './http/cors';
 import { limitBody } from './http/body-limit';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
@@ -73,15 +73,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       'request',
     );
   });
-  app.use(
-    cors({
-      origin: deps.extensionOrigins,
-      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-      allowMethods: ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS'],
-      exposeHeaders: ['X-Request-Id'],
-      maxAge: 600,
-    }),
-  );
+  app.use(cors(deps.extensionOrigins));
   const smallBodies = limitBody(BODY_LIMIT_BYTES, (c) =>
     errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB.` })),
   );
