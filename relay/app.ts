@@ -108,9 +108,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   return app;
 }
 
-/** SQLite's "disk full" and I/O failures are the operator's to fix, not a bug: a clear 503, nothing stored. */
+/**
+ * A full disk and I/O failures, from SQLite or from syncing its log (storage/wal-sync.ts), are the operator's to fix,
+ * not a bug: a clear 503, nothing accepted.
+ */
 function storageError(err: unknown): 'STORAGE_FULL' | 'STORAGE_UNAVAILABLE' | null {
   const code = (err as { code?: unknown })?.code;
-  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return null;
-  return code === 'SQLITE_FULL' ? 'STORAGE_FULL' : code.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' ? 'STORAGE_UNAVAILABLE' : null;
+  if (typeof code !== 'string') return null;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return 'STORAGE_FULL';
+  if (code.startsWith('SQLITE_IOERR') || ['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'EIO', 'EROFS'].includes(code)) return 'STORAGE_UNAVAILABLE';
+  return null;
 }

@@ -105,6 +105,7 @@ async function run(config: RelayConfig): Promise<void> {
       .finally(() => {
         deps.sender.close();
         deps.deliveryLog.flush();
+        deps.fleet.close();
         db.close();
         release();
         logger.info('stopped cleanly');

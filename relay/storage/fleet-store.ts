@@ -5,6 +5,7 @@ import type { DeviceSummary, LevelCounts } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
 import type { AlertPayload } from '../domain/alert-mail';
 import type { Db } from './db';
+import { WalSync } from './wal-sync';
 
 export interface IngestResult {
   verdict: Verdict;
@@ -45,6 +46,7 @@ export class FleetStore {
   readonly #newestMajors = new Map<string, number>();
   readonly #ingest: (report: ComplianceReport, policy: AlertPolicy, now: number, selfId?: string) => IngestResult;
   readonly #commitAll: (batch: Pending[]) => IngestResult[];
+  readonly #wal: WalSync;
   #queue: Pending[] = [];
 
   constructor(db: Db) {
@@ -92,15 +94,26 @@ export class FleetStore {
       }
       return { verdict, duplicate: false, alerted };
     };
-    // One transaction for the whole group: one commit, so one fsync.
-    this.#commitAll = db.transaction((batch: Pending[]) => batch.map((p) => this.#ingest(p.report, p.policy, p.now)));
+    // One transaction for the whole group, its fsync left to #wal: every other write keeps synchronous = FULL.
+    const commitAll = db.transaction((batch: Pending[]) => batch.map((p) => this.#ingest(p.report, p.policy, p.now)));
+    const syncLater = db.prepare('PRAGMA synchronous = NORMAL');
+    const syncNow = db.prepare('PRAGMA synchronous = FULL');
+    this.#commitAll = (batch) => {
+      syncLater.run();
+      try {
+        return commitAll(batch);
+      } finally {
+        syncNow.run();
+      }
+    };
+    this.#wal = new WalSync(db);
   }
 
   /**
    * Evaluates and stores a report; a repeated report id answers the stored verdict and changes nothing.
-   * Ingests with group commit: reports that arrive in the same event-loop turn share one durable transaction, and
-   * each promise resolves only once that transaction is on disk. If the commit fails (disk full), every report in it
-   * is refused: none was accepted.
+   * Ingests with group commit: reports that arrive in the same event-loop turn share one transaction, and each
+   * promise resolves only once that transaction is on disk (WalSync). If the commit or its sync fails (disk full),
+   * every report in it is refused: none was accepted.
    */
   submit(report: ComplianceReport, policy: AlertPolicy, now: number): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
@@ -120,7 +133,14 @@ export class FleetStore {
       for (const p of batch) p.reject(err);
       return;
     }
-    batch.forEach((p, i) => p.resolve(results[i]!));
+    this.#wal.durable().then(
+      () => batch.forEach((p, i) => p.resolve(results[i]!)),
+      (err: unknown) => batch.forEach((p) => p.reject(err)),
+    );
+  }
+
+  close(): void {
+    this.#wal.close();
   }
 
   #reloadMajors(): void {

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { report } from '../../test/fixtures/reports';
+import { openDatabase, type Db } from './db';
+import { FleetStore } from './fleet-store';
+import { PolicyStore } from './policy-store';
+
+// The log's sync is the one thing a test cannot watch on a real disk: hold each one until the test lets it finish.
+const syncs = vi.hoisted(() => [] as { path: string; done: (err: NodeJS.ErrnoException | null) => void }[]);
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const paths = new Map<number, string>();
+  return {
+    ...fs,
+    openSync: (path: string, flags: string) => {
+      const fd = fs.openSync(path, flags);
+      paths.set(fd, path);
+      return fd;
+    },
+    fdatasync: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => syncs.push({ path: paths.get(fd)!, done }),
+  };
+});
+
+const NOW = Date.parse('2026-11-28T10:00:00Z');
+let dir: string;
+let db: Db;
+
+beforeEach(() => {
+  syncs.length = 0;
+  dir = mkdtempSync(join(tmpdir(), 'guardmail-fleet-'));
+});
+afterEach(() => {
+  db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const settled = async <T>(p: Promise<T>) => {
+  let state = 'pending';
+  p.then(() => (state = 'resolved'), () => (state = 'rejected'));
+  await new Promise((r) => setImmediate(r));
+  return state;
+};
+
+describe('group commit', () => {
+  it('answers reports only once the write-ahead log holding them is synced, a group per sync', async () => {
+    db = openDatabase(dir);
+    const fleet = new FleetStore(db);
+    const policy = new PolicyStore(db).get();
+    const first = [fleet.submit(report({ deviceId: 'device-a' }), policy, NOW), fleet.submit(report({ deviceId: 'device-b' }), policy, NOW)];
+    expect(await settled(first[0]!)).toBe('pending');
+    expect(syncs).toHaveLength(1);
+    expect(syncs[0]!.path).toBe(join(dir, 'guardmail.sqlite-wal'));
+
+    // Committed while the first sync is on the disk: it needs a sync of its own, started once the first is done.
+    const second = fleet.submit(report({ deviceId: 'device-c' }), policy, NOW);
+    expect(await settled(second)).toBe('pending');
+    expect(syncs).toHaveLength(1);
+    syncs[0]!.done(null);
+    expect(await Promise.all(first)).toMatchObject([{ duplicate: false }, { duplicate: false }]);
+    expect(await settled(second)).toBe('pending');
+    expect(syncs).toHaveLength(2);
+    syncs[1]!.done(null);
+    await expect(second).resolves.toMatchObject({ duplicate: false });
+    fleet.close();
+  });
+
+  it('refuses every report of a group whose sync failed, and keeps the rest of the store writing with full sync', async () => {
+    db = openDatabase(dir);
+    const fleet = new FleetStore(db);
+    const policy = new PolicyStore(db).get();
+    const pending = fleet.submit(report({ deviceId: 'device-a' }), policy, NOW);
+    await settled(pending);
+    syncs[0]!.done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await expect(pending).rejects.toMatchObject({ code: 'EIO' });
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    fleet.close();
+  });
+});
