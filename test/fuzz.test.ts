@@ -28,7 +28,9 @@ afterAll(() => relay.close());
 
 /** Everything the relay stores; only the status panel's record of the last failed send may change. */
 function snapshot(): string {
-  const tables = ["settings WHERE name != 'delivery'", 'secrets', 'access_tokens', 'oauth_consent', 'oauth_account', 'devices', 'reports', 'browser_majors', 'outbox', 'audit_log'];
+  const tables = (relay.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map(
+    (t) => (t.name === 'settings' ? "settings WHERE name != 'delivery'" : t.name),
+  );
   return JSON.stringify(tables.map((t) => relay.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()), (_, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v));
 }
 

@@ -97,7 +97,7 @@ describe('a full disk', () => {
       }
     }
     expect(refused.length).toBeGreaterThan(0);
-    const stored = new Set((relay.db.prepare('SELECT report_id FROM reports').all() as { report_id: string }[]).map((r) => r.report_id));
+    const stored = new Set((relay.db.prepare('SELECT last_report_id AS report_id FROM devices').all() as { report_id: string }[]).map((r) => r.report_id));
     for (const id of accepted) expect(stored.has(id)).toBe(true);
     for (const id of refused) expect(stored.has(id)).toBe(false);
   });

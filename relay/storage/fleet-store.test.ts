@@ -1,10 +1,12 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { report } from '../../test/fixtures/reports';
-import { openDatabase, type Db } from './db';
+import { report, riskyReport } from '../../test/fixtures/reports';
+import { migrate, openDatabase, type Db } from './db';
 import { FleetStore } from './fleet-store';
+import { MIGRATIONS } from './migrations';
 import { PolicyStore } from './policy-store';
 
 // The log's sync is the one thing a test cannot watch on a real disk: hold each one until the test lets it finish.
@@ -76,5 +78,43 @@ describe('group commit', () => {
     await expect(pending).rejects.toMatchObject({ code: 'EIO' });
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     fleet.close();
+  });
+});
+
+describe('deduplication', () => {
+  it("answers a repeat of a device's latest report with its stored verdict and changes nothing", async () => {
+    db = openDatabase(dir);
+    const fleet = new FleetStore(db);
+    const policy = new PolicyStore(db).get();
+    const risky = riskyReport();
+    const submit = async (r = risky) => {
+      const answer = fleet.submit(r, policy, NOW);
+      await settled(answer);
+      syncs.at(-1)!.done(null);
+      return answer;
+    };
+    const original = await submit();
+    const devices = () => db.prepare('SELECT * FROM devices').all();
+    const before = devices();
+    const repeat = await submit();
+    expect(repeat).toEqual({ ...original, duplicate: true, alerted: false });
+    expect(devices()).toEqual(before);
+    expect(await submit({ ...risky, reportId: 'the-next-report' })).toMatchObject({ duplicate: false });
+    fleet.close();
+  });
+
+  it("upgrades a store that kept every report: each device keeps its latest report's id", async () => {
+    db = new Database(join(dir, 'guardmail.sqlite'));
+    for (const m of MIGRATIONS.filter((m) => m.version <= 4)) db.exec(m.sql);
+    db.pragma('user_version = 4');
+    db.exec(`
+      INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at)
+        VALUES ('device-0001', 'Front desk PC', 'Chrome', '131.0', 'win', 'secure', 1, '[]', 1, 3);
+      INSERT INTO reports (report_id, device_id, received_at, level, compliant)
+        VALUES ('report-older', 'device-0001', 1, 'secure', 1), ('report-latest', 'device-0001', 3, 'secure', 1), ('report-other', 'device-0002', 5, 'secure', 1);
+    `);
+    migrate(db);
+    expect(db.prepare('SELECT id, last_report_id FROM devices').all()).toEqual([{ id: 'device-0001', last_report_id: 'report-latest' }]);
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'reports'").get()).toBeUndefined();
   });
 });

@@ -25,14 +25,11 @@ interface DeviceRow {
   first_seen_at: number;
   last_seen_at: number;
   last_alerted_at: number | null;
+  last_report_id: string | null;
 }
 
 const osOf = (r: ComplianceReport) => [r.os.platform, r.os.version].filter(Boolean).join(' ');
 
-/**
- * Devices, their report history, and the alert outbox. A report, its device's new state and the alert it raises are
- * written in one transaction: an accepted report is on disk with its alert, or nothing is.
- */
 interface Pending {
   report: ComplianceReport;
   policy: AlertPolicy;
@@ -41,6 +38,10 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/**
+ * Devices and the alert outbox. A report, its device's new state and the alert it raises are written in one
+ * transaction: an accepted report is on disk with its alert, or nothing is.
+ */
 export class FleetStore {
   readonly #db: Db;
   readonly #newestMajors = new Map<string, number>();
@@ -52,29 +53,28 @@ export class FleetStore {
   constructor(db: Db) {
     this.#db = db;
     this.#reloadMajors();
-    const findReport = db.prepare('SELECT level, compliant FROM reports WHERE report_id = ?');
-    const findDevice = db.prepare('SELECT findings, last_alerted_at FROM devices WHERE id = ?');
+    const findDevice = db.prepare('SELECT level, compliant, findings, last_alerted_at, last_report_id FROM devices WHERE id = ?');
     const bumpMajor = db.prepare(
       'INSERT INTO browser_majors (browser, newest_major) VALUES (?, ?) ON CONFLICT (browser) DO UPDATE SET newest_major = max(newest_major, excluded.newest_major)',
     );
+    // Positional parameters: binding eleven named ones cost more than the statement's own work.
     const upsertDevice = db.prepare(
-      `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at)
-       VALUES (@id, @label, @browser, @version, @os, @level, @compliant, @findings, @now, @now, @alertedAt)
+      `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at, last_report_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET label = excluded.label, browser = excluded.browser, version = excluded.version, os = excluded.os,
          level = excluded.level, compliant = excluded.compliant, findings = excluded.findings, last_seen_at = excluded.last_seen_at,
-         last_alerted_at = COALESCE(excluded.last_alerted_at, devices.last_alerted_at)`,
+         last_alerted_at = COALESCE(excluded.last_alerted_at, devices.last_alerted_at), last_report_id = excluded.last_report_id`,
     );
-    const insertReport = db.prepare('INSERT INTO reports (report_id, device_id, received_at, level, compliant) VALUES (?, ?, ?, ?, ?)');
     const enqueue = db.prepare("INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at) VALUES (?, ?, ?, 'pending', ?, ?)");
 
     // Runs inside #commitAll's transaction. Not a transaction of its own: a savepoint per report cost a tenth of the
     // ingest time, and the only failures left once a report is valid (disk full, I/O) fail the whole group anyway.
     this.#ingest = (report: ComplianceReport, policy: AlertPolicy, now: number, selfId?: string): IngestResult => {
-      const seen = findReport.get(report.reportId) as { level: Level; compliant: number } | undefined;
-      if (seen) {
-        const device = findDevice.get(report.deviceId) as { findings: string } | undefined;
-        const findings = device ? (JSON.parse(device.findings) as Finding[]) : [];
-        return { verdict: { level: seen.level, compliant: seen.compliant === 1, findings }, duplicate: true, alerted: false };
+      const previous = findDevice.get(report.deviceId) as Pick<DeviceRow, 'level' | 'compliant' | 'findings' | 'last_alerted_at' | 'last_report_id'> | undefined;
+      // A browser repeats only its latest report (its queue goes one at a time): the stored state is that report's verdict.
+      if (previous?.last_report_id === report.reportId) {
+        const verdict = { level: previous.level, compliant: previous.compliant === 1, findings: JSON.parse(previous.findings) as Finding[] };
+        return { verdict, duplicate: true, alerted: false };
       }
       const major = majorOf(report.browser.version);
       if (major > (this.#newestMajors.get(report.browser.name) ?? -1)) {
@@ -82,12 +82,11 @@ export class FleetStore {
         this.#newestMajors.set(report.browser.name, major);
       }
       const verdict = evaluate(report, withPolicy(policy, Object.fromEntries(this.#newestMajors), selfId));
-      const previous = findDevice.get(report.deviceId) as { last_alerted_at: number | null } | undefined;
       const cooledDown = previous?.last_alerted_at == null || now - previous.last_alerted_at >= policy.cooldownMinutes * 60_000;
       const alerted = atLeast(verdict.level, policy.threshold) && cooledDown;
       const device = { id: report.deviceId, label: report.deviceLabel || report.deviceId, browser: report.browser.name, version: report.browser.version, os: osOf(report) };
-      upsertDevice.run({ ...device, level: verdict.level, compliant: verdict.compliant ? 1 : 0, findings: JSON.stringify(verdict.findings), now, alertedAt: alerted ? now : null });
-      insertReport.run(report.reportId, report.deviceId, now, verdict.level, verdict.compliant ? 1 : 0);
+      const findings = JSON.stringify(verdict.findings);
+      upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, findings, now, now, alerted ? now : null, report.reportId);
       if (alerted) {
         const payload: AlertPayload = { device, level: verdict.level, findings: verdict.findings, reportedAt: now };
         enqueue.run(report.deviceId, report.reportId, JSON.stringify(payload), now, now + policy.groupingWindowSeconds * 1000);
