@@ -46,25 +46,28 @@ const settled = async <T>(p: Promise<T>) => {
 };
 
 describe('group commit', () => {
-  it('answers reports only once the write-ahead log holding them is synced, a group per sync', async () => {
+  it('answers reports only once the write-ahead log holding them is synced, and gathers the next group meanwhile', async () => {
     db = openDatabase(dir);
     const fleet = new FleetStore(db);
     const policy = new PolicyStore(db).get();
+    const stored = () => (db.prepare('SELECT id FROM devices ORDER BY id').all() as { id: string }[]).map((d) => d.id);
     const first = [fleet.submit(report({ deviceId: 'device-a' }), policy, NOW), fleet.submit(report({ deviceId: 'device-b' }), policy, NOW)];
     expect(await settled(first[0]!)).toBe('pending');
+    expect(stored()).toEqual(['device-a', 'device-b']);
     expect(syncs).toHaveLength(1);
     expect(syncs[0]!.path).toBe(join(dir, 'guardmail.sqlite-wal'));
 
-    // Committed while the first sync is on the disk: it needs a sync of its own, started once the first is done.
-    const second = fleet.submit(report({ deviceId: 'device-c' }), policy, NOW);
-    expect(await settled(second)).toBe('pending');
-    expect(syncs).toHaveLength(1);
+    // Arriving while the first group syncs: committed together once it is done, then synced on their own.
+    const second = [fleet.submit(report({ deviceId: 'device-c' }), policy, NOW), fleet.submit(report({ deviceId: 'device-d' }), policy, NOW)];
+    expect(await settled(second[0]!)).toBe('pending');
+    expect(stored()).toEqual(['device-a', 'device-b']);
     syncs[0]!.done(null);
     expect(await Promise.all(first)).toMatchObject([{ duplicate: false }, { duplicate: false }]);
-    expect(await settled(second)).toBe('pending');
+    expect(stored()).toEqual(['device-a', 'device-b', 'device-c', 'device-d']);
+    expect(await settled(second[0]!)).toBe('pending');
     expect(syncs).toHaveLength(2);
     syncs[1]!.done(null);
-    await expect(second).resolves.toMatchObject({ duplicate: false });
+    expect(await Promise.all(second)).toMatchObject([{ duplicate: false }, { duplicate: false }]);
     fleet.close();
   });
 

@@ -49,6 +49,7 @@ export class FleetStore {
   readonly #commitAll: (batch: Pending[]) => IngestResult[];
   readonly #wal: WalSync;
   #queue: Pending[] = [];
+  #syncing = false;
 
   constructor(db: Db) {
     this.#db = db;
@@ -110,13 +111,15 @@ export class FleetStore {
 
   /**
    * Evaluates and stores a report; a repeated report id answers the stored verdict and changes nothing.
-   * Ingests with group commit: reports that arrive in the same event-loop turn share one transaction, and each
-   * promise resolves only once that transaction is on disk (WalSync). If the commit or its sync fails (disk full),
-   * every report in it is refused: none was accepted.
+   *
+   * Group commit: the reports waiting when the disk is free share one transaction, and each promise resolves only
+   * once that transaction is synced to disk. While one group syncs, the next one gathers, so a group grows with the
+   * load and the disk's latency instead of paying a commit per event-loop turn. If the commit or its sync fails (disk
+   * full), every report in that group is refused: none was accepted.
    */
   submit(report: ComplianceReport, policy: AlertPolicy, now: number): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      if (this.#queue.push({ report, policy, now, resolve, reject }) === 1) setImmediate(() => this.#flush());
+      if (this.#queue.push({ report, policy, now, resolve, reject }) === 1 && !this.#syncing) setImmediate(() => this.#flush());
     });
   }
 
@@ -132,10 +135,17 @@ export class FleetStore {
       for (const p of batch) p.reject(err);
       return;
     }
-    this.#wal.durable().then(
-      () => batch.forEach((p, i) => p.resolve(results[i]!)),
-      (err: unknown) => batch.forEach((p) => p.reject(err)),
-    );
+    this.#syncing = true;
+    this.#wal
+      .sync()
+      .then(
+        () => batch.forEach((p, i) => p.resolve(results[i]!)),
+        (err: unknown) => batch.forEach((p) => p.reject(err)),
+      )
+      .finally(() => {
+        this.#syncing = false;
+        if (this.#queue.length > 0) this.#flush();
+      });
   }
 
   close(): void {
