@@ -27,8 +27,13 @@ const load = (url: string, seconds = SECONDS, offset = 0) =>
 
 const relayEnv = { GUARDMAIL_ADMIN_TOKEN: `gm_adm_${'a'.repeat(43)}`, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT, GUARDMAIL_LOG_LEVEL: 'warn' };
 
+interface Measured {
+  rate: number;
+  p99: number;
+}
+
 /** Rate and p99 of one server under the load, started and stopped around it. */
-async function measure(args: string[], env: Record<string, string> = {}): Promise<{ rate: number; p99: number }> {
+async function measure(args: string[], env: Record<string, string> = {}): Promise<Measured> {
   const server = await spawnServer(args, env);
   const result = await load(server.url);
   await server.stop();
@@ -45,7 +50,7 @@ async function measure(args: string[], env: Record<string, string> = {}): Promis
  */
 export async function benchIngest(): Promise<void> {
   buildRelay();
-  const runs = { relay: [] as { rate: number; p99: number }[], bare: [] as { rate: number; p99: number }[], durable: [] as { rate: number; p99: number }[] };
+  const runs: Record<'relay' | 'bare' | 'durable', Measured[]> = { relay: [], bare: [], durable: [] };
   for (let run = 0; run < RUNS; run++) {
     runs.bare.push(await measure(['bench/fixtures/bare-ingest.mjs']));
     runs.durable.push(await measure(['bench/fixtures/durable-ingest.mjs']));
