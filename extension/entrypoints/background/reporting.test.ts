@@ -6,12 +6,15 @@ import { report } from './reporting';
 
 const sent: ComplianceReport[] = [];
 let relayUp = true;
+/** An error the relay answers instead of 202, if any. */
+let refusal: { status: number; code: string } | null = null;
 
 function stubRelay() {
   vi.stubGlobal('fetch', vi.fn(async (_url: string, init: RequestInit) => {
     if (!relayUp) throw new TypeError('Failed to fetch');
     const body = JSON.parse(String(init.body)) as ComplianceReport;
     sent.push(body);
+    if (refusal) return new Response(JSON.stringify({ error: { code: refusal.code, message: 'refused' } }), { status: refusal.status });
     return new Response(JSON.stringify({ reportId: body.reportId, level: 'secure', compliant: true, findings: [], duplicate: false }), { status: 202 });
   }));
 }
@@ -21,6 +24,7 @@ describe('reporting', () => {
     fakeBrowser.reset();
     sent.length = 0;
     relayUp = true;
+    refusal = null;
     stubRelay();
     fakeBrowser.runtime.getPlatformInfo = async () => ({ os: 'linux', arch: 'x86-64', nacl_arch: 'x86-64' }) as never;
     (fakeBrowser as unknown as { management: unknown }).management = {
@@ -64,6 +68,32 @@ describe('reporting', () => {
     expect(sent).toHaveLength(3);
     expect(new Set(sent.map((r) => r.reportId)).size).toBe(3);
     expect(Date.parse(sent[0]!.collectedAt)).toBeLessThanOrEqual(Date.parse(sent[2]!.collectedAt));
+    expect(await reportQueueItem.getValue()).toEqual([]);
+  });
+
+  it.each([
+    { status: 503, code: 'STORAGE_FULL' },
+    { status: 503, code: 'STORAGE_UNAVAILABLE' },
+    { status: 401, code: 'UNAUTHORIZED' },
+    { status: 429, code: 'RATE_LIMITED' },
+    { status: 500, code: 'INTERNAL' },
+  ])('keeps the report when the relay answers $status $code, and sends it once the relay takes it', async (answer) => {
+    await enroll();
+    refusal = answer;
+    await report();
+    const kept = await reportQueueItem.getValue();
+    expect(kept).toHaveLength(1);
+    refusal = null;
+    await report();
+    expect(sent.map((r) => r.reportId)).toEqual([kept[0]!.reportId, kept[0]!.reportId, sent[2]!.reportId]);
+    expect(await reportQueueItem.getValue()).toEqual([]);
+  });
+
+  it('drops a report the relay refuses as invalid, so it does not hold back the ones after it', async () => {
+    await enroll();
+    refusal = { status: 400, code: 'VALIDATION_FAILED' };
+    await report();
+    expect(sent).toHaveLength(1);
     expect(await reportQueueItem.getValue()).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ import { collectReport } from './collect';
 export const REPORT_ALARM = 'guardmail-report';
 const QUEUE_LIMIT = 20;
 const DEFAULT_INTERVAL_MINUTES = 60;
+/** The relay refused the report itself: sending it again cannot succeed. */
+const INVALID_REPORT = new Set(['INVALID_JSON', 'VALIDATION_FAILED', 'BODY_TOO_LARGE']);
 
 export interface Enrollment {
   relayUrl: string;
@@ -66,9 +68,9 @@ async function run(): Promise<void> {
       const answer = await relayFetch<ReportAnswer>(enrolled.relayUrl, `${API_PREFIX}/reports`, { method: 'POST', token: enrolled.enrollmentToken, body: queue[0] });
       if (queue[0] === fresh || queue.length === 1) await lastVerdictItem.setValue({ ...answer, at: Date.now() });
     } catch (err) {
-      const code = err instanceof ClientError ? err.shown.code : 'RELAY_UNREACHABLE';
-      // Unreachable or busy: keep the queue for the next run. Refused as invalid: that report will never pass.
-      if (code === 'RELAY_UNREACHABLE' || code === 'RATE_LIMITED' || code === 'INTERNAL' || code === 'RELAY_BAD_ANSWER') break;
+      // Unreachable, busy, out of disk or refusing the token: keep the queue for the next run. Only a report refused
+      // as invalid is dropped, or it would block every report behind it.
+      if (!(err instanceof ClientError && INVALID_REPORT.has(err.shown.code))) break;
     }
     queue.shift();
     await reportQueueItem.setValue(queue);
