@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
 import { API_PREFIX } from '../../../shared/api';
+import type { ErrorCode } from '../../../shared/errors';
 import type { ReportAnswer } from '../../../shared/fleet';
 import { ClientError } from '../../utils/client-errors';
 import { normalizeRelayUrl, relayFetch } from '../../utils/relay-client';
@@ -12,7 +13,7 @@ export const REPORT_ALARM = 'guardmail-report';
 const QUEUE_LIMIT = 20;
 const DEFAULT_INTERVAL_MINUTES = 60;
 /** The relay refused the report itself: sending it again cannot succeed. */
-const INVALID_REPORT = new Set(['INVALID_JSON', 'VALIDATION_FAILED', 'BODY_TOO_LARGE']);
+const INVALID_REPORT: ReadonlySet<string> = new Set<ErrorCode>(['INVALID_JSON', 'VALIDATION_FAILED', 'BODY_TOO_LARGE']);
 
 export interface Enrollment {
   relayUrl: string;
