@@ -5,12 +5,11 @@ import type { StatusAnswer } from '../shared/api';
 import type { ApiErrorBody } from '../shared/errors';
 import type { AlertsAnswer, DevicesAnswer, ReportAnswer } from '../shared/fleet';
 import { decoded, unfold } from './fixtures/mail';
-import { basicSettings, createTestRelay, type TestRelay } from './fixtures/relay';
+import { basicSettings, createAlertingRelay, SMTP_PASSWORD, SMTP_USER, type TestRelay } from './fixtures/relay';
 import { extension, report, riskyReport } from './fixtures/reports';
 import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './fixtures/smtp-server';
 import { testPki } from './fixtures/tls';
 
-const PASSWORD = 'correct horse battery staple';
 const MINUTE = 60_000;
 
 let relay: TestRelay;
@@ -27,14 +26,11 @@ afterEach(async () => {
 const json = async <T>(res: Response) => (await res.json()) as T;
 const postReport = (body: unknown, token = relay.enrollmentToken) => relay.call('POST', '/api/v1/reports', body, { token });
 
-/** A relay with the clock in the test's hands, a real SMTP server, and an alert policy; the worker is driven by hand. */
+/** A relay with the clock in the test's hands, a real SMTP server, and an alert policy. */
 async function setup(policy: Partial<AlertPolicy> = {}, smtpOptions: Partial<TestSmtpOptions> = {}) {
   clock = Date.parse('2026-11-27T10:00:00Z');
-  smtp = await startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD }, ...smtpOptions });
-  relay = createTestRelay({ now: () => clock, worker: { random: () => 0 } });
-  await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }));
-  const put = await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com', 'soc@example.com'], groupingWindowSeconds: 60, ...policy });
-  expect(put.status, await put.clone().text()).toBe(200);
+  const options = { now: () => clock, worker: { random: () => 0 } };
+  ({ relay, smtp } = await createAlertingRelay({ recipients: ['it@example.com', 'soc@example.com'], groupingWindowSeconds: 60, ...policy }, options, smtpOptions));
 }
 
 async function alerts(): Promise<AlertsAnswer['alerts']> {
@@ -173,7 +169,7 @@ describe('alert mail', () => {
     expect(waiting.map((a) => a.state)).toEqual(['pending_retry', 'pending_retry', 'pending_retry']);
     expect(waiting[0]!.lastError).toMatch(/^SMTP_CONNECTION_REFUSED/);
 
-    smtp = await startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD }, port });
+    smtp = await startSmtpServer({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD }, port });
     await relay.deps.worker.drain();
     expect(smtp.received).toHaveLength(0); // not before its backoff
     clock += 2 * MINUTE;

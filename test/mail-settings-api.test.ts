@@ -4,10 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXTENSION_ORIGIN } from '../shared/extension';
 import type { ApiErrorBody } from '../shared/errors';
 import type { MailSettingsView } from '../shared/mail-settings';
-import { basicSettings, createTestRelay, type TestRelay } from './fixtures/relay';
+import { basicSettings, createTestRelay, SMTP_PASSWORD, type TestRelay } from './fixtures/relay';
 import { testPki } from './fixtures/tls';
 
-const PASSWORD = 'correct horse battery staple';
 
 let relay: TestRelay;
 beforeEach(() => {
@@ -44,7 +43,7 @@ describe('mail settings', () => {
     const view = await json<MailSettingsView>(await relay.call('GET', '/api/v1/mail-settings'));
     expect(view).toMatchObject({ authType: 'basic', host: '127.0.0.1', port: 587, emailType: 'smtp', tls: true, username: 'alerts@example.com' });
     expect(view.secretsSet).toEqual({ password: true, clientSecret: false, proxyPassword: false });
-    expect(JSON.stringify(view)).not.toContain(PASSWORD);
+    expect(JSON.stringify(view)).not.toContain(SMTP_PASSWORD);
     expect(view).not.toHaveProperty('password');
   });
 
@@ -160,12 +159,12 @@ describe('mail settings', () => {
       await (await relay.call('GET', '/readyz', undefined, { token: null })).text(),
     ];
     relay.db.pragma('wal_checkpoint(TRUNCATE)');
-    for (const answer of answers) expect(answer).not.toContain(PASSWORD);
+    for (const answer of answers) expect(answer).not.toContain(SMTP_PASSWORD);
     expect(relay.logs.length).toBeGreaterThan(3);
-    expect(relay.logs.join('\n')).not.toContain(PASSWORD);
+    expect(relay.logs.join('\n')).not.toContain(SMTP_PASSWORD);
     for (const file of readdirSync(relay.dataDir)) {
       const bytes = readFileSync(join(relay.dataDir, file));
-      expect(bytes.includes(Buffer.from(PASSWORD)), file).toBe(false);
+      expect(bytes.includes(Buffer.from(SMTP_PASSWORD)), file).toBe(false);
       expect(bytes.includes(Buffer.from(relay.adminToken)), file).toBe(false);
     }
   });

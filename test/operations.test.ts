@@ -1,9 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditAnswer } from '../shared/api';
 import type { ApiErrorBody } from '../shared/errors';
-import { basicSettings, createTestRelay, type TestRelay } from './fixtures/relay';
+import { basicSettings, createAlertingRelay, SMTP_PASSWORD, type TestRelay } from './fixtures/relay';
 import { report, riskyReport } from './fixtures/reports';
-import { startSmtpServer, type TestSmtpServer } from './fixtures/smtp-server';
+import type { TestSmtpServer } from './fixtures/smtp-server';
 import { testPki } from './fixtures/tls';
 
 let relay: TestRelay;
@@ -17,15 +17,11 @@ afterEach(async () => {
   smtp = undefined;
 });
 
-const PASSWORD = 'correct horse battery staple';
 const postReport = (body: unknown) => relay.call('POST', '/api/v1/reports', body, { token: relay.enrollmentToken });
 
 async function setup(policy: Record<string, unknown> = {}) {
   clock = Date.parse('2026-11-27T10:00:00Z');
-  smtp = await startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD } });
-  relay = createTestRelay({ now: () => clock });
-  await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }));
-  await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0, ...policy });
+  ({ relay, smtp } = await createAlertingRelay({ recipients: ['it@example.com'], groupingWindowSeconds: 0, ...policy }, { now: () => clock }));
 }
 
 /** One metric's value from the Prometheus text. */
@@ -72,7 +68,7 @@ describe('audit log', () => {
     expect(entries[0]).toMatchObject({ requestId: 'req-policy-1', details: { recipients: { from: ['it@example.com'], to: ['soc@example.com'] } } });
     expect(entries[1]).toMatchObject({ requestId: 'req-mail-1', details: { port: { to: 2525 }, emailType: { from: 'smtps', to: 'smtp' }, password: 'replaced' } });
     expect(entries[3]!.details).toMatchObject({ password: 'set', caCertificate: 'changed' });
-    expect(JSON.stringify(entries)).not.toContain(PASSWORD);
+    expect(JSON.stringify(entries)).not.toContain(SMTP_PASSWORD);
     expect(JSON.stringify(entries)).not.toContain('a-new-password-1');
   });
 });

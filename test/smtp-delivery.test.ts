@@ -2,12 +2,11 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody } from '../shared/errors';
 import type { TestMailResult } from '../shared/mail-settings';
-import { basicSettings, createTestRelay, type TestRelay } from './fixtures/relay';
+import { basicSettings, createTestRelay, SMTP_PASSWORD, SMTP_USER, type TestRelay } from './fixtures/relay';
 import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './fixtures/smtp-server';
 import { testPki } from './fixtures/tls';
 
-const PASSWORD = 'correct horse battery staple';
-const USERS = { 'alerts@example.com': PASSWORD };
+const USERS = { [SMTP_USER]: SMTP_PASSWORD };
 
 let relay: TestRelay;
 const servers: TestSmtpServer[] = [];

@@ -110,7 +110,8 @@ export class FleetStore {
   }
 
   /**
-   * Evaluates and stores a report; a repeated report id answers the stored verdict and changes nothing.
+   * Evaluates and stores a report. A repeat of the device's latest report answers its stored verdict and changes
+   * nothing.
    *
    * Group commit: the reports waiting when the disk is free share one transaction, and each promise resolves only
    * once that transaction is synced to disk. While one group syncs, the next one gathers, so a group grows with the

@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_REDIRECT_URL } from '../../shared/extension';
 import { fill, launchBrowser, type TestBrowser } from '../fixtures/browser';
 import { startOAuthServer, type TestOAuthServer } from '../fixtures/oauth-server';
-import { serveTestRelay } from '../fixtures/relay';
+import { serveTestRelay, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
 import { startSmtpServer, type TestSmtpServer } from '../fixtures/smtp-server';
 import { testPki } from '../fixtures/tls';
 
-const PASSWORD = 'correct horse battery staple';
 const CLIENT_SECRET = 'e2e-client-secret';
 
 let chromium: TestBrowser;
@@ -25,7 +24,7 @@ beforeAll(async () => {
   ]);
   [oauthSmtp, basicSmtp] = await Promise.all([
     startSmtpServer({ tls: 'starttls', xoauth2: { introspect: (t) => as.introspect(t), requiredScope: 'https://mail.example.test/smtp' } }),
-    startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD } }),
+    startSmtpServer({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } }),
   ]);
   popup = await chromium.openPopup();
 });
@@ -89,7 +88,7 @@ describe('the admin popup in Chromium', () => {
     await popup.click('#emailType-smtps');
     await fillCommon(popup);
     await fill(popup, 'username', 'alerts@example.com');
-    await fill(popup, 'password', PASSWORD);
+    await fill(popup, 'password', SMTP_PASSWORD);
     await popup.click('details > summary');
     await popup.$eval('#caCertificate', (e, pem) => {
       const area = e as HTMLTextAreaElement;
@@ -156,7 +155,7 @@ describe('the admin popup in Chromium', () => {
     type ChromeStorage = { chrome: { storage: { local: { get(keys: null): Promise<Record<string, unknown>> } } } };
     const stored = await (await chromium.worker()).evaluate(() => (globalThis as unknown as ChromeStorage).chrome.storage.local.get(null));
     const dump = JSON.stringify(stored);
-    for (const secret of [PASSWORD, CLIENT_SECRET, relay.deps.oauth.refreshToken()!]) expect(dump).not.toContain(secret);
+    for (const secret of [SMTP_PASSWORD, CLIENT_SECRET, relay.deps.oauth.refreshToken()!]) expect(dump).not.toContain(secret);
     await reopened.close();
   });
 
