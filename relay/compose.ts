@@ -28,6 +28,8 @@ export interface ComposeOptions {
   /** Shorter in tests, where a silent server must fail fast. */
   smtpTimeouts?: SmtpTimeouts;
   tokenRequestTimeoutMs?: number;
+  /** The provider's minute for its per-minute sending limit: scaled down in tests, never the limit itself. */
+  providerMinuteMs?: number;
   /** Outbox worker tuning, shorter in tests. */
   worker?: { pollMs?: number; leaseMs?: number; maxBatch?: number; random?: () => number };
   now?: () => number;
@@ -44,7 +46,7 @@ export function composeRelay(o: ComposeOptions): AppDeps {
   const metrics = createMetrics(outbox, o.now);
   const audit = new AuditLog(o.db);
   const tokenManager = new TokenManager({ oauth, mailSettings, logger: o.logger, client: oauthClient, metrics, audit, now: o.now });
-  const sender = new MailSender({ mailSettings, tokens: tokenManager, deliveryLog, timeouts: o.smtpTimeouts, now: o.now });
+  const sender = new MailSender({ mailSettings, tokens: tokenManager, deliveryLog, timeouts: o.smtpTimeouts, now: o.now, minuteMs: o.providerMinuteMs });
   const policy = new PolicyStore(o.db);
   const worker = new OutboxWorker({ outbox, policy, mailSettings, oauth, sender, logger: o.logger, metrics, ...o.worker, ...(o.now ? { now: o.now } : {}) });
   return {

@@ -64,10 +64,7 @@ async function run(config: RelayConfig): Promise<void> {
     app.route('/', (await import('./routes/demo')).demoRoutes(mailbox));
   }
 
-  // An idle account is refreshed weekly, so inactivity never expires its grant (Microsoft: 90 days unused).
-  const keepAlive = setInterval(() => void deps.tokenManager.keepAlive(), 6 * 60 * 60_000);
-  keepAlive.unref();
-  void deps.tokenManager.keepAlive();
+  deps.tokenManager.start();
   const recovered = deps.outbox.recoverInterrupted(Date.now());
   if (recovered > 0) logger.warn({ alerts: recovered }, 'alerts interrupted by the last stop are due again');
   deps.worker.start();
@@ -99,6 +96,7 @@ async function run(config: RelayConfig): Promise<void> {
     force.unref();
     server.close();
     (server as import('node:http').Server).closeIdleConnections?.();
+    deps.tokenManager.stop();
     void deps.worker
       .stop()
       .then(() => mailbox?.close())

@@ -149,6 +149,26 @@ export const errorCodes = {
     message: 'The mail server refuses more concurrent connections for this mailbox (432 4.3.2).',
     hint: 'Microsoft 365 allows 3 connections per mailbox; wait and try again.',
   },
+  SMTP_SEND_AS_DENIED: {
+    status: 502,
+    message: 'The mail server refuses to let the signed-in account send as the sender address (550 5.7.60).',
+    hint: 'Sign in as the sender address, or give the signed-in account Send As rights on it (Exchange admin center › the sender mailbox › Delegation).',
+  },
+  SMTP_SENDER_THROTTLED: {
+    status: 502,
+    message: 'Microsoft 365 throttles this sender after repeated failed submissions (550 5.2.25x).',
+    hint: 'Fix the error that came before (see the last failure), then wait: Microsoft lifts the throttle by itself. The relay retries later.',
+  },
+  SMTP_DAILY_QUOTA_EXCEEDED: {
+    status: 502,
+    message: 'The mailbox reached its daily sending quota (554 5.2.0 SubmissionQuotaExceededException).',
+    hint: 'Microsoft 365 allows 10,000 recipients a day per mailbox; fewer recipients or a longer grouping window send fewer mails. The relay retries later.',
+  },
+  SMTP_XOAUTH2_NOT_OFFERED: {
+    status: 502,
+    message: 'The mail server does not offer XOAUTH2, so it cannot take an OAuth token.',
+    hint: 'Use the provider\'s submission server (smtp.gmail.com, smtp.office365.com) or basic authentication for this server. Microsoft 365 offers XOAUTH2 only after STARTTLS on port 587.',
+  },
   SMTP_SENDER_REJECTED: {
     status: 502,
     message: 'The mail server rejected the sender address.',
@@ -248,7 +268,7 @@ export const errorCodes = {
   OAUTH_INVALID_SCOPE: {
     status: 400,
     message: 'The authorization server does not accept the requested scope.',
-    hint: 'Use https://mail.google.com/ for Google, or https://outlook.office.com/SMTP.Send offline_access for Microsoft 365.',
+    hint: 'Use https://mail.google.com/ openid email for Google, or https://outlook.office.com/SMTP.Send openid email offline_access for Microsoft 365.',
   },
   OAUTH_NO_REFRESH_TOKEN: {
     status: 400,

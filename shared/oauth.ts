@@ -18,14 +18,16 @@ export const CallbackInput = v.strictObject({ callbackUrl: url('Callback URL') }
 
 /** Answer of POST /api/v1/oauth/callback. */
 export interface ConnectedAnswer {
-  account: string;
+  /** The account that signed in, from the validated ID token; null when the provider did not say (no `openid` scope). */
+  account: string | null;
   scope: string;
   accessTokenExpiresAt: string;
 }
 
 /** The OAuth part of GET /api/v1/status: token health, never a token. */
 export interface OAuthStatus {
-  account: string;
+  /** The account that signed in; null when the provider did not say. */
+  account: string | null;
   scope: string;
   connectedAt: string;
   accessTokenExpiresAt: string | null;

@@ -16,7 +16,7 @@ describe('presets', () => {
   });
 
   it("fills Google with the full mail scope and the parameters that make it return a refresh token", () => {
-    expect(presetFields('google')).toMatchObject({ host: 'smtp.gmail.com', port: 465, emailType: 'smtps', scope: 'https://mail.google.com/', authorizeParams: 'access_type=offline&prompt=consent' });
+    expect(presetFields('google')).toMatchObject({ host: 'smtp.gmail.com', port: 465, emailType: 'smtps', scope: 'https://mail.google.com/ openid email', authorizeParams: 'access_type=offline&prompt=consent' });
   });
 
   it.each(['google', 'microsoft'] as const)('yields settings the shared schema accepts (%s)', (id) => {

@@ -32,8 +32,8 @@ export const PRESETS: Record<ProviderId, ProviderPreset> = {
       tls: true,
       authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
       tokenUrl: 'https://oauth2.googleapis.com/token',
-      // gmail.send is not enough for SMTP: XOAUTH2 needs the full mail scope.
-      scope: 'https://mail.google.com/',
+      // gmail.send is not enough for SMTP: XOAUTH2 needs the full mail scope. `openid email` names the account that signed in.
+      scope: 'https://mail.google.com/ openid email',
       // Without both, Google returns no refresh token after the first consent.
       authorizeParams: 'access_type=offline&prompt=consent',
       clientAuthMethod: 'client_secret_post',
@@ -52,8 +52,8 @@ export const PRESETS: Record<ProviderId, ProviderPreset> = {
       tls: true,
       authorizationUrl: 'https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize',
       tokenUrl: 'https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token',
-      // Without offline_access there is no refresh token.
-      scope: 'https://outlook.office.com/SMTP.Send offline_access',
+      // Without offline_access there is no refresh token. `openid email` names the account that signed in.
+      scope: 'https://outlook.office.com/SMTP.Send openid email offline_access',
       authorizeParams: '',
       clientAuthMethod: 'client_secret_post',
     },

@@ -11,12 +11,22 @@ import { DeliveryError } from './errors';
 import type { TokenManager } from './token-manager';
 import { xoauth2Options } from './xoauth2';
 
+/** The pooled connections for one revision of the settings, and the pace the provider's rate limit asks for. */
+interface Pool {
+  key: number;
+  settings: MailSettings;
+  transport: Transporter<SMTPSentMessageInfo>;
+  pace: Pace | null;
+}
+
 export interface MailSenderDeps {
   mailSettings: MailSettingsStore;
   tokens: TokenManager;
   deliveryLog: DeliveryLog;
   timeouts?: SmtpTimeouts;
   now?: () => number;
+  /** The length of the provider's minute (tests scale it down). */
+  minuteMs?: number;
 }
 
 /**
@@ -25,7 +35,7 @@ export interface MailSenderDeps {
  */
 export class MailSender {
   readonly #deps: MailSenderDeps;
-  #pool: { key: number; settings: MailSettings; transport: Transporter<SMTPSentMessageInfo> } | null = null;
+  #pool: Pool | null = null;
 
   constructor(deps: MailSenderDeps) {
     this.#deps = deps;
@@ -53,7 +63,11 @@ export class MailSender {
     const key = this.#deps.mailSettings.revision();
     // The pool already holds the settings it was made with; only a new revision needs them (and the secrets) again.
     const settings = this.#pool?.key === key ? this.#pool.settings : this.settings();
-    return this.#logged(settings, async () => sendWithRetry(this.#pool?.key === key ? this.#pool.transport : await this.#newPool(settings, key), message, settings));
+    return this.#logged(settings, async () => {
+      const pool = this.#pool?.key === key ? this.#pool : await this.#newPool(settings, key);
+      await pool.pace?.turn();
+      return sendWithRetry(pool.transport, message, settings);
+    });
   }
 
   close(): void {
@@ -67,9 +81,9 @@ export class MailSender {
   }
 
   /** Saved settings (or secrets) changed, or none yet: the old pool speaks to the wrong server or with the wrong password. */
-  async #newPool(settings: MailSettings, key: number): Promise<Transporter<SMTPSentMessageInfo>> {
+  async #newPool(settings: MailSettings, key: number): Promise<Pool> {
     const { createTransport } = await nodemailer();
-    if (this.#pool?.key === key) return this.#pool.transport; // another send built it meanwhile
+    if (this.#pool?.key === key) return this.#pool; // another send built it meanwhile
     this.close();
     const preset = PRESETS[settings.provider];
     const transport = createTransport({
@@ -78,10 +92,10 @@ export class MailSender {
       maxConnections: preset.maxConnections,
       // Reconnecting costs a TLS handshake and the greeting; servers that want fewer per connection say so and nodemailer reconnects.
       maxMessages: 1000,
-      ...(preset.messagesPerMinute ? { rateDelta: 60_000, rateLimit: preset.messagesPerMinute } : {}),
     }) as Transporter<SMTPSentMessageInfo>;
-    this.#pool = { key, settings, transport };
-    return transport;
+    const pace = preset.messagesPerMinute ? new Pace(paceIntervalMs(preset.messagesPerMinute, this.#deps.minuteMs ?? 60_000)) : null;
+    this.#pool = { key, settings, transport, pace };
+    return this.#pool;
   }
 
   async #logged(settings: MailSettings, send: () => Promise<SMTPSentMessageInfo>): Promise<SMTPSentMessageInfo> {
@@ -115,6 +129,29 @@ async function sendOnce(transport: Transporter<SMTPSentMessageInfo>, message: Se
     // A token that could not be had (re-authorization required, token URL down) is already explained.
     if (err instanceof DeliveryError) throw err;
     throw new DeliveryError(classifySmtpError(err as SmtpErrorLike, settings), { cause: err });
+  }
+}
+
+/**
+ * One message every 1/Nth of the provider's minute, 5 % slower than its limit, so that no minute of the provider's,
+ * wherever it starts, holds more than N; the margin absorbs the server taking longer to accept one message than the
+ * next. nodemailer's own rateLimit cannot do this: it is checked only when a connection is released, so sends that
+ * open new connections go out at once.
+ */
+export function paceIntervalMs(perMinute: number, minuteMs: number): number {
+  return (minuteMs / perMinute) * 1.05;
+}
+
+/** Lets callers start in order, each at least `intervalMs` after the one before. */
+class Pace {
+  #next = 0;
+  constructor(readonly intervalMs: number) {}
+
+  async turn(): Promise<void> {
+    const now = performance.now();
+    const at = Math.max(now, this.#next);
+    this.#next = at + this.intervalMs;
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
   }
 }
 

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { ProxyAgent } from 'undici';
 import type { MailSettings } from '../../shared/mail-settings';
+import { accountFromIdToken, trustedIssuer, unverifiedIssuer } from '../domain/oauth-account';
 import { classifyOAuthError, type OAuthFailureInput, type OAuthPhase } from '../domain/oauth-errors';
 import type { MailSecrets } from '../storage/mail-settings-store';
 import { DeliveryError } from './errors';
@@ -17,17 +18,26 @@ export interface OAuthClientOptions {
   timeoutMs: number;
 }
 
-/** Redeems an authorization code (RFC 6749 §4.1.3 with PKCE), through the proxy when one is set. */
+/**
+ * Redeems an authorization code (RFC 6749 §4.1.3 with PKCE), through the proxy when one is set, and names the account
+ * that signed in from the validated ID token (null when the scope had no `openid`).
+ */
 export async function redeemCode(
   settings: MailSettings,
   secrets: MailSecrets,
   consent: { callbackUrl: URL; state: string; redirectUri: string; codeVerifier: string },
   options: OAuthClientOptions,
-): Promise<TokenSet> {
+): Promise<TokenSet & { account: string | null }> {
   return withEndpoint(settings, secrets, options, 'redeem', async (ctx) => {
+    // RFC 9207: a server that names itself in the redirect must be the one configured (Google does; Microsoft does not).
+    const iss = consent.callbackUrl.searchParams.get('iss');
+    if (iss !== null) ctx.as = { ...ctx.as, issuer: trustedIssuer(settings.authorizationUrl, iss) ?? ctx.as.issuer };
     const params = oauth.validateAuthResponse(ctx.as, ctx.client, consent.callbackUrl, consent.state);
     const response = await oauth.authorizationCodeGrantRequest(ctx.as, ctx.client, ctx.clientAuth, params, consent.redirectUri, consent.codeVerifier, ctx.request);
-    return tokenSet(await oauth.processAuthorizationCodeResponse(ctx.as, ctx.client, response));
+    if (iss === null) await expectIdTokenIssuer(ctx, settings, response);
+    const result = await oauth.processAuthorizationCodeResponse(ctx.as, ctx.client, response);
+    const claims = oauth.getValidatedIdTokenClaims(result);
+    return { ...tokenSet(result), account: claims ? accountFromIdToken(claims) : null };
   });
 }
 
@@ -35,8 +45,19 @@ export async function redeemCode(
 export async function refreshAccessToken(settings: MailSettings, secrets: MailSecrets, refreshToken: string, options: OAuthClientOptions): Promise<TokenSet> {
   return withEndpoint(settings, secrets, options, 'refresh', async (ctx) => {
     const response = await oauth.refreshTokenGrantRequest(ctx.as, ctx.client, ctx.clientAuth, refreshToken, ctx.request);
+    await expectIdTokenIssuer(ctx, settings, response);
     return tokenSet(await oauth.processRefreshTokenResponse(ctx.as, ctx.client, response));
   });
+}
+
+/**
+ * Sets the issuer that oauth4webapi holds an ID token in this response to: the one it names, when that lives where the
+ * configured authorization server does (see trustedIssuer). Otherwise the origin stays expected, and validation fails.
+ */
+async function expectIdTokenIssuer(ctx: EndpointContext, settings: MailSettings, response: Response): Promise<void> {
+  const body = (await response.clone().json().catch(() => null)) as { id_token?: unknown } | null;
+  if (typeof body?.id_token !== 'string') return;
+  ctx.as = { ...ctx.as, issuer: trustedIssuer(settings.authorizationUrl, unverifiedIssuer(body.id_token)) ?? ctx.as.issuer };
 }
 
 function tokenSet(r: oauth.TokenEndpointResponse): TokenSet {
@@ -96,6 +117,11 @@ function proxyAgent(Agent: typeof ProxyAgent, settings: MailSettings, secrets: M
 function failureInput(err: unknown, settings: MailSettings): OAuthFailureInput {
   if (err instanceof oauth.AuthorizationResponseError || err instanceof oauth.ResponseBodyError) {
     return { kind: 'oauth', error: err.error, description: err.error_description, ...('status' in err ? { status: err.status } : {}) };
+  }
+  // A 401 with a WWW-Authenticate challenge (RFC 6749 §5.2): the client's credentials were refused.
+  if (err instanceof oauth.WWWAuthenticateChallengeError) {
+    const challenge = err.cause[0]?.parameters;
+    return { kind: 'oauth', error: challenge?.error ?? 'invalid_client', description: challenge?.error_description, status: err.status };
   }
   if (err instanceof oauth.OperationProcessingError) return { kind: 'oauth', error: 'invalid_response', description: err.message };
   const viaProxy = Boolean(settings.proxyUrl);

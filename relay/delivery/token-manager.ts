@@ -1,5 +1,5 @@
-import { accountFromAccessToken } from '../domain/oauth-errors';
-import { needsKeepAlive, needsRefresh } from '../domain/token-policy';
+import { xoauth2User } from '../domain/oauth-account';
+import { KEEP_ALIVE_CHECK_MS, needsKeepAlive, needsRefresh } from '../domain/token-policy';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { AuditLog } from '../storage/audit-log';
@@ -33,6 +33,7 @@ export class TokenManager {
   readonly #deps: TokenManagerDeps;
   readonly #now: () => number;
   #inflight: Promise<AccessToken> | null = null;
+  #keepAliveTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(deps: TokenManagerDeps) {
     this.#deps = deps;
@@ -42,7 +43,7 @@ export class TokenManager {
   async accessToken(): Promise<AccessToken> {
     const account = this.#usableAccount();
     const token = this.#deps.oauth.accessToken();
-    if (token && !needsRefresh(account.accessExpiresAt, this.#now())) return { token, user: account.account };
+    if (token && !needsRefresh(account.accessExpiresAt, this.#now())) return { token, user: this.#user(account.account) };
     return this.refresh();
   }
 
@@ -59,6 +60,21 @@ export class TokenManager {
     if (this.#deps.oauth.accessToken() === token) this.#deps.oauth.refreshFailed('the mail server refused the access token');
   }
 
+  /**
+   * Looks every few hours (and now) whether the account needs its keep-alive refresh, so an idle account is refreshed
+   * weekly and inactivity never expires its grant (Microsoft: 90 days unused).
+   */
+  start(): void {
+    this.#keepAliveTimer ??= setInterval(() => void this.keepAlive(), KEEP_ALIVE_CHECK_MS);
+    this.#keepAliveTimer.unref();
+    void this.keepAlive();
+  }
+
+  stop(): void {
+    if (this.#keepAliveTimer) clearInterval(this.#keepAliveTimer);
+    this.#keepAliveTimer = null;
+  }
+
   /** Refreshes an account nobody used for a long time, so inactivity never expires its refresh token. */
   async keepAlive(): Promise<void> {
     const account = this.#deps.oauth.account();
@@ -69,6 +85,11 @@ export class TokenManager {
     } catch (err) {
       this.#deps.logger.warn({ code: err instanceof DeliveryError ? err.failure.code : 'unknown' }, 'keep-alive refresh failed');
     }
+  }
+
+  #user(account: string): string {
+    const settings = this.#deps.mailSettings.get();
+    return settings ? xoauth2User(account, settings) : account;
   }
 
   #usableAccount() {
@@ -89,7 +110,7 @@ export class TokenManager {
       this.#deps.oauth.refreshed({ accessToken: tokens.accessToken, accessExpiresAt: now + tokens.expiresInSeconds * 1000, refreshToken: tokens.refreshToken, scope: tokens.scope, now });
       this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'ok' });
       this.#deps.logger.info({ rotated: Boolean(tokens.refreshToken) }, 'OAuth access token refreshed');
-      return { token: tokens.accessToken, user: accountFromAccessToken(tokens.accessToken) ?? account.account };
+      return { token: tokens.accessToken, user: this.#user(account.account) };
     } catch (err) {
       if (err instanceof DeliveryError && err.failure.code === 'OAUTH_REAUTH_REQUIRED') {
         this.#deps.oauth.requireReauth(err.failure.code, err.failure.detail ?? '');

@@ -3,16 +3,28 @@ import { decodeXOAuth2Challenge, xoauth2InitialResponse } from '../domain/token-
 import type { TokenManager } from './token-manager';
 
 /**
- * SASL XOAUTH2 with the relay's managed token, fetched at each login so a pooled connection never logs in with a
- * stale one. nodemailer's built-in OAuth2 answers Gmail's `334` challenge by asking its own generator for another
- * token and drops the challenge; this handler keeps it, decoded, on the error, and drops the refused token so the
- * caller's one retry logs in with a fresh one.
+ * The name nodemailer knows our handler by. Asked for `XOAUTH2` without its own OAuth2 generator, nodemailer swaps in
+ * the first mechanism the server lists (LOGIN at Microsoft, PLAIN or LOGIN at Gmail); a name of our own is never swapped.
  */
-export function xoauth2Options(tokens: TokenManager, account: string): Pick<SMTPTransportOptions, 'auth' | 'customAuth'> {
+export const XOAUTH2_HANDLER = 'GUARDMAIL-XOAUTH2';
+
+/**
+ * SASL XOAUTH2 with the relay's managed token, fetched at each login so a pooled connection never logs in with a
+ * stale one. It speaks `AUTH XOAUTH2` whatever else the server offers and never falls back to a password mechanism.
+ * A refused token is dropped, so the caller's one retry logs in with a fresh one; Gmail's `334` challenge is kept,
+ * decoded, on the error.
+ */
+export function xoauth2Options(tokens: TokenManager, account: string): Pick<SMTPTransportOptions, 'auth' | 'customAuth' | 'forceAuth'> {
   return {
-    auth: { type: 'custom', method: 'XOAUTH2', user: account },
+    // nodemailer's pool drops an auth with neither user nor password, and would then send without logging in.
+    auth: { type: 'custom', method: XOAUTH2_HANDLER, user: account },
+    // A server that lists no AUTH at all gets the login anyway, so the handler can say XOAUTH2 is not offered.
+    forceAuth: true,
     customAuth: {
-      XOAUTH2: async ({ sendCommand }) => {
+      [XOAUTH2_HANDLER]: async ({ sendCommand, authMethods }) => {
+        if (!authMethods.map((m) => m.toUpperCase()).includes('XOAUTH2')) {
+          throw Object.assign(new Error(`the server offers AUTH ${authMethods.join(' ') || '(nothing)'}, not XOAUTH2`), { xoauth2NotOffered: true });
+        }
         const { token, user } = await tokens.accessToken();
         const answer = await sendCommand(`AUTH XOAUTH2 ${xoauth2InitialResponse(user, token)}`);
         if (answer.status === 235) return;

@@ -29,7 +29,7 @@ describe('authorizationUrl', () => {
     expect(url.origin + url.pathname).toBe('https://accounts.google.com/o/oauth2/v2/auth');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       access_type: 'offline', prompt: 'consent', hd: 'example.com', response_type: 'code', client_id: 'cid', redirect_uri: EXTENSION_REDIRECT_URL,
-      scope: 'https://mail.google.com/', state: 's', code_challenge: 'c', code_challenge_method: 'S256', login_hint: 'alerts@example.com',
+      scope: 'https://mail.google.com/ openid email', state: 's', code_challenge: 'c', code_challenge_method: 'S256', login_hint: 'alerts@example.com',
     });
   });
 });

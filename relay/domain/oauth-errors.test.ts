@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountFromAccessToken, classifyOAuthError } from './oauth-errors';
+import { classifyOAuthError } from './oauth-errors';
 
 describe('classifyOAuthError', () => {
   it.each([
@@ -26,16 +26,5 @@ describe('classifyOAuthError', () => {
 
   it('keeps an unknown provider error verbatim', () => {
     expect(classifyOAuthError({ kind: 'oauth', error: 'temporarily_unavailable', description: 'try later' }, 'refresh')).toEqual({ code: 'OAUTH_PROVIDER_ERROR', detail: 'temporarily_unavailable: try later' });
-  });
-});
-
-describe('accountFromAccessToken', () => {
-  const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
-  it('reads the account from a JWT access token, as Microsoft issues', () => {
-    expect(accountFromAccessToken(jwt({ upn: 'alerts@contoso.com' }))).toBe('alerts@contoso.com');
-    expect(accountFromAccessToken(jwt({ sub: '123' }))).toBeNull();
-  });
-  it('answers null for an opaque token, as Google issues', () => {
-    expect(accountFromAccessToken('ya29.a0AfH6SMB-opaque')).toBeNull();
   });
 });

@@ -82,19 +82,3 @@ export function classifyOAuthError(input: OAuthFailureInput, phase: OAuthPhase):
       return { code: 'OAUTH_PROVIDER_ERROR', detail };
   }
 }
-
-/** The account an access token was issued to, when the token is a JWT that says so (Microsoft's are); else null. */
-export function accountFromAccessToken(accessToken: string): string | null {
-  const payload = accessToken.split('.')[1];
-  if (!payload || accessToken.split('.').length !== 3) return null;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    for (const claim of ['upn', 'preferred_username', 'email', 'unique_name']) {
-      const value = claims[claim];
-      if (typeof value === 'string' && value.includes('@')) return value;
-    }
-  } catch {
-    // Not a JWT: Google's tokens are opaque.
-  }
-  return null;
-}

@@ -14,6 +14,8 @@ export interface SmtpErrorLike {
   cert?: { subject?: { CN?: string }; subjectaltname?: string };
   /** What the server's `334` said when it refused an XOAUTH2 login (see delivery/xoauth2.ts). */
   xoauth2Challenge?: XOAuth2Challenge;
+  /** The server does not list XOAUTH2 among its AUTH mechanisms, so no token was sent. */
+  xoauth2NotOffered?: boolean;
 }
 
 /** What the relay tried: it tells a wrong TLS mode from a silent server, and a token problem from a password one. */
@@ -62,6 +64,7 @@ export function classifySmtpError(err: SmtpErrorLike, { emailType, authType }: S
   // Microsoft: 535 5.7.139 comes in two flavours, one per cause; 550 5.7.30 once basic auth is gone for good.
   if (/5\.7\.139/.test(text) && /SmtpClientAuthentication is disabled/i.test(text)) return low('SMTP_AUTH_DISABLED_FOR_TENANT');
   if (authType === 'basic' && (/5\.7\.139/.test(text) || /5\.7\.30/.test(text))) return low('SMTP_BASIC_AUTH_RETIRED');
+  if (err.xoauth2NotOffered) return { ...low('SMTP_XOAUTH2_NOT_OFFERED'), detail: message };
   if (authType === 'oauth' && (err.code === 'EAUTH' || err.command?.startsWith('AUTH'))) {
     const challenge = err.xoauth2Challenge;
     const detail = challenge ? `the server said ${JSON.stringify(challenge)}` : undefined;
@@ -92,6 +95,11 @@ export function classifySmtpError(err: SmtpErrorLike, { emailType, authType }: S
   if (err.code === 'ETLS' || /^ERR_SSL_|^ERR_TLS_/.test(system)) return low('SMTP_TLS_FAILED');
 
   if (err.responseCode === 432 || /\b4\.3\.2\b/.test(text)) return low('SMTP_CONCURRENT_LIMIT', true);
+  // Microsoft: the signed-in account may not send as the sender address.
+  if (/\b5\.7\.60\b/.test(text)) return low('SMTP_SEND_AS_DENIED');
+  // Microsoft's continuous-error throttling (5.2.251–5.2.255) and the daily recipient quota lift by themselves.
+  if (/\b5\.2\.25[1-5]\b/.test(text)) return low('SMTP_SENDER_THROTTLED', true);
+  if (/SubmissionQuotaExceeded/i.test(text)) return low('SMTP_DAILY_QUOTA_EXCEEDED', true);
   const temporary = err.responseCode !== undefined && err.responseCode >= 400 && err.responseCode < 500;
   if (err.code === 'EENVELOPE' && err.command === 'MAIL FROM') return low(temporary ? 'SMTP_TEMPORARY_FAILURE' : 'SMTP_SENDER_REJECTED', temporary);
   if (err.code === 'EENVELOPE') return low(temporary ? 'SMTP_TEMPORARY_FAILURE' : 'SMTP_RECIPIENT_REJECTED', temporary);

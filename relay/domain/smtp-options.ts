@@ -49,6 +49,8 @@ export function smtpOptions(
   };
   if (settings.authType === 'basic' && settings.requiresAuth && mayAuthenticate) {
     options.auth = { user: settings.username, pass: secrets.password ?? '' };
+    // Logs in even when the server lists no AUTH: mail the admin said needs authentication never goes out without it.
+    options.forceAuth = true;
   }
   return options;
 }

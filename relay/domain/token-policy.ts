@@ -9,6 +9,9 @@ export const REFRESH_AHEAD_MS = 5 * 60_000;
  */
 export const KEEP_ALIVE_MS = 7 * 24 * 60 * 60_000;
 
+/** How often the relay looks whether an idle account is due its keep-alive refresh. */
+export const KEEP_ALIVE_CHECK_MS = 6 * 60 * 60_000;
+
 export function needsRefresh(accessExpiresAt: number | null, now: number): boolean {
   return accessExpiresAt === null || accessExpiresAt - now <= REFRESH_AHEAD_MS;
 }

@@ -31,7 +31,7 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
         if (!account) throw new Error('no account connected: save the settings from the popup and accept the consent');
         if (account.reauth) throw new Error(`re-authorization required: ${account.reauth.reason}`);
         const expiry = account.accessExpiresAt ? `access token valid until ${new Date(account.accessExpiresAt).toISOString()}` : 'access token refreshed at the next send';
-        return `connected as ${account.account}; ${expiry}`;
+        return `connected as ${account.account || 'an account the provider did not name'}; ${expiry}`;
       }));
     }
     checks.push(probe('outbox', false, () => {

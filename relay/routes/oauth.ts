@@ -7,7 +7,7 @@ import { errorCodes } from '../../shared/errors';
 import { DeliveryError } from '../delivery/errors';
 import { redeemCode } from '../delivery/oauth-client';
 import { authorizationUrl, CONSENT_TTL_MS, isAllowedRedirectUrl, missingRefreshTokenHint } from '../domain/consent';
-import { accountFromAccessToken, classifyOAuthError } from '../domain/oauth-errors';
+import { classifyOAuthError } from '../domain/oauth-errors';
 import { ApiError, parseBody } from '../http/api-error';
 
 /** The consent flow (DESIGN.md flow 3): the extension opens the window; the relay makes the URL and redeems the code. */
@@ -64,13 +64,14 @@ export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'exte
       throw new ApiError('OAUTH_NO_REFRESH_TOKEN', { message: `${errorCodes.OAUTH_NO_REFRESH_TOKEN.message} ${missingRefreshTokenHint(settings)}` });
     }
     const connectedAt = now();
-    const account = accountFromAccessToken(tokens.accessToken) ?? (settings.username || settings.senderAddress);
+    // '' when the provider did not name the account (no openid scope): XOAUTH2 then logs in as the configured user.
+    const account = tokens.account ?? '';
     const scope = tokens.scope ?? settings.scope;
     const accessExpiresAt = connectedAt + tokens.expiresInSeconds * 1000;
     deps.oauth.connect({ account, scope, refreshToken: tokens.refreshToken, accessToken: tokens.accessToken, accessExpiresAt, now: connectedAt });
     deps.audit.record('oauth.consent-granted', { account, scope }, c.get('requestId'), connectedAt);
     deps.logger.info({ requestId: c.get('requestId'), account }, 'OAuth account connected');
-    return c.json({ account, scope, accessTokenExpiresAt: new Date(accessExpiresAt).toISOString() } satisfies ConnectedAnswer);
+    return c.json({ account: tokens.account, scope, accessTokenExpiresAt: new Date(accessExpiresAt).toISOString() } satisfies ConnectedAnswer);
   });
 
   /** Forgets the connected account and its tokens; the provider-side grant is revoked in its own console. */

@@ -9,7 +9,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 /** Token health as admins and /readyz see it: dates and reasons, never a token. */
 export function oauthStatus(account: OAuthAccount, now: number): OAuthStatus {
   return {
-    account: account.account,
+    account: account.account || null,
     scope: account.scope,
     connectedAt: new Date(account.connectedAt).toISOString(),
     accessTokenExpiresAt: iso(account.accessExpiresAt),

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { accountFromIdToken, sendsAsAnother, trustedIssuer, unverifiedIssuer, xoauth2User } from './oauth-account';
+
+describe('trustedIssuer', () => {
+  it("accepts Google's issuer, with or without its scheme, for Google's authorization URL", () => {
+    const google = 'https://accounts.google.com/o/oauth2/v2/auth';
+    expect(trustedIssuer(google, 'https://accounts.google.com')).toBe('https://accounts.google.com');
+    expect(trustedIssuer(google, 'accounts.google.com')).toBe('accounts.google.com');
+  });
+
+  it("accepts Microsoft's tenant-GUID issuer for an authorization URL that names `organizations`", () => {
+    const issuer = 'https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0';
+    expect(trustedIssuer('https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize', issuer)).toBe(issuer);
+  });
+
+  it('refuses an issuer on another origin (a mix-up), a missing one and garbage', () => {
+    const google = 'https://accounts.google.com/o/oauth2/v2/auth';
+    expect(trustedIssuer(google, 'https://evil.example')).toBeNull();
+    expect(trustedIssuer(google, 'https://accounts.google.com.evil.example')).toBeNull();
+    expect(trustedIssuer(google, undefined)).toBeNull();
+    expect(trustedIssuer(google, 42)).toBeNull();
+  });
+});
+
+describe('unverifiedIssuer', () => {
+  it('reads iss from a JWT and nothing from anything else', () => {
+    expect(unverifiedIssuer(`e30.${Buffer.from('{"iss":"https://a.example"}').toString('base64url')}.sig`)).toBe('https://a.example');
+    expect(unverifiedIssuer('opaque')).toBeUndefined();
+    expect(unverifiedIssuer('e30.bm90IGpzb24.sig')).toBeUndefined();
+  });
+});
+
+describe('accountFromIdToken', () => {
+  it("takes Google's verified email", () => {
+    expect(accountFromIdToken({ sub: '1', email: 'alice@example.com', email_verified: true })).toBe('alice@example.com');
+  });
+  it("takes Microsoft's preferred_username when there is no email claim", () => {
+    expect(accountFromIdToken({ sub: '1', preferred_username: 'alice@contoso.com', tid: 'x' })).toBe('alice@contoso.com');
+  });
+  it('passes over an email the provider marks unverified, and answers null when nothing names an address', () => {
+    expect(accountFromIdToken({ email: 'mallory@example.com', email_verified: false, preferred_username: 'alice@contoso.com' })).toBe('alice@contoso.com');
+    expect(accountFromIdToken({ sub: '1', preferred_username: 'Alice' })).toBeNull();
+  });
+});
+
+describe('xoauth2User and sendsAsAnother', () => {
+  const settings = { username: '', senderAddress: 'relay@example.com' };
+  it('logs in as the signed-in account, and as the configured user or sender only when the account is unknown', () => {
+    expect(xoauth2User('alice@example.com', settings)).toBe('alice@example.com');
+    expect(xoauth2User(null, settings)).toBe('relay@example.com');
+    expect(xoauth2User('', { ...settings, username: 'shared@example.com' })).toBe('shared@example.com');
+  });
+  it('says when mail goes out as another address than the account, ignoring case', () => {
+    expect(sendsAsAnother('alice@example.com', 'relay@example.com')).toBe(true);
+    expect(sendsAsAnother('Relay@Example.com', 'relay@example.com')).toBe(false);
+    expect(sendsAsAnother(null, 'relay@example.com')).toBe(false);
+  });
+});

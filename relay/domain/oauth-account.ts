@@ -1,0 +1,58 @@
+import type { MailSettings } from '../../shared/mail-settings';
+
+/**
+ * Who signed in at the consent window, and which mailbox a token logs in as. The account comes only from an ID token
+ * that oauth4webapi validated (issuer, audience, expiry); access tokens are never read, Google's being opaque and any
+ * token's claims being unverified.
+ */
+
+/**
+ * The issuer to expect for an ID token or an RFC 9207 `iss` parameter: it must live on the origin of the authorization
+ * URL the admin configured. Google's is https://accounts.google.com; Microsoft's names the tenant's GUID
+ * (https://login.microsoftonline.com/{tid}/v2.0) even when the URL says `organizations` or a domain, so an exact
+ * issuer cannot be configured in advance, while another origin is always a mix-up.
+ */
+export function trustedIssuer(authorizationUrl: string, iss: unknown): string | null {
+  if (typeof iss !== 'string' || !URL.canParse(authorizationUrl)) return null;
+  // Google documents `accounts.google.com` without a scheme as an equivalent issuer.
+  const candidate = /^[a-z][a-z\d+.-]*:\/\//i.test(iss) ? iss : `https://${iss}`;
+  if (!URL.canParse(candidate)) return null;
+  return new URL(candidate).origin === new URL(authorizationUrl).origin ? iss : null;
+}
+
+/** The `iss` claim of a JWT, read without verifying it: only to choose the issuer that oauth4webapi then checks. */
+export function unverifiedIssuer(jwt: string): unknown {
+  const payload = jwt.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>).iss;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The signed-in account from validated ID token claims: Google's `email` (with the `email` scope), Microsoft's `email`
+ * or else `preferred_username` (the UPN). An address the provider marks unverified is not taken.
+ */
+export function accountFromIdToken(claims: Record<string, unknown>): string | null {
+  const address = (value: unknown) => (typeof value === 'string' && /^[^\s@]+@[^\s@]+$/.test(value) ? value : null);
+  if (claims.email_verified !== false) {
+    const email = address(claims.email);
+    if (email) return email;
+  }
+  return address(claims.preferred_username) ?? address(claims.upn);
+}
+
+/**
+ * The user in the XOAUTH2 initial response: the account the token belongs to, as both providers require; the
+ * configured user name or the sender only when the provider did not name the account.
+ */
+export function xoauth2User(account: string | null, settings: Pick<MailSettings, 'username' | 'senderAddress'>): string {
+  return account || settings.username || settings.senderAddress;
+}
+
+/** Whether mail is sent as an address other than the signed-in account, which needs Send As rights (or a re-consent). */
+export function sendsAsAnother(account: string | null, senderAddress: string): boolean {
+  return Boolean(account) && account!.toLowerCase() !== senderAddress.toLowerCase();
+}
