@@ -7,13 +7,14 @@ import type { AlertsAnswer, DevicesAnswer, ReportAnswer } from '../shared/fleet'
 import { decoded, unfold } from './fixtures/mail';
 import { basicSettings, createAlertingRelay, SMTP_PASSWORD, SMTP_USER, type TestRelay } from './fixtures/relay';
 import { extension, report, riskyReport } from './fixtures/reports';
-import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './fixtures/smtp-server';
+import { startMta, type MtaOptions } from './peers/mta';
+import type { SmtpPeer } from './peers/smtp-peer';
 import { testPki } from './fixtures/tls';
 
 const MINUTE = 60_000;
 
 let relay: TestRelay;
-let smtp: TestSmtpServer | undefined;
+let smtp: SmtpPeer | undefined;
 let clock: number;
 
 beforeAll(() => void testPki());
@@ -27,7 +28,7 @@ const json = async <T>(res: Response) => (await res.json()) as T;
 const postReport = (body: unknown, token = relay.enrollmentToken) => relay.call('POST', '/api/v1/reports', body, { token });
 
 /** A relay with the clock in the test's hands, a real SMTP server, and an alert policy. */
-async function setup(policy: Partial<AlertPolicy> = {}, smtpOptions: Partial<TestSmtpOptions> = {}) {
+async function setup(policy: Partial<AlertPolicy> = {}, smtpOptions: Partial<MtaOptions> = {}) {
   clock = Date.parse('2026-11-27T10:00:00Z');
   const options = { now: () => clock, worker: { random: () => 0 } };
   ({ relay, smtp } = await createAlertingRelay({ recipients: ['it@example.com', 'soc@example.com'], groupingWindowSeconds: 60, ...policy }, options, smtpOptions));
@@ -169,7 +170,7 @@ describe('alert mail', () => {
     expect(waiting.map((a) => a.state)).toEqual(['pending_retry', 'pending_retry', 'pending_retry']);
     expect(waiting[0]!.lastError).toMatch(/^SMTP_CONNECTION_REFUSED/);
 
-    smtp = await startSmtpServer({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD }, port });
+    smtp = await startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD }, port });
     await relay.deps.worker.drain();
     expect(smtp.received).toHaveLength(0); // not before its backoff
     clock += 2 * MINUTE;
@@ -212,7 +213,7 @@ describe('alert mail', () => {
     await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp!.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert, password: 'wrong' }));
     await postReport(riskyReport({ deviceId: 'device-a' }));
     await relay.deps.worker.drain();
-    expect(await alerts()).toMatchObject([{ state: 'failed', attempts: 1, lastError: 'SMTP_AUTH_FAILED: 535 5.7.8 Authentication credentials invalid' }]);
+    expect(await alerts()).toMatchObject([{ state: 'failed', attempts: 1, lastError: 'SMTP_AUTH_FAILED: 535 5.7.8 Error: authentication failed: authentication failure' }]);
     const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
     expect(status.fleet.outbox).toMatchObject({ pending: 0, failed: 1 });
   });

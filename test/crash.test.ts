@@ -7,7 +7,8 @@ import { decoded } from './fixtures/mail';
 import { basicSettings } from './fixtures/relay';
 import { startRelayProcess, type RelayProcess } from './fixtures/relay-process';
 import { riskyReport } from './fixtures/reports';
-import { startSmtpServer, type TestSmtpServer } from './fixtures/smtp-server';
+import { startMta } from './peers/mta';
+import type { SmtpPeer } from './peers/smtp-peer';
 import { testPki } from './fixtures/tls';
 
 const ADMIN = `gm_adm_${'a'.repeat(43)}`;
@@ -15,7 +16,7 @@ const ENROLLMENT = `gm_enr_${'e'.repeat(43)}`;
 const DEVICES = Array.from({ length: 200 }, (_, i) => `device-${String(i).padStart(4, '0')}`);
 
 let relay: RelayProcess | undefined;
-let smtp: TestSmtpServer | undefined;
+let smtp: SmtpPeer | undefined;
 afterEach(async () => {
   await relay?.stop();
   await smtp?.close();
@@ -37,7 +38,7 @@ async function until(condition: () => boolean | Promise<boolean>, ms: number) {
 }
 
 it('loses no alert when killed with SIGKILL in the middle of delivering 200, and repeats only what was in flight', async () => {
-  smtp = await startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': 'pw-123456' }, dataDelayMs: 40 });
+  smtp = await startMta({ tls: 'implicit', users: { 'alerts@example.com': 'pw-123456' }, dataDelayMs: 40 });
   const dataDir = mkdtempSync(join(tmpdir(), 'guardmail-crash-'));
   const env = { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT, GUARDMAIL_LOG_LEVEL: 'warn' };
   relay = await startRelayProcess(['--port', '0', '--data-dir', dataDir], env);

@@ -1,29 +1,31 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiErrorBody } from '../shared/errors';
 import { EXTENSION_REDIRECT_URL } from '../shared/extension';
 import type { TestMailResult } from '../shared/mail-settings';
 import type { AuthorizeAnswer, ConnectedAnswer } from '../shared/oauth';
 import type { StatusAnswer } from '../shared/api';
-import { startOAuthServer, type TestClient, type TestOAuthOptions, type TestOAuthServer } from './fixtures/oauth-server';
 import { startProxy, type TestProxy } from './fixtures/proxy';
+import { startAuthorizationServer, type AuthorizationServer, type Flavour, type TestClient } from './peers/authorization-server';
+import { startGmail } from './peers/gmail';
+import { startMicrosoft365, type Microsoft365Options, type Microsoft365Peer } from './peers/microsoft-365';
+import { RECORDED } from './peers/recorded-replies';
+import type { SmtpPeer } from './peers/smtp-peer';
 import type { AlertsAnswer } from '../shared/fleet';
+import type { ComposeOptions } from '../relay/compose';
 import { createTestRelay, type TestRelay } from './fixtures/relay';
 import { riskyReport } from './fixtures/reports';
-import { startSmtpServer, type TestSmtpServer } from './fixtures/smtp-server';
 import { testPki } from './fixtures/tls';
 
 const CLIENT_ID = 'guardmail-test-client';
 const CLIENT_SECRET = 'client-secret-7f3a9c1e';
-const MAIL_SCOPE = 'https://mail.example.test/smtp';
-const SCOPE = `${MAIL_SCOPE} offline_access`;
 const MAILBOX = 'alerts@example.com';
 const HOUR = 3_600_000;
 
 let relay: TestRelay;
-let as: TestOAuthServer;
-let smtp: TestSmtpServer;
+let as: AuthorizationServer;
+let smtp: SmtpPeer;
 let proxy: TestProxy | undefined;
 let clock: number;
 
@@ -37,22 +39,29 @@ afterEach(async () => {
 const json = async <T>(res: Response) => (await res.json()) as T;
 const refreshes = () => as.tokenRequests.filter((r) => r.grantType === 'refresh_token');
 
-async function setup(options: { client?: Partial<TestClient>; server?: Partial<TestOAuthOptions>; requiredScope?: string } = {}) {
-  as = await startOAuthServer({
+/**
+ * The provider the test talks to: oidc-provider configured like Microsoft (default) or Google, and the matching SMTP
+ * replica, which checks tokens with that server. Gmail listens with implicit TLS on its SMTPS port, as the preset uses it.
+ */
+async function setup(options: { flavour?: Flavour; client?: Partial<TestClient>; microsoft?: Partial<Microsoft365Options>; relay?: Partial<ComposeOptions> } = {}) {
+  const flavour = options.flavour ?? 'microsoft';
+  as = await startAuthorizationServer({
+    flavour,
     clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic', ...options.client } },
-    ...options.server,
   });
-  smtp = await startSmtpServer({ tls: 'starttls', xoauth2: { introspect: (t) => as.introspect(t), requiredScope: options.requiredScope ?? MAIL_SCOPE } });
+  smtp = flavour === 'google' ? await startGmail({ verifyToken: as.verifyToken }) : await startMicrosoft365({ verifyToken: as.verifyToken, ...options.microsoft });
   clock = Date.now();
-  relay = createTestRelay({ now: () => clock });
+  relay = createTestRelay({ now: () => clock, ...options.relay });
 }
 
 function oauthSettings(overrides: Record<string, unknown> = {}) {
+  const google = as.flavour === 'google';
   return {
     authType: 'oauth',
+    provider: as.flavour,
     host: '127.0.0.1',
     port: smtp.port,
-    emailType: 'smtp',
+    emailType: google ? 'smtps' : 'smtp',
     tls: true,
     caCertificate: testPki().caCert,
     senderName: 'Guardmail',
@@ -63,7 +72,8 @@ function oauthSettings(overrides: Record<string, unknown> = {}) {
     clientAuthMethod: 'client_secret_basic',
     authorizationUrl: as.authorizationUrl,
     tokenUrl: as.tokenUrl,
-    scope: SCOPE,
+    scope: as.mailScope,
+    authorizeParams: as.authorizeParams,
     ...overrides,
   };
 }
@@ -85,39 +95,102 @@ async function connect(settings: Record<string, unknown> = oauthSettings(), user
 const sendTest = () => relay.call('POST', '/api/v1/mail-settings/test');
 
 describe('consent, code redemption and XOAUTH2 delivery', () => {
-  it('connects through consent with PKCE and delivers the test mail over XOAUTH2', async () => {
+  it.each(['microsoft', 'google'] as const)(
+    'connects to %s through its consent pages with PKCE, names the account from the ID token, and logs in with XOAUTH2 though the server lists LOGIN first',
+    async (flavour) => {
+      await setup({ flavour });
+      await relay.call('PUT', '/api/v1/mail-settings', oauthSettings());
+      const url = new URL(await authorize());
+      expect(url.origin + url.pathname).toBe(as.authorizationUrl);
+      expect(Object.fromEntries(url.searchParams)).toMatchObject({
+        response_type: 'code',
+        client_id: CLIENT_ID,
+        redirect_uri: EXTENSION_REDIRECT_URL,
+        scope: as.mailScope,
+        code_challenge_method: 'S256',
+        login_hint: MAILBOX,
+      });
+      expect(url.searchParams.get('state')).toMatch(/^[\w-]{43}$/);
+      expect(url.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+
+      const callback = await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl: await as.consent(url.href, 'allow', MAILBOX) });
+      expect(callback.status, await callback.clone().text()).toBe(200);
+      const connected = await json<ConnectedAnswer>(callback);
+      expect(connected).toEqual({ account: MAILBOX, scope: as.mailScope, accessTokenExpiresAt: new Date(clock + HOUR).toISOString() });
+
+      const sent = await sendTest();
+      expect(sent.status, await sent.clone().text()).toBe(200);
+      expect((await json<TestMailResult>(sent)).serverResponse).toMatch(/^250 /);
+      expect(smtp.received).toHaveLength(1);
+      expect(smtp.received[0]!.user).toBe(MAILBOX);
+      // Regression: nodemailer swapped XOAUTH2 for the first listed mechanism (LOGIN at both providers) and failed.
+      expect(smtp.ehloSeen.secure?.find((k) => k.startsWith('AUTH'))).toMatch(/^AUTH LOGIN /);
+      expect(smtp.authAttempts).toEqual([{ method: 'XOAUTH2', username: MAILBOX, secure: true, accepted: true }]);
+
+      const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
+      expect(status.oauth).toMatchObject({ account: MAILBOX, scope: as.mailScope, reauthRequired: false, refreshTokenAgeDays: 0, lastRefreshAt: null });
+      expect(status.delivery).toEqual({ lastDeliveredAt: new Date(clock).toISOString(), lastFailure: null });
+      const ready = await json<{ checks: { name: string; ok: boolean; detail: string }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
+      expect(ready.checks).toContainEqual(expect.objectContaining({ name: 'oauth-token', ok: true, detail: expect.stringContaining(`connected as ${MAILBOX}`) }));
+    },
+  );
+
+  it('shows the account that signed in, not the sender, and explains a refused Send As; a Send As right makes it work', async () => {
+    await setup({ microsoft: { sendAs: {} } });
+    const res = await connect(oauthSettings(), 'alice@example.com');
+    expect((await json<ConnectedAnswer>(res)).account).toBe('alice@example.com');
+    expect((await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'))).oauth?.account).toBe('alice@example.com');
+
+    const refused = await sendTest();
+    const { error } = await json<ApiErrorBody>(refused);
+    expect(error).toMatchObject({ code: 'SMTP_SEND_AS_DENIED', serverResponse: expect.stringMatching(/^550 5\.7\.60 SMTP; Client does not have permissions to send as this sender/) });
+    expect(error.hint).toContain('Send As');
+    expect(smtp.authAttempts).toEqual([{ method: 'XOAUTH2', username: 'alice@example.com', secure: true, accepted: true }]);
+  });
+
+  it('sends as the sender once the signed-in account has Send As rights on it', async () => {
+    await setup({ microsoft: { sendAs: { 'alice@example.com': [MAILBOX] } } });
+    await connect(oauthSettings(), 'alice@example.com');
+    expect((await sendTest()).status).toBe(200);
+    expect(smtp.received[0]).toMatchObject({ from: MAILBOX, user: 'alice@example.com' });
+  });
+
+  it('says which account it is when the provider names none (no openid scope), and logs in as the sender', async () => {
     await setup();
-    await relay.call('PUT', '/api/v1/mail-settings', oauthSettings());
-    const url = new URL(await authorize());
-    expect(url.origin + url.pathname).toBe(as.authorizationUrl);
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({
-      response_type: 'code',
-      client_id: CLIENT_ID,
-      redirect_uri: EXTENSION_REDIRECT_URL,
-      scope: SCOPE,
-      code_challenge_method: 'S256',
-      login_hint: MAILBOX,
-    });
-    expect(url.searchParams.get('state')).toMatch(/^[\w-]{43}$/);
-    expect(url.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    const res = await connect(oauthSettings({ scope: 'https://outlook.office.com/SMTP.Send offline_access' }));
+    expect((await json<ConnectedAnswer>(res)).account).toBeNull();
+    const ready = await json<{ checks: { name: string; detail: string }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
+    expect(ready.checks.find((c) => c.name === 'oauth-token')?.detail).toContain('an account the provider did not name');
+    expect((await sendTest()).status).toBe(200);
+    expect(smtp.authAttempts).toEqual([{ method: 'XOAUTH2', username: MAILBOX, secure: true, accepted: true }]);
+  });
 
-    const callback = await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl: await as.consent(url.href, 'allow', 'admin@example.com') });
-    expect(callback.status).toBe(200);
-    const connected = await json<ConnectedAnswer>(callback);
-    expect(connected).toEqual({ account: 'admin@example.com', scope: SCOPE, accessTokenExpiresAt: new Date(clock + HOUR).toISOString() });
+  it('logs in with XOAUTH2 at Gmail over STARTTLS on 587 as well, where AUTH appears only after TLS', async () => {
+    as = await startAuthorizationServer({ flavour: 'google', clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
+    smtp = await startGmail({ verifyToken: as.verifyToken, tls: 'starttls' });
+    clock = Date.now();
+    relay = createTestRelay({ now: () => clock });
+    expect((await connect(oauthSettings({ emailType: 'smtp', tls: true }))).status).toBe(200);
+    expect((await sendTest()).status).toBe(200);
+    expect(smtp.ehloSeen.plain).not.toContainEqual(expect.stringMatching(/^AUTH/));
+    expect(smtp.ehloSeen.secure).toContain('AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH');
+    expect(smtp.authAttempts).toEqual([{ method: 'XOAUTH2', username: MAILBOX, secure: true, accepted: true }]);
+  });
 
-    const sent = await sendTest();
-    expect(sent.status, await sent.clone().text()).toBe(200);
-    expect((await json<TestMailResult>(sent)).serverResponse).toMatch(/^250 /);
-    expect(smtp.received).toHaveLength(1);
-    expect(smtp.received[0]!.user).toBe('admin@example.com');
-    expect(smtp.authAttempts).toEqual([{ method: 'XOAUTH2', username: 'admin@example.com', secure: true, accepted: true }]);
-
-    const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
-    expect(status.oauth).toMatchObject({ account: 'admin@example.com', scope: SCOPE, reauthRequired: false, refreshTokenAgeDays: 0, lastRefreshAt: null });
-    expect(status.delivery).toEqual({ lastDeliveredAt: new Date(clock).toISOString(), lastFailure: null });
-    const ready = await json<{ checks: { name: string; ok: boolean; detail: string }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
-    expect(ready.checks).toContainEqual(expect.objectContaining({ name: 'oauth-token', ok: true, detail: expect.stringContaining('connected as admin@example.com') }));
+  it('never falls back to a password mechanism when the server does not offer XOAUTH2', async () => {
+    await setup();
+    await connect();
+    const { startMta } = await import('./peers/mta');
+    const mta = await startMta({ tls: 'starttls', users: { [MAILBOX]: 'irrelevant' } });
+    try {
+      await relay.call('PUT', '/api/v1/mail-settings', oauthSettings({ port: mta.port, clientSecret: undefined }));
+      const { error } = await json<ApiErrorBody>(await sendTest());
+      expect(error.code).toBe('SMTP_XOAUTH2_NOT_OFFERED');
+      expect(error.message).toContain('AUTH PLAIN LOGIN');
+      expect(mta.authAttempts).toEqual([]);
+    } finally {
+      await mta.close();
+    }
   });
 
   it('sends the client secret in the body when the registration expects client_secret_post', async () => {
@@ -125,9 +198,9 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
     expect((await connect(oauthSettings({ clientAuthMethod: 'client_secret_post' }))).status).toBe(200);
   });
 
-  it('explains a client secret sent the wrong way as OAUTH_INVALID_CLIENT', async () => {
-    await setup({ client: { authMethod: 'client_secret_post' } });
-    const res = await connect(oauthSettings({ clientAuthMethod: 'client_secret_basic' }));
+  it('explains a wrong client secret as OAUTH_INVALID_CLIENT', async () => {
+    await setup();
+    const res = await connect(oauthSettings({ clientSecret: 'not-the-secret' }));
     expect(res.status).toBe(400);
     expect((await json<ApiErrorBody>(res)).error.code).toBe('OAUTH_INVALID_CLIENT');
   });
@@ -175,20 +248,21 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
   });
 
   it.each([
-    [{ error: 'redirect_uri_mismatch', error_description: 'Bad Request' }, 'OAUTH_REDIRECT_URI_MISMATCH'],
-    [{ error: 'invalid_request', error_description: "AADSTS50011: The redirect URI 'https://x.chromiumapp.org/' specified in the request does not match" }, 'OAUTH_REDIRECT_URI_MISMATCH'],
-    [{ error: 'invalid_client', error_description: 'AADSTS7000222: The provided client secret keys for app are expired.' }, 'OAUTH_CLIENT_SECRET_EXPIRED'],
-    [{ error: 'invalid_client', error_description: "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'." }, 'OAUTH_CLIENT_SECRET_REQUIRED'],
-    [{ error: 'invalid_request', error_description: 'AADSTS700025: Client is public so neither client_assertion nor client_secret should be presented.' }, 'OAUTH_PUBLIC_CLIENT_MISMATCH'],
-    [{ error: 'invalid_request', error_description: "AADSTS9002326: Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type." }, 'OAUTH_SPA_REGISTRATION'],
-    [{ error: 'invalid_grant', error_description: 'AADSTS65001: The user or administrator has not consented to use the application.' }, 'OAUTH_ADMIN_CONSENT_REQUIRED'],
-    [{ error: 'invalid_grant', error_description: 'AADSTS54005: OAuth2 Authorization code was already redeemed.' }, 'OAUTH_CODE_ALREADY_REDEEMED'],
-    [{ error: 'invalid_scope', error_description: 'The requested scope is invalid.' }, 'OAUTH_INVALID_SCOPE'],
-  ])('explains the token endpoint answer %j as %s', async (body, code) => {
+    ['googleRedirectMismatch', 'OAUTH_REDIRECT_URI_MISMATCH'],
+    ['entraRedirectMismatch', 'OAUTH_REDIRECT_URI_MISMATCH'],
+    ['entraSecretExpired', 'OAUTH_CLIENT_SECRET_EXPIRED'],
+    ['entraSecretRequired', 'OAUTH_CLIENT_SECRET_REQUIRED'],
+    ['entraPublicClient', 'OAUTH_PUBLIC_CLIENT_MISMATCH'],
+    ['entraSpa', 'OAUTH_SPA_REGISTRATION'],
+    ['entraAdminConsent', 'OAUTH_ADMIN_CONSENT_REQUIRED'],
+    ['entraCodeRedeemed', 'OAUTH_CODE_ALREADY_REDEEMED'],
+    ['invalidScope', 'OAUTH_INVALID_SCOPE'],
+  ])('explains the recorded token endpoint answer %s as %s', async (name, code) => {
     await setup();
     await relay.call('PUT', '/api/v1/mail-settings', oauthSettings());
     const callbackUrl = await as.consent(await authorize(), 'allow');
-    as.failNextToken(400, body);
+    const { status, body } = RECORDED[name]!;
+    as.failNextToken(status, body);
     const res = await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl });
     const { error } = await json<ApiErrorBody>(res);
     expect(error.code).toBe(code);
@@ -196,9 +270,16 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
     expect(error.hint.length).toBeGreaterThan(10);
   });
 
+  it('names access_type=offline when Google returns no refresh token', async () => {
+    await setup({ flavour: 'google' });
+    const res = await connect(oauthSettings({ authorizeParams: '' }));
+    expect(res.status).toBe(400);
+    expect((await json<ApiErrorBody>(res)).error).toMatchObject({ code: 'OAUTH_NO_REFRESH_TOKEN', message: expect.stringContaining('access_type=offline') });
+  });
+
   it('names offline_access when Microsoft returns no refresh token', async () => {
-    await setup({ server: { issueRefreshTokens: (scope) => scope.split(' ').includes('offline_access') } });
-    const res = await connect(oauthSettings({ provider: 'microsoft', scope: MAIL_SCOPE }));
+    await setup();
+    const res = await connect(oauthSettings({ scope: 'https://outlook.office.com/SMTP.Send openid email' }));
     expect(res.status).toBe(400);
     expect((await json<ApiErrorBody>(res)).error).toMatchObject({ code: 'OAUTH_NO_REFRESH_TOKEN', message: expect.stringContaining('offline_access') });
     expect((await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'))).oauth).toBeNull();
@@ -209,7 +290,7 @@ describe('tokens managed by the relay', () => {
   it('refreshes an expired access token before sending', async () => {
     await setup();
     expect((await connect()).status).toBe(200);
-    as.expireAccessTokens();
+    await as.expireAccessTokens();
     clock += 2 * HOUR;
     const sent = await sendTest();
     expect(sent.status, await sent.clone().text()).toBe(200);
@@ -220,7 +301,8 @@ describe('tokens managed by the relay', () => {
   });
 
   it('makes exactly one refresh request for fifty concurrent sends with an expired token', async () => {
-    await setup();
+    // At Gmail: Microsoft would refuse all but three concurrent connections of one mailbox (432 4.3.2).
+    await setup({ flavour: 'google' });
     expect((await connect()).status).toBe(200);
     clock += 2 * HOUR;
     as.tokenDelayMs = 200;
@@ -230,8 +312,8 @@ describe('tokens managed by the relay', () => {
     expect(smtp.received).toHaveLength(50);
   });
 
-  it('stores a rotated refresh token and never uses the old one again', async () => {
-    await setup({ server: { rotateRefreshTokens: true } });
+  it('stores the refresh token Microsoft rotates at every refresh, and never uses the old one again', async () => {
+    await setup();
     expect((await connect()).status).toBe(200);
     for (let i = 0; i < 3; i++) {
       clock += 2 * HOUR;
@@ -239,14 +321,14 @@ describe('tokens managed by the relay', () => {
     }
     const presented = refreshes().map((r) => r.refreshToken);
     expect(presented).toHaveLength(3);
-    // The server revokes the whole family on reuse, so three successes prove each refresh used the newest token.
+    // oidc-provider consumes a rotated refresh token, so three successes prove each refresh used the newest one.
     expect(new Set(presented).size).toBe(3);
     const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
     expect(status.oauth?.refreshTokenIssuedAt).toBe(new Date(clock).toISOString());
   });
 
-  it('keeps the refresh token when the server does not rotate it', async () => {
-    await setup({ server: { rotateRefreshTokens: false } });
+  it('keeps the refresh token when Google does not rotate it', async () => {
+    await setup({ flavour: 'google' });
     expect((await connect()).status).toBe(200);
     for (let i = 0; i < 2; i++) {
       clock += 2 * HOUR;
@@ -258,9 +340,9 @@ describe('tokens managed by the relay', () => {
   });
 
   it('marks a revoked grant "re-authorization required" with the reason, and stops asking', async () => {
-    await setup();
+    await setup({ flavour: 'google' });
     expect((await connect()).status).toBe(200);
-    as.revokeAll();
+    await as.revokeAll();
     clock += 2 * HOUR;
     const first = await sendTest();
     expect(first.status).toBe(409);
@@ -284,7 +366,7 @@ describe('tokens managed by the relay', () => {
   it('refreshes once and retries once when the mail server refuses a token the relay thought valid', async () => {
     await setup();
     expect((await connect()).status).toBe(200);
-    as.expireAccessTokens(); // revoked early on the provider's side; the relay's clock still says valid
+    await as.expireAccessTokens(); // revoked early on the provider's side; the relay's clock still says valid
     const sent = await sendTest();
     expect(sent.status, await sent.clone().text()).toBe(200);
     expect(refreshes()).toHaveLength(1);
@@ -292,26 +374,37 @@ describe('tokens managed by the relay', () => {
   });
 
   it('decodes Gmail\'s 334 challenge when the token lacks the mail scope', async () => {
-    await setup({ requiredScope: 'https://mail.google.com/' });
-    expect((await connect()).status).toBe(200);
+    await setup({ flavour: 'google' });
+    expect((await connect(oauthSettings({ scope: 'openid email' }))).status).toBe(200);
     const res = await sendTest();
     expect(res.status).toBe(502);
     const { error } = await json<ApiErrorBody>(res);
     expect(error.code).toBe('SMTP_XOAUTH2_SCOPE_MISSING');
     expect(error.message).toContain('"scope":"https://mail.google.com/"');
-    expect(error.serverResponse).toMatch(/^535 /);
+    expect(error.serverResponse).toMatch(/^535.5\.7\.8 Username and Password not accepted/);
     expect(smtp.authAttempts).toHaveLength(2); // one retry after one refresh, then it stops
   });
 
-  it('refreshes an idle account weekly so inactivity never expires it, and leaves a busy one alone', async () => {
+  it('refreshes an idle account weekly through its own timer, so inactivity never expires it', async () => {
     await setup();
     expect((await connect()).status).toBe(200);
-    clock += 6 * 24 * HOUR;
-    await relay.deps.tokenManager.keepAlive();
-    expect(refreshes()).toHaveLength(0);
-    clock += 2 * 24 * HOUR;
-    await relay.deps.tokenManager.keepAlive();
-    expect(refreshes()).toHaveLength(1);
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      relay.deps.tokenManager.start();
+      for (let hours = 6; hours <= 6 * 24; hours += 6) {
+        clock += 6 * HOUR;
+        await vi.advanceTimersByTimeAsync(6 * HOUR);
+      }
+      expect(refreshes()).toHaveLength(0);
+      for (let hours = 0; hours < 2 * 24; hours += 6) {
+        clock += 6 * HOUR;
+        await vi.advanceTimersByTimeAsync(6 * HOUR);
+      }
+      await vi.waitFor(() => expect(refreshes()).toHaveLength(1));
+    } finally {
+      relay.deps.tokenManager.stop();
+      vi.useRealTimers();
+    }
   });
 
   it('forgets the account when the client changes', async () => {
@@ -331,7 +424,7 @@ describe('alert mail over OAuth', () => {
     await setup();
     expect((await connect()).status).toBe(200);
     await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
-    as.expireAccessTokens();
+    await as.expireAccessTokens();
     await postRisky('device-a');
     await relay.deps.worker.drain();
     expect(await alertStates()).toEqual(['sent']);
@@ -362,7 +455,7 @@ describe('alert mail over OAuth', () => {
     await setup();
     expect((await connect()).status).toBe(200);
     await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
-    as.revokeAll();
+    await as.revokeAll();
     clock += 2 * HOUR;
     await postRisky('device-a');
     await relay.deps.worker.drain();
@@ -379,6 +472,41 @@ describe('alert mail over OAuth', () => {
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0]!.raw).toContain('device-a');
     expect(smtp.received[0]!.raw).toContain('device-b');
+  });
+});
+
+describe('within Microsoft 365\'s limits', () => {
+  // Microsoft's minute, scaled down so the rule (30 messages a minute, 3 connections) shows in about a second.
+  const MINUTE_MS = 300;
+
+  it('delivers 100 alerts without a 432, on at most 3 connections, never faster than 30 a minute', async () => {
+    await setup({ microsoft: { minuteMs: MINUTE_MS }, relay: { providerMinuteMs: MINUTE_MS, worker: { maxBatch: 1 } } });
+    expect((await connect(oauthSettings({ provider: 'microsoft' }))).status).toBe(200);
+    await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
+    for (let i = 0; i < 100; i++) {
+      const res = await relay.call('POST', '/api/v1/reports', riskyReport({ deviceId: `device-${i}` }), { token: relay.enrollmentToken });
+      expect(res.status).toBe(202);
+    }
+    await relay.deps.worker.drain();
+    expect(smtp.received).toHaveLength(100);
+    expect(smtp.refusals).toEqual([]);
+    expect(smtp.peakConnections).toBeLessThanOrEqual(3);
+    expect((smtp as Microsoft365Peer).delayed).toBe(0);
+  });
+
+  it('is a limit the replica enforces: nodemailer\'s own rate window, 30 then a pause, gets delayed', async () => {
+    await setup({ microsoft: { minuteMs: MINUTE_MS } });
+    await connect();
+    const pool = (await import('nodemailer')).default.createTransport({
+      host: '127.0.0.1', port: smtp.port, requireTLS: true, tls: { ca: testPki().caCert, servername: 'localhost' }, pool: true, maxConnections: 3,
+      rateLimit: 30, rateDelta: MINUTE_MS, auth: { type: 'OAuth2', user: MAILBOX, accessToken: relay.deps.oauth.accessToken()! },
+    });
+    try {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => pool.sendMail({ from: MAILBOX, to: 'it@example.com', subject: `${i}`, text: 'x' })));
+    } finally {
+      pool.close();
+    }
+    expect((smtp as Microsoft365Peer).delayed).toBeGreaterThan(0);
   });
 });
 
@@ -424,7 +552,7 @@ describe('reaching the token endpoint', () => {
 
 describe('secrets', () => {
   it('keeps the refresh token, access token and client secret out of answers, logs and the SQLite files', async () => {
-    await setup({ server: { rotateRefreshTokens: true } });
+    await setup();
     const answers: string[] = [await (await connect()).text()];
     clock += 2 * HOUR;
     answers.push(await (await sendTest()).text());

@@ -3,11 +3,11 @@ import type { AuditAnswer } from '../shared/api';
 import type { ApiErrorBody } from '../shared/errors';
 import { basicSettings, createAlertingRelay, SMTP_PASSWORD, type TestRelay } from './fixtures/relay';
 import { report, riskyReport } from './fixtures/reports';
-import type { TestSmtpServer } from './fixtures/smtp-server';
+import type { SmtpPeer } from './peers/smtp-peer';
 import { testPki } from './fixtures/tls';
 
 let relay: TestRelay;
-let smtp: TestSmtpServer | undefined;
+let smtp: SmtpPeer | undefined;
 let clock: number;
 
 beforeAll(() => void testPki());

@@ -8,7 +8,8 @@ import type { AlertsAnswer } from '../shared/fleet';
 import { basicSettings } from './fixtures/relay';
 import { runRelayToExit, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
 import { riskyReport } from './fixtures/reports';
-import { startSmtpServer, type TestSmtpServer } from './fixtures/smtp-server';
+import { startMta } from './peers/mta';
+import type { SmtpPeer } from './peers/smtp-peer';
 import { testPki } from './fixtures/tls';
 
 const ADMIN = `gm_adm_${'a'.repeat(43)}`;
@@ -17,7 +18,7 @@ const ENV = { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLME
 const PASSWORD = 'pw-rotate-123456';
 
 let relay: RelayProcess | undefined;
-let smtp: TestSmtpServer | undefined;
+let smtp: SmtpPeer | undefined;
 beforeAll(() => void testPki());
 afterEach(async () => {
   await relay?.stop();
@@ -35,7 +36,7 @@ const api = (path: string, init: { method?: string; body?: unknown; token?: stri
   });
 
 async function configured(dir: string, smtpOptions = {}) {
-  smtp = await startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD }, ...smtpOptions });
+  smtp = await startMta({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD }, ...smtpOptions });
   relay = await startRelayProcess(['--port', '0', '--data-dir', dir], ENV);
   expect((await api('/api/v1/mail-settings', { method: 'PUT', body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: PASSWORD, caCertificate: testPki().caCert }) })).status).toBe(200);
 }

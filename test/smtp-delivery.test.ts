@@ -3,13 +3,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody } from '../shared/errors';
 import type { TestMailResult } from '../shared/mail-settings';
 import { basicSettings, createTestRelay, SMTP_PASSWORD, SMTP_USER, type TestRelay } from './fixtures/relay';
-import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './fixtures/smtp-server';
+import { startMta, type MtaOptions } from './peers/mta';
+import type { SmtpPeer } from './peers/smtp-peer';
 import { testPki } from './fixtures/tls';
+import { startGmail } from './peers/gmail';
+import { startMicrosoft365 } from './peers/microsoft-365';
 
 const USERS = { [SMTP_USER]: SMTP_PASSWORD };
 
 let relay: TestRelay;
-const servers: TestSmtpServer[] = [];
+const servers: SmtpPeer[] = [];
 
 beforeAll(() => void testPki());
 afterEach(async () => {
@@ -17,8 +20,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function smtp(options: TestSmtpOptions): Promise<TestSmtpServer> {
-  const server = await startSmtpServer(options);
+async function smtp(options: MtaOptions): Promise<SmtpPeer> {
+  const server = await startMta(options);
   servers.push(server);
   return server;
 }
@@ -83,22 +86,36 @@ describe('test mail over real SMTP', () => {
     const { status, body } = await configureAndTest(basicSettings({ port: server.port, caCertificate: testPki().caCert, password: 'wrong' }));
     expect(status).toBe(502);
     expect(body.error.code).toBe('SMTP_AUTH_FAILED');
-    expect(body.error.serverResponse).toBe('535 5.7.8 Authentication credentials invalid');
+    expect(body.error.serverResponse).toBe('535 5.7.8 Error: authentication failed: authentication failure');
     expect(server.received).toHaveLength(0);
   });
 
+  const noTokens = async () => null;
   it.each([
-    [535, '5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.', 'SMTP_AUTH_DISABLED_FOR_TENANT'],
-    [535, '5.7.139 Authentication unsuccessful, basic authentication is disabled.', 'SMTP_BASIC_AUTH_RETIRED'],
-    [550, '5.7.30 Basic authentication is not supported for Client Submission.', 'SMTP_BASIC_AUTH_RETIRED'],
-    [534, '5.7.9 Application-specific password required. Learn more at https://support.google.com/mail/?p=InvalidSecondFactor', 'SMTP_APP_PASSWORD_REQUIRED'],
-  ])('explains the provider answer %i %s as %s', async (responseCode, message, code) => {
-    const server = await smtp({ tls: 'starttls', rejectAuthWith: { responseCode, message } });
-    const { status, body } = await configureAndTest(basicSettings({ port: server.port, caCertificate: testPki().caCert }));
+    ['Microsoft 365 with SMTP AUTH off for the tenant', () => startMicrosoft365({ verifyToken: noTokens, smtpAuthDisabled: true }), 'smtp',
+      /^535 5\.7\.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant/, 'SMTP_AUTH_DISABLED_FOR_TENANT'],
+    ['Microsoft 365 with basic authentication off', () => startMicrosoft365({ verifyToken: noTokens }), 'smtp',
+      /^535 5\.7\.139 Authentication unsuccessful, basic authentication is disabled/, 'SMTP_BASIC_AUTH_RETIRED'],
+    ['Gmail given the account password', () => startGmail({ verifyToken: noTokens }), 'smtps',
+      /^534.5\.7\.9 Application-specific password required/, 'SMTP_APP_PASSWORD_REQUIRED'],
+  ] as const)('explains the answer of %s', async (_name, start, emailType, reply, code) => {
+    const server = await start();
+    servers.push(server);
+    const { status, body } = await configureAndTest(basicSettings({ port: server.port, emailType, tls: true, caCertificate: testPki().caCert }));
     expect(status).toBe(502);
     expect(body.error.code).toBe(code);
-    expect(body.error.serverResponse).toBe(`${responseCode} ${message}`);
+    expect(body.error.serverResponse).toMatch(reply);
     expect(body.error.hint.length).toBeGreaterThan(10);
+    expect(server.received).toHaveLength(0);
+  });
+
+  it('logs in to Gmail with an app password', async () => {
+    const server = await startGmail({ verifyToken: noTokens, appPasswords: { [SMTP_USER]: 'abcd efgh ijkl mnop' } });
+    servers.push(server);
+    const { status } = await configureAndTest(basicSettings({ port: server.port, emailType: 'smtps', caCertificate: testPki().caCert, password: 'abcd efgh ijkl mnop' }));
+    expect(status).toBe(200);
+    // Gmail lists LOGIN before PLAIN; nodemailer prefers PLAIN, which Gmail offers too.
+    expect(server.authAttempts).toEqual([{ method: 'PLAIN', username: SMTP_USER, secure: true }]);
   });
 
   it('fails with SMTP_STARTTLS_UNAVAILABLE when TLS is required and the server does not offer STARTTLS, sending no password', async () => {

@@ -2,16 +2,17 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchBrowser, makeExtension, writeExtensionPolicy, type TestBrowser } from '../fixtures/browser';
 import { decoded } from '../fixtures/mail';
 import { basicSettings, serveTestRelay } from '../fixtures/relay';
-import { startSmtpServer, type TestSmtpServer } from '../fixtures/smtp-server';
+import { startMta } from '../peers/mta';
+import type { SmtpPeer } from '../peers/smtp-peer';
 import { testPki } from '../fixtures/tls';
 
 let chromium: TestBrowser;
 let relay: Awaited<ReturnType<typeof serveTestRelay>>;
-let smtp: TestSmtpServer;
+let smtp: SmtpPeer;
 let removePolicy: () => void = () => undefined;
 
 beforeAll(async () => {
-  [relay, smtp] = await Promise.all([serveTestRelay(), startSmtpServer({ tls: 'implicit', users: { 'alerts@example.com': 'pw-123456' } })]);
+  [relay, smtp] = await Promise.all([serveTestRelay(), startMta({ tls: 'implicit', users: { 'alerts@example.com': 'pw-123456' } })]);
   await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: 'pw-123456', caCertificate: testPki().caCert }));
   await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
   removePolicy = writeExtensionPolicy({ relayUrl: relay.url, enrollmentToken: relay.enrollmentToken, deviceLabel: 'QA workstation 7' });
