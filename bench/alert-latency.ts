@@ -2,7 +2,7 @@ import { percentile, runLoad } from '../test/fixtures/load';
 import { decoded } from '../test/fixtures/mail';
 import { basicSettings, serveTestRelay } from '../test/fixtures/relay';
 import { riskyReport } from '../test/fixtures/reports';
-import { startSmtpServer } from '../test/fixtures/smtp-server';
+import { startMta } from '../test/peers/mta';
 import { testPki } from '../test/fixtures/tls';
 import { report } from './lib';
 
@@ -10,7 +10,7 @@ import { report } from './lib';
 export async function benchAlertLatency(): Promise<void> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
-  const smtp = await startSmtpServer({ tls: 'starttls', users: { 'alerts@example.com': 'pw-123456' } });
+  const smtp = await startMta({ tls: 'starttls', users: { 'alerts@example.com': 'pw-123456' } });
   const relay = await serveTestRelay({ smtpTimeouts: { connectionMs: 5_000, greetingMs: 5_000, socketMs: 30_000 } });
   await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, password: 'pw-123456', caCertificate: testPki().caCert }));
   await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
