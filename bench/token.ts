@@ -11,21 +11,22 @@ import { openDatabase } from '../relay/storage/db';
 import { SecretBox } from '../relay/storage/secret-box';
 import { EXTENSION_ORIGIN, EXTENSION_REDIRECT_URL } from '../shared/extension';
 import { MailSettingsInput } from '../shared/mail-settings';
-import { startOAuthServer } from '../test/fixtures/oauth-server';
+import { startAuthorizationServer } from '../test/peers/authorization-server';
 import { report } from './lib';
 
 const EXPIRIES = 5;
 
 /** Refresh requests per access-token expiry while 50 sends ask for a token at once. Target: exactly 1. */
 export async function benchTokenRefresh(): Promise<void> {
-  const as = await startOAuthServer({ clients: { bench: { secret: 's3cret', redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } }, rotateRefreshTokens: true });
+  // Microsoft-like: a new refresh token at every refresh, the harder case.
+  const as = await startAuthorizationServer({ flavour: 'microsoft', clients: { bench: { secret: 's3cret', redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
   as.tokenDelayMs = 20;
   let clock = Date.now();
   const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-bench-')));
   const deps = composeRelay({ db, box: new SecretBox(randomBytes(32)), accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }), logger: createLogger('silent'), extensionOrigins: [EXTENSION_ORIGIN], oauthRedirectUrls: [], now: () => clock });
   deps.mailSettings.save(v.parse(MailSettingsInput, {
     authType: 'oauth', host: '127.0.0.1', port: 25, emailType: 'smtp', tls: true, senderAddress: 'a@example.com',
-    clientId: 'bench', clientSecret: 's3cret', authorizationUrl: as.authorizationUrl, tokenUrl: as.tokenUrl, scope: 'mail offline_access',
+    clientId: 'bench', clientSecret: 's3cret', authorizationUrl: as.authorizationUrl, tokenUrl: as.tokenUrl, scope: as.mailScope,
   }));
   // A real consent, so the refresh token is one the server knows.
   const app = createApp(deps);

@@ -38,3 +38,8 @@ export interface OAuthStatus {
   reauthRequired: boolean;
   reauthReason: string | null;
 }
+
+/** Whether mail is sent as an address other than the signed-in account, which needs Send As rights (or a re-consent). */
+export function sendsAsAnother(account: string | null, senderAddress: string): boolean {
+  return Boolean(account) && account!.toLowerCase() !== senderAddress.toLowerCase();
+}

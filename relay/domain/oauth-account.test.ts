@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accountFromIdToken, sendsAsAnother, trustedIssuer, unverifiedIssuer, xoauth2User } from './oauth-account';
+import { sendsAsAnother } from '../../shared/oauth';
+import { accountFromIdToken, trustedIssuer, unverifiedIssuer, xoauth2User } from './oauth-account';
 
 describe('trustedIssuer', () => {
   it("accepts Google's issuer, with or without its scheme, for Google's authorization URL", () => {

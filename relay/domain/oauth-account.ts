@@ -51,8 +51,3 @@ export function accountFromIdToken(claims: Record<string, unknown>): string | nu
 export function xoauth2User(account: string | null, settings: Pick<MailSettings, 'username' | 'senderAddress'>): string {
   return account || settings.username || settings.senderAddress;
 }
-
-/** Whether mail is sent as an address other than the signed-in account, which needs Send As rights (or a re-consent). */
-export function sendsAsAnother(account: string | null, senderAddress: string): boolean {
-  return Boolean(account) && account!.toLowerCase() !== senderAddress.toLowerCase();
-}

@@ -2,30 +2,29 @@ import type { Page, Target } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_REDIRECT_URL } from '../../shared/extension';
 import { fill, launchBrowser, type TestBrowser } from '../fixtures/browser';
-import { startOAuthServer, type TestOAuthServer } from '../fixtures/oauth-server';
 import { serveTestRelay, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
-import { startSmtpServer, type TestSmtpServer } from '../fixtures/smtp-server';
 import { testPki } from '../fixtures/tls';
+import { startAuthorizationServer, type AuthorizationServer } from '../peers/authorization-server';
+import { startMicrosoft365 } from '../peers/microsoft-365';
+import { startMta } from '../peers/mta';
+import type { SmtpPeer } from '../peers/smtp-peer';
 
 const CLIENT_SECRET = 'e2e-client-secret';
 
 let chromium: TestBrowser;
 let relay: Awaited<ReturnType<typeof serveTestRelay>>;
-let as: TestOAuthServer;
-let oauthSmtp: TestSmtpServer;
-let basicSmtp: TestSmtpServer;
+let as: AuthorizationServer;
+let oauthSmtp: SmtpPeer;
+let basicSmtp: SmtpPeer;
 let popup: Page;
 
 beforeAll(async () => {
   [chromium, relay, as] = await Promise.all([
     launchBrowser(),
     serveTestRelay(),
-    startOAuthServer({ clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
+    startAuthorizationServer({ flavour: 'microsoft', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
   ]);
-  [oauthSmtp, basicSmtp] = await Promise.all([
-    startSmtpServer({ tls: 'starttls', xoauth2: { introspect: (t) => as.introspect(t), requiredScope: 'https://mail.example.test/smtp' } }),
-    startSmtpServer({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } }),
-  ]);
+  [oauthSmtp, basicSmtp] = await Promise.all([startMicrosoft365({ verifyToken: as.verifyToken }), startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } })]);
   popup = await chromium.openPopup();
 });
 
@@ -37,7 +36,19 @@ afterAll(async () => {
 const text = (page: Page) => page.evaluate(() => document.body.innerText);
 const waitForText = (page: Page, needle: string) =>
   page.waitForFunction((n: string) => document.body.innerText.includes(n), { timeout: 20_000 }, needle);
-const consentWindow = (): Promise<Target> => chromium.browser.waitForTarget((t) => t.url().startsWith(as.authorizationUrl), { timeout: 20_000 });
+const consentWindow = (): Promise<Target> => chromium.browser.waitForTarget((t) => t.url().startsWith(new URL(as.authorizationUrl).origin), { timeout: 20_000 });
+
+/** On oidc-provider's own pages: types the password where it asks to sign in, then approves on the consent page. */
+async function signInAndApprove(page: Page): Promise<void> {
+  for (let step = 0; step < 2; step++) {
+    await page.waitForSelector('button[type=submit]', { timeout: 20_000 });
+    if (await page.$('input[name=password]')) {
+      await page.type('input[name=password]', 'the admin types the password');
+    }
+    await Promise.all([page.waitForNavigation({ timeout: 20_000 }).catch(() => undefined), page.click('button[type=submit]')]);
+    if (page.isClosed() || !page.url().startsWith(new URL(as.authorizationUrl).origin)) return;
+  }
+}
 
 async function fillCommon(page: Page) {
   await fill(page, 'senderName', 'Guardmail Alerts');
@@ -118,14 +129,14 @@ describe('the admin popup in Chromium', () => {
     await fill(popup, 'clientSecret', CLIENT_SECRET);
     await fill(popup, 'authorizationUrl', as.authorizationUrl);
     await fill(popup, 'tokenUrl', as.tokenUrl);
-    await fill(popup, 'scope', 'https://mail.example.test/smtp offline_access');
+    await fill(popup, 'scope', as.mailScope);
     expect(await popup.$eval('#redirect-url', (e) => (e as HTMLInputElement).value)).toBe(EXTENSION_REDIRECT_URL);
 
     await popup.click('#save');
     const window = await consentWindow();
     await popup.click('#save');
     await popup.waitForSelector('.error[data-code="CONSENT_IN_PROGRESS"]');
-    expect(chromium.browser.targets().filter((t) => t.url().startsWith(as.authorizationUrl))).toHaveLength(1);
+    expect(chromium.browser.targets().filter((t) => t.url().startsWith(new URL(as.authorizationUrl).origin))).toHaveLength(1);
 
     await (await window.asPage()).close();
     const guidance = await popup.waitForSelector('#consent .error[data-code="CONSENT_WINDOW_CLOSED"]', { timeout: 20_000 });
@@ -134,11 +145,9 @@ describe('the admin popup in Chromium', () => {
     expect(await guidance!.$eval('#redirect-url', (e) => (e as HTMLInputElement).value)).toBe(EXTENSION_REDIRECT_URL);
   });
 
-  it('connects through the real consent page and delivers the test mail over XOAUTH2', async () => {
+  it('connects through oidc-provider\'s own sign-in and consent pages and delivers the test mail over XOAUTH2 to the Microsoft replica', async () => {
     await popup.click('#reauthorize');
-    const page = await (await consentWindow()).asPage();
-    await page.waitForSelector('#allow');
-    await page.click('#allow');
+    await signInAndApprove(await (await consentWindow()).asPage());
     await waitForText(popup, 'Connected as alerts@example.com');
     await popup.waitForSelector('#account');
     expect(await popup.$eval('#account', (e) => e.textContent)).toBe('alerts@example.com');
@@ -147,6 +156,21 @@ describe('the admin popup in Chromium', () => {
     await popup.waitForSelector('#test-result', { timeout: 20_000 });
     expect(oauthSmtp.received).toHaveLength(1);
     expect(oauthSmtp.authAttempts).toEqual([{ method: 'XOAUTH2', username: 'alerts@example.com', secure: true, accepted: true }]);
+  });
+
+  it('shows "re-authorization required" with its reason once the grant is revoked, and Re-authorize restores sending', async () => {
+    await as.revokeAll();
+    await popup.click('#send-test');
+    await popup.waitForSelector('#reauth', { timeout: 20_000 });
+    expect(await popup.$eval('#reauth', (e) => e.textContent)).toContain('AADSTS50173');
+
+    await popup.click('#reauthorize');
+    await signInAndApprove(await (await consentWindow()).asPage());
+    await waitForText(popup, 'Connected as alerts@example.com');
+    await popup.waitForFunction(() => !document.querySelector('#reauth'), { timeout: 20_000 });
+    await popup.click('#send-test');
+    await popup.waitForSelector('#test-result', { timeout: 20_000 });
+    expect(oauthSmtp.received).toHaveLength(2);
   });
 
   it('shows the result after the popup is reopened, and keeps no secret in extension storage', async () => {

@@ -42,7 +42,7 @@ async function runConsent(connection: Connection): Promise<void> {
       body: { callbackUrl },
       timeoutMs: 30_000,
     });
-    await consentItem.setValue({ phase: 'connected', account: connected.account, at: Date.now() });
+    await consentItem.setValue({ phase: 'connected', account: connected.account ?? undefined, at: Date.now() });
   } catch (err) {
     const error: ShownError = err instanceof ClientError ? err.shown : { code: 'CONSENT_FAILED', message: String(err) };
     await consentItem.setValue({ phase: 'failed', error, at: Date.now() });

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntry, StatusAnswer } from '../../../shared/api';
 import type { TestMailResult } from '../../../shared/mail-settings';
+import { sendsAsAnother } from '../../../shared/oauth';
 import type { UiKey } from '../../locales/en';
 import { ClientError, type ShownError } from '../../utils/client-errors';
 import { lang, t } from '../../utils/i18n';
@@ -49,7 +50,7 @@ export function StatusPanel({ status, consent, onRefresh }: Props) {
       <h2 id="status-heading">{t('statusHeading')}</h2>
       <div role="status" aria-live="polite" id="consent">
         {consent.phase === 'running' && <p class="notice">{t('consentRunning')}</p>}
-        {consent.phase === 'connected' && <p class="ok">{t('connectedAs', consent.account ?? '')}</p>}
+        {consent.phase === 'connected' && <p class="ok">{consent.account ? t('connectedAs', consent.account) : t('connectedUnnamed')}</p>}
         {consent.phase === 'failed' && consent.error && <ErrorBox error={consent.error} />}
       </div>
       {mail?.configured ? (
@@ -60,7 +61,10 @@ export function StatusPanel({ status, consent, onRefresh }: Props) {
           {oauth && (
             <>
               <dt>{t('statusAccount')}</dt>
-              <dd id="account">{oauth.account}</dd>
+              <dd id="account">{oauth.account ?? t('accountUnnamed')}</dd>
+              {mail.senderAddress && sendsAsAnother(oauth.account, mail.senderAddress) && (
+                <dd class="warn" id="sends-as">{t('sendsAsAnother', oauth.account!, mail.senderAddress)}</dd>
+              )}
               {oauth.reauthRequired ? (
                 <dd class="warn" id="reauth">{t('statusReauthRequired', oauth.reauthReason ?? '')}</dd>
               ) : (
