@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditAnswer } from '../shared/api';
 import type { AlertsAnswer } from '../shared/fleet';
 import { basicSettings } from './fixtures/relay';
@@ -47,7 +47,7 @@ describe('stopping', () => {
     await configured(dir, { dataDelayMs: 1_500 });
     await api('/api/v1/alert-policy', { method: 'PUT', body: { recipients: ['it@example.com'], groupingWindowSeconds: 0 } });
     await api('/api/v1/reports', { method: 'POST', body: riskyReport({ deviceId: 'device-a' }), token: ENROLLMENT });
-    await new Promise((r) => setTimeout(r, 300)); // the send is now in flight, held by the slow server
+    await vi.waitFor(() => expect(smtp!.dataStarted).toBe(1), { timeout: 10_000 }); // in flight, held by the slow server
     const started = Date.now();
     const code = await relay!.stop();
     expect(code).toBe(0);

@@ -85,6 +85,8 @@ export interface SmtpPeer {
   readonly connections: number;
   /** The most connections open at one time. */
   readonly peakConnections: number;
+  /** Messages whose DATA has begun, accepted or not: a send is in flight once this rises. */
+  readonly dataStarted: number;
   /** The EHLO lines of the last session, as the client read them, keyed by whether TLS was on. */
   ehloSeen: { plain?: string[]; secure?: string[] };
   close(): Promise<void>;
@@ -157,10 +159,10 @@ export async function startSmtpPeer(profile: SmtpProfile, options: SmtpPeerOptio
         for (const socket of sockets) socket.destroy();
         return;
       }
+      const n = dataCount++;
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', async () => {
-        const n = dataCount++;
         const user = typeof session.user === 'string' ? session.user : undefined;
         const hold = (options.dataDelayMs ?? 0) + (profile.acceptDelay?.(user) ?? 0);
         if (hold) await new Promise((r) => setTimeout(r, hold));
@@ -224,6 +226,9 @@ export async function startSmtpPeer(profile: SmtpProfile, options: SmtpPeerOptio
     },
     get peakConnections() {
       return peakConnections;
+    },
+    get dataStarted() {
+      return dataCount;
     },
     // smtp-server closes its connections itself; destroying a socket under a TLS handshake in progress crashes Node 20.
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPreset, emptyForm, toInput, validate } from './form-state';
 
 describe('the mail-server form', () => {
-  it('fills Microsoft 365 from its preset, tenant included, and keeps every field editable', () => {
+  it('fills Microsoft 365 from its preset, tenant included, and a preset chosen again puts back a field the admin changed', () => {
     const form = applyPreset(emptyForm(), 'microsoft', 'contoso.com');
     expect(form).toMatchObject({ host: 'smtp.office365.com', port: '587', emailType: 'smtp', tls: true, tokenUrl: 'https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token' });
     expect(applyPreset({ ...form, host: 'smtp-eu.office365.com' }, 'microsoft', 'contoso.com').host).toBe('smtp.office365.com');
