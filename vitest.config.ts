@@ -6,6 +6,8 @@ export default defineConfig({
     // Integration tests start real servers; the slowest wait out a deliberate SMTP timeout.
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // The test authorization server warns that it is one (development interactions, in-memory store).
+    onConsoleLog: (log) => !log.startsWith('oidc-provider '),
     projects: [
       {
         extends: true,

@@ -99,6 +99,11 @@ export const errorCodes = {
     message: 'Gmail refuses the account password for SMTP (534-5.7.9 application-specific password required).',
     hint: 'Use OAuth, or create an app password in the Google account and use it as the password.',
   },
+  SMTP_INSECURE_AUTH_REFUSED: {
+    status: 409,
+    message: 'The saved settings would send the password or token over an unencrypted connection, so nothing was sent.',
+    hint: 'Turn on TLS (or choose SMTPS) in the mail settings; only for a trusted internal server, allow insecure authentication explicitly.',
+  },
   SMTP_STARTTLS_UNAVAILABLE: {
     status: 502,
     message: 'TLS is required, but the mail server does not offer STARTTLS.',

@@ -139,7 +139,14 @@ const OAUTH_FIELD_LABELS = {
   scope: 'Scope',
 } as const;
 
-const authenticates = (s: { authType: string; requiresAuth: boolean }) => s.authType === 'oauth' || s.requiresAuth;
+/** Whether these settings send credentials at all: a password, or an OAuth token. */
+export const authenticates = (s: { authType: string; requiresAuth: boolean }) => s.authType === 'oauth' || s.requiresAuth;
+
+/**
+ * Whether credentials may go on this connection: only encrypted, unless the admin explicitly allowed insecure
+ * authentication. Checked when settings are saved, and again by the relay at every send.
+ */
+export const mayAuthenticate = (s: { emailType: string; tls: boolean; allowInsecureAuth: boolean }) => s.emailType === 'smtps' || s.tls || s.allowInsecureAuth;
 
 /** The PUT body of /api/v1/mail-settings, and the popup's form. Unknown fields are refused. */
 export const MailSettingsInput = v.pipe(
@@ -172,7 +179,7 @@ export const MailSettingsInput = v.pipe(
   v.forward(
     v.partialCheck(
       [['authType'], ['requiresAuth'], ['emailType'], ['tls'], ['allowInsecureAuth']],
-      (s) => !authenticates(s) || s.emailType === 'smtps' || s.tls || s.allowInsecureAuth,
+      (s) => !authenticates(s) || mayAuthenticate(s),
       'Turn on TLS (or choose SMTPS): without it the credentials would cross the network unencrypted. Only for a trusted internal server, allow insecure authentication explicitly.',
     ),
     ['tls'],

@@ -363,6 +363,16 @@ describe('tokens managed by the relay', () => {
     expect((await sendTest()).status).toBe(200);
   });
 
+  it('asks for re-authorization, saying why, when Microsoft refuses a refresh token unused for 90 days', async () => {
+    await setup();
+    expect((await connect()).status).toBe(200);
+    clock += 2 * HOUR;
+    as.failNextToken(RECORDED.entraInactive!.status, RECORDED.entraInactive!.body);
+    expect((await json<ApiErrorBody>(await sendTest())).error.code).toBe('OAUTH_REAUTH_REQUIRED');
+    const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
+    expect(status.oauth).toMatchObject({ reauthRequired: true, reauthReason: expect.stringContaining('90 days without use (AADSTS700082)') });
+  });
+
   it('refreshes once and retries once when the mail server refuses a token the relay thought valid', async () => {
     await setup();
     expect((await connect()).status).toBe(200);
@@ -492,6 +502,29 @@ describe('within Microsoft 365\'s limits', () => {
     expect(smtp.refusals).toEqual([]);
     expect(smtp.peakConnections).toBeLessThanOrEqual(3);
     expect((smtp as Microsoft365Peer).delayed).toBe(0);
+  });
+
+  it('explains the 432 Microsoft gives a fourth concurrent connection of one mailbox', async () => {
+    await setup({ microsoft: { dataDelayMs: 300 } });
+    await connect();
+    const answers = await Promise.all([1, 2, 3, 4].map(() => sendTest()));
+    const codes = await Promise.all(answers.map(async (a) => (a.status === 200 ? 'sent' : (await json<ApiErrorBody>(a)).error.code)));
+    expect(codes.filter((c) => c === 'sent')).toHaveLength(3);
+    expect(codes).toContain('SMTP_CONCURRENT_LIMIT');
+    // nodemailer pipelines RCPT and DATA behind the refused MAIL FROM (PIPELINING is listed), which draw 503s.
+    expect(smtp.refusals.filter((r) => r.startsWith('432'))).toEqual([expect.stringMatching(/^432 4\.3\.2 Concurrent connections limit exceeded/)]);
+  });
+
+  it('explains the daily recipient quota, and keeps alerts for later instead of failing them', async () => {
+    await setup({ microsoft: { recipientsPerDay: 1 } });
+    await connect();
+    expect((await sendTest()).status).toBe(200);
+    const { error } = await json<ApiErrorBody>(await sendTest());
+    expect(error).toMatchObject({ code: 'SMTP_DAILY_QUOTA_EXCEEDED', serverResponse: expect.stringContaining('SubmissionQuotaExceededException') });
+    await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
+    await relay.call('POST', '/api/v1/reports', riskyReport({ deviceId: 'device-a' }), { token: relay.enrollmentToken });
+    await relay.deps.worker.drain();
+    expect((await json<AlertsAnswer>(await relay.call('GET', '/api/v1/alerts'))).alerts[0]).toMatchObject({ state: 'pending_retry' });
   });
 
   it('is a limit the replica enforces: nodemailer\'s own rate window, 30 then a pause, gets delayed', async () => {

@@ -1,7 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as v from 'valibot';
 import type { ApiErrorBody } from '../shared/errors';
-import type { TestMailResult } from '../shared/mail-settings';
+import { MailSettingsInput, type TestMailResult } from '../shared/mail-settings';
 import { basicSettings, createTestRelay, SMTP_PASSWORD, SMTP_USER, type TestRelay } from './fixtures/relay';
 import { startMta, type MtaOptions } from './peers/mta';
 import type { SmtpPeer } from './peers/smtp-peer';
@@ -96,6 +97,8 @@ describe('test mail over real SMTP', () => {
       /^535 5\.7\.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant/, 'SMTP_AUTH_DISABLED_FOR_TENANT'],
     ['Microsoft 365 with basic authentication off', () => startMicrosoft365({ verifyToken: noTokens }), 'smtp',
       /^535 5\.7\.139 Authentication unsuccessful, basic authentication is disabled/, 'SMTP_BASIC_AUTH_RETIRED'],
+    ['Microsoft 365 once basic authentication is removed for good', () => startMicrosoft365({ verifyToken: noTokens, basicAuthRemoved: true }), 'smtp',
+      /^550 5\.7\.30 Basic authentication is not supported for Client Submission/, 'SMTP_BASIC_AUTH_RETIRED'],
     ['Gmail given the account password', () => startGmail({ verifyToken: noTokens }), 'smtps',
       /^534.5\.7\.9 Application-specific password required/, 'SMTP_APP_PASSWORD_REQUIRED'],
   ] as const)('explains the answer of %s', async (_name, start, emailType, reply, code) => {
@@ -178,6 +181,18 @@ describe('test mail over real SMTP', () => {
     const res = await relay.call('POST', '/api/v1/mail-settings/test');
     expect(res.status).toBe(200);
     expect(server.authAttempts).toEqual([{ method: 'PLAIN', username: 'alerts@example.com', secure: false }]);
+  });
+
+  it('refuses at send time to put a password on a connection without TLS, whatever the store holds', async () => {
+    const server = await smtp({ tls: 'plain', users: USERS });
+    relay = createTestRelay();
+    // As a store written before today's check could hold them: the API refuses to save these.
+    const allowed = v.parse(MailSettingsInput, basicSettings({ port: server.port, tls: false, allowInsecureAuth: true }));
+    relay.deps.mailSettings.save({ ...allowed, allowInsecureAuth: false });
+    const res = await relay.call('POST', '/api/v1/mail-settings/test');
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as ApiErrorBody).error.code).toBe('SMTP_INSECURE_AUTH_REFUSED');
+    expect(server.connections).toBe(0);
   });
 
   it('sends without authentication over plain SMTP when the server needs none', async () => {

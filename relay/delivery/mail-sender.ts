@@ -1,7 +1,7 @@
 import type { Transporter } from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
-import type { MailSettings } from '../../shared/mail-settings';
+import { authenticates, mayAuthenticate, type MailSettings } from '../../shared/mail-settings';
 import { PRESETS } from '../../shared/presets';
 import { classifySmtpError, type SmtpErrorLike } from '../domain/smtp-errors';
 import { smtpOptions, type SmtpTimeouts } from '../domain/smtp-options';
@@ -44,6 +44,7 @@ export class MailSender {
   settings(): MailSettings {
     const settings = this.#deps.mailSettings.get();
     if (!settings) throw new DeliveryError({ code: 'MAIL_NOT_CONFIGURED' });
+    if (authenticates(settings) && !mayAuthenticate(settings)) throw new DeliveryError({ code: 'SMTP_INSECURE_AUTH_REFUSED' });
     return settings;
   }
 

@@ -1,6 +1,6 @@
 import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
 import { isIP } from 'node:net';
-import type { MailSettings, SecretField } from '../../shared/mail-settings';
+import { mayAuthenticate, type MailSettings, type SecretField } from '../../shared/mail-settings';
 
 export interface SmtpTimeouts {
   /** TCP connect. */
@@ -26,8 +26,6 @@ export function smtpOptions(
   secrets: Partial<Record<SecretField, string>>,
   timeouts: SmtpTimeouts = DEFAULT_SMTP_TIMEOUTS,
 ): SMTPTransportOptions {
-  const encrypted = settings.emailType === 'smtps' || settings.tls;
-  const mayAuthenticate = encrypted || settings.allowInsecureAuth;
   const options: SMTPTransportOptions = {
     host: settings.host,
     port: settings.port,
@@ -47,7 +45,7 @@ export function smtpOptions(
     disableUrlAccess: true,
     logger: false,
   };
-  if (settings.authType === 'basic' && settings.requiresAuth && mayAuthenticate) {
+  if (settings.authType === 'basic' && settings.requiresAuth && mayAuthenticate(settings)) {
     options.auth = { user: settings.username, pass: secrets.password ?? '' };
     // Logs in even when the server lists no AUTH: mail the admin said needs authentication never goes out without it.
     options.forceAuth = true;

@@ -1,6 +1,6 @@
 import type { Page, Target } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXTENSION_REDIRECT_URL } from '../../shared/extension';
+import { EXTENSION_ID, EXTENSION_REDIRECT_URL } from '../../shared/extension';
 import { fill, launchBrowser, type TestBrowser } from '../fixtures/browser';
 import { serveTestRelay, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
 import { testPki } from '../fixtures/tls';
@@ -131,6 +131,12 @@ describe('the admin popup in Chromium', () => {
     await fill(popup, 'tokenUrl', as.tokenUrl);
     await fill(popup, 'scope', as.mailScope);
     expect(await popup.$eval('#redirect-url', (e) => (e as HTMLInputElement).value)).toBe(EXTENSION_REDIRECT_URL);
+    // Copy puts the exact URL on the clipboard, for the app registration.
+    await chromium.browser.defaultBrowserContext().overridePermissions(`chrome-extension://${EXTENSION_ID}`, ['clipboard-read', 'clipboard-sanitized-write']);
+    await popup.bringToFront();
+    await popup.click('.redirect button');
+    await waitForText(popup, 'Copied');
+    expect(await popup.evaluate(() => navigator.clipboard.readText())).toBe(EXTENSION_REDIRECT_URL);
 
     await popup.click('#save');
     const window = await consentWindow();

@@ -26,6 +26,10 @@ export interface Microsoft365Options extends Partial<SmtpPeerOptions> {
   smtpAuthDisabled?: boolean;
   /** Mailboxes with basic authentication still on, and their passwords. */
   passwords?: Record<string, string>;
+  /** Basic authentication removed for good (after the 2027 retirement): `550 5.7.30` instead of `535 5.7.139`. */
+  basicAuthRemoved?: boolean;
+  /** Recipients a mailbox may send to in a day (Microsoft's is 10,000). */
+  recipientsPerDay?: number;
   /** Send As rights: which other addresses each mailbox may send as. */
   sendAs?: Record<string, string[]>;
   /** The length of Microsoft's minute, scaled down in tests so a limit shows in seconds (default 60 s). */
@@ -49,6 +53,7 @@ export async function startMicrosoft365(options: Microsoft365Options): Promise<M
   const authenticated = new Map<string, string>(); // connection id → mailbox
   const accepted = new Map<string, number[]>(); // mailbox → times its last 30 messages were accepted
   const sendAsErrors = new Map<string, number>();
+  const recipientsToday = new Map<string, number>();
   let delayed = 0;
   const reply = (code: number, text: string): Reply => ({ code, lines: [`${text} [Hostname=${HOST}]`] });
   const refusedToken: Reply = { code: 535, lines: ['5.7.3 Authentication unsuccessful [Hostname=' + HOST + ']'] };
@@ -79,6 +84,7 @@ export async function startMicrosoft365(options: Microsoft365Options): Promise<M
           if (!token || token.account.toLowerCase() !== username.toLowerCase() || !token.scopes.includes(MICROSOFT_SCOPE)) return { ok: false, reply: refusedToken };
           return { ok: true, user: username };
         }
+        if (options.basicAuthRemoved) return { ok: false, reply: reply(550, '5.7.30 Basic authentication is not supported for Client Submission.') };
         if (options.passwords && options.passwords[username] === password) return { ok: true, user: username };
         if (!options.passwords) return { ok: false, reply: reply(535, '5.7.139 Authentication unsuccessful, basic authentication is disabled.') };
         return { ok: false, reply: reply(535, '5.7.3 Authentication unsuccessful') };
@@ -88,6 +94,9 @@ export async function startMicrosoft365(options: Microsoft365Options): Promise<M
         authenticated.set(connectionId, user.toLowerCase());
         const open = [...authenticated.values()].filter((m) => m === user.toLowerCase()).length;
         if (open > CONNECTIONS_PER_MAILBOX) return { code: 432, lines: [`4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending for more information. [Hostname=${HOST}]`] };
+        if ((recipientsToday.get(user) ?? 0) >= (options.recipientsPerDay ?? 10_000)) {
+          return reply(554, '5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message Cannot submit message.');
+        }
         const mayUse = [user, ...(options.sendAs?.[user] ?? [])].map((a) => a.toLowerCase());
         if (mayUse.includes(from.toLowerCase())) {
           sendAsErrors.delete(user);
@@ -108,6 +117,9 @@ export async function startMicrosoft365(options: Microsoft365Options): Promise<M
         accepted.set(user, times.slice(-MESSAGES_PER_MINUTE));
         if (at > now) delayed++;
         return at - now;
+      },
+      accepted(user, recipients) {
+        if (user) recipientsToday.set(user, (recipientsToday.get(user) ?? 0) + recipients);
       },
       closed(connectionId) {
         authenticated.delete(connectionId);

@@ -54,6 +54,8 @@ export interface SmtpProfile {
   mailFrom?(session: { user: string | undefined; from: string; connectionId: string }): Reply | null;
   /** How long to hold the 250 for a message, in ms (Microsoft delays what exceeds its per-minute rate). */
   acceptDelay?(user: string | undefined): number;
+  /** Called when a message is accepted, with its recipients, so a profile can count them against a quota. */
+  accepted?(user: string | undefined, recipients: number): void;
   /** Called when a connection closes, so a profile can count open connections per mailbox. */
   closed?(connectionId: string): void;
   /** Whether the server allows (and requires) AUTH before accepting mail. */
@@ -168,6 +170,7 @@ export async function startSmtpPeer(profile: SmtpProfile, options: SmtpPeerOptio
         if (hold) await new Promise((r) => setTimeout(r, hold));
         const rejection = options.rejectData?.(n);
         if (rejection) return callback(Object.assign(new Error(rejection.message), { responseCode: rejection.responseCode }));
+        profile.accepted?.(user, session.envelope.rcptTo.length);
         received.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
