@@ -11,7 +11,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'relay', include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'test/*.test.ts'] },
+        test: { name: 'relay', include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'test/*.test.ts', 'test/hostile/*.test.ts'] },
       },
       {
         extends: true,

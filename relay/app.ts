@@ -25,7 +25,7 @@ import { statusRoutes } from './routes/status';
 import type { AccessTokens } from './storage/access-tokens';
 import type { Db } from './storage/db';
 import type { DeliveryLog } from './storage/delivery-log';
-import type { FleetStore } from './storage/fleet-store';
+import { ReportRejected, type FleetStore } from './storage/fleet-store';
 import type { MailSettingsStore } from './storage/mail-settings-store';
 import type { OAuthStore } from './storage/oauth-store';
 import type { OutboxStore } from './storage/outbox-store';
@@ -102,7 +102,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       deps.logger.error({ requestId: c.get('requestId'), code: (err as { code?: string }).code }, 'storage write failed');
       return errorResponse(c, new ApiError(storage));
     }
-    deps.logger.error({ requestId: c.get('requestId'), err }, 'unhandled error');
+    if (err instanceof ReportRejected) {
+      deps.logger.warn({ requestId: c.get('requestId'), code: 'REPORT_UNPROCESSABLE', reason: err.message }, 'report rejected');
+      return errorResponse(c, new ApiError('REPORT_UNPROCESSABLE'));
+    }
+    // Code and message at error level; the stack only for whoever runs the relay at debug level.
+    deps.logger.error({ requestId: c.get('requestId'), code: 'INTERNAL', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'unhandled error');
+    deps.logger.debug({ requestId: c.get('requestId'), err }, 'unhandled error, with its stack');
     return errorResponse(c, new ApiError('INTERNAL'));
   });
   return app;

@@ -40,6 +40,11 @@ export const errorCodes = {
     message: 'This endpoint does not accept that method.',
     hint: 'Check the method against the relay\'s API.',
   },
+  REPORT_UNPROCESSABLE: {
+    status: 422,
+    message: 'The relay could not evaluate this report, so it was not stored. Other reports are not affected.',
+    hint: 'The extension drops such a report and sends its next one; if every report of a browser is refused, look up the request id in the relay\'s log.',
+  },
   RATE_LIMITED: {
     status: 429,
     message: 'Too many reports from this device.',

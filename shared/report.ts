@@ -42,7 +42,8 @@ export const ComplianceReport = v.strictObject(
     collectedAt: v.pipe(v.string('collectedAt must be text.'), v.isoTimestamp('collectedAt must be an ISO 8601 time.')),
     browser: v.strictObject({
       name: v.pipe(text('Browser name', 50), v.nonEmpty('Browser name must not be empty.')),
-      version: v.pipe(text('Browser version', 50), v.regex(/^\d+(\.\d+){0,3}$/, 'Browser version must look like 131.0.6778.85.')),
+      // Bounded before anything compares or stores it: a major of at most 3 digits, other parts of at most 6.
+      version: v.pipe(text('Browser version', 50), v.regex(/^\d{1,3}(\.\d{1,6}){0,3}$/, 'Browser version must look like 131.0.6778.85 (a major of at most 3 digits).')),
     }),
     os: v.strictObject({ platform: text('OS platform', 50), version: v.optional(text('OS version', 50), '') }),
     extensions: v.pipe(v.array(ExtensionFacts, 'extensions must be a list.'), v.maxLength(MAX_EXTENSIONS, `extensions must have at most ${MAX_EXTENSIONS} entries.`)),

@@ -57,11 +57,22 @@ describe('reports', () => {
     expect(devices.devices[0]).toMatchObject({ id: 'device-a', label: 'Front desk PC', browser: 'Chrome', level: 'high', compliant: false });
   });
 
-  it('judges a browser against the newest version seen in the fleet, with no internet', async () => {
+  it('judges a browser against the newest version enough of the fleet runs, with no internet', async () => {
     await setup({ maxMajorsBehind: 2 });
-    await postReport(report({ deviceId: 'device-new', browser: { name: 'Chrome', version: '134.0.1.2' } }));
+    for (const id of ['device-new-1', 'device-new-2', 'device-new-3']) await postReport(report({ deviceId: id, browser: { name: 'Chrome', version: '134.0.1.2' } }));
     const old = await json<ReportAnswer>(await postReport(report({ deviceId: 'device-old', browser: { name: 'Chrome', version: '131.0.6778.85' } })));
-    expect(old.findings[0]?.title.en).toBe('Chrome 131.0.6778.85 is 3 major versions behind the newest in the fleet (134)');
+    expect(old.findings[0]?.title.en).toBe('Chrome 131.0.6778.85 is 3 major versions behind the newest that enough of the fleet runs (134)');
+  });
+
+  it('lets no single report move the fleet\'s newest version, and refuses absurd versions', async () => {
+    await setup({ maxMajorsBehind: 2 });
+    const absurd = await postReport(report({ deviceId: 'device-evil', browser: { name: 'Chrome', version: '99999.0' } }));
+    expect(absurd.status).toBe(400);
+    expect((await json<ApiErrorBody>(absurd)).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'browser.version' });
+    // Plausible but alone: one device on 999 is not "the fleet".
+    await postReport(report({ deviceId: 'device-evil', browser: { name: 'Chrome', version: '999.0' } }));
+    const real = await json<ReportAnswer>(await postReport(report({ deviceId: 'device-real', browser: { name: 'Chrome', version: '131.0.6778.85' } })));
+    expect(real.findings.filter((f) => f.check === 'browser-version')).toEqual([]);
   });
 
   it('rate-limits each device, not the fleet', async () => {

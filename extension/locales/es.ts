@@ -165,6 +165,7 @@ export const fields: Record<keyof MailSettingsInput | 'to' | '(body)', string> =
 export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
   INVALID_JSON: { message: 'El cuerpo de la solicitud no es JSON válido.', hint: 'Envíe un objeto JSON.' },
   VALIDATION_FAILED: { message: 'Algunos campos no son válidos.', hint: 'Corrija el campo indicado y vuelva a intentarlo.' },
+  REPORT_UNPROCESSABLE: { message: 'El relé no pudo evaluar este informe, así que no lo guardó. Los demás informes no se ven afectados.', hint: 'La extensión descarta ese informe y envía el siguiente; si el relé rechaza todos los informes de un navegador, busque el id de la solicitud en el registro del relé.' },
   BODY_TOO_LARGE: { message: 'La solicitud es demasiado grande.', hint: 'Envíe menos datos (el certificado de la CA, como máximo 32 KB).' },
   UNAUTHORIZED: { message: 'El relé no acepta el token de administrador.', hint: 'Copie el token que el relé mostró en su primer arranque, o fije uno con GUARDMAIL_ADMIN_TOKEN.' },
   NOT_FOUND: { message: 'El relé no conoce esa dirección.', hint: 'Compruebe que la URL es la de un relé Guardmail (API v1).' },

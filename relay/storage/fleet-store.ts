@@ -1,9 +1,9 @@
 import { atLeast, LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
-import { majorOf } from '../../shared/checks/browser-version';
 import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
 import type { DeviceSummary, LevelCounts } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
 import type { AlertPayload } from '../domain/alert-mail';
+import { FleetVersions } from '../domain/fleet-versions';
 import type { Db } from './db';
 import { WalSync } from './wal-sync';
 
@@ -11,6 +11,14 @@ export interface IngestResult {
   verdict: Verdict;
   duplicate: boolean;
   alerted: boolean;
+}
+
+/** A report the relay could not evaluate: it fails alone, and nothing of it is stored. */
+export class ReportRejected extends Error {
+  constructor(cause: unknown) {
+    super(`the report could not be evaluated: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'ReportRejected';
+  }
 }
 
 interface DeviceRow {
@@ -44,20 +52,17 @@ interface Pending {
  */
 export class FleetStore {
   readonly #db: Db;
-  readonly #newestMajors = new Map<string, number>();
-  readonly #ingest: (report: ComplianceReport, policy: AlertPolicy, now: number, selfId?: string) => IngestResult;
-  readonly #commitAll: (batch: Pending[]) => IngestResult[];
+  readonly #versions = new FleetVersions();
+  readonly #ingest: (report: ComplianceReport, policy: AlertPolicy, now: number) => IngestResult;
+  readonly #commitAll: (batch: Pending[]) => (IngestResult | ReportRejected)[];
   readonly #wal: WalSync;
   #queue: Pending[] = [];
   #syncing = false;
 
   constructor(db: Db) {
     this.#db = db;
-    this.#reloadMajors();
-    const findDevice = db.prepare('SELECT level, compliant, findings, last_alerted_at, last_report_id FROM devices WHERE id = ?');
-    const bumpMajor = db.prepare(
-      'INSERT INTO browser_majors (browser, newest_major) VALUES (?, ?) ON CONFLICT (browser) DO UPDATE SET newest_major = max(newest_major, excluded.newest_major)',
-    );
+    this.#reloadVersions();
+    const findDevice = db.prepare('SELECT browser, version, level, compliant, findings, last_alerted_at, last_report_id FROM devices WHERE id = ?');
     // Positional parameters: binding eleven named ones cost more than the statement's own work.
     const upsertDevice = db.prepare(
       `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at, last_report_id)
@@ -69,33 +74,41 @@ export class FleetStore {
     const enqueue = db.prepare("INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at) VALUES (?, ?, ?, 'pending', ?, ?)");
 
     // Runs inside #commitAll's transaction. Not a transaction of its own: a savepoint per report cost a tenth of the
-    // ingest time, and the only failures left once a report is valid (disk full, I/O) fail the whole group anyway.
-    this.#ingest = (report: ComplianceReport, policy: AlertPolicy, now: number, selfId?: string): IngestResult => {
-      const previous = findDevice.get(report.deviceId) as Pick<DeviceRow, 'level' | 'compliant' | 'findings' | 'last_alerted_at' | 'last_report_id'> | undefined;
+    // ingest time. Instead everything that can fail on what a report says (evaluation, JSON) runs before its first
+    // write, so a report that throws leaves nothing behind and fails alone; what fails after that (disk full, I/O)
+    // fails the whole group anyway.
+    this.#ingest = (report: ComplianceReport, policy: AlertPolicy, now: number): IngestResult => {
+      type Previous = Pick<DeviceRow, 'browser' | 'version' | 'level' | 'compliant' | 'findings' | 'last_alerted_at' | 'last_report_id'>;
+      const previous = findDevice.get(report.deviceId) as Previous | undefined;
       // A browser repeats only its latest report (its queue goes one at a time): the stored state is that report's verdict.
       if (previous?.last_report_id === report.reportId) {
         const verdict = { level: previous.level, compliant: previous.compliant === 1, findings: JSON.parse(previous.findings) as Finding[] };
         return { verdict, duplicate: true, alerted: false };
       }
-      const major = majorOf(report.browser.version);
-      if (major > (this.#newestMajors.get(report.browser.name) ?? -1)) {
-        bumpMajor.run(report.browser.name, major);
-        this.#newestMajors.set(report.browser.name, major);
-      }
-      const verdict = evaluate(report, withPolicy(policy, Object.fromEntries(this.#newestMajors), selfId));
+      const newest = this.#versions.newest(report.browser.name);
+      const verdict = evaluate(report, withPolicy(policy, newest === undefined ? undefined : new Map([[report.browser.name, newest]])));
       const cooledDown = previous?.last_alerted_at == null || now - previous.last_alerted_at >= policy.cooldownMinutes * 60_000;
       const alerted = atLeast(verdict.level, policy.threshold) && cooledDown;
       const device = { id: report.deviceId, label: report.deviceLabel || report.deviceId, browser: report.browser.name, version: report.browser.version, os: osOf(report) };
       const findings = JSON.stringify(verdict.findings);
+      const payload = alerted ? JSON.stringify({ device, level: verdict.level, findings: verdict.findings, reportedAt: now } satisfies AlertPayload) : null;
       upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, findings, now, now, alerted ? now : null, report.reportId);
-      if (alerted) {
-        const payload: AlertPayload = { device, level: verdict.level, findings: verdict.findings, reportedAt: now };
-        enqueue.run(report.deviceId, report.reportId, JSON.stringify(payload), now, now + policy.groupingWindowSeconds * 1000);
-      }
+      if (payload) enqueue.run(report.deviceId, report.reportId, payload, now, now + policy.groupingWindowSeconds * 1000);
+      this.#versions.move(previous, device);
       return { verdict, duplicate: false, alerted };
     };
     // One transaction for the whole group, its fsync left to #wal: every other write keeps synchronous = FULL.
-    const commitAll = db.transaction((batch: Pending[]) => batch.map((p) => this.#ingest(p.report, p.policy, p.now)));
+    const commitAll = db.transaction((batch: Pending[]) =>
+      batch.map((p) => {
+        try {
+          return this.#ingest(p.report, p.policy, p.now);
+        } catch (err) {
+          // Evaluation threw on what this report says; its writes had not begun. A failed write is not caught here.
+          if (err instanceof Error && 'code' in err && String(err.code).startsWith('SQLITE_')) throw err;
+          return new ReportRejected(err);
+        }
+      }),
+    );
     const syncLater = db.prepare('PRAGMA synchronous = NORMAL');
     const syncNow = db.prepare('PRAGMA synchronous = FULL');
     this.#commitAll = (batch) => {
@@ -127,12 +140,12 @@ export class FleetStore {
   #flush(): void {
     const batch = this.#queue;
     this.#queue = [];
-    let results: IngestResult[];
+    let results: (IngestResult | ReportRejected)[];
     try {
       results = this.#commitAll(batch);
     } catch (err) {
-      // What the failed transaction taught the in-memory cache is gone with it.
-      this.#reloadMajors();
+      // What the failed transaction taught the in-memory counts is gone with it.
+      this.#reloadVersions();
       for (const p of batch) p.reject(err);
       return;
     }
@@ -140,7 +153,12 @@ export class FleetStore {
     this.#wal
       .sync()
       .then(
-        () => batch.forEach((p, i) => p.resolve(results[i]!)),
+        () =>
+          batch.forEach((p, i) => {
+            const result = results[i]!;
+            if (result instanceof ReportRejected) p.reject(result);
+            else p.resolve(result);
+          }),
         (err: unknown) => batch.forEach((p) => p.reject(err)),
       )
       .finally(() => {
@@ -153,10 +171,10 @@ export class FleetStore {
     this.#wal.close();
   }
 
-  #reloadMajors(): void {
-    this.#newestMajors.clear();
-    for (const row of this.#db.prepare('SELECT browser, newest_major FROM browser_majors').all() as { browser: string; newest_major: number }[]) {
-      this.#newestMajors.set(row.browser, row.newest_major);
+  #reloadVersions(): void {
+    this.#versions.clear();
+    for (const row of this.#db.prepare('SELECT browser, version FROM devices').iterate() as IterableIterator<{ browser: string; version: string }>) {
+      this.#versions.move(undefined, row);
     }
   }
 

@@ -128,4 +128,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       DROP TABLE reports;
     `,
   },
+  {
+    version: 6,
+    name: 'the fleet\'s newest browser versions derived from the devices, not kept as a high-water mark',
+    // One report of "Chrome 99999" raised the stored newest major for good and made every real Chrome look outdated;
+    // the newest version now needs a quorum of devices (domain/fleet-versions.ts) and follows their latest reports.
+    sql: `DROP TABLE browser_majors;`,
+  },
 ];

@@ -19,7 +19,8 @@ export const browserVersion: Check = {
   run(report, { policy, newestMajors }) {
     const { name, version } = report.browser;
     const findings: Finding[] = [];
-    const minimum = policy.minimumVersions[name];
+    // Own keys only: a report's browser named "constructor" must not reach Object.prototype.
+    const minimum = Object.hasOwn(policy.minimumVersions, name) ? policy.minimumVersions[name] : undefined;
     if (minimum && compareVersions(version, minimum) < 0) {
       findings.push({
         check: this.id,
@@ -29,14 +30,14 @@ export const browserVersion: Check = {
         remediation: { en: `Update ${name} to ${minimum} or newer and restart it.`, es: `Actualice ${name} a la ${minimum} o posterior y reinícielo.` },
       });
     }
-    const newest = newestMajors[name];
+    const newest = newestMajors.get(name);
     const behind = newest === undefined ? 0 : newest - majorOf(version);
     if (behind > policy.maxMajorsBehind) {
       findings.push({
         check: this.id,
         severity: 'high',
         subject: `${name} ${version}`,
-        title: { en: `${name} ${version} is ${behind} major versions behind the newest in the fleet (${newest})`, es: `${name} ${version} va ${behind} versiones principales por detrás de la más reciente de la flota (${newest})` },
+        title: { en: `${name} ${version} is ${behind} major versions behind the newest that enough of the fleet runs (${newest})`, es: `${name} ${version} va ${behind} versiones principales por detrás de la más reciente que usa una parte suficiente de la flota (${newest})` },
         remediation: { en: `Update ${name} and restart it; check that automatic updates are not blocked.`, es: `Actualice ${name} y reinícielo; compruebe que las actualizaciones automáticas no están bloqueadas.` },
       });
     }

@@ -9,7 +9,8 @@ import { safeBrowsing } from './safe-browsing';
 import type { Finding } from './types';
 import { unmanagedInstall } from './unmanaged-install';
 
-const ctx = (policy: Partial<AlertPolicy> = {}, newestMajors: Record<string, number> = {}) => withPolicy({ ...DEFAULT_POLICY, ...policy }, newestMajors, 'selfselfselfselfselfselfselfself');
+const ctx = (policy: Partial<AlertPolicy> = {}, newestMajors: Record<string, number> = {}) =>
+  withPolicy({ ...DEFAULT_POLICY, ...policy }, new Map(Object.entries(newestMajors)), 'selfselfselfselfselfselfselfself');
 
 describe('browser-version', () => {
   it('compares versions numerically', () => {

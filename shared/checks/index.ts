@@ -36,6 +36,6 @@ export function evaluate(report: ComplianceReport, context: CheckContext): Verdi
   return { level, compliant: !atLeast(level, context.policy.threshold), findings };
 }
 
-export function withPolicy(policy: AlertPolicy, newestMajors: Record<string, number> = {}, selfId?: string): CheckContext {
+export function withPolicy(policy: AlertPolicy, newestMajors: ReadonlyMap<string, number> = new Map(), selfId?: string): CheckContext {
   return { policy, newestMajors, selfId };
 }

@@ -22,8 +22,8 @@ export interface Finding {
 /** What the rules may know beyond the report itself. */
 export interface CheckContext {
   policy: AlertPolicy;
-  /** The newest major version seen in the fleet per browser name; works with no internet. */
-  newestMajors: Record<string, number>;
+  /** The newest major version a quorum of the fleet runs, per browser name; works with no internet. */
+  newestMajors: ReadonlyMap<string, number>;
   /** The reporting extension's own ID, which never judges itself. */
   selfId?: string;
 }

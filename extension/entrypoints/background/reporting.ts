@@ -13,7 +13,7 @@ export const REPORT_ALARM = 'guardmail-report';
 const QUEUE_LIMIT = 20;
 const DEFAULT_INTERVAL_MINUTES = 60;
 /** The relay refused the report itself: sending it again cannot succeed. */
-const INVALID_REPORT: ReadonlySet<string> = new Set<ErrorCode>(['INVALID_JSON', 'VALIDATION_FAILED', 'BODY_TOO_LARGE']);
+const INVALID_REPORT: ReadonlySet<string> = new Set<ErrorCode>(['INVALID_JSON', 'VALIDATION_FAILED', 'BODY_TOO_LARGE', 'REPORT_UNPROCESSABLE']);
 
 export interface Enrollment {
   relayUrl: string;
