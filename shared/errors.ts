@@ -77,6 +77,11 @@ export const errorCodes = {
     message: 'OAuth is selected, but no account is connected yet.',
     hint: 'Save the settings from the extension\'s popup and accept the consent window.',
   },
+  SECRET_REQUIRED: {
+    status: 400,
+    message: 'A stored secret would go to a new destination: it must be entered again.',
+    hint: 'Enter the secret named in "field" again with the new server, token URL or proxy; a stored secret is never sent anywhere it was not given for.',
+  },
   TEST_ADDRESS_MISSING: {
     status: 400,
     message: 'There is no address to send the test mail to.',

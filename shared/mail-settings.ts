@@ -100,6 +100,8 @@ export const mailSettingsEntries = {
   username: v.optional(singleLine('User name', 256), ''),
   password: secret('Password', 1024),
   allowInsecureAuth: v.optional(v.boolean('"Allow insecure authentication" must be true or false.'), false),
+  /** Send the proxy password to an http:// proxy, in clear: only for a proxy on a trusted network. */
+  allowInsecureProxyAuth: v.optional(v.boolean('"Allow insecure proxy authentication" must be true or false.'), false),
   caCertificate: v.optional(
     v.pipe(
       v.string('CA certificate must be text.'),
@@ -175,7 +177,16 @@ export const MailSettingsInput = v.pipe(
     v.partialCheck([['authType'], ['scope']], (s) => s.authType !== 'oauth' || s.scope !== '', `${OAUTH_FIELD_LABELS.scope} is required for OAuth.`),
     ['scope'],
   ),
-  // A password or token on a plaintext connection can be read by anyone on the path (DESIGN.md invariants).
+  // A proxy password to an http:// proxy crosses the network in clear (Basic authentication in CONNECT).
+  v.forward(
+    v.partialCheck(
+      [['proxyUrl'], ['proxyUsername'], ['allowInsecureProxyAuth']],
+      (s) => !s.proxyUsername || !s.proxyUrl.startsWith('http://') || isLoopbackHost(new URL(s.proxyUrl).hostname) || s.allowInsecureProxyAuth,
+      'Use an https:// proxy URL: the proxy password would cross the network unencrypted to an http:// proxy. Only for a proxy on a trusted network, allow insecure proxy authentication explicitly.',
+    ),
+    ['proxyUrl'],
+  ),
+  // A password or token on a plaintext connection can be read by anyone on the path.
   v.forward(
     v.partialCheck(
       [['authType'], ['requiresAuth'], ['emailType'], ['tls'], ['allowInsecureAuth']],

@@ -65,7 +65,7 @@ describe('mail settings', () => {
       authorizationUrl: 'https://login.example.com/authorize',
       tokenUrl: 'https://login.example.com/token',
       scope: 'https://outlook.office.com/SMTP.Send offline_access',
-      proxyUrl: 'http://proxy.example.com:3128',
+      proxyUrl: 'https://proxy.example.com:3128',
       proxyUsername: 'proxy-user',
       proxyPassword: 'proxy-secret-value',
     });
@@ -73,7 +73,7 @@ describe('mail settings', () => {
     const text = await res.text();
     expect(text).not.toContain('client-secret-value');
     expect(text).not.toContain('proxy-secret-value');
-    expect(JSON.parse(text)).toMatchObject({ clientId: 'client-123', proxyUrl: 'http://proxy.example.com:3128', secretsSet: { clientSecret: true, proxyPassword: true } });
+    expect(JSON.parse(text)).toMatchObject({ clientId: 'client-123', proxyUrl: 'https://proxy.example.com:3128', secretsSet: { clientSecret: true, proxyPassword: true } });
   });
 
   const badInputs: [string, unknown, string][] = [

@@ -39,6 +39,7 @@ export const ui = {
   password: 'Password',
   secretSaved: 'Saved. Leave empty to keep it.',
   allowInsecureAuth: 'Allow credentials without TLS (trusted internal server only)',
+  allowInsecureProxyAuth: 'Allow the proxy password over http:// (trusted network only)',
   caCertificate: 'CA certificate (PEM, optional)',
   clientId: 'Client ID',
   clientSecret: 'Client secret',

@@ -4,6 +4,7 @@ import { MailSettingsInput, TestMailInput, type MailSettings, type MailSettingsP
 import type { AppDeps, AppEnv } from '../app';
 import { sendTestMail } from '../delivery/test-mail';
 import { mailSettingsChanges } from '../domain/audit';
+import { movedSecrets } from '../domain/secret-binding';
 import { ApiError, parseBody } from '../http/api-error';
 
 /** Fields that identify the OAuth client and grant: changing any of them makes the connected account meaningless. */
@@ -20,6 +21,15 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
     const input = await parseBody(c, MailSettingsInput);
     checkAgainstStored(input, store.hasSecret('password'));
     const before = store.get();
+    const moved = movedSecrets(before, input, store.view()?.secretsSet ?? {});
+    const reenter = moved.find((m) => m.action === 'reenter');
+    if (reenter) {
+      throw new ApiError('SECRET_REQUIRED', {
+        field: reenter.field,
+        message: `${reenter.field}: the ${reenter.moved} changed, so the stored ${reenter.field} is not sent there: enter it again.`,
+      });
+    }
+    for (const { field } of moved) input[field] = null;
     const changes = mailSettingsChanges(before, input, store.view()?.secretsSet ?? {});
     store.save(input);
     const requestId = c.get('requestId');

@@ -50,7 +50,7 @@ const handlers: Handlers = {
       enrolled: enrolled !== null,
       relayUrl: enrolled?.relayUrl ?? null,
       verdict,
-      local: evaluate(facts, withPolicy(DEFAULT_POLICY, {}, browser.runtime.id)),
+      local: evaluate(facts, withPolicy(DEFAULT_POLICY, new Map(), browser.runtime.id)),
       browser: `${facts.browser.name} ${facts.browser.version}`,
     };
   },

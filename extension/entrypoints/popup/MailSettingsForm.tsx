@@ -122,6 +122,7 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
               <Field {...text('proxyUrl')} label={t('proxyUrl')} type="url" placeholder="http://proxy.example.com:3128" />
               <Field {...text('proxyUsername')} label={t('proxyUsername')} />
               <Field {...text('proxyPassword')} label={t('proxyPassword')} type="password" help={secretHelp('proxyPassword')} autoComplete="new-password" />
+              <Check id="allowInsecureProxyAuth" label={t('allowInsecureProxyAuth')} checked={form.allowInsecureProxyAuth} onChecked={set('allowInsecureProxyAuth')} />
             </fieldset>
           </>
         )}

@@ -29,6 +29,7 @@ export interface FormState {
   proxyUrl: string;
   proxyUsername: string;
   proxyPassword: string;
+  allowInsecureProxyAuth: boolean;
 }
 
 export type FieldErrors = Partial<Record<keyof FormState | string, string>>;
@@ -38,7 +39,7 @@ export function emptyForm(): FormState {
     provider: 'custom', tenant: '', authType: 'oauth', host: '', port: '465', emailType: 'smtps', tls: true, senderName: 'Guardmail',
     senderAddress: '', testAddress: '', requiresAuth: true, username: '', password: '', allowInsecureAuth: false, caCertificate: '',
     clientId: '', clientSecret: '', authorizationUrl: '', tokenUrl: '', scope: '', authorizeParams: '', clientAuthMethod: 'client_secret_basic',
-    proxyUrl: '', proxyUsername: '', proxyPassword: '',
+    proxyUrl: '', proxyUsername: '', proxyPassword: '', allowInsecureProxyAuth: false,
   };
 }
 
