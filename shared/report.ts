@@ -9,7 +9,17 @@ export const MAX_EXTENSIONS = 500;
 export const MAX_PERMISSIONS = 200;
 export const MAX_SETTINGS = 50;
 
-const text = (field: string, max: number) => v.pipe(v.string(`${field} must be text.`), v.maxLength(max, `${field} must be at most ${max} characters.`));
+/**
+ * Control characters (C0, C1), line and paragraph separators and bidirectional overrides, which a browser's user can put
+ * into an extension's name or a setting and which would start new lines in mail, logs and the popup, or reorder text.
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g;
+
+/** Replaces what UNSAFE matches with a space: every string a report carries is one harmless line. */
+export const oneLine = (s: string) => s.replace(UNSAFE, ' ');
+
+const text = (field: string, max: number) =>
+  v.pipe(v.string(`${field} must be text.`), v.maxLength(max, `${field} must be at most ${max} characters.`), v.transform(oneLine));
 const id = (field: string) => v.pipe(text(field, 64), v.regex(/^[\w-]{8,64}$/, `${field} must be 8 to 64 letters, digits, - or _.`));
 
 export const INSTALL_TYPES = ['admin', 'development', 'normal', 'sideload', 'other'] as const;
@@ -28,7 +38,7 @@ export type ExtensionFacts = v.InferOutput<typeof ExtensionFacts>;
 export const SettingFacts = v.strictObject({
   /** The privacy.* setting's path, e.g. "services.safeBrowsingEnabled". */
   name: v.pipe(text('Setting name', 100), v.regex(/^[\w.]+$/, 'Setting name must be a dotted name.')),
-  value: v.union([v.boolean(), v.string(), v.number(), v.null()], 'Setting value must be a boolean, text, a number or null.'),
+  value: v.union([v.boolean(), v.pipe(v.string(), v.maxLength(200), v.transform(oneLine)), v.number(), v.null()], 'Setting value must be a boolean, text of at most 200 characters, a number or null.'),
   /** Whether policy (or another extension) fixes the value, so the user cannot change it. */
   locked: v.boolean('locked must be true or false.'),
 });
@@ -38,7 +48,7 @@ export const ComplianceReport = v.strictObject(
   {
     reportId: id('reportId'),
     deviceId: id('deviceId'),
-    deviceLabel: v.optional(v.pipe(text('deviceLabel', 100), v.check((s) => !/[\u0000-\u001f]/.test(s), 'deviceLabel must be a single line.')), ''),
+    deviceLabel: v.optional(text('deviceLabel', 100), ''),
     collectedAt: v.pipe(v.string('collectedAt must be text.'), v.isoTimestamp('collectedAt must be an ISO 8601 time.')),
     browser: v.strictObject({
       name: v.pipe(text('Browser name', 50), v.nonEmpty('Browser name must not be empty.')),
