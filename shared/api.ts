@@ -16,7 +16,8 @@ export interface ReadinessCheck {
   ok: boolean;
   /** A failing critical check makes /readyz answer 503. */
   critical: boolean;
-  detail: string;
+  /** What was found (the mail server, the account, the error): only for the admin token. */
+  detail?: string;
 }
 
 /** Answer of GET /readyz. */

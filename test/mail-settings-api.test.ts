@@ -186,6 +186,15 @@ describe('operators', () => {
     expect(after.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', true], ['outbox', true]]);
   });
 
+  it('shows /readyz details (server, account, outbox) only to the admin token, states to anyone', async () => {
+    await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ host: 'smtp.internal.example' }));
+    const anyone = await relay.call('GET', '/readyz', undefined, { token: null });
+    expect(await anyone.text()).not.toContain('smtp.internal.example');
+    expect(((await json<{ checks: object[] }>(await relay.call('GET', '/readyz', undefined, { token: relay.enrollmentToken }))).checks[1])).toEqual({ name: 'mail-configured', ok: true, critical: false });
+    const admin = await json<{ checks: { name: string; detail?: string }[] }>(await relay.call('GET', '/readyz'));
+    expect(admin.checks.find((c) => c.name === 'mail-configured')?.detail).toBe('smtp.internal.example:587 (smtp, basic)');
+  });
+
   it('answers 503 on /readyz when the database is gone', async () => {
     relay.db.close();
     const res = await relay.call('GET', '/readyz', undefined, { token: null });

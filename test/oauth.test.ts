@@ -130,7 +130,7 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
       const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
       expect(status.oauth).toMatchObject({ account: MAILBOX, scope: as.mailScope, reauthRequired: false, refreshTokenAgeDays: 0, lastRefreshAt: null });
       expect(status.delivery).toEqual({ lastDeliveredAt: new Date(clock).toISOString(), lastFailure: null });
-      const ready = await json<{ checks: { name: string; ok: boolean; detail: string }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
+      const ready = await json<{ checks: { name: string; ok: boolean; detail: string }[] }>(await relay.call('GET', '/readyz'));
       expect(ready.checks).toContainEqual(expect.objectContaining({ name: 'oauth-token', ok: true, detail: expect.stringContaining(`connected as ${MAILBOX}`) }));
     },
   );
@@ -159,7 +159,7 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
     await setup();
     const res = await connect(oauthSettings({ scope: 'https://outlook.office.com/SMTP.Send offline_access' }));
     expect((await json<ConnectedAnswer>(res)).account).toBeNull();
-    const ready = await json<{ checks: { name: string; detail: string }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
+    const ready = await json<{ checks: { name: string; detail: string }[] }>(await relay.call('GET', '/readyz'));
     expect(ready.checks.find((c) => c.name === 'oauth-token')?.detail).toContain('an account the provider did not name');
     expect((await sendTest()).status).toBe(200);
     expect(smtp.authAttempts).toEqual([{ method: 'XOAUTH2', username: MAILBOX, secure: true, accepted: true }]);
@@ -354,7 +354,7 @@ describe('tokens managed by the relay', () => {
 
     const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
     expect(status.oauth).toMatchObject({ reauthRequired: true, reauthReason: expect.stringContaining('7 days') });
-    const ready = await json<{ checks: { name: string; ok: boolean }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
+    const ready = await json<{ checks: { name: string; ok: boolean }[] }>(await relay.call('GET', '/readyz'));
     expect(ready.checks).toContainEqual(expect.objectContaining({ name: 'oauth-token', ok: false }));
 
     // Re-authorizing clears it.
@@ -590,7 +590,7 @@ describe('secrets', () => {
     clock += 2 * HOUR;
     answers.push(await (await sendTest()).text());
     for (const path of ['/api/v1/status', '/api/v1/mail-settings']) answers.push(await (await relay.call('GET', path)).text());
-    answers.push(await (await relay.call('GET', '/readyz', undefined, { token: null })).text());
+    answers.push(await (await relay.call('GET', '/readyz')).text());
 
     const secrets = [CLIENT_SECRET, ...refreshes().map((r) => r.refreshToken!)];
     const stored = relay.deps.oauth.refreshToken()!;

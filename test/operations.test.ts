@@ -52,7 +52,7 @@ describe('readiness', () => {
     await setup({ recipients: [] });
     await postReport(riskyReport({ deviceId: 'device-a' }));
     clock += 16 * 60_000;
-    const ready = (await (await relay.call('GET', '/readyz', undefined, { token: null })).json()) as { ready: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    const ready = (await (await relay.call('GET', '/readyz')).json()) as { ready: boolean; checks: { name: string; ok: boolean; detail: string }[] };
     expect(ready.ready).toBe(true); // not critical: reports are still taken
     expect(ready.checks).toContainEqual({ name: 'outbox', ok: false, critical: false, detail: 'stuck: the oldest due alert has waited 16 minutes (1 waiting, 0 failed)' });
   });

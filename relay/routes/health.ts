@@ -6,7 +6,7 @@ import type { AppDeps, AppEnv } from '../app';
 /** An alert due this long and still not sent means delivery is stuck (server down, settings wrong, no recipient). */
 export const STUCK_OUTBOX_SECONDS = 15 * 60;
 
-export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth' | 'outbox' | 'now'>): Hono<AppEnv> {
+export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth' | 'outbox' | 'accessTokens' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   routes.get('/healthz', (c) => {
@@ -43,7 +43,10 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
     }));
     const ready = checks.every((check) => check.ok || !check.critical);
     c.header('Cache-Control', 'no-store');
-    return c.json({ ready, checks } satisfies ReadinessAnswer, ready ? 200 : 503);
+    // Load balancers need only the states; the mail server, the account and the outbox are the admin's to see.
+    const token = /^Bearer ([\x21-\x7e]+)$/.exec(c.req.header('Authorization') ?? '')?.[1];
+    const shown = token && deps.accessTokens.verify('admin', token) ? checks : checks.map(({ name, ok, critical }) => ({ name, ok, critical }));
+    return c.json({ ready, checks: shown } satisfies ReadinessAnswer, ready ? 200 : 503);
   });
 
   return routes;
