@@ -9,6 +9,7 @@ import type { RateLimiter } from './domain/rate-limit';
 import type { TokenManager } from './delivery/token-manager';
 import { ApiError, errorResponse } from './http/api-error';
 import { requireToken } from './http/auth';
+import { allowedMethods } from './http/methods';
 import { cors } from './http/cors';
 import { limitBody } from './http/body-limit';
 import type { Logger } from './log';
@@ -93,7 +94,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route(API_PREFIX, statusRoutes(deps));
   app.route(API_PREFIX, auditRoutes(deps));
 
-  app.notFound((c) => errorResponse(c, new ApiError('NOT_FOUND')));
+  app.notFound((c) => {
+    const allow = allowedMethods(app.routes, c.req.path);
+    if (allow.length === 0) return errorResponse(c, new ApiError('NOT_FOUND'));
+    c.header('Allow', allow.join(', '));
+    return errorResponse(c, new ApiError('METHOD_NOT_ALLOWED'));
+  });
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
     if (err instanceof DeliveryError) return errorResponse(c, ApiError.fromDelivery(err));

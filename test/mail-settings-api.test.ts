@@ -186,6 +186,19 @@ describe('operators', () => {
     expect(after.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', true], ['outbox', true]]);
   });
 
+  it('answers a wrong method with 405 and the methods allowed, and a missing field as missing', async () => {
+    const wrong = await relay.call('DELETE', '/api/v1/mail-settings');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('Allow')).toBe('GET, HEAD, PUT');
+    expect((await json<ApiErrorBody>(wrong)).error.code).toBe('METHOD_NOT_ALLOWED');
+    expect((await relay.call('GET', '/api/v1/no-such-thing')).status).toBe(404);
+
+    const withoutHost = basicSettings();
+    delete withoutHost.host;
+    const missing = await json<ApiErrorBody>(await relay.call('PUT', '/api/v1/mail-settings', withoutHost));
+    expect(missing.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'host', message: 'host: Missing field: host.' });
+  });
+
   it('shows /readyz details (server, account, outbox) only to the admin token, states to anyone', async () => {
     await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ host: 'smtp.internal.example' }));
     const anyone = await relay.call('GET', '/readyz', undefined, { token: null });

@@ -76,10 +76,18 @@ export async function parseBody<S extends v.GenericSchema>(c: Context, schema: S
     throw ApiError.validation([{ field: '(body)', message: 'The body must be a JSON object.' }]);
   }
   const result = v.safeParse(schema, json);
-  if (!result.success) {
-    throw ApiError.validation(result.issues.map((issue) => ({ field: v.getDotPath(issue) ?? '(body)', message: issue.message })));
-  }
+  if (!result.success) throw ApiError.validation(result.issues.map((issue) => fieldIssue(issue, '(body)')));
   return result.output;
+}
+
+/**
+ * One issue as the field at fault and what to do. valibot gives a missing required key the object's own message (ours
+ * say "Unknown field: remove it."), so a missing one is named as such.
+ */
+function fieldIssue(issue: v.BaseIssue<unknown>, whole: string): { field: string; message: string } {
+  const field = v.getDotPath(issue) ?? whole;
+  const missing = (issue.type === 'strict_object' || issue.type === 'object') && issue.received === 'undefined' && issue.expected?.startsWith('"');
+  return { field, message: missing ? `Missing field: ${field}.` : issue.message };
 }
 
 /** A `limit` query parameter: a whole number from 1 to 1000, `fallback` when absent. */
@@ -92,6 +100,6 @@ export const limitParam = (fallback: number) =>
 /** Validates the query string, or throws the coded error naming the first bad parameter. */
 export function parseQuery<S extends v.GenericSchema>(c: Context, schema: S): v.InferOutput<S> {
   const result = v.safeParse(schema, c.req.query());
-  if (!result.success) throw ApiError.validation(result.issues.map((issue) => ({ field: v.getDotPath(issue) ?? '(query)', message: issue.message })));
+  if (!result.success) throw ApiError.validation(result.issues.map((issue) => fieldIssue(issue, '(query)')));
   return result.output;
 }
