@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { percentile, rssMb, runLoad } from '../test/fixtures/load';
 import { report as makeReport } from '../test/fixtures/reports';
 import { buildRelay, median, report, spawnServer } from './lib';
+import { generateToken } from '../relay/storage/access-tokens';
 
-const ENROLLMENT = `gm_enr_${'e'.repeat(43)}`;
+const ENROLLMENT = generateToken('enrollment');
 const RUNS = 3;
 const SECONDS = 5;
 
@@ -25,7 +26,7 @@ const load = (url: string, seconds = SECONDS, offset = 0) =>
     }),
   });
 
-const relayEnv = { GUARDMAIL_ADMIN_TOKEN: `gm_adm_${'a'.repeat(43)}`, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT, GUARDMAIL_LOG_LEVEL: 'warn' };
+const relayEnv = { GUARDMAIL_ADMIN_TOKEN: generateToken('admin'), GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT, GUARDMAIL_LOG_LEVEL: 'warn' };
 
 interface Measured {
   rate: number;

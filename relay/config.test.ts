@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EXTENSION_ORIGIN } from '../shared/extension';
 import { parseConfig } from './config';
@@ -19,9 +20,14 @@ describe('parseConfig', () => {
   });
 
   it('refuses an enrollment token equal to the admin token', () => {
-    const token = 'x'.repeat(40);
+    const token = randomBytes(32).toString('base64');
     const result = parseConfig([], { GUARDMAIL_ADMIN_TOKEN: token, GUARDMAIL_ENROLLMENT_TOKEN: token });
     expect(result).toEqual({ ok: false, errors: [expect.stringContaining('must differ from the admin token')] });
+  });
+
+  it('refuses a token that does not look random, and takes one that does', () => {
+    expect(parseConfig([], { GUARDMAIL_ADMIN_TOKEN: 'a'.repeat(32) })).toEqual({ ok: false, errors: [expect.stringContaining('does not look random')] });
+    expect(parseConfig([], { GUARDMAIL_ADMIN_TOKEN: randomBytes(16).toString('hex') }).ok).toBe(true);
   });
 
   it.each([

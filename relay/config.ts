@@ -106,6 +106,17 @@ export interface RelayConfig {
 export type ConfigResult = { ok: true; config: RelayConfig } | { ok: false; errors: string[] } | { ok: 'help'; text: string };
 
 const MIN_TOKEN_LENGTH = 32;
+/** About what `openssl rand -hex 16` gives by the estimate below; a token typed by hand, or 32 × "a", gives far less. */
+const MIN_TOKEN_BITS = 100;
+
+/** Shannon's estimate of a string's information, from how often each of its own characters occurs. */
+function estimatedBits(token: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of token) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= n * Math.log2(n / token.length);
+  return bits;
+}
 
 /** Reads flags and environment (flags win), checks every option, and reports all problems at once. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
@@ -186,6 +197,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     if (value === '') return null;
     if (value.length < MIN_TOKEN_LENGTH || /\s/.test(value)) {
       errors.push(`${label(name)}: must be at least ${MIN_TOKEN_LENGTH} characters without spaces (try: openssl rand -base64 32).`);
+    } else if (estimatedBits(value) < MIN_TOKEN_BITS) {
+      errors.push(`${label(name)}: does not look random (about ${Math.round(estimatedBits(value))} bits); generate one with: openssl rand -base64 32.`);
     }
     return value;
   };

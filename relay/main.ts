@@ -3,7 +3,7 @@
  * command). Nothing else in the relay reads the environment or opens files and sockets on its own.
  */
 import { serve } from '@hono/node-server';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -44,6 +44,8 @@ async function main(): Promise<void> {
 }
 
 async function run(config: RelayConfig): Promise<void> {
+  // Everything the relay writes (store, key, tokens file, backups) is its owner's alone.
+  process.umask(0o077);
   const logger = createLogger(config.logLevel);
   let db;
   let box;
@@ -56,6 +58,7 @@ async function run(config: RelayConfig): Promise<void> {
     return fail(`cannot open the data directory ${resolve(config.dataDir)}: ${(err as Error).message}`);
   }
   const { tokens: accessTokens, generated } = AccessTokens.init(db, { admin: config.adminToken, enrollment: config.enrollmentToken });
+  const tokensFile = generated.admin || generated.enrollment ? writeFirstStartTokens(config.dataDir, generated) : null;
   const deps = composeRelay({ db, box, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls });
   const app = createApp(deps);
   let mailbox: DemoMailbox | null = null;
@@ -77,7 +80,7 @@ async function run(config: RelayConfig): Promise<void> {
       ...(config.tls ? { createServer: createHttpsServer, serverOptions: { cert: config.tls.cert, key: config.tls.key } } : {}),
     },
     (info) => {
-      process.stdout.write(banner(config, info, generated, mailbox));
+      process.stdout.write(banner(config, info, tokensFile ? { ...generated, file: tokensFile } : null, mailbox));
       logger.info({ host: info.address, port: info.port, tls: Boolean(config.tls), demo: config.demo }, 'listening');
       if (mailbox) void import('./demo/setup').then(({ prepareDemo }) => prepareDemo(deps, mailbox!));
     },
@@ -114,15 +117,33 @@ async function run(config: RelayConfig): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-/** What an operator needs after starting: where the relay is, the tokens (only when just generated), and the extension. */
-function banner(config: RelayConfig, info: AddressInfo, generated: { admin?: string; enrollment?: string }, mailbox: DemoMailbox | null): string {
+/** The tokens generated at first start, in a file only the relay's user can read: stdout may be a log collector's. */
+function writeFirstStartTokens(dataDir: string, generated: { admin?: string; enrollment?: string }): string {
+  const file = resolve(dataDir, 'first-start-tokens.txt');
+  const lines = [
+    '# Guardmail relay: tokens generated at first start. They are stored only as hashes: keep them, then delete this file.',
+    ...(generated.admin ? [`admin token:      ${generated.admin}`] : []),
+    ...(generated.enrollment ? [`enrollment token: ${generated.enrollment}`] : []),
+  ];
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
+
+/**
+ * What an operator needs after starting: where the relay is, where the tokens are (only when just generated: shown
+ * too when stdout is a terminal, never into a log stream), and the extension.
+ */
+function banner(config: RelayConfig, info: AddressInfo, generated: { admin?: string; enrollment?: string; file: string } | null, mailbox: DemoMailbox | null): string {
   const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   const url = config.publicUrl || `${config.tls ? 'https' : 'http'}://${host}:${info.port}`;
   const lines = [``, `Guardmail relay is running at ${url}`, `  data: ${resolve(config.dataDir)}`];
-  if (generated.admin || generated.enrollment) {
-    lines.push(``, `First start: these tokens are shown once and stored only as hashes. Keep them now.`);
-    if (generated.admin) lines.push(`  admin token:      ${generated.admin}`);
-    if (generated.enrollment) lines.push(`  enrollment token: ${generated.enrollment}`);
+  if (generated) {
+    lines.push(``, `First start: the admin and enrollment tokens are in ${generated.file} (readable only by you).`, `They are stored only as hashes: keep them, then delete that file.`);
+    if (process.stdout.isTTY) {
+      if (generated.admin) lines.push(`  admin token:      ${generated.admin}`);
+      if (generated.enrollment) lines.push(`  enrollment token: ${generated.enrollment}`);
+    }
   }
   if (mailbox) {
     lines.push(``, `Demo: mail goes to a built-in mailbox (SMTP on 127.0.0.1:${mailbox.port}); a sample alert is on its way.`, `  open ${url}/demo/mailbox`);

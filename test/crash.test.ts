@@ -10,9 +10,10 @@ import { riskyReport } from './fixtures/reports';
 import { startMta } from './peers/mta';
 import type { SmtpPeer } from './peers/smtp-peer';
 import { testPki } from './fixtures/tls';
+import { generateToken } from '../relay/storage/access-tokens';
 
-const ADMIN = `gm_adm_${'a'.repeat(43)}`;
-const ENROLLMENT = `gm_enr_${'e'.repeat(43)}`;
+const ADMIN = generateToken('admin');
+const ENROLLMENT = generateToken('enrollment');
 const DEVICES = Array.from({ length: 200 }, (_, i) => `device-${String(i).padStart(4, '0')}`);
 
 let relay: RelayProcess | undefined;

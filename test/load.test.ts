@@ -5,8 +5,9 @@ import { afterEach, expect, it } from 'vitest';
 import { runLoad, rssMb } from './fixtures/load';
 import { startRelayProcess, type RelayProcess } from './fixtures/relay-process';
 import { report, riskyReport } from './fixtures/reports';
+import { generateToken } from '../relay/storage/access-tokens';
 
-const ENROLLMENT = `gm_enr_${'e'.repeat(43)}`;
+const ENROLLMENT = generateToken('enrollment');
 /** 100,000 browsers reporting hourly is 28 reports a second; the test sends 20 times that. */
 const RATE = Math.ceil((100_000 / 3600) * 20);
 const DURATION_MS = 8_000;
@@ -18,7 +19,7 @@ afterEach(async () => {
 
 it(`takes ${RATE} reports a second with flat memory, refusing none but a chatty device's`, async () => {
   relay = await startRelayProcess(['--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-load-'))], {
-    GUARDMAIL_ADMIN_TOKEN: `gm_adm_${'a'.repeat(43)}`,
+    GUARDMAIL_ADMIN_TOKEN: generateToken('admin'),
     GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT,
     GUARDMAIL_LOG_LEVEL: 'warn',
   });

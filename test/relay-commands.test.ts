@@ -11,9 +11,10 @@ import { riskyReport } from './fixtures/reports';
 import { startMta } from './peers/mta';
 import type { SmtpPeer } from './peers/smtp-peer';
 import { testPki } from './fixtures/tls';
+import { generateToken } from '../relay/storage/access-tokens';
 
-const ADMIN = `gm_adm_${'a'.repeat(43)}`;
-const ENROLLMENT = `gm_enr_${'e'.repeat(43)}`;
+const ADMIN = generateToken('admin');
+const ENROLLMENT = generateToken('enrollment');
 const ENV = { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT, GUARDMAIL_LOG_LEVEL: 'info' };
 const PASSWORD = 'pw-rotate-123456';
 

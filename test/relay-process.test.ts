@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../relay/config';
+import { generateToken } from '../relay/storage/access-tokens';
 import { runRelayToExit, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
 import { testPki } from './fixtures/tls';
 
@@ -22,14 +23,23 @@ async function start(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('starting the relay', () => {
-  it('prints the URL and both tokens once on first start, and the tokens work', async () => {
+  it('writes both tokens once on first start to a file only its user can read, never to a log stream, and the tokens work', async () => {
     const dataDir = freshDataDir();
+    chmodSync(dataDir, 0o755); // an existing directory others can read is closed
     const first = await start(['--port', '0', '--data-dir', dataDir]);
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const admin = /admin token:\s+(\S+)/.exec(first.stdout())?.[1];
+    const tokensFile = join(dataDir, 'first-start-tokens.txt');
+    expect(first.stdout()).toContain(tokensFile);
+    const tokens = readFileSync(tokensFile, 'utf8');
+    const admin = /admin token:\s+(\S+)/.exec(tokens)?.[1];
     expect(admin).toMatch(/^gm_adm_[\w-]{43}$/);
-    expect(first.stdout()).toMatch(/enrollment token:\s+gm_enr_[\w-]{43}/);
+    expect(tokens).toMatch(/enrollment token:\s+gm_enr_[\w-]{43}/);
+    // stdout is not a terminal here (it could be a log collector's): the tokens are not on it.
+    expect(first.stdout()).not.toContain(admin);
     expect(first.stdout()).toMatch(/Extension: /);
+    expect(statSync(tokensFile).mode & 0o777).toBe(0o600);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, 'guardmail.sqlite')).mode & 0o777).toBe(0o600);
 
     expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${first.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${admin}` } })).status).toBe(200);
@@ -40,16 +50,22 @@ describe('starting the relay', () => {
     expect(readFileSync(join(dataDir, 'guardmail.sqlite')).includes(Buffer.from(admin!))).toBe(false);
 
     const second = await start(['--port', '0', '--data-dir', dataDir]);
-    expect(second.stdout()).not.toContain('admin token:');
+    expect(second.stdout()).not.toContain('first-start-tokens');
     expect((await fetch(`${second.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${admin}` } })).status).toBe(200);
   });
 
+  it('refuses tokens from the environment that do not look random', async () => {
+    const result = await runRelayToExit(['--port', '0', '--data-dir', freshDataDir()], { GUARDMAIL_ADMIN_TOKEN: 'a'.repeat(32), GUARDMAIL_ENROLLMENT_TOKEN: generateToken('enrollment') });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/GUARDMAIL_ADMIN_TOKEN.*does not look random.*openssl rand/);
+  });
+
   it('takes the tokens and the key from the environment, printing neither', async () => {
-    const adminToken = 'a'.repeat(40);
+    const adminToken = generateToken('admin');
     const relay = await start(['--port', '0'], {
       GUARDMAIL_DATA_DIR: freshDataDir(),
       GUARDMAIL_ADMIN_TOKEN: adminToken,
-      GUARDMAIL_ENROLLMENT_TOKEN: 'e'.repeat(40),
+      GUARDMAIL_ENROLLMENT_TOKEN: generateToken('enrollment'),
       GUARDMAIL_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
     });
     expect(relay.stdout()).not.toContain(adminToken);

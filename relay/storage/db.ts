@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations';
 
@@ -8,8 +8,12 @@ export type Db = Database.Database;
 /** Opens (creating if needed) the relay's SQLite store in the data directory and brings its schema up to date. */
 export function openDatabase(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(join(dataDir, 'guardmail.sqlite'));
+  // A directory that already existed keeps its mode otherwise; the store holds every device's state and the secrets.
+  chmodSync(dataDir, 0o700);
+  const path = join(dataDir, 'guardmail.sqlite');
+  const db = new Database(path);
   db.pragma('journal_mode = WAL');
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
   // FULL: a committed transaction survives power loss, not only a crash (DESIGN.md: accepted means on disk).
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');

@@ -7,9 +7,10 @@ import type { DevicesAnswer } from '../../shared/fleet';
 import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
 import { createTestRelay, type TestRelay } from '../fixtures/relay';
 import { report } from '../fixtures/reports';
+import { generateToken } from '../../relay/storage/access-tokens';
 
-const ADMIN = `gm_adm_${'h'.repeat(43)}`;
-const ENROLLMENT = `gm_enr_${'k'.repeat(43)}`;
+const ADMIN = generateToken('admin');
+const ENROLLMENT = generateToken('enrollment');
 const OBJECT_KEYS = ['constructor', '__proto__', 'valueOf', 'hasOwnProperty', 'toString', 'isPrototypeOf'];
 
 /**

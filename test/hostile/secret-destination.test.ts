@@ -6,9 +6,10 @@ import type { ApiErrorBody } from '../../shared/errors';
 import type { MailSettingsView } from '../../shared/mail-settings';
 import { basicSettings } from '../fixtures/relay';
 import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
+import { generateToken } from '../../relay/storage/access-tokens';
 
-const ADMIN = `gm_adm_${'s'.repeat(43)}`;
-const ENROLLMENT = `gm_enr_${'t'.repeat(43)}`;
+const ADMIN = generateToken('admin');
+const ENROLLMENT = generateToken('enrollment');
 
 /**
  * Attack 6: with the admin token, change where a stored secret goes (the SMTP host, the token URL, the proxy) and
