@@ -8,7 +8,8 @@ import type { OutboxWorker } from './delivery/outbox-worker';
 import type { RateLimiter } from './domain/rate-limit';
 import type { TokenManager } from './delivery/token-manager';
 import { ApiError, errorResponse } from './http/api-error';
-import { requireToken } from './http/auth';
+import { requireToken, type AuthThrottle } from './http/auth';
+import { allowHosts } from './http/host';
 import { allowedMethods } from './http/methods';
 import { cors } from './http/cors';
 import { limitBody } from './http/body-limit';
@@ -52,6 +53,10 @@ export interface AppDeps {
   reportLimiter: RateLimiter;
   metrics: Metrics;
   audit: AuditLog;
+  /** Throttles addresses that keep sending wrong bearer tokens. */
+  authThrottle: AuthThrottle;
+  /** The Host names the relay answers; null for any. */
+  allowedHosts: string[] | null;
   logger: Logger;
   extensionOrigins: string[];
   /** Redirect URLs accepted besides the allowed extensions' own and loopback. */
@@ -65,6 +70,7 @@ export type AppEnv = { Variables: { requestId: string } };
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  app.use(allowHosts(deps.allowedHosts));
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();
@@ -80,8 +86,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   // Reports carry their own, larger limit (routes/fleet.ts) and the enrollment token; everything else is the admin's.
   const reports = `${API_PREFIX}/reports`;
-  const enrolled = requireToken(deps.accessTokens, 'enrollment');
-  const admin = requireToken(deps.accessTokens, 'admin');
+  const enrolled = requireToken(deps.accessTokens, 'enrollment', deps.authThrottle);
+  const admin = requireToken(deps.accessTokens, 'admin', deps.authThrottle);
   app.use((c, next) => (c.req.path === reports ? next() : smallBodies(c, next)));
   app.use(`${API_PREFIX}/*`, (c, next) => (c.req.path === reports ? enrolled(c, next) : admin(c, next)));
 

@@ -1,6 +1,7 @@
 import type { AppDeps } from './app';
 import type { SmtpTimeouts } from './domain/smtp-options';
 import { MailSender } from './delivery/mail-sender';
+import { createAuthThrottle } from './http/auth';
 import { OutboxWorker } from './delivery/outbox-worker';
 import { RateLimiter } from './domain/rate-limit';
 import { TokenManager } from './delivery/token-manager';
@@ -30,6 +31,8 @@ export interface ComposeOptions {
   tokenRequestTimeoutMs?: number;
   /** The provider's minute for its per-minute sending limit: scaled down in tests, never the limit itself. */
   providerMinuteMs?: number;
+  /** The Host names the relay answers; null or absent for any. */
+  allowedHosts?: string[] | null;
   /** Outbox worker tuning, shorter in tests. */
   worker?: { pollMs?: number; leaseMs?: number; maxBatch?: number; random?: () => number };
   now?: () => number;
@@ -65,6 +68,8 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     reportLimiter: new RateLimiter(10, 30),
     metrics,
     audit,
+    authThrottle: createAuthThrottle({ logger: o.logger, metrics, now: o.now }),
+    allowedHosts: o.allowedHosts ?? null,
     oauthClient,
     logger: o.logger,
     extensionOrigins: o.extensionOrigins,

@@ -33,6 +33,10 @@ export const OPTIONS = {
     flag: '--behind-tls-proxy', env: 'GUARDMAIL_BEHIND_TLS_PROXY', default: 'false',
     description: 'Set to true when a TLS-terminating reverse proxy is the only way in; allows plain HTTP on a non-loopback address.',
   },
+  allowedHosts: {
+    flag: '--allowed-hosts', env: 'GUARDMAIL_ALLOWED_HOSTS', default: '',
+    description: 'Comma-separated host names clients may reach the relay by, beside loopback, --host and --public-url\'s; others get 421 (a guard against DNS rebinding).',
+  },
   publicUrl: {
     flag: '--public-url', env: 'GUARDMAIL_PUBLIC_URL', default: '',
     description: 'The https:// URL admins and browsers use (behind a reverse proxy); printed at startup.',
@@ -92,6 +96,8 @@ export interface RelayConfig {
   tls: { cert: string; key: string } | null;
   behindTlsProxy: boolean;
   publicUrl: string;
+  /** The Host names the relay answers; null for any (bound to every address, with no public URL nor list). */
+  allowedHosts: string[] | null;
   adminToken: string | null;
   enrollmentToken: string | null;
   /** 32 bytes, or null for the key file in the data directory. */
@@ -192,6 +198,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     errors.push(`${label('publicUrl')}: "${publicUrl}" must be an https:// URL.`);
   }
 
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const listedHosts = raw('allowedHosts').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const publicHost = publicUrl && URL.canParse(publicUrl) ? [new URL(publicUrl).hostname] : [];
+  const allowedHosts =
+    wildcard && publicHost.length === 0 && listedHosts.length === 0
+      ? null
+      : ['127.0.0.1', 'localhost', '[::1]', ...(wildcard ? [] : [isIP(host) === 6 ? `[${host}]` : host.toLowerCase()]), ...publicHost, ...listedHosts];
+
   const token = (name: 'adminToken' | 'enrollmentToken'): string | null => {
     const value = raw(name);
     if (value === '') return null;
@@ -244,7 +258,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     ok: true,
     config: {
       command, demo, host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
-      extensionOrigins, oauthRedirectUrls, logLevel,
+      extensionOrigins, oauthRedirectUrls, logLevel, allowedHosts,
     },
   };
 }

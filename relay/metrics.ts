@@ -76,6 +76,8 @@ export function createMetrics(outbox: OutboxGauges, now: () => number = Date.now
     alertsRetried: new Counter('guardmail_alerts_retried_total', 'Alerts put back for a later attempt after a temporary failure.'),
     deliveryLatency: new Histogram('guardmail_alert_delivery_seconds', 'From the report that raised an alert to the mail server accepting it.', [0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300, 900, 3600]),
     tokenRefreshes: new Counter('guardmail_token_refreshes_total', 'OAuth access-token refreshes, by outcome.'),
+    authFailures: new Counter('guardmail_auth_failures_total', 'Requests refused for a missing or wrong bearer token, by the role asked for.'),
+    authThrottled: new Counter('guardmail_auth_throttled_total', 'Requests refused (429) from an address that kept sending wrong tokens.'),
     outboxDepth: new Gauge('guardmail_outbox_depth', 'Alerts not yet sent nor failed.', () => outbox.stats(now()).pending),
     oldestDueAge: new Gauge('guardmail_outbox_oldest_due_age_seconds', 'How long the oldest due alert has waited; 0 when none waits.', () => outbox.stats(now()).oldestDueAgeSeconds ?? 0),
   };

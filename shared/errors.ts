@@ -30,6 +30,16 @@ export const errorCodes = {
     message: 'A valid bearer token is required.',
     hint: 'Send "Authorization: Bearer <admin token>". The relay printed the token on its first start; set GUARDMAIL_ADMIN_TOKEN to choose one.',
   },
+  AUTH_THROTTLED: {
+    status: 429,
+    message: 'Too many wrong tokens from this address.',
+    hint: 'Wait for the time in Retry-After, then send the right token (the relay printed it on its first start, in first-start-tokens.txt).',
+  },
+  HOST_NOT_ALLOWED: {
+    status: 421,
+    message: 'The relay does not serve this host name.',
+    hint: 'Reach the relay by its own name, or add this name to GUARDMAIL_ALLOWED_HOSTS (--allowed-hosts).',
+  },
   NOT_FOUND: {
     status: 404,
     message: 'There is no such endpoint.',

@@ -170,6 +170,8 @@ export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
   REPORT_UNPROCESSABLE: { message: 'El relé no pudo evaluar este informe, así que no lo guardó. Los demás informes no se ven afectados.', hint: 'La extensión descarta ese informe y envía el siguiente; si el relé rechaza todos los informes de un navegador, busque el id de la solicitud en el registro del relé.' },
   BODY_TOO_LARGE: { message: 'La solicitud es demasiado grande.', hint: 'Envíe menos datos (el certificado de la CA, como máximo 32 KB).' },
   UNAUTHORIZED: { message: 'El relé no acepta el token de administrador.', hint: 'Copie el token que el relé mostró en su primer arranque, o fije uno con GUARDMAIL_ADMIN_TOKEN.' },
+  AUTH_THROTTLED: { message: 'Demasiados tokens incorrectos desde esta dirección.', hint: 'Espere el tiempo que indica Retry-After y envíe el token correcto (el relé lo dejó en su primer arranque en first-start-tokens.txt).' },
+  HOST_NOT_ALLOWED: { message: 'El relé no atiende este nombre de host.', hint: 'Acceda al relé por su propio nombre, o añada este nombre a GUARDMAIL_ALLOWED_HOSTS (--allowed-hosts).' },
   NOT_FOUND: { message: 'El relé no conoce esa dirección.', hint: 'Compruebe que la URL es la de un relé Guardmail (API v1).' },
   METHOD_NOT_ALLOWED: { message: 'El relé no acepta ese método.', hint: 'Actualice la extensión o el relé.' },
   RATE_LIMITED: { message: 'Demasiados informes de este dispositivo.', hint: 'Espere el tiempo indicado en Retry-After; la extensión lo hace sola.' },

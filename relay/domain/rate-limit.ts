@@ -27,6 +27,14 @@ export class RateLimiter {
     return 0;
   }
 
+  /** Milliseconds until `key` may take a token again, taking none: 0 when it may now. */
+  wait(key: string, now: number): number {
+    const bucket = this.#buckets.get(key);
+    if (!bucket) return 0;
+    const tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.at) * this.#perMs);
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.#perMs);
+  }
+
   get size(): number {
     return this.#buckets.size;
   }

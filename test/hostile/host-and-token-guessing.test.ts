@@ -1,0 +1,67 @@
+import { request } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateToken } from '../../relay/storage/access-tokens';
+import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
+
+const ADMIN = generateToken('admin');
+const ENROLLMENT = generateToken('enrollment');
+
+/** One HTTP request with full control of Host and of the client's own address. */
+function get(url: string, path: string, options: { host?: string; token?: string; from?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { hostname, port, path, localAddress: options.from, headers: { ...(options.host ? { Host: options.host } : {}), ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}) } },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Attack 7: the relay answered any Host header, so a page on its machine could read it by DNS rebinding; and 3,433
+ * wrong tokens in 5 s each got a 401, with no throttling and no log.
+ */
+describe('host names and token guessing, against the relay as a process', () => {
+  let relay: RelayProcess;
+  beforeAll(async () => {
+    relay = await startRelayProcess(['--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-hostile-'))], { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT });
+  });
+  afterAll(() => relay?.stop());
+
+  it('answers only the names it serves', async () => {
+    const port = new URL(relay.url).port;
+    const rebound = await get(relay.url, '/readyz', { host: `attacker.example:${port}` });
+    expect(rebound.status).toBe(421);
+    expect(JSON.parse(rebound.body).error.code).toBe('HOST_NOT_ALLOWED');
+    expect((await get(relay.url, '/api/v1/mail-settings', { host: `attacker.example:${port}`, token: ADMIN })).status).toBe(421);
+    expect((await get(relay.url, '/readyz', { host: `127.0.0.1:${port}` })).status).toBe(200);
+    expect((await get(relay.url, '/readyz', { host: `localhost:${port}` })).status).toBe(200);
+  });
+
+  it('throttles an address that keeps sending wrong tokens, logs it once it bites, and leaves other addresses alone', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await get(relay.url, '/api/v1/mail-settings', { token: generateToken('admin') })).status);
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(401));
+    expect(statuses.slice(30)).toEqual(Array(10).fill(429));
+    const throttled = await get(relay.url, '/api/v1/mail-settings', { token: ADMIN });
+    expect(throttled.status).toBe(429);
+    expect(JSON.parse(throttled.body).error.code).toBe('AUTH_THROTTLED');
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    expect(relay.stdout()).toContain('wrong bearer tokens from this address: throttled');
+
+    const elsewhere = await get(relay.url, '/api/v1/mail-settings', { token: ADMIN, from: '127.0.0.2' });
+    expect(elsewhere.status).toBe(200);
+    const metrics = await get(relay.url, '/metrics', { from: '127.0.0.2' });
+    expect(metrics.body).toMatch(/guardmail_auth_failures_total\{role="admin"\} 30/);
+    expect(metrics.body).toMatch(/guardmail_auth_throttled_total \d+/);
+  });
+});
