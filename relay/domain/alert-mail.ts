@@ -11,6 +11,17 @@ export interface AlertPayload {
 
 type Lang = 'en' | 'es';
 
+/**
+ * Bounds that keep any alert mail far below the smallest provider limit (Gmail's 35 MB; 1 MB is the aim) whatever the
+ * reports said: report strings are capped by the schema, so at most this many devices and findings make the mail.
+ */
+export const MAX_DEVICES_PER_MAIL = 50;
+export const MAX_FINDINGS_PER_DEVICE = 10;
+
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'] as const;
+/** The worst findings first, so a cap keeps what matters. */
+export const worstFirst = (findings: readonly Finding[]): Finding[] => [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
+
 const LEVEL_NAMES: Record<Lang, Record<Level, string>> = {
   en: { very_high: 'very highly vulnerable', high: 'highly vulnerable', low: 'low risk', secure: 'secure' },
   es: { very_high: 'muy altamente vulnerable', high: 'altamente vulnerable', low: 'riesgo bajo', secure: 'seguro' },
@@ -22,12 +33,16 @@ const TEXT = {
     intro: (n: number) => `Guardmail found ${n} managed browser${n === 1 ? '' : 's'} out of compliance.`,
     browser: 'Browser', os: 'OS', level: 'Level', todo: 'What to do', reported: 'Reported',
     footer: 'You receive this because you are a recipient in Guardmail\'s alert policy.',
+    moreFindings: (n: number) => `and ${n} more finding${n === 1 ? '' : 's'}: see this browser in the extension's Fleet panel`,
+    moreDevices: (n: number) => `And ${n} more browser${n === 1 ? '' : 's'}: the full list is in the extension's Fleet panel.`,
   },
   es: {
     subject: (n: number, worst: string) => `[Guardmail] ${n} navegador${n === 1 ? '' : 'es'} ${worst}`,
     intro: (n: number) => `Guardmail encontró ${n} navegador${n === 1 ? '' : 'es'} administrado${n === 1 ? '' : 's'} fuera de cumplimiento.`,
     browser: 'Navegador', os: 'Sistema', level: 'Nivel', todo: 'Qué hacer', reported: 'Notificado',
     footer: 'Recibe este correo porque figura como destinatario en la directiva de alertas de Guardmail.',
+    moreFindings: (n: number) => `y ${n} hallazgo${n === 1 ? '' : 's'} más: vea este navegador en el panel Flota de la extensión`,
+    moreDevices: (n: number) => `Y ${n} navegador${n === 1 ? '' : 'es'} más: la lista completa está en el panel Flota de la extensión.`,
   },
 } as const;
 
@@ -40,12 +55,15 @@ export interface AlertMail {
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
- * One mail for a batch of alerts, in the policy's language: a subject that says how many browsers and how bad,
- * and every device with its browser, level and findings with their remediation, as HTML and plain text.
+ * One mail for a batch of alerts, in the policy's language: a subject that says how many browsers and how bad, and
+ * the worst devices with their browser, level and worst findings with their remediation, as HTML and plain text; what
+ * the bounds leave out is counted ("and N more"), never silently dropped.
  */
 export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
   const t = TEXT[lang];
   const sorted = [...alerts].sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level));
+  const listed = sorted.slice(0, MAX_DEVICES_PER_MAIL).map((a) => ({ ...a, findings: worstFirst(a.findings).slice(0, MAX_FINDINGS_PER_DEVICE), more: Math.max(0, a.findings.length - MAX_FINDINGS_PER_DEVICE) }));
+  const moreDevices = sorted.length - listed.length;
   const worst = sorted[0]?.level ?? 'high';
   const counts = LEVELS.filter((l) => sorted.some((a) => a.level === l)).map((l) => `${sorted.filter((a) => a.level === l).length} ${LEVEL_NAMES[lang][l]}`);
   const subject = counts.length === 1 ? t.subject(sorted.length, LEVEL_NAMES[lang][worst]) : `${t.subject(sorted.length, LEVEL_NAMES[lang][worst])} (${counts.join(', ')})`;
@@ -54,24 +72,27 @@ export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
   const text = [
     t.intro(sorted.length),
     '',
-    ...sorted.flatMap(({ device, level, findings, reportedAt }) => [
+    ...listed.flatMap(({ device, level, findings, more, reportedAt }) => [
       `== ${device.label} (${device.id})`,
       `${t.browser}: ${device.browser} ${device.version} · ${t.os}: ${device.os} · ${t.level}: ${LEVEL_NAMES[lang][level]} · ${t.reported}: ${when(reportedAt)}`,
       ...findings.flatMap((f) => [`  - ${f.title[lang]}`, `    ${t.todo}: ${f.remediation[lang]}`]),
+      ...(more ? [`  (${t.moreFindings(more)})`] : []),
       '',
     ]),
+    ...(moreDevices ? [t.moreDevices(moreDevices), ''] : []),
     t.footer,
   ].join('\n');
 
   const html = `<!doctype html><html lang="${lang}"><body style="font-family:system-ui,sans-serif">
 <p>${escape(t.intro(sorted.length))}</p>
-${sorted
+${listed
   .map(
-    ({ device, level, findings, reportedAt }) => `<h3 style="margin-bottom:4px">${escape(device.label)} <small style="color:#666">${escape(device.id)}</small></h3>
+    ({ device, level, findings, more, reportedAt }) => `<h3 style="margin-bottom:4px">${escape(device.label)} <small style="color:#666">${escape(device.id)}</small></h3>
 <p style="margin-top:0">${t.browser}: <b>${escape(`${device.browser} ${device.version}`)}</b> · ${t.os}: ${escape(device.os)} · ${t.level}: <b style="color:${level === 'very_high' ? '#a51d2d' : '#c64600'}">${LEVEL_NAMES[lang][level]}</b> · ${t.reported}: ${when(reportedAt)}</p>
-<ul>${findings.map((f) => `<li><b>${escape(f.title[lang])}</b><br>${t.todo}: ${escape(f.remediation[lang])}</li>`).join('')}</ul>`,
+<ul>${findings.map((f) => `<li><b>${escape(f.title[lang])}</b><br>${t.todo}: ${escape(f.remediation[lang])}</li>`).join('')}${more ? `<li>${escape(t.moreFindings(more))}</li>` : ''}</ul>`,
   )
   .join('\n')}
+${moreDevices ? `<p><b>${escape(t.moreDevices(moreDevices))}</b></p>` : ''}
 <p style="color:#666;font-size:12px">${escape(t.footer)}</p>
 </body></html>`;
   return { subject, text, html };

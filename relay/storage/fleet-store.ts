@@ -2,7 +2,7 @@ import { atLeast, LEVELS, type AlertPolicy, type Level } from '../../shared/aler
 import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
 import type { DeviceSummary, LevelCounts } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
-import type { AlertPayload } from '../domain/alert-mail';
+import { worstFirst, type AlertPayload } from '../domain/alert-mail';
 import { FleetVersions } from '../domain/fleet-versions';
 import type { Db } from './db';
 import { WalSync } from './wal-sync';
@@ -35,6 +35,9 @@ interface DeviceRow {
   last_alerted_at: number | null;
   last_report_id: string | null;
 }
+
+/** Findings kept and answered per report, worst first; the level is judged on all of them. */
+export const MAX_STORED_FINDINGS = 50;
 
 const osOf = (r: ComplianceReport) => [r.os.platform, r.os.version].filter(Boolean).join(' ');
 
@@ -86,7 +89,9 @@ export class FleetStore {
         return { verdict, duplicate: true, alerted: false };
       }
       const newest = this.#versions.newest(report.browser.name);
-      const verdict = evaluate(report, withPolicy(policy, newest === undefined ? undefined : new Map([[report.browser.name, newest]])));
+      const judged = evaluate(report, withPolicy(policy, newest === undefined ? undefined : new Map([[report.browser.name, newest]])));
+      // Judged on every finding; kept and answered with the worst ones: a padded report must not store megabytes.
+      const verdict = { ...judged, findings: worstFirst(judged.findings).slice(0, MAX_STORED_FINDINGS) };
       const cooledDown = previous?.last_alerted_at == null || now - previous.last_alerted_at >= policy.cooldownMinutes * 60_000;
       const alerted = atLeast(verdict.level, policy.threshold) && cooledDown;
       const device = { id: report.deviceId, label: report.deviceLabel || report.deviceId, browser: report.browser.name, version: report.browser.version, os: osOf(report) };

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../shared/checks/index';
+import { alertMail, MAX_DEVICES_PER_MAIL, MAX_FINDINGS_PER_DEVICE, type AlertPayload } from './alert-mail';
+
+const finding = (i: number, severity: Finding['severity'] = 'high'): Finding => ({
+  check: 'risky-permissions', severity, subject: `ext ${i}`, title: { en: `Extension ${i} can debug every tab`, es: `La extensión ${i} puede depurar todas las pestañas` },
+  remediation: { en: `Remove extension ${i}.`, es: `Quite la extensión ${i}.` },
+});
+const alert = (id: string, findings: Finding[], level: AlertPayload['level'] = 'high'): AlertPayload => ({
+  device: { id, label: id, browser: 'Chrome', version: '131.0', os: 'win' }, level, findings, reportedAt: Date.UTC(2026, 11, 2),
+});
+
+describe('alertMail', () => {
+  it('lists at most the worst devices and their worst findings, and counts what it leaves out', () => {
+    const many = Array.from({ length: 60 }, (_, i) => alert(`device-${i}`, Array.from({ length: 20 }, (_, j) => finding(j, j === 19 ? 'critical' : 'high'))));
+    const mail = alertMail([...many, alert('device-real', [finding(0)], 'very_high')], 'en');
+    expect(mail.subject).toContain('61 browsers');
+    const blocks = mail.text.split('\n').filter((l) => l.startsWith('== '));
+    expect(blocks).toHaveLength(MAX_DEVICES_PER_MAIL);
+    expect(blocks[0]).toBe('== device-real (device-real)'); // the worst level first
+    expect(mail.text).toContain('And 11 more browsers: the full list is in the extension\'s Fleet panel.');
+    const first = mail.text.split('== device-0 ')[1]!.split('\n\n')[0]!;
+    expect(first.match(/^ {2}- /gm)).toHaveLength(MAX_FINDINGS_PER_DEVICE);
+    expect(first).toContain('Extension 19 can debug every tab'); // the critical one is kept
+    expect(first).toContain('and 10 more findings');
+    expect(alertMail(many, 'es').html).toContain('Y 10 navegadores más');
+  });
+});
