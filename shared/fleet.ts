@@ -51,6 +51,11 @@ export interface AlertsAnswer {
   alerts: AlertItem[];
 }
 
+/** Answer of POST /api/v1/alerts/retry: how many failed alerts go out again with the next mail. */
+export interface RetryAnswer {
+  retried: number;
+}
+
 /** The fleet and outbox part of GET /api/v1/status. */
 export interface FleetStatus {
   counts: LevelCounts;

@@ -229,6 +229,39 @@ describe('alert mail', () => {
     expect(status.fleet.outbox).toMatchObject({ pending: 0, failed: 1 });
   });
 
+  it('lets an admin send failed alerts again, and a failed alert never silences its device', async () => {
+    await setup({ groupingWindowSeconds: 0, cooldownMinutes: 60 });
+    await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp!.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert, password: 'wrong' }));
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await relay.deps.worker.drain();
+    expect((await alerts()).map((a) => a.state)).toEqual(['failed']);
+    // Regression: the cooldown started when the alert was queued, so the device's next report raised nothing.
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await relay.deps.worker.drain();
+    expect((await alerts()).map((a) => a.state)).toEqual(['failed', 'failed']);
+
+    await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp!.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }));
+    const retry = await relay.call('POST', '/api/v1/alerts/retry');
+    expect(await json<{ retried: number }>(retry)).toEqual({ retried: 2 });
+    await relay.deps.worker.drain();
+    expect((await alerts()).map((a) => a.state)).toEqual(['sent', 'sent']);
+    expect(smtp!.received).toHaveLength(1);
+    const audit = await json<{ entries: { action: string }[] }>(await relay.call('GET', '/api/v1/audit'));
+    expect(audit.entries[0]?.action).toBe('alerts.retried');
+
+    // Delivered: now the cooldown runs, from the delivery.
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await relay.deps.worker.drain();
+    expect(await alerts()).toHaveLength(2);
+  });
+
+  it('queues no second alert for a device while its first still waits', async () => {
+    await setup({ recipients: [], groupingWindowSeconds: 0, cooldownMinutes: 0 });
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    expect((await alerts()).map((a) => a.state)).toEqual(['pending']);
+  });
+
   it('waits, losing nothing, while the policy has no recipient', async () => {
     await setup({ recipients: [], groupingWindowSeconds: 0 });
     await postReport(riskyReport({ deviceId: 'device-a' }));

@@ -121,6 +121,7 @@ export const ui = {
   findingsOne: '1 finding',
   noDevices: 'No browser has reported yet.',
   failedAlerts: 'Failed alerts',
+  retryFailedAlerts: 'Send failed alerts again',
   pendingAlerts: 'Alerts waiting',
   auditHeading: 'Recent changes',
   'audit_mail-settings.updated': 'Mail settings changed',
@@ -129,6 +130,7 @@ export const ui = {
   'audit_oauth.disconnected': 'Account disconnected',
   'audit_oauth.reauthorization-required': 'Re-authorization required',
   'audit_secret-key.rotated': 'Encryption key rotated',
+  'audit_alerts.retried': 'Failed alerts sent again',
 } as const;
 
 export type UiKey = keyof typeof ui;

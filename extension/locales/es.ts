@@ -122,6 +122,7 @@ export const ui: UiCatalog = {
   findingsOne: '1 hallazgo',
   noDevices: 'Ningún navegador ha informado aún.',
   failedAlerts: 'Alertas fallidas',
+  retryFailedAlerts: 'Enviar de nuevo las alertas fallidas',
   pendingAlerts: 'Alertas en espera',
   auditHeading: 'Cambios recientes',
   'audit_mail-settings.updated': 'Configuración de correo cambiada',
@@ -130,6 +131,7 @@ export const ui: UiCatalog = {
   'audit_oauth.disconnected': 'Cuenta desconectada',
   'audit_oauth.reauthorization-required': 'Hay que volver a autorizar',
   'audit_secret-key.rotated': 'Clave de cifrado rotada',
+  'audit_alerts.retried': 'Alertas fallidas enviadas de nuevo',
 };
 
 /** Field messages for the form: the schema's English messages say the same, field by field. */

@@ -3,7 +3,7 @@ import type { MailSettingsInput, MailSettingsView, TestMailResult } from '../../
 import type { AlertPolicy } from '../../shared/alert-policy';
 import type { AuditAnswer, StatusAnswer } from '../../shared/api';
 import type { Verdict } from '../../shared/checks/index';
-import type { DevicesAnswer, ReportAnswer } from '../../shared/fleet';
+import type { DevicesAnswer, ReportAnswer, RetryAnswer } from '../../shared/fleet';
 import { ClientError, type ShownError } from './client-errors';
 
 /** What the popup may ask the background, which alone talks to the relay and holds the admin token. */
@@ -19,7 +19,8 @@ export type Request =
   | { type: 'policy/get' }
   | { type: 'policy/save'; policy: unknown }
   | { type: 'fleet/get' }
-  | { type: 'audit/get' };
+  | { type: 'audit/get' }
+  | { type: 'alerts/retry' };
 
 /** The "This browser" panel: whether policy enrolled it, the relay's verdict, and the same rules run here. */
 export interface ThisBrowserView {
@@ -53,6 +54,7 @@ export interface Responses {
   'policy/save': AlertPolicy;
   'fleet/get': DevicesAnswer;
   'audit/get': AuditAnswer;
+  'alerts/retry': RetryAnswer;
 }
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ShownError };

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
-import type { AlertsAnswer, DevicesAnswer, ReportAnswer } from '../../shared/fleet';
+import type { AlertsAnswer, DevicesAnswer, ReportAnswer, RetryAnswer } from '../../shared/fleet';
 import { ComplianceReport } from '../../shared/report';
 import type { AppDeps, AppEnv } from '../app';
 import { policyChanges } from '../domain/audit';
@@ -54,6 +54,16 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
   routes.get('/alerts', (c) => {
     const { limit, state } = parseQuery(c, Listing);
     return c.json({ alerts: deps.outbox.list(limit, state) } satisfies AlertsAnswer);
+  });
+
+  /** An admin sends failed alerts again (after fixing what failed them): they join the next mail. */
+  routes.post('/alerts/retry', (c) => {
+    const retried = deps.outbox.retryFailed(now());
+    if (retried > 0) {
+      deps.audit.record('alerts.retried', { alerts: retried }, c.get('requestId'));
+      void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
+    }
+    return c.json({ retried } satisfies RetryAnswer);
   });
 
   routes.get('/alert-policy', (c) => c.json(deps.policy.get()));

@@ -7,7 +7,8 @@ export type AuditAction =
   | 'oauth.consent-granted'
   | 'oauth.disconnected'
   | 'oauth.reauthorization-required'
-  | 'secret-key.rotated';
+  | 'secret-key.rotated'
+  | 'alerts.retried';
 
 /** Who changed what and when; details never hold a secret's value (see domain/audit.ts). */
 export class AuditLog {

@@ -74,6 +74,7 @@ export class FleetStore {
          level = excluded.level, compliant = excluded.compliant, findings = excluded.findings, last_seen_at = excluded.last_seen_at,
          last_alerted_at = COALESCE(excluded.last_alerted_at, devices.last_alerted_at), last_report_id = excluded.last_report_id`,
     );
+    const waitingAlert = db.prepare("SELECT 1 FROM outbox WHERE device_id = ? AND state IN ('pending', 'pending_retry', 'running') LIMIT 1");
     const enqueue = db.prepare("INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at) VALUES (?, ?, ?, 'pending', ?, ?)");
 
     // Runs inside #commitAll's transaction. Not a transaction of its own: a savepoint per report cost a tenth of the
@@ -92,12 +93,14 @@ export class FleetStore {
       const judged = evaluate(report, withPolicy(policy, newest === undefined ? undefined : new Map([[report.browser.name, newest]])));
       // Judged on every finding; kept and answered with the worst ones: a padded report must not store megabytes.
       const verdict = { ...judged, findings: worstFirst(judged.findings).slice(0, MAX_STORED_FINDINGS) };
+      // The cooldown runs from the last delivered alert (set by the outbox when the mail is accepted), and a device with
+      // an alert still waiting gets no second one: a failed or delayed alert never silences its device.
       const cooledDown = previous?.last_alerted_at == null || now - previous.last_alerted_at >= policy.cooldownMinutes * 60_000;
-      const alerted = atLeast(verdict.level, policy.threshold) && cooledDown;
+      const alerted = atLeast(verdict.level, policy.threshold) && cooledDown && !waitingAlert.get(report.deviceId);
       const device = { id: report.deviceId, label: report.deviceLabel || report.deviceId, browser: report.browser.name, version: report.browser.version, os: osOf(report) };
       const findings = JSON.stringify(verdict.findings);
       const payload = alerted ? JSON.stringify({ device, level: verdict.level, findings: verdict.findings, reportedAt: now } satisfies AlertPayload) : null;
-      upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, findings, now, now, alerted ? now : null, report.reportId);
+      upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, findings, now, now, null, report.reportId);
       if (payload) enqueue.run(report.deviceId, report.reportId, payload, now, now + policy.groupingWindowSeconds * 1000);
       this.#versions.move(previous, device);
       return { verdict, duplicate: false, alerted };

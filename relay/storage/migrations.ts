@@ -135,4 +135,10 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     // the newest version now needs a quorum of devices (domain/fleet-versions.ts) and follows their latest reports.
     sql: `DROP TABLE browser_majors;`,
   },
+  {
+    version: 7,
+    name: 'alerts waiting per device',
+    // A device gets no second alert while one waits, and its cooldown runs from delivery: looked up by device.
+    sql: `CREATE INDEX outbox_device_state ON outbox (device_id, state);`,
+  },
 ];

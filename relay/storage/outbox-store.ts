@@ -63,8 +63,17 @@ export class OutboxStore {
     return this.#claim(now, leaseMs, maxBatch);
   }
 
+  /** The mail was accepted: its alerts are sent, and their devices' cooldown starts now. */
   sent(batchId: string, now: number): void {
-    this.#db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL, attempts = attempts + 1 WHERE batch_id = ?").run(now, batchId);
+    this.#db.transaction(() => {
+      this.#db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL, attempts = attempts + 1 WHERE batch_id = ?").run(now, batchId);
+      this.#db.prepare('UPDATE devices SET last_alerted_at = ? WHERE id IN (SELECT device_id FROM outbox WHERE batch_id = ?)').run(now, batchId);
+    })();
+  }
+
+  /** An admin's retry: failed alerts join the next mail, with their attempts counted afresh. Answers how many. */
+  retryFailed(now: number): number {
+    return this.#db.prepare("UPDATE outbox SET state = 'pending', batch_id = NULL, due_at = ?, attempts = 0, lease_until = NULL WHERE state = 'failed'").run(now).changes;
   }
 
   /** A temporary failure: the same batch is tried again at `retryAt`. */

@@ -2,7 +2,7 @@ import { browser } from 'wxt/browser';
 import { DEFAULT_POLICY, type AlertPolicy } from '../../../shared/alert-policy';
 import { API_PREFIX, type AuditAnswer, type StatusAnswer } from '../../../shared/api';
 import { evaluate, withPolicy } from '../../../shared/checks/index';
-import type { DevicesAnswer } from '../../../shared/fleet';
+import type { DevicesAnswer, RetryAnswer } from '../../../shared/fleet';
 import type { MailSettingsView, TestMailResult } from '../../../shared/mail-settings';
 import { ClientError } from '../../utils/client-errors';
 import type { Reply, Request, Responses } from '../../utils/protocol';
@@ -65,6 +65,10 @@ const handlers: Handlers = {
   'audit/get': async () => {
     const c = await requireConnection();
     return relayFetch<AuditAnswer>(c.relayUrl, `${API_PREFIX}/audit?limit=5`, { token: c.adminToken });
+  },
+  'alerts/retry': async () => {
+    const c = await requireConnection();
+    return relayFetch<RetryAnswer>(c.relayUrl, `${API_PREFIX}/alerts/retry`, { method: 'POST', token: c.adminToken, body: {} });
   },
   'fleet/get': async () => {
     const c = await requireConnection();

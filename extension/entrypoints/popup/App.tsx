@@ -74,7 +74,7 @@ export function App() {
           {loaded && (
             <>
               <StatusPanel status={loaded.status} consent={consent} onRefresh={refreshStatus} />
-              <FleetPanel fleet={loaded.fleet} status={loaded.status} />
+              <FleetPanel fleet={loaded.fleet} status={loaded.status} onRetried={refreshStatus} />
               <MailSettingsForm saved={loaded.settings} onSaved={(settings) => { setLoaded((l) => (l ? { ...l, settings } : l)); refreshStatus(); }} />
               <AlertPolicyForm saved={loaded.policy} onSaved={(policy) => setLoaded((l) => (l ? { ...l, policy } : l))} />
             </>

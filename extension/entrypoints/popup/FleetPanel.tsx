@@ -1,11 +1,29 @@
 import { LEVELS } from '../../../shared/alert-policy';
 import type { StatusAnswer } from '../../../shared/api';
 import type { DevicesAnswer } from '../../../shared/fleet';
+import { useState } from 'preact/hooks';
+import { ClientError, type ShownError } from '../../utils/client-errors';
 import { t } from '../../utils/i18n';
+import { ask } from '../../utils/protocol';
+import { ErrorBox } from './ErrorBox';
 import { LevelBadge } from './Findings';
 
-/** Counts per level as a small bar chart, the outbox, and the most vulnerable devices. */
-export function FleetPanel({ fleet, status }: { fleet: DevicesAnswer; status: StatusAnswer | null }) {
+/** Counts per level as a small bar chart, the outbox with a retry for failed alerts, and the most vulnerable devices. */
+export function FleetPanel({ fleet, status, onRetried }: { fleet: DevicesAnswer; status: StatusAnswer | null; onRetried: () => void }) {
+  const [retrying, setRetrying] = useState(false);
+  const [error, setError] = useState<ShownError | null>(null);
+  const retry = async () => {
+    setRetrying(true);
+    setError(null);
+    try {
+      await ask({ type: 'alerts/retry' });
+      onRetried();
+    } catch (err) {
+      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
+    } finally {
+      setRetrying(false);
+    }
+  };
   const max = Math.max(1, ...LEVELS.map((l) => fleet.counts[l]));
   const total = LEVELS.reduce((n, l) => n + fleet.counts[l], 0);
   return (
@@ -43,6 +61,12 @@ export function FleetPanel({ fleet, status }: { fleet: DevicesAnswer; status: St
           <dd id="failed-alerts">{status.fleet.outbox.failed}</dd>
         </dl>
       )}
+      {status && status.fleet.outbox.failed > 0 && (
+        <button type="button" id="retry-alerts" onClick={() => void retry()} disabled={retrying}>
+          {t('retryFailedAlerts')}
+        </button>
+      )}
+      {error && <ErrorBox error={error} />}
     </section>
   );
 }
