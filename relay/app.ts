@@ -5,6 +5,7 @@ import { DeliveryError } from './delivery/errors';
 import type { MailSender } from './delivery/mail-sender';
 import type { OAuthClientOptions } from './delivery/oauth-client';
 import type { OutboxWorker } from './delivery/outbox-worker';
+import type { Episodes } from './domain/episodes';
 import type { RateLimiter } from './domain/rate-limit';
 import type { TokenManager } from './delivery/token-manager';
 import { ApiError, errorResponse } from './http/api-error';
@@ -27,7 +28,7 @@ import { statusRoutes } from './routes/status';
 import type { AccessTokens } from './storage/access-tokens';
 import type { Db } from './storage/db';
 import type { DeliveryLog } from './storage/delivery-log';
-import { ReportRejected, type FleetStore } from './storage/fleet-store';
+import { AdmissionRefused, ReportRejected, type FleetStore } from './storage/fleet-store';
 import type { MailSettingsStore } from './storage/mail-settings-store';
 import type { OAuthStore } from './storage/oauth-store';
 import type { OutboxStore } from './storage/outbox-store';
@@ -53,6 +54,8 @@ export interface AppDeps {
   reportLimiter: RateLimiter;
   metrics: Metrics;
   audit: AuditLog;
+  /** When device admission starts refusing, so it is audited and logged once per episode. */
+  admissionEpisode: Episodes;
   /** Throttles addresses that keep sending wrong bearer tokens. */
   authThrottle: AuthThrottle;
   /** The Host names the relay answers; null for any. */
@@ -113,6 +116,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (storage) {
       deps.logger.error({ requestId: c.get('requestId'), code: (err as { code?: string }).code }, 'storage write failed');
       return errorResponse(c, new ApiError(storage));
+    }
+    if (err instanceof AdmissionRefused) {
+      deps.metrics.devicesRefused.inc();
+      c.header('Retry-After', String(Math.ceil(err.retryAfterMs / 1000)));
+      if (deps.admissionEpisode.begins((deps.now ?? Date.now)())) {
+        deps.audit.record('devices.admission-limited', { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }, c.get('requestId'));
+        deps.logger.warn({ requestId: c.get('requestId') }, 'new devices arrive faster than admitted: their reports wait in their browsers');
+      }
+      return errorResponse(c, new ApiError('DEVICE_ADMISSION_LIMITED'));
     }
     if (err instanceof ReportRejected) {
       deps.logger.warn({ requestId: c.get('requestId'), code: 'REPORT_UNPROCESSABLE', reason: err.message }, 'report rejected');

@@ -3,6 +3,7 @@ import type { SmtpTimeouts } from './domain/smtp-options';
 import { MailSender } from './delivery/mail-sender';
 import { createAuthThrottle } from './http/auth';
 import { OutboxWorker } from './delivery/outbox-worker';
+import { Episodes } from './domain/episodes';
 import { RateLimiter } from './domain/rate-limit';
 import { TokenManager } from './delivery/token-manager';
 import type { Logger } from './log';
@@ -33,6 +34,8 @@ export interface ComposeOptions {
   providerMinuteMs?: number;
   /** The Host names the relay answers; null or absent for any. */
   allowedHosts?: string[] | null;
+  /** New devices admitted at once, and per hour after that (smaller in tests). */
+  deviceAdmission?: { burst: number; perHour: number };
   /** Outbox worker tuning, shorter in tests. */
   worker?: { pollMs?: number; leaseMs?: number; maxBatch?: number; random?: () => number };
   now?: () => number;
@@ -51,6 +54,8 @@ export function composeRelay(o: ComposeOptions): AppDeps {
   const tokenManager = new TokenManager({ oauth, mailSettings, logger: o.logger, client: oauthClient, metrics, audit, now: o.now });
   const sender = new MailSender({ mailSettings, tokens: tokenManager, deliveryLog, timeouts: o.smtpTimeouts, now: o.now, minuteMs: o.providerMinuteMs });
   const policy = new PolicyStore(o.db);
+  // Onboarding 100,000 browsers fits in an hour; a holder of the enrollment token inventing IDs adds no more than that.
+  const deviceAdmission = new RateLimiter(o.deviceAdmission?.burst ?? 2_000, o.deviceAdmission?.perHour ?? 100_000);
   const worker = new OutboxWorker({ outbox, policy, mailSettings, oauth, sender, logger: o.logger, metrics, ...o.worker, ...(o.now ? { now: o.now } : {}) });
   return {
     db: o.db,
@@ -60,12 +65,13 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     tokenManager,
     deliveryLog,
     sender,
-    fleet: new FleetStore(o.db),
+    fleet: new FleetStore(o.db, { admit: (now) => deviceAdmission.take('new-devices', now) }),
     outbox,
     policy,
     worker,
     // A browser reports hourly and on start-up; a burst of 10, then one every 2 minutes, is room enough.
     reportLimiter: new RateLimiter(10, 30),
+    admissionEpisode: new Episodes(10 * 60_000),
     metrics,
     audit,
     authThrottle: createAuthThrottle({ logger: o.logger, metrics, now: o.now }),

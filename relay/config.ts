@@ -37,6 +37,10 @@ export const OPTIONS = {
     flag: '--allowed-hosts', env: 'GUARDMAIL_ALLOWED_HOSTS', default: '',
     description: 'Comma-separated host names clients may reach the relay by, beside loopback, --host and --public-url\'s; others get 421 (a guard against DNS rebinding).',
   },
+  newDevicesPerHour: {
+    flag: '--new-devices-per-hour', env: 'GUARDMAIL_NEW_DEVICES_PER_HOUR', default: '100000',
+    description: 'Devices never seen before that the relay admits per hour (a fiftieth of them at once); beyond it their reports get 429 and wait in the browser.',
+  },
   publicUrl: {
     flag: '--public-url', env: 'GUARDMAIL_PUBLIC_URL', default: '',
     description: 'The https:// URL admins and browsers use (behind a reverse proxy); printed at startup.',
@@ -98,6 +102,7 @@ export interface RelayConfig {
   publicUrl: string;
   /** The Host names the relay answers; null for any (bound to every address, with no public URL nor list). */
   allowedHosts: string[] | null;
+  newDevicesPerHour: number;
   adminToken: string | null;
   enrollmentToken: string | null;
   /** 32 bytes, or null for the key file in the data directory. */
@@ -206,6 +211,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
       ? null
       : ['127.0.0.1', 'localhost', '[::1]', ...(wildcard ? [] : [isIP(host) === 6 ? `[${host}]` : host.toLowerCase()]), ...publicHost, ...listedHosts];
 
+  const newDevicesPerHour = Number(raw('newDevicesPerHour'));
+  if (!Number.isInteger(newDevicesPerHour) || newDevicesPerHour < 1) {
+    errors.push(`${label('newDevicesPerHour')}: "${raw('newDevicesPerHour')}" must be a whole number of at least 1.`);
+  }
+
   const token = (name: 'adminToken' | 'enrollmentToken'): string | null => {
     const value = raw(name);
     if (value === '') return null;
@@ -258,7 +268,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     ok: true,
     config: {
       command, demo, host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
-      extensionOrigins, oauthRedirectUrls, logLevel, allowedHosts,
+      extensionOrigins, oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour,
     },
   };
 }

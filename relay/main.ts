@@ -59,7 +59,9 @@ async function run(config: RelayConfig): Promise<void> {
   }
   const { tokens: accessTokens, generated } = AccessTokens.init(db, { admin: config.adminToken, enrollment: config.enrollmentToken });
   const tokensFile = generated.admin || generated.enrollment ? writeFirstStartTokens(config.dataDir, generated) : null;
-  const deps = composeRelay({ db, box, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts });
+  const deps = composeRelay({ db, box, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts,
+    deviceAdmission: { burst: Math.ceil(config.newDevicesPerHour / 50), perHour: config.newDevicesPerHour },
+  });
   const app = createApp(deps);
   let mailbox: DemoMailbox | null = null;
   if (config.demo) {

@@ -70,6 +70,7 @@ export function createMetrics(outbox: OutboxGauges, now: () => number = Date.now
   const metrics = {
     reportsReceived: new Counter('guardmail_reports_received_total', 'Reports accepted (202), including repeated report ids.'),
     reportsRefused: new Counter('guardmail_reports_refused_total', 'Reports refused, by HTTP status.'),
+    devicesRefused: new Counter('guardmail_devices_refused_total', 'Reports from new devices refused (429) while devices arrive faster than admitted.'),
     alertsEnqueued: new Counter('guardmail_alerts_enqueued_total', 'Alerts written to the outbox.'),
     alertsSent: new Counter('guardmail_alerts_sent_total', 'Alerts delivered (a device in a sent mail).'),
     alertsFailed: new Counter('guardmail_alerts_failed_total', 'Alerts stopped by a permanent failure.'),

@@ -60,6 +60,11 @@ export const errorCodes = {
     message: 'Too many reports from this device.',
     hint: 'Wait for the time in Retry-After; the extension does so by itself.',
   },
+  DEVICE_ADMISSION_LIMITED: {
+    status: 429,
+    message: 'New devices are arriving faster than the relay admits them; this report was not stored.',
+    hint: 'Nothing to do for a browser: it keeps the report and sends it after Retry-After. If a real roll-out is this fast, it simply takes a little longer.',
+  },
   STORAGE_FULL: {
     status: 503,
     message: 'The relay\'s disk is full: nothing was stored.',

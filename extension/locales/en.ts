@@ -131,6 +131,7 @@ export const ui = {
   'audit_oauth.reauthorization-required': 'Re-authorization required',
   'audit_secret-key.rotated': 'Encryption key rotated',
   'audit_alerts.retried': 'Failed alerts sent again',
+  'audit_devices.admission-limited': 'New devices held back (admission limit)',
 } as const;
 
 export type UiKey = keyof typeof ui;

@@ -132,6 +132,7 @@ export const ui: UiCatalog = {
   'audit_oauth.reauthorization-required': 'Hay que volver a autorizar',
   'audit_secret-key.rotated': 'Clave de cifrado rotada',
   'audit_alerts.retried': 'Alertas fallidas enviadas de nuevo',
+  'audit_devices.admission-limited': 'Dispositivos nuevos en espera (límite de admisión)',
 };
 
 /** Field messages for the form: the schema's English messages say the same, field by field. */
@@ -177,6 +178,7 @@ export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
   NOT_FOUND: { message: 'El relé no conoce esa dirección.', hint: 'Compruebe que la URL es la de un relé Guardmail (API v1).' },
   METHOD_NOT_ALLOWED: { message: 'El relé no acepta ese método.', hint: 'Actualice la extensión o el relé.' },
   RATE_LIMITED: { message: 'Demasiados informes de este dispositivo.', hint: 'Espere el tiempo indicado en Retry-After; la extensión lo hace sola.' },
+  DEVICE_ADMISSION_LIMITED: { message: 'Llegan dispositivos nuevos más rápido de lo que el relé los admite; este informe no se guardó.', hint: 'Nada que hacer en el navegador: conserva el informe y lo envía tras Retry-After. Si un despliegue real es así de rápido, solo tarda un poco más.' },
   STORAGE_FULL: { message: 'El disco del relé está lleno: no se guardó nada.', hint: 'Libere espacio en el volumen de datos del relé. Los navegadores conservan sus informes y los reenvían.' },
   STORAGE_UNAVAILABLE: { message: 'El relé no puede escribir en su almacén: no se guardó nada.', hint: 'Revise el disco y los permisos del directorio de datos en el registro del relé.' },
   INTERNAL: { message: 'El relé falló de forma inesperada.', hint: 'Busque el identificador de la solicitud en el registro del relé.' },

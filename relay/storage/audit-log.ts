@@ -8,7 +8,8 @@ export type AuditAction =
   | 'oauth.disconnected'
   | 'oauth.reauthorization-required'
   | 'secret-key.rotated'
-  | 'alerts.retried';
+  | 'alerts.retried'
+  | 'devices.admission-limited';
 
 /** Who changed what and when; details never hold a secret's value (see domain/audit.ts). */
 export class AuditLog {

@@ -13,6 +13,14 @@ export interface IngestResult {
   alerted: boolean;
 }
 
+/** A report from a device the relay has never seen, while new devices arrive faster than admitted: kept by the browser. */
+export class AdmissionRefused extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super('new devices are arriving faster than the relay admits them');
+    this.name = 'AdmissionRefused';
+  }
+}
+
 /** A report the relay could not evaluate: it fails alone, and nothing of it is stored. */
 export class ReportRejected extends Error {
   constructor(cause: unknown) {
@@ -57,12 +65,17 @@ export class FleetStore {
   readonly #db: Db;
   readonly #versions = new FleetVersions();
   readonly #ingest: (report: ComplianceReport, policy: AlertPolicy, now: number) => IngestResult;
-  readonly #commitAll: (batch: Pending[]) => (IngestResult | ReportRejected)[];
+  readonly #commitAll: (batch: Pending[]) => (IngestResult | ReportRejected | AdmissionRefused)[];
   readonly #wal: WalSync;
   #queue: Pending[] = [];
   #syncing = false;
 
-  constructor(db: Db) {
+  /**
+   * `admit` answers 0 to let a device the relay has never seen in, else how long it must wait (domain/rate-limit.ts):
+   * anyone with the enrollment token can invent device IDs, so the store grows at a bounded rate.
+   */
+  constructor(db: Db, options: { admit?: (now: number) => number } = {}) {
+    const admit = options.admit ?? (() => 0);
     this.#db = db;
     this.#reloadVersions();
     const findDevice = db.prepare('SELECT browser, version, level, compliant, findings, last_alerted_at, last_report_id FROM devices WHERE id = ?');
@@ -89,6 +102,10 @@ export class FleetStore {
         const verdict = { level: previous.level, compliant: previous.compliant === 1, findings: JSON.parse(previous.findings) as Finding[] };
         return { verdict, duplicate: true, alerted: false };
       }
+      if (!previous) {
+        const wait = admit(now);
+        if (wait > 0) throw new AdmissionRefused(wait);
+      }
       const newest = this.#versions.newest(report.browser.name);
       const judged = evaluate(report, withPolicy(policy, newest === undefined ? undefined : new Map([[report.browser.name, newest]])));
       // Judged on every finding; kept and answered with the worst ones: a padded report must not store megabytes.
@@ -111,7 +128,9 @@ export class FleetStore {
         try {
           return this.#ingest(p.report, p.policy, p.now);
         } catch (err) {
-          // Evaluation threw on what this report says; its writes had not begun. A failed write is not caught here.
+          // Evaluation threw on what this report says, or admission refused it; its writes had not begun. A failed write
+          // is not caught here.
+          if (err instanceof AdmissionRefused) return err;
           if (err instanceof Error && 'code' in err && String(err.code).startsWith('SQLITE_')) throw err;
           return new ReportRejected(err);
         }
@@ -164,7 +183,7 @@ export class FleetStore {
         () =>
           batch.forEach((p, i) => {
             const result = results[i]!;
-            if (result instanceof ReportRejected) p.reject(result);
+            if (result instanceof ReportRejected || result instanceof AdmissionRefused) p.reject(result);
             else p.resolve(result);
           }),
         (err: unknown) => batch.forEach((p) => p.reject(err)),
