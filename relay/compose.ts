@@ -4,6 +4,7 @@ import { MailSender } from './delivery/mail-sender';
 import { createAuthThrottle } from './http/auth';
 import { OutboxWorker } from './delivery/outbox-worker';
 import { Episodes } from './domain/episodes';
+import { DEFAULT_RETENTION, type Retention } from './domain/retention';
 import { RateLimiter } from './domain/rate-limit';
 import { TokenManager } from './delivery/token-manager';
 import type { Logger } from './log';
@@ -34,6 +35,8 @@ export interface ComposeOptions {
   providerMinuteMs?: number;
   /** The Host names the relay answers; null or absent for any. */
   allowedHosts?: string[] | null;
+  /** How long devices, sent alerts and audit entries are kept. */
+  retention?: Retention;
   /** New devices admitted at once, and per hour after that (smaller in tests). */
   deviceAdmission?: { burst: number; perHour: number };
   /** Outbox worker tuning, shorter in tests. */
@@ -72,6 +75,7 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     // A browser reports hourly and on start-up; a burst of 10, then one every 2 minutes, is room enough.
     reportLimiter: new RateLimiter(10, 30),
     admissionEpisode: new Episodes(10 * 60_000),
+    retention: o.retention ?? DEFAULT_RETENTION,
     metrics,
     audit,
     authThrottle: createAuthThrottle({ logger: o.logger, metrics, now: o.now }),

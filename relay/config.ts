@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { isLoopbackHost } from '../shared/mail-settings';
 import { EXTENSION_ORIGIN } from '../shared/extension';
+import type { Retention } from './domain/retention';
 
 /**
  * Every relay option, each as a flag and an environment variable. This table is the one place where an
@@ -40,6 +41,22 @@ export const OPTIONS = {
   newDevicesPerHour: {
     flag: '--new-devices-per-hour', env: 'GUARDMAIL_NEW_DEVICES_PER_HOUR', default: '100000',
     description: 'Devices never seen before that the relay admits per hour (a fiftieth of them at once); beyond it their reports get 429 and wait in the browser.',
+  },
+  deviceStaleDays: {
+    flag: '--device-stale-days', env: 'GUARDMAIL_DEVICE_STALE_DAYS', default: '7',
+    description: 'A device with no report for this many days is shown as "stopped reporting".',
+  },
+  devicePruneDays: {
+    flag: '--device-prune-days', env: 'GUARDMAIL_DEVICE_PRUNE_DAYS', default: '90',
+    description: 'A device with no report for this many days is forgotten (checked hourly).',
+  },
+  alertRetentionDays: {
+    flag: '--alert-retention-days', env: 'GUARDMAIL_ALERT_RETENTION_DAYS', default: '365',
+    description: 'Sent alerts older than this many days are forgotten; waiting and failed ones are kept.',
+  },
+  auditRetentionDays: {
+    flag: '--audit-retention-days', env: 'GUARDMAIL_AUDIT_RETENTION_DAYS', default: '365',
+    description: 'Audit log entries older than this many days are forgotten.',
   },
   publicUrl: {
     flag: '--public-url', env: 'GUARDMAIL_PUBLIC_URL', default: '',
@@ -103,6 +120,7 @@ export interface RelayConfig {
   /** The Host names the relay answers; null for any (bound to every address, with no public URL nor list). */
   allowedHosts: string[] | null;
   newDevicesPerHour: number;
+  retention: Retention;
   adminToken: string | null;
   enrollmentToken: string | null;
   /** 32 bytes, or null for the key file in the data directory. */
@@ -216,6 +234,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     errors.push(`${label('newDevicesPerHour')}: "${raw('newDevicesPerHour')}" must be a whole number of at least 1.`);
   }
 
+  const days = (option: 'deviceStaleDays' | 'devicePruneDays' | 'alertRetentionDays' | 'auditRetentionDays'): number => {
+    const value = Number(raw(option));
+    if (!Number.isInteger(value) || value < 1 || value > 36_500) errors.push(`${label(option)}: "${raw(option)}" must be a whole number of days from 1 to 36500.`);
+    return value * 86_400_000;
+  };
+  const retention: Retention = { deviceStaleMs: days('deviceStaleDays'), devicePruneMs: days('devicePruneDays'), sentAlertMs: days('alertRetentionDays'), auditMs: days('auditRetentionDays') };
+  if (retention.devicePruneMs < retention.deviceStaleMs) errors.push(`${label('devicePruneDays')}: must be at least ${label('deviceStaleDays')}, so a device is shown as stopped before it is forgotten.`);
+
   const token = (name: 'adminToken' | 'enrollmentToken'): string | null => {
     const value = raw(name);
     if (value === '') return null;
@@ -268,7 +294,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     ok: true,
     config: {
       command, demo, host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
-      extensionOrigins, oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour,
+      extensionOrigins, oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention,
     },
   };
 }

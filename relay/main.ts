@@ -15,6 +15,8 @@ import { createLogger } from './log';
 import { AccessTokens } from './storage/access-tokens';
 import { openDatabase } from './storage/db';
 import { claimDataDir } from './storage/pid-file';
+import { pruneExpired } from './storage/prune';
+import { PRUNE_EVERY_MS } from './domain/retention';
 import { loadKeyring } from './storage/secret-box';
 
 const EXTENSION_BUILD_DIR = resolve(import.meta.dirname, '../extension/.output/chrome-mv3');
@@ -61,6 +63,7 @@ async function run(config: RelayConfig): Promise<void> {
   const tokensFile = generated.admin || generated.enrollment ? writeFirstStartTokens(config.dataDir, generated) : null;
   const deps = composeRelay({ db, box, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts,
     deviceAdmission: { burst: Math.ceil(config.newDevicesPerHour / 50), perHour: config.newDevicesPerHour },
+    retention: config.retention,
   });
   const app = createApp(deps);
   let mailbox: DemoMailbox | null = null;
@@ -70,6 +73,13 @@ async function run(config: RelayConfig): Promise<void> {
   }
 
   deps.tokenManager.start();
+  const prune = () => {
+    const pruned = pruneExpired(deps, config.retention, Date.now());
+    if (pruned.devices + pruned.alerts + pruned.audit > 0) logger.info(pruned, 'pruned what outlived its retention');
+  };
+  prune();
+  const pruning = setInterval(prune, PRUNE_EVERY_MS);
+  pruning.unref();
   const recovered = deps.outbox.recoverInterrupted(Date.now());
   if (recovered > 0) logger.warn({ alerts: recovered }, 'alerts interrupted by the last stop are due again');
   deps.worker.start();
@@ -102,6 +112,7 @@ async function run(config: RelayConfig): Promise<void> {
     server.close();
     (server as import('node:http').Server).closeIdleConnections?.();
     deps.tokenManager.stop();
+    clearInterval(pruning);
     void deps.worker
       .stop()
       .then(() => mailbox?.close())

@@ -22,6 +22,8 @@ export interface DeviceSummary {
   findings: Finding[];
   firstSeenAt: string;
   lastSeenAt: string;
+  /** No report for longer than the relay's stale time (--device-stale-days): the browser may be gone or blocked. */
+  stoppedReporting: boolean;
 }
 
 export type LevelCounts = Record<Level, number>;
@@ -59,5 +61,7 @@ export interface RetryAnswer {
 /** The fleet and outbox part of GET /api/v1/status. */
 export interface FleetStatus {
   counts: LevelCounts;
+  /** Devices with no report for longer than the stale time. */
+  stoppedReporting: number;
   outbox: { pending: number; failed: number; oldestDueAgeSeconds: number | null };
 }

@@ -287,7 +287,7 @@ describe('alert mail', () => {
     await postReport(riskyReport({ deviceId: 'device-a' }));
     clock += 5 * MINUTE;
     const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
-    expect(status.fleet).toEqual({ counts: { very_high: 0, high: 1, low: 0, secure: 0 }, outbox: { pending: 1, failed: 0, oldestDueAgeSeconds: 240 } });
+    expect(status.fleet).toEqual({ counts: { very_high: 0, high: 1, low: 0, secure: 0 }, stoppedReporting: 0, outbox: { pending: 1, failed: 0, oldestDueAgeSeconds: 240 } });
     expect(readdirSync(relay.dataDir).every((f) => f.startsWith('guardmail.sqlite'))).toBe(true);
   });
 });

@@ -121,6 +121,8 @@ export const ui = {
   findingsOne: '1 finding',
   noDevices: 'No browser has reported yet.',
   failedAlerts: 'Failed alerts',
+  stoppedReporting: 'stopped reporting',
+  stoppedReportingCount: 'Stopped reporting',
   retryFailedAlerts: 'Send failed alerts again',
   pendingAlerts: 'Alerts waiting',
   auditHeading: 'Recent changes',

@@ -122,6 +122,8 @@ export const ui: UiCatalog = {
   findingsOne: '1 hallazgo',
   noDevices: 'Ningún navegador ha informado aún.',
   failedAlerts: 'Alertas fallidas',
+  stoppedReporting: 'dejó de informar',
+  stoppedReportingCount: 'Dejaron de informar',
   retryFailedAlerts: 'Enviar de nuevo las alertas fallidas',
   pendingAlerts: 'Alertas en espera',
   auditHeading: 'Cambios recientes',

@@ -18,7 +18,7 @@ const Listing = v.object({
 });
 
 /** Compliance reports from enrolled browsers (flow 5); devices, alerts and the alert policy for admins. */
-export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'now'>): Hono<AppEnv> {
+export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'retention' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;
 
@@ -48,7 +48,7 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
 
   routes.get('/devices', (c) => {
     const { limit, level } = parseQuery(c, Listing);
-    return c.json({ counts: deps.fleet.counts(), devices: deps.fleet.devices(limit, level) } satisfies DevicesAnswer);
+    return c.json({ counts: deps.fleet.counts(), devices: deps.fleet.devices(limit, level, now() - deps.retention.deviceStaleMs) } satisfies DevicesAnswer);
   });
 
   routes.get('/alerts', (c) => {

@@ -22,7 +22,7 @@ export function oauthStatus(account: OAuthAccount, now: number): OAuthStatus {
   };
 }
 
-export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'fleet' | 'outbox' | 'policy' | 'now'>): Hono<AppEnv> {
+export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'fleet' | 'outbox' | 'policy' | 'retention' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get('/status', (c) => {
     const settings = deps.mailSettings.get();
@@ -34,7 +34,11 @@ export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'del
         ? { configured: true, host: settings.host, port: settings.port, emailType: settings.emailType, authType: settings.authType, provider: settings.provider, senderAddress: settings.senderAddress }
         : { configured: false },
       oauth: account ? oauthStatus(account, (deps.now ?? Date.now)()) : null,
-      fleet: { counts: deps.fleet.counts(), outbox: deps.outbox.stats((deps.now ?? Date.now)()) },
+      fleet: {
+        counts: deps.fleet.counts(),
+        stoppedReporting: deps.fleet.stoppedReporting((deps.now ?? Date.now)() - deps.retention.deviceStaleMs),
+        outbox: deps.outbox.stats((deps.now ?? Date.now)()),
+      },
       alertRecipients: deps.policy.get().recipients.length,
       delivery: {
         lastDeliveredAt: iso(delivery.lastDeliveredAt),

@@ -23,6 +23,11 @@ export class AuditLog {
     this.#db.prepare('INSERT INTO audit_log (at, request_id, action, details) VALUES (?, ?, ?, ?)').run(at, requestId, action, JSON.stringify(details));
   }
 
+  /** Forgets entries from before `cutoff` (retention); answers how many. */
+  prune(cutoff: number): number {
+    return this.#db.prepare('DELETE FROM audit_log WHERE at < ?').run(cutoff).changes;
+  }
+
   list(limit: number): AuditEntry[] {
     const rows = this.#db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as { id: number; at: number; request_id: string; action: string; details: string }[];
     return rows.map((r) => ({ id: r.id, at: new Date(r.at).toISOString(), requestId: r.request_id, action: r.action, details: JSON.parse(r.details) as Record<string, unknown> }));

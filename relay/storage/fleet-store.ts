@@ -211,8 +211,20 @@ export class FleetStore {
     return counts;
   }
 
-  /** The worst devices first, then the most recently seen. */
-  devices(limit: number, level?: Level): DeviceSummary[] {
+  /** Devices whose last report is older than `staleBefore`. */
+  stoppedReporting(staleBefore: number): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM devices WHERE last_seen_at < ?').get(staleBefore) as { n: number }).n;
+  }
+
+  /** Forgets devices silent since before `cutoff`; answers how many. The fleet's versions follow the devices kept. */
+  prune(cutoff: number): number {
+    const pruned = this.#db.prepare('DELETE FROM devices WHERE last_seen_at < ?').run(cutoff).changes;
+    if (pruned > 0) this.#reloadVersions();
+    return pruned;
+  }
+
+  /** The worst devices first, then the most recently seen; those silent since before `staleBefore` are marked. */
+  devices(limit: number, level?: Level, staleBefore = 0): DeviceSummary[] {
     const order = `CASE level ${LEVELS.map((l, i) => `WHEN '${l}' THEN ${i}`).join(' ')} END, last_seen_at DESC`;
     const rows = (level
       ? this.#db.prepare(`SELECT * FROM devices WHERE level = ? ORDER BY ${order} LIMIT ?`).all(level, limit)
@@ -228,6 +240,7 @@ export class FleetStore {
       findings: JSON.parse(r.findings) as Finding[],
       firstSeenAt: new Date(r.first_seen_at).toISOString(),
       lastSeenAt: new Date(r.last_seen_at).toISOString(),
+      stoppedReporting: r.last_seen_at < staleBefore,
     }));
   }
 }

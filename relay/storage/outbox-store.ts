@@ -71,6 +71,11 @@ export class OutboxStore {
     })();
   }
 
+  /** Forgets alerts sent before `cutoff` (retention); answers how many. Waiting and failed ones are kept. */
+  pruneSent(cutoff: number): number {
+    return this.#db.prepare("DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?").run(cutoff).changes;
+  }
+
   /** An admin's retry: failed alerts join the next mail, with their attempts counted afresh. Answers how many. */
   retryFailed(now: number): number {
     return this.#db.prepare("UPDATE outbox SET state = 'pending', batch_id = NULL, due_at = ?, attempts = 0, lease_until = NULL WHERE state = 'failed'").run(now).changes;

@@ -48,6 +48,7 @@ export function FleetPanel({ fleet, status, onRetried }: { fleet: DevicesAnswer;
             {fleet.devices.map((d) => (
               <li key={d.id}>
                 <strong>{d.label}</strong> — {d.browser} {d.version} — <LevelBadge level={d.level} /> — {d.findings.length === 1 ? t('findingsOne') : t('findingsCount', d.findings.length)}
+                {d.stoppedReporting && <span class="warn"> — {t('stoppedReporting')}</span>}
               </li>
             ))}
           </ul>
@@ -59,6 +60,8 @@ export function FleetPanel({ fleet, status, onRetried }: { fleet: DevicesAnswer;
           <dd>{status.fleet.outbox.pending}</dd>
           <dt>{t('failedAlerts')}</dt>
           <dd id="failed-alerts">{status.fleet.outbox.failed}</dd>
+          <dt>{t('stoppedReportingCount')}</dt>
+          <dd id="stopped-reporting">{status.fleet.stoppedReporting}</dd>
         </dl>
       )}
       {status && status.fleet.outbox.failed > 0 && (
