@@ -255,6 +255,18 @@ describe('alert mail', () => {
     expect(await alerts()).toHaveLength(2);
   });
 
+  it('sends one digest mail for a storm within one grouping window, not a mail per fifty devices', async () => {
+    await setup({ groupingWindowSeconds: 60 });
+    for (let i = 0; i < 120; i++) expect((await postReport(riskyReport({ deviceId: `device-storm-${i}` }))).status).toBe(202);
+    clock += 2 * MINUTE;
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(1);
+    const mail = smtp!.received[0]!.raw.replace(/=\r?\n/g, '');
+    expect(mail).toContain('120 browsers have an extension with risky permissions');
+    expect(mail).toContain('And 70 more browsers');
+    expect((await alerts()).every((a) => a.state === 'sent')).toBe(true);
+  });
+
   it('queues no second alert for a device while its first still waits', async () => {
     await setup({ recipients: [], groupingWindowSeconds: 0, cooldownMinutes: 0 });
     await postReport(riskyReport({ deviceId: 'device-a' }));

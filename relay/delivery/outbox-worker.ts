@@ -45,7 +45,9 @@ export class OutboxWorker {
   #again = false;
 
   constructor(deps: OutboxWorkerDeps) {
-    this.#d = { pollMs: 1_000, leaseMs: 120_000, maxBatch: 50, now: Date.now, random: Math.random, ...deps };
+    // One mail per grouping window even in a storm: the mail bounds itself (domain/alert-mail.ts), and an alert holds at
+    // most the findings a mail shows, so 5,000 of them are a few megabytes at worst.
+    this.#d = { pollMs: 1_000, leaseMs: 120_000, maxBatch: 5_000, now: Date.now, random: Math.random, ...deps };
   }
 
   start(): void {

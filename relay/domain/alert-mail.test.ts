@@ -25,4 +25,19 @@ describe('alertMail', () => {
     expect(first).toContain('and 10 more findings');
     expect(alertMail(many, 'es').html).toContain('Y 10 navegadores más');
   });
+
+  it('opens a storm with how many browsers have each kind of finding, most first, in the policy\'s language', () => {
+    const outdated = (id: string): Finding => ({ ...finding(0), check: 'browser-version', title: { en: `${id} is old`, es: `${id} es antiguo` } });
+    const safeBrowsingOff: Finding = { ...finding(1), check: 'safe-browsing' };
+    const storm = [
+      ...Array.from({ length: 2973 }, (_, i) => alert(`device-${i}`, [outdated(`Chrome ${i}`)])),
+      ...Array.from({ length: 27 }, (_, i) => alert(`device-sb-${i}`, [outdated('Chrome'), safeBrowsingOff])),
+    ];
+    const mail = alertMail(storm, 'en');
+    expect(mail.text).toContain('In short:\n  * 3,000 browsers run an outdated browser version\n  * 27 browsers have Safe Browsing off\n');
+    expect(mail.text.split('\n').filter((l) => l.startsWith('== '))).toHaveLength(MAX_DEVICES_PER_MAIL);
+    expect(Buffer.byteLength(mail.text) + Buffer.byteLength(mail.html)).toBeLessThan(200_000);
+    expect(alertMail(storm, 'es').text).toContain('3000 navegadores usan una versión del navegador desactualizada') // Spanish groups from 5 digits (CLDR);
+    expect(alertMail(storm.slice(0, 3), 'en').text).not.toContain('In short:');
+  });
 });

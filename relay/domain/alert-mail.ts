@@ -1,11 +1,14 @@
 import { LEVELS, type Level } from '../../shared/alert-policy';
-import type { Finding } from '../../shared/checks/index';
+import { CHECKS, type Finding } from '../../shared/checks/index';
 
-/** What an alert carries: the device and its findings when it crossed the threshold. */
+/** What an alert carries: the device and its worst findings when it crossed the threshold. */
 export interface AlertPayload {
   device: { id: string; label: string; browser: string; version: string; os: string };
   level: Level;
+  /** The worst findings, at most MAX_FINDINGS_PER_DEVICE: all a mail shows. */
   findings: Finding[];
+  /** How many more findings the device had. */
+  moreFindings?: number;
   reportedAt: number;
 }
 
@@ -17,6 +20,8 @@ type Lang = 'en' | 'es';
  */
 export const MAX_DEVICES_PER_MAIL = 50;
 export const MAX_FINDINGS_PER_DEVICE = 10;
+/** From this many browsers, a mail opens with how many have each kind of finding. */
+export const DIGEST_FROM = 10;
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'] as const;
 /** The worst findings first, so a cap keeps what matters. */
@@ -35,6 +40,9 @@ const TEXT = {
     footer: 'You receive this because you are a recipient in Guardmail\'s alert policy.',
     moreFindings: (n: number) => `and ${n} more finding${n === 1 ? '' : 's'}: see this browser in the extension's Fleet panel`,
     moreDevices: (n: number) => `And ${n} more browser${n === 1 ? '' : 's'}: the full list is in the extension's Fleet panel.`,
+    digest: 'In short:',
+    digestLine: (n: string, what: string) => `${n} browser${n === '1' ? '' : 's'} ${what}`,
+    worst: 'The worst first:',
   },
   es: {
     subject: (n: number, worst: string) => `[Guardmail] ${n} navegador${n === 1 ? '' : 'es'} ${worst}`,
@@ -43,6 +51,9 @@ const TEXT = {
     footer: 'Recibe este correo porque figura como destinatario en la directiva de alertas de Guardmail.',
     moreFindings: (n: number) => `y ${n} hallazgo${n === 1 ? '' : 's'} más: vea este navegador en el panel Flota de la extensión`,
     moreDevices: (n: number) => `Y ${n} navegador${n === 1 ? '' : 'es'} más: la lista completa está en el panel Flota de la extensión.`,
+    digest: 'En resumen:',
+    digestLine: (n: string, what: string) => `${n} navegador${n === '1' ? '' : 'es'} ${what}`,
+    worst: 'Los peores primero:',
   },
 } as const;
 
@@ -62,8 +73,14 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
   const t = TEXT[lang];
   const sorted = [...alerts].sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level));
-  const listed = sorted.slice(0, MAX_DEVICES_PER_MAIL).map((a) => ({ ...a, findings: worstFirst(a.findings).slice(0, MAX_FINDINGS_PER_DEVICE), more: Math.max(0, a.findings.length - MAX_FINDINGS_PER_DEVICE) }));
+  const listed = sorted.slice(0, MAX_DEVICES_PER_MAIL).map((a) => ({
+    ...a,
+    findings: worstFirst(a.findings).slice(0, MAX_FINDINGS_PER_DEVICE),
+    more: Math.max(0, a.findings.length - MAX_FINDINGS_PER_DEVICE) + (a.moreFindings ?? 0),
+  }));
   const moreDevices = sorted.length - listed.length;
+  // A storm (a browser zero-day makes the whole fleet vulnerable) reads as one digest by kind of finding.
+  const digest = sorted.length >= DIGEST_FROM ? digestLines(sorted, lang) : [];
   const worst = sorted[0]?.level ?? 'high';
   const counts = LEVELS.filter((l) => sorted.some((a) => a.level === l)).map((l) => `${sorted.filter((a) => a.level === l).length} ${LEVEL_NAMES[lang][l]}`);
   const subject = counts.length === 1 ? t.subject(sorted.length, LEVEL_NAMES[lang][worst]) : `${t.subject(sorted.length, LEVEL_NAMES[lang][worst])} (${counts.join(', ')})`;
@@ -72,6 +89,7 @@ export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
   const text = [
     t.intro(sorted.length),
     '',
+    ...(digest.length ? [t.digest, ...digest.map((l) => `  * ${l}`), '', t.worst, ''] : []),
     ...listed.flatMap(({ device, level, findings, more, reportedAt }) => [
       `== ${device.label} (${device.id})`,
       `${t.browser}: ${device.browser} ${device.version} · ${t.os}: ${device.os} · ${t.level}: ${LEVEL_NAMES[lang][level]} · ${t.reported}: ${when(reportedAt)}`,
@@ -85,6 +103,7 @@ export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
 
   const html = `<!doctype html><html lang="${lang}"><body style="font-family:system-ui,sans-serif">
 <p>${escape(t.intro(sorted.length))}</p>
+${digest.length ? `<p>${t.digest}</p><ul>${digest.map((l) => `<li>${escape(l)}</li>`).join('')}</ul><p>${t.worst}</p>` : ''}
 ${listed
   .map(
     ({ device, level, findings, more, reportedAt }) => `<h3 style="margin-bottom:4px">${escape(device.label)} <small style="color:#666">${escape(device.id)}</small></h3>
@@ -96,4 +115,16 @@ ${moreDevices ? `<p><b>${escape(t.moreDevices(moreDevices))}</b></p>` : ''}
 <p style="color:#666;font-size:12px">${escape(t.footer)}</p>
 </body></html>`;
   return { subject, text, html };
+}
+
+/** How many browsers of the batch have each kind of finding, most first. */
+function digestLines(alerts: AlertPayload[], lang: Lang): string[] {
+  const counts = new Map<string, number>();
+  for (const a of alerts) for (const check of new Set(a.findings.map((f) => f.check))) counts.set(check, (counts.get(check) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .flatMap(([id, n]) => {
+      const check = CHECKS.find((c) => c.id === id);
+      return check ? [TEXT[lang].digestLine(n.toLocaleString(lang), check.summary[lang])] : [];
+    });
 }

@@ -2,7 +2,7 @@ import { atLeast, LEVELS, type AlertPolicy, type Level } from '../../shared/aler
 import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
 import type { DeviceSummary, LevelCounts } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
-import { worstFirst, type AlertPayload } from '../domain/alert-mail';
+import { MAX_FINDINGS_PER_DEVICE, worstFirst, type AlertPayload } from '../domain/alert-mail';
 import { FleetVersions } from '../domain/fleet-versions';
 import type { Db } from './db';
 import { WalSync } from './wal-sync';
@@ -116,7 +116,11 @@ export class FleetStore {
       const alerted = atLeast(verdict.level, policy.threshold) && cooledDown && !waitingAlert.get(report.deviceId);
       const device = { id: report.deviceId, label: report.deviceLabel || report.deviceId, browser: report.browser.name, version: report.browser.version, os: osOf(report) };
       const findings = JSON.stringify(verdict.findings);
-      const payload = alerted ? JSON.stringify({ device, level: verdict.level, findings: verdict.findings, reportedAt: now } satisfies AlertPayload) : null;
+      // The alert keeps what a mail shows; a batch holds thousands of them in a storm.
+      const shown = verdict.findings.slice(0, MAX_FINDINGS_PER_DEVICE);
+      const payload = alerted
+        ? JSON.stringify({ device, level: verdict.level, findings: shown, moreFindings: judged.findings.length - shown.length, reportedAt: now } satisfies AlertPayload)
+        : null;
       upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, findings, now, now, null, report.reportId);
       if (payload) enqueue.run(report.deviceId, report.reportId, payload, now, now + policy.groupingWindowSeconds * 1000);
       this.#versions.move(previous, device);

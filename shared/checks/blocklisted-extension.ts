@@ -3,6 +3,7 @@ import type { Check } from './types';
 /** An extension the admin banned, installed at all: even disabled, a user can turn it back on. */
 export const blocklistedExtension: Check = {
   id: 'blocklisted-extension',
+  summary: { en: 'have a blocklisted extension installed', es: 'tienen instalada una extensión bloqueada' },
   run(report, { policy }) {
     const banned = new Set(policy.blocklist);
     return report.extensions

@@ -16,6 +16,7 @@ export const majorOf = (version: string): number => Number(version.split('.')[0]
 /** An old browser misses security fixes: older than the admin's minimum, or too many majors behind the fleet's newest. */
 export const browserVersion: Check = {
   id: 'browser-version',
+  summary: { en: 'run an outdated browser version', es: 'usan una versión del navegador desactualizada' },
   run(report, { policy, newestMajors }) {
     const { name, version } = report.browser;
     const findings: Finding[] = [];

@@ -15,6 +15,7 @@ export function riskyPermissions(e: ExtensionFacts): string[] {
 /** An enabled extension with high-risk permissions that the admin has not allowed. */
 export const riskyPermissionsCheck: Check = {
   id: 'risky-permissions',
+  summary: { en: 'have an extension with risky permissions', es: 'tienen una extensión con permisos de riesgo' },
   run(report, { policy, selfId }) {
     const allowed = new Set(policy.allowlist);
     return report.extensions.flatMap((e) => {

@@ -3,6 +3,7 @@ import type { Check } from './types';
 /** Safe Browsing off: no warnings for phishing and malware sites or downloads. */
 export const safeBrowsing: Check = {
   id: 'safe-browsing',
+  summary: { en: 'have Safe Browsing off', es: 'tienen la Navegación segura desactivada' },
   run(report) {
     const setting = report.settings.find((s) => s.name === 'services.safeBrowsingEnabled');
     if (!setting || setting.value !== false) return [];

@@ -30,5 +30,7 @@ export interface CheckContext {
 
 export interface Check {
   id: string;
+  /** What browsers with this finding have, for a digest: "2,973 browsers <summary>". */
+  summary: Localized;
   run(report: ComplianceReport, context: CheckContext): Finding[];
 }

@@ -3,6 +3,7 @@ import type { Check } from './types';
 /** Loaded unpacked (developer mode) or sideloaded by another program: no store review, no automatic updates. */
 export const unmanagedInstall: Check = {
   id: 'unmanaged-install',
+  summary: { en: 'have an extension installed outside policy', es: 'tienen una extensión instalada fuera de la directiva' },
   run(report, { policy, selfId }) {
     const allowed = new Set(policy.allowlist);
     return report.extensions
