@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile, rssMb, runLoad } from '../test/fixtures/load';
@@ -65,9 +65,13 @@ export async function benchIngest(): Promise<void> {
   report('report ingest vs least durable route', rate('relay'), 'reports/s', rate('durable'), 'parse + INSERT, group commit', 'context');
 }
 
-/** Resident memory after 100,000 reports, against the same relay idle: flat means the ratio stays near 1. */
+/**
+ * Resident memory after 100,000 reports from as many devices, against the same relay idle (flat means the ratio stays
+ * near 1), and the store those devices take on disk, per device.
+ */
 export async function benchMemory(): Promise<void> {
-  const r = await spawnServer(['dist/relay.mjs', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-bench-'))], relayEnv);
+  const dataDir = mkdtempSync(join(tmpdir(), 'guardmail-bench-'));
+  const r = await spawnServer(['dist/relay.mjs', '--port', '0', '--data-dir', dataDir], relayEnv);
   const pid = r.child.pid!;
   await new Promise((res) => setTimeout(res, 1000));
   const idle = rssMb(pid);
@@ -79,6 +83,9 @@ export async function benchMemory(): Promise<void> {
     samples.push(rssMb(pid));
   }
   await r.stop();
+  // After a clean stop the log is checkpointed into the database file: that file is the store.
+  const storeMb = statSync(join(dataDir, 'guardmail.sqlite')).size / 1024 / 1024;
   report(`RSS after ${total.toLocaleString('en')} reports`, samples.at(-1)!, 'MB', idle, 'the same relay, idle', 'flat (≈ 1)');
+  report(`store for ${total.toLocaleString('en')} devices`, storeMb, 'MB', total / 1000, 'thousands of devices', 'MB per 1,000 devices');
   report('RSS growth over the last half of them', samples.at(-1)!, 'MB', samples[Math.floor(samples.length / 2)]!, 'RSS half-way', 'flat (≈ 1)');
 }
