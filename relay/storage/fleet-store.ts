@@ -171,7 +171,7 @@ export class FleetStore {
   #flush(): void {
     const batch = this.#queue;
     this.#queue = [];
-    let results: (IngestResult | ReportRejected)[];
+    let results: (IngestResult | ReportRejected | AdmissionRefused)[];
     try {
       results = this.#commitAll(batch);
     } catch (err) {
