@@ -50,6 +50,11 @@ export const errorCodes = {
     message: 'This endpoint does not accept that method.',
     hint: 'Check the method against the relay\'s API.',
   },
+  DEVICE_SIGNATURE_INVALID: {
+    status: 401,
+    message: 'The report is not signed with the key its device registered.',
+    hint: 'Reports for a device come only from the browser that made its key. If that browser was reinstalled, an admin resets the device\'s key (DELETE /api/v1/devices/{id}/key).',
+  },
   REPORT_UNPROCESSABLE: {
     status: 422,
     message: 'The relay could not evaluate this report, so it was not stored. Other reports are not affected.',

@@ -44,6 +44,19 @@ export const SettingFacts = v.strictObject({
 });
 export type SettingFacts = v.InferOutput<typeof SettingFacts>;
 
+/** Headers of a signed report: the device's signature over `${timestamp}.${body}`, and that time in ms since the epoch. */
+export const SIGNATURE_HEADER = 'X-Guardmail-Signature';
+export const TIMESTAMP_HEADER = 'X-Guardmail-Timestamp';
+
+const base64url = (field: string) => v.pipe(v.string(`${field} must be text.`), v.regex(/^[\w-]{43}$/, `${field} must be 43 base64url characters.`));
+
+/** The device's public key (JWK, ECDSA P-256): registered by its first signed report, then required. */
+export const DeviceKey = v.strictObject(
+  { kty: v.literal('EC', 'deviceKey.kty must be "EC".'), crv: v.literal('P-256', 'deviceKey.crv must be "P-256".'), x: base64url('deviceKey.x'), y: base64url('deviceKey.y') },
+  'Unknown field: remove it.',
+);
+export type DeviceKey = v.InferOutput<typeof DeviceKey>;
+
 export const ComplianceReport = v.strictObject(
   {
     reportId: id('reportId'),
@@ -58,6 +71,8 @@ export const ComplianceReport = v.strictObject(
     os: v.strictObject({ platform: text('OS platform', 50), version: v.optional(text('OS version', 50), '') }),
     extensions: v.pipe(v.array(ExtensionFacts, 'extensions must be a list.'), v.maxLength(MAX_EXTENSIONS, `extensions must have at most ${MAX_EXTENSIONS} entries.`)),
     settings: v.pipe(v.array(SettingFacts, 'settings must be a list.'), v.maxLength(MAX_SETTINGS, `settings must have at most ${MAX_SETTINGS} entries.`)),
+    /** Sent by extensions that sign their reports; older ones send none (see the README's threat model). */
+    deviceKey: v.optional(DeviceKey),
   },
   'Unknown field: remove it.',
 );

@@ -134,6 +134,8 @@ export const ui = {
   'audit_secret-key.rotated': 'Encryption key rotated',
   'audit_alerts.retried': 'Failed alerts sent again',
   'audit_devices.admission-limited': 'New devices held back (admission limit)',
+  'audit_device.signature-refused': 'Forged report refused',
+  'audit_device.key-reset': 'Device key reset',
 } as const;
 
 export type UiKey = keyof typeof ui;

@@ -135,6 +135,8 @@ export const ui: UiCatalog = {
   'audit_secret-key.rotated': 'Clave de cifrado rotada',
   'audit_alerts.retried': 'Alertas fallidas enviadas de nuevo',
   'audit_devices.admission-limited': 'Dispositivos nuevos en espera (límite de admisión)',
+  'audit_device.signature-refused': 'Informe falsificado rechazado',
+  'audit_device.key-reset': 'Clave de dispositivo restablecida',
 };
 
 /** Field messages for the form: the schema's English messages say the same, field by field. */
@@ -172,6 +174,7 @@ export const fields: Record<keyof MailSettingsInput | 'to' | '(body)', string> =
 export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
   INVALID_JSON: { message: 'El cuerpo de la solicitud no es JSON válido.', hint: 'Envíe un objeto JSON.' },
   VALIDATION_FAILED: { message: 'Algunos campos no son válidos.', hint: 'Corrija el campo indicado y vuelva a intentarlo.' },
+  DEVICE_SIGNATURE_INVALID: { message: 'El informe no está firmado con la clave que registró su dispositivo.', hint: 'Los informes de un dispositivo solo llegan del navegador que creó su clave. Si ese navegador se reinstaló, un administrador restablece la clave del dispositivo (DELETE /api/v1/devices/{id}/key).' },
   REPORT_UNPROCESSABLE: { message: 'El relé no pudo evaluar este informe, así que no lo guardó. Los demás informes no se ven afectados.', hint: 'La extensión descarta ese informe y envía el siguiente; si el relé rechaza todos los informes de un navegador, busque el id de la solicitud en el registro del relé.' },
   BODY_TOO_LARGE: { message: 'La solicitud es demasiado grande.', hint: 'Envíe menos datos (el certificado de la CA, como máximo 32 KB).' },
   UNAUTHORIZED: { message: 'El relé no acepta el token de administrador.', hint: 'Copie el token que el relé mostró en su primer arranque, o fije uno con GUARDMAIL_ADMIN_TOKEN.' },

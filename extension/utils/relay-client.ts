@@ -22,7 +22,11 @@ export function normalizeRelayUrl(input: string): string {
 }
 
 /** Calls the relay and answers its JSON, or throws a ClientError with the relay's code or the extension's own. */
-export async function relayFetch<T>(relayUrl: string, path: string, init: { method?: string; token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<T> {
+export async function relayFetch<T>(
+  relayUrl: string,
+  path: string,
+  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${relayUrl}${path}`, {
@@ -30,8 +34,10 @@ export async function relayFetch<T>(relayUrl: string, path: string, init: { meth
       headers: {
         ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}),
         ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...init.headers,
       },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      // A string is sent as it is: a signed body must reach the relay byte for byte.
+      body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
       signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
     });
   } catch {

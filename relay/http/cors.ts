@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../shared/report';
 
 const ALLOW_METHODS = 'GET,PUT,POST,DELETE,OPTIONS';
-const ALLOW_HEADERS = 'Authorization,Content-Type,X-Request-Id';
+const ALLOW_HEADERS = `Authorization,Content-Type,X-Request-Id,${SIGNATURE_HEADER},${TIMESTAMP_HEADER}`;
 const PREFLIGHT_MAX_AGE_SECONDS = '600';
 
 /**

@@ -1,10 +1,13 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import type { AlertsAnswer, DevicesAnswer, ReportAnswer, RetryAnswer } from '../../shared/fleet';
-import { ComplianceReport } from '../../shared/report';
+import { ComplianceReport, SIGNATURE_HEADER, TIMESTAMP_HEADER, type DeviceKey } from '../../shared/report';
 import type { AppDeps, AppEnv } from '../app';
 import { policyChanges } from '../domain/audit';
+import { Episodes } from '../domain/episodes';
+import { canonicalKey, checkReportSignature, type SignatureCheck } from '../domain/report-signature';
+import { SignatureRefused } from '../storage/fleet-store';
 import { ApiError, errorResponse, limitParam, parseBody, parseQuery } from '../http/api-error';
 import { limitBody } from '../http/body-limit';
 
@@ -34,17 +37,46 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
     ),
     async (c) => {
       const report = await parseBody(c, ComplianceReport);
+      // A device bound to a key speaks only with it; an unbound one binds itself with its first signed report. Checked
+      // before the rate limit, so no one else can spend a real browser's allowance.
+      const stored = deps.fleet.deviceKey(report.deviceId);
+      const key = stored ? (JSON.parse(stored) as DeviceKey) : (report.deviceKey ?? null);
+      if (key) {
+        const check = checkReportSignature({ body: await c.req.text(), timestamp: c.req.header(TIMESTAMP_HEADER), signature: c.req.header(SIGNATURE_HEADER), key, now: now() });
+        if (check !== 'ok') throw signatureRefused(c, report.deviceId, check);
+      }
       const wait = deps.reportLimiter.take(report.deviceId, now());
       if (wait > 0) {
         c.header('Retry-After', String(Math.ceil(wait / 1000)));
         throw new ApiError('RATE_LIMITED');
       }
-      const { verdict, duplicate, alerted } = await deps.fleet.submit(report, deps.policy.get(), now());
+      const { verdict, duplicate, alerted } = await deps.fleet.submit(report, deps.policy.get(), now(), key ? canonicalKey(key) : null).catch((err: unknown) => {
+        throw err instanceof SignatureRefused ? signatureRefused(c, report.deviceId, 'invalid') : err;
+      });
       if (alerted) deps.metrics.alertsEnqueued.inc();
       if (alerted) void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
       return c.json({ reportId: report.reportId, ...verdict, duplicate } satisfies ReportAnswer, 202);
     },
   );
+
+  /** Audited and logged once per episode: a flood of forged reports is counted, not written down one by one. */
+  const forgeries = new Episodes(10 * 60_000);
+  function signatureRefused(c: Context<AppEnv>, deviceId: string, check: Exclude<SignatureCheck, 'ok'>): ApiError {
+    if (forgeries.begins(now())) {
+      deps.audit.record('device.signature-refused', { deviceId, reason: check }, c.get('requestId'));
+      deps.logger.warn({ requestId: c.get('requestId'), deviceId, reason: check }, 'report refused: not signed with its device\'s key');
+    }
+    const why = { missing: 'is not signed', stale: 'is signed at a time too far from the relay\'s', invalid: 'is not signed with the key its device registered' }[check];
+    return new ApiError('DEVICE_SIGNATURE_INVALID', { message: `The report ${why}.` });
+  }
+
+  /** An admin forgets a device's key (a reinstalled browser): its next signed report binds the device again. */
+  routes.delete('/devices/:id/key', (c) => {
+    const id = c.req.param('id');
+    if (!deps.fleet.resetKey(id)) throw new ApiError('NOT_FOUND', { message: `There is no device ${id}.` });
+    deps.audit.record('device.key-reset', { deviceId: id }, c.get('requestId'));
+    return c.body(null, 204);
+  });
 
   routes.get('/devices', (c) => {
     const { limit, level } = parseQuery(c, Listing);

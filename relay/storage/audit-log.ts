@@ -9,7 +9,9 @@ export type AuditAction =
   | 'oauth.reauthorization-required'
   | 'secret-key.rotated'
   | 'alerts.retried'
-  | 'devices.admission-limited';
+  | 'devices.admission-limited'
+  | 'device.signature-refused'
+  | 'device.key-reset';
 
 /** Who changed what and when; details never hold a secret's value (see domain/audit.ts). */
 export class AuditLog {

@@ -21,6 +21,14 @@ export class AdmissionRefused extends Error {
   }
 }
 
+/** A report for a device bound to another key than the one that signed it (or to a key, while it came unsigned). */
+export class SignatureRefused extends Error {
+  constructor() {
+    super('the report is not signed with the key its device registered');
+    this.name = 'SignatureRefused';
+  }
+}
+
 /** A report the relay could not evaluate: it fails alone, and nothing of it is stored. */
 export class ReportRejected extends Error {
   constructor(cause: unknown) {
@@ -42,6 +50,7 @@ interface DeviceRow {
   last_seen_at: number;
   last_alerted_at: number | null;
   last_report_id: string | null;
+  public_key: string | null;
 }
 
 /** Findings kept and answered per report, worst first; the level is judged on all of them. */
@@ -51,6 +60,8 @@ const osOf = (r: ComplianceReport) => [r.os.platform, r.os.version].filter(Boole
 
 interface Pending {
   report: ComplianceReport;
+  /** The key (canonical JSON) whose signature the route checked, or null for an unsigned report. */
+  signedWith: string | null;
   policy: AlertPolicy;
   now: number;
   resolve: (result: IngestResult) => void;
@@ -64,8 +75,9 @@ interface Pending {
 export class FleetStore {
   readonly #db: Db;
   readonly #versions = new FleetVersions();
-  readonly #ingest: (report: ComplianceReport, policy: AlertPolicy, now: number) => IngestResult;
-  readonly #commitAll: (batch: Pending[]) => (IngestResult | ReportRejected | AdmissionRefused)[];
+  readonly #ingest: (report: ComplianceReport, policy: AlertPolicy, now: number, signedWith: string | null) => IngestResult;
+  readonly #commitAll: (batch: Pending[]) => (IngestResult | ReportRejected | AdmissionRefused | SignatureRefused)[];
+  readonly #keyOf: (deviceId: string) => string | null;
   readonly #wal: WalSync;
   #queue: Pending[] = [];
   #syncing = false;
@@ -78,14 +90,17 @@ export class FleetStore {
     const admit = options.admit ?? (() => 0);
     this.#db = db;
     this.#reloadVersions();
-    const findDevice = db.prepare('SELECT browser, version, level, compliant, findings, last_alerted_at, last_report_id FROM devices WHERE id = ?');
+    const findDevice = db.prepare('SELECT browser, version, level, compliant, findings, last_alerted_at, last_report_id, public_key FROM devices WHERE id = ?');
+    const keyOf = db.prepare('SELECT public_key FROM devices WHERE id = ?');
+    this.#keyOf = (deviceId) => (keyOf.get(deviceId) as { public_key: string | null } | undefined)?.public_key ?? null;
     // Positional parameters: binding eleven named ones cost more than the statement's own work.
     const upsertDevice = db.prepare(
-      `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at, last_report_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at, last_report_id, public_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET label = excluded.label, browser = excluded.browser, version = excluded.version, os = excluded.os,
          level = excluded.level, compliant = excluded.compliant, findings = excluded.findings, last_seen_at = excluded.last_seen_at,
-         last_alerted_at = COALESCE(excluded.last_alerted_at, devices.last_alerted_at), last_report_id = excluded.last_report_id`,
+         last_alerted_at = COALESCE(excluded.last_alerted_at, devices.last_alerted_at), last_report_id = excluded.last_report_id,
+         public_key = COALESCE(devices.public_key, excluded.public_key)`,
     );
     const waitingAlert = db.prepare("SELECT 1 FROM outbox WHERE device_id = ? AND state IN ('pending', 'pending_retry', 'running') LIMIT 1");
     const enqueue = db.prepare("INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at) VALUES (?, ?, ?, 'pending', ?, ?)");
@@ -94,9 +109,11 @@ export class FleetStore {
     // ingest time. Instead everything that can fail on what a report says (evaluation, JSON) runs before its first
     // write, so a report that throws leaves nothing behind and fails alone; what fails after that (disk full, I/O)
     // fails the whole group anyway.
-    this.#ingest = (report: ComplianceReport, policy: AlertPolicy, now: number): IngestResult => {
-      type Previous = Pick<DeviceRow, 'browser' | 'version' | 'level' | 'compliant' | 'findings' | 'last_alerted_at' | 'last_report_id'>;
+    this.#ingest = (report: ComplianceReport, policy: AlertPolicy, now: number, signedWith: string | null): IngestResult => {
+      type Previous = Pick<DeviceRow, 'browser' | 'version' | 'level' | 'compliant' | 'findings' | 'last_alerted_at' | 'last_report_id' | 'public_key'>;
       const previous = findDevice.get(report.deviceId) as Previous | undefined;
+      // Checked again here, in the transaction: two first reports with different keys may both have passed the route.
+      if (previous?.public_key && previous.public_key !== signedWith) throw new SignatureRefused();
       // A browser repeats only its latest report (its queue goes one at a time): the stored state is that report's verdict.
       if (previous?.last_report_id === report.reportId) {
         const verdict = { level: previous.level, compliant: previous.compliant === 1, findings: JSON.parse(previous.findings) as Finding[] };
@@ -121,7 +138,7 @@ export class FleetStore {
       const payload = alerted
         ? JSON.stringify({ device, level: verdict.level, findings: shown, moreFindings: judged.findings.length - shown.length, reportedAt: now } satisfies AlertPayload)
         : null;
-      upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, findings, now, now, null, report.reportId);
+      upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, findings, now, now, null, report.reportId, signedWith);
       if (payload) enqueue.run(report.deviceId, report.reportId, payload, now, now + policy.groupingWindowSeconds * 1000);
       this.#versions.move(previous, device);
       return { verdict, duplicate: false, alerted };
@@ -130,11 +147,11 @@ export class FleetStore {
     const commitAll = db.transaction((batch: Pending[]) =>
       batch.map((p) => {
         try {
-          return this.#ingest(p.report, p.policy, p.now);
+          return this.#ingest(p.report, p.policy, p.now, p.signedWith);
         } catch (err) {
           // Evaluation threw on what this report says, or admission refused it; its writes had not begun. A failed write
           // is not caught here.
-          if (err instanceof AdmissionRefused) return err;
+          if (err instanceof AdmissionRefused || err instanceof SignatureRefused) return err;
           if (err instanceof Error && 'code' in err && String(err.code).startsWith('SQLITE_')) throw err;
           return new ReportRejected(err);
         }
@@ -162,16 +179,26 @@ export class FleetStore {
    * load and the disk's latency instead of paying a commit per event-loop turn. If the commit or its sync fails (disk
    * full), every report in that group is refused: none was accepted.
    */
-  submit(report: ComplianceReport, policy: AlertPolicy, now: number): Promise<IngestResult> {
+  submit(report: ComplianceReport, policy: AlertPolicy, now: number, signedWith: string | null = null): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      if (this.#queue.push({ report, policy, now, resolve, reject }) === 1 && !this.#syncing) setImmediate(() => this.#flush());
+      if (this.#queue.push({ report, policy, now, signedWith, resolve, reject }) === 1 && !this.#syncing) setImmediate(() => this.#flush());
     });
+  }
+
+  /** The key (canonical JSON) a device registered, or null. */
+  deviceKey(deviceId: string): string | null {
+    return this.#keyOf(deviceId);
+  }
+
+  /** An admin's reset: the device's next signed report registers its key again. Answers whether the device exists. */
+  resetKey(deviceId: string): boolean {
+    return this.#db.prepare('UPDATE devices SET public_key = NULL WHERE id = ?').run(deviceId).changes > 0;
   }
 
   #flush(): void {
     const batch = this.#queue;
     this.#queue = [];
-    let results: (IngestResult | ReportRejected | AdmissionRefused)[];
+    let results: (IngestResult | ReportRejected | AdmissionRefused | SignatureRefused)[];
     try {
       results = this.#commitAll(batch);
     } catch (err) {
@@ -187,7 +214,7 @@ export class FleetStore {
         () =>
           batch.forEach((p, i) => {
             const result = results[i]!;
-            if (result instanceof ReportRejected || result instanceof AdmissionRefused) p.reject(result);
+            if (result instanceof Error) p.reject(result);
             else p.resolve(result);
           }),
         (err: unknown) => batch.forEach((p) => p.reject(err)),

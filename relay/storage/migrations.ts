@@ -141,4 +141,10 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     // A device gets no second alert while one waits, and its cooldown runs from delivery: looked up by device.
     sql: `CREATE INDEX outbox_device_state ON outbox (device_id, state);`,
   },
+  {
+    version: 8,
+    name: 'each device bound to the key its browser made',
+    // The public key (JWK) a device's first signed report registered; its later reports must be signed with it.
+    sql: `ALTER TABLE devices ADD COLUMN public_key TEXT;`,
+  },
 ];

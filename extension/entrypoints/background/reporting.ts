@@ -2,12 +2,14 @@ import { browser } from 'wxt/browser';
 import { API_PREFIX } from '../../../shared/api';
 import type { ErrorCode } from '../../../shared/errors';
 import type { ReportAnswer } from '../../../shared/fleet';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../shared/report';
 import { ClientError } from '../../utils/client-errors';
 import { normalizeRelayUrl, relayFetch } from '../../utils/relay-client';
 import {
   deviceIdItem, lastVerdictItem, managedDeviceLabelItem, managedEnrollmentTokenItem, managedIntervalItem, managedRelayUrlItem, reportQueueItem,
 } from '../../utils/storage';
 import { collectReport } from './collect';
+import { devicePublicKey, signReport } from '../../utils/device-key';
 
 export const REPORT_ALARM = 'guardmail-report';
 const QUEUE_LIMIT = 20;
@@ -66,7 +68,15 @@ async function run(): Promise<void> {
   await reportQueueItem.setValue(queue);
   while (queue.length > 0) {
     try {
-      const answer = await relayFetch<ReportAnswer>(enrolled.relayUrl, `${API_PREFIX}/reports`, { method: 'POST', token: enrolled.enrollmentToken, body: queue[0] });
+      // Signed when sent, not when queued (a queue from an older version included): the relay refuses old signatures.
+      const timestamp = Date.now();
+      const body = JSON.stringify({ ...queue[0]!, deviceKey: await devicePublicKey() });
+      const answer = await relayFetch<ReportAnswer>(enrolled.relayUrl, `${API_PREFIX}/reports`, {
+        method: 'POST',
+        token: enrolled.enrollmentToken,
+        body,
+        headers: { [SIGNATURE_HEADER]: await signReport(body, timestamp), [TIMESTAMP_HEADER]: String(timestamp) },
+      });
       if (queue[0] === fresh || queue.length === 1) await lastVerdictItem.setValue({ ...answer, at: Date.now() });
     } catch (err) {
       // Unreachable, busy, out of disk or refusing the token: keep the queue for the next run. Only a report refused
