@@ -5,6 +5,7 @@ import { fill, launchBrowser, type TestBrowser } from '../fixtures/browser';
 import { serveTestRelay, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
 import { testPki } from '../fixtures/tls';
 import { startAuthorizationServer, type AuthorizationServer } from '../peers/authorization-server';
+import { startGmail } from '../peers/gmail';
 import { startMicrosoft365 } from '../peers/microsoft-365';
 import { startMta } from '../peers/mta';
 import type { SmtpPeer } from '../peers/smtp-peer';
@@ -14,7 +15,9 @@ const CLIENT_SECRET = 'e2e-client-secret';
 let chromium: TestBrowser;
 let relay: Awaited<ReturnType<typeof serveTestRelay>>;
 let as: AuthorizationServer;
+let asGoogle: AuthorizationServer;
 let oauthSmtp: SmtpPeer;
+let gmail: SmtpPeer;
 let basicSmtp: SmtpPeer;
 let popup: Page;
 
@@ -24,29 +27,34 @@ beforeAll(async () => {
     serveTestRelay(),
     startAuthorizationServer({ flavour: 'microsoft', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
   ]);
-  [oauthSmtp, basicSmtp] = await Promise.all([startMicrosoft365({ verifyToken: as.verifyToken }), startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } })]);
+  asGoogle = await startAuthorizationServer({ flavour: 'google', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
+  [oauthSmtp, basicSmtp, gmail] = await Promise.all([
+    startMicrosoft365({ verifyToken: as.verifyToken }),
+    startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } }),
+    startGmail({ verifyToken: asGoogle.verifyToken }),
+  ]);
   popup = await chromium.openPopup();
 });
 
 afterAll(async () => {
   await chromium?.close();
-  await Promise.all([relay?.stop(), as?.close(), oauthSmtp?.close(), basicSmtp?.close()]);
+  await Promise.all([relay?.stop(), as?.close(), asGoogle?.close(), oauthSmtp?.close(), basicSmtp?.close(), gmail?.close()]);
 });
 
 const text = (page: Page) => page.evaluate(() => document.body.innerText);
 const waitForText = (page: Page, needle: string) =>
   page.waitForFunction((n: string) => document.body.innerText.includes(n), { timeout: 20_000 }, needle);
-const consentWindow = (): Promise<Target> => chromium.browser.waitForTarget((t) => t.url().startsWith(new URL(as.authorizationUrl).origin), { timeout: 20_000 });
+const consentWindow = (server = as): Promise<Target> => chromium.browser.waitForTarget((t) => t.url().startsWith(new URL(server.authorizationUrl).origin), { timeout: 20_000 });
 
 /** On oidc-provider's own pages: types the password where it asks to sign in, then approves on the consent page. */
-async function signInAndApprove(page: Page): Promise<void> {
+async function signInAndApprove(page: Page, server = as): Promise<void> {
   for (let step = 0; step < 2; step++) {
     await page.waitForSelector('button[type=submit]', { timeout: 20_000 });
     if (await page.$('input[name=password]')) {
       await page.type('input[name=password]', 'the admin types the password');
     }
     await Promise.all([page.waitForNavigation({ timeout: 20_000 }).catch(() => undefined), page.click('button[type=submit]')]);
-    if (page.isClosed() || !page.url().startsWith(new URL(as.authorizationUrl).origin)) return;
+    if (page.isClosed() || !page.url().startsWith(new URL(server.authorizationUrl).origin)) return;
   }
 }
 
@@ -177,6 +185,26 @@ describe('the admin popup in Chromium', () => {
     await popup.click('#send-test');
     await popup.waitForSelector('#test-result', { timeout: 20_000 });
     expect(oauthSmtp.received).toHaveLength(2);
+  });
+
+  it('switches to a Google-like provider and delivers the test mail over XOAUTH2 to the Gmail replica on implicit TLS', async () => {
+    await fill(popup, 'port', String(gmail.port));
+    await popup.click('#emailType-smtps');
+    await fill(popup, 'authorizationUrl', asGoogle.authorizationUrl);
+    await fill(popup, 'tokenUrl', asGoogle.tokenUrl);
+    await fill(popup, 'scope', asGoogle.mailScope);
+    await fill(popup, 'authorizeParams', asGoogle.authorizeParams);
+    // A new token URL: the stored client secret is not sent there unless given again.
+    await fill(popup, 'clientSecret', CLIENT_SECRET);
+    await popup.click('#save');
+    await signInAndApprove(await (await consentWindow(asGoogle)).asPage(), asGoogle);
+    await waitForText(popup, 'Connected as alerts@example.com');
+
+    await popup.click('#send-test');
+    await popup.waitForSelector('#test-result', { timeout: 20_000 });
+    expect(gmail.received).toHaveLength(1);
+    expect(gmail.received[0]!.secure).toBe(true);
+    expect(gmail.authAttempts).toEqual([{ method: 'XOAUTH2', username: 'alerts@example.com', secure: true, accepted: true }]);
   });
 
   it('shows the result after the popup is reopened, and keeps no secret in extension storage', async () => {
