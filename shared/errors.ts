@@ -214,6 +214,11 @@ export const errorCodes = {
     message: 'The mail server rejected the recipient address.',
     hint: 'Check the recipient address.',
   },
+  SMTP_MESSAGE_TOO_LARGE: {
+    status: 502,
+    message: 'The mail server refused the message as too large (552).',
+    hint: 'Alert mails are split until they fit; a test mail is small. Check the server\'s size limit if this persists.',
+  },
   SMTP_MESSAGE_REJECTED: {
     status: 502,
     message: 'The mail server refused the message.',

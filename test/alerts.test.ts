@@ -267,6 +267,17 @@ describe('alert mail', () => {
     expect((await alerts()).every((a) => a.state === 'sent')).toBe(true);
   });
 
+  it('splits a mail the server refuses as too large (552) until every part fits, failing no alert', async () => {
+    await setup({ groupingWindowSeconds: 60 }, { size: 6_000 });
+    for (let i = 0; i < 16; i++) await postReport(riskyReport({ deviceId: `device-big-${i}` }));
+    clock += 2 * MINUTE;
+    await relay.deps.worker.drain();
+    expect((await alerts()).map((a) => a.state)).toEqual(Array(16).fill('sent'));
+    expect(smtp!.received.length).toBeGreaterThan(1);
+    expect(smtp!.received.every((m) => m.raw.length <= 6_000)).toBe(true);
+    expect(smtp!.refusals.some((r) => r.startsWith('552'))).toBe(true);
+  });
+
   it('queues no second alert for a device while its first still waits', async () => {
     await setup({ recipients: [], groupingWindowSeconds: 0, cooldownMinutes: 0 });
     await postReport(riskyReport({ deviceId: 'device-a' }));

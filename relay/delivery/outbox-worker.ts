@@ -122,6 +122,11 @@ export class OutboxWorker {
       const failure: Failure = err instanceof DeliveryError ? err.failure : { code: 'SMTP_FAILED', detail: String(err) };
       const reason = `${failure.code}${failure.serverResponse ? `: ${failure.serverResponse}` : failure.detail ? `: ${failure.detail}` : ''}`;
       const attempts = Math.max(...batch.alerts.map((a) => a.attempts)) + 1;
+      if (failure.code === 'SMTP_MESSAGE_TOO_LARGE' && batch.alerts.length > 1) {
+        d.outbox.split(batch.batchId, d.now());
+        d.logger.warn({ batch: batch.batchId, devices: batch.alerts.length }, 'alert mail too large for the server: split in two');
+        return true;
+      }
       if (WAIT.has(failure.code)) {
         d.outbox.release(batch.batchId);
         d.logger.warn({ batch: batch.batchId, code: failure.code }, 'alert mail waits');

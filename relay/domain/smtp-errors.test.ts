@@ -52,6 +52,7 @@ describe('classifySmtpError', () => {
     [{ code: 'EENVELOPE', command: 'RCPT TO', response: '451 4.7.1 Greylisted', responseCode: 451 }, 'SMTP_TEMPORARY_FAILURE', true],
     [{ code: 'ECONNECTION', response: '432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded', responseCode: 432 }, 'SMTP_CONCURRENT_LIMIT', true],
     [{ code: 'EMESSAGE', command: 'DATA', response: '554 5.6.0 Message rejected', responseCode: 554 }, 'SMTP_MESSAGE_REJECTED', false],
+    [{ code: 'EMESSAGE', command: 'DATA', response: '552 5.3.4 Message size exceeds fixed limit', responseCode: 552 }, 'SMTP_MESSAGE_TOO_LARGE', false],
     [{ message: 'something new' }, 'SMTP_FAILED', true],
   ] as [SmtpErrorLike, string, boolean][])('classifies %j as %s (temporary: %s)', (err, code, temporary) => {
     const failure = classifySmtpError(err, smtp);

@@ -95,6 +95,8 @@ export function classifySmtpError(err: SmtpErrorLike, { emailType, authType }: S
   if (err.code === 'ETLS' || /^ERR_SSL_|^ERR_TLS_/.test(system)) return low('SMTP_TLS_FAILED');
 
   if (err.responseCode === 432 || /\b4\.3\.2\b/.test(text)) return low('SMTP_CONCURRENT_LIMIT', true);
+  // RFC 5321 §4.5.3.1.10 / RFC 3463: the message is larger than the server takes (at MAIL FROM's SIZE, or after DATA).
+  if (err.responseCode === 552 || /\b5\.3\.4\b/.test(text)) return low('SMTP_MESSAGE_TOO_LARGE');
   // Microsoft: the signed-in account may not send as the sender address.
   if (/\b5\.7\.60\b/.test(text)) return low('SMTP_SEND_AS_DENIED');
   // Microsoft's continuous-error throttling (5.2.251–5.2.255) and the daily recipient quota lift by themselves.

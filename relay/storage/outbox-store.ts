@@ -81,6 +81,20 @@ export class OutboxStore {
     return this.#db.prepare("UPDATE outbox SET state = 'pending', batch_id = NULL, due_at = ?, attempts = 0, lease_until = NULL WHERE state = 'failed'").run(now).changes;
   }
 
+  /**
+   * The server refused the mail as too large: the first half stays the batch (nothing went out under its Message-ID)
+   * and is due now; the second half rejoins the waiting alerts, to go in the next mail.
+   */
+  split(batchId: string, now: number): void {
+    this.#db.transaction(() => {
+      const ids = (this.#db.prepare('SELECT id FROM outbox WHERE batch_id = ? ORDER BY id').all(batchId) as { id: number }[]).map((r) => r.id);
+      const released = ids.slice(Math.ceil(ids.length / 2));
+      const release = this.#db.prepare("UPDATE outbox SET state = 'pending', batch_id = NULL, lease_until = NULL WHERE id = ?");
+      for (const id of released) release.run(id);
+      this.#db.prepare("UPDATE outbox SET state = 'pending_retry', due_at = ?, lease_until = NULL WHERE batch_id = ?").run(now, batchId);
+    })();
+  }
+
   /** A temporary failure: the same batch is tried again at `retryAt`. */
   retryLater(batchId: string, error: string, retryAt: number): void {
     this.#db

@@ -46,6 +46,7 @@ export function startGmail(options: GmailOptions): Promise<SmtpPeer> {
       mechanisms: ['LOGIN', 'PLAIN', 'XOAUTH2'],
       xoauth2Refusal: badCredentials,
       size: SIZE,
+      tooLarge: { code: 552, lines: ["5.3.4 Your message exceeded Google's message size limits. For more information, visit", '5.3.4  https://support.google.com/mail/?p=MaxSizeError'] },
       requiresAuth: true,
       async authenticate({ method, username, password, accessToken }) {
         if (method === 'XOAUTH2') {

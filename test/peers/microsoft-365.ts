@@ -74,6 +74,7 @@ export async function startMicrosoft365(options: Microsoft365Options): Promise<M
       ],
       mechanisms: ['LOGIN', 'XOAUTH2'],
       size: SIZE,
+      tooLarge: reply(552, '5.3.4 Message size exceeds fixed maximum message size'),
       requiresAuth: true,
       async authenticate({ method, username, password, accessToken }) {
         if (options.smtpAuthDisabled) {

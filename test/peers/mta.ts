@@ -11,6 +11,8 @@ export interface MtaOptions extends SmtpPeerOptions {
   users?: Record<string, string>;
   /** SASL mechanisms offered, in order (default PLAIN LOGIN). */
   authMethods?: string[];
+  /** message_size_limit: Postfix's default is 10,240,000 bytes. */
+  size?: number;
 }
 
 const SIZE = 10240000;
@@ -24,7 +26,7 @@ export function startMta(options: MtaOptions): Promise<SmtpPeer> {
       name: 'mail.example.com',
       ehlo: (secure) => [
         'PIPELINING',
-        `SIZE ${SIZE}`,
+        `SIZE ${options.size ?? SIZE}`,
         'ETRN',
         ...(!secure && options.tls === 'starttls' ? ['STARTTLS'] : []),
         // Without TLS at all, a server that wants AUTH has to offer it in clear (the admin must allow insecure auth).
@@ -35,7 +37,7 @@ export function startMta(options: MtaOptions): Promise<SmtpPeer> {
         'SMTPUTF8',
       ],
       mechanisms,
-      size: SIZE,
+      size: options.size ?? SIZE,
       requiresAuth,
       async authenticate({ username, password }) {
         if (username && users[username] === password) return { ok: true, user: username };

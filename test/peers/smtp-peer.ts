@@ -46,8 +46,10 @@ export interface SmtpProfile {
   mechanisms: string[];
   /** What the server says after the client's empty answer to a `334` XOAUTH2 challenge. */
   xoauth2Refusal?: Reply;
-  /** SIZE in bytes, enforced at MAIL FROM. */
+  /** SIZE in bytes, enforced at MAIL FROM (when the client declares a size) and after DATA. */
   size: number;
+  /** The refusal past SIZE; Postfix's `552 5.3.4 Message size exceeds fixed limit` unless the provider says otherwise. */
+  tooLarge?: Reply;
   /** Decides a login. The token in XOAUTH2 is checked by the caller's verifier. */
   authenticate(auth: { method: string; username: string; password?: string; accessToken?: string; secure: boolean }): Promise<AuthOutcome>;
   /** Accepts or refuses a MAIL FROM of a logged-in session, and may delay its message (rate limits). */
@@ -168,6 +170,8 @@ export async function startSmtpPeer(profile: SmtpProfile, options: SmtpPeerOptio
         const user = typeof session.user === 'string' ? session.user : undefined;
         const hold = (options.dataDelayMs ?? 0) + (profile.acceptDelay?.(user) ?? 0);
         if (hold) await new Promise((r) => setTimeout(r, hold));
+        // smtp-server counts the size but leaves refusing to the server: every provider refuses past its SIZE.
+        if ((stream as SMTPServerDataStream & { sizeExceeded?: boolean }).sizeExceeded) return callback(fail(profile.tooLarge ?? { code: 552, lines: ['5.3.4 Message size exceeds fixed limit'] }));
         const rejection = options.rejectData?.(n);
         if (rejection) return callback(Object.assign(new Error(rejection.message), { responseCode: rejection.responseCode }));
         profile.accepted?.(user, session.envelope.rcptTo.length);
