@@ -1,20 +1,30 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { generateToken } from '../../relay/storage/access-tokens';
 import type { ApiErrorBody } from '../../shared/errors';
-import { createTestRelay, type TestRelay } from '../fixtures/relay';
+import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
 import { report } from '../fixtures/reports';
+
+const ADMIN = generateToken('admin');
+const ENROLLMENT = generateToken('enrollment');
 
 /**
  * Attack 5: reports with fresh device IDs for 10 s created 1,880 devices (about 11,000 a minute), 90 MB of store and
  * 38 alert mails. New devices are now admitted at a bounded rate (2,000 at once, 100,000 an hour; smaller here), known
  * devices are never held back, and the bound is visible: 429 with Retry-After, a metric, one audit entry.
  */
-describe('a flood of invented device IDs', () => {
-  let relay: TestRelay;
-  afterEach(() => relay?.close());
+describe('a flood of invented device IDs, against the relay as a process', () => {
+  let relay: RelayProcess;
+  afterEach(() => relay?.stop());
 
   it('admits new devices at the bounded rate, keeps known ones reporting, and says so once', async () => {
-    relay = createTestRelay({ deviceAdmission: { burst: 20, perHour: 60 } });
-    const post = (deviceId: string) => relay.call('POST', '/api/v1/reports', report({ deviceId }), { token: relay.enrollmentToken });
+    // 1,000 an hour: 20 at once, then one every 3.6 s.
+    relay = await startRelayProcess(['--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-hostile-')), '--new-devices-per-hour', '1000'], { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT });
+    const post = (deviceId: string) =>
+      fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json' }, body: JSON.stringify(report({ deviceId })) });
+    const admin = (path: string) => fetch(`${relay.url}${path}`, { headers: { Authorization: `Bearer ${ADMIN}` } });
     expect((await post('device-known')).status).toBe(202);
 
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => post(`device-invented-${i}`)));
@@ -25,10 +35,11 @@ describe('a flood of invented device IDs', () => {
     expect(Number(refused[0]!.headers.get('Retry-After'))).toBeGreaterThan(0);
 
     expect((await post('device-known')).status).toBe(202);
-    const devices = (await (await relay.call('GET', '/api/v1/devices?limit=1000')).json()) as { devices: unknown[] };
+    const devices = (await (await admin('/api/v1/devices?limit=1000')).json()) as { devices: unknown[] };
     expect(devices.devices).toHaveLength(20);
-    expect(await (await relay.call('GET', '/metrics', undefined, { token: null })).text()).toContain('guardmail_devices_refused_total 21');
-    const audit = (await (await relay.call('GET', '/api/v1/audit')).json()) as { entries: { action: string }[] };
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('guardmail_devices_refused_total 21');
+    expect(relay.stdout()).toContain('new devices arrive faster than admitted');
+    const audit = (await (await admin('/api/v1/audit')).json()) as { entries: { action: string }[] };
     expect(audit.entries.filter((e) => e.action === 'devices.admission-limited')).toHaveLength(1);
   });
 });

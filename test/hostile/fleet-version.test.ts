@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateToken } from '../../relay/storage/access-tokens';
+import type { ApiErrorBody } from '../../shared/errors';
+import type { ReportAnswer } from '../../shared/fleet';
+import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
+import { report } from '../fixtures/reports';
+
+const ADMIN = generateToken('admin');
+const ENROLLMENT = generateToken('enrollment');
+
+/**
+ * Attack 3: a single "Chrome 99999" report set the fleet's newest major for good; every real Chrome was then
+ * "99857 versions behind" and alerted, and nothing could reset it.
+ */
+describe('one report claiming a future browser, against the relay as a process', () => {
+  let relay: RelayProcess;
+  beforeAll(async () => {
+    relay = await startRelayProcess(['--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-hostile-'))], { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT });
+  });
+  afterAll(() => relay?.stop());
+
+  const post = (body: unknown) =>
+    fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('refuses an absurd version, and lets a plausible one move the bar only once a quorum of devices runs it', async () => {
+    const absurd = await post(report({ deviceId: 'device-evil-0', browser: { name: 'Chrome', version: '99999.0' } }));
+    expect(absurd.status).toBe(400);
+    expect(((await absurd.json()) as ApiErrorBody).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'browser.version' });
+
+    for (let i = 0; i < 40; i++) expect((await post(report({ deviceId: `device-real-${i}` }))).status).toBe(202);
+    for (let i = 1; i <= 2; i++) expect((await post(report({ deviceId: `device-evil-${i}`, browser: { name: 'Chrome', version: '999.0' } }))).status).toBe(202);
+    const real = (await (await post(report({ deviceId: 'device-real-0' }))).json()) as ReportAnswer;
+    expect(real.findings.filter((f) => f.check === 'browser-version')).toEqual([]);
+  });
+});
