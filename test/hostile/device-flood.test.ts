@@ -1,14 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateToken } from '../../relay/storage/access-tokens';
 import type { ApiErrorBody } from '../../shared/errors';
-import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
+import { startRelayWithTokens } from '../fixtures/relay-process';
 import { report } from '../fixtures/reports';
 
-const ADMIN = generateToken('admin');
-const ENROLLMENT = generateToken('enrollment');
 
 /**
  * Attack 5: reports with fresh device IDs for 10 s created 1,880 devices (about 11,000 a minute), 90 MB of store and
@@ -16,15 +10,15 @@ const ENROLLMENT = generateToken('enrollment');
  * devices are never held back, and the bound is visible: 429 with Retry-After, a metric, one audit entry.
  */
 describe('a flood of invented device IDs, against the relay as a process', () => {
-  let relay: RelayProcess;
+  let relay: Awaited<ReturnType<typeof startRelayWithTokens>>;
   afterEach(() => relay?.stop());
 
   it('admits new devices at the bounded rate, keeps known ones reporting, and says so once', async () => {
     // 1,000 an hour: 20 at once, then one every 3.6 s.
-    relay = await startRelayProcess(['--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-hostile-')), '--new-devices-per-hour', '1000'], { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT });
+    relay = await startRelayWithTokens(['--new-devices-per-hour', '1000']);
     const post = (deviceId: string) =>
-      fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json' }, body: JSON.stringify(report({ deviceId })) });
-    const admin = (path: string) => fetch(`${relay.url}${path}`, { headers: { Authorization: `Bearer ${ADMIN}` } });
+      fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json' }, body: JSON.stringify(report({ deviceId })) });
+    const admin = (path: string) => fetch(`${relay.url}${path}`, { headers: { Authorization: `Bearer ${relay.admin}` } });
     expect((await post('device-known')).status).toBe(202);
 
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => post(`device-invented-${i}`)));

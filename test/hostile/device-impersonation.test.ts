@@ -1,16 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateToken } from '../../relay/storage/access-tokens';
 import type { ApiErrorBody } from '../../shared/errors';
 import type { DevicesAnswer } from '../../shared/fleet';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type ComplianceReport } from '../../shared/report';
-import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
+import { startRelayWithTokens } from '../fixtures/relay-process';
 import { report, riskyReport } from '../fixtures/reports';
 
-const ADMIN = generateToken('admin');
-const ENROLLMENT = generateToken('enrollment');
 
 /** A browser's key pair, made and used as the extension does (WebCrypto ECDSA P-256, non-extractable private key). */
 async function browserKey() {
@@ -28,9 +22,9 @@ async function browserKey() {
  * "secure", and used up the real browser's rate limit (its next report got 429).
  */
 describe('reports under another browser\'s device ID, against the relay as a process', () => {
-  let relay: RelayProcess;
+  let relay: Awaited<ReturnType<typeof startRelayWithTokens>>;
   beforeAll(async () => {
-    relay = await startRelayProcess(['--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-hostile-'))], { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT });
+    relay = await startRelayWithTokens();
   });
   afterAll(() => relay?.stop());
 
@@ -38,11 +32,11 @@ describe('reports under another browser\'s device ID, against the relay as a pro
     const body = JSON.stringify(key ? { ...r, deviceKey: key.publicKey } : r);
     const timestamp = options.timestamp ?? Date.now();
     const signer = options.signAs ?? key;
-    const headers: Record<string, string> = { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json' };
+    const headers: Record<string, string> = { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json' };
     if (signer) Object.assign(headers, { [SIGNATURE_HEADER]: await signer.sign(body, timestamp), [TIMESTAMP_HEADER]: String(timestamp) });
     return fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers, body });
   };
-  const admin = (path: string, method = 'GET') => fetch(`${relay.url}${path}`, { method, headers: { Authorization: `Bearer ${ADMIN}` } });
+  const admin = (path: string, method = 'GET') => fetch(`${relay.url}${path}`, { method, headers: { Authorization: `Bearer ${relay.admin}` } });
   const level = async (id: string) => ((await (await admin('/api/v1/devices?limit=100')).json()) as DevicesAnswer).devices.find((d) => d.id === id)?.level;
 
   it('accepts reports for a device only when its browser signed them, and leaves the real browser its allowance', async () => {

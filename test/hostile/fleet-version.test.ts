@@ -1,29 +1,23 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateToken } from '../../relay/storage/access-tokens';
 import type { ApiErrorBody } from '../../shared/errors';
 import type { ReportAnswer } from '../../shared/fleet';
-import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
+import { startRelayWithTokens } from '../fixtures/relay-process';
 import { report } from '../fixtures/reports';
 
-const ADMIN = generateToken('admin');
-const ENROLLMENT = generateToken('enrollment');
 
 /**
  * Attack 3: a single "Chrome 99999" report set the fleet's newest major for good; every real Chrome was then
  * "99857 versions behind" and alerted, and nothing could reset it.
  */
 describe('one report claiming a future browser, against the relay as a process', () => {
-  let relay: RelayProcess;
+  let relay: Awaited<ReturnType<typeof startRelayWithTokens>>;
   beforeAll(async () => {
-    relay = await startRelayProcess(['--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-hostile-'))], { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT });
+    relay = await startRelayWithTokens();
   });
   afterAll(() => relay?.stop());
 
   const post = (body: unknown) =>
-    fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
   it('refuses an absurd version, and lets a plausible one move the bar only once a quorum of devices runs it', async () => {
     const absurd = await post(report({ deviceId: 'device-evil-0', browser: { name: 'Chrome', version: '99999.0' } }));

@@ -1,13 +1,8 @@
 import { request } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateToken } from '../../relay/storage/access-tokens';
-import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
+import { startRelayWithTokens } from '../fixtures/relay-process';
 
-const ADMIN = generateToken('admin');
-const ENROLLMENT = generateToken('enrollment');
 
 /** One HTTP request with full control of Host and of the client's own address. */
 function get(url: string, path: string, options: { host?: string; token?: string; from?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
@@ -31,9 +26,9 @@ function get(url: string, path: string, options: { host?: string; token?: string
  * wrong tokens in 5 s each got a 401, with no throttling and no log.
  */
 describe('host names and token guessing, against the relay as a process', () => {
-  let relay: RelayProcess;
+  let relay: Awaited<ReturnType<typeof startRelayWithTokens>>;
   beforeAll(async () => {
-    relay = await startRelayProcess(['--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-hostile-'))], { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT });
+    relay = await startRelayWithTokens();
   });
   afterAll(() => relay?.stop());
 
@@ -42,7 +37,7 @@ describe('host names and token guessing, against the relay as a process', () => 
     const rebound = await get(relay.url, '/readyz', { host: `attacker.example:${port}` });
     expect(rebound.status).toBe(421);
     expect(JSON.parse(rebound.body).error.code).toBe('HOST_NOT_ALLOWED');
-    expect((await get(relay.url, '/api/v1/mail-settings', { host: `attacker.example:${port}`, token: ADMIN })).status).toBe(421);
+    expect((await get(relay.url, '/api/v1/mail-settings', { host: `attacker.example:${port}`, token: relay.admin })).status).toBe(421);
     expect((await get(relay.url, '/readyz', { host: `127.0.0.1:${port}` })).status).toBe(200);
     expect((await get(relay.url, '/readyz', { host: `localhost:${port}` })).status).toBe(200);
   });
@@ -52,13 +47,13 @@ describe('host names and token guessing, against the relay as a process', () => 
     for (let i = 0; i < 40; i++) statuses.push((await get(relay.url, '/api/v1/mail-settings', { token: generateToken('admin') })).status);
     expect(statuses.slice(0, 30)).toEqual(Array(30).fill(401));
     expect(statuses.slice(30)).toEqual(Array(10).fill(429));
-    const throttled = await get(relay.url, '/api/v1/mail-settings', { token: ADMIN });
+    const throttled = await get(relay.url, '/api/v1/mail-settings', { token: relay.admin });
     expect(throttled.status).toBe(429);
     expect(JSON.parse(throttled.body).error.code).toBe('AUTH_THROTTLED');
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
     expect(relay.stdout()).toContain('wrong bearer tokens from this address: throttled');
 
-    const elsewhere = await get(relay.url, '/api/v1/mail-settings', { token: ADMIN, from: '127.0.0.2' });
+    const elsewhere = await get(relay.url, '/api/v1/mail-settings', { token: relay.admin, from: '127.0.0.2' });
     expect(elsewhere.status).toBe(200);
     const metrics = await get(relay.url, '/metrics', { from: '127.0.0.2' });
     expect(metrics.body).toMatch(/guardmail_auth_failures_total\{role="admin"\} 30/);

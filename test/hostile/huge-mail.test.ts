@@ -1,30 +1,24 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateToken } from '../../relay/storage/access-tokens';
 import { basicSettings, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
-import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
+import { startRelayWithTokens } from '../fixtures/relay-process';
 import { extension, report, riskyReport } from '../fixtures/reports';
 import { testPki } from '../fixtures/tls';
 import { startMta } from '../peers/mta';
 import type { SmtpPeer } from '../peers/smtp-peer';
 
-const ADMIN = generateToken('admin');
-const ENROLLMENT = generateToken('enrollment');
 
 /**
  * Attack 2: ten padded reports (500 risky extensions each) and one real risky device in one grouping window made a
  * 12 MB mail; the server refused it with 552 and the real device's alert was lost with the batch.
  */
 describe('padded reports beside a real alert, against the relay as a process', () => {
-  let relay: RelayProcess;
+  let relay: Awaited<ReturnType<typeof startRelayWithTokens>>;
   let smtp: SmtpPeer;
   beforeAll(async () => {
     smtp = await startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } });
-    relay = await startRelayProcess(['--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-hostile-'))], { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT });
+    relay = await startRelayWithTokens();
     const admin = (path: string, body: unknown) =>
-      fetch(`${relay.url}${path}`, { method: 'PUT', headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${relay.url}${path}`, { method: 'PUT', headers: { Authorization: `Bearer ${relay.admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     expect((await admin('/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }))).status).toBe(200);
     expect((await admin('/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 2 })).status).toBe(200);
   });
@@ -34,7 +28,7 @@ describe('padded reports beside a real alert, against the relay as a process', (
   });
 
   const post = (body: unknown) =>
-    fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
   it('sends one mail under 1 MB that names the real device, and answers padded reports with bounded findings', async () => {
     const padding = Array.from({ length: 500 }, (_, i) =>

@@ -1,29 +1,23 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody } from '../../shared/errors';
 import type { MailSettingsView } from '../../shared/mail-settings';
 import { basicSettings } from '../fixtures/relay';
-import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
-import { generateToken } from '../../relay/storage/access-tokens';
+import { startRelayWithTokens } from '../fixtures/relay-process';
 
-const ADMIN = generateToken('admin');
-const ENROLLMENT = generateToken('enrollment');
 
 /**
  * Attack 6: with the admin token, change where a stored secret goes (the SMTP host, the token URL, the proxy) and
  * leave the secret out of the PUT: the relay would send the stored password, client secret or proxy password there.
  */
 describe('stored secrets stay bound to their destination, against the relay as a process', () => {
-  let relay: RelayProcess;
+  let relay: Awaited<ReturnType<typeof startRelayWithTokens>>;
   beforeAll(async () => {
-    relay = await startRelayProcess(['--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-hostile-'))], { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT });
+    relay = await startRelayWithTokens();
   });
   afterAll(() => relay?.stop());
 
   const put = (body: unknown) =>
-    fetch(`${relay.url}/api/v1/mail-settings`, { method: 'PUT', headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${relay.url}/api/v1/mail-settings`, { method: 'PUT', headers: { Authorization: `Bearer ${relay.admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const oauth = (overrides: Record<string, unknown> = {}) => ({
     ...basicSettings({ host: 'smtp.example.com', password: undefined }), authType: 'oauth', clientId: 'client', clientSecret: 'client-secret-1',
     authorizationUrl: 'https://login.example.com/authorize', tokenUrl: 'https://login.example.com/token', scope: 'mail',
@@ -35,7 +29,7 @@ describe('stored secrets stay bound to their destination, against the relay as a
     const moved = await put(basicSettings({ host: 'mail.attacker.example', password: undefined }));
     expect(moved.status).toBe(400);
     expect((await moved.json()) as ApiErrorBody).toMatchObject({ error: { code: 'SECRET_REQUIRED', field: 'password' } });
-    const view = (await (await fetch(`${relay.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${ADMIN}` } })).json()) as MailSettingsView;
+    const view = (await (await fetch(`${relay.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${relay.admin}` } })).json()) as MailSettingsView;
     expect(view.host).toBe('smtp.example.com');
     expect((await put(basicSettings({ host: 'mail.new.example', password: 'given again' }))).status).toBe(200);
 
