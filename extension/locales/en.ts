@@ -136,6 +136,7 @@ export const ui = {
   'audit_devices.admission-limited': 'New devices held back (admission limit)',
   'audit_device.signature-refused': 'Forged report refused',
   'audit_device.key-reset': 'Device key reset',
+  'audit_device.forgotten': 'Device forgotten',
 } as const;
 
 export type UiKey = keyof typeof ui;

@@ -137,6 +137,7 @@ export const ui: UiCatalog = {
   'audit_devices.admission-limited': 'Dispositivos nuevos en espera (límite de admisión)',
   'audit_device.signature-refused': 'Informe falsificado rechazado',
   'audit_device.key-reset': 'Clave de dispositivo restablecida',
+  'audit_device.forgotten': 'Dispositivo olvidado',
 };
 
 /** Field messages for the form: the schema's English messages say the same, field by field. */

@@ -11,7 +11,8 @@ export type AuditAction =
   | 'alerts.retried'
   | 'devices.admission-limited'
   | 'device.signature-refused'
-  | 'device.key-reset';
+  | 'device.key-reset'
+  | 'device.forgotten';
 
 /** Who changed what and when; details never hold a secret's value (see domain/audit.ts). */
 export class AuditLog {

@@ -190,6 +190,13 @@ export class FleetStore {
     return this.#keyOf(deviceId);
   }
 
+  /** An admin forgets a device (an invented one, a retired browser); the fleet's versions follow. Answers whether it existed. */
+  forget(deviceId: string): boolean {
+    const forgotten = this.#db.prepare('DELETE FROM devices WHERE id = ?').run(deviceId).changes > 0;
+    if (forgotten) this.#reloadVersions();
+    return forgotten;
+  }
+
   /** An admin's reset: the device's next signed report registers its key again. Answers whether the device exists. */
   resetKey(deviceId: string): boolean {
     return this.#db.prepare('UPDATE devices SET public_key = NULL WHERE id = ?').run(deviceId).changes > 0;

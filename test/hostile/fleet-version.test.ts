@@ -28,5 +28,16 @@ describe('one report claiming a future browser, against the relay as a process',
     for (let i = 1; i <= 2; i++) expect((await post(report({ deviceId: `device-evil-${i}`, browser: { name: 'Chrome', version: '999.0' } }))).status).toBe(202);
     const real = (await (await post(report({ deviceId: 'device-real-0' }))).json()) as ReportAnswer;
     expect(real.findings.filter((f) => f.check === 'browser-version')).toEqual([]);
+
+    // A third invented device reaches the quorum of this small fleet (3, and 5 % of 43): the admin's reset is to forget
+    // the devices that set it, and the bar is counted again without them.
+    expect((await post(report({ deviceId: 'device-evil-3', browser: { name: 'Chrome', version: '999.0' } }))).status).toBe(202);
+    const fooled = (await (await post(report({ deviceId: 'device-real-1' }))).json()) as ReportAnswer;
+    expect(fooled.findings.map((f) => f.check)).toContain('browser-version');
+    for (const id of ['device-evil-1', 'device-evil-2', 'device-evil-3']) {
+      expect((await fetch(`${relay.url}/api/v1/devices/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${relay.admin}` } })).status).toBe(204);
+    }
+    const restored = (await (await post(report({ deviceId: 'device-real-2' }))).json()) as ReportAnswer;
+    expect(restored.findings.filter((f) => f.check === 'browser-version')).toEqual([]);
   });
 });
