@@ -27,6 +27,11 @@ export function createAuthThrottle(deps: { logger: Logger; metrics: Pick<Metrics
 }
 export type AuthThrottle = ReturnType<typeof createAuthThrottle>;
 
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(c: Context): string | undefined {
+  return /^Bearer ([\x21-\x7e]+)$/.exec(c.req.header('Authorization') ?? '')?.[1];
+}
+
 /** The client's address as the socket saw it (behind a reverse proxy: the proxy's). */
 export function clientAddress(c: Context): string {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
@@ -47,8 +52,8 @@ export function requireToken(tokens: AccessTokens, role: Role, throttle?: AuthTh
       c.header('Retry-After', String(Math.ceil(wait / 1000)));
       throw new ApiError('AUTH_THROTTLED');
     }
-    const match = /^Bearer ([\x21-\x7e]+)$/.exec(c.req.header('Authorization') ?? '');
-    if (!match?.[1] || !tokens.verify(role, match[1])) {
+    const token = bearerToken(c);
+    if (!token || !tokens.verify(role, token)) {
       throttle?.failed(address, role, c.get('requestId') as string);
       throw new ApiError('UNAUTHORIZED', { message: `A valid ${role} bearer token is required.` });
     }

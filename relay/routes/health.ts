@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { API_VERSION, type HealthAnswer, type ReadinessAnswer, type ReadinessCheck } from '../../shared/api';
 import type { AppDeps, AppEnv } from '../app';
+import { bearerToken } from '../http/auth';
 
 /** Liveness checks nothing but the process; readiness runs named probes and fails only on a critical one. */
 /** An alert due this long and still not sent means delivery is stuck (server down, settings wrong, no recipient). */
@@ -44,7 +45,7 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
     const ready = checks.every((check) => check.ok || !check.critical);
     c.header('Cache-Control', 'no-store');
     // Load balancers need only the states; the mail server, the account and the outbox are the admin's to see.
-    const token = /^Bearer ([\x21-\x7e]+)$/.exec(c.req.header('Authorization') ?? '')?.[1];
+    const token = bearerToken(c);
     const shown = token && deps.accessTokens.verify('admin', token) ? checks : checks.map(({ name, ok, critical }) => ({ name, ok, critical }));
     return c.json({ ready, checks: shown } satisfies ReadinessAnswer, ready ? 200 : 503);
   });
