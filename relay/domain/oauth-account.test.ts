@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { sendsAsAnother } from '../../shared/oauth';
 import { accountFromIdToken, trustedIssuer, unverifiedIssuer, xoauth2User } from './oauth-account';
 
 describe('trustedIssuer', () => {
@@ -44,16 +43,11 @@ describe('accountFromIdToken', () => {
   });
 });
 
-describe('xoauth2User and sendsAsAnother', () => {
+describe('xoauth2User', () => {
   const settings = { username: '', senderAddress: 'relay@example.com' };
   it('logs in as the signed-in account, and as the configured user or sender only when the account is unknown', () => {
     expect(xoauth2User('alice@example.com', settings)).toBe('alice@example.com');
     expect(xoauth2User(null, settings)).toBe('relay@example.com');
     expect(xoauth2User('', { ...settings, username: 'shared@example.com' })).toBe('shared@example.com');
-  });
-  it('says when mail goes out as another address than the account, ignoring case', () => {
-    expect(sendsAsAnother('alice@example.com', 'relay@example.com')).toBe(true);
-    expect(sendsAsAnother('Relay@Example.com', 'relay@example.com')).toBe(false);
-    expect(sendsAsAnother(null, 'relay@example.com')).toBe(false);
   });
 });
