@@ -50,6 +50,11 @@ export const errorCodes = {
     message: 'This endpoint does not accept that method.',
     hint: 'Check the method against the relay\'s API.',
   },
+  DEVICE_NOT_FOUND: {
+    status: 404,
+    message: 'The relay has no device with this ID.',
+    hint: 'Copy the ID from the device list or from the audit log\'s refused report; a forgotten device comes back with its next report.',
+  },
   DEVICE_SIGNATURE_INVALID: {
     status: 401,
     message: 'The report is not signed with the key its device registered.',

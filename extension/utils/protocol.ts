@@ -20,7 +20,9 @@ export type Request =
   | { type: 'policy/save'; policy: unknown }
   | { type: 'fleet/get' }
   | { type: 'audit/get' }
-  | { type: 'alerts/retry' };
+  | { type: 'alerts/retry' }
+  | { type: 'device/reset-key'; deviceId: string }
+  | { type: 'device/forget'; deviceId: string };
 
 /** The "This browser" panel: whether policy enrolled it, the relay's verdict, and the same rules run here. */
 export interface ThisBrowserView {
@@ -55,6 +57,8 @@ export interface Responses {
   'fleet/get': DevicesAnswer;
   'audit/get': AuditAnswer;
   'alerts/retry': RetryAnswer;
+  'device/reset-key': null;
+  'device/forget': null;
 }
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ShownError };

@@ -42,7 +42,7 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
       const stored = deps.fleet.deviceKey(report.deviceId);
       const key = stored ? (JSON.parse(stored) as DeviceKey) : (report.deviceKey ?? null);
       if (key) {
-        const check = checkReportSignature({ body: await c.req.text(), timestamp: c.req.header(TIMESTAMP_HEADER), signature: c.req.header(SIGNATURE_HEADER), key, now: now() });
+        const check = await checkReportSignature({ body: await c.req.text(), timestamp: c.req.header(TIMESTAMP_HEADER), signature: c.req.header(SIGNATURE_HEADER), key, now: now() });
         if (check !== 'ok') throw signatureRefused(c, report.deviceId, check);
       }
       const wait = deps.reportLimiter.take(report.deviceId, now());

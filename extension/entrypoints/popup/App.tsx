@@ -47,6 +47,13 @@ export function App() {
     ask({ type: 'status/get' }).then((status) => setLoaded((l) => (l ? { ...l, status } : l)), () => undefined);
   }, []);
 
+  const refreshFleet = useCallback(() => {
+    Promise.all([ask({ type: 'fleet/get' }), ask({ type: 'status/get' })]).then(
+      ([fleet, status]) => setLoaded((l) => (l ? { ...l, fleet, status } : l)),
+      () => undefined,
+    );
+  }, []);
+
   useEffect(() => {
     document.documentElement.lang = lang;
     void ask({ type: 'connection/get' }).then((c) => {
@@ -74,7 +81,7 @@ export function App() {
           {loaded && (
             <>
               <StatusPanel status={loaded.status} consent={consent} onRefresh={refreshStatus} />
-              <FleetPanel fleet={loaded.fleet} status={loaded.status} onRetried={refreshStatus} />
+              <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />
               <MailSettingsForm saved={loaded.settings} onSaved={(settings) => { setLoaded((l) => (l ? { ...l, settings } : l)); refreshStatus(); }} />
               <AlertPolicyForm saved={loaded.policy} onSaved={(policy) => setLoaded((l) => (l ? { ...l, policy } : l))} />
             </>

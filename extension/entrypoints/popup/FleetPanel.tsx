@@ -5,11 +5,13 @@ import { useState } from 'preact/hooks';
 import { ClientError, type ShownError } from '../../utils/client-errors';
 import { t } from '../../utils/i18n';
 import { ask } from '../../utils/protocol';
+import { DeviceActions } from './DeviceActions';
 import { ErrorBox } from './ErrorBox';
 import { LevelBadge } from './Findings';
 
 /** Counts per level as a small bar chart, the outbox with a retry for failed alerts, and the most vulnerable devices. */
-export function FleetPanel({ fleet, status, onRetried }: { fleet: DevicesAnswer; status: StatusAnswer | null; onRetried: () => void }) {
+export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer; status: StatusAnswer | null; onChanged: () => void }) {
+  const [deviceId, setDeviceId] = useState('');
   const [retrying, setRetrying] = useState(false);
   const [error, setError] = useState<ShownError | null>(null);
   const retry = async () => {
@@ -17,7 +19,7 @@ export function FleetPanel({ fleet, status, onRetried }: { fleet: DevicesAnswer;
     setError(null);
     try {
       await ask({ type: 'alerts/retry' });
-      onRetried();
+      onChanged();
     } catch (err) {
       setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
     } finally {
@@ -47,11 +49,12 @@ export function FleetPanel({ fleet, status, onRetried }: { fleet: DevicesAnswer;
           <ul class="devices">
             {fleet.devices.map((d) => (
               <li key={d.id}>
-                <strong>{d.label}</strong> — {d.browser} {d.version} — <LevelBadge level={d.level} /> — {d.findings.length === 1 ? t('findingsOne') : t('findingsCount', d.findings.length)}
+                <button type="button" class="link" title={d.id} onClick={() => setDeviceId(d.id)}>{d.label}</button> — {d.browser} {d.version} — <LevelBadge level={d.level} /> — {d.findings.length === 1 ? t('findingsOne') : t('findingsCount', d.findings.length)}
                 {d.stoppedReporting && <span class="warn"> — {t('stoppedReporting')}</span>}
               </li>
             ))}
           </ul>
+          <DeviceActions deviceId={deviceId} onDeviceId={setDeviceId} onDone={onChanged} />
         </>
       )}
       {status && (

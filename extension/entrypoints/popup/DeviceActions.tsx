@@ -1,0 +1,44 @@
+import { useState } from 'preact/hooks';
+import { ClientError, type ShownError } from '../../utils/client-errors';
+import { t } from '../../utils/i18n';
+import { ask } from '../../utils/protocol';
+import { ErrorBox } from './ErrorBox';
+import { Field } from './Field';
+
+type Action = 'device/reset-key' | 'device/forget';
+
+/**
+ * One device by ID, since the one an admin needs (a reinstalled browser whose reports are refused) is named in the
+ * audit log and is rarely among the most vulnerable: reset its key, or forget it.
+ */
+export function DeviceActions({ deviceId, onDeviceId, onDone }: { deviceId: string; onDeviceId: (id: string) => void; onDone: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ShownError | null>(null);
+  const [done, setDone] = useState<Action | null>(null);
+  const run = async (type: Action) => {
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      await ask({ type, deviceId: deviceId.trim() });
+      setDone(type);
+      onDone();
+    } catch (err) {
+      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const empty = deviceId.trim() === '';
+  return (
+    <div class="device-actions">
+      <Field id="deviceId" label={t('deviceId')} help={t('deviceIdHelp')} value={deviceId} onValue={(v) => { onDeviceId(v); setDone(null); }} />
+      <div class="actions">
+        <button type="button" id="reset-device-key" disabled={busy || empty} onClick={() => void run('device/reset-key')}>{t('resetDeviceKey')}</button>
+        <button type="button" id="forget-device" disabled={busy || empty} onClick={() => void run('device/forget')}>{t('forgetDevice')}</button>
+      </div>
+      {done && <p role="status" id="device-action-done">{t(done === 'device/reset-key' ? 'deviceKeyReset' : 'deviceForgotten')}</p>}
+      {error && <ErrorBox error={error} />}
+    </div>
+  );
+}
