@@ -1,8 +1,10 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile, rssMb, runLoad } from '../test/fixtures/load';
 import { report as makeReport } from '../test/fixtures/reports';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, type DeviceKey } from '../shared/report';
 import { buildRelay, median, report, spawnServer } from './lib';
 import { generateToken } from '../relay/storage/access-tokens';
 
@@ -11,20 +13,29 @@ const RUNS = 3;
 const SECONDS = 5;
 
 const bodies = Array.from({ length: 100 }, () => JSON.stringify(makeReport()));
-const load = (url: string, seconds = SECONDS, offset = 0) =>
-  runLoad({
-    url,
-    connections: 50,
-    rate: Infinity,
-    durationMs: seconds * 1000,
-    request: (i) => ({
-      method: 'POST',
-      path: '/api/v1/reports',
-      headers: { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json' },
-      // Every report from a new device: the rate limit must not be what is measured.
-      body: bodies[i % bodies.length]!.replace(/"deviceId":"[^"]*"/, `"deviceId":"bench-device-${offset + i}"`).replace(/"reportId":"[^"]*"/, `"reportId":"bench-report-${offset + i}"`),
-    }),
+const HEADERS: Record<string, string> = { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json' };
+// Every report from a new device: the rate limit must not be what is measured.
+const unsignedBody = (i: number) =>
+  bodies[i % bodies.length]!.replace(/"deviceId":"[^"]*"/, `"deviceId":"bench-device-${i}"`).replace(/"reportId":"[^"]*"/, `"reportId":"bench-report-${i}"`);
+const load = (url: string, seconds = SECONDS, offset = 0, request = (i: number) => ({ body: unsignedBody(offset + i), headers: HEADERS })) =>
+  runLoad({ url, connections: 50, rate: Infinity, durationMs: seconds * 1000, request: (i) => ({ method: 'POST', path: '/api/v1/reports', ...request(i) }) });
+
+/**
+ * Reports as this extension sends them: each device with a key of its own, every report carrying it and signed over
+ * the time and the body, so the relay imports a public key and verifies an ECDSA P-256 signature per report. Signed
+ * here beforehand (more than a run can send; every run has a fresh store), so that signing does not slow the load.
+ */
+function signedRequests(count: number): { body: string; headers: Record<string, string> }[] {
+  const timestamp = String(Date.now());
+  return Array.from({ length: count }, (_, i) => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { x, y } = publicKey.export({ format: 'jwk' });
+    const deviceKey: DeviceKey = { kty: 'EC', crv: 'P-256', x: x!, y: y! };
+    const body = JSON.stringify({ ...JSON.parse(unsignedBody(i)), deviceKey });
+    const signature = sign('sha256', Buffer.from(`${timestamp}.${body}`), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    return { body, headers: { ...HEADERS, [SIGNATURE_HEADER]: signature, [TIMESTAMP_HEADER]: timestamp } };
   });
+}
 
 // Every report invents a device: the benchmark measures ingest, not the admission of new devices.
 const relayEnv = { GUARDMAIL_ADMIN_TOKEN: generateToken('admin'), GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT, GUARDMAIL_LOG_LEVEL: 'warn', GUARDMAIL_NEW_DEVICES_PER_HOUR: '1000000000' };
@@ -35,9 +46,9 @@ interface Measured {
 }
 
 /** Rate and p99 of one server under the load, started and stopped around it. */
-async function measure(args: string[], env: Record<string, string> = {}): Promise<Measured> {
+async function measure(args: string[], env: Record<string, string> = {}, requests?: ReturnType<typeof signedRequests>): Promise<Measured> {
   const server = await spawnServer(args, env);
-  const result = await load(server.url);
+  const result = await load(server.url, SECONDS, 0, requests && ((i) => requests[i % requests.length]!));
   await server.stop();
   if ((result.statuses.get(202) ?? 0) + (result.statuses.get(204) ?? 0) !== result.sent) {
     throw new Error(`${args[0]} refused reports: ${JSON.stringify([...result.statuses])}`);
@@ -52,14 +63,19 @@ async function measure(args: string[], env: Record<string, string> = {}): Promis
  */
 export async function benchIngest(): Promise<void> {
   buildRelay();
-  const runs: Record<'relay' | 'bare' | 'durable', Measured[]> = { relay: [], bare: [], durable: [] };
+  const signed = signedRequests(20_000);
+  const runs: Record<'relay' | 'signed' | 'bare' | 'durable', Measured[]> = { relay: [], signed: [], bare: [], durable: [] };
+  const relay = () => ['dist/relay.mjs', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-bench-'))];
   for (let run = 0; run < RUNS; run++) {
     runs.bare.push(await measure(['bench/fixtures/bare-ingest.mjs']));
     runs.durable.push(await measure(['bench/fixtures/durable-ingest.mjs']));
-    runs.relay.push(await measure(['dist/relay.mjs', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-bench-'))], relayEnv));
+    runs.relay.push(await measure(relay(), relayEnv));
+    runs.signed.push(await measure(relay(), relayEnv, signed));
   }
   const rate = (k: keyof typeof runs) => median(runs[k].map((x) => x.rate));
   report('report ingest (durable)', rate('relay'), 'reports/s', rate('bare'), 'bare Hono parse + 204', '≥ 0.7');
+  report('signed report ingest (durable)', rate('signed'), 'reports/s', rate('bare'), 'bare Hono parse + 204', 'context');
+  report('signed vs unsigned report ingest', rate('signed'), 'reports/s', rate('relay'), 'unsigned reports', 'context');
   report('report ingest p99 latency', median(runs.relay.map((x) => x.p99)), 'ms', median(runs.bare.map((x) => x.p99)), 'bare Hono parse + 204', 'p99 < 25 ms');
   report('least durable route (context)', rate('durable'), 'reports/s', rate('bare'), 'bare Hono parse + 204', 'context');
   report('report ingest vs least durable route', rate('relay'), 'reports/s', rate('durable'), 'parse + INSERT, group commit', 'context');
