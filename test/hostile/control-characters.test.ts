@@ -1,8 +1,11 @@
 import { simpleParser } from 'mailparser';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DevicesAnswer } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
-import { createAlertingRelay, type TestRelay } from '../fixtures/relay';
+import { basicSettings, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
+import { startRelayWithTokens } from '../fixtures/relay-process';
+import { testPki } from '../fixtures/tls';
+import { startMta } from '../peers/mta';
 import { extension, report } from '../fixtures/reports';
 import type { SmtpPeer } from '../peers/smtp-peer';
 
@@ -26,30 +29,45 @@ const FIELDS: [string, (r: ComplianceReport) => ComplianceReport, boolean][] = [
   ['setting value', (r) => ({ ...r, settings: [{ name: 'network.webRTCIPHandlingPolicy', value: INJECTION, locked: false }] }), false],
 ];
 
-describe('control and line-separator characters in reports', () => {
-  let relay: TestRelay;
+describe('control and line-separator characters in reports, against the relay as a process', () => {
+  let relay: Awaited<ReturnType<typeof startRelayWithTokens>>;
   let smtp: SmtpPeer;
-  afterEach(async () => {
-    await relay?.close();
+  beforeAll(async () => {
+    smtp = await startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } });
+    // At debug level, so that whatever the relay logs about reports is in the output the test reads.
+    relay = await startRelayWithTokens([], { GUARDMAIL_LOG_LEVEL: 'debug' });
+    const admin = (path: string, body: unknown) =>
+      fetch(`${relay.url}${path}`, { method: 'PUT', headers: { Authorization: `Bearer ${relay.admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await admin('/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }))).status).toBe(200);
+    expect((await admin('/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await relay?.stop();
     await smtp?.close();
   });
 
-  it.each(FIELDS)('never reach the mail, the log or the device view from %s', async (_field, inject, shown) => {
-    ({ relay, smtp } = await createAlertingRelay({ recipients: ['it@example.com'], groupingWindowSeconds: 0 }));
-    const body = inject(report({ deviceId: 'device-injected', extensions: [extension({ name: 'Tab Debugger', permissions: ['debugger'] })] }));
-    const res = await relay.call('POST', '/api/v1/reports', body, { token: relay.enrollmentToken });
+  it.each(FIELDS)('never reach the mail, the log or the device view from %s', async (field, inject, shown) => {
+    const deviceId = `device-injected-${field.replace(/\W/g, '-')}`;
+    const body = inject(report({ deviceId, extensions: [extension({ name: 'Tab Debugger', permissions: ['debugger'] })] }));
+    const mailsBefore = smtp.received.length;
+    const res = await fetch(`${relay.url}/api/v1/reports`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status, await res.clone().text()).toBe(202);
-    await relay.deps.worker.drain();
-    expect(smtp.received).toHaveLength(1);
+    await vi.waitFor(() => expect(smtp.received).toHaveLength(mailsBefore + 1), { timeout: 20_000, interval: 100 });
     // Decoded as a mail client would: quoted-printable soft breaks are not lines.
-    const mail = await simpleParser(smtp.received[0]!.raw);
+    const mail = await simpleParser(smtp.received.at(-1)!.raw);
     expect(mail.headers.has('bcc')).toBe(false);
     const text = `${mail.text ?? ''}\n${mail.html || ''}`;
     if (shown) expect(text).toContain('Bcc: victim@x.example X-Next: 1');
     expect(text).not.toMatch(/^(Bcc|X-Next):/im);
     expect(text).not.toMatch(/[\u0085\u2028\u202e\u0000\r]/);
-    const view = JSON.stringify(await (await relay.call('GET', '/api/v1/devices')).json() as DevicesAnswer);
+    const devices = await fetch(`${relay.url}/api/v1/devices?limit=100`, { headers: { Authorization: `Bearer ${relay.admin}` } });
+    const view = JSON.stringify((await devices.json()) as DevicesAnswer);
+    expect(view).toContain(deviceId);
     expect(view).not.toMatch(/\\r|\\n|\\u0085|\\u2028|\\u202e|\\u0000|[\u0085\u2028\u202e]/);
-    expect(relay.logs.join('\n')).not.toMatch(/[\u0085\u2028\u202e]|\\r\\nBcc/);
+    expect(relay.stdout() + relay.stderr()).not.toMatch(/[\u0085\u2028\u202e]|\\r\\nBcc/);
   });
 });
