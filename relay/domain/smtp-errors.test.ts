@@ -51,6 +51,7 @@ describe('classifySmtpError', () => {
     [{ code: 'EENVELOPE', command: 'RCPT TO', response: '550 5.1.1 User unknown', responseCode: 550 }, 'SMTP_RECIPIENT_REJECTED', false],
     [{ code: 'EENVELOPE', command: 'RCPT TO', response: '451 4.7.1 Greylisted', responseCode: 451 }, 'SMTP_TEMPORARY_FAILURE', true],
     [{ code: 'ECONNECTION', response: '432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded', responseCode: 432 }, 'SMTP_CONCURRENT_LIMIT', true],
+    [{ code: 'EPROTOCOL', response: '421 4.3.2 mail.example.com Service not available, closing transmission channel', responseCode: 421 }, 'SMTP_TEMPORARY_FAILURE', true],
     [{ code: 'EMESSAGE', command: 'DATA', response: '554 5.6.0 Message rejected', responseCode: 554 }, 'SMTP_MESSAGE_REJECTED', false],
     [{ code: 'EMESSAGE', command: 'DATA', response: '552 5.3.4 Message size exceeds fixed limit', responseCode: 552 }, 'SMTP_MESSAGE_TOO_LARGE', false],
     [{ message: 'something new' }, 'SMTP_FAILED', true],

@@ -94,7 +94,9 @@ export function classifySmtpError(err: SmtpErrorLike, { emailType, authType }: S
   if (err.code === 'EDNS' || system === 'ENOTFOUND' || system === 'EAI_AGAIN') return low('SMTP_HOST_NOT_FOUND', system === 'EAI_AGAIN');
   if (err.code === 'ETLS' || /^ERR_SSL_|^ERR_TLS_/.test(system)) return low('SMTP_TLS_FAILED');
 
-  if (err.responseCode === 432 || /\b4\.3\.2\b/.test(text)) return low('SMTP_CONCURRENT_LIMIT', true);
+  // Microsoft's limit of connections per mailbox is a 432; a 421 with 4.3.2 ("not accepting network messages", RFC 3463)
+  // is any server closed for maintenance, and stays a plain temporary failure below.
+  if (err.responseCode === 432 || /Concurrent connections limit exceeded|sender thread limit exceeded/i.test(text)) return low('SMTP_CONCURRENT_LIMIT', true);
   // RFC 5321 §4.5.3.1.10 / RFC 3463: the message is larger than the server takes (at MAIL FROM's SIZE, or after DATA).
   if (err.responseCode === 552 || /\b5\.3\.4\b/.test(text)) return low('SMTP_MESSAGE_TOO_LARGE');
   // Microsoft: the signed-in account may not send as the sender address.
