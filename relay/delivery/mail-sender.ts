@@ -123,9 +123,15 @@ async function sendWithRetry(transport: Transporter<SMTPSentMessageInfo>, messag
   }
 }
 
+/**
+ * Every mail the relay sends is automatic (RFC 3834 §5), and Exchange is asked to suppress its auto-replies too: an
+ * out-of-office reply from each member of an alert distribution list would otherwise flood the sending mailbox.
+ */
+const AUTOMATIC_MAIL = { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' };
+
 async function sendOnce(transport: Transporter<SMTPSentMessageInfo>, message: SendMailOptions, settings: MailSettings): Promise<SMTPSentMessageInfo> {
   try {
-    return await transport.sendMail(message);
+    return await transport.sendMail({ headers: AUTOMATIC_MAIL, ...message });
   } catch (err) {
     // A token that could not be had (re-authorization required, token URL down) is already explained.
     if (err instanceof DeliveryError) throw err;
