@@ -7,6 +7,7 @@ import type { OAuthClientOptions } from './delivery/oauth-client';
 import type { OutboxWorker } from './delivery/outbox-worker';
 import type { Episodes } from './domain/episodes';
 import type { Retention } from './domain/retention';
+import type { DeliveryTimes } from './domain/retry';
 import type { RateLimiter } from './domain/rate-limit';
 import type { TokenManager } from './delivery/token-manager';
 import { ApiError, errorResponse } from './http/api-error';
@@ -57,6 +58,7 @@ export interface AppDeps {
   audit: AuditLog;
   /** How long devices, sent alerts and audit entries are kept. */
   retention: Retention;
+  delivery: DeliveryTimes;
   /** When device admission starts refusing, so it is audited and logged once per episode. */
   admissionEpisode: Episodes;
   /** Throttles addresses that keep sending wrong bearer tokens. */

@@ -6,6 +6,7 @@ import { OutboxWorker } from './delivery/outbox-worker';
 import { Episodes } from './domain/episodes';
 import { DEFAULT_RETENTION, type Retention } from './domain/retention';
 import { RateLimiter } from './domain/rate-limit';
+import { DEFAULT_DELIVERY_TIMES, type DeliveryTimes } from './domain/retry';
 import { TokenManager } from './delivery/token-manager';
 import type { Logger } from './log';
 import { createMetrics } from './metrics';
@@ -39,6 +40,8 @@ export interface ComposeOptions {
   retention?: Retention;
   /** New devices admitted at once, and per hour after that (smaller in tests). */
   deviceAdmission?: { burst: number; perHour: number };
+  /** How long alerts wait for delivery, and when that is a delay. */
+  delivery?: DeliveryTimes;
   /** Outbox worker tuning, shorter in tests. */
   worker?: { pollMs?: number; leaseMs?: number; maxBatch?: number; random?: () => number };
   now?: () => number;
@@ -59,7 +62,8 @@ export function composeRelay(o: ComposeOptions): AppDeps {
   const policy = new PolicyStore(o.db);
   // Onboarding 100,000 browsers fits in an hour; a holder of the enrollment token inventing IDs adds no more than that.
   const deviceAdmission = new RateLimiter(o.deviceAdmission?.burst ?? 2_000, o.deviceAdmission?.perHour ?? 100_000);
-  const worker = new OutboxWorker({ outbox, policy, mailSettings, oauth, sender, logger: o.logger, metrics, ...o.worker, ...(o.now ? { now: o.now } : {}) });
+  const delivery = o.delivery ?? DEFAULT_DELIVERY_TIMES;
+  const worker = new OutboxWorker({ outbox, policy, mailSettings, oauth, sender, logger: o.logger, metrics, times: delivery, ...o.worker, ...(o.now ? { now: o.now } : {}) });
   return {
     db: o.db,
     accessTokens: o.accessTokens,
@@ -76,6 +80,7 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     reportLimiter: new RateLimiter(10, 30),
     admissionEpisode: new Episodes(10 * 60_000),
     retention: o.retention ?? DEFAULT_RETENTION,
+    delivery,
     metrics,
     audit,
     authThrottle: createAuthThrottle({ logger: o.logger, metrics, now: o.now }),

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { isLoopbackHost } from '../shared/mail-settings';
 import { EXTENSION_ORIGIN } from '../shared/extension';
 import type { Retention } from './domain/retention';
+import type { DeliveryTimes } from './domain/retry';
 
 /**
  * Every relay option, each as a flag and an environment variable. This table is the one place where an
@@ -57,6 +58,14 @@ export const OPTIONS = {
   auditRetentionDays: {
     flag: '--audit-retention-days', env: 'GUARDMAIL_AUDIT_RETENTION_DAYS', default: '365',
     description: 'Audit log entries older than this many days are forgotten.',
+  },
+  queueLifetimeDays: {
+    flag: '--queue-lifetime-days', env: 'GUARDMAIL_QUEUE_LIFETIME_DAYS', default: '5',
+    description: 'An alert not delivered after this many days (the mail server down, a password to fix) fails with its last error; an admin sends it again.',
+  },
+  deliveryDelayedMinutes: {
+    flag: '--delivery-delayed-minutes', env: 'GUARDMAIL_DELIVERY_DELAYED_MINUTES', default: '15',
+    description: 'An alert due this many minutes and not delivered makes /readyz, the status and the popup say "delivery delayed" with the error.',
   },
   publicUrl: {
     flag: '--public-url', env: 'GUARDMAIL_PUBLIC_URL', default: '',
@@ -121,6 +130,7 @@ export interface RelayConfig {
   allowedHosts: string[] | null;
   newDevicesPerHour: number;
   retention: Retention;
+  delivery: DeliveryTimes;
   adminToken: string | null;
   enrollmentToken: string | null;
   /** 32 bytes, or null for the key file in the data directory. */
@@ -242,6 +252,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   const retention: Retention = { deviceStaleMs: days('deviceStaleDays'), devicePruneMs: days('devicePruneDays'), sentAlertMs: days('alertRetentionDays'), auditMs: days('auditRetentionDays') };
   if (retention.devicePruneMs < retention.deviceStaleMs) errors.push(`${label('devicePruneDays')}: must be at least ${label('deviceStaleDays')}, so a device is shown as stopped before it is forgotten.`);
 
+  const whole = (option: 'queueLifetimeDays' | 'deliveryDelayedMinutes', max: number, unitMs: number, unit: string): number => {
+    const value = Number(raw(option));
+    if (!Number.isInteger(value) || value < 1 || value > max) errors.push(`${label(option)}: "${raw(option)}" must be a whole number of ${unit} from 1 to ${max}.`);
+    return value * unitMs;
+  };
+  const delivery: DeliveryTimes = { queueLifetimeMs: whole('queueLifetimeDays', 365, 86_400_000, 'days'), delayedAfterMs: whole('deliveryDelayedMinutes', 1440, 60_000, 'minutes') };
+
   const token = (name: 'adminToken' | 'enrollmentToken'): string | null => {
     const value = raw(name);
     if (value === '') return null;
@@ -294,7 +311,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     ok: true,
     config: {
       command, demo, host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
-      extensionOrigins, oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention,
+      extensionOrigins, oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention, delivery,
     },
   };
 }

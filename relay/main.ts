@@ -64,6 +64,7 @@ async function run(config: RelayConfig): Promise<void> {
   const deps = composeRelay({ db, box, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts,
     deviceAdmission: { burst: Math.ceil(config.newDevicesPerHour / 50), perHour: config.newDevicesPerHour },
     retention: config.retention,
+    delivery: config.delivery,
   });
   const app = createApp(deps);
   let mailbox: DemoMailbox | null = null;

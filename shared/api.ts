@@ -32,7 +32,12 @@ export interface StatusAnswer {
   mail: { configured: false } | { configured: true; host: string; port: number; emailType: string; authType: string; provider: string; senderAddress: string };
   /** Null when no account is connected. */
   oauth: OAuthStatus | null;
-  delivery: { lastDeliveredAt: string | null; lastFailure: { code: string; at: string } | null };
+  delivery: {
+    lastDeliveredAt: string | null;
+    lastFailure: { code: string; at: string } | null;
+    /** Alert mail due longer than the relay's delay threshold: since when, and the error (a code of the error table). */
+    delayed: { since: string; code: string; detail: string | null } | null;
+  };
   fleet: FleetStatus;
   /** Alerts wait while the policy has no recipient. */
   alertRecipients: number;

@@ -92,6 +92,16 @@ export const errorCodes = {
   },
 
   // --- Mail settings
+  ALERT_RECIPIENTS_MISSING: {
+    status: 409,
+    message: 'Alerts wait: the alert policy has no recipient.',
+    hint: 'Add the admins\' addresses under Alerts in the popup (PUT /api/v1/alert-policy); the waiting alerts go out at once.',
+  },
+  ALERT_EXPIRED: {
+    status: 409,
+    message: 'The alert was not delivered within the queue lifetime, and failed.',
+    hint: 'Fix the cause named in its last error, then press "Send failed alerts again" (POST /api/v1/alerts/retry). --queue-lifetime-days sets how long alerts wait.',
+  },
   MAIL_NOT_CONFIGURED: {
     status: 409,
     message: 'The mail server is not configured yet.',

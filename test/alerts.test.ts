@@ -12,6 +12,9 @@ import type { SmtpPeer } from './peers/smtp-peer';
 import { testPki } from './fixtures/tls';
 
 const MINUTE = 60_000;
+/** Postfix refusing an address it has no mailbox for (local_recipient_maps; unknown_local_recipient_reject_code 550). */
+const UNKNOWN_USER = '550 5.1.1 <typo@example.com>: Recipient address rejected: User unknown in local recipient table';
+const unknownUser = (address: string) => (address === 'typo@example.com' ? { code: 550, lines: [UNKNOWN_USER.slice(4)] } : null);
 
 let relay: TestRelay;
 let smtp: SmtpPeer | undefined;
@@ -220,18 +223,36 @@ describe('alert mail', () => {
   });
 
   it('stops at a permanent failure, with the reason visible to admins', async () => {
-    await setup({ groupingWindowSeconds: 0 });
-    await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp!.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert, password: 'wrong' }));
+    await setup({ recipients: ['typo@example.com'], groupingWindowSeconds: 0 }, { rejectRecipient: unknownUser });
     await postReport(riskyReport({ deviceId: 'device-a' }));
     await relay.deps.worker.drain();
-    expect(await alerts()).toMatchObject([{ state: 'failed', attempts: 1, lastError: 'SMTP_AUTH_FAILED: 535 5.7.8 Error: authentication failed: authentication failure' }]);
+    expect(await alerts()).toMatchObject([{ state: 'failed', attempts: 1, lastError: `SMTP_RECIPIENT_REJECTED: ${UNKNOWN_USER}` }]);
     const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
     expect(status.fleet.outbox).toMatchObject({ pending: 0, failed: 1 });
   });
 
+  it('keeps retrying what an admin must fix, and sends as soon as the fix is saved', async () => {
+    await setup({ groupingWindowSeconds: 0 });
+    const wrong = basicSettings({ port: smtp!.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert, password: 'wrong' });
+    await relay.call('PUT', '/api/v1/mail-settings', wrong);
+    await postReport(riskyReport({ deviceId: 'device-a' }));
+    await relay.deps.worker.drain();
+    expect(await alerts()).toMatchObject([{ state: 'pending_retry', attempts: 1, lastError: 'SMTP_AUTH_FAILED: 535 5.7.8 Error: authentication failed: authentication failure' }]);
+    // Hours later, still the wrong password: still waiting, retried at most half an hour apart.
+    for (let hour = 0; hour < 6; hour++) {
+      clock += 30 * MINUTE;
+      await relay.deps.worker.drain();
+    }
+    expect(await alerts()).toMatchObject([{ state: 'pending_retry', attempts: 7 }]);
+
+    await relay.call('PUT', '/api/v1/mail-settings', { ...wrong, password: SMTP_PASSWORD });
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(1);
+    expect(await alerts()).toMatchObject([{ state: 'sent', attempts: 8 }]);
+  });
+
   it('lets an admin send failed alerts again, and a failed alert never silences its device', async () => {
-    await setup({ groupingWindowSeconds: 0, cooldownMinutes: 60 });
-    await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp!.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert, password: 'wrong' }));
+    await setup({ recipients: ['typo@example.com'], groupingWindowSeconds: 0, cooldownMinutes: 60 }, { rejectRecipient: unknownUser });
     await postReport(riskyReport({ deviceId: 'device-a' }));
     await relay.deps.worker.drain();
     expect((await alerts()).map((a) => a.state)).toEqual(['failed']);
@@ -240,7 +261,7 @@ describe('alert mail', () => {
     await relay.deps.worker.drain();
     expect((await alerts()).map((a) => a.state)).toEqual(['failed', 'failed']);
 
-    await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp!.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }));
+    await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0, cooldownMinutes: 60 });
     const retry = await relay.call('POST', '/api/v1/alerts/retry');
     expect(await json<{ retried: number }>(retry)).toEqual({ retried: 2 });
     await relay.deps.worker.drain();

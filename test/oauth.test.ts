@@ -129,7 +129,7 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
 
       const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
       expect(status.oauth).toMatchObject({ account: MAILBOX, scope: as.mailScope, reauthRequired: false, refreshTokenAgeDays: 0, lastRefreshAt: null });
-      expect(status.delivery).toEqual({ lastDeliveredAt: new Date(clock).toISOString(), lastFailure: null });
+      expect(status.delivery).toEqual({ lastDeliveredAt: new Date(clock).toISOString(), lastFailure: null, delayed: null });
       const ready = await json<{ checks: { name: string; ok: boolean; detail: string }[] }>(await relay.call('GET', '/readyz'));
       expect(ready.checks).toContainEqual(expect.objectContaining({ name: 'oauth-token', ok: true, detail: expect.stringContaining(`connected as ${MAILBOX}`) }));
     },
@@ -459,6 +459,33 @@ describe('alert mail over OAuth', () => {
     await relay.deps.worker.drain();
     expect(await alertStates()).toEqual(['sent']);
     expect(smtp.received).toHaveLength(1);
+  });
+
+  it('keeps alerts through three days with the token endpoint down, and sends them grouped once it is back', async () => {
+    // Microsoft's pace of 30 mails a minute holds each attempt 2 s of real time: a minute of 0.6 s keeps it short.
+    await setup({ relay: { worker: { random: () => 0.999 }, providerMinuteMs: 600 } });
+    expect((await connect()).status).toBe(200);
+    await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 300 });
+    await as.stop();
+    for (let hour = 0; hour < 72; hour += 2) {
+      await postRisky(`device-outage-${hour}`);
+      clock += 2 * HOUR;
+      await relay.deps.worker.drain();
+    }
+    const waiting = (await json<AlertsAnswer>(await relay.call('GET', '/api/v1/alerts?limit=100'))).alerts;
+    expect(waiting).toHaveLength(36);
+    expect(waiting.filter((a) => a.state === 'failed')).toEqual([]);
+    const during = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
+    expect(during.delivery.delayed).toMatchObject({ code: 'OAUTH_TOKEN_ENDPOINT_UNREACHABLE' });
+    expect(during.oauth?.reauthRequired).toBe(false);
+
+    await as.start();
+    clock += HOUR / 2;
+    await relay.deps.worker.drain();
+    expect(await alertStates()).toEqual(Array(36).fill('sent'));
+    // The alert that was being retried, then all that waited behind it.
+    expect(smtp.received).toHaveLength(2);
+    expect((await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'))).delivery.delayed).toBeNull();
   });
 
   it('keeps alerts waiting while re-authorization is required, without retrying in a loop, and sends them after it', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditAnswer } from '../shared/api';
+import type { AuditAnswer, StatusAnswer } from '../shared/api';
 import type { ApiErrorBody } from '../shared/errors';
 import { basicSettings, createAlertingRelay, SMTP_PASSWORD, type TestRelay } from './fixtures/relay';
 import { report, riskyReport } from './fixtures/reports';
@@ -48,13 +48,20 @@ describe('metrics', () => {
 });
 
 describe('readiness', () => {
-  it('reports a stuck outbox', async () => {
-    await setup({ recipients: [] });
+  it('says delivery is delayed, since when and why, once an alert has waited 15 minutes', async () => {
+    await setup({ recipients: [], groupingWindowSeconds: 0 });
+    const due = clock;
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    clock += 16 * 60_000;
-    const ready = (await (await relay.call('GET', '/readyz')).json()) as { ready: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    clock += 14 * 60_000;
+    const readiness = async () => (await (await relay.call('GET', '/readyz')).json()) as { ready: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    expect((await readiness()).checks).toContainEqual({ name: 'outbox', ok: true, critical: false, detail: '1 waiting, 0 failed' });
+    clock += 2 * 60_000;
+    const ready = await readiness();
     expect(ready.ready).toBe(true); // not critical: reports are still taken
-    expect(ready.checks).toContainEqual({ name: 'outbox', ok: false, critical: false, detail: 'stuck: the oldest due alert has waited 16 minutes (1 waiting, 0 failed)' });
+    const since = new Date(due).toISOString();
+    expect(ready.checks).toContainEqual({ name: 'outbox', ok: false, critical: false, detail: `delivery delayed since ${since}: ALERT_RECIPIENTS_MISSING (1 waiting, 0 failed)` });
+    const status = (await (await relay.call('GET', '/api/v1/status')).json()) as StatusAnswer;
+    expect(status.delivery.delayed).toEqual({ since, code: 'ALERT_RECIPIENTS_MISSING', detail: null });
   });
 });
 

@@ -80,6 +80,7 @@ export const ui = {
   statusReauthRequired: 'Re-authorization required: $1',
   statusLastDelivery: 'Last delivery',
   statusLastFailure: 'Last failure',
+  deliveryDelayed: 'Alert mail delayed since $1. It is retried until the fix below is made.',
   notConfigured: 'Not configured yet.',
   never: 'Never',
   sendTest: 'Send test mail',

@@ -1,6 +1,5 @@
-import type { ErrorCode } from '../../shared/errors';
 import { alertMail } from '../domain/alert-mail';
-import { MAX_ATTEMPTS, retryDelay } from '../domain/retry';
+import { afterFailure, DEFAULT_DELIVERY_TIMES, type DeliveryTimes } from '../domain/retry';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
@@ -26,12 +25,12 @@ export interface OutboxWorkerDeps {
   leaseMs?: number;
   /** Devices per mail at most. */
   maxBatch?: number;
+  /** The queue lifetime (and when waiting is a delay, which the worker does not act on). */
+  times?: DeliveryTimes;
 }
 
-/** Failures that a later attempt may not meet: the network, the token endpoint, a 4xx answer. */
-const TEMPORARY_OAUTH: ReadonlySet<ErrorCode> = new Set(['OAUTH_TOKEN_ENDPOINT_UNREACHABLE', 'OAUTH_PROXY_UNREACHABLE', 'OAUTH_PROVIDER_ERROR', 'SMTP_XOAUTH2_REJECTED']);
-/** Not failures of the send: the alerts wait, untouched, until an admin acts. */
-const WAIT: ReadonlySet<ErrorCode> = new Set(['OAUTH_REAUTH_REQUIRED', 'OAUTH_NOT_CONNECTED', 'MAIL_NOT_CONFIGURED']);
+/** How often alerts past the queue lifetime are failed: the lifetime is days, a minute late is nothing. */
+const EXPIRE_EVERY_MS = 60_000;
 
 /**
  * Takes due alerts from the outbox in batches, sends one grouped mail per batch over the pool, and records what
@@ -39,7 +38,8 @@ const WAIT: ReadonlySet<ErrorCode> = new Set(['OAUTH_REAUTH_REQUIRED', 'OAUTH_NO
  * needs re-authorization. One batch at a time.
  */
 export class OutboxWorker {
-  readonly #d: Required<Pick<OutboxWorkerDeps, 'pollMs' | 'leaseMs' | 'maxBatch' | 'now' | 'random'>> & OutboxWorkerDeps;
+  readonly #d: Required<Pick<OutboxWorkerDeps, 'pollMs' | 'leaseMs' | 'maxBatch' | 'now' | 'random' | 'times'>> & OutboxWorkerDeps;
+  #expiredAt = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | null = null;
   #draining: Promise<void> | null = null;
   #again = false;
@@ -47,7 +47,7 @@ export class OutboxWorker {
   constructor(deps: OutboxWorkerDeps) {
     // One mail per grouping window even in a storm: the mail bounds itself (domain/alert-mail.ts), and an alert holds at
     // most the findings a mail shows, so 5,000 of them are a few megabytes at worst.
-    this.#d = { pollMs: 1_000, leaseMs: 120_000, maxBatch: 5_000, now: Date.now, random: Math.random, ...deps };
+    this.#d = { pollMs: 1_000, leaseMs: 120_000, maxBatch: 5_000, now: Date.now, random: Math.random, times: DEFAULT_DELIVERY_TIMES, ...deps };
   }
 
   start(): void {
@@ -81,6 +81,15 @@ export class OutboxWorker {
     return this.wake();
   }
 
+  /**
+   * An admin changed what delivery depends on (the mail settings, the account, the recipients): alerts waiting for
+   * their next retry are tried now, not up to half an hour later.
+   */
+  resume(): Promise<void> {
+    this.#d.outbox.retryNow(this.#d.now());
+    return this.wake();
+  }
+
   /** Stops taking new batches and waits for the one in flight. */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
@@ -92,6 +101,7 @@ export class OutboxWorker {
   /** One batch: answers whether there may be more to do now. */
   async tick(): Promise<boolean> {
     const d = this.#d;
+    this.#expire();
     const settings = d.mailSettings.get();
     const policy = d.policy.get();
     if (!settings || policy.recipients.length === 0) return false;
@@ -122,26 +132,45 @@ export class OutboxWorker {
       const failure: Failure = err instanceof DeliveryError ? err.failure : { code: 'SMTP_FAILED', detail: String(err) };
       const reason = `${failure.code}${failure.serverResponse ? `: ${failure.serverResponse}` : failure.detail ? `: ${failure.detail}` : ''}`;
       const attempts = Math.max(...batch.alerts.map((a) => a.attempts)) + 1;
-      if (failure.code === 'SMTP_MESSAGE_TOO_LARGE' && batch.alerts.length > 1) {
-        d.outbox.split(batch.batchId, d.now());
-        d.logger.warn({ batch: batch.batchId, devices: batch.alerts.length }, 'alert mail too large for the server: split in two');
-        return true;
-      }
-      if (WAIT.has(failure.code)) {
-        d.outbox.release(batch.batchId);
-        d.logger.warn({ batch: batch.batchId, code: failure.code }, 'alert mail waits');
-        return false;
-      }
-      if ((failure.temporary || TEMPORARY_OAUTH.has(failure.code)) && attempts < MAX_ATTEMPTS) {
-        d.outbox.retryLater(batch.batchId, reason, d.now() + retryDelay(attempts, d.random));
-        d.metrics?.alertsRetried.inc(batch.alerts.length);
-        d.logger.warn({ batch: batch.batchId, code: failure.code, attempts }, 'alert mail will be retried');
-      } else {
-        d.outbox.failed(batch.batchId, reason);
-        d.metrics?.alertsFailed.inc(batch.alerts.length);
-        d.logger.error({ batch: batch.batchId, code: failure.code, attempts }, 'alert mail failed');
+      const next = afterFailure(failure.code, { size: batch.alerts.length, attempts }, d.now(), d.random);
+      switch (next.kind) {
+        case 'split':
+          d.outbox.split(batch.batchId, d.now());
+          d.logger.warn({ batch: batch.batchId, devices: batch.alerts.length }, 'alert mail too large for the server: split in two');
+          return true;
+        case 'wait':
+          d.outbox.release(batch.batchId);
+          d.logger.warn({ batch: batch.batchId, code: failure.code }, 'alert mail waits');
+          return false;
+        case 'retry':
+          d.outbox.retryLater(batch.batchId, reason, next.at);
+          d.metrics?.alertsRetried.inc(batch.alerts.length);
+          d.logger.warn({ batch: batch.batchId, code: failure.code, attempts, retryAt: new Date(next.at).toISOString() }, 'alert mail will be retried');
+          break;
+        case 'fail':
+          d.outbox.failed(batch.batchId, reason);
+          d.metrics?.alertsFailed.inc(batch.alerts.length);
+          d.logger.error({ batch: batch.batchId, code: failure.code, attempts }, 'alert mail failed');
+          break;
       }
       return true;
     }
   }
+
+  /** Alerts past the queue lifetime fail, with the error that kept them, for an admin to send again. */
+  #expire(): void {
+    const d = this.#d;
+    const now = d.now();
+    if (now - this.#expiredAt < EXPIRE_EVERY_MS) return;
+    this.#expiredAt = now;
+    const expired = d.outbox.expire(now - d.times.queueLifetimeMs, lifetimeText(d.times.queueLifetimeMs));
+    if (expired === 0) return;
+    d.metrics?.alertsFailed.inc(expired);
+    d.logger.error({ alerts: expired, queueLifetime: lifetimeText(d.times.queueLifetimeMs) }, 'alerts not delivered within the queue lifetime failed');
+  }
+}
+
+function lifetimeText(ms: number): string {
+  const [n, unit] = ms % 86_400_000 === 0 ? [ms / 86_400_000, 'day'] : ms % 3_600_000 === 0 ? [ms / 3_600_000, 'hour'] : [Math.round(ms / 60_000), 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }

@@ -112,8 +112,8 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
     const policy = await parseBody(c, AlertPolicy);
     deps.audit.record('alert-policy.updated', policyChanges(deps.policy.get(), policy), c.get('requestId'));
     deps.policy.save(policy);
-    // Recipients may just have been added to alerts that waited for them.
-    void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
+    // Recipients may just have been added to alerts that waited for them, or a refused one corrected.
+    void deps.worker.resume().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
     return c.json(deps.policy.get());
   });
 

@@ -1,13 +1,11 @@
 import { Hono } from 'hono';
 import { API_VERSION, type HealthAnswer, type ReadinessAnswer, type ReadinessCheck } from '../../shared/api';
 import type { AppDeps, AppEnv } from '../app';
+import { deliveryDelay } from '../delivery/delay';
 import { bearerToken } from '../http/auth';
 
 /** Liveness checks nothing but the process; readiness runs named probes and fails only on a critical one. */
-/** An alert due this long and still not sent means delivery is stuck (server down, settings wrong, no recipient). */
-export const STUCK_OUTBOX_SECONDS = 15 * 60;
-
-export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth' | 'outbox' | 'accessTokens' | 'now'>): Hono<AppEnv> {
+export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'accessTokens' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   routes.get('/healthz', (c) => {
@@ -36,9 +34,12 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
       }));
     }
     checks.push(probe('outbox', false, () => {
-      const { pending, failed, oldestDueAgeSeconds } = deps.outbox.stats((deps.now ?? Date.now)());
-      if (oldestDueAgeSeconds !== null && oldestDueAgeSeconds > STUCK_OUTBOX_SECONDS) {
-        throw new Error(`stuck: the oldest due alert has waited ${Math.round(oldestDueAgeSeconds / 60)} minutes (${pending} waiting, ${failed} failed)`);
+      const now = (deps.now ?? Date.now)();
+      const { pending, failed } = deps.outbox.stats(now);
+      const delay = deliveryDelay(deps, deps.delivery, now);
+      if (delay) {
+        const error = delay.detail ? `${delay.code}: ${delay.detail}` : delay.code;
+        throw new Error(`delivery delayed since ${new Date(delay.since).toISOString()}: ${error} (${pending} waiting, ${failed} failed)`);
       }
       return `${pending} waiting, ${failed} failed`;
     }));

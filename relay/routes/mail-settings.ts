@@ -10,7 +10,7 @@ import { ApiError, parseBody } from '../http/api-error';
 /** Fields that identify the OAuth client and grant: changing any of them makes the connected account meaningless. */
 const OAUTH_IDENTITY_FIELDS = ['authType', 'clientId', 'authorizationUrl', 'tokenUrl', 'scope'] as const;
 
-export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'sender' | 'logger' | 'audit'>): Hono<AppEnv> {
+export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'sender' | 'worker' | 'logger' | 'audit'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const store = deps.mailSettings;
 
@@ -40,6 +40,8 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
       deps.audit.record('oauth.disconnected', { account: account.account, reason: 'the client, its endpoints or the scope changed' }, requestId);
       deps.logger.info({ requestId }, 'OAuth account disconnected: the client or its endpoints changed');
     }
+    // The change may be the fix delivery waited for: alerts waiting for their next retry go now.
+    void deps.worker.resume().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
     return c.json(store.view());
   });
 

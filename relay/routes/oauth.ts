@@ -11,7 +11,7 @@ import { classifyOAuthError } from '../domain/oauth-errors';
 import { ApiError, parseBody } from '../http/api-error';
 
 /** The consent flow (DESIGN.md flow 3): the extension opens the window; the relay makes the URL and redeems the code. */
-export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'extensionOrigins' | 'oauthRedirectUrls' | 'oauthClient' | 'logger' | 'audit' | 'now'>): Hono<AppEnv> {
+export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'worker' | 'extensionOrigins' | 'oauthRedirectUrls' | 'oauthClient' | 'logger' | 'audit' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;
 
@@ -71,6 +71,7 @@ export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'exte
     deps.oauth.connect({ account, scope, refreshToken: tokens.refreshToken, accessToken: tokens.accessToken, accessExpiresAt, now: connectedAt });
     deps.audit.record('oauth.consent-granted', { account, scope }, c.get('requestId'), connectedAt);
     deps.logger.info({ requestId: c.get('requestId'), account }, 'OAuth account connected');
+    void deps.worker.resume().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
     return c.json({ account: tokens.account, scope, accessTokenExpiresAt: new Date(accessExpiresAt).toISOString() } satisfies ConnectedAnswer);
   });
 

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { API_VERSION, type StatusAnswer } from '../../shared/api';
 import type { OAuthStatus } from '../../shared/oauth';
 import type { AppDeps, AppEnv } from '../app';
+import { deliveryDelay } from '../delivery/delay';
 import type { OAuthAccount } from '../storage/oauth-store';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -22,9 +23,11 @@ export function oauthStatus(account: OAuthAccount, now: number): OAuthStatus {
   };
 }
 
-export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'fleet' | 'outbox' | 'policy' | 'retention' | 'now'>): Hono<AppEnv> {
+export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'fleet' | 'outbox' | 'policy' | 'retention' | 'delivery' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get('/status', (c) => {
+    const now = (deps.now ?? Date.now)();
+    const delay = deliveryDelay(deps, deps.delivery, now);
     const settings = deps.mailSettings.get();
     const account = deps.oauth.account();
     const delivery = deps.deliveryLog.get();
@@ -33,16 +36,17 @@ export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'del
       mail: settings
         ? { configured: true, host: settings.host, port: settings.port, emailType: settings.emailType, authType: settings.authType, provider: settings.provider, senderAddress: settings.senderAddress }
         : { configured: false },
-      oauth: account ? oauthStatus(account, (deps.now ?? Date.now)()) : null,
+      oauth: account ? oauthStatus(account, now) : null,
       fleet: {
         counts: deps.fleet.counts(),
-        stoppedReporting: deps.fleet.stoppedReporting((deps.now ?? Date.now)() - deps.retention.deviceStaleMs),
-        outbox: deps.outbox.stats((deps.now ?? Date.now)()),
+        stoppedReporting: deps.fleet.stoppedReporting(now - deps.retention.deviceStaleMs),
+        outbox: deps.outbox.stats(now),
       },
       alertRecipients: deps.policy.get().recipients.length,
       delivery: {
         lastDeliveredAt: iso(delivery.lastDeliveredAt),
         lastFailure: delivery.lastFailure ? { code: delivery.lastFailure.code, at: new Date(delivery.lastFailure.at).toISOString() } : null,
+        delayed: delay ? { since: new Date(delay.since).toISOString(), code: delay.code, detail: delay.detail } : null,
       },
     };
     return c.json(answer);

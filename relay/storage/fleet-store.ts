@@ -103,7 +103,7 @@ export class FleetStore {
          public_key = COALESCE(devices.public_key, excluded.public_key)`,
     );
     const waitingAlert = db.prepare("SELECT 1 FROM outbox WHERE device_id = ? AND state IN ('pending', 'pending_retry', 'running') LIMIT 1");
-    const enqueue = db.prepare("INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at) VALUES (?, ?, ?, 'pending', ?, ?)");
+    const enqueue = db.prepare("INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at, first_due_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)");
 
     // Runs inside #commitAll's transaction. Not a transaction of its own: a savepoint per report cost a tenth of the
     // ingest time. Instead everything that can fail on what a report says (evaluation, JSON) runs before its first
@@ -139,7 +139,10 @@ export class FleetStore {
         ? JSON.stringify({ device, level: verdict.level, findings: shown, moreFindings: judged.findings.length - shown.length, reportedAt: now } satisfies AlertPayload)
         : null;
       upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, findings, now, now, null, report.reportId, signedWith);
-      if (payload) enqueue.run(report.deviceId, report.reportId, payload, now, now + policy.groupingWindowSeconds * 1000);
+      if (payload) {
+        const due = now + policy.groupingWindowSeconds * 1000;
+        enqueue.run(report.deviceId, report.reportId, payload, now, due, due);
+      }
       this.#versions.move(previous, device);
       return { verdict, duplicate: false, alerted };
     };

@@ -147,4 +147,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     // The public key (JWK) a device's first signed report registered; its later reports must be signed with it.
     sql: `ALTER TABLE devices ADD COLUMN public_key TEXT;`,
   },
+  {
+    version: 9,
+    name: 'when each alert first became due',
+    // Retries move due_at; the queue lifetime and "delivery delayed since" count from the first time it was due.
+    sql: `
+      ALTER TABLE outbox ADD COLUMN first_due_at INTEGER;
+      UPDATE outbox SET first_due_at = due_at;
+      CREATE INDEX outbox_waiting ON outbox (state, first_due_at);
+    `,
+  },
 ];

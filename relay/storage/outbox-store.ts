@@ -3,6 +3,14 @@ import type { AlertItem, AlertState } from '../../shared/fleet';
 import type { Db } from './db';
 import type { AlertPayload } from '../domain/alert-mail';
 
+export interface OutboxStats {
+  /** Alerts waiting: not yet sent nor failed. */
+  pending: number;
+  failed: number;
+  /** How long the oldest waiting alert has been due, across its retries; null when none is due. */
+  oldestDueAgeSeconds: number | null;
+}
+
 /** A batch of alerts taken by the worker: they go out in one mail, under one Message-ID. */
 export interface Batch {
   batchId: string;
@@ -36,7 +44,11 @@ export class OutboxStore {
     const expiredOrRetry = db.prepare(
       "SELECT batch_id FROM outbox WHERE (state = 'running' AND lease_until < @now) OR (state = 'pending_retry' AND due_at <= @now) ORDER BY due_at LIMIT 1",
     );
-    const firstDue = db.prepare("SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ? LIMIT 1");
+    // While a batch waits for its retry, delivery is failing: later alerts wait with it, and go out together once
+    // mail flows again, in one mail, not in one mail per grouping window of the outage.
+    const firstDue = db.prepare(
+      "SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending_retry') LIMIT 1",
+    );
     // Once the oldest alert is due, everything pending rides along: one mail per grouping window.
     const takePending = db.prepare(
       "UPDATE outbox SET state = 'running', batch_id = @batch, lease_until = @lease WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' ORDER BY id LIMIT @max)",
@@ -76,9 +88,39 @@ export class OutboxStore {
     return this.#db.prepare("DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?").run(cutoff).changes;
   }
 
-  /** An admin's retry: failed alerts join the next mail, with their attempts counted afresh. Answers how many. */
+  /** An admin's retry: failed alerts join the next mail, with their attempts and their wait counted afresh. Answers how many. */
   retryFailed(now: number): number {
-    return this.#db.prepare("UPDATE outbox SET state = 'pending', batch_id = NULL, due_at = ?, attempts = 0, lease_until = NULL WHERE state = 'failed'").run(now).changes;
+    return this.#db
+      .prepare("UPDATE outbox SET state = 'pending', batch_id = NULL, due_at = @now, first_due_at = @now, attempts = 0, lease_until = NULL WHERE state = 'failed'")
+      .run({ now }).changes;
+  }
+
+  /** An admin changed what delivery depends on (the settings, the account, the recipients): waiting batches are due now. */
+  retryNow(now: number): number {
+    return this.#db.prepare("UPDATE outbox SET due_at = ? WHERE state = 'pending_retry' AND due_at > ?").run(now, now).changes;
+  }
+
+  /**
+   * Alerts due since before `cutoff` and still not delivered fail with `ALERT_EXPIRED` and the error that kept them (the
+   * queue lifetime). A batch losing only some of its alerts goes on under a new id: the mail it sends is not the one
+   * its old Message-ID named. Answers how many alerts expired.
+   */
+  expire(cutoff: number, lifetime: string): number {
+    return this.#db.transaction(() => {
+      const batches = this.#db
+        .prepare("SELECT DISTINCT batch_id FROM outbox WHERE state IN ('pending', 'pending_retry') AND first_due_at < ? AND batch_id IS NOT NULL")
+        .all(cutoff) as { batch_id: string }[];
+      const expired = this.#db
+        .prepare(
+          `UPDATE outbox SET state = 'failed', lease_until = NULL,
+             last_error = 'ALERT_EXPIRED: not delivered within ' || @lifetime || '; last error: ' || coalesce(last_error, 'none, it waited for an admin')
+           WHERE state IN ('pending', 'pending_retry') AND first_due_at < @cutoff`,
+        )
+        .run({ cutoff, lifetime }).changes;
+      const renew = this.#db.prepare("UPDATE outbox SET batch_id = ? WHERE batch_id = ? AND state = 'pending_retry'");
+      for (const { batch_id } of batches) renew.run(randomUUID(), batch_id);
+      return expired;
+    })();
   }
 
   /**
@@ -124,15 +166,24 @@ export class OutboxStore {
     this.#db.prepare("UPDATE outbox SET state = 'pending_retry', lease_until = NULL WHERE batch_id = ? AND state = 'running'").run(batchId);
   }
 
-  stats(now: number): { pending: number; failed: number; oldestDueAgeSeconds: number | null } {
+  /** Counts, and how long the oldest alert has been due without being delivered (retries do not reset it). */
+  stats(now: number): OutboxStats {
     const row = this.#db
       .prepare(
         `SELECT sum(state IN ('pending', 'pending_retry', 'running')) AS pending, sum(state = 'failed') AS failed,
-           min(CASE WHEN state IN ('pending', 'pending_retry') AND due_at <= @now THEN due_at END) AS oldest
+           min(CASE WHEN state IN ('pending', 'pending_retry', 'running') AND first_due_at <= @now THEN first_due_at END) AS oldest
          FROM outbox`,
       )
       .get({ now }) as { pending: number | null; failed: number | null; oldest: number | null };
     return { pending: row.pending ?? 0, failed: row.failed ?? 0, oldestDueAgeSeconds: row.oldest === null ? null : Math.floor((now - row.oldest) / 1000) };
+  }
+
+  /** Why the oldest waiting alert is still waiting: the error its last attempt met, if it was tried. */
+  waitingError(): string | null {
+    const row = this.#db
+      .prepare("SELECT last_error FROM outbox WHERE state IN ('pending', 'pending_retry', 'running') AND last_error IS NOT NULL ORDER BY first_due_at, id LIMIT 1")
+      .get() as { last_error: string } | undefined;
+    return row?.last_error ?? null;
   }
 
   list(limit: number, state?: AlertState): AlertItem[] {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_ID, EXTENSION_REDIRECT_URL } from '../../shared/extension';
 import { fill, launchBrowser, type TestBrowser } from '../fixtures/browser';
 import { serveTestRelay, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
+import { riskyReport } from '../fixtures/reports';
 import { testPki } from '../fixtures/tls';
 import { startAuthorizationServer, type AuthorizationServer } from '../peers/authorization-server';
 import { startGmail } from '../peers/gmail';
@@ -24,7 +25,8 @@ let popup: Page;
 beforeAll(async () => {
   [chromium, relay, as] = await Promise.all([
     launchBrowser(),
-    serveTestRelay(),
+    // Delayed as soon as an alert is due and not sent, so the popup's notice shows without waiting 15 minutes.
+    serveTestRelay({ delivery: { queueLifetimeMs: 5 * 86_400_000, delayedAfterMs: 1 } }),
     startAuthorizationServer({ flavour: 'microsoft', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
   ]);
   asGoogle = await startAuthorizationServer({ flavour: 'google', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
@@ -214,6 +216,25 @@ describe('the admin popup in Chromium', () => {
     const stored = await (await chromium.worker()).evaluate(() => (globalThis as unknown as ChromeStorage).chrome.storage.local.get(null));
     const dump = JSON.stringify(stored);
     for (const secret of [SMTP_PASSWORD, CLIENT_SECRET, relay.deps.oauth.refreshToken()!]) expect(dump).not.toContain(secret);
+    await reopened.close();
+  });
+
+  it('says in red that alert mail is delayed, since when, and the fix from the error table', async () => {
+    // No recipient in the alert policy: the alert waits, due at once.
+    expect((await relay.call('PUT', '/api/v1/alert-policy', { recipients: [], groupingWindowSeconds: 0 })).status).toBe(200);
+    const res = await relay.call('POST', '/api/v1/reports', riskyReport({ deviceId: 'device-waiting' }), { token: relay.enrollmentToken });
+    expect(res.status).toBe(202);
+    // The outbox counts waiting in whole seconds.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const reopened = await chromium.openPopup();
+    const notice = await reopened.waitForSelector('#delivery-delayed .error[data-code="ALERT_RECIPIENTS_MISSING"]', { timeout: 20_000 });
+    const shown = await reopened.$eval('#delivery-delayed', (e) => (e as HTMLElement).innerText);
+    expect(shown).toMatch(/^Alert mail delayed since .+\. It is retried until the fix below is made\./);
+    expect(shown).toContain('Alerts wait: the alert policy has no recipient.');
+    expect(shown).toContain('Add the admins\' addresses under Alerts in the popup');
+    const colors = await reopened.$eval('#delivery-delayed .warn', (e) => [getComputedStyle(e).color, getComputedStyle(document.querySelector('.error')!).color]);
+    expect(colors[0]).toBe(colors[1]);
+    expect(await notice!.evaluate((e) => getComputedStyle(e).borderLeftColor)).toBe(colors[1]);
     await reopened.close();
   });
 

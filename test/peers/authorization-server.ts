@@ -58,6 +58,9 @@ export interface AuthorizationServer {
   tokenDelayMs: number;
   /** Stops answering token requests (for a token endpoint that times out). */
   hangTokenRequests: boolean;
+  /** Goes down: connections to it are refused, its grants and tokens kept, until `start()` listens on the same port. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -221,10 +224,14 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     },
     tokenDelayMs: 0,
     hangTokenRequests: false,
+    stop: () => api.close(),
+    start: () => new Promise((resolve) => http.listen(Number(new URL(origin).port), '127.0.0.1', resolve)),
     close: () =>
       new Promise((resolve) => {
         for (const res of hanging) res.destroy();
         http.closeAllConnections();
+        // Already stopped: nothing listens, and close() says so instead of closing.
+        if (!http.listening) return resolve();
         http.close(() => resolve());
       }),
   };

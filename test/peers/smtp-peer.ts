@@ -77,6 +77,8 @@ export interface SmtpPeerOptions {
   rejectData?: (n: number) => { responseCode: number; message: string } | null;
   /** Cuts every connection in the middle of the n-th message (from 0), as a crashing server would. */
   dropDuringData?: (n: number) => boolean;
+  /** Refuses a recipient with this reply (e.g. Postfix's `550 5.1.1 … User unknown in local recipient table`). */
+  rejectRecipient?: (address: string) => Reply | null;
 }
 
 export interface SmtpPeer {
@@ -93,6 +95,8 @@ export interface SmtpPeer {
   readonly dataStarted: number;
   /** The EHLO lines of the last session, as the client read them, keyed by whether TLS was on. */
   ehloSeen: { plain?: string[]; secure?: string[] };
+  /** From now on greets every connection with this refusal and closes it (a server under maintenance); null to accept again. */
+  refuseConnections(reply: Reply | null): void;
   close(): Promise<void>;
 }
 
@@ -114,6 +118,7 @@ export async function startSmtpPeer(profile: SmtpProfile, options: SmtpPeerOptio
   let open = 0;
   let peakConnections = 0;
   let dataCount = 0;
+  let refuseConnections: Reply | null = null;
   const certificate = options.certificate ?? testPki().server;
   const sockets = new Set<Socket>();
 
@@ -134,7 +139,7 @@ export async function startSmtpPeer(profile: SmtpProfile, options: SmtpPeerOptio
       open++;
       peakConnections = Math.max(peakConnections, open);
       shapeConnection(session);
-      callback();
+      callback(refuseConnections ? fail(refuseConnections) : undefined);
     },
     onClose(session) {
       open--;
@@ -155,6 +160,10 @@ export async function startSmtpPeer(profile: SmtpProfile, options: SmtpPeerOptio
     },
     onMailFrom(address, session, callback) {
       const reply = profile.mailFrom?.({ user: typeof session.user === 'string' ? session.user : undefined, from: address.address, connectionId: session.id });
+      return reply ? callback(fail(reply)) : callback();
+    },
+    onRcptTo(address, _session, callback) {
+      const reply = options.rejectRecipient?.(address.address);
       return reply ? callback(fail(reply)) : callback();
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
@@ -236,6 +245,9 @@ export async function startSmtpPeer(profile: SmtpProfile, options: SmtpPeerOptio
     },
     get dataStarted() {
       return dataCount;
+    },
+    refuseConnections(reply) {
+      refuseConnections = reply;
     },
     // smtp-server closes its connections itself; destroying a socket under a TLS handshake in progress crashes Node 20.
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -3,7 +3,7 @@ import type { AuditEntry, StatusAnswer } from '../../../shared/api';
 import type { TestMailResult } from '../../../shared/mail-settings';
 import { sendsAsAnother } from '../../../shared/oauth';
 import type { UiKey } from '../../locales/en';
-import { ClientError, type ShownError } from '../../utils/client-errors';
+import { ClientError, type AnyErrorCode, type ShownError } from '../../utils/client-errors';
 import { lang, t } from '../../utils/i18n';
 import { ask } from '../../utils/protocol';
 import type { ConsentState } from '../../utils/storage';
@@ -86,6 +86,12 @@ export function StatusPanel({ status, consent, onRefresh }: Props) {
         </dl>
       ) : (
         <p>{t('notConfigured')}</p>
+      )}
+      {status?.delivery.delayed && (
+        <div id="delivery-delayed">
+          <p class="warn">{t('deliveryDelayed', when(status.delivery.delayed.since))}</p>
+          <ErrorBox error={{ code: status.delivery.delayed.code as AnyErrorCode, ...(status.delivery.delayed.detail ? { serverResponse: status.delivery.delayed.detail } : {}) }} />
+        </div>
       )}
       <div class="actions">
         <button type="button" id="send-test" onClick={() => void sendTest()} disabled={busy || !mail?.configured}>{busy ? t('sending') : t('sendTest')}</button>

@@ -1,0 +1,47 @@
+import type { ErrorCode } from '../../shared/errors';
+import type { DeliveryTimes } from '../domain/retry';
+import type { MailSettingsStore } from '../storage/mail-settings-store';
+import type { OAuthStore } from '../storage/oauth-store';
+import type { OutboxStore } from '../storage/outbox-store';
+import type { PolicyStore } from '../storage/policy-store';
+
+/** Alert mail that should have gone out and has not: since when, and the error an admin can act on. */
+export interface DeliveryDelay {
+  since: number;
+  code: string;
+  detail: string | null;
+}
+
+export interface DelayStores {
+  outbox: OutboxStore;
+  mailSettings: MailSettingsStore;
+  policy: PolicyStore;
+  oauth: OAuthStore;
+}
+
+/**
+ * Delivery is delayed when an alert has been due longer than `times.delayedAfterMs`. The reason is what keeps every
+ * alert waiting (nothing to send with, nobody to send to, an account to re-authorize), or else the error the oldest
+ * waiting alert last met.
+ */
+export function deliveryDelay(stores: DelayStores, times: DeliveryTimes, now: number): DeliveryDelay | null {
+  const { oldestDueAgeSeconds } = stores.outbox.stats(now);
+  if (oldestDueAgeSeconds === null || oldestDueAgeSeconds * 1000 < times.delayedAfterMs) return null;
+  const since = now - oldestDueAgeSeconds * 1000;
+  const held = heldBy(stores);
+  if (held) return { since, ...held };
+  const last = stores.outbox.waitingError();
+  if (!last) return { since, code: 'SMTP_FAILED', detail: null };
+  const colon = last.indexOf(': ');
+  return colon < 0 ? { since, code: last, detail: null } : { since, code: last.slice(0, colon), detail: last.slice(colon + 2) };
+}
+
+function heldBy(stores: DelayStores): { code: ErrorCode; detail: string | null } | null {
+  const settings = stores.mailSettings.get();
+  if (!settings) return { code: 'MAIL_NOT_CONFIGURED', detail: null };
+  if (stores.policy.get().recipients.length === 0) return { code: 'ALERT_RECIPIENTS_MISSING', detail: null };
+  if (settings.authType !== 'oauth') return null;
+  const account = stores.oauth.account();
+  if (!account) return { code: 'OAUTH_NOT_CONNECTED', detail: null };
+  return account.reauth ? { code: 'OAUTH_REAUTH_REQUIRED', detail: account.reauth.reason } : null;
+}
