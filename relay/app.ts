@@ -34,6 +34,8 @@ import { AdmissionRefused, ReportRejected, type FleetStore } from './storage/fle
 import type { MailSettingsStore } from './storage/mail-settings-store';
 import type { OAuthStore } from './storage/oauth-store';
 import type { OutboxStore } from './storage/outbox-store';
+import type { ReleaseStore } from './storage/release-store';
+import type { FeedOptions, FeedRefresher } from './feeds/refresh';
 import type { PolicyStore } from './storage/policy-store';
 
 /** Request bodies larger than this are refused before they are read: the largest field is a 32 KB CA certificate. */
@@ -49,6 +51,9 @@ export interface AppDeps {
   deliveryLog: DeliveryLog;
   oauthClient: OAuthClientOptions;
   fleet: FleetStore;
+  releases: ReleaseStore;
+  feeds: FeedRefresher;
+  feedOptions: FeedOptions;
   outbox: OutboxStore;
   policy: PolicyStore;
   worker: OutboxWorker;

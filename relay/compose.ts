@@ -18,6 +18,8 @@ import { FleetStore } from './storage/fleet-store';
 import { MailSettingsStore } from './storage/mail-settings-store';
 import { OAuthStore } from './storage/oauth-store';
 import { OutboxStore } from './storage/outbox-store';
+import { ReleaseStore } from './storage/release-store';
+import { DEFAULT_FEED_OPTIONS, FeedRefresher, type FeedOptions } from './feeds/refresh';
 import { PolicyStore } from './storage/policy-store';
 import type { SecretBox } from './storage/secret-box';
 import { SecretStore } from './storage/secret-store';
@@ -42,6 +44,8 @@ export interface ComposeOptions {
   deviceAdmission?: { burst: number; perHour: number };
   /** How long alerts wait for delivery, and when that is a delay. */
   delivery?: DeliveryTimes;
+  /** Where and how often the vendors' release data is fetched. */
+  feeds?: FeedOptions;
   /** Outbox worker tuning, shorter in tests. */
   worker?: { pollMs?: number; leaseMs?: number; maxBatch?: number; random?: () => number };
   now?: () => number;
@@ -62,6 +66,8 @@ export function composeRelay(o: ComposeOptions): AppDeps {
   const policy = new PolicyStore(o.db);
   // Onboarding 100,000 browsers fits in an hour; a holder of the enrollment token inventing IDs adds no more than that.
   const deviceAdmission = new RateLimiter(o.deviceAdmission?.burst ?? 2_000, o.deviceAdmission?.perHour ?? 100_000);
+  const releases = new ReleaseStore(o.db);
+  const feedOptions = o.feeds ?? DEFAULT_FEED_OPTIONS;
   const delivery = o.delivery ?? DEFAULT_DELIVERY_TIMES;
   const worker = new OutboxWorker({ outbox, policy, mailSettings, oauth, sender, logger: o.logger, metrics, times: delivery, ...o.worker, ...(o.now ? { now: o.now } : {}) });
   return {
@@ -72,7 +78,10 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     tokenManager,
     deliveryLog,
     sender,
-    fleet: new FleetStore(o.db, { admit: (now) => deviceAdmission.take('new-devices', now) }),
+    fleet: new FleetStore(o.db, { admit: (now) => deviceAdmission.take('new-devices', now), releases: () => releases.index() }),
+    releases,
+    feeds: new FeedRefresher({ store: releases, mailSettings, logger: o.logger, options: feedOptions, ...(o.now ? { now: o.now } : {}) }),
+    feedOptions,
     outbox,
     policy,
     worker,

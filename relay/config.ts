@@ -5,6 +5,9 @@ import { isLoopbackHost } from '../shared/mail-settings';
 import { EXTENSION_ORIGIN } from '../shared/extension';
 import type { Retention } from './domain/retention';
 import type { DeliveryTimes } from './domain/retry';
+import { DEFAULT_FEED_OPTIONS, type FeedOptions } from './feeds/refresh';
+import { DEFAULT_FEED_URLS } from './feeds/sources';
+import { FEED_SOURCES, type FeedSource } from '../shared/releases';
 
 /**
  * Every relay option, each as a flag and an environment variable. This table is the one place where an
@@ -67,6 +70,18 @@ export const OPTIONS = {
     flag: '--delivery-delayed-minutes', env: 'GUARDMAIL_DELIVERY_DELAYED_MINUTES', default: '15',
     description: 'An alert due this many minutes and not delivered makes /readyz, the status and the popup say "delivery delayed" with the error.',
   },
+  releaseRefreshHours: {
+    flag: '--release-refresh-hours', env: 'GUARDMAIL_RELEASE_REFRESH_HOURS', default: '24',
+    description: 'How often the vendors\' release data (Chrome, Edge, Firefox) is fetched; 0 never fetches it (air-gapped: use import-feeds).',
+  },
+  releaseMaxAgeDays: {
+    flag: '--release-max-age-days', env: 'GUARDMAIL_RELEASE_MAX_AGE_DAYS', default: '7',
+    description: 'Release data older than this is reported as stale in /readyz and the popup; it is still used.',
+  },
+  releaseFeedUrls: {
+    flag: '--release-feed-urls', env: 'GUARDMAIL_RELEASE_FEED_URLS', default: '',
+    description: 'Mirrors of the vendors\' feeds, e.g. chrome=https://mirror.example.com/chrome,edge=…,firefox=…; the vendors\' own hosts otherwise.',
+  },
   publicUrl: {
     flag: '--public-url', env: 'GUARDMAIL_PUBLIC_URL', default: '',
     description: 'The https:// URL admins and browsers use (behind a reverse proxy); printed at startup.',
@@ -114,7 +129,7 @@ type OptionName = keyof typeof OPTIONS;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type Command = { name: 'serve' } | { name: 'backup'; to: string } | { name: 'rotate-key' };
+export type Command = { name: 'serve' } | { name: 'backup'; to: string } | { name: 'rotate-key' } | { name: 'import-feeds' | 'export-feeds'; file: string };
 
 export interface RelayConfig {
   command: Command;
@@ -131,6 +146,7 @@ export interface RelayConfig {
   newDevicesPerHour: number;
   retention: Retention;
   delivery: DeliveryTimes;
+  feeds: FeedOptions;
   adminToken: string | null;
   enrollmentToken: string | null;
   /** 32 bytes, or null for the key file in the data directory. */
@@ -177,10 +193,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   if (name === 'backup') {
     if (args.length !== 1) errors.push('backup: give the file to write, e.g. "backup /var/backups/guardmail.sqlite".');
     command = { name: 'backup', to: args[0] ?? '' };
+  } else if (name === 'import-feeds' || name === 'export-feeds') {
+    if (args.length !== 1) errors.push(`${name}: give the bundle file, e.g. "${name} /media/usb/guardmail-feeds.json".`);
+    command = { name, file: args[0] ?? '' };
   } else if (name === 'rotate-key' && args.length === 0) {
     command = { name: 'rotate-key' };
   } else if (name !== 'serve' || args.length > 0) {
-    errors.push(`"${positionals.join(' ')}" is not a command: use serve (the default), backup <file> or rotate-key.`);
+    errors.push(`"${positionals.join(' ')}" is not a command: use serve (the default), backup <file>, rotate-key, export-feeds <file> or import-feeds <file>.`);
   }
   const raw = (name: OptionName): string => {
     const o = OPTIONS[name];
@@ -252,12 +271,23 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   const retention: Retention = { deviceStaleMs: days('deviceStaleDays'), devicePruneMs: days('devicePruneDays'), sentAlertMs: days('alertRetentionDays'), auditMs: days('auditRetentionDays') };
   if (retention.devicePruneMs < retention.deviceStaleMs) errors.push(`${label('devicePruneDays')}: must be at least ${label('deviceStaleDays')}, so a device is shown as stopped before it is forgotten.`);
 
-  const whole = (option: 'queueLifetimeDays' | 'deliveryDelayedMinutes', max: number, unitMs: number, unit: string): number => {
+  const whole = (option: 'queueLifetimeDays' | 'deliveryDelayedMinutes' | 'releaseMaxAgeDays', max: number, unitMs: number, unit: string): number => {
     const value = Number(raw(option));
     if (!Number.isInteger(value) || value < 1 || value > max) errors.push(`${label(option)}: "${raw(option)}" must be a whole number of ${unit} from 1 to ${max}.`);
     return value * unitMs;
   };
   const delivery: DeliveryTimes = { queueLifetimeMs: whole('queueLifetimeDays', 365, 86_400_000, 'days'), delayedAfterMs: whole('deliveryDelayedMinutes', 1440, 60_000, 'minutes') };
+
+  const refreshHours = Number(raw('releaseRefreshHours'));
+  if (!Number.isInteger(refreshHours) || refreshHours < 0 || refreshHours > 24 * 30) errors.push(`${label('releaseRefreshHours')}: "${raw('releaseRefreshHours')}" must be a whole number of hours from 0 (never) to 720.`);
+  const urls = { ...DEFAULT_FEED_URLS };
+  for (const pair of raw('releaseFeedUrls').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [source, url = ''] = pair.split(/=(.*)/s);
+    if (!FEED_SOURCES.includes(source as FeedSource) || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      errors.push(`${label('releaseFeedUrls')}: "${pair}" must be chrome=, edge= or firefox= followed by an http(s) URL.`);
+    } else urls[source as FeedSource] = url;
+  }
+  const feeds: FeedOptions = { ...DEFAULT_FEED_OPTIONS, urls, refreshMs: refreshHours * 3_600_000, maxAgeMs: whole('releaseMaxAgeDays', 365, 86_400_000, 'days') };
 
   const token = (name: 'adminToken' | 'enrollmentToken'): string | null => {
     const value = raw(name);
@@ -311,7 +341,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     ok: true,
     config: {
       command, demo, host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
-      extensionOrigins, oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention, delivery,
+      extensionOrigins, oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention, delivery, feeds,
     },
   };
 }
@@ -338,7 +368,9 @@ function helpText(): string {
   return (
     `Usage: guardmail-relay [serve] [options]     run the relay\n` +
     `       guardmail-relay backup <file>          copy the store, online, to <file>\n` +
-    `       guardmail-relay rotate-key             re-seal every secret with a new key (relay stopped)\n\n` +
+    `       guardmail-relay rotate-key             re-seal every secret with a new key (relay stopped)\n` +
+    `       guardmail-relay export-feeds <file>    write the vendors' release data this relay holds to <file>\n` +
+    `       guardmail-relay import-feeds <file>    load release data exported by a connected relay (air-gapped sites)\n\n` +
     `Options (flags override environment variables):\n${rows.join('\n')}\n`
   );
 }

@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     // Commands and the demo load their modules only when used: a relay starts with what serving needs.
     if (config.command.name === 'backup') return void process.stdout.write(await (await import('./commands/backup')).backup(config.dataDir, config.command.to));
     if (config.command.name === 'rotate-key') return void process.stdout.write((await import('./commands/rotate-key')).rotateKey(config));
+    if (config.command.name === 'export-feeds') return void process.stdout.write((await import('./commands/feeds')).exportFeeds(config.dataDir, config.command.file));
+    if (config.command.name === 'import-feeds') return void process.stdout.write((await import('./commands/feeds')).importFeeds(config.dataDir, config.command.file));
   } catch (err) {
     return fail(`${config.command.name} failed: ${(err as Error).message}`);
   }
@@ -65,6 +67,7 @@ async function run(config: RelayConfig): Promise<void> {
     deviceAdmission: { burst: Math.ceil(config.newDevicesPerHour / 50), perHour: config.newDevicesPerHour },
     retention: config.retention,
     delivery: config.delivery,
+    feeds: config.feeds,
   });
   const app = createApp(deps);
   let mailbox: DemoMailbox | null = null;
@@ -84,6 +87,7 @@ async function run(config: RelayConfig): Promise<void> {
   const recovered = deps.outbox.recoverInterrupted(Date.now());
   if (recovered > 0) logger.warn({ alerts: recovered }, 'alerts interrupted by the last stop are due again');
   deps.worker.start();
+  deps.feeds.start();
 
   const server = serve(
     {
@@ -114,8 +118,7 @@ async function run(config: RelayConfig): Promise<void> {
     (server as import('node:http').Server).closeIdleConnections?.();
     deps.tokenManager.stop();
     clearInterval(pruning);
-    void deps.worker
-      .stop()
+    void Promise.all([deps.worker.stop(), deps.feeds.stop()])
       .then(() => mailbox?.close())
       .finally(() => {
         deps.sender.close();

@@ -28,7 +28,9 @@ export const AlertPolicy = v.strictObject(
     language: v.optional(v.picklist(['en', 'es'], 'language must be "en" or "es".'), 'en'),
     /** Per browser name (Chrome, Edge, Chromium, Firefox): older versions are highly vulnerable. */
     minimumVersions: v.optional(v.pipe(v.record(v.pipe(v.string(), v.maxLength(50)), version, 'minimumVersions must map a browser name to a version.'), v.check((r) => Object.keys(r).length <= 20, 'minimumVersions must have at most 20 browsers.')), {}),
-    /** How many major versions a browser may lag behind the newest one seen in the fleet. */
+    /** How long a browser may run a version its vendor has superseded on its channel (with vendor release data). */
+    releaseGraceDays: v.optional(v.pipe(v.number('releaseGraceDays must be a number.'), v.integer(), v.minValue(0), v.maxValue(90, 'releaseGraceDays must be at most 90.')), 7),
+    /** How many major versions a browser may lag behind the newest one seen in the fleet (without vendor release data). */
     maxMajorsBehind: v.optional(v.pipe(v.number('maxMajorsBehind must be a number.'), v.integer(), v.minValue(0), v.maxValue(50)), 2),
     /** Extensions allowed despite risky permissions or developer mode. */
     allowlist: v.optional(v.pipe(v.array(extensionId, 'allowlist must be a list of extension ids.'), v.maxLength(1000)), []),

@@ -41,6 +41,15 @@ export interface StatusAnswer {
   fleet: FleetStatus;
   /** Alerts wait while the policy has no recipient. */
   alertRecipients: number;
+  releaseData: ReleaseDataStatus;
+}
+
+/** What browser versions are judged against: the vendors' release data, or the fleet while none has arrived. */
+export interface ReleaseDataStatus {
+  basis: 'vendor' | 'fleet';
+  /** Some source is missing or older than the relay's maximum age; the data in use is used all the same. */
+  stale: boolean;
+  sources: { source: string; fetchedAt: string | null; lastError: string | null; lastErrorAt: string | null }[];
 }
 
 /** One admin change: when, by which request, what; never a secret's value. */

@@ -102,6 +102,21 @@ export const errorCodes = {
     message: 'The alert was not delivered within the queue lifetime, and failed.',
     hint: 'Fix the cause named in its last error, then press "Send failed alerts again" (POST /api/v1/alerts/retry). --queue-lifetime-days sets how long alerts wait.',
   },
+  RELEASE_FEED_UNREACHABLE: {
+    status: 502,
+    message: "A vendor's release feed could not be fetched (network, proxy, error status or timeout); the last good copy stays in use.",
+    hint: "Check that the relay reaches the vendor's host (versionhistory.googleapis.com, edgeupdates.microsoft.com, product-details.mozilla.org), directly or through the proxy in the mail settings; without internet, use import-feeds.",
+  },
+  RELEASE_FEED_MALFORMED: {
+    status: 502,
+    message: "A vendor's release feed was not the JSON it should be (cut short, or a changed shape); it was refused whole and the last good copy stays in use.",
+    hint: "Usually passing: the relay tries again at the next refresh. If it lasts, the vendor changed its feed: report it with the relay's log line.",
+  },
+  RELEASE_FEED_ABSURD: {
+    status: 502,
+    message: "A vendor's release feed held data that cannot be right (no releases, a version far above the last one, dates days ahead); it was refused whole.",
+    hint: 'Nothing to do if it passes; if it lasts, check that the feed URL (--release-feed-urls) points at the vendor or a faithful mirror.',
+  },
   MAIL_NOT_CONFIGURED: {
     status: 409,
     message: 'The mail server is not configured yet.',

@@ -109,7 +109,7 @@ function clientAuthentication(settings: MailSettings, secrets: MailSecrets): oau
   return settings.clientAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(secrets.clientSecret) : oauth.ClientSecretBasic(secrets.clientSecret);
 }
 
-function proxyAgent(Agent: typeof ProxyAgent, settings: MailSettings, secrets: MailSecrets): ProxyAgent {
+export function proxyAgent(Agent: typeof ProxyAgent, settings: MailSettings, secrets: MailSecrets): ProxyAgent {
   const credentials = settings.proxyUsername ? `Basic ${Buffer.from(`${settings.proxyUsername}:${secrets.proxyPassword ?? ''}`).toString('base64')}` : undefined;
   return new Agent({ uri: settings.proxyUrl, ...(credentials ? { token: credentials } : {}) });
 }

@@ -2,10 +2,11 @@ import { Hono } from 'hono';
 import { API_VERSION, type HealthAnswer, type ReadinessAnswer, type ReadinessCheck } from '../../shared/api';
 import type { AppDeps, AppEnv } from '../app';
 import { deliveryDelay } from '../delivery/delay';
+import { releaseDataLine, releaseDataStatus } from '../feeds/release-status';
 import { bearerToken } from '../http/auth';
 
 /** Liveness checks nothing but the process; readiness runs named probes and fails only on a critical one. */
-export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'accessTokens' | 'now'>): Hono<AppEnv> {
+export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'releases' | 'feedOptions' | 'accessTokens' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   routes.get('/healthz', (c) => {
@@ -42,6 +43,14 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
         throw new Error(`delivery delayed since ${new Date(delay.since).toISOString()}: ${error} (${pending} waiting, ${failed} failed)`);
       }
       return `${pending} waiting, ${failed} failed`;
+    }));
+    // Not critical: without vendor data (or with old data) versions are still judged, against the fleet or the old data.
+    checks.push(probe('release-data', false, () => {
+      const now = (deps.now ?? Date.now)();
+      const status = releaseDataStatus(deps.releases, deps.feedOptions.maxAgeMs, now);
+      const line = releaseDataLine(status, now);
+      if (status.stale) throw new Error(`stale: ${line}`);
+      return line;
     }));
     const ready = checks.every((check) => check.ok || !check.critical);
     c.header('Cache-Control', 'no-store');

@@ -3,6 +3,7 @@ import { API_VERSION, type StatusAnswer } from '../../shared/api';
 import type { OAuthStatus } from '../../shared/oauth';
 import type { AppDeps, AppEnv } from '../app';
 import { deliveryDelay } from '../delivery/delay';
+import { releaseDataStatus } from '../feeds/release-status';
 import type { OAuthAccount } from '../storage/oauth-store';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -23,7 +24,7 @@ export function oauthStatus(account: OAuthAccount, now: number): OAuthStatus {
   };
 }
 
-export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'fleet' | 'outbox' | 'policy' | 'retention' | 'delivery' | 'now'>): Hono<AppEnv> {
+export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'fleet' | 'outbox' | 'policy' | 'retention' | 'delivery' | 'releases' | 'feedOptions' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get('/status', (c) => {
     const now = (deps.now ?? Date.now)();
@@ -43,6 +44,7 @@ export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'del
         outbox: deps.outbox.stats(now),
       },
       alertRecipients: deps.policy.get().recipients.length,
+      releaseData: releaseDataStatus(deps.releases, deps.feedOptions.maxAgeMs, now),
       delivery: {
         lastDeliveredAt: iso(delivery.lastDeliveredAt),
         lastFailure: delivery.lastFailure ? { code: delivery.lastFailure.code, at: new Date(delivery.lastFailure.at).toISOString() } : null,

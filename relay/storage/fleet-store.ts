@@ -1,5 +1,6 @@
 import { atLeast, LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
 import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
+import type { ReleaseIndex } from '../../shared/releases';
 import type { DeviceSummary, LevelCounts } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
 import { MAX_FINDINGS_PER_DEVICE, worstFirst, type AlertPayload } from '../domain/alert-mail';
@@ -86,8 +87,9 @@ export class FleetStore {
    * `admit` answers 0 to let a device the relay has never seen in, else how long it must wait (domain/rate-limit.ts):
    * anyone with the enrollment token can invent device IDs, so the store grows at a bounded rate.
    */
-  constructor(db: Db, options: { admit?: (now: number) => number } = {}) {
+  constructor(db: Db, options: { admit?: (now: number) => number; releases?: () => ReleaseIndex | null } = {}) {
     const admit = options.admit ?? (() => 0);
+    const releases = options.releases ?? (() => null);
     this.#db = db;
     this.#reloadVersions();
     const findDevice = db.prepare('SELECT browser, version, level, compliant, findings, last_alerted_at, last_report_id, public_key FROM devices WHERE id = ?');
@@ -124,7 +126,8 @@ export class FleetStore {
         if (wait > 0) throw new AdmissionRefused(wait);
       }
       const newest = this.#versions.newest(report.browser.name);
-      const judged = evaluate(report, withPolicy(policy, newest === undefined ? undefined : new Map([[report.browser.name, newest]])));
+      const context = withPolicy(policy, newest === undefined ? undefined : new Map([[report.browser.name, newest]]));
+      const judged = evaluate(report, { ...context, releases: releases(), now });
       // Judged on every finding; kept and answered with the worst ones: a padded report must not store megabytes.
       const verdict = { ...judged, findings: worstFirst(judged.findings).slice(0, MAX_STORED_FINDINGS) };
       // The cooldown runs from the last delivered alert (set by the outbox when the mail is accepted), and a device with

@@ -157,4 +157,18 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX outbox_waiting ON outbox (state, first_due_at);
     `,
   },
+  {
+    version: 10,
+    name: 'the vendors\' release data, and why a refresh was refused',
+    // The last good copy of each feed (null until one arrives) and the last refusal, which leaves that copy in use.
+    sql: `
+      CREATE TABLE release_feeds (
+        source TEXT PRIMARY KEY,
+        fetched_at INTEGER,
+        channels TEXT,
+        last_error TEXT,
+        last_error_at INTEGER
+      ) STRICT;
+    `,
+  },
 ];

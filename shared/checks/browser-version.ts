@@ -13,11 +13,18 @@ export function compareVersions(a: string, b: string): number {
 
 export const majorOf = (version: string): number => Number(version.split('.')[0]);
 
-/** An old browser misses security fixes: older than the admin's minimum, or too many majors behind the fleet's newest. */
+const DAY = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * An old browser misses security fixes: older than the admin's minimum, or superseded on its channel by a vendor
+ * release for longer than the policy's grace period. Where the relay has no release data for the browser, too many
+ * majors behind the newest that enough of the fleet runs.
+ */
 export const browserVersion: Check = {
   id: 'browser-version',
   summary: { en: 'run an outdated browser version', es: 'usan una versión del navegador desactualizada' },
-  run(report, { policy, newestMajors }) {
+  run(report, { policy, newestMajors, releases, now = Date.now() }) {
     const { name, version } = report.browser;
     const findings: Finding[] = [];
     // Own keys only: a report's browser named "constructor" must not reach Object.prototype.
@@ -30,6 +37,26 @@ export const browserVersion: Check = {
         title: { en: `${name} ${version} is older than the required ${minimum}`, es: `${name} ${version} es anterior a la versión exigida ${minimum}` },
         remediation: { en: `Update ${name} to ${minimum} or newer and restart it.`, es: `Actualice ${name} a la ${minimum} o posterior y reinícielo.` },
       });
+    }
+    if (releases?.covers(name, report.os.platform)) {
+      const old = releases.superseded(name, report.os.platform, version);
+      if (old && now - old.since > policy.releaseGraceDays * DAY) {
+        const days = Math.floor((now - old.since) / DAY);
+        findings.push({
+          check: this.id,
+          severity: 'high',
+          subject: `${name} ${version}`,
+          title: {
+            en: `${name} ${version} has been superseded on the ${old.channel} channel for ${days} days (${old.by}, released ${isoDay(old.since)}); it is ${old.behind} ${old.behind === 1 ? 'update' : 'updates'} behind ${old.target}`,
+            es: `${name} ${version} lleva ${days} días superada en el canal ${old.channel} (${old.by}, publicada el ${isoDay(old.since)}); va ${old.behind} ${old.behind === 1 ? 'actualización' : 'actualizaciones'} por detrás de ${old.target}`,
+          },
+          remediation: {
+            en: `Update ${name} to ${old.target} or newer and restart it; check that automatic updates are not blocked by policy.`,
+            es: `Actualice ${name} a la ${old.target} o posterior y reinícielo; compruebe que ninguna directiva bloquea las actualizaciones automáticas.`,
+          },
+        });
+      }
+      return findings;
     }
     const newest = newestMajors.get(name);
     const behind = newest === undefined ? 0 : newest - majorOf(version);

@@ -1,5 +1,6 @@
 import type { AlertPolicy } from '../alert-policy';
 import type { ComplianceReport } from '../report';
+import type { ReleaseIndex } from '../releases';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -26,6 +27,10 @@ export interface CheckContext {
   newestMajors: ReadonlyMap<string, number>;
   /** The reporting extension's own ID, which never judges itself. */
   selfId?: string;
+  /** The vendors' release data, when the relay has it: it replaces the fleet-relative rule for the browsers it covers. */
+  releases?: ReleaseIndex | null;
+  /** When the report is judged: a superseded version gets the policy's grace period from its successor's release. */
+  now?: number;
 }
 
 export interface Check {

@@ -33,7 +33,10 @@ async function browserAndOs(): Promise<Pick<ComplianceReport, 'browser' | 'os'>>
   }
   const firefox = /Firefox\/([\d.]+)/.exec(nav?.userAgent ?? '');
   const info = await browser.runtime.getPlatformInfo();
-  return { browser: { name: firefox ? 'Firefox' : 'Unknown', version: firefox?.[1] ?? '0' }, os: { platform: info.os, version: '' } };
+  // Firefox's user agent says "133.0" for every 133.0.x; getBrowserInfo (Firefox only) has the update the release data needs.
+  const runtime = browser.runtime as typeof browser.runtime & { getBrowserInfo?: () => Promise<{ version: string }> };
+  const exact = firefox && runtime.getBrowserInfo ? /^\d+(\.\d+){0,3}/.exec((await runtime.getBrowserInfo()).version)?.[0] : undefined;
+  return { browser: { name: firefox ? 'Firefox' : 'Unknown', version: exact ?? firefox?.[1] ?? '0' }, os: { platform: info.os, version: '' } };
 }
 
 /** Every other extension, with what it may do; the reporting extension leaves itself out. */

@@ -17,6 +17,7 @@ interface FormState {
   language: string;
   minimumVersions: string;
   maxMajorsBehind: string;
+  releaseGraceDays: string;
   allowlist: string;
   blocklist: string;
 }
@@ -30,6 +31,7 @@ function toForm(p: AlertPolicy): FormState {
     language: p.language,
     minimumVersions: Object.entries(p.minimumVersions).map(([b, ver]) => `${b}=${ver}`).join('\n'),
     maxMajorsBehind: String(p.maxMajorsBehind),
+    releaseGraceDays: String(p.releaseGraceDays),
     allowlist: p.allowlist.join('\n'),
     blocklist: p.blocklist.join('\n'),
   };
@@ -44,6 +46,7 @@ function toPolicy(f: FormState): unknown {
     language: f.language,
     minimumVersions: Object.fromEntries(lines(f.minimumVersions).map((l) => l.split('=').map((x) => x.trim()))),
     maxMajorsBehind: Number(f.maxMajorsBehind),
+    releaseGraceDays: Number(f.releaseGraceDays),
     allowlist: lines(f.allowlist),
     blocklist: lines(f.blocklist),
   };
@@ -101,6 +104,7 @@ export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSave
       <details>
         <summary>{t('advanced')}</summary>
         <Field {...field('minimumVersions')} label={t('minimumVersions')} help={t('minimumVersionsHelp')} multiline />
+        <Field {...field('releaseGraceDays')} label={t('releaseGraceDays')} type="number" />
         <Field {...field('maxMajorsBehind')} label={t('maxMajorsBehind')} type="number" />
         <Field {...field('allowlist')} label={t('allowlist')} help={t('extensionIdsHelp')} multiline />
         <Field {...field('blocklist')} label={t('blocklist')} help={t('extensionIdsHelp')} multiline />

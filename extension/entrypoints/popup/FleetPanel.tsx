@@ -3,11 +3,26 @@ import type { StatusAnswer } from '../../../shared/api';
 import type { DevicesAnswer } from '../../../shared/fleet';
 import { useState } from 'preact/hooks';
 import { ClientError, type ShownError } from '../../utils/client-errors';
-import { t } from '../../utils/i18n';
+import { lang, t } from '../../utils/i18n';
 import { ask } from '../../utils/protocol';
 import { DeviceActions } from './DeviceActions';
 import { ErrorBox } from './ErrorBox';
 import { LevelBadge } from './Findings';
+
+const SOURCE_NAMES: Record<string, string> = { chrome: 'Chrome', edge: 'Edge', firefox: 'Firefox' };
+
+/** What browser versions are judged against, and how old that data is. */
+function ReleaseBasis({ data }: { data: StatusAnswer['releaseData'] }) {
+  const sources = data.sources
+    .map((s) => (s.fetchedAt ? t('releaseFetched', SOURCE_NAMES[s.source] ?? s.source, new Date(s.fetchedAt).toLocaleString(lang)) : t('releaseMissing', SOURCE_NAMES[s.source] ?? s.source)))
+    .join('; ');
+  return (
+    <div id="release-basis">
+      <p>{data.basis === 'vendor' ? t('releaseBasisVendor', sources) : t('releaseBasisFleet')}</p>
+      {data.stale && <p class="warn">{t('releaseStale')}</p>}
+    </div>
+  );
+}
 
 /** Counts per level as a small bar chart, the outbox with a retry for failed alerts, and the most vulnerable devices. */
 export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer; status: StatusAnswer | null; onChanged: () => void }) {
@@ -67,6 +82,7 @@ export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer;
           <dd id="stopped-reporting">{status.fleet.stoppedReporting}</dd>
         </dl>
       )}
+      {status && <ReleaseBasis data={status.releaseData} />}
       {status && status.fleet.outbox.failed > 0 && (
         <button type="button" id="retry-alerts" onClick={() => void retry()} disabled={retrying}>
           {t('retryFailedAlerts')}

@@ -1,0 +1,80 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as v from 'valibot';
+import { FEED_SOURCES, type ReleaseFeed } from '../../shared/releases';
+import { checkFeed, FeedRefused } from '../feeds/fetch-feed';
+import { openDatabase } from '../storage/db';
+import { ReleaseStore } from '../storage/release-store';
+
+const FORMAT = 'guardmail-release-feeds/1';
+
+const Bundle = v.object({
+  format: v.literal(FORMAT),
+  exportedAt: v.string(),
+  feeds: v.array(
+    v.object({
+      source: v.picklist(FEED_SOURCES),
+      fetchedAt: v.number(),
+      channels: v.array(
+        v.object({
+          browser: v.pipe(v.string(), v.maxLength(50)),
+          platform: v.pipe(v.string(), v.maxLength(20)),
+          channel: v.pipe(v.string(), v.maxLength(20)),
+          releases: v.array(v.object({ version: v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){1,3}$/)), at: v.number() })),
+        }),
+      ),
+    }),
+  ),
+});
+
+/** Writes the release data this relay holds to `file`, for a relay without internet to import. */
+export function exportFeeds(dataDir: string, file: string): string {
+  const db = openDatabase(dataDir);
+  try {
+    const feeds = new ReleaseStore(db).feeds();
+    if (feeds.length === 0) throw new Error('this relay has no release data yet: let it fetch the feeds first (or check its proxy and /readyz)');
+    writeFileSync(file, JSON.stringify({ format: FORMAT, exportedAt: new Date().toISOString(), feeds }));
+    return `Exported ${feeds.map((f) => `${f.source} (fetched ${new Date(f.fetchedAt).toISOString()})`).join(', ')} to ${file}.\n`;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Loads a bundle another relay exported. Each feed is checked as a fetched one is, and one older than the copy already
+ * held is skipped: an old bundle must not roll the data back. A running relay uses it within the hour.
+ */
+export function importFeeds(dataDir: string, file: string, now = Date.now()): string {
+  let bundle: v.InferOutput<typeof Bundle>;
+  try {
+    bundle = v.parse(Bundle, JSON.parse(readFileSync(file, 'utf8')));
+  } catch (err) {
+    throw new Error(`${file} is not a release data bundle from export-feeds (${err instanceof v.ValiError ? (err.issues[0]?.message ?? 'wrong shape') : (err as Error).message})`, { cause: err });
+  }
+  const db = openDatabase(dataDir);
+  try {
+    const store = new ReleaseStore(db);
+    const lines: string[] = [];
+    for (const feed of bundle.feeds as ReleaseFeed[]) {
+      const held = store.feed(feed.source);
+      if (held && held.fetchedAt >= feed.fetchedAt) {
+        lines.push(`${feed.source}: kept the copy held (fetched ${new Date(held.fetchedAt).toISOString()}), the bundle's is not newer`);
+        continue;
+      }
+      try {
+        checkFeed(feed, held, now);
+      } catch (err) {
+        if (!(err instanceof FeedRefused)) throw err;
+        throw new Error(`${feed.source}: refused, ${err.code}: ${err.message}; nothing was imported`, { cause: err });
+      }
+      lines.push(`${feed.source}: imported (fetched ${new Date(feed.fetchedAt).toISOString()})`);
+    }
+    // Checked first, saved after: a bundle is taken whole or not at all.
+    for (const feed of bundle.feeds as ReleaseFeed[]) {
+      const held = store.feed(feed.source);
+      if (!held || held.fetchedAt < feed.fetchedAt) store.save(feed);
+    }
+    return `${lines.join('\n')}\n`;
+  } finally {
+    db.close();
+  }
+}

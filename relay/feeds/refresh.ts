@@ -1,0 +1,96 @@
+import { FEED_SOURCES, type FeedSource } from '../../shared/releases';
+import { proxyAgent } from '../delivery/oauth-client';
+import type { Logger } from '../log';
+import type { MailSettingsStore } from '../storage/mail-settings-store';
+import type { ReleaseStore } from '../storage/release-store';
+import { FeedRefused, fetchFeed, type Fetcher } from './fetch-feed';
+import { DEFAULT_FEED_URLS } from './sources';
+
+const HOUR = 3_600_000;
+
+export interface FeedOptions {
+  /** Each vendor's base URL (the vendor's own, a mirror, or a test's replica). */
+  urls: Record<FeedSource, string>;
+  /** How often the feeds are fetched; 0 never fetches (air-gapped sites import them). */
+  refreshMs: number;
+  /** Data older than this is reported as stale (never a reason to stop judging with it). */
+  maxAgeMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_FEED_OPTIONS: FeedOptions = { urls: DEFAULT_FEED_URLS, refreshMs: 24 * HOUR, maxAgeMs: 7 * 24 * HOUR, timeoutMs: 30_000 };
+
+/**
+ * Fetches the vendors' release data on a schedule, through the proxy the mail settings name (the relay's one way out),
+ * keeping the last good copy of each feed when a new one is refused.
+ */
+export class FeedRefresher {
+  readonly #d: { store: ReleaseStore; mailSettings: MailSettingsStore; logger: Logger; now: () => number; options: FeedOptions };
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+  /** Aborts the fetches in flight when the relay stops: a slow vendor must not hold the shutdown. */
+  readonly #stopping = new AbortController();
+
+  constructor(deps: { store: ReleaseStore; mailSettings: MailSettingsStore; logger: Logger; now?: () => number; options?: FeedOptions }) {
+    this.#d = { now: Date.now, options: DEFAULT_FEED_OPTIONS, ...deps };
+  }
+
+  /**
+   * Fetches what is due now, then looks hourly: a relay restarted often does not fetch more than its interval, and
+   * data imported by import-feeds while it runs is read within the hour.
+   */
+  start(): void {
+    const hourly = () => {
+      this.#d.store.reload();
+      if (this.#d.options.refreshMs > 0) void this.refresh({ onlyDue: true });
+    };
+    if (this.#d.options.refreshMs > 0) void this.refresh({ onlyDue: true });
+    this.#timer = setInterval(hourly, HOUR);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#stopping.abort();
+    await this.#running;
+  }
+
+  /** Fetches every feed (or those older than the refresh interval), one after another. */
+  refresh(o: { onlyDue?: boolean } = {}): Promise<void> {
+    this.#running ??= this.#refresh(o.onlyDue ?? false).finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  async #refresh(onlyDue: boolean): Promise<void> {
+    const { store, logger, options } = this.#d;
+    const status = new Map(store.status().map((s) => [s.source, s]));
+    const fetcher = await this.#fetcher();
+    for (const source of FEED_SOURCES) {
+      const now = this.#d.now();
+      const s = status.get(source);
+      const last = Math.max(s?.fetchedAt ?? 0, s?.lastErrorAt ?? 0);
+      if (onlyDue && now - last < options.refreshMs) continue;
+      if (this.#stopping.signal.aborted) return;
+      try {
+        const feed = await fetchFeed(source, options.urls[source], { fetch: fetcher, timeoutMs: options.timeoutMs, now, previous: store.feed(source), signal: this.#stopping.signal });
+        store.save(feed);
+        logger.info({ source, channels: feed.channels.length }, 'release data refreshed');
+      } catch (err) {
+        const refused = err instanceof FeedRefused ? err : new FeedRefused('RELEASE_FEED_MALFORMED', String(err));
+        store.refused(source, `${refused.code}: ${refused.message}`, now);
+        logger.warn({ source, code: refused.code, reason: refused.message }, 'release data refused; the last good copy stays in use');
+      }
+    }
+  }
+
+  async #fetcher(): Promise<Fetcher> {
+    const settings = this.#d.mailSettings.get();
+    if (!settings?.proxyUrl) return (url, init) => fetch(url, init);
+    const undici = await import('undici');
+    const dispatcher = proxyAgent(undici.ProxyAgent, settings, this.#d.mailSettings.secrets());
+    return (url, init) => undici.fetch(url, { ...init, dispatcher }) as unknown as Promise<Response>;
+  }
+}
