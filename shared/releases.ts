@@ -58,55 +58,105 @@ export interface Superseded {
   /** The first newer release on the channel, and when it came out. */
   by: string;
   since: number;
+  /** `since` as an ISO day, for the finding. */
+  sinceDay: string;
   /** Newer releases on the channel. */
   behind: number;
   /** The newest release on the channel: the version to reach. */
   target: string;
 }
 
+const MAX_ANSWERS = 10_000;
+
+/** One channel's releases in version order, with what a lookup needs precomputed: it runs for every report. */
+interface IndexedChannel {
+  channel: string;
+  parts: number[][];
+  releases: Release[];
+  /** For each position, the position of the earliest release from there to the newest. */
+  earliestFrom: number[];
+}
+
+function indexChannel(c: ChannelReleases): IndexedChannel {
+  const releases = [...c.releases].sort((a, b) => compareAt(partsOf(a.version), partsOf(b.version), 4));
+  const earliestFrom = new Array<number>(releases.length);
+  for (let i = releases.length - 1; i >= 0; i--) {
+    const next = earliestFrom[i + 1];
+    earliestFrom[i] = next !== undefined && releases[next]!.at < releases[i]!.at ? next : i;
+  }
+  return { channel: c.channel, parts: releases.map((r) => partsOf(r.version)), releases, earliestFrom };
+}
+
+/** The position of the first release newer than `v` (binary search). */
+function firstNewer(c: IndexedChannel, v: number[]): number {
+  let lo = 0;
+  let hi = c.parts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareAt(c.parts[mid]!, v, 4) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Indexed feeds, looked up per report: which channel a version is on, and since when it has been superseded. */
 export class ReleaseIndex {
-  readonly #channels = new Map<string, ChannelReleases[]>();
+  readonly #channels = new Map<string, IndexedChannel[]>();
+  /** Answers by browser, platform and version: a fleet runs few distinct versions, and every report asks. */
+  readonly #answers = new Map<string, Superseded | null | undefined>();
   readonly sources: readonly { source: FeedSource; fetchedAt: number }[];
 
   constructor(feeds: readonly ReleaseFeed[]) {
     this.sources = feeds.map((f) => ({ source: f.source, fetchedAt: f.fetchedAt }));
     for (const feed of feeds) {
       for (const channel of feed.channels) {
+        if (channel.releases.length === 0) continue;
         const key = `${channel.browser}|${channel.platform}`;
-        const sorted = { ...channel, releases: [...channel.releases].sort((a, b) => compareAt(partsOf(a.version), partsOf(b.version), 4)) };
-        this.#channels.set(key, [...(this.#channels.get(key) ?? []), sorted]);
+        this.#channels.set(key, [...(this.#channels.get(key) ?? []), indexChannel(channel)]);
       }
     }
   }
 
-  /** Whether the vendors' data covers this browser at all (otherwise the fleet-relative rule judges it). */
-  covers(browser: string, osPlatform: string): boolean {
-    return this.#lookup(browser, osPlatform).length > 0;
-  }
-
   /**
-   * Null when the version is current on its channel (or newer than any: beta, dev); otherwise since when it has been
-   * superseded and by what. Missing parts count as zeros (Firefox's 146.0 is 146.0.0); the extension reads Firefox's
+   * Undefined when no feed covers the browser on this platform (the fleet-relative rule judges it); null when the
+   * version is current on its channel (or newer than any: beta, dev); otherwise since when it has been superseded and
+   * by what. Missing parts count as zeros (Firefox's 146.0 is 146.0.0); the extension reads Firefox's
    * exact version, since its user agent says 146.0 for every 146.0.x.
    */
-  superseded(browser: string, osPlatform: string, version: string): Superseded | null {
-    const channels = this.#lookup(browser, osPlatform);
-    const v = partsOf(version);
-    const precision = 4;
-    const same = (r: Release) => compareAt(partsOf(r.version), v, precision) === 0;
-    const sameMajor = (r: Release) => partsOf(r.version)[0] === v[0];
-    const pick = (has: (r: Release) => boolean) =>
-      channels.find((c) => LONG_TERM.has(c.channel) && c.releases.some(has)) ?? channels.find((c) => !LONG_TERM.has(c.channel) && c.releases.some(has));
-    const channel = pick(same) ?? pick(sameMajor) ?? channels.find((c) => !LONG_TERM.has(c.channel));
-    if (!channel) return null;
-    const newer = channel.releases.filter((r) => compareAt(partsOf(r.version), v, precision) > 0);
-    if (newer.length === 0) return null;
-    const first = newer.reduce((a, b) => (b.at < a.at ? b : a));
-    return { channel: channel.channel, by: first.version, since: first.at, behind: newer.length, target: channel.releases.at(-1)!.version };
+  superseded(browser: string, osPlatform: string, version: string): Superseded | null | undefined {
+    const key = `${browser}|${platformOf(osPlatform)}|${version}`;
+    if (this.#answers.has(key)) return this.#answers.get(key);
+    // Bounded: report strings are an attacker's to choose.
+    if (this.#answers.size >= MAX_ANSWERS) this.#answers.clear();
+    const answer = this.#supersededNow(browser, osPlatform, version);
+    this.#answers.set(key, answer);
+    return answer;
   }
 
-  #lookup(browser: string, osPlatform: string): ChannelReleases[] {
+  #supersededNow(browser: string, osPlatform: string, version: string): Superseded | null | undefined {
+    const channels = this.#lookup(browser, osPlatform);
+    if (channels.length === 0) return undefined;
+    const v = partsOf(version);
+    const has = (c: IndexedChannel) => {
+      const at = firstNewer(c, v) - 1;
+      return at >= 0 && compareAt(c.parts[at]!, v, 4) === 0;
+    };
+    const hasMajor = (c: IndexedChannel) => {
+      const at = firstNewer(c, [v[0]!, Infinity]) - 1;
+      return at >= 0 && c.parts[at]![0] === v[0];
+    };
+    const pick = (test: (c: IndexedChannel) => boolean) =>
+      channels.find((c) => LONG_TERM.has(c.channel) && test(c)) ?? channels.find((c) => !LONG_TERM.has(c.channel) && test(c));
+    const channel = pick(has) ?? pick(hasMajor) ?? channels.find((c) => !LONG_TERM.has(c.channel));
+    if (!channel) return null;
+    const from = firstNewer(channel, v);
+    if (from === channel.releases.length) return null;
+    const first = channel.releases[channel.earliestFrom[from]!]!;
+    const sinceDay = new Date(first.at).toISOString().slice(0, 10);
+    return { channel: channel.channel, by: first.version, since: first.at, sinceDay, behind: channel.releases.length - from, target: channel.releases.at(-1)!.version };
+  }
+
+  #lookup(browser: string, osPlatform: string): IndexedChannel[] {
     return this.#channels.get(`${browser}|${platformOf(osPlatform)}`) ?? this.#channels.get(`${browser}|*`) ?? [];
   }
 }

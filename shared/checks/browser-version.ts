@@ -14,7 +14,6 @@ export function compareVersions(a: string, b: string): number {
 export const majorOf = (version: string): number => Number(version.split('.')[0]);
 
 const DAY = 86_400_000;
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * An old browser misses security fixes: older than the admin's minimum, or superseded on its channel by a vendor
@@ -38,8 +37,8 @@ export const browserVersion: Check = {
         remediation: { en: `Update ${name} to ${minimum} or newer and restart it.`, es: `Actualice ${name} a la ${minimum} o posterior y reinícielo.` },
       });
     }
-    if (releases?.covers(name, report.os.platform)) {
-      const old = releases.superseded(name, report.os.platform, version);
+    const old = releases?.superseded(name, report.os.platform, version);
+    if (old !== undefined) {
       if (old && now - old.since > policy.releaseGraceDays * DAY) {
         const days = Math.floor((now - old.since) / DAY);
         findings.push({
@@ -47,8 +46,8 @@ export const browserVersion: Check = {
           severity: 'high',
           subject: `${name} ${version}`,
           title: {
-            en: `${name} ${version} has been superseded on the ${old.channel} channel for ${days} days (${old.by}, released ${isoDay(old.since)}); it is ${old.behind} ${old.behind === 1 ? 'update' : 'updates'} behind ${old.target}`,
-            es: `${name} ${version} lleva ${days} días superada en el canal ${old.channel} (${old.by}, publicada el ${isoDay(old.since)}); va ${old.behind} ${old.behind === 1 ? 'actualización' : 'actualizaciones'} por detrás de ${old.target}`,
+            en: `${name} ${version} has been superseded on the ${old.channel} channel for ${days} days (${old.by}, released ${old.sinceDay}); it is ${old.behind} ${old.behind === 1 ? 'update' : 'updates'} behind ${old.target}`,
+            es: `${name} ${version} lleva ${days} días superada en el canal ${old.channel} (${old.by}, publicada el ${old.sinceDay}); va ${old.behind} ${old.behind === 1 ? 'actualización' : 'actualizaciones'} por detrás de ${old.target}`,
           },
           remediation: {
             en: `Update ${name} to ${old.target} or newer and restart it; check that automatic updates are not blocked by policy.`,
