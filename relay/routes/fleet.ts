@@ -73,7 +73,7 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
   /** An admin forgets a device: a retired browser, or one invented to move the fleet's newest version. */
   routes.delete('/devices/:id', (c) => {
     const id = c.req.param('id');
-    if (!deps.fleet.forget(id)) throw new ApiError('NOT_FOUND', { message: `There is no device ${id}.` });
+    if (!deps.fleet.forget(id)) throw new ApiError('DEVICE_NOT_FOUND', { field: 'id', message: `There is no device ${id}.` });
     deps.audit.record('device.forgotten', { deviceId: id }, c.get('requestId'));
     return c.body(null, 204);
   });
@@ -81,7 +81,7 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
   /** An admin forgets a device's key (a reinstalled browser): its next signed report binds the device again. */
   routes.delete('/devices/:id/key', (c) => {
     const id = c.req.param('id');
-    if (!deps.fleet.resetKey(id)) throw new ApiError('NOT_FOUND', { message: `There is no device ${id}.` });
+    if (!deps.fleet.resetKey(id)) throw new ApiError('DEVICE_NOT_FOUND', { field: 'id', message: `There is no device ${id}.` });
     deps.audit.record('device.key-reset', { deviceId: id }, c.get('requestId'));
     return c.body(null, 204);
   });
