@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fill, launchBrowser, makeExtension, writeExtensionPolicy, type TestBrowser } from '../fixtures/browser';
+import { fill, launchBrowser, makeExtension, press, writeExtensionPolicy, type TestBrowser } from '../fixtures/browser';
 import { decoded } from '../fixtures/mail';
 import { basicSettings, serveTestRelay } from '../fixtures/relay';
 import { startMta } from '../peers/mta';
@@ -56,23 +56,23 @@ it('lets an admin reset the device\'s key from the popup, then forget the device
   const popup = await chromium.openPopup();
   await fill(popup, 'relayUrl', relay.url);
   await fill(popup, 'adminToken', relay.adminToken);
-  await popup.click('#connect');
+  await press(popup, '#connect');
   const device = await popup.waitForSelector('ul.devices button.link', { timeout: 20_000 });
   const id = await device!.evaluate((e) => e.getAttribute('title'));
   expect(relay.deps.fleet.deviceKey(id!)).not.toBeNull();
 
-  await device!.click();
+  await device!.evaluate((e) => (e as HTMLElement).click());
   expect(await popup.$eval('#deviceId', (e) => (e as HTMLInputElement).value)).toBe(id);
-  await popup.click('#reset-device-key');
+  await press(popup, '#reset-device-key');
   await popup.waitForSelector('#device-action-done');
   expect(relay.deps.fleet.deviceKey(id!)).toBeNull();
 
   await fill(popup, 'deviceId', 'device-nobody-knows');
-  await popup.click('#reset-device-key');
+  await press(popup, '#reset-device-key');
   await popup.waitForSelector('.error[data-code="DEVICE_NOT_FOUND"]');
 
   await fill(popup, 'deviceId', id!);
-  await popup.click('#forget-device');
+  await press(popup, '#forget-device');
   await popup.waitForFunction(() => document.body.innerText.includes('No browser has reported yet.'), { timeout: 10_000 });
   const { devices } = (await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: unknown[] };
   expect(devices).toEqual([]);

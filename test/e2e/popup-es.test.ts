@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fill, launchBrowser, type TestBrowser } from '../fixtures/browser';
+import { fill, launchBrowser, press, type TestBrowser } from '../fixtures/browser';
 import { serveTestRelay } from '../fixtures/relay';
 
 let chromium: TestBrowser;
@@ -21,12 +21,12 @@ it('renders the popup in Spanish when the browser is in Spanish, errors and fiel
 
   await fill(popup, 'relayUrl', relay.url);
   await fill(popup, 'adminToken', 'gm_adm_wrong-token-wrong-token-wrong-token-xx');
-  await popup.click('#connect');
+  await press(popup, '#connect');
   const error = await popup.waitForSelector('.error[data-code="UNAUTHORIZED"]');
   expect(await error!.evaluate((e) => (e as HTMLElement).innerText)).toContain('El relé no acepta el token de administrador.');
 
   await fill(popup, 'adminToken', relay.adminToken);
-  await popup.click('#connect');
+  await press(popup, '#connect');
   await popup.waitForSelector('#save');
   const body = await popup.evaluate(() => document.body.innerText);
   for (const phrase of ['Servidor de correo', 'Autenticación', 'URL de redirección', 'Enviar correo de prueba', 'Guardar']) expect(body).toContain(phrase);

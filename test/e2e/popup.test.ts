@@ -1,7 +1,7 @@
 import type { Page, Target } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_ID, EXTENSION_REDIRECT_URL } from '../../shared/extension';
-import { fill, launchBrowser, type TestBrowser } from '../fixtures/browser';
+import { fill, launchBrowser, press, type TestBrowser } from '../fixtures/browser';
 import { serveTestRelay, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
 import { riskyReport } from '../fixtures/reports';
 import { testPki } from '../fixtures/tls';
@@ -75,18 +75,18 @@ describe('the admin popup in Chromium', () => {
   it('explains a plain-http relay off loopback and a wrong admin token', async () => {
     await fill(popup, 'relayUrl', 'http://10.20.30.40:8787');
     await fill(popup, 'adminToken', 'gm_adm_wrong-token-wrong-token-wrong-token-xx');
-    await popup.click('#connect');
+    await press(popup, '#connect');
     await popup.waitForSelector('.error[data-code="RELAY_URL_INSECURE"]');
 
     await fill(popup, 'relayUrl', relay.url);
-    await popup.click('#connect');
+    await press(popup, '#connect');
     const error = await popup.waitForSelector('.error[data-code="UNAUTHORIZED"]');
     expect(await error!.evaluate((e) => (e as HTMLElement).innerText)).toContain('GUARDMAIL_ADMIN_TOKEN');
   });
 
   it('connects with the admin token and shows it masked', async () => {
     await fill(popup, 'adminToken', relay.adminToken);
-    await popup.click('#connect');
+    await press(popup, '#connect');
     await popup.waitForSelector('#connected-to');
     const shown = await text(popup);
     expect(shown).toContain(`Connected to ${relay.url}`);
@@ -102,27 +102,27 @@ describe('the admin popup in Chromium', () => {
   });
 
   it('configures basic authentication over SMTPS and sends the test mail', async () => {
-    await popup.click('#authType-basic');
+    await press(popup, '#authType-basic');
     await popup.select('#provider', 'custom');
     await fill(popup, 'host', '127.0.0.1');
     await fill(popup, 'port', String(basicSmtp.port));
-    await popup.click('#emailType-smtps');
+    await press(popup, '#emailType-smtps');
     await fillCommon(popup);
     await fill(popup, 'username', 'alerts@example.com');
     await fill(popup, 'password', SMTP_PASSWORD);
-    await popup.click('details > summary');
+    await press(popup, 'details > summary');
     await popup.$eval('#caCertificate', (e, pem) => {
       const area = e as HTMLTextAreaElement;
       area.value = pem;
       area.dispatchEvent(new Event('input', { bubbles: true }));
     }, testPki().caCert);
-    await popup.click('#save');
+    await press(popup, '#save');
     await waitForText(popup, 'Saved.');
     // A saved secret shows as set, never as its value.
     expect(await popup.$eval('#password', (e) => (e as HTMLInputElement).value)).toBe('');
     expect(await text(popup)).toContain('Saved. Leave empty to keep it.');
 
-    await popup.click('#send-test');
+    await press(popup, '#send-test');
     const result = await popup.waitForSelector('#test-result', { timeout: 20_000 });
     expect(await result!.evaluate((e) => e.textContent)).toContain('250 OK: queued');
     expect(basicSmtp.received).toHaveLength(1);
@@ -132,9 +132,9 @@ describe('the admin popup in Chromium', () => {
   });
 
   it('guides the admin, with the redirect URL, when the consent window is closed; a second click starts no second flow', async () => {
-    await popup.click('#authType-oauth');
+    await press(popup, '#authType-oauth');
     await fill(popup, 'port', String(oauthSmtp.port));
-    await popup.click('#emailType-smtp');
+    await press(popup, '#emailType-smtp');
     await fill(popup, 'clientId', 'e2e-client');
     await fill(popup, 'clientSecret', CLIENT_SECRET);
     await fill(popup, 'authorizationUrl', as.authorizationUrl);
@@ -144,13 +144,13 @@ describe('the admin popup in Chromium', () => {
     // Copy puts the exact URL on the clipboard, for the app registration.
     await chromium.browser.defaultBrowserContext().overridePermissions(`chrome-extension://${EXTENSION_ID}`, ['clipboard-read', 'clipboard-sanitized-write']);
     await popup.bringToFront();
-    await popup.click('.redirect button');
+    await press(popup, '.redirect button');
     await waitForText(popup, 'Copied');
     expect(await popup.evaluate(() => navigator.clipboard.readText())).toBe(EXTENSION_REDIRECT_URL);
 
-    await popup.click('#save');
+    await press(popup, '#save');
     const window = await consentWindow();
-    await popup.click('#save');
+    await press(popup, '#save');
     await popup.waitForSelector('.error[data-code="CONSENT_IN_PROGRESS"]');
     expect(chromium.browser.targets().filter((t) => t.url().startsWith(new URL(as.authorizationUrl).origin))).toHaveLength(1);
 
@@ -162,13 +162,13 @@ describe('the admin popup in Chromium', () => {
   });
 
   it('connects through oidc-provider\'s own sign-in and consent pages and delivers the test mail over XOAUTH2 to the Microsoft replica', async () => {
-    await popup.click('#reauthorize');
+    await press(popup, '#reauthorize');
     await signInAndApprove(await (await consentWindow()).asPage());
     await waitForText(popup, 'Connected as alerts@example.com');
     await popup.waitForSelector('#account');
     expect(await popup.$eval('#account', (e) => e.textContent)).toBe('alerts@example.com');
 
-    await popup.click('#send-test');
+    await press(popup, '#send-test');
     await popup.waitForSelector('#test-result', { timeout: 20_000 });
     expect(oauthSmtp.received).toHaveLength(1);
     expect(oauthSmtp.authAttempts).toEqual([{ method: 'XOAUTH2', username: 'alerts@example.com', secure: true, accepted: true }]);
@@ -176,33 +176,33 @@ describe('the admin popup in Chromium', () => {
 
   it('shows "re-authorization required" with its reason once the grant is revoked, and Re-authorize restores sending', async () => {
     await as.revokeAll();
-    await popup.click('#send-test');
+    await press(popup, '#send-test');
     await popup.waitForSelector('#reauth', { timeout: 20_000 });
     expect(await popup.$eval('#reauth', (e) => e.textContent)).toContain('AADSTS50173');
 
-    await popup.click('#reauthorize');
+    await press(popup, '#reauthorize');
     await signInAndApprove(await (await consentWindow()).asPage());
     await waitForText(popup, 'Connected as alerts@example.com');
     await popup.waitForFunction(() => !document.querySelector('#reauth'), { timeout: 20_000 });
-    await popup.click('#send-test');
+    await press(popup, '#send-test');
     await popup.waitForSelector('#test-result', { timeout: 20_000 });
     expect(oauthSmtp.received).toHaveLength(2);
   });
 
   it('switches to a Google-like provider and delivers the test mail over XOAUTH2 to the Gmail replica on implicit TLS', async () => {
     await fill(popup, 'port', String(gmail.port));
-    await popup.click('#emailType-smtps');
+    await press(popup, '#emailType-smtps');
     await fill(popup, 'authorizationUrl', asGoogle.authorizationUrl);
     await fill(popup, 'tokenUrl', asGoogle.tokenUrl);
     await fill(popup, 'scope', asGoogle.mailScope);
     await fill(popup, 'authorizeParams', asGoogle.authorizeParams);
     // A new token URL: the stored client secret is not sent there unless given again.
     await fill(popup, 'clientSecret', CLIENT_SECRET);
-    await popup.click('#save');
+    await press(popup, '#save');
     await signInAndApprove(await (await consentWindow(asGoogle)).asPage(), asGoogle);
     await waitForText(popup, 'Connected as alerts@example.com');
 
-    await popup.click('#send-test');
+    await press(popup, '#send-test');
     await popup.waitForSelector('#test-result', { timeout: 20_000 });
     expect(gmail.received).toHaveLength(1);
     expect(gmail.received[0]!.secure).toBe(true);
