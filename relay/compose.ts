@@ -78,7 +78,7 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     tokenManager,
     deliveryLog,
     sender,
-    fleet: new FleetStore(o.db, { admit: (now) => deviceAdmission.take('new-devices', now), releases: () => releases.index() }),
+    fleet: new FleetStore(o.db, { admit: (now) => deviceAdmission.take('new-devices', now), releases: () => releases.index(), exploited: () => releases.exploitIndex() }),
     releases,
     feeds: new FeedRefresher({ store: releases, mailSettings, logger: o.logger, options: feedOptions, ...(o.now ? { now: o.now } : {}) }),
     feedOptions,

@@ -6,8 +6,7 @@ import { EXTENSION_ORIGIN } from '../shared/extension';
 import type { Retention } from './domain/retention';
 import type { DeliveryTimes } from './domain/retry';
 import { DEFAULT_FEED_OPTIONS, type FeedOptions } from './feeds/refresh';
-import { DEFAULT_FEED_URLS } from './feeds/sources';
-import { FEED_SOURCES, type FeedSource } from '../shared/releases';
+import { DATA_SOURCES, DEFAULT_FEED_URLS, type DataSource } from './feeds/sources';
 
 /**
  * Every relay option, each as a flag and an environment variable. This table is the one place where an
@@ -80,7 +79,7 @@ export const OPTIONS = {
   },
   releaseFeedUrls: {
     flag: '--release-feed-urls', env: 'GUARDMAIL_RELEASE_FEED_URLS', default: '',
-    description: 'Mirrors of the vendors\' feeds, e.g. chrome=https://mirror.example.com/chrome,edge=…,firefox=…; the vendors\' own hosts otherwise.',
+    description: 'Mirrors of the vendors\' feeds, e.g. chrome=https://mirror.example.com/chrome,edge=…,firefox=…,kev=…,nvd=…; their own hosts otherwise.',
   },
   publicUrl: {
     flag: '--public-url', env: 'GUARDMAIL_PUBLIC_URL', default: '',
@@ -283,9 +282,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   const urls = { ...DEFAULT_FEED_URLS };
   for (const pair of raw('releaseFeedUrls').split(',').map((p) => p.trim()).filter(Boolean)) {
     const [source, url = ''] = pair.split(/=(.*)/s);
-    if (!FEED_SOURCES.includes(source as FeedSource) || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-      errors.push(`${label('releaseFeedUrls')}: "${pair}" must be chrome=, edge= or firefox= followed by an http(s) URL.`);
-    } else urls[source as FeedSource] = url;
+    if (!DATA_SOURCES.includes(source as DataSource) || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      errors.push(`${label('releaseFeedUrls')}: "${pair}" must be chrome=, edge=, firefox=, kev= or nvd= followed by an http(s) URL.`);
+    } else urls[source as DataSource] = url;
   }
   const feeds: FeedOptions = { ...DEFAULT_FEED_OPTIONS, urls, refreshMs: refreshHours * 3_600_000, maxAgeMs: whole('releaseMaxAgeDays', 365, 86_400_000, 'days') };
 

@@ -160,3 +160,68 @@ export class ReleaseIndex {
     return this.#channels.get(`${browser}|${platformOf(osPlatform)}`) ?? this.#channels.get(`${browser}|*`) ?? [];
   }
 }
+
+/** A vulnerability CISA lists as exploited in the wild, with the browser versions it affects (from NVD). */
+export interface ExploitedVulnerability {
+  cve: string;
+  /** When CISA added it to the Known Exploited Vulnerabilities catalog (YYYY-MM-DD). */
+  dateAdded: string;
+  /** Affected versions per browser: from `from` (inclusive, when NVD gives one) up to `fixedIn` (exclusive). */
+  ranges: { browser: string; from?: string; fixedIn: string }[];
+}
+
+export interface ExploitHit {
+  cve: string;
+  dateAdded: string;
+  fixedIn: string;
+}
+
+interface ExploitRange {
+  cve: string;
+  dateAdded: string;
+  from: number[] | null;
+  fixedIn: string;
+  fixed: number[];
+}
+
+/** Which exploited vulnerabilities a browser version is in, answered per version once: every report asks. */
+export class ExploitIndex {
+  readonly #byBrowser = new Map<string, ExploitRange[]>();
+  readonly #answers = new Map<string, ExploitHit[]>();
+  readonly size: number;
+
+  constructor(vulnerabilities: readonly ExploitedVulnerability[]) {
+    this.size = vulnerabilities.length;
+    for (const v of vulnerabilities) {
+      for (const r of v.ranges) {
+        const list = this.#byBrowser.get(r.browser) ?? [];
+        list.push({ cve: v.cve, dateAdded: v.dateAdded, from: r.from ? partsOf(r.from) : null, fixedIn: r.fixedIn, fixed: partsOf(r.fixedIn) });
+        this.#byBrowser.set(r.browser, list);
+      }
+    }
+  }
+
+  /** The exploited vulnerabilities `version` of `browser` is affected by, newest addition first. */
+  affecting(browser: string, version: string): ExploitHit[] {
+    const key = `${browser}|${version}`;
+    const known = this.#answers.get(key);
+    if (known) return known;
+    if (this.#answers.size >= MAX_ANSWERS) this.#answers.clear();
+    const v = partsOf(version);
+    // A CVE may affect two lines of a browser (Firefox and Firefox ESR): a version is judged by the ranges of its own
+    // major line when the CVE has one (ESR 140.5.0 is fixed, though below the release line's 145.0.1), else by all.
+    const byCve = new Map<string, ExploitRange[]>();
+    for (const r of this.#byBrowser.get(browser) ?? []) byCve.set(r.cve, [...(byCve.get(r.cve) ?? []), r]);
+    const hitsByCve = new Map<string, ExploitRange>();
+    for (const [cve, ranges] of byCve) {
+      const own = ranges.filter((r) => r.fixed[0] === v[0] || r.from?.[0] === v[0]);
+      const affected = (own.length > 0 ? own : ranges).filter((r) => compareAt(v, r.fixed, 4) < 0 && (!r.from || compareAt(v, r.from, 4) >= 0));
+      if (affected.length > 0) hitsByCve.set(cve, affected.reduce((a, b) => (compareAt(b.fixed, a.fixed, 4) < 0 ? b : a)));
+    }
+    const hits = [...hitsByCve.values()]
+      .map(({ cve, dateAdded, fixedIn }) => ({ cve, dateAdded, fixedIn }))
+      .sort((a, b) => b.dateAdded.localeCompare(a.dateAdded) || a.cve.localeCompare(b.cve));
+    this.#answers.set(key, hits);
+    return hits;
+  }
+}

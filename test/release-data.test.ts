@@ -33,7 +33,21 @@ const DATA: FeedData = {
     release: [{ version: '145.0', day: '2026-11-10' }, { version: '145.0.1', day: '2026-11-18' }, { version: '146.0', day: '2026-11-28' }],
     esr: [{ version: '140.5.0', day: '2026-11-10' }, { version: '140.6.0', day: '2026-11-28' }],
   },
+  kev: [
+    { cve: 'CVE-2026-13001', vendorProject: 'Google', product: 'Chromium V8', dateAdded: '2026-11-20', cpe: [{ criteria: 'cpe:2.3:a:google:chrome:*:*:*:*:*:*:*:*', versionEndExcluding: '143.0.7499.110' }] },
+    { cve: 'CVE-2026-12002', vendorProject: 'Google', product: 'Chromium Mojo', dateAdded: '2026-10-02', cpe: [{ criteria: 'cpe:2.3:a:google:chrome:*:*:*:*:*:*:*:*', versionEndExcluding: '141.0.7390.122' }] },
+    {
+      cve: 'CVE-2026-13003', vendorProject: 'Mozilla', product: 'Firefox', dateAdded: '2026-11-01',
+      cpe: [{ criteria: 'cpe:2.3:a:mozilla:firefox:*:*:*:*:*:*:*:*', versionEndExcluding: '145.0.1' }, { criteria: 'cpe:2.3:a:mozilla:firefox_esr:*:*:*:*:*:*:*:*', versionStartIncluding: '140.0', versionEndExcluding: '140.5.0' }],
+    },
+    // Not analysed by NVD yet: no versions to judge by, looked up again at the next refresh.
+    { cve: 'CVE-2026-13004', vendorProject: 'Google', product: 'Chromium Skia', dateAdded: '2026-11-28', cpe: [] },
+    { cve: 'CVE-2026-13005', vendorProject: 'Microsoft', product: 'Edge', dateAdded: '2026-11-25', cpe: [{ criteria: 'cpe:2.3:a:microsoft:edge_chromium:*:*:*:*:*:*:*:*', versionEndExcluding: '143.0.3650.66' }] },
+  ],
 };
+/** NVD's window scaled down from 30 s, and the relay's pace with it: the count of 5 a window is NVD's own. */
+const NVD_WINDOW_MS = 300;
+const feedOptions = (urls: ReleaseFeedPeer['urls'], nvdLookupsPerRefresh = 50) => ({ urls, refreshMs: 0, maxAgeMs: 7 * 24 * HOUR, timeoutMs: 1_000, nvdPaceMs: NVD_WINDOW_MS / 5 + 10, nvdLookupsPerRefresh });
 
 let feeds: ReleaseFeedPeer;
 let relay: TestRelay | undefined;
@@ -48,10 +62,10 @@ afterEach(async () => {
   relay = proxy = undefined;
 });
 
-async function setup(store?: KeptStore): Promise<TestRelay> {
-  feeds = await startReleaseFeeds(structuredClone(DATA));
+async function setup(store?: KeptStore, nvdLookupsPerRefresh?: number): Promise<TestRelay> {
+  feeds = await startReleaseFeeds(structuredClone(DATA), { nvdWindowMs: NVD_WINDOW_MS });
   clock = NOW;
-  relay = createTestRelay({ now: () => clock, feeds: { urls: feeds.urls, refreshMs: 0, maxAgeMs: 7 * 24 * HOUR, timeoutMs: 1_000 } }, store);
+  relay = createTestRelay({ now: () => clock, feeds: feedOptions(feeds.urls, nvdLookupsPerRefresh) }, store);
   return relay;
 }
 
@@ -117,14 +131,55 @@ describe('judging versions against the vendors\' releases', () => {
       ['chrome', new Date(NOW).toISOString(), null],
       ['edge', new Date(NOW).toISOString(), null],
       ['firefox', new Date(NOW).toISOString(), null],
+      ['kev', new Date(NOW).toISOString(), null],
     ]);
-    expect(await readiness()).toMatchObject({ ok: true, detail: 'chrome 0 h old; edge 0 h old; firefox 0 h old' });
+    expect(await readiness()).toMatchObject({ ok: true, detail: 'chrome 0 h old; edge 0 h old; firefox 0 h old; kev 0 h old' });
     // A browser no vendor feed covers is still judged against the fleet.
     expect(await judge({ name: 'Brave', version: '1.70.0' })).toEqual([]);
 
     clock += 8 * 24 * HOUR;
     expect(await status()).toMatchObject({ basis: 'vendor', stale: true });
     expect(await readiness()).toMatchObject({ ok: false, detail: expect.stringMatching(/^stale: chrome 192 h old/) });
+  });
+});
+
+describe('vulnerabilities exploited in the wild', () => {
+  async function verdict(browser: ComplianceReport['browser'], platform = 'Windows'): Promise<ReportAnswer> {
+    const res = await relay!.call('POST', '/api/v1/reports', report({ deviceId: `device-release-${devices++}`, browser, os: { platform, version: '' } }), { token: relay!.enrollmentToken });
+    return json<ReportAnswer>(res);
+  }
+  const exploited = (answer: ReportAnswer) => answer.findings.filter((f) => f.check === 'known-exploited').map((f) => f.title.en);
+
+  it('makes a browser in an exploited range very highly vulnerable, naming the CVEs, when CISA added them and the fixing version', async () => {
+    await setup();
+    await relay!.deps.feeds.refresh();
+    const chrome = await verdict({ name: 'Chrome', version: '143.0.7499.40' });
+    expect(chrome.level).toBe('very_high');
+    expect(exploited(chrome)).toEqual(['Chrome 143.0.7499.40 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13001 (added 2026-11-20); fixed in 143.0.7499.110']);
+    expect(exploited(await verdict({ name: 'Chrome', version: '140.0.7339.80' }, 'macOS'))).toEqual([
+      'Chrome 140.0.7339.80 has 2 vulnerabilities exploited in the wild (CISA KEV): CVE-2026-13001 (added 2026-11-20), CVE-2026-12002 (added 2026-10-02); fixed in 143.0.7499.110',
+    ]);
+    expect(exploited(await verdict({ name: 'Chrome', version: '143.0.7499.110' }))).toEqual([]);
+    expect(exploited(await verdict({ name: 'Firefox', version: '145.0' }, 'linux'))).toEqual(['Firefox 145.0 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13003 (added 2026-11-01); fixed in 145.0.1']);
+    expect(exploited(await verdict({ name: 'Firefox', version: '140.4.0' }, 'linux'))).toEqual(['Firefox 140.4.0 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13003 (added 2026-11-01); fixed in 140.5.0']);
+    expect(exploited(await verdict({ name: 'Firefox', version: '140.5.0' }, 'linux'))).toEqual([]);
+    expect(exploited(await verdict({ name: 'Edge', version: '143.0.3650.40' }))).toEqual(['Edge 143.0.3650.40 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13005 (added 2026-11-25); fixed in 143.0.3650.66']);
+  });
+
+  it('looks each CVE up in NVD once, within NVD\'s rate limit, spreading the lookups over refreshes', async () => {
+    await setup(undefined, 2);
+    const nvd = () => feeds.requests.filter((r) => r.startsWith('/rest/json/cves/2.0')).length;
+    await relay!.deps.feeds.refresh();
+    expect(nvd()).toBe(2);
+    await relay!.deps.feeds.refresh();
+    await relay!.deps.feeds.refresh();
+    // Two a refresh: the five CVEs, and the one NVD had not analysed asked for again.
+    expect(nvd()).toBe(6);
+    expect(exploited(await verdict({ name: 'Chrome', version: '140.0.7339.80' }))).toHaveLength(1);
+    // Only the CVE NVD has not analysed is asked for again.
+    await relay!.deps.feeds.refresh();
+    expect(feeds.requests.filter((r) => r.startsWith('/rest/json/cves/2.0')).slice(6)).toEqual(['/rest/json/cves/2.0?cveId=CVE-2026-13004']);
+    expect(feeds.nvdRefused).toBe(0);
   });
 });
 
@@ -196,11 +251,14 @@ describe('a relay without internet', () => {
     const imported = await runRelayToExit(['import-feeds', bundle, '--data-dir', airGapped.dataDir]);
     expect(imported, imported.stderr).toMatchObject({ code: 0 });
     expect(imported.stdout).toContain('firefox: imported');
+    expect(imported.stdout).toContain('kev: imported (5 vulnerabilities)');
 
     clock = NOW;
-    relay = createTestRelay({ now: () => clock, feeds: { urls: feeds.urls, refreshMs: 0, maxAgeMs: 7 * 24 * HOUR, timeoutMs: 1_000 } }, airGapped);
+    relay = createTestRelay({ now: () => clock, feeds: feedOptions(feeds.urls) }, airGapped);
     expect((await status()).basis).toBe('vendor');
     expect(await judge({ name: 'Chrome', version: '143.0.7499.40' })).toHaveLength(1);
+    const answer = await json<ReportAnswer>(await relay.call('POST', '/api/v1/reports', report({ deviceId: 'device-air-gapped', browser: { name: 'Chrome', version: '143.0.7499.40' } }), { token: relay.enrollmentToken }));
+    expect(answer.findings.map((f) => f.check)).toContain('known-exploited');
     expect(feeds.requests.filter((r) => r.startsWith('/api/products'))).toHaveLength(1); // only the connected relay's fetch
   });
 });

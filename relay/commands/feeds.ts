@@ -10,6 +10,18 @@ const FORMAT = 'guardmail-release-feeds/1';
 const Bundle = v.object({
   format: v.literal(FORMAT),
   exportedAt: v.string(),
+  exploited: v.optional(
+    v.object({
+      fetchedAt: v.number(),
+      vulnerabilities: v.array(
+        v.object({
+          cve: v.pipe(v.string(), v.regex(/^CVE-\d{4}-\d{4,7}$/)),
+          dateAdded: v.pipe(v.string(), v.isoDate()),
+          ranges: v.array(v.object({ browser: v.pipe(v.string(), v.maxLength(50)), from: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){0,3}$/))), fixedIn: v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){0,3}$/)) })),
+        }),
+      ),
+    }),
+  ),
   feeds: v.array(
     v.object({
       source: v.picklist(FEED_SOURCES),
@@ -30,10 +42,14 @@ const Bundle = v.object({
 export function exportFeeds(dataDir: string, file: string): string {
   const db = openDatabase(dataDir);
   try {
-    const feeds = new ReleaseStore(db).feeds();
+    const store = new ReleaseStore(db);
+    const feeds = store.feeds();
     if (feeds.length === 0) throw new Error('this relay has no release data yet: let it fetch the feeds first (or check its proxy and /readyz)');
-    writeFileSync(file, JSON.stringify({ format: FORMAT, exportedAt: new Date().toISOString(), feeds }));
-    return `Exported ${feeds.map((f) => `${f.source} (fetched ${new Date(f.fetchedAt).toISOString()})`).join(', ')} to ${file}.\n`;
+    const kevAt = store.status().find((s) => s.source === 'kev')?.fetchedAt ?? null;
+    const exploited = kevAt === null ? undefined : { fetchedAt: kevAt, vulnerabilities: store.exploited() };
+    writeFileSync(file, JSON.stringify({ format: FORMAT, exportedAt: new Date().toISOString(), feeds, ...(exploited ? { exploited } : {}) }));
+    const what = [...feeds.map((f) => `${f.source} (fetched ${new Date(f.fetchedAt).toISOString()})`), ...(exploited ? [`kev (fetched ${new Date(exploited.fetchedAt).toISOString()}, ${exploited.vulnerabilities.length} vulnerabilities)`] : [])];
+    return `Exported ${what.join(', ')} to ${file}.\n`;
   } finally {
     db.close();
   }
@@ -72,6 +88,11 @@ export function importFeeds(dataDir: string, file: string, now = Date.now()): st
     for (const feed of bundle.feeds as ReleaseFeed[]) {
       const held = store.feed(feed.source);
       if (!held || held.fetchedAt < feed.fetchedAt) store.save(feed);
+    }
+    const kevAt = store.status().find((s) => s.source === 'kev')?.fetchedAt ?? null;
+    if (bundle.exploited && (kevAt === null || kevAt < bundle.exploited.fetchedAt)) {
+      store.saveExploited(bundle.exploited.vulnerabilities, bundle.exploited.fetchedAt);
+      lines.push(`kev: imported (${bundle.exploited.vulnerabilities.length} vulnerabilities)`);
     }
     return `${lines.join('\n')}\n`;
   } finally {

@@ -67,7 +67,7 @@ export function checkFeed(feed: ReleaseFeed, previous: ReleaseFeed | null, now: 
 
 const newestMajor = (channels: ChannelReleases[]) => Math.max(0, ...channels.flatMap((c) => c.releases.map((r) => Number(r.version.split('.')[0]))));
 
-async function fetchJson(url: string, o: { fetch: Fetcher; timeoutMs: number; signal?: AbortSignal }): Promise<unknown> {
+export async function fetchJson(url: string, o: { fetch: Fetcher; timeoutMs: number; signal?: AbortSignal }): Promise<unknown> {
   let res: Response;
   try {
     const timeout = AbortSignal.timeout(o.timeoutMs);

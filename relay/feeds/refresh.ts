@@ -1,16 +1,20 @@
-import { FEED_SOURCES, type FeedSource } from '../../shared/releases';
+import { FEED_SOURCES } from '../../shared/releases';
 import { proxyAgent } from '../delivery/oauth-client';
 import type { Logger } from '../log';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
 import type { ReleaseStore } from '../storage/release-store';
 import { FeedRefused, fetchFeed, type Fetcher } from './fetch-feed';
-import { DEFAULT_FEED_URLS } from './sources';
+import { fetchExploited, NVD_PACE_MS } from './kev';
+import { DEFAULT_FEED_URLS, type DataSource } from './sources';
 
 const HOUR = 3_600_000;
 
 export interface FeedOptions {
-  /** Each vendor's base URL (the vendor's own, a mirror, or a test's replica). */
-  urls: Record<FeedSource, string>;
+  /** Each source's base URL (its own, a mirror, or a test's replica). */
+  urls: Record<DataSource, string>;
+  /** Between two NVD lookups (its public limit is 5 requests in 30 s), and how many a refresh makes at most. */
+  nvdPaceMs: number;
+  nvdLookupsPerRefresh: number;
   /** How often the feeds are fetched; 0 never fetches (air-gapped sites import them). */
   refreshMs: number;
   /** Data older than this is reported as stale (never a reason to stop judging with it). */
@@ -18,7 +22,15 @@ export interface FeedOptions {
   timeoutMs: number;
 }
 
-export const DEFAULT_FEED_OPTIONS: FeedOptions = { urls: DEFAULT_FEED_URLS, refreshMs: 24 * HOUR, maxAgeMs: 7 * 24 * HOUR, timeoutMs: 30_000 };
+export const DEFAULT_FEED_OPTIONS: FeedOptions = {
+  urls: DEFAULT_FEED_URLS,
+  refreshMs: 24 * HOUR,
+  maxAgeMs: 7 * 24 * HOUR,
+  timeoutMs: 30_000,
+  nvdPaceMs: NVD_PACE_MS,
+  // With the pace, about 6 minutes a refresh; the catalog's hundred-odd browser entries are known within a few hours.
+  nvdLookupsPerRefresh: 50,
+};
 
 /**
  * Fetches the vendors' release data on a schedule, through the proxy the mail settings name (the relay's one way out),
@@ -30,6 +42,9 @@ export class FeedRefresher {
   #running: Promise<void> | null = null;
   /** Aborts the fetches in flight when the relay stops: a slow vendor must not hold the shutdown. */
   readonly #stopping = new AbortController();
+  /** CVEs of the catalog still waiting for their NVD lookup: the next hourly look fetches the catalog again. */
+  #kevPending = 0;
+  readonly #nvdPace = { lastAt: Number.NEGATIVE_INFINITY };
 
   constructor(deps: { store: ReleaseStore; mailSettings: MailSettingsStore; logger: Logger; now?: () => number; options?: FeedOptions }) {
     this.#d = { now: Date.now, options: DEFAULT_FEED_OPTIONS, ...deps };
@@ -83,6 +98,24 @@ export class FeedRefresher {
         store.refused(source, `${refused.code}: ${refused.message}`, now);
         logger.warn({ source, code: refused.code, reason: refused.message }, 'release data refused; the last good copy stays in use');
       }
+    }
+    const kev = status.get('kev');
+    const now = this.#d.now();
+    if (onlyDue && this.#kevPending === 0 && now - Math.max(kev?.fetchedAt ?? 0, kev?.lastErrorAt ?? 0) < options.refreshMs) return;
+    if (this.#stopping.signal.aborted) return;
+    try {
+      const known = new Map(store.exploited().map((v) => [v.cve, v]));
+      const { vulnerabilities, pending } = await fetchExploited({
+        fetch: fetcher, kevUrl: options.urls.kev, nvdUrl: options.urls.nvd, timeoutMs: options.timeoutMs, signal: this.#stopping.signal,
+        known, paceMs: options.nvdPaceMs, pace: this.#nvdPace, maxLookups: options.nvdLookupsPerRefresh,
+      });
+      store.saveExploited(vulnerabilities, now);
+      this.#kevPending = pending;
+      logger.info({ source: 'kev', vulnerabilities: vulnerabilities.length, pending }, 'exploited vulnerabilities refreshed');
+    } catch (err) {
+      const refused = err instanceof FeedRefused ? err : new FeedRefused('RELEASE_FEED_MALFORMED', String(err));
+      store.refused('kev', `${refused.code}: ${refused.message}`, now);
+      logger.warn({ source: 'kev', code: refused.code, reason: refused.message }, 'release data refused; the last good copy stays in use');
     }
   }
 

@@ -110,11 +110,17 @@ const firefox: SourceSpec = {
 
 export const SOURCES: Record<FeedSource, SourceSpec> = { chrome, edge, firefox };
 
-/** The vendors' own hosts; a test or a mirror gives others. */
-export const DEFAULT_FEED_URLS: Record<FeedSource, string> = {
+/** Where the data comes from: the vendors, CISA's catalog and NVD. */
+export type DataSource = FeedSource | 'kev' | 'nvd';
+export const DATA_SOURCES: readonly DataSource[] = ['chrome', 'edge', 'firefox', 'kev', 'nvd'];
+
+/** Their own hosts; a test or a mirror gives others. */
+export const DEFAULT_FEED_URLS: Record<DataSource, string> = {
   chrome: 'https://versionhistory.googleapis.com',
   edge: 'https://edgeupdates.microsoft.com',
   firefox: 'https://product-details.mozilla.org',
+  kev: 'https://www.cisa.gov',
+  nvd: 'https://services.nvd.nist.gov',
 };
 
 /** One entry per version, at the first time it was published or served. */

@@ -1,6 +1,6 @@
 import { atLeast, LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
 import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
-import type { ReleaseIndex } from '../../shared/releases';
+import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 import type { DeviceSummary, LevelCounts } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
 import { MAX_FINDINGS_PER_DEVICE, worstFirst, type AlertPayload } from '../domain/alert-mail';
@@ -87,9 +87,10 @@ export class FleetStore {
    * `admit` answers 0 to let a device the relay has never seen in, else how long it must wait (domain/rate-limit.ts):
    * anyone with the enrollment token can invent device IDs, so the store grows at a bounded rate.
    */
-  constructor(db: Db, options: { admit?: (now: number) => number; releases?: () => ReleaseIndex | null } = {}) {
+  constructor(db: Db, options: { admit?: (now: number) => number; releases?: () => ReleaseIndex | null; exploited?: () => ExploitIndex | null } = {}) {
     const admit = options.admit ?? (() => 0);
     const releases = options.releases ?? (() => null);
+    const exploited = options.exploited ?? (() => null);
     this.#db = db;
     this.#reloadVersions();
     const findDevice = db.prepare('SELECT browser, version, level, compliant, findings, last_alerted_at, last_report_id, public_key FROM devices WHERE id = ?');
@@ -127,7 +128,7 @@ export class FleetStore {
       }
       const newest = this.#versions.newest(report.browser.name);
       const context = withPolicy(policy, newest === undefined ? undefined : new Map([[report.browser.name, newest]]));
-      const judged = evaluate(report, { ...context, releases: releases(), now });
+      const judged = evaluate(report, { ...context, releases: releases(), exploited: exploited(), now });
       // Judged on every finding; kept and answered with the worst ones: a padded report must not store megabytes.
       const verdict = { ...judged, findings: worstFirst(judged.findings).slice(0, MAX_STORED_FINDINGS) };
       // The cooldown runs from the last delivered alert (set by the outbox when the mail is accepted), and a device with

@@ -171,4 +171,16 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ) STRICT;
     `,
   },
+  {
+    version: 11,
+    name: 'vulnerabilities exploited in the wild that affect browsers',
+    // CISA's KEV entries for Chrome, Edge and Firefox with the versions NVD says they affect; replaced at each refresh.
+    sql: `
+      CREATE TABLE exploited (
+        cve TEXT PRIMARY KEY,
+        date_added TEXT NOT NULL,
+        ranges TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -1,8 +1,12 @@
-import { FEED_SOURCES, ReleaseIndex, type ChannelReleases, type FeedSource, type ReleaseFeed } from '../../shared/releases';
+import { ExploitIndex, FEED_SOURCES, ReleaseIndex, type ChannelReleases, type ExploitedVulnerability, type FeedSource, type ReleaseFeed } from '../../shared/releases';
 import type { Db } from './db';
 
+/** The release feeds, and CISA's catalog of exploited vulnerabilities. */
+export type StatusSource = FeedSource | 'kev';
+const STATUS_SOURCES: readonly StatusSource[] = [...FEED_SOURCES, 'kev'];
+
 export interface FeedStatus {
-  source: FeedSource;
+  source: StatusSource;
   /** When the copy in use was fetched; null while there is none. */
   fetchedAt: number | null;
   /** The last refusal (code: reason), kept until a good copy replaces it. */
@@ -11,7 +15,7 @@ export interface FeedStatus {
 }
 
 interface Row {
-  source: FeedSource;
+  source: StatusSource;
   fetched_at: number | null;
   channels: string | null;
   last_error: string | null;
@@ -22,6 +26,7 @@ interface Row {
 export class ReleaseStore {
   readonly #db: Db;
   #index: ReleaseIndex | null = null;
+  #exploits: ExploitIndex | null = null;
 
   constructor(db: Db) {
     this.#db = db;
@@ -35,8 +40,34 @@ export class ReleaseStore {
 
   feeds(): ReleaseFeed[] {
     return this.#rows()
-      .filter((r) => r.fetched_at !== null && r.channels !== null)
-      .map((r) => ({ source: r.source, fetchedAt: r.fetched_at!, channels: JSON.parse(r.channels!) as ChannelReleases[] }));
+      .filter((r) => r.source !== 'kev' && r.fetched_at !== null && r.channels !== null)
+      .map((r) => ({ source: r.source as FeedSource, fetchedAt: r.fetched_at!, channels: JSON.parse(r.channels!) as ChannelReleases[] }));
+  }
+
+  /** Null until CISA's catalog has been fetched once. */
+  exploitIndex(): ExploitIndex | null {
+    return this.#exploits;
+  }
+
+  exploited(): ExploitedVulnerability[] {
+    const rows = this.#db.prepare('SELECT cve, date_added, ranges FROM exploited ORDER BY cve').all() as { cve: string; date_added: string; ranges: string }[];
+    return rows.map((r) => ({ cve: r.cve, dateAdded: r.date_added, ranges: JSON.parse(r.ranges) as ExploitedVulnerability['ranges'] }));
+  }
+
+  /** The catalog's browser entries as of `fetchedAt`, replacing the last copy whole. */
+  saveExploited(vulnerabilities: readonly ExploitedVulnerability[], fetchedAt: number): void {
+    this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM exploited').run();
+      const insert = this.#db.prepare('INSERT INTO exploited (cve, date_added, ranges) VALUES (?, ?, ?)');
+      for (const v of vulnerabilities) insert.run(v.cve, v.dateAdded, JSON.stringify(v.ranges));
+      this.#db
+        .prepare(
+          `INSERT INTO release_feeds (source, fetched_at, channels, last_error, last_error_at) VALUES ('kev', ?, NULL, NULL, NULL)
+           ON CONFLICT (source) DO UPDATE SET fetched_at = excluded.fetched_at, last_error = NULL, last_error_at = NULL`,
+        )
+        .run(fetchedAt);
+    })();
+    this.#reindex();
   }
 
   feed(source: FeedSource): ReleaseFeed | null {
@@ -53,7 +84,7 @@ export class ReleaseStore {
     this.#reindex();
   }
 
-  refused(source: FeedSource, error: string, at: number): void {
+  refused(source: StatusSource, error: string, at: number): void {
     this.#db
       .prepare(
         `INSERT INTO release_feeds (source, last_error, last_error_at) VALUES (?, ?, ?)
@@ -64,7 +95,7 @@ export class ReleaseStore {
 
   status(): FeedStatus[] {
     const rows = new Map(this.#rows().map((r) => [r.source, r]));
-    return FEED_SOURCES.map((source) => {
+    return STATUS_SOURCES.map((source) => {
       const r = rows.get(source);
       return { source, fetchedAt: r?.fetched_at ?? null, lastError: r?.last_error ?? null, lastErrorAt: r?.last_error_at ?? null };
     });
@@ -82,5 +113,7 @@ export class ReleaseStore {
   #reindex(): void {
     const feeds = this.feeds();
     this.#index = feeds.length > 0 ? new ReleaseIndex(feeds) : null;
+    const kev = this.#rows().find((r) => r.source === 'kev' && r.fetched_at !== null);
+    this.#exploits = kev ? new ExploitIndex(this.exploited()) : null;
   }
 }

@@ -2,6 +2,7 @@ import { atLeast, type AlertPolicy, type Level } from '../alert-policy';
 import type { ComplianceReport } from '../report';
 import { browserVersion } from './browser-version';
 import { blocklistedExtension } from './blocklisted-extension';
+import { knownExploited } from './known-exploited';
 import { riskyPermissionsCheck } from './risky-permissions';
 import { safeBrowsing } from './safe-browsing';
 import type { Check, CheckContext, Finding } from './types';
@@ -10,7 +11,7 @@ import { unmanagedInstall } from './unmanaged-install';
 export type { Check, CheckContext, Finding, Severity, Localized } from './types';
 
 /** Every check, in the order findings are listed. Checks never import each other. */
-export const CHECKS: readonly Check[] = [blocklistedExtension, browserVersion, safeBrowsing, riskyPermissionsCheck, unmanagedInstall];
+export const CHECKS: readonly Check[] = [blocklistedExtension, knownExploited, browserVersion, safeBrowsing, riskyPermissionsCheck, unmanagedInstall];
 
 export interface Verdict {
   level: Level;

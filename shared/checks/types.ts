@@ -1,6 +1,6 @@
 import type { AlertPolicy } from '../alert-policy';
 import type { ComplianceReport } from '../report';
-import type { ReleaseIndex } from '../releases';
+import type { ExploitIndex, ReleaseIndex } from '../releases';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -29,6 +29,8 @@ export interface CheckContext {
   selfId?: string;
   /** The vendors' release data, when the relay has it: it replaces the fleet-relative rule for the browsers it covers. */
   releases?: ReleaseIndex | null;
+  /** Vulnerabilities exploited in the wild (CISA KEV) and the browser versions they affect, when the relay has them. */
+  exploited?: ExploitIndex | null;
   /** When the report is judged: a superseded version gets the policy's grace period from its successor's release. */
   now?: number;
 }

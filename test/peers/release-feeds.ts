@@ -21,25 +21,46 @@ export interface ChromeRelease {
   day: string;
 }
 
+/** One KEV entry, and what NVD says it affects (none: NVD has not analysed it yet). */
+export interface KevEntry {
+  cve: string;
+  vendorProject: string;
+  product: string;
+  dateAdded: string;
+  cpe: { criteria: string; versionStartIncluding?: string; versionEndExcluding: string }[];
+}
+
 export interface FeedData {
   chrome: { stable: ChromeRelease[]; extended: ChromeRelease[] };
   edge: { stable: ChromeRelease[] };
   firefox: { release: ChromeRelease[]; esr: ChromeRelease[] };
+  kev: KevEntry[];
 }
 
 export interface ReleaseFeedPeer {
   url: string;
-  urls: Record<FeedSource, string>;
+  urls: Record<FeedSource | 'kev' | 'nvd', string>;
   data: FeedData;
   faults: Record<FeedSource, FeedFault>;
   /** Paths asked for, in order. */
   requests: string[];
+  /** NVD requests refused with 403 for going past 5 in the window. */
+  readonly nvdRefused: number;
   close(): Promise<void>;
 }
 
 const CHROME_PLATFORMS = new Set(['win64', 'mac', 'linux', 'chromeos', 'android', 'ios']);
 
-export async function startReleaseFeeds(data: FeedData): Promise<ReleaseFeedPeer> {
+/**
+ * NVD's public rate limit: 5 requests in a rolling 30-second window without an API key, and a 403 past it
+ * (https://nvd.nist.gov/developers/start-here, "Rate Limits"). The window is scaled down in tests, never the count.
+ */
+const NVD_REQUESTS_PER_WINDOW = 5;
+
+export async function startReleaseFeeds(data: FeedData, options: { nvdWindowMs?: number } = {}): Promise<ReleaseFeedPeer> {
+  const nvdWindowMs = options.nvdWindowMs ?? 30_000;
+  const nvdTimes: number[] = [];
+  let nvdRefused = 0;
   const requests: string[] = [];
   const hanging = new Set<ServerResponse>();
   const faults: Record<FeedSource, FeedFault> = { chrome: 'none', edge: 'none', firefox: 'none' };
@@ -69,6 +90,17 @@ export async function startReleaseFeeds(data: FeedData): Promise<ReleaseFeedPeer
     }
     if (url.pathname === '/api/products') return answer(res, 'edge', edgeProducts(faulted('edge', data.edge.stable)));
     if (url.pathname === '/1.0/firefox.json') return answer(res, 'firefox', firefoxJson(faulted('firefox', data.firefox.release), data.firefox.esr));
+    if (url.pathname === '/sites/default/files/feeds/known_exploited_vulnerabilities.json') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(kevCatalog(data.kev)));
+    if (url.pathname === '/rest/json/cves/2.0') {
+      const now = Date.now();
+      while (nvdTimes.length > 0 && nvdTimes[0]! <= now - nvdWindowMs) nvdTimes.shift();
+      if (nvdTimes.length >= NVD_REQUESTS_PER_WINDOW) {
+        nvdRefused++;
+        return void res.writeHead(403, { 'Content-Type': 'text/html' }).end('<html><head><title>403 Forbidden</title></head></html>');
+      }
+      nvdTimes.push(now);
+      return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(nvdAnswer(data.kev.find((e) => e.cve === url.searchParams.get('cveId')))));
+    }
     res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } }));
   });
 
@@ -84,10 +116,13 @@ export async function startReleaseFeeds(data: FeedData): Promise<ReleaseFeedPeer
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
-    urls: { chrome: url, edge: url, firefox: url },
+    urls: { chrome: url, edge: url, firefox: url, kev: url, nvd: url },
     data,
     faults,
     requests,
+    get nvdRefused() {
+      return nvdRefused;
+    },
     close: () =>
       new Promise((resolve) => {
         for (const res of hanging) res.destroy();
@@ -146,4 +181,30 @@ function firefoxJson(release: ChromeRelease[], esr: ChromeRelease[]) {
     ['firefox-147.0b3', { build_number: 1, category: 'dev', date: '2026-11-25', description: null, is_security_driven: false, product: 'firefox', version: '147.0b3' }],
   ];
   return { releases: Object.fromEntries(entries) };
+}
+
+/** CISA's catalog with the test's browser entries among others that are not browsers. */
+function kevCatalog(entries: KevEntry[]) {
+  const vulnerabilities = [
+    ...entries.map((e) => ({ cveID: e.cve, vendorProject: e.vendorProject, product: e.product, vulnerabilityName: `${e.vendorProject} ${e.product} Type Confusion Vulnerability`, dateAdded: e.dateAdded, shortDescription: 'allows a remote attacker to exploit heap corruption via a crafted HTML page.', requiredAction: 'Apply mitigations per vendor instructions or discontinue use of the product if mitigations are unavailable.', dueDate: e.dateAdded, knownRansomwareCampaignUse: 'Unknown', notes: `https://nvd.nist.gov/vuln/detail/${e.cve}`, cwes: ['CWE-843'] })),
+    { cveID: 'CVE-2026-20001', vendorProject: 'Microsoft', product: 'Windows', vulnerabilityName: 'Microsoft Windows Privilege Escalation Vulnerability', dateAdded: '2026-11-11', shortDescription: '…', requiredAction: '…', dueDate: '2026-12-02', knownRansomwareCampaignUse: 'Known', notes: '', cwes: ['CWE-416'] },
+  ];
+  return { title: 'CISA Catalog of Known Exploited Vulnerabilities', catalogVersion: '2026.12.01', dateReleased: '2026-12-01T17:00:00.0000Z', count: vulnerabilities.length, vulnerabilities };
+}
+
+/** NVD's answer for one CVE: its configurations, or none while it awaits analysis. */
+function nvdAnswer(entry: KevEntry | undefined) {
+  const cve = entry && {
+    id: entry.cve,
+    sourceIdentifier: 'chrome-cve-admin@google.com',
+    published: `${entry.dateAdded}T18:15:10.000`,
+    lastModified: `${entry.dateAdded}T20:00:00.000`,
+    vulnStatus: entry.cpe.length > 0 ? 'Analyzed' : 'Awaiting Analysis',
+    descriptions: [{ lang: 'en', value: 'Type confusion in V8.' }],
+    ...(entry.cpe.length > 0
+      ? { configurations: [{ nodes: [{ operator: 'OR', negate: false, cpeMatch: entry.cpe.map((c) => ({ vulnerable: true, ...c, matchCriteriaId: '6A2E4D9B-0000-0000-0000-000000000000' })) }] }] }
+      : {}),
+    references: [],
+  };
+  return { resultsPerPage: cve ? 1 : 0, startIndex: 0, totalResults: cve ? 1 : 0, format: 'NVD_CVE', version: '2.0', timestamp: '2026-12-02T12:00:00.000', vulnerabilities: cve ? [{ cve }] : [] };
 }
