@@ -1,3 +1,16 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { DEFAULT_FEED_OPTIONS, FeedRefresher } from '../relay/feeds/refresh';
+import { createLogger } from '../relay/log';
+import { openDatabase } from '../relay/storage/db';
+import { MailSettingsStore } from '../relay/storage/mail-settings-store';
+import { ReleaseStore } from '../relay/storage/release-store';
+import { SecretBox } from '../relay/storage/secret-box';
+import { SecretStore } from '../relay/storage/secret-store';
 import { evaluate, withPolicy } from '../shared/checks/index';
 import { DEFAULT_POLICY } from '../shared/alert-policy';
 import { ReleaseIndex, type ChannelReleases, type ReleaseFeed } from '../shared/releases';
@@ -51,4 +64,32 @@ export async function benchJudge(): Promise<void> {
   }
   // A ratio of rates: 1.2× the cost is 0.83 of the rate.
   report('judging with all release data', median(withData), 'reports/s', median(without), 'judging without (fleet rule)', '≥ 0.83 (≤ 1.2× cost)');
+}
+
+/**
+ * Heap after many refreshes of every feed (full-size answers from the loopback replica) against the heap after the
+ * first few: what a relay refreshing daily for months holds.
+ */
+export async function benchFeedMemory(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const { startReleaseFeeds } = await import('../test/peers/release-feeds');
+  const days = (n: number) => Array.from({ length: n }, (_, i) => ({ version: `143.0.${7000 - i}.${100 + (i % 8)}`, day: new Date(Date.now() - i * 2 * DAY).toISOString().slice(0, 10) }));
+  const peer = await startReleaseFeeds({ chrome: { stable: days(300), extended: days(100) }, edge: { stable: days(200) }, firefox: { release: days(600), esr: days(300) }, kev: [] });
+  const dataDir = mkdtempSync(join(tmpdir(), 'guardmail-bench-feeds-'));
+  const db = openDatabase(dataDir);
+  const store = new ReleaseStore(db);
+  const logger = createLogger('error');
+  const refresher = new FeedRefresher({ store, mailSettings: new MailSettingsStore(db, new SecretStore(db, new SecretBox(randomBytes(32)))), logger, options: { ...DEFAULT_FEED_OPTIONS, urls: { ...peer.urls }, nvdPaceMs: 0 } });
+  const heap = () => {
+    gc();
+    return process.memoryUsage().heapUsed / 1024 / 1024;
+  };
+  for (let i = 0; i < 5; i++) await refresher.refresh();
+  const early = heap();
+  for (let i = 0; i < 45; i++) await refresher.refresh();
+  const late = heap();
+  await peer.close();
+  db.close();
+  report('heap after 50 feed refreshes', late, 'MB', early, 'heap after 5', 'flat (≈ 1)');
 }

@@ -6,11 +6,11 @@ import { benchAlertLatency } from './alert-latency';
 import { benchDelivery } from './delivery';
 import { benchExtension } from './extension';
 import { benchIngest, benchMemory } from './ingest';
-import { benchJudge } from './judge';
+import { benchFeedMemory, benchJudge } from './judge';
 import { benchStart } from './start';
 import { benchTokenRefresh } from './token';
 
-const BENCHES = { ingest: benchIngest, latency: benchAlertLatency, delivery: benchDelivery, token: benchTokenRefresh, start: benchStart, memory: benchMemory, extension: benchExtension, judge: benchJudge };
+const BENCHES = { ingest: benchIngest, latency: benchAlertLatency, delivery: benchDelivery, token: benchTokenRefresh, start: benchStart, memory: benchMemory, extension: benchExtension, judge: benchJudge, feeds: benchFeedMemory };
 const wanted = process.argv.slice(2).filter((a) => a in BENCHES) as (keyof typeof BENCHES)[];
 
 process.stdout.write(`Guardmail benchmarks (node ${process.version}, medians of several runs)\n\n`);
