@@ -91,7 +91,7 @@ export class OutboxStore {
   /** An admin's retry: failed alerts join the next mail, with their attempts and their wait counted afresh. Answers how many. */
   retryFailed(now: number): number {
     return this.#db
-      .prepare("UPDATE outbox SET state = 'pending', batch_id = NULL, due_at = @now, first_due_at = @now, attempts = 0, lease_until = NULL WHERE state = 'failed'")
+      .prepare("UPDATE outbox SET state = 'pending', batch_id = NULL, due_at = @now, first_due_at = @now, attempts = 0, lease_until = NULL, last_error = NULL WHERE state = 'failed'")
       .run({ now }).changes;
   }
 
