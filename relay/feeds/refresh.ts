@@ -2,7 +2,7 @@ import { FEED_SOURCES } from '../../shared/releases';
 import { proxyAgent } from '../delivery/oauth-client';
 import type { Logger } from '../log';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
-import type { ReleaseStore } from '../storage/release-store';
+import type { ReleaseStore, StatusSource } from '../storage/release-store';
 import { FeedRefused, fetchFeed, type Fetcher } from './fetch-feed';
 import { fetchExploited, NVD_PACE_MS } from './kev';
 import { DEFAULT_FEED_URLS, type DataSource } from './sources';
@@ -94,9 +94,7 @@ export class FeedRefresher {
         store.save(feed);
         logger.info({ source, channels: feed.channels.length }, 'release data refreshed');
       } catch (err) {
-        const refused = err instanceof FeedRefused ? err : new FeedRefused('RELEASE_FEED_MALFORMED', String(err));
-        store.refused(source, `${refused.code}: ${refused.message}`, now);
-        logger.warn({ source, code: refused.code, reason: refused.message }, 'release data refused; the last good copy stays in use');
+        this.#refused(source, err, now);
       }
     }
     const kev = status.get('kev');
@@ -113,10 +111,14 @@ export class FeedRefresher {
       this.#kevPending = pending;
       logger.info({ source: 'kev', vulnerabilities: vulnerabilities.length, pending }, 'exploited vulnerabilities refreshed');
     } catch (err) {
-      const refused = err instanceof FeedRefused ? err : new FeedRefused('RELEASE_FEED_MALFORMED', String(err));
-      store.refused('kev', `${refused.code}: ${refused.message}`, now);
-      logger.warn({ source: 'kev', code: refused.code, reason: refused.message }, 'release data refused; the last good copy stays in use');
+      this.#refused('kev', err, now);
     }
+  }
+
+  #refused(source: StatusSource, err: unknown, now: number): void {
+    const refused = err instanceof FeedRefused ? err : new FeedRefused('RELEASE_FEED_MALFORMED', String(err));
+    this.#d.store.refused(source, `${refused.code}: ${refused.message}`, now);
+    this.#d.logger.warn({ source, code: refused.code, reason: refused.message }, 'release data refused; the last good copy stays in use');
   }
 
   async #fetcher(): Promise<Fetcher> {
