@@ -172,6 +172,35 @@ describe('alert mail', () => {
     expect(smtp!.received).toHaveLength(2);
   });
 
+  it('alerts a new finding at once within the cooldown, marking it new, and a device that fell back after becoming compliant', async () => {
+    await setup({ cooldownMinutes: 60, groupingWindowSeconds: 0 });
+    const debuggerExt = extension({ name: 'Tab Debugger', permissions: ['debugger'] });
+    const unpacked = extension({ id: 'ppppqqqqrrrrssssttttuuuuvvvvwwww', name: 'Dev Helper', installType: 'development' });
+    await postReport(report({ deviceId: 'device-a', extensions: [debuggerExt] }));
+    await relay.deps.worker.drain();
+    clock += 10 * MINUTE;
+    // Unchanged: waits for the cooldown.
+    await postReport(report({ deviceId: 'device-a', extensions: [debuggerExt] }));
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(1);
+
+    clock += 10 * MINUTE;
+    await postReport(report({ deviceId: 'device-a', extensions: [debuggerExt, unpacked] }));
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(2);
+    const second = decoded(smtp!.received[1]!.raw);
+    expect(second).toContain('- [New since the last alert] Dev Helper is loaded in developer mode');
+    expect(second).toMatch(/- Tab Debugger has high-risk permissions/);
+
+    clock += MINUTE;
+    await postReport(report({ deviceId: 'device-a', extensions: [] }));
+    clock += MINUTE;
+    await postReport(report({ deviceId: 'device-a', extensions: [debuggerExt] }));
+    await relay.deps.worker.drain();
+    expect(smtp!.received).toHaveLength(3);
+    expect(decoded(smtp!.received[2]!.raw)).not.toContain('New since the last alert');
+  });
+
   it('keeps alerts while the SMTP server is down and delivers every one when it is back', async () => {
     await setup({ groupingWindowSeconds: 60 });
     const port = smtp!.port;

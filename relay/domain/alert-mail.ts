@@ -1,5 +1,6 @@
 import { LEVELS, type Level } from '../../shared/alert-policy';
 import { CHECKS, type Finding } from '../../shared/checks/index';
+import { findingKey } from './alert-rule';
 
 /** What an alert carries: the device and its worst findings when it crossed the threshold. */
 export interface AlertPayload {
@@ -9,6 +10,8 @@ export interface AlertPayload {
   findings: Finding[];
   /** How many more findings the device had. */
   moreFindings?: number;
+  /** Findings (check|subject) the device's previous alert did not have: marked as new in the mail. */
+  newFindings?: string[];
   reportedAt: number;
 }
 
@@ -36,7 +39,7 @@ const TEXT = {
   en: {
     subject: (n: number, worst: string) => `[Guardmail] ${n} browser${n === 1 ? '' : 's'} ${worst}`,
     intro: (n: number) => `Guardmail found ${n} managed browser${n === 1 ? '' : 's'} out of compliance.`,
-    browser: 'Browser', os: 'OS', level: 'Level', todo: 'What to do', reported: 'Reported',
+    browser: 'Browser', os: 'OS', level: 'Level', todo: 'What to do', reported: 'Reported', new: 'New since the last alert',
     footer: 'You receive this because you are a recipient in Guardmail\'s alert policy.',
     moreFindings: (n: number) => `and ${n} more finding${n === 1 ? '' : 's'}: see this browser in the extension's Fleet panel`,
     moreDevices: (n: number) => `And ${n} more browser${n === 1 ? '' : 's'}: the full list is in the extension's Fleet panel.`,
@@ -47,7 +50,7 @@ const TEXT = {
   es: {
     subject: (n: number, worst: string) => `[Guardmail] ${n} navegador${n === 1 ? '' : 'es'} ${worst}`,
     intro: (n: number) => `Guardmail encontró ${n} navegador${n === 1 ? '' : 'es'} administrado${n === 1 ? '' : 's'} fuera de cumplimiento.`,
-    browser: 'Navegador', os: 'Sistema', level: 'Nivel', todo: 'Qué hacer', reported: 'Notificado',
+    browser: 'Navegador', os: 'Sistema', level: 'Nivel', todo: 'Qué hacer', reported: 'Notificado', new: 'Nuevo desde la última alerta',
     footer: 'Recibe este correo porque figura como destinatario en la directiva de alertas de Guardmail.',
     moreFindings: (n: number) => `y ${n} hallazgo${n === 1 ? '' : 's'} más: vea este navegador en el panel Flota de la extensión`,
     moreDevices: (n: number) => `Y ${n} navegador${n === 1 ? '' : 'es'} más: la lista completa está en el panel Flota de la extensión.`,
@@ -62,6 +65,8 @@ export interface AlertMail {
   text: string;
   html: string;
 }
+
+const isNew = (f: Finding, newFindings: readonly string[] | undefined) => newFindings?.includes(findingKey(f)) ?? false;
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -90,10 +95,10 @@ export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
     t.intro(sorted.length),
     '',
     ...(digest.length ? [t.digest, ...digest.map((l) => `  * ${l}`), '', t.worst, ''] : []),
-    ...listed.flatMap(({ device, level, findings, more, reportedAt }) => [
+    ...listed.flatMap(({ device, level, findings, more, reportedAt, newFindings }) => [
       `== ${device.label} (${device.id})`,
       `${t.browser}: ${device.browser} ${device.version} · ${t.os}: ${device.os} · ${t.level}: ${LEVEL_NAMES[lang][level]} · ${t.reported}: ${when(reportedAt)}`,
-      ...findings.flatMap((f) => [`  - ${f.title[lang]}`, `    ${t.todo}: ${f.remediation[lang]}`]),
+      ...findings.flatMap((f) => [`  - ${isNew(f, newFindings) ? `[${t.new}] ` : ''}${f.title[lang]}`, `    ${t.todo}: ${f.remediation[lang]}`]),
       ...(more ? [`  (${t.moreFindings(more)})`] : []),
       '',
     ]),
@@ -106,9 +111,9 @@ export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
 ${digest.length ? `<p>${t.digest}</p><ul>${digest.map((l) => `<li>${escape(l)}</li>`).join('')}</ul><p>${t.worst}</p>` : ''}
 ${listed
   .map(
-    ({ device, level, findings, more, reportedAt }) => `<h3 style="margin-bottom:4px">${escape(device.label)} <small style="color:#666">${escape(device.id)}</small></h3>
+    ({ device, level, findings, more, reportedAt, newFindings }) => `<h3 style="margin-bottom:4px">${escape(device.label)} <small style="color:#666">${escape(device.id)}</small></h3>
 <p style="margin-top:0">${t.browser}: <b>${escape(`${device.browser} ${device.version}`)}</b> · ${t.os}: ${escape(device.os)} · ${t.level}: <b style="color:${level === 'very_high' ? '#a51d2d' : '#c64600'}">${LEVEL_NAMES[lang][level]}</b> · ${t.reported}: ${when(reportedAt)}</p>
-<ul>${findings.map((f) => `<li><b>${escape(f.title[lang])}</b><br>${t.todo}: ${escape(f.remediation[lang])}</li>`).join('')}${more ? `<li>${escape(t.moreFindings(more))}</li>` : ''}</ul>`,
+<ul>${findings.map((f) => `<li>${isNew(f, newFindings) ? `<b style="color:#b00020">${t.new}:</b> ` : ''}<b>${escape(f.title[lang])}</b><br>${t.todo}: ${escape(f.remediation[lang])}</li>`).join('')}${more ? `<li>${escape(t.moreFindings(more))}</li>` : ''}</ul>`,
   )
   .join('\n')}
 ${moreDevices ? `<p><b>${escape(t.moreDevices(moreDevices))}</b></p>` : ''}

@@ -1,5 +1,6 @@
-import { atLeast, LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
+import { LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
 import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
+import { decideAlert, type Alerted } from '../domain/alert-rule';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 import type { DeviceSummary, LevelCounts } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
@@ -93,7 +94,8 @@ export class FleetStore {
     const exploited = options.exploited ?? (() => null);
     this.#db = db;
     this.#reloadVersions();
-    const findDevice = db.prepare('SELECT browser, version, level, compliant, findings, last_alerted_at, last_report_id, public_key FROM devices WHERE id = ?');
+    const findDevice = db.prepare('SELECT browser, version, level, compliant, findings, last_alerted_at, last_report_id, public_key, alerted FROM devices WHERE id = ?');
+    const rememberAlerted = db.prepare('UPDATE devices SET alerted = ? WHERE id = ?');
     const keyOf = db.prepare('SELECT public_key FROM devices WHERE id = ?');
     this.#keyOf = (deviceId) => (keyOf.get(deviceId) as { public_key: string | null } | undefined)?.public_key ?? null;
     // Positional parameters: binding eleven named ones cost more than the statement's own work.
@@ -113,7 +115,7 @@ export class FleetStore {
     // write, so a report that throws leaves nothing behind and fails alone; what fails after that (disk full, I/O)
     // fails the whole group anyway.
     this.#ingest = (report: ComplianceReport, policy: AlertPolicy, now: number, signedWith: string | null): IngestResult => {
-      type Previous = Pick<DeviceRow, 'browser' | 'version' | 'level' | 'compliant' | 'findings' | 'last_alerted_at' | 'last_report_id' | 'public_key'>;
+      type Previous = Pick<DeviceRow, 'browser' | 'version' | 'level' | 'compliant' | 'findings' | 'last_alerted_at' | 'last_report_id' | 'public_key'> & { alerted: string | null };
       const previous = findDevice.get(report.deviceId) as Previous | undefined;
       // Checked again here, in the transaction: two first reports with different keys may both have passed the route.
       if (previous?.public_key && previous.public_key !== signedWith) throw new SignatureRefused();
@@ -132,21 +134,34 @@ export class FleetStore {
       // Judged on every finding; kept and answered with the worst ones: a padded report must not store megabytes.
       const verdict = { ...judged, findings: worstFirst(judged.findings).slice(0, MAX_STORED_FINDINGS) };
       // The cooldown runs from the last delivered alert (set by the outbox when the mail is accepted), and a device with
-      // an alert still waiting gets no second one: a failed or delayed alert never silences its device.
-      const cooledDown = previous?.last_alerted_at == null || now - previous.last_alerted_at >= policy.cooldownMinutes * 60_000;
-      const alerted = atLeast(verdict.level, policy.threshold) && cooledDown && !waitingAlert.get(report.deviceId);
+      // an alert still waiting gets no second one: a failed or delayed alert never silences its device. A new finding
+      // alerts whatever the cooldown.
+      const decision = decideAlert({
+        level: verdict.level,
+        findings: judged.findings,
+        policy,
+        alerted: previous?.alerted ? (JSON.parse(previous.alerted) as Alerted) : null,
+        lastDeliveredAt: previous?.last_alerted_at ?? null,
+        waiting: Boolean(previous && waitingAlert.get(report.deviceId)),
+        now,
+      });
+      const alerted = decision.alert;
       const device = { id: report.deviceId, label: report.deviceLabel || report.deviceId, browser: report.browser.name, version: report.browser.version, os: osOf(report) };
       const findings = JSON.stringify(verdict.findings);
       // The alert keeps what a mail shows; a batch holds thousands of them in a storm.
       const shown = verdict.findings.slice(0, MAX_FINDINGS_PER_DEVICE);
       const payload = alerted
-        ? JSON.stringify({ device, level: verdict.level, findings: shown, moreFindings: judged.findings.length - shown.length, reportedAt: now } satisfies AlertPayload)
+        ? JSON.stringify({
+            device, level: verdict.level, findings: shown, moreFindings: judged.findings.length - shown.length, reportedAt: now,
+            ...(decision.newFindings.length > 0 ? { newFindings: decision.newFindings } : {}),
+          } satisfies AlertPayload)
         : null;
       upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, findings, now, now, null, report.reportId, signedWith);
       if (payload) {
         const due = now + policy.groupingWindowSeconds * 1000;
         enqueue.run(report.deviceId, report.reportId, payload, now, due, due);
       }
+      if (decision.remember !== undefined) rememberAlerted.run(decision.remember && JSON.stringify(decision.remember), report.deviceId);
       this.#versions.move(previous, device);
       return { verdict, duplicate: false, alerted };
     };

@@ -183,4 +183,10 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ) STRICT;
     `,
   },
+  {
+    version: 12,
+    name: 'what each device was last alerted for',
+    // A finding the device was not alerted for raises an alert whatever the cooldown (domain/alert-rule.ts).
+    sql: `ALTER TABLE devices ADD COLUMN alerted TEXT;`,
+  },
 ];

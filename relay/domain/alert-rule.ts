@@ -1,0 +1,45 @@
+import { atLeast, LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
+import type { Finding } from '../../shared/checks/index';
+
+/** What a device was last alerted for: its level, and its findings by identity. */
+export interface Alerted {
+  level: Level;
+  findings: string[];
+}
+
+/** A finding's identity across reports: the same check on the same subject (the extension, the setting, the browser). */
+export const findingKey = (f: Pick<Finding, 'check' | 'subject'>) => `${f.check}|${f.subject}`;
+
+export interface AlertDecision {
+  alert: boolean;
+  /** The findings not in the device's last alert: what the mail marks as new. Empty on a first alert. */
+  newFindings: string[];
+  /** What to remember as alerted: the new memory, null to forget it (the device is compliant again), undefined to keep it. */
+  remember: Alerted | null | undefined;
+}
+
+/**
+ * Alertmanager's model, per device: at or above the threshold, a device is alerted when it was not before (or became
+ * compliant since), when it has a finding it was not last alerted for, or when its level got worse; an unchanged one
+ * only again after the cooldown, counted from the last delivered alert. A device with an alert still waiting gets no
+ * second one (it joins the first's mail when delivery resumes).
+ */
+export function decideAlert(input: {
+  level: Level;
+  findings: readonly Finding[];
+  policy: Pick<AlertPolicy, 'threshold' | 'cooldownMinutes'>;
+  alerted: Alerted | null;
+  lastDeliveredAt: number | null;
+  waiting: boolean;
+  now: number;
+}): AlertDecision {
+  if (!atLeast(input.level, input.policy.threshold)) return { alert: false, newFindings: [], remember: input.alerted ? null : undefined };
+  const keys = [...new Set(input.findings.map(findingKey))];
+  if (input.waiting) return { alert: false, newFindings: [], remember: undefined };
+  const before = new Set(input.alerted?.findings ?? []);
+  const newFindings = input.alerted ? keys.filter((k) => !before.has(k)) : [];
+  const worse = input.alerted !== null && LEVELS.indexOf(input.level) < LEVELS.indexOf(input.alerted.level);
+  const cooledDown = input.lastDeliveredAt === null || input.now - input.lastDeliveredAt >= input.policy.cooldownMinutes * 60_000;
+  const alert = input.alerted === null || newFindings.length > 0 || worse || cooledDown;
+  return { alert, newFindings, remember: alert ? { level: input.level, findings: keys } : undefined };
+}
