@@ -36,5 +36,8 @@ export const deviceIdItem = storage.defineItem<string | null>('local:deviceId', 
 /** Reports not yet accepted by the relay (it was unreachable): sent, oldest first, at the next run. */
 export const reportQueueItem = storage.defineItem<ComplianceReport[]>('local:reportQueue', { fallback: [] });
 
+/** When a change that may alter the verdict happened and was not yet collected: a worker stopped before sending it sends it on waking. */
+export const pendingChangeItem = storage.defineItem<number | null>('local:pendingChange', { fallback: null });
+
 /** The relay's latest verdict on this browser, for the "This browser" panel. */
 export const lastVerdictItem = storage.defineItem<(ReportAnswer & { at: number }) | null>('local:lastVerdict', { fallback: null });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { fill, launchBrowser, makeExtension, press, writeExtensionPolicy, type TestBrowser } from '../fixtures/browser';
 import { decoded } from '../fixtures/mail';
 import { basicSettings, serveTestRelay } from '../fixtures/relay';
@@ -40,6 +40,22 @@ it('reports a browser made highly vulnerable by a risky extension, and the alert
   expect(devices).toMatchObject([{ label: 'QA workstation 7', level: 'high' }]);
   // The browser bound its device ID to the key it made (WebCrypto in IndexedDB): the relay now refuses it unsigned.
   expect(relay.deps.fleet.deviceKey(devices[0]!.id)).toMatch(/^\{"kty":"EC","crv":"P-256","x":"[\w-]{43}","y":"[\w-]{43}"\}$/);
+});
+
+it('reports an extension disabled and enabled again within seconds, and the device falling back is alerted again', async () => {
+  type Chrome = { chrome: { management: { getAll(): Promise<{ id: string; name: string }[]>; setEnabled(id: string, enabled: boolean): Promise<void> } } };
+  const worker = await chromium.worker();
+  const id = await worker.evaluate(async () => (await (globalThis as unknown as Chrome).chrome.management.getAll()).find((e) => e.name === 'Risky Helper')!.id);
+  const level = async () => ((await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: { level: string }[] }).devices[0]?.level;
+
+  // Disabled: no longer highly vulnerable (still loaded in developer mode: low). Nothing waits for the hourly report.
+  await worker.evaluate((x) => (globalThis as unknown as Chrome).chrome.management.setEnabled(x, false), id);
+  await vi.waitFor(async () => expect(await level()).toBe('low'), { timeout: 15_000, interval: 200 });
+  expect(smtp.received).toHaveLength(1);
+
+  await (await chromium.worker()).evaluate((x) => (globalThis as unknown as Chrome).chrome.management.setEnabled(x, true), id);
+  await vi.waitFor(() => expect(smtp.received).toHaveLength(2), { timeout: 15_000, interval: 100 });
+  expect(decoded(smtp.received[1]!.raw)).toContain('Risky Helper has high-risk permissions: debugger, nativeMessaging');
 });
 
 it('shows the relay\'s verdict in the popup\'s "This browser" panel', async () => {

@@ -2,7 +2,7 @@ import { browser } from 'wxt/browser';
 import { INSTALL_TYPES, MAX_EXTENSIONS, type ComplianceReport, type ExtensionFacts, type SettingFacts } from '../../../shared/report';
 
 /** The privacy.* settings that say something about this browser's security. */
-const PRIVACY_SETTINGS = [
+export const PRIVACY_SETTINGS = [
   ['services', 'safeBrowsingEnabled'],
   ['services', 'passwordSavingEnabled'],
   ['services', 'safeBrowsingExtendedReportingEnabled'],

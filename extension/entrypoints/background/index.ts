@@ -2,7 +2,8 @@ import { browser } from 'wxt/browser';
 import type { Request } from '../../utils/protocol';
 import { resetStaleConsent } from './consent';
 import { handleMessage } from './messaging';
-import { REPORT_ALARM, report, schedule } from './reporting';
+import { PRIVACY_SETTINGS } from './collect';
+import { REPORT_ALARM, RETRY_ALARM, report, reportSoon, resumePendingChange, schedule } from './reporting';
 
 export default defineBackground(() => {
   browser.runtime.onMessage.addListener((message: unknown, sender) => {
@@ -15,11 +16,19 @@ export default defineBackground(() => {
   browser.runtime.onInstalled.addListener(reportNow);
   browser.runtime.onStartup.addListener(reportNow);
   browser.alarms.onAlarm.addListener((alarm) => {
-    if (alarm.name === REPORT_ALARM) void report().catch(() => undefined);
+    if (alarm.name === REPORT_ALARM || alarm.name === RETRY_ALARM) void report().catch(() => undefined);
   });
+  // The browser says at once when what the checks read changes: a report follows within seconds, not at the next hour.
+  const changed = () => void reportSoon().catch(() => undefined);
+  for (const event of [browser.management.onInstalled, browser.management.onEnabled, browser.management.onDisabled, browser.management.onUninstalled]) {
+    (event as { addListener(listener: () => void): void }).addListener(changed);
+  }
+  const privacy = browser.privacy as unknown as Record<string, Record<string, { onChange?: { addListener(listener: () => void): void } }>>;
+  for (const [group, name] of PRIVACY_SETTINGS) privacy[group]?.[name]?.onChange?.addListener(changed);
   // Policy arrives a few seconds after start-up, and may change at any time.
   browser.storage.onChanged.addListener((_, area) => {
     if (area === 'managed') reportNow();
   });
   void resetStaleConsent();
+  void resumePendingChange().catch(() => undefined);
 });

@@ -1,17 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { ComplianceReport } from '../../../shared/report';
-import { deviceIdItem, lastVerdictItem, reportQueueItem } from '../../utils/storage';
-import { report } from './reporting';
+import { deviceIdItem, lastVerdictItem, pendingChangeItem, reportQueueItem } from '../../utils/storage';
+import { COALESCE_MS, RETRY_ALARM, report, reportSoon, resumePendingChange } from './reporting';
 
 const sent: ComplianceReport[] = [];
 let relayUp = true;
 /** An error the relay answers instead of 202, if any. */
 let refusal: { status: number; code: string } | null = null;
+/** Holds each answer until released, to keep a report in flight. */
+let hold: Promise<void> | null = null;
 
 function stubRelay() {
   vi.stubGlobal('fetch', vi.fn(async (_url: string, init: RequestInit) => {
     if (!relayUp) throw new TypeError('Failed to fetch');
+    if (hold) await hold;
     const body = JSON.parse(String(init.body)) as ComplianceReport;
     sent.push(body);
     if (refusal) return new Response(JSON.stringify({ error: { code: refusal.code, message: 'refused' } }), { status: refusal.status });
@@ -25,6 +28,7 @@ describe('reporting', () => {
     sent.length = 0;
     relayUp = true;
     refusal = null;
+    hold = null;
     stubRelay();
     fakeBrowser.runtime.getPlatformInfo = async () => ({ os: 'linux', arch: 'x86-64', nacl_arch: 'x86-64' }) as never;
     (fakeBrowser as unknown as { management: unknown }).management = {
@@ -95,5 +99,50 @@ describe('reporting', () => {
     await report();
     expect(sent).toHaveLength(1);
     expect(await reportQueueItem.getValue()).toEqual([]);
+  });
+
+  it('sends one report for a burst of changes, a few seconds after the first', async () => {
+    await enroll();
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) await reportSoon();
+    await vi.waitFor(() => expect(sent).toHaveLength(1), { timeout: COALESCE_MS + 2_000, interval: 50 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(COALESCE_MS - 50);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sent).toHaveLength(1);
+    expect(await pendingChangeItem.getValue()).toBeNull();
+  });
+
+  it('sends exactly one more report when changes come while one is in flight', async () => {
+    await enroll();
+    let release!: () => void;
+    hold = new Promise((r) => (release = r));
+    const first = report();
+    await vi.waitFor(() => expect(vi.mocked(fetch)).toHaveBeenCalled());
+    void report();
+    void report();
+    release();
+    await first;
+    await vi.waitFor(() => expect(sent).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sent).toHaveLength(2);
+  });
+
+  it('reports a change noted before the service worker stopped when it starts again', async () => {
+    await enroll();
+    await pendingChangeItem.setValue(Date.now() - 60_000);
+    await resumePendingChange();
+    await vi.waitFor(() => expect(sent).toHaveLength(1), { timeout: COALESCE_MS + 2_000, interval: 50 });
+    expect(await pendingChangeItem.getValue()).toBeNull();
+  });
+
+  it('keeps a report the relay rate-limits and sends it again when the relay admits one more, not at the next hour', async () => {
+    await enroll();
+    refusal = { status: 429, code: 'RATE_LIMITED' };
+    await report();
+    expect(await reportQueueItem.getValue()).toHaveLength(1);
+    const retry = await fakeBrowser.alarms.get(RETRY_ALARM);
+    expect(retry).toBeDefined();
+    expect(retry!.scheduledTime - Date.now()).toBeGreaterThan(100_000);
+    expect(retry!.scheduledTime - Date.now()).toBeLessThanOrEqual(120_000);
   });
 });

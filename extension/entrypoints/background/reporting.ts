@@ -6,12 +6,21 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../shared/report';
 import { ClientError } from '../../utils/client-errors';
 import { normalizeRelayUrl, relayFetch } from '../../utils/relay-client';
 import {
-  deviceIdItem, lastVerdictItem, managedDeviceLabelItem, managedEnrollmentTokenItem, managedIntervalItem, managedRelayUrlItem, reportQueueItem,
+  deviceIdItem, lastVerdictItem, managedDeviceLabelItem, managedEnrollmentTokenItem, managedIntervalItem, managedRelayUrlItem, pendingChangeItem, reportQueueItem,
 } from '../../utils/storage';
 import { collectReport } from './collect';
 import { devicePublicKey, signReport } from '../../utils/device-key';
 
 export const REPORT_ALARM = 'guardmail-report';
+/** A report refused with 429 is sent again by this alarm: the relay admits one report every 2 minutes after a burst of 10. */
+export const RETRY_ALARM = 'guardmail-report-retry';
+const RETRY_AFTER_MINUTES = 2;
+/**
+ * A burst of changes (five extensions installed, a settings page toggled) makes one report. Three seconds covers a
+ * person's burst, keeps a change to the mail under ten seconds with a zero grouping window, and with the relay's burst
+ * of 10 reports a device cannot reach its limit in less than 30 seconds of non-stop changes.
+ */
+export const COALESCE_MS = 3_000;
 const QUEUE_LIMIT = 20;
 const DEFAULT_INTERVAL_MINUTES = 60;
 /** The relay refused the report itself: sending it again cannot succeed. */
@@ -51,18 +60,52 @@ export async function schedule(): Promise<void> {
 }
 
 let running: Promise<void> | null = null;
+let again = false;
+let soon: ReturnType<typeof setTimeout> | null = null;
 
-/** Collects a report and sends it with any that waited; one run at a time. Does nothing on an unmanaged browser. */
+/**
+ * Collects a report and sends it with any that waited; one run at a time, and a call during a run makes exactly one more
+ * after it (the change it reports may have come too late for the run in flight). Does nothing on an unmanaged browser.
+ */
 export function report(): Promise<void> {
-  running ??= run().finally(() => {
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = (async () => {
+    do {
+      again = false;
+      await run();
+    } while (again);
+  })().finally(() => {
     running = null;
   });
   return running;
 }
 
+/**
+ * Something that may change the verdict happened (an extension installed, enabled, disabled or removed, a privacy
+ * setting changed): one report for the burst, COALESCE_MS later. Written down first, so that a service worker stopped
+ * before then sends it when it wakes (resumePendingChange).
+ */
+export async function reportSoon(): Promise<void> {
+  await pendingChangeItem.setValue(Date.now());
+  soon ??= setTimeout(() => {
+    soon = null;
+    void report().catch(() => undefined);
+  }, COALESCE_MS);
+}
+
+/** At the service worker's start: a change noted before it stopped, and never collected, is reported now. */
+export async function resumePendingChange(): Promise<void> {
+  if (await pendingChangeItem.getValue()) await reportSoon();
+}
+
 async function run(): Promise<void> {
   const enrolled = await enrollment();
   if (!enrolled) return;
+  // Collected now: whatever changed before this line is in this report.
+  await pendingChangeItem.setValue(null);
   const fresh = await collectReport(await deviceId(), enrolled.deviceLabel);
   const queue = [...(await reportQueueItem.getValue()), fresh].slice(-QUEUE_LIMIT);
   await reportQueueItem.setValue(queue);
@@ -81,7 +124,11 @@ async function run(): Promise<void> {
     } catch (err) {
       // Unreachable, busy, out of disk or refusing the token: keep the queue for the next run. Only a report refused
       // as invalid is dropped, or it would block every report behind it.
-      if (!(err instanceof ClientError && INVALID_REPORT.has(err.shown.code))) break;
+      if (!(err instanceof ClientError && INVALID_REPORT.has(err.shown.code))) {
+        // Over the device's rate limit: the change is kept and goes out when the relay admits it, not at the next hour.
+        if (err instanceof ClientError && err.shown.code === 'RATE_LIMITED') browser.alarms.create(RETRY_ALARM, { delayInMinutes: RETRY_AFTER_MINUTES });
+        break;
+      }
     }
     queue.shift();
     await reportQueueItem.setValue(queue);
