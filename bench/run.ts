@@ -3,6 +3,7 @@
  * the same run on the same machine. Never a timed test. `npm run bench -- ingest delivery` runs only those.
  */
 import { benchAlertLatency } from './alert-latency';
+import { benchChangeToAlert } from './change-alert';
 import { benchDelivery } from './delivery';
 import { benchExtension } from './extension';
 import { benchIngest, benchMemory } from './ingest';
@@ -10,7 +11,7 @@ import { benchFeedMemory, benchJudge } from './judge';
 import { benchStart } from './start';
 import { benchTokenRefresh } from './token';
 
-const BENCHES = { ingest: benchIngest, latency: benchAlertLatency, delivery: benchDelivery, token: benchTokenRefresh, start: benchStart, memory: benchMemory, extension: benchExtension, judge: benchJudge, feeds: benchFeedMemory };
+const BENCHES = { ingest: benchIngest, latency: benchAlertLatency, delivery: benchDelivery, token: benchTokenRefresh, start: benchStart, memory: benchMemory, extension: benchExtension, judge: benchJudge, feeds: benchFeedMemory, change: benchChangeToAlert };
 const wanted = process.argv.slice(2).filter((a) => a in BENCHES) as (keyof typeof BENCHES)[];
 
 process.stdout.write(`Guardmail benchmarks (node ${process.version}, medians of several runs)\n\n`);
