@@ -58,6 +58,17 @@ it('reports an extension disabled and enabled again within seconds, and the devi
   expect(decoded(smtp.received[1]!.raw)).toContain('Risky Helper has high-risk permissions: debugger, nativeMessaging');
 });
 
+it('reports Safe Browsing turned off within seconds, and its finding alerts at once though the device was just alerted', async () => {
+  type Chrome = { chrome: { privacy: { services: { safeBrowsingEnabled: { set(details: { value: boolean }): Promise<void> } } } } };
+  const before = smtp.received.length;
+  // Set by this extension here; in the field a user or another extension does it, and the same onChange fires.
+  await (await chromium.worker()).evaluate(() => (globalThis as unknown as Chrome).chrome.privacy.services.safeBrowsingEnabled.set({ value: false }));
+  await vi.waitFor(() => expect(smtp.received).toHaveLength(before + 1), { timeout: 15_000, interval: 100 });
+  const mail = decoded(smtp.received[before]!.raw);
+  expect(mail).toContain('[New since the last alert] Safe Browsing is off');
+  await (await chromium.worker()).evaluate(() => (globalThis as unknown as Chrome).chrome.privacy.services.safeBrowsingEnabled.set({ value: true }));
+});
+
 it('shows the relay\'s verdict in the popup\'s "This browser" panel', async () => {
   const popup = await chromium.openPopup();
   const panel = await popup.waitForSelector('#this-browser');
