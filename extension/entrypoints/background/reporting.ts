@@ -102,10 +102,10 @@ export async function resumePendingChange(): Promise<void> {
 }
 
 async function run(): Promise<void> {
+  // Collected now (or nothing to report on an unmanaged browser): whatever changed before this line is taken care of.
+  await pendingChangeItem.setValue(null);
   const enrolled = await enrollment();
   if (!enrolled) return;
-  // Collected now: whatever changed before this line is in this report.
-  await pendingChangeItem.setValue(null);
   const fresh = await collectReport(await deviceId(), enrolled.deviceLabel);
   const queue = [...(await reportQueueItem.getValue()), fresh].slice(-QUEUE_LIMIT);
   await reportQueueItem.setValue(queue);
