@@ -9,7 +9,7 @@ import { DeviceActions } from './DeviceActions';
 import { ErrorBox } from './ErrorBox';
 import { LevelBadge } from './Findings';
 
-const SOURCE_NAMES: Record<string, string> = { chrome: 'Chrome', edge: 'Edge', firefox: 'Firefox' };
+const SOURCE_NAMES: Record<string, string> = { chrome: 'Chrome', edge: 'Edge', firefox: 'Firefox', kev: 'CISA KEV' };
 
 /** What browser versions are judged against, and how old that data is. */
 function ReleaseBasis({ data }: { data: StatusAnswer['releaseData'] }) {
