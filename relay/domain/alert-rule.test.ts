@@ -8,7 +8,7 @@ const unpacked = finding('unmanaged-install', 'Dev Helper');
 const policy = { threshold: 'high' as const, cooldownMinutes: 60 };
 const HOUR = 3_600_000;
 const decide = (o: { findings: Finding[]; level?: 'very_high' | 'high' | 'low' | 'secure'; alerted?: Alerted | null; lastDeliveredAt?: number | null; waiting?: boolean; now?: number }) =>
-  decideAlert({ level: o.level ?? 'high', findings: o.findings, policy, alerted: o.alerted ?? null, lastDeliveredAt: o.lastDeliveredAt ?? null, waiting: o.waiting ?? false, now: o.now ?? 10 * HOUR });
+  decideAlert({ level: o.level ?? 'high', findings: o.findings, policy, alerted: o.alerted ?? null, lastDeliveredAt: o.lastDeliveredAt ?? null, waiting: () => o.waiting ?? false, now: o.now ?? 10 * HOUR });
 const alertedFor = (...findings: Finding[]): Alerted => ({ level: 'high', findings: findings.map(findingKey) });
 
 describe('decideAlert', () => {

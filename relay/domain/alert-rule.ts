@@ -30,16 +30,16 @@ export function decideAlert(input: {
   policy: Pick<AlertPolicy, 'threshold' | 'cooldownMinutes'>;
   alerted: Alerted | null;
   lastDeliveredAt: number | null;
-  waiting: boolean;
+  /** Asked only when the device would be alerted: it is a query, and most reports raise nothing. */
+  waiting: () => boolean;
   now: number;
 }): AlertDecision {
   if (!atLeast(input.level, input.policy.threshold)) return { alert: false, newFindings: [], remember: input.alerted ? null : undefined };
   const keys = [...new Set(input.findings.map(findingKey))];
-  if (input.waiting) return { alert: false, newFindings: [], remember: undefined };
   const before = new Set(input.alerted?.findings ?? []);
   const newFindings = input.alerted ? keys.filter((k) => !before.has(k)) : [];
   const worse = input.alerted !== null && LEVELS.indexOf(input.level) < LEVELS.indexOf(input.alerted.level);
   const cooledDown = input.lastDeliveredAt === null || input.now - input.lastDeliveredAt >= input.policy.cooldownMinutes * 60_000;
-  const alert = input.alerted === null || newFindings.length > 0 || worse || cooledDown;
-  return { alert, newFindings, remember: alert ? { level: input.level, findings: keys } : undefined };
+  const alert = (input.alerted === null || newFindings.length > 0 || worse || cooledDown) && !input.waiting();
+  return alert ? { alert, newFindings, remember: { level: input.level, findings: keys } } : { alert, newFindings: [], remember: undefined };
 }

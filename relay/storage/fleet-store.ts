@@ -142,7 +142,7 @@ export class FleetStore {
         policy,
         alerted: previous?.alerted ? (JSON.parse(previous.alerted) as Alerted) : null,
         lastDeliveredAt: previous?.last_alerted_at ?? null,
-        waiting: Boolean(previous && waitingAlert.get(report.deviceId)),
+        waiting: () => Boolean(previous && waitingAlert.get(report.deviceId)),
         now,
       });
       const alerted = decision.alert;
