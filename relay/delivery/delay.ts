@@ -2,7 +2,7 @@ import type { ErrorCode } from '../../shared/errors';
 import type { DeliveryTimes } from '../domain/retry';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
 import type { OAuthStore } from '../storage/oauth-store';
-import type { OutboxStore } from '../storage/outbox-store';
+import type { OutboxStats, OutboxStore } from '../storage/outbox-store';
 import type { PolicyStore } from '../storage/policy-store';
 
 /** Alert mail that should have gone out and has not: since when, and the error an admin can act on. */
@@ -24,8 +24,8 @@ export interface DelayStores {
  * alert waiting (nothing to send with, nobody to send to, an account to re-authorize), or else the error the oldest
  * waiting alert last met.
  */
-export function deliveryDelay(stores: DelayStores, times: DeliveryTimes, now: number): DeliveryDelay | null {
-  const { oldestDueAgeSeconds } = stores.outbox.stats(now);
+export function deliveryDelay(stores: DelayStores, times: DeliveryTimes, now: number, stats: OutboxStats = stores.outbox.stats(now)): DeliveryDelay | null {
+  const { oldestDueAgeSeconds } = stats;
   if (oldestDueAgeSeconds === null || oldestDueAgeSeconds * 1000 < times.delayedAfterMs) return null;
   const since = now - oldestDueAgeSeconds * 1000;
   const held = heldBy(stores);

@@ -36,8 +36,9 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
     }
     checks.push(probe('outbox', false, () => {
       const now = (deps.now ?? Date.now)();
-      const { pending, failed } = deps.outbox.stats(now);
-      const delay = deliveryDelay(deps, deps.delivery, now);
+      const stats = deps.outbox.stats(now);
+      const { pending, failed } = stats;
+      const delay = deliveryDelay(deps, deps.delivery, now, stats);
       if (delay) {
         const error = delay.detail ? `${delay.code}: ${delay.detail}` : delay.code;
         throw new Error(`delivery delayed since ${new Date(delay.since).toISOString()}: ${error} (${pending} waiting, ${failed} failed)`);

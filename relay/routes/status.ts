@@ -28,7 +28,8 @@ export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'del
   const routes = new Hono<AppEnv>();
   routes.get('/status', (c) => {
     const now = (deps.now ?? Date.now)();
-    const delay = deliveryDelay(deps, deps.delivery, now);
+    const outbox = deps.outbox.stats(now);
+    const delay = deliveryDelay(deps, deps.delivery, now, outbox);
     const settings = deps.mailSettings.get();
     const account = deps.oauth.account();
     const delivery = deps.deliveryLog.get();
@@ -41,7 +42,7 @@ export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'del
       fleet: {
         counts: deps.fleet.counts(),
         stoppedReporting: deps.fleet.stoppedReporting(now - deps.retention.deviceStaleMs),
-        outbox: deps.outbox.stats(now),
+        outbox,
       },
       alertRecipients: deps.policy.get().recipients.length,
       releaseData: releaseDataStatus(deps.releases, deps.feedOptions.maxAgeMs, now),
