@@ -168,6 +168,8 @@ export interface ExploitedVulnerability {
   dateAdded: string;
   /** Affected versions per browser: from `from` (inclusive, when NVD gives one) up to `fixedIn` (exclusive). */
   ranges: { browser: string; from?: string; fixedIn: string }[];
+  /** NVD has not analysed it yet (no configurations): looked up again at the next refresh, unlike an analysed one. */
+  awaitingAnalysis?: true;
 }
 
 export interface ExploitHit {

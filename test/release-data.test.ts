@@ -183,6 +183,22 @@ describe('vulnerabilities exploited in the wild', () => {
   });
 });
 
+describe('a catalog entry NVD has analysed without a browser version', () => {
+  it('is looked up once, not at every refresh', async () => {
+    // ChromeOS is Google's and its product names Chrome, but NVD's configurations name the OS, not the browser.
+    feeds = await startReleaseFeeds(
+      { ...structuredClone(DATA), kev: [{ cve: 'CVE-2026-13006', vendorProject: 'Google', product: 'ChromeOS', dateAdded: '2026-11-29', cpe: [{ criteria: 'cpe:2.3:o:google:chrome_os:*:*:*:*:*:*:*:*', versionEndExcluding: '16002.0' }] }] },
+      { nvdWindowMs: NVD_WINDOW_MS },
+    );
+    clock = NOW;
+    relay = createTestRelay({ now: () => clock, feeds: feedOptions(feeds.urls) });
+    await relay.deps.feeds.refresh();
+    await relay.deps.feeds.refresh();
+    expect(feeds.requests.filter((r) => r.startsWith('/rest/json/cves/2.0'))).toEqual(['/rest/json/cves/2.0?cveId=CVE-2026-13006']);
+    expect(relay.deps.releases.exploited()).toEqual([{ cve: 'CVE-2026-13006', dateAdded: '2026-11-29', ranges: [] }]);
+  });
+});
+
 describe('feeds that cannot be trusted', () => {
   const CASES: [FeedFault, 'chrome' | 'edge' | 'firefox', string][] = [
     ['status-503', 'chrome', 'RELEASE_FEED_UNREACHABLE: http://127.0.0.1:PORT/v1/chrome/platforms/win64/channels/stable/versions/all/releases?order_by=starttime%20desc: HTTP 503'],

@@ -18,6 +18,7 @@ const Bundle = v.object({
           cve: v.pipe(v.string(), v.regex(/^CVE-\d{4}-\d{4,7}$/)),
           dateAdded: v.pipe(v.string(), v.isoDate()),
           ranges: v.array(v.object({ browser: v.pipe(v.string(), v.maxLength(50)), from: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){0,3}$/))), fixedIn: v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){0,3}$/)) })),
+          awaitingAnalysis: v.optional(v.literal(true)),
         }),
       ),
     }),

@@ -73,7 +73,8 @@ export async function fetchExploited(o: KevOptions): Promise<{ vulnerabilities: 
   let pending = 0;
   for (const entry of entries) {
     const known = o.known.get(entry.cveID);
-    if (known && known.ranges.length > 0) {
+    // Analysed once is enough: a CVE whose configurations name no browser version stays without ranges.
+    if (known && !known.awaitingAnalysis) {
       vulnerabilities.push({ ...known, dateAdded: entry.dateAdded });
       continue;
     }
@@ -85,17 +86,19 @@ export async function fetchExploited(o: KevOptions): Promise<{ vulnerabilities: 
     if (wait > 0) await pause(wait, o.signal);
     o.pace.lastAt = performance.now();
     lookups++;
-    vulnerabilities.push({ cve: entry.cveID, dateAdded: entry.dateAdded, ranges: await affectedVersions(entry.cveID, o) });
+    vulnerabilities.push({ cve: entry.cveID, dateAdded: entry.dateAdded, ...(await affectedVersions(entry.cveID, o)) });
   }
   return { vulnerabilities, pending };
 }
 
-/** The browser versions NVD says a CVE affects; none while NVD has not analysed it yet (looked up again next time). */
-async function affectedVersions(cve: string, o: KevOptions): Promise<ExploitedVulnerability['ranges']> {
+/** The browser versions NVD says a CVE affects, or that NVD has not analysed it yet (no configurations at all). */
+async function affectedVersions(cve: string, o: KevOptions): Promise<Pick<ExploitedVulnerability, 'ranges' | 'awaitingAnalysis'>> {
   const body = await fetchJson(`${o.nvdUrl.replace(/\/+$/, '')}${NVD_PATH}?cveId=${encodeURIComponent(cve)}`, o);
   const parsed = v.safeParse(Nvd, body);
   if (!parsed.success) throw new FeedRefused('RELEASE_FEED_MALFORMED', `NVD's answer for ${cve} has an unexpected shape`);
   const ranges: ExploitedVulnerability['ranges'] = [];
+  const configurations = parsed.output.vulnerabilities.flatMap((x) => x.cve.configurations);
+  if (configurations.length === 0) return { ranges, awaitingAnalysis: true };
   for (const vulnerability of parsed.output.vulnerabilities) {
     for (const match of vulnerability.cve.configurations.flatMap((c) => c.nodes.flatMap((n) => n.cpeMatch))) {
       const browser = CPE_BROWSERS.find(([cpe]) => cpe.test(match.criteria))?.[1];
@@ -104,7 +107,7 @@ async function affectedVersions(cve: string, o: KevOptions): Promise<ExploitedVu
       ranges.push({ browser, ...(from ? { from } : {}), fixedIn: match.versionEndExcluding });
     }
   }
-  return ranges;
+  return { ranges };
 }
 
 function pause(ms: number, signal?: AbortSignal): Promise<void> {

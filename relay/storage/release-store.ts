@@ -51,7 +51,11 @@ export class ReleaseStore {
 
   exploited(): ExploitedVulnerability[] {
     const rows = this.#db.prepare('SELECT cve, date_added, ranges FROM exploited ORDER BY cve').all() as { cve: string; date_added: string; ranges: string }[];
-    return rows.map((r) => ({ cve: r.cve, dateAdded: r.date_added, ranges: JSON.parse(r.ranges) as ExploitedVulnerability['ranges'] }));
+    // Stored as JSON null while NVD has not analysed the CVE.
+    return rows.map((r) => {
+      const ranges = JSON.parse(r.ranges) as ExploitedVulnerability['ranges'] | null;
+      return ranges ? { cve: r.cve, dateAdded: r.date_added, ranges } : { cve: r.cve, dateAdded: r.date_added, ranges: [], awaitingAnalysis: true };
+    });
   }
 
   /** The catalog's browser entries as of `fetchedAt`, replacing the last copy whole. */
@@ -59,7 +63,7 @@ export class ReleaseStore {
     this.#db.transaction(() => {
       this.#db.prepare('DELETE FROM exploited').run();
       const insert = this.#db.prepare('INSERT INTO exploited (cve, date_added, ranges) VALUES (?, ?, ?)');
-      for (const v of vulnerabilities) insert.run(v.cve, v.dateAdded, JSON.stringify(v.ranges));
+      for (const v of vulnerabilities) insert.run(v.cve, v.dateAdded, JSON.stringify(v.awaitingAnalysis ? null : v.ranges));
       this.#db
         .prepare(
           `INSERT INTO release_feeds (source, fetched_at, channels, last_error, last_error_at) VALUES ('kev', ?, NULL, NULL, NULL)
