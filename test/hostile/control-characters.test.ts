@@ -2,10 +2,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DevicesAnswer } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
-import { basicSettings, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
-import { startRelayWithTokens } from '../fixtures/relay-process';
-import { testPki } from '../fixtures/tls';
-import { startMta } from '../peers/mta';
+import { startAlertingRelayProcess } from '../fixtures/relay-process';
 import { extension, report } from '../fixtures/reports';
 import type { SmtpPeer } from '../peers/smtp-peer';
 
@@ -30,16 +27,11 @@ const FIELDS: [string, (r: ComplianceReport) => ComplianceReport, boolean][] = [
 ];
 
 describe('control and line-separator characters in reports, against the relay as a process', () => {
-  let relay: Awaited<ReturnType<typeof startRelayWithTokens>>;
+  let relay: Awaited<ReturnType<typeof startAlertingRelayProcess>>['relay'];
   let smtp: SmtpPeer;
   beforeAll(async () => {
-    smtp = await startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } });
     // At debug level, so that whatever the relay logs about reports is in the output the test reads.
-    relay = await startRelayWithTokens([], { GUARDMAIL_LOG_LEVEL: 'debug' });
-    const admin = (path: string, body: unknown) =>
-      fetch(`${relay.url}${path}`, { method: 'PUT', headers: { Authorization: `Bearer ${relay.admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await admin('/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }))).status).toBe(200);
-    expect((await admin('/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 })).status).toBe(200);
+    ({ relay, smtp } = await startAlertingRelayProcess({ recipients: ['it@example.com'], groupingWindowSeconds: 0 }, { GUARDMAIL_LOG_LEVEL: 'debug' }));
   });
   afterAll(async () => {
     await relay?.stop();

@@ -1,26 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { basicSettings, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
-import { startRelayWithTokens } from '../fixtures/relay-process';
+import { startAlertingRelayProcess } from '../fixtures/relay-process';
 import { extension, report, riskyReport } from '../fixtures/reports';
-import { testPki } from '../fixtures/tls';
-import { startMta } from '../peers/mta';
 import type { SmtpPeer } from '../peers/smtp-peer';
-
 
 /**
  * Attack 2: ten padded reports (500 risky extensions each) and one real risky device in one grouping window made a
  * 12 MB mail; the server refused it with 552 and the real device's alert was lost with the batch.
  */
 describe('padded reports beside a real alert, against the relay as a process', () => {
-  let relay: Awaited<ReturnType<typeof startRelayWithTokens>>;
+  let relay: Awaited<ReturnType<typeof startAlertingRelayProcess>>['relay'];
   let smtp: SmtpPeer;
   beforeAll(async () => {
-    smtp = await startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } });
-    relay = await startRelayWithTokens();
-    const admin = (path: string, body: unknown) =>
-      fetch(`${relay.url}${path}`, { method: 'PUT', headers: { Authorization: `Bearer ${relay.admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await admin('/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }))).status).toBe(200);
-    expect((await admin('/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 2 })).status).toBe(200);
+    ({ relay, smtp } = await startAlertingRelayProcess({ recipients: ['it@example.com'], groupingWindowSeconds: 2 }));
   });
   afterAll(async () => {
     await relay?.stop();
