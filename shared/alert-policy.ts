@@ -11,6 +11,13 @@ export function atLeast(level: Level, threshold: Level): boolean {
   return LEVELS.indexOf(level) <= LEVELS.indexOf(threshold);
 }
 
+/**
+ * Security baselines an admin may be audited against: DISA's STIG (Chrome's or Edge's, by the reporting browser) and
+ * CIS's Google Chrome Benchmark at level 1 or level 2 (which includes level 1).
+ */
+export const BASELINES = ['stig', 'cis-l1', 'cis-l2'] as const;
+export type Baseline = (typeof BASELINES)[number];
+
 const email = v.pipe(v.string('Recipient must be text.'), v.trim(), v.maxLength(254), v.email('Recipient must be an email address such as it@example.com.'));
 const extensionId = v.pipe(v.string('Extension id must be text.'), v.trim(), v.regex(/^[\w@.{}-]{1,128}$/, 'Extension id must look like abcdefghijklmnopabcdefghijklmnop.'));
 const version = v.pipe(v.string('Version must be text.'), v.regex(/^\d+(\.\d+){0,3}$/, 'Version must look like 131 or 131.0.6778.85.'));
@@ -32,6 +39,8 @@ export const AlertPolicy = v.strictObject(
     releaseGraceDays: v.optional(v.pipe(v.number('releaseGraceDays must be a number.'), v.integer(), v.minValue(0), v.maxValue(90, 'releaseGraceDays must be at most 90.')), 7),
     /** How many major versions a browser may lag behind the newest one seen in the fleet (without vendor release data). */
     maxMajorsBehind: v.optional(v.pipe(v.number('maxMajorsBehind must be a number.'), v.integer(), v.minValue(0), v.maxValue(50)), 2),
+    /** The baselines whose browser-setting rules make findings; none by default, as most fleets are not audited. */
+    baselines: v.optional(v.pipe(v.array(v.picklist(BASELINES, `baselines must be a list of ${BASELINES.join(', ')}.`), 'baselines must be a list.'), v.maxLength(BASELINES.length)), []),
     /** Extensions allowed despite risky permissions or developer mode. */
     allowlist: v.optional(v.pipe(v.array(extensionId, 'allowlist must be a list of extension ids.'), v.maxLength(1000)), []),
     /** Extensions that make a browser very highly vulnerable wherever they are installed. */

@@ -1,4 +1,4 @@
-import type { Check, Finding } from './types';
+import { SUPPORTED_VERSION_RULES, type Check, type Finding } from './types';
 
 /** Compares dotted versions numerically: "131.0.10" > "131.0.9". */
 export function compareVersions(a: string, b: string): number {
@@ -22,6 +22,7 @@ const DAY = 86_400_000;
  */
 export const browserVersion: Check = {
   id: 'browser-version',
+  rules: SUPPORTED_VERSION_RULES,
   summary: { en: 'run an outdated browser version', es: 'usan una versión del navegador desactualizada' },
   run(report, { policy, newestMajors, releases, now = Date.now() }) {
     const { name, version } = report.browser;

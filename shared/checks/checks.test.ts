@@ -5,6 +5,9 @@ import { blocklistedExtension } from './blocklisted-extension';
 import { browserVersion, compareVersions } from './browser-version';
 import { evaluate, levelOf, withPolicy } from './index';
 import { riskyPermissionsCheck } from './risky-permissions';
+import { autofillAddresses } from './autofill-addresses';
+import { networkPrediction } from './network-prediction';
+import { passwordSaving } from './password-saving';
 import { safeBrowsing } from './safe-browsing';
 import type { Finding } from './types';
 import { unmanagedInstall } from './unmanaged-install';
@@ -66,11 +69,65 @@ describe('unmanaged-install', () => {
 });
 
 describe('safe-browsing', () => {
-  it('flags Safe Browsing off, naming the policy when one locked it', () => {
+  it('flags Safe Browsing off whatever the baselines, naming the policy that enforces it', () => {
     const off = (locked: boolean) => report({ settings: [{ name: 'services.safeBrowsingEnabled', value: false, locked }] });
     expect(safeBrowsing.run(off(false), ctx())[0]).toMatchObject({ severity: 'high', title: { en: 'Safe Browsing is off' } });
-    expect(safeBrowsing.run(off(true), ctx())[0]?.remediation.en).toContain('a policy turned it off');
+    expect(safeBrowsing.run(off(true), ctx())[0]?.remediation.en).toBe('A policy sets it this way: change the SafeBrowsingProtectionLevel policy to 1 (standard) or 2 (enhanced).');
+    expect(safeBrowsing.run(off(false), ctx({ baselines: ['stig', 'cis-l1'] }))[0]?.title.en).toBe('Safe Browsing is off (DISA STIG DTBC-0038; CIS 1.2.2)');
     expect(safeBrowsing.run(report(), ctx())).toEqual([]);
+  });
+});
+
+describe('browser settings against the baselines', () => {
+  const setting = (name: string, value: boolean | string, locked = false, browser = 'Chrome') =>
+    report({ browser: { name: browser, version: '131.0.6778.85' }, settings: [{ name, value, locked }] });
+  const passwords = (value: boolean, locked = false, browser = 'Chrome') => setting('services.passwordSavingEnabled', value, locked, browser);
+  const titles = (findings: Finding[]) => findings.map((f) => `${f.severity}: ${f.title.en}`);
+
+  it('stays silent while the policy picks no baseline', () => {
+    expect(passwordSaving.run(passwords(true), ctx())).toEqual([]);
+    expect(evaluate(passwords(true), ctx())).toMatchObject({ level: 'secure', findings: [] });
+  });
+
+  it('names the STIG of the reporting browser, and no rule for a browser no STIG covers', () => {
+    const stig = ctx({ baselines: ['stig'] });
+    expect(titles(passwordSaving.run(passwords(true), stig))).toEqual(['medium: The browser offers to save passwords (DISA STIG DTBC-0011)']);
+    expect(titles(passwordSaving.run(passwords(true, false, 'Chromium'), stig))).toEqual(['medium: The browser offers to save passwords (DISA STIG DTBC-0011)']);
+    expect(titles(passwordSaving.run(passwords(true, false, 'Edge'), stig))).toEqual(['medium: The browser offers to save passwords (DISA STIG EDGE-00-000043)']);
+    expect(passwordSaving.run(passwords(true, false, 'Firefox'), stig)).toEqual([]);
+    expect(passwordSaving.run(passwords(true), stig)[0]?.remediation.en).toBe('Set the PasswordManagerEnabled policy to false.');
+  });
+
+  it('asks for a policy: the wanted value left to the user is a low finding, a locked one none', () => {
+    const stig = ctx({ baselines: ['stig'] });
+    expect(titles(passwordSaving.run(passwords(false), stig))).toEqual(['low: Password saving is off, but the user can turn it on (DISA STIG DTBC-0011)']);
+    expect(passwordSaving.run(passwords(false, true), stig)).toEqual([]);
+  });
+
+  it('holds CIS 2.6.1 satisfied by any value a policy fixes', () => {
+    const cis = ctx({ baselines: ['cis-l1'] });
+    expect(passwordSaving.run(passwords(true, true), cis)).toEqual([]);
+    expect(titles(passwordSaving.run(passwords(true), cis))).toEqual(['low: The browser offers to save passwords (CIS 2.6.1)']);
+    expect(titles(passwordSaving.run(passwords(true, true), ctx({ baselines: ['stig', 'cis-l1'] })))).toEqual(['medium: The browser offers to save passwords (DISA STIG DTBC-0011)']);
+  });
+
+  it('applies CIS level 2 rules only under the level 2 baseline', () => {
+    const addresses = setting('services.autofillAddressEnabled', true);
+    expect(autofillAddresses.run(addresses, ctx({ baselines: ['cis-l1'] }))).toEqual([]);
+    expect(titles(autofillAddresses.run(addresses, ctx({ baselines: ['cis-l2'] })))).toEqual(['medium: The browser stores and fills in addresses (CIS 4.8)']);
+    expect(titles(networkPrediction.run(setting('network.networkPredictionEnabled', true), ctx({ baselines: ['cis-l2'] })))).toEqual([
+      'medium: Network prediction connects ahead to sites the user has not opened (CIS 3.10)',
+    ]);
+  });
+
+  it('ignores a value that is not true or false', () => {
+    expect(passwordSaving.run(passwords(true), ctx({ baselines: ['stig'] }))).toHaveLength(1);
+    expect(passwordSaving.run(setting('services.passwordSavingEnabled', 'yes'), ctx({ baselines: ['stig'] }))).toEqual([]);
+  });
+
+  it('lowers the level of an audited browser to low risk, never to highly vulnerable', () => {
+    const r = report({ settings: ['services.passwordSavingEnabled', 'services.autofillCreditCardEnabled', 'services.autofillAddressEnabled', 'services.searchSuggestEnabled'].map((name) => ({ name, value: true, locked: false })) });
+    expect(evaluate(r, ctx({ baselines: ['stig'] }))).toMatchObject({ level: 'low', compliant: true });
   });
 });
 

@@ -4,14 +4,42 @@ import { browserVersion } from './browser-version';
 import { blocklistedExtension } from './blocklisted-extension';
 import { knownExploited } from './known-exploited';
 import { riskyPermissionsCheck } from './risky-permissions';
+import { alternateErrorPages } from './alternate-error-pages';
+import { autofillAddresses } from './autofill-addresses';
+import { autofillCards } from './autofill-cards';
+import { extendedReporting } from './extended-reporting';
+import { networkPrediction } from './network-prediction';
+import { passwordSaving } from './password-saving';
 import { safeBrowsing } from './safe-browsing';
+import { searchSuggestions } from './search-suggestions';
+import { spellingService } from './spelling-service';
+import { thirdPartyCookies } from './third-party-cookies';
+import { translationService } from './translation-service';
 import type { Check, CheckContext, Finding } from './types';
 import { unmanagedInstall } from './unmanaged-install';
 
-export type { Check, CheckContext, Finding, Severity, Localized } from './types';
+export type { BenchmarkRule, Check, CheckContext, Finding, Severity, Localized } from './types';
 
 /** Every check, in the order findings are listed. Checks never import each other. */
-export const CHECKS: readonly Check[] = [blocklistedExtension, knownExploited, browserVersion, safeBrowsing, riskyPermissionsCheck, unmanagedInstall];
+export const CHECKS: readonly Check[] = [
+  blocklistedExtension,
+  knownExploited,
+  browserVersion,
+  safeBrowsing,
+  riskyPermissionsCheck,
+  unmanagedInstall,
+  // Browser settings that the policy's baselines (DISA STIG, CIS) ask for: silent unless the admin picks a baseline.
+  passwordSaving,
+  autofillCards,
+  autofillAddresses,
+  extendedReporting,
+  searchSuggestions,
+  networkPrediction,
+  thirdPartyCookies,
+  alternateErrorPages,
+  spellingService,
+  translationService,
+];
 
 export interface Verdict {
   level: Level;

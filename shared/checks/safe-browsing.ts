@@ -1,21 +1,19 @@
-import type { Check } from './types';
+import { settingCheck } from './setting';
 
-/** Safe Browsing off: no warnings for phishing and malware sites or downloads. */
-export const safeBrowsing: Check = {
+/** Safe Browsing off: no warnings for phishing and malware sites or downloads, whatever the policy's baselines. */
+export const safeBrowsing = settingCheck({
   id: 'safe-browsing',
+  setting: 'services.safeBrowsingEnabled',
+  wanted: true,
+  always: 'high',
+  subject: 'Safe Browsing',
   summary: { en: 'have Safe Browsing off', es: 'tienen la Navegación segura desactivada' },
-  run(report) {
-    const setting = report.settings.find((s) => s.name === 'services.safeBrowsingEnabled');
-    if (!setting || setting.value !== false) return [];
-    return [{
-      check: this.id,
-      severity: 'high',
-      subject: 'Safe Browsing',
-      title: { en: 'Safe Browsing is off', es: 'La Navegación segura está desactivada' },
-      remediation: {
-        en: `Turn Safe Browsing on${setting.locked ? ' (a policy turned it off: check SafeBrowsingProtectionLevel)' : ', and enforce it with the SafeBrowsingProtectionLevel policy'}.`,
-        es: `Active la Navegación segura${setting.locked ? ' (una directiva la desactivó: revise SafeBrowsingProtectionLevel)' : ' e impóngala con la directiva SafeBrowsingProtectionLevel'}.`,
-      },
-    }];
-  },
-};
+  wrong: { en: 'Safe Browsing is off', es: 'La Navegación segura está desactivada' },
+  unenforced: { en: 'Safe Browsing is on, but the user can turn it off', es: 'La Navegación segura está activada, pero el usuario puede desactivarla' },
+  policy: 'SafeBrowsingProtectionLevel',
+  policyValue: '1 (standard) or 2 (enhanced)',
+  rules: [
+    { benchmark: 'stig-chrome', id: 'DTBC-0038', vuln: 'V-221580', title: 'Safe Browsing must be enabled.' },
+    { benchmark: 'cis-chrome', id: '1.2.2', title: "Ensure 'Safe Browsing Protection Level' is set to 'Enabled: Safe Browsing is active in the standard mode.' or higher", level: 1 },
+  ],
+});

@@ -35,9 +35,35 @@ export interface CheckContext {
   now?: number;
 }
 
+/**
+ * A rule of a security benchmark that a check gives evidence for. Where each ID was looked up is in docs/benchmarks.md.
+ */
+export interface BenchmarkRule {
+  /** DISA's STIG for Google Chrome or for Microsoft Edge, or CIS's Google Chrome Benchmark v3.0.0. */
+  benchmark: 'stig-chrome' | 'stig-edge' | 'cis-chrome';
+  /** The STIG ID (DTBC-0011, EDGE-00-000043) or the CIS recommendation number (2.6.1). */
+  id: string;
+  /** The STIG's vulnerability ID (V-221567); none for CIS. */
+  vuln?: string;
+  title: string;
+  /** CIS profile level: level 2 recommendations apply only to the cis-l2 baseline. */
+  level?: 1 | 2;
+  /** The rule asks only that policy fix the setting, either way (CIS 2.6.1 "explicitly configured"). */
+  lockOnly?: boolean;
+}
+
 export interface Check {
   id: string;
+  /** The benchmark rules this check gives evidence for, whichever baselines a policy picks. */
+  rules?: readonly BenchmarkRule[];
   /** What browsers with this finding have, for a digest: "2,973 browsers <summary>". */
   summary: Localized;
   run(report: ComplianceReport, context: CheckContext): Finding[];
 }
+
+/** The STIG rules that a browser's version gives evidence for: a version its vendor no longer supports is a finding. */
+export const SUPPORTED_VERSION_RULES: readonly BenchmarkRule[] = [
+  { benchmark: 'stig-chrome', id: 'DTBC-0050', vuln: 'V-221584', title: 'The version of Google Chrome must be a supported version.' },
+  // Only the vulnerability ID of this rule could be confirmed from a public copy of the Edge STIG.
+  { benchmark: 'stig-edge', id: 'V-235758', vuln: 'V-235758', title: 'The version of Microsoft Edge running on the system must be a supported version.' },
+];

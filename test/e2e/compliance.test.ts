@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { fill, launchBrowser, makeExtension, press, writeExtensionPolicy, type TestBrowser } from '../fixtures/browser';
+import { fill, launchBrowser, makeExtension, press, writeBrowserPolicy, writeExtensionPolicy, type TestBrowser } from '../fixtures/browser';
 import { decoded } from '../fixtures/mail';
 import { basicSettings, serveTestRelay } from '../fixtures/relay';
 import { startMta } from '../peers/mta';
@@ -67,6 +67,31 @@ it('reports Safe Browsing turned off within seconds, and its finding alerts at o
   const mail = decoded(smtp.received[before]!.raw);
   expect(mail).toContain('[New since the last alert] Safe Browsing is off');
   await (await chromium.worker()).evaluate(() => (globalThis as unknown as Chrome).chrome.privacy.services.safeBrowsingEnabled.set({ value: true }));
+});
+
+it('audits the browser\'s settings against the STIG once the policy picks it, and a policy fixing a setting answers its rule', async () => {
+  type Chrome = { chrome: { privacy: { services: { searchSuggestEnabled: { set(details: { value: boolean }): Promise<void> } } } } };
+  const titles = async () =>
+    ((await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: { findings: { title: { en: string } }[] }[] }).devices[0]?.findings.map((f) => f.title.en) ?? [];
+  await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0, baselines: ['stig'] });
+
+  // Any change reports; this one leaves search suggestions off but in the user's hands (an extension set it).
+  await (await chromium.worker()).evaluate(() => (globalThis as unknown as Chrome).chrome.privacy.services.searchSuggestEnabled.set({ value: false }));
+  await vi.waitFor(async () => expect(await titles()).toEqual(expect.arrayContaining([
+    'The browser offers to save passwords (DISA STIG DTBC-0011)',
+    'The browser stores and fills in payment cards (DISA STIG DTBC-0070)',
+    'Search suggestions are off, but the user can turn them on (DISA STIG DTBC-0027)',
+  ])), { timeout: 15_000, interval: 200 });
+
+  // An admin's Chromium policy turns the password manager off and fixes it: the next report no longer breaks DTBC-0011.
+  const removeBrowserPolicy = writeBrowserPolicy({ PasswordManagerEnabled: false });
+  try {
+    await vi.waitFor(async () => expect((await titles()).filter((t) => /password/i.test(t))).toEqual([]), { timeout: 20_000, interval: 200 });
+    expect(await titles()).toContain('The browser stores and fills in payment cards (DISA STIG DTBC-0070)');
+  } finally {
+    removeBrowserPolicy();
+    await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
+  }
 });
 
 it('shows the relay\'s verdict in the popup\'s "This browser" panel', async () => {

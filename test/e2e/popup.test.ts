@@ -240,6 +240,19 @@ describe('the admin popup in Chromium', () => {
     await reopened.close();
   });
 
+  it('saves the benchmarks the admin is audited against with the alert policy', async () => {
+    const reopened = await chromium.openPopup();
+    await reopened.waitForSelector('#baseline-stig');
+    await fill(reopened, 'recipients', 'it@example.com');
+    await press(reopened, '#baseline-cis-l2');
+    await press(reopened, '#baseline-stig');
+    await press(reopened, '#save-policy');
+    await waitForText(reopened, 'Saved');
+    const policy = (await (await relay.call('GET', '/api/v1/alert-policy')).json()) as { recipients: string[]; baselines: string[] };
+    expect(policy).toMatchObject({ recipients: ['it@example.com'], baselines: ['stig', 'cis-l2'] });
+    await reopened.close();
+  });
+
   it('fits the popup without scrolling sideways and labels every control', async () => {
     const { scrollWidth, clientWidth, unlabeled } = await popup.evaluate(() => ({
       scrollWidth: document.documentElement.scrollWidth,

@@ -1,15 +1,26 @@
 import { browser } from 'wxt/browser';
 import { INSTALL_TYPES, MAX_EXTENSIONS, type ComplianceReport, type ExtensionFacts, type SettingFacts } from '../../../shared/report';
 
-/** The privacy.* settings that say something about this browser's security. */
+/**
+ * The privacy.* settings that say something about this browser's security or that a benchmark audits (see
+ * docs/benchmarks.md). Hyperlink auditing, Do Not Track and WebRTC IP handling have no benchmark rule; they are
+ * reported for the record.
+ */
 export const PRIVACY_SETTINGS = [
   ['services', 'safeBrowsingEnabled'],
-  ['services', 'passwordSavingEnabled'],
   ['services', 'safeBrowsingExtendedReportingEnabled'],
+  ['services', 'passwordSavingEnabled'],
+  ['services', 'autofillCreditCardEnabled'],
+  ['services', 'autofillAddressEnabled'],
+  ['services', 'searchSuggestEnabled'],
+  ['services', 'alternateErrorPagesEnabled'],
+  ['services', 'spellingServiceEnabled'],
+  ['services', 'translationServiceEnabled'],
+  ['network', 'networkPredictionEnabled'],
+  ['network', 'webRTCIPHandlingPolicy'],
   ['websites', 'thirdPartyCookiesAllowed'],
   ['websites', 'hyperlinkAuditingEnabled'],
   ['websites', 'doNotTrackEnabled'],
-  ['network', 'webRTCIPHandlingPolicy'],
 ] as const;
 
 interface UaData {

@@ -1,15 +1,16 @@
 import { useState } from 'preact/hooks';
 import * as v from 'valibot';
-import { AlertPolicy } from '../../../shared/alert-policy';
+import { AlertPolicy, BASELINES, type Baseline } from '../../../shared/alert-policy';
 import { ClientError, type ShownError } from '../../utils/client-errors';
 import { t } from '../../utils/i18n';
 import { ask } from '../../utils/protocol';
 import { ErrorBox } from './ErrorBox';
-import { Field } from './Field';
+import { Check, Field } from './Field';
 
 const lines = (s: string) => s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
 
 interface FormState {
+  baselines: readonly Baseline[];
   recipients: string;
   threshold: string;
   cooldownMinutes: string;
@@ -32,6 +33,7 @@ function toForm(p: AlertPolicy): FormState {
     minimumVersions: Object.entries(p.minimumVersions).map(([b, ver]) => `${b}=${ver}`).join('\n'),
     maxMajorsBehind: String(p.maxMajorsBehind),
     releaseGraceDays: String(p.releaseGraceDays),
+    baselines: p.baselines,
     allowlist: p.allowlist.join('\n'),
     blocklist: p.blocklist.join('\n'),
   };
@@ -47,6 +49,7 @@ function toPolicy(f: FormState): unknown {
     minimumVersions: Object.fromEntries(lines(f.minimumVersions).map((l) => l.split('=').map((x) => x.trim()))),
     maxMajorsBehind: Number(f.maxMajorsBehind),
     releaseGraceDays: Number(f.releaseGraceDays),
+    baselines: f.baselines,
     allowlist: lines(f.allowlist),
     blocklist: lines(f.blocklist),
   };
@@ -60,8 +63,12 @@ export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSave
   const result = v.safeParse(AlertPolicy, toPolicy(form));
   const issues: Record<string, string> = {};
   if (!result.success) for (const i of result.issues) issues[(v.getDotPath(i) ?? '').split('.')[0]!] ??= i.message;
-  const set = (k: keyof FormState) => (value: string) => setForm((f) => ({ ...f, [k]: value }));
-  const field = (k: keyof FormState) => ({ id: k, value: form[k], onValue: set(k), error: issues[k] });
+  type TextKey = Exclude<keyof FormState, 'baselines'>;
+  const set = (k: TextKey) => (value: string) => setForm((f) => ({ ...f, [k]: value }));
+  const field = (k: TextKey) => ({ id: k, value: form[k], onValue: set(k), error: issues[k] });
+  // Kept in BASELINES order, so the saved list does not depend on the order of the clicks.
+  const toggle = (b: Baseline) => (on: boolean) =>
+    setForm((f) => ({ ...f, baselines: BASELINES.filter((x) => (x === b ? on : f.baselines.includes(x))) }));
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -101,6 +108,13 @@ export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSave
           <option value="es">{t('languageEs')}</option>
         </select>
       </div>
+      <fieldset class="choice" id="baselines" aria-describedby="baselines-help">
+        <legend>{t('baselines')}</legend>
+        <Check id="baseline-stig" label={t('baselineStig')} checked={form.baselines.includes('stig')} onChecked={toggle('stig')} />
+        <Check id="baseline-cis-l1" label={t('baselineCisL1')} checked={form.baselines.includes('cis-l1')} onChecked={toggle('cis-l1')} />
+        <Check id="baseline-cis-l2" label={t('baselineCisL2')} checked={form.baselines.includes('cis-l2')} onChecked={toggle('cis-l2')} />
+        <p class="help" id="baselines-help">{t('baselinesHelp')}</p>
+      </fieldset>
       <details>
         <summary>{t('advanced')}</summary>
         <Field {...field('minimumVersions')} label={t('minimumVersions')} help={t('minimumVersionsHelp')} multiline />

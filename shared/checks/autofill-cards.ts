@@ -1,0 +1,19 @@
+import { settingCheck } from './setting';
+
+/** The browser stores payment cards and fills them into forms. */
+export const autofillCards = settingCheck({
+  id: 'autofill-cards',
+  setting: 'services.autofillCreditCardEnabled',
+  wanted: false,
+  subject: 'Card autofill',
+  summary: { en: 'let the browser store and fill in payment cards', es: 'permiten que el navegador guarde y rellene tarjetas de pago' },
+  wrong: { en: 'The browser stores and fills in payment cards', es: 'El navegador guarda y rellena tarjetas de pago' },
+  unenforced: { en: 'Card autofill is off, but the user can turn it on', es: 'El autorrelleno de tarjetas está desactivado, pero el usuario puede activarlo' },
+  policy: 'AutofillCreditCardEnabled',
+  policyValue: 'false',
+  rules: [
+    { benchmark: 'stig-chrome', id: 'DTBC-0070', vuln: 'V-226402', title: 'AutoFill for credit cards must be disabled.' },
+    { benchmark: 'stig-edge', id: 'EDGE-00-000028', vuln: 'V-235745', title: 'Autofill for Credit Cards must be disabled.' },
+    { benchmark: 'cis-chrome', id: '4.9', title: "Ensure 'Enable AutoFill for credit cards' is set to 'Disabled'", level: 1 },
+  ],
+});
