@@ -1,3 +1,5 @@
+import type { FleetExtension } from './extension/fleet-extension';
+import { deploymentRoutes, extensionRoutes } from './routes/extension';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { API_PREFIX } from '../shared/api';
@@ -71,6 +73,13 @@ export interface AppDeps {
   /** The Host names the relay answers; null for any. */
   allowedHosts: string[] | null;
   logger: Logger;
+  /** The fleet's extension, signed with the relay's key; null where the relay serves none (most tests). */
+  extension: FleetExtension | null;
+  /** The relay's public https URL; '' when browsers reach it by the address each request came in by. */
+  publicUrl: string;
+  /** The enrollment token in plain text, when the relay knows it (kept sealed in the store), for the policy it writes. */
+  enrollmentToken: () => string | null;
+  /** CORS origins: the relay's own extension's first. */
   extensionOrigins: string[];
   /** Redirect URLs accepted besides the allowed extensions' own and loopback. */
   oauthRedirectUrls: string[];
@@ -112,6 +121,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route(API_PREFIX, oauthRoutes(deps));
   app.route(API_PREFIX, statusRoutes(deps));
   app.route(API_PREFIX, auditRoutes(deps));
+  app.route(API_PREFIX, deploymentRoutes(deps));
+  app.route('/', extensionRoutes(deps));
 
   app.notFound((c) => {
     const allow = allowedMethods(app.routes, c.req.path);

@@ -1,4 +1,5 @@
 import type { AppDeps } from './app';
+import type { FleetExtension } from './extension/fleet-extension';
 import type { SmtpTimeouts } from './domain/smtp-options';
 import { MailSender } from './delivery/mail-sender';
 import { createAuthThrottle } from './http/auth';
@@ -22,7 +23,7 @@ import { ReleaseStore } from './storage/release-store';
 import { DEFAULT_FEED_OPTIONS, FeedRefresher, type FeedOptions } from './feeds/refresh';
 import { PolicyStore } from './storage/policy-store';
 import type { SecretBox } from './storage/secret-box';
-import { SecretStore } from './storage/secret-store';
+import { ENROLLMENT_TOKEN_SECRET, SecretStore } from './storage/secret-store';
 
 export interface ComposeOptions {
   db: Db;
@@ -31,6 +32,11 @@ export interface ComposeOptions {
   logger: Logger;
   extensionOrigins: string[];
   oauthRedirectUrls: string[];
+  /** The fleet's extension, signed with the relay's key: its origin is allowed before extensionOrigins. */
+  extension?: FleetExtension | null;
+  publicUrl?: string;
+  /** The enrollment token when known in plain text (generated, or from the environment): kept sealed for policies. */
+  enrollmentToken?: string | null;
   /** Shorter in tests, where a silent server must fail fast. */
   smtpTimeouts?: SmtpTimeouts;
   tokenRequestTimeoutMs?: number;
@@ -54,6 +60,7 @@ export interface ComposeOptions {
 /** Builds every dependency of the app from the opened store; shared by main.ts and the tests, so both run the same graph. */
 export function composeRelay(o: ComposeOptions): AppDeps {
   const secrets = new SecretStore(o.db, o.box);
+  if (o.enrollmentToken) secrets.put(ENROLLMENT_TOKEN_SECRET, o.enrollmentToken);
   const mailSettings = new MailSettingsStore(o.db, secrets);
   const oauth = new OAuthStore(o.db, secrets);
   const oauthClient = { timeoutMs: o.tokenRequestTimeoutMs ?? 15_000 };
@@ -96,7 +103,10 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     allowedHosts: o.allowedHosts ?? null,
     oauthClient,
     logger: o.logger,
-    extensionOrigins: o.extensionOrigins,
+    extension: o.extension ?? null,
+    publicUrl: o.publicUrl ?? '',
+    enrollmentToken: () => secrets.get(ENROLLMENT_TOKEN_SECRET),
+    extensionOrigins: [...new Set([...(o.extension ? [o.extension.identity.origin] : []), ...o.extensionOrigins])],
     oauthRedirectUrls: o.oauthRedirectUrls,
     now: o.now,
   };

@@ -1,3 +1,4 @@
+import { POLICY_PLATFORMS, type PolicyPlatform } from './domain/fleet-policy';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -99,7 +100,15 @@ export const OPTIONS = {
   },
   extensionOrigins: {
     flag: '--extension-origins', env: 'GUARDMAIL_EXTENSION_ORIGINS', default: EXTENSION_ORIGIN,
-    description: 'Comma-separated origins allowed by CORS (chrome-extension://<id>, moz-extension://<uuid>).',
+    description: 'Comma-separated origins allowed by CORS besides the relay\'s own signed extension (chrome-extension://<id>, moz-extension://<uuid>); the development build\'s by default.',
+  },
+  extensionKeyFile: {
+    flag: '--extension-key-file', env: 'GUARDMAIL_EXTENSION_KEY_FILE', default: '',
+    description: 'The RSA key (PEM) that signs the fleet\'s extension and fixes its ID. Unset: extension-signing-key.pem in the data directory, made 0600 on first start.',
+  },
+  extensionBuildDir: {
+    flag: '--extension-build-dir', env: 'GUARDMAIL_EXTENSION_BUILD_DIR', default: '',
+    description: 'The extension build the relay signs and serves to managed browsers. Unset: extension/.output/chrome-mv3 beside the relay.',
   },
   oauthRedirectUrls: {
     flag: '--oauth-redirect-urls', env: 'GUARDMAIL_OAUTH_REDIRECT_URLS', default: '',
@@ -128,7 +137,12 @@ type OptionName = keyof typeof OPTIONS;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type Command = { name: 'serve' } | { name: 'backup'; to: string } | { name: 'rotate-key' } | { name: 'import-feeds' | 'export-feeds'; file: string };
+export type Command =
+  | { name: 'serve' }
+  | { name: 'backup'; to: string }
+  | { name: 'rotate-key' }
+  | { name: 'import-feeds' | 'export-feeds'; file: string }
+  | { name: 'policy'; platform: PolicyPlatform };
 
 export interface RelayConfig {
   command: Command;
@@ -153,6 +167,10 @@ export interface RelayConfig {
   previousSecretKey: Buffer | null;
   newSecretKey: Buffer | null;
   extensionOrigins: string[];
+  /** The extension signing key's file; '' for the data directory's. */
+  extensionKeyFile: string;
+  /** The extension build to sign; '' for the one beside the relay. */
+  extensionBuildDir: string;
   oauthRedirectUrls: string[];
   logLevel: LogLevel;
 }
@@ -195,10 +213,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   } else if (name === 'import-feeds' || name === 'export-feeds') {
     if (args.length !== 1) errors.push(`${name}: give the bundle file, e.g. "${name} /media/usb/guardmail-feeds.json".`);
     command = { name, file: args[0] ?? '' };
+  } else if (name === 'policy') {
+    if (args.length !== 1 || !(POLICY_PLATFORMS as readonly string[]).includes(args[0]!)) errors.push(`policy: give the platform, one of ${POLICY_PLATFORMS.join(', ')} (e.g. "policy linux > guardmail.json").`);
+    command = { name: 'policy', platform: (args[0] ?? 'linux') as PolicyPlatform };
   } else if (name === 'rotate-key' && args.length === 0) {
     command = { name: 'rotate-key' };
   } else if (name !== 'serve' || args.length > 0) {
-    errors.push(`"${positionals.join(' ')}" is not a command: use serve (the default), backup <file>, rotate-key, export-feeds <file> or import-feeds <file>.`);
+    errors.push(`"${positionals.join(' ')}" is not a command: use serve (the default), backup <file>, rotate-key, export-feeds <file>, import-feeds <file> or policy <platform>.`);
   }
   const raw = (name: OptionName): string => {
     const o = OPTIONS[name];
@@ -340,7 +361,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     ok: true,
     config: {
       command, demo, host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
-      extensionOrigins, oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention, delivery, feeds,
+      extensionOrigins, extensionKeyFile: raw('extensionKeyFile'), extensionBuildDir: raw('extensionBuildDir'), oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention, delivery, feeds,
     },
   };
 }

@@ -3,7 +3,7 @@
  * command). Nothing else in the relay reads the environment or opens files and sockets on its own.
  */
 import { serve } from '@hono/node-server';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -11,6 +11,8 @@ import { createApp } from './app';
 import { composeRelay } from './compose';
 import { parseConfig, type RelayConfig } from './config';
 import type { DemoMailbox } from './demo/mailbox';
+import type { FleetExtension, PackedExtension } from './extension/fleet-extension';
+import { fleetExtension } from './extension/setup';
 import { createLogger } from './log';
 import { AccessTokens } from './storage/access-tokens';
 import { openDatabase } from './storage/db';
@@ -19,6 +21,7 @@ import { pruneExpired } from './storage/prune';
 import { PRUNE_EVERY_MS } from './domain/retention';
 import { loadKeyring } from './storage/secret-box';
 
+/** The build beside the relay: dist/relay.mjs and relay/main.ts are both one folder below the project. */
 const EXTENSION_BUILD_DIR = resolve(import.meta.dirname, '../extension/.output/chrome-mv3');
 /** SIGTERM waits this long for the send in flight; then the process exits anyway and the batch goes again at start. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -41,6 +44,11 @@ async function main(): Promise<void> {
     if (config.command.name === 'rotate-key') return void process.stdout.write((await import('./commands/rotate-key')).rotateKey(config));
     if (config.command.name === 'export-feeds') return void process.stdout.write((await import('./commands/feeds')).exportFeeds(config.dataDir, config.command.file));
     if (config.command.name === 'import-feeds') return void process.stdout.write((await import('./commands/feeds')).importFeeds(config.dataDir, config.command.file));
+    if (config.command.name === 'policy') {
+      const { body, note } = (await import('./commands/policy')).writePolicy(config, config.command.platform);
+      process.stderr.write(note);
+      return void process.stdout.write(body);
+    }
   } catch (err) {
     return fail(`${config.command.name} failed: ${(err as Error).message}`);
   }
@@ -54,16 +62,24 @@ async function run(config: RelayConfig): Promise<void> {
   let db;
   let box;
   let release: () => void;
+  let extension: FleetExtension;
   try {
     db = openDatabase(config.dataDir);
     box = loadKeyring(config.dataDir, config).box;
     release = claimDataDir(config.dataDir);
+    extension = fleetExtension(config, EXTENSION_BUILD_DIR, logger);
   } catch (err) {
     return fail(`cannot open the data directory ${resolve(config.dataDir)}: ${(err as Error).message}`);
   }
+  // Signed before serving, so the banner names the version and the unpacked copy admins load is there.
+  const packed = await extension.current().catch((err: Error) => {
+    logger.error({ error: err.message }, 'the extension could not be signed; browsers cannot install it from this relay');
+    return null;
+  });
   const { tokens: accessTokens, generated } = AccessTokens.init(db, { admin: config.adminToken, enrollment: config.enrollmentToken });
   const tokensFile = generated.admin || generated.enrollment ? writeFirstStartTokens(config.dataDir, generated) : null;
   const deps = composeRelay({ db, box, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts,
+    extension, publicUrl: config.publicUrl, enrollmentToken: config.enrollmentToken ?? generated.enrollment ?? null,
     deviceAdmission: { burst: Math.ceil(config.newDevicesPerHour / 50), perHour: config.newDevicesPerHour },
     retention: config.retention,
     delivery: config.delivery,
@@ -97,7 +113,7 @@ async function run(config: RelayConfig): Promise<void> {
       ...(config.tls ? { createServer: createHttpsServer, serverOptions: { cert: config.tls.cert, key: config.tls.key } } : {}),
     },
     (info) => {
-      process.stdout.write(banner(config, info, tokensFile ? { ...generated, file: tokensFile } : null, mailbox));
+      process.stdout.write(banner(config, info, tokensFile ? { ...generated, file: tokensFile } : null, mailbox, extension, packed));
       logger.info({ host: info.address, port: info.port, tls: Boolean(config.tls), demo: config.demo }, 'listening');
       if (mailbox) void import('./demo/setup').then(({ prepareDemo }) => prepareDemo(deps, mailbox!));
     },
@@ -151,7 +167,14 @@ function writeFirstStartTokens(dataDir: string, generated: { admin?: string; enr
  * What an operator needs after starting: where the relay is, where the tokens are (only when just generated: shown
  * too when stdout is a terminal, never into a log stream), and the extension.
  */
-function banner(config: RelayConfig, info: AddressInfo, generated: { admin?: string; enrollment?: string; file: string } | null, mailbox: DemoMailbox | null): string {
+function banner(
+  config: RelayConfig,
+  info: AddressInfo,
+  generated: { admin?: string; enrollment?: string; file: string } | null,
+  mailbox: DemoMailbox | null,
+  extension: FleetExtension,
+  packed: PackedExtension | null,
+): string {
   const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   const url = config.publicUrl || `${config.tls ? 'https' : 'http'}://${host}:${info.port}`;
   const lines = [``, `Guardmail relay is running at ${url}`, `  data: ${resolve(config.dataDir)}`];
@@ -165,11 +188,18 @@ function banner(config: RelayConfig, info: AddressInfo, generated: { admin?: str
   if (mailbox) {
     lines.push(``, `Demo: mail goes to a built-in mailbox (SMTP on 127.0.0.1:${mailbox.port}); a sample alert is on its way.`, `  open ${url}/demo/mailbox`);
   }
+  const { id, redirectUrl } = extension.identity;
   lines.push(
     ``,
-    existsSync(EXTENSION_BUILD_DIR)
-      ? `Extension: load ${EXTENSION_BUILD_DIR} in chrome://extensions (Developer mode → Load unpacked).`
-      : `Extension: not built yet; run "npm run build", then load extension/.output/chrome-mv3 in chrome://extensions.`,
+    `Extension ${id} (signed with ${extension.identity.keyFile}; back it up: a new key is a new ID)`,
+    `  OAuth redirect URL to register: ${redirectUrl}`,
+    ...(packed
+      ? [
+          `  your browser: load ${packed.unpackedDir} in chrome://extensions (Developer mode → Load unpacked)`,
+          `  managed browsers: ${url}/extension/updates.xml serves version ${packed.version}; "npm run relay -- policy linux|windows|macos" writes their policy`,
+        ]
+      : [`  not built yet: run "npm run build", then restart the relay.`]),
+    ``,
     `Next: open the extension's popup, enter ${url} and the admin token, and configure the mail server.`,
     ``,
   );

@@ -26,6 +26,22 @@ export interface ReadinessAnswer {
   checks: ReadinessCheck[];
 }
 
+/** Gives GET /api/v1/deployment/policy the enrollment token when the relay keeps only its hash. */
+export const ENROLLMENT_TOKEN_HEADER = 'X-Guardmail-Enrollment-Token';
+
+/** Answer of GET /api/v1/deployment: the fleet's extension, as its signing key makes it. */
+export interface DeploymentAnswer {
+  extensionId: string;
+  origin: string;
+  redirectUrl: string;
+  updateUrl: string;
+  /** The signed build's version; null while the relay has no build. */
+  version: string | null;
+  /** Whether the relay can write the enrollment token into a policy without being given it. */
+  enrollmentTokenKnown: boolean;
+  platforms: string[];
+}
+
 /** Answer of GET /api/v1/status. */
 export interface StatusAnswer {
   apiVersion: string;

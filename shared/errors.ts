@@ -55,6 +55,21 @@ export const errorCodes = {
     message: 'The relay has no device with this ID.',
     hint: 'Copy the ID from the device list or from the audit log\'s refused report; a forgotten device comes back with its next report.',
   },
+  EXTENSION_NOT_BUILT: {
+    status: 503,
+    message: 'The relay has no extension build to sign and serve.',
+    hint: 'Run "npm run build" where the relay runs (or point --extension-build-dir at the build); the relay signs it at the next request.',
+  },
+  ENROLLMENT_TOKEN_UNKNOWN: {
+    status: 409,
+    message: 'The relay keeps only a hash of its enrollment token, so it cannot write it into the policy.',
+    hint: 'Type the enrollment token (first-start-tokens.txt) in the popup, or send it in X-Guardmail-Enrollment-Token; starting the relay once with GUARDMAIL_ENROLLMENT_TOKEN also lets it remember the token.',
+  },
+  ENROLLMENT_TOKEN_WRONG: {
+    status: 400,
+    message: 'That is not this relay\'s enrollment token.',
+    hint: 'Copy the enrollment token from first-start-tokens.txt, or from the policy already on your managed browsers.',
+  },
   DEVICE_SIGNATURE_INVALID: {
     status: 401,
     message: 'The report is not signed with the key its device registered.',

@@ -9,6 +9,8 @@ export interface ReportAnswer {
   findings: Finding[];
   /** The same report id came before: nothing was stored again. */
   duplicate: boolean;
+  /** The extension version the relay serves its fleet: a browser running an older one asks for the update. */
+  extensionVersion?: string;
 }
 
 export interface DeviceSummary {

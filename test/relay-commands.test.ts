@@ -97,7 +97,8 @@ describe('relay commands', () => {
 
     const { code, stdout } = await runRelayToExit(['rotate-key', '--data-dir', dir]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/Re-sealed 1 secrets with key [0-9a-f]{16}/);
+    // The SMTP password, and the enrollment token the relay generated and keeps for the policies it writes.
+    expect(stdout).toMatch(/Re-sealed 2 secrets with key [0-9a-f]{16}/);
     expect(readFileSync(join(dir, 'secret.key'), 'utf8')).not.toBe(oldKey);
     expect(existsSync(join(dir, 'secret.key.next'))).toBe(false);
 
@@ -105,7 +106,7 @@ describe('relay commands', () => {
     const sent = await api('/api/v1/mail-settings/test', { method: 'POST' });
     expect(sent.status, await sent.clone().text()).toBe(200); // the password still opens, with the new key
     const { entries } = (await (await api('/api/v1/audit')).json()) as AuditAnswer;
-    expect(entries[0]).toMatchObject({ action: 'secret-key.rotated', details: { secrets: 1 } });
+    expect(entries[0]).toMatchObject({ action: 'secret-key.rotated', details: { secrets: 2 } });
   });
 
   it('refuses an unknown command', async () => {

@@ -131,6 +131,18 @@ export const ui = {
   mostVulnerable: 'Most vulnerable',
   findingsCount: '$1 findings',
   findingsOne: '1 finding',
+  deploymentHeading: 'Deploy to managed browsers',
+  extensionId: 'Extension ID',
+  updateUrl: 'Update URL',
+  notBuilt: '(not built yet)',
+  redirectUrlLabel: 'OAuth redirect URL',
+  deploymentHelp: 'The relay signs the extension with its own key and serves it. Apply a policy file below to install it on managed browsers and enrol them with this relay.',
+  enrollmentTokenLabel: 'Enrollment token',
+  enrollmentTokenHelp: 'The relay keeps only a hash of it: copy it from first-start-tokens.txt.',
+  policyLinux: 'Linux policy (.json)',
+  policyWindows: 'Windows policy (.reg)',
+  policyMacos: 'macOS profile (.mobileconfig)',
+  policySaved: 'Saved $1: apply it as the README says for your platform.',
   noDevices: 'No browser has reported yet.',
   failedAlerts: 'Failed alerts',
   stoppedReporting: 'stopped reporting',
@@ -155,6 +167,7 @@ export const ui = {
   'audit_device.signature-refused': 'Forged report refused',
   'audit_device.key-reset': 'Device key reset',
   'audit_device.forgotten': 'Device forgotten',
+  'audit_deployment.policy-written': 'Deployment policy downloaded',
 } as const;
 
 export type UiKey = keyof typeof ui;

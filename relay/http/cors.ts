@@ -1,8 +1,9 @@
+import { ENROLLMENT_TOKEN_HEADER } from '../../shared/api';
 import type { MiddlewareHandler } from 'hono';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../shared/report';
 
 const ALLOW_METHODS = 'GET,PUT,POST,DELETE,OPTIONS';
-const ALLOW_HEADERS = `Authorization,Content-Type,X-Request-Id,${SIGNATURE_HEADER},${TIMESTAMP_HEADER}`;
+const ALLOW_HEADERS = `Authorization,Content-Type,X-Request-Id,${SIGNATURE_HEADER},${TIMESTAMP_HEADER},${ENROLLMENT_TOKEN_HEADER}`;
 const PREFLIGHT_MAX_AGE_SECONDS = '600';
 
 /**
@@ -16,7 +17,7 @@ export function cors(allowedOrigins: readonly string[]): MiddlewareHandler {
     c.header('Vary', 'Origin');
     if (origin !== undefined && allowedOrigins.includes(origin)) {
       c.header('Access-Control-Allow-Origin', origin);
-      c.header('Access-Control-Expose-Headers', 'X-Request-Id');
+      c.header('Access-Control-Expose-Headers', 'X-Request-Id,Content-Disposition');
     }
     if (c.req.method !== 'OPTIONS') return next();
     c.header('Access-Control-Allow-Methods', ALLOW_METHODS);

@@ -21,7 +21,7 @@ const Listing = v.object({
 });
 
 /** Compliance reports from enrolled browsers (flow 5); devices, alerts and the alert policy for admins. */
-export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'retention' | 'now'>): Hono<AppEnv> {
+export function fleetRoutes(deps: Pick<AppDeps, 'extension' | 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'retention' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;
 
@@ -55,7 +55,8 @@ export function fleetRoutes(deps: Pick<AppDeps, 'fleet' | 'outbox' | 'policy' | 
       });
       if (alerted) deps.metrics.alertsEnqueued.inc();
       if (alerted) void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
-      return c.json({ reportId: report.reportId, ...verdict, duplicate } satisfies ReportAnswer, 202);
+      const extensionVersion = deps.extension?.servedVersion();
+      return c.json({ reportId: report.reportId, ...verdict, duplicate, ...(extensionVersion ? { extensionVersion } : {}) } satisfies ReportAnswer, 202);
     },
   );
 

@@ -46,6 +46,12 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/v1/devices/{id}': { delete: { summary: 'Forgets a device; the fleet\'s newest versions are counted again without it.', who: 'admin', ok: 204 } },
   '/api/v1/devices/{id}/key': { delete: { summary: 'Forgets a device\'s key; its next signed report binds it again.', who: 'admin', ok: 204 } },
   '/api/v1/alerts/retry': { post: { summary: 'Sends failed alerts again, with the next mail; answers how many.', who: 'admin', ok: 200 } },
+  '/api/v1/deployment': { get: { summary: 'The fleet\'s extension: its ID, origin, redirect URL, update URL and signed version.', who: 'admin', ok: 200 } },
+  '/api/v1/deployment/policy': {
+    get: { summary: 'The policy file that force-installs and enrols the extension (linux JSON, windows .reg, macos .mobileconfig); the enrollment token may be given in X-Guardmail-Enrollment-Token.', who: 'admin', ok: 200, query: { platform: { enum: ['linux', 'windows', 'macos'] } } },
+  },
+  '/extension/{file}': { get: { summary: 'The signed extension (CRX3) that updates.xml names, e.g. guardmail-0.1.0.crx.', who: 'anyone', ok: 200 } },
+  '/extension/updates.xml': { get: { summary: 'Google\'s update manifest for managed browsers: the signed extension\'s version and CRX URL.', who: 'anyone', ok: 200 } },
   '/api/v1/audit': { get: { summary: 'The audit log of admin changes, newest first.', who: 'admin', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } } },
 };
 

@@ -12,7 +12,8 @@ export type AuditAction =
   | 'devices.admission-limited'
   | 'device.signature-refused'
   | 'device.key-reset'
-  | 'device.forgotten';
+  | 'device.forgotten'
+  | 'deployment.policy-written';
 
 /** Who changed what and when; details never hold a secret's value (see domain/audit.ts). */
 export class AuditLog {

@@ -2,6 +2,9 @@ import type { Db } from './db';
 import type { SecretBox } from './secret-box';
 
 /** Named secrets, sealed at rest. Plaintext exists only in memory, only while it is used. */
+/** The enrollment token's name among the sealed secrets: no secret from browsers, but one from everyone else. */
+export const ENROLLMENT_TOKEN_SECRET = 'enrollment-token';
+
 export class SecretStore {
   readonly #db: Db;
   readonly #box: SecretBox;

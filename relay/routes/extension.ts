@@ -1,0 +1,91 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { Hono, type Context } from 'hono';
+import { ENROLLMENT_TOKEN_HEADER, type DeploymentAnswer } from '../../shared/api';
+import type { AppDeps, AppEnv } from '../app';
+import { fleetPolicy, POLICY_PLATFORMS, type PolicyPlatform } from '../domain/fleet-policy';
+import { ApiError } from '../http/api-error';
+
+const UPDATES_PATH = '/extension/updates.xml';
+
+type Deps = Pick<AppDeps, 'extension' | 'publicUrl' | 'accessTokens' | 'enrollmentToken' | 'audit'>;
+
+/** The relay's URL as browsers reach it: the configured public URL, else the one this request came in by. */
+const baseUrl = (deps: Deps, c: Context<AppEnv>) => deps.publicUrl || new URL(c.req.url).origin;
+
+const xmlAttribute = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+
+async function packed(deps: Deps) {
+  const current = await deps.extension?.current();
+  if (!current) throw new ApiError('EXTENSION_NOT_BUILT');
+  return current;
+}
+
+/**
+ * What managed browsers fetch, without a token: Google's update manifest (gupdate, protocol 2.0) naming the current
+ * version, and the CRX3 it points to. Neither holds a secret; the enrollment token reaches browsers through policy.
+ */
+export function extensionRoutes(deps: Deps): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get(UPDATES_PATH, async (c) => {
+    const { version, crxName } = await packed(deps);
+    const id = deps.extension!.identity.id;
+    // The address may come from the request's Host header: escaped, it cannot leave the attribute.
+    const codebase = xmlAttribute(`${baseUrl(deps, c)}/extension/${crxName}`);
+    c.header('Cache-Control', 'no-cache');
+    return c.body(
+      `<?xml version='1.0' encoding='UTF-8'?>\n<gupdate xmlns='http://www.google.com/update2/response' protocol='2.0'>\n  <app appid='${id}'>\n    <updatecheck codebase='${codebase}' version='${version}' />\n  </app>\n</gupdate>\n`,
+      200,
+      { 'Content-Type': 'application/xml; charset=utf-8' },
+    );
+  });
+  routes.get('/extension/:file', async (c) => {
+    const current = await packed(deps);
+    if (c.req.param('file') !== current.crxName) throw new ApiError('NOT_FOUND', { message: `This relay serves ${current.crxName}.` });
+    // A versioned name never changes content: browsers and proxies may keep it.
+    c.header('Cache-Control', 'public, max-age=31536000, immutable');
+    return c.body(Readable.toWeb(createReadStream(current.crxFile)) as ReadableStream, 200, { 'Content-Type': 'application/x-chrome-extension' });
+  });
+  return routes;
+}
+
+/** Admin API: who the fleet's extension is, and the policy that installs it. */
+export function deploymentRoutes(deps: Deps): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get('/deployment', async (c) => {
+    const identity = deps.extension?.identity;
+    if (!identity) throw new ApiError('EXTENSION_NOT_BUILT');
+    const current = await deps.extension!.current();
+    const answer: DeploymentAnswer = {
+      extensionId: identity.id,
+      origin: identity.origin,
+      redirectUrl: identity.redirectUrl,
+      updateUrl: `${baseUrl(deps, c)}${UPDATES_PATH}`,
+      version: current?.version ?? null,
+      enrollmentTokenKnown: deps.enrollmentToken() !== null,
+      platforms: [...POLICY_PLATFORMS],
+    };
+    return c.json(answer);
+  });
+  routes.get('/deployment/policy', (c) => {
+    const platform = c.req.query('platform') ?? '';
+    if (!(POLICY_PLATFORMS as readonly string[]).includes(platform)) {
+      throw new ApiError('VALIDATION_FAILED', { field: 'platform', message: `platform: must be one of ${POLICY_PLATFORMS.join(', ')}.` });
+    }
+    const identity = deps.extension?.identity;
+    if (!identity) throw new ApiError('EXTENSION_NOT_BUILT');
+    const given = c.req.header(ENROLLMENT_TOKEN_HEADER);
+    if (given !== undefined && !deps.accessTokens.verify('enrollment', given)) throw new ApiError('ENROLLMENT_TOKEN_WRONG', { field: 'enrollmentToken' });
+    const enrollmentToken = given ?? deps.enrollmentToken();
+    if (!enrollmentToken) throw new ApiError('ENROLLMENT_TOKEN_UNKNOWN', { field: 'enrollmentToken' });
+    const base = baseUrl(deps, c);
+    const file = fleetPolicy(platform as PolicyPlatform, { extensionId: identity.id, updateUrl: `${base}${UPDATES_PATH}`, relayUrl: base, enrollmentToken });
+    deps.audit.record('deployment.policy-written', { platform }, c.get('requestId'));
+    return c.body(new Uint8Array(file.body), 200, {
+      'Content-Type': file.contentType,
+      'Content-Disposition': `attachment; filename="${file.fileName}"`,
+      'Cache-Control': 'no-store',
+    });
+  });
+  return routes;
+}
