@@ -1,7 +1,7 @@
 import { browser } from 'wxt/browser';
 import type { MailSettingsInput, MailSettingsView, TestMailResult } from '../../shared/mail-settings';
 import type { AlertPolicy } from '../../shared/alert-policy';
-import type { AuditAnswer, StatusAnswer } from '../../shared/api';
+import type { AuditAnswer, DeploymentAnswer, StatusAnswer } from '../../shared/api';
 import type { Verdict } from '../../shared/checks/index';
 import type { DevicesAnswer, ReportAnswer, RetryAnswer } from '../../shared/fleet';
 import { ClientError, type ShownError } from './client-errors';
@@ -22,7 +22,9 @@ export type Request =
   | { type: 'audit/get' }
   | { type: 'alerts/retry' }
   | { type: 'device/reset-key'; deviceId: string }
-  | { type: 'device/forget'; deviceId: string };
+  | { type: 'device/forget'; deviceId: string }
+  | { type: 'deployment/get' }
+  | { type: 'deployment/policy'; platform: string; enrollmentToken?: string };
 
 /** The "This browser" panel: whether policy enrolled it, the relay's verdict, and the same rules run here. */
 export interface ThisBrowserView {
@@ -59,6 +61,8 @@ export interface Responses {
   'alerts/retry': RetryAnswer;
   'device/reset-key': null;
   'device/forget': null;
+  'deployment/get': DeploymentAnswer;
+  'deployment/policy': { fileName: string; contentType: string; base64: string };
 }
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ShownError };

@@ -21,15 +21,11 @@ export function normalizeRelayUrl(input: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-/** Calls the relay and answers its JSON, or throws a ClientError with the relay's code or the extension's own. */
-export async function relayFetch<T>(
-  relayUrl: string,
-  path: string,
-  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<T> {
-  let res: Response;
+type RelayRequest = { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number };
+
+async function send(relayUrl: string, path: string, init: RelayRequest): Promise<Response> {
   try {
-    res = await fetch(`${relayUrl}${path}`, {
+    return await fetch(`${relayUrl}${path}`, {
       method: init.method ?? 'GET',
       headers: {
         ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}),
@@ -43,17 +39,37 @@ export async function relayFetch<T>(
   } catch {
     throw new ClientError({ code: 'RELAY_UNREACHABLE' });
   }
+}
+
+/** The relay's coded error, from a refused request's JSON body. */
+async function refusal(res: Response): Promise<never> {
+  const body = (await res.json().catch(() => null)) as Partial<ApiErrorBody> | null;
+  const error = body?.error;
+  if (!error || typeof error.code !== 'string') throw new ClientError({ code: 'RELAY_BAD_ANSWER' });
+  throw new ClientError({ code: error.code, message: error.message, field: error.field, serverResponse: error.serverResponse });
+}
+
+/** Calls the relay and answers its JSON, or throws a ClientError with the relay's code or the extension's own. */
+export async function relayFetch<T>(relayUrl: string, path: string, init: RelayRequest = {}): Promise<T> {
+  const res = await send(relayUrl, path, init);
   if (res.status === 204) return undefined as T;
-  let body: unknown;
+  if (!res.ok) return refusal(res);
   try {
-    body = await res.json();
+    return (await res.json()) as T;
   } catch {
     throw new ClientError({ code: 'RELAY_BAD_ANSWER' });
   }
-  if (res.ok) return body as T;
-  const error = (body as Partial<ApiErrorBody>)?.error;
-  if (!error || typeof error.code !== 'string') throw new ClientError({ code: 'RELAY_BAD_ANSWER' });
-  throw new ClientError({ code: error.code, message: error.message, field: error.field, serverResponse: error.serverResponse });
+}
+
+/** A file the relay answers (a policy to apply), as base64 to cross to the popup, with the name the relay gave it. */
+export async function relayDownload(relayUrl: string, path: string, init: RelayRequest = {}): Promise<{ fileName: string; contentType: string; base64: string }> {
+  const res = await send(relayUrl, path, init);
+  if (!res.ok) return refusal(res);
+  const fileName = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? 'guardmail-policy';
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return { fileName, contentType: res.headers.get('Content-Type') ?? 'application/octet-stream', base64: btoa(binary) };
 }
 
 /** Checks that the URL is a Guardmail relay speaking our API version, then that it accepts the token. */

@@ -1,7 +1,13 @@
 import type { Page, Target } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_ID, EXTENSION_REDIRECT_URL } from '../../shared/extension';
-import { fill, launchBrowser, press, type TestBrowser } from '../fixtures/browser';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FleetExtension } from '../../relay/extension/fleet-extension';
+import { loadSigningKey } from '../../relay/extension/signing-key';
+import { createLogger } from '../../relay/log';
+import { EXTENSION_DIR, fill, launchBrowser, press, type TestBrowser } from '../fixtures/browser';
 import { serveTestRelay, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
 import { riskyReport } from '../fixtures/reports';
 import { testPki } from '../fixtures/tls';
@@ -12,6 +18,12 @@ import { startMta } from '../peers/mta';
 import type { SmtpPeer } from '../peers/smtp-peer';
 
 const CLIENT_SECRET = 'e2e-client-secret';
+
+/** The relay's signed copy of the same build the browser loads unpacked. */
+function fleetExtension(): FleetExtension {
+  const outDir = mkdtempSync(join(tmpdir(), 'guardmail-fleet-'));
+  return new FleetExtension({ buildDir: EXTENSION_DIR, outDir, identity: loadSigningKey(join(outDir, 'key.pem'), true), logger: createLogger('silent') });
+}
 
 let chromium: TestBrowser;
 let relay: Awaited<ReturnType<typeof serveTestRelay>>;
@@ -26,7 +38,7 @@ beforeAll(async () => {
   [chromium, relay, as] = await Promise.all([
     launchBrowser(),
     // Delayed as soon as an alert is due and not sent, so the popup's notice shows without waiting 15 minutes.
-    serveTestRelay({ delivery: { queueLifetimeMs: 5 * 86_400_000, delayedAfterMs: 1 } }),
+    serveTestRelay({ delivery: { queueLifetimeMs: 5 * 86_400_000, delayedAfterMs: 1 }, extension: fleetExtension() }),
     startAuthorizationServer({ flavour: 'microsoft', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
   ]);
   asGoogle = await startAuthorizationServer({ flavour: 'google', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
@@ -250,6 +262,24 @@ describe('the admin popup in Chromium', () => {
     await waitForText(reopened, 'Saved');
     const policy = (await (await relay.call('GET', '/api/v1/alert-policy')).json()) as { recipients: string[]; baselines: string[] };
     expect(policy).toMatchObject({ recipients: ['it@example.com'], baselines: ['stig', 'cis-l2'] });
+    await reopened.close();
+  });
+
+  it('shows the fleet\'s extension and downloads its policy, asking for the enrollment token the relay does not keep', async () => {
+    const reopened = await chromium.openPopup();
+    const id = relay.deps.extension!.identity.id;
+    await reopened.waitForSelector('#deployment-id', { timeout: 20_000 });
+    expect(await reopened.$eval('#deployment-id', (e) => (e as HTMLElement).innerText)).toBe(id);
+    expect(await reopened.$eval('#deployment-update-url', (e) => (e as HTMLElement).innerText)).toContain(`${relay.url}/extension/updates.xml`);
+    // This relay was given its tokens, so it keeps only their hashes: the popup asks, and the relay checks the answer.
+    await fill(reopened, 'deploymentEnrollmentToken', 'gm_enr_not-the-one');
+    await press(reopened, '#policy-linux');
+    await reopened.waitForSelector('#deployment .error[data-code="ENROLLMENT_TOKEN_WRONG"]');
+    await fill(reopened, 'deploymentEnrollmentToken', relay.enrollmentToken);
+    await press(reopened, '#policy-windows');
+    await waitForText(reopened, 'Saved guardmail.reg');
+    const audit = relay.deps.audit.list(1);
+    expect(audit[0]).toMatchObject({ action: 'deployment.policy-written', details: { platform: 'windows' } });
     await reopened.close();
   });
 

@@ -29,6 +29,9 @@ export default defineBackground(() => {
   browser.storage.onChanged.addListener((_, area) => {
     if (area === 'managed') reportNow();
   });
+  // A newer build was fetched (updateIfBehind): restart into it now, not when the worker next goes idle. The report
+  // queue and every setting are in storage, so nothing is lost.
+  browser.runtime.onUpdateAvailable.addListener(() => browser.runtime.reload());
   void resetStaleConsent();
   void resumePendingChange().catch(() => undefined);
 });

@@ -1,12 +1,12 @@
 import { browser } from 'wxt/browser';
 import { DEFAULT_POLICY, type AlertPolicy } from '../../../shared/alert-policy';
-import { API_PREFIX, type AuditAnswer, type StatusAnswer } from '../../../shared/api';
+import { API_PREFIX, ENROLLMENT_TOKEN_HEADER, type AuditAnswer, type DeploymentAnswer, type StatusAnswer } from '../../../shared/api';
 import { evaluate, withPolicy } from '../../../shared/checks/index';
 import type { DevicesAnswer, RetryAnswer } from '../../../shared/fleet';
 import type { MailSettingsView, TestMailResult } from '../../../shared/mail-settings';
 import { ClientError } from '../../utils/client-errors';
 import type { Reply, Request, Responses } from '../../utils/protocol';
-import { relayFetch } from '../../utils/relay-client';
+import { relayDownload, relayFetch } from '../../utils/relay-client';
 import { lastVerdictItem } from '../../utils/storage';
 import { collectReport } from './collect';
 import { connectionView, requireConnection, saveConnection } from './connection';
@@ -83,6 +83,18 @@ const handlers: Handlers = {
   'fleet/get': async () => {
     const c = await requireConnection();
     return relayFetch<DevicesAnswer>(c.relayUrl, `${API_PREFIX}/devices?limit=5`, { token: c.adminToken });
+  },
+  'deployment/get': async () => {
+    const c = await requireConnection();
+    return relayFetch<DeploymentAnswer>(c.relayUrl, `${API_PREFIX}/deployment`, { token: c.adminToken });
+  },
+  'deployment/policy': async (r) => {
+    const c = await requireConnection();
+    const enrollmentToken = r.enrollmentToken?.trim();
+    return relayDownload(c.relayUrl, `${API_PREFIX}/deployment/policy?platform=${encodeURIComponent(r.platform)}`, {
+      token: c.adminToken,
+      headers: enrollmentToken ? { [ENROLLMENT_TOKEN_HEADER]: enrollmentToken } : {},
+    });
   },
 };
 

@@ -1,3 +1,4 @@
+import { updateIfBehind } from './self-update';
 import { browser } from 'wxt/browser';
 import { API_PREFIX } from '../../../shared/api';
 import type { ErrorCode } from '../../../shared/errors';
@@ -121,6 +122,7 @@ async function run(): Promise<void> {
         headers: { [SIGNATURE_HEADER]: await signReport(body, timestamp), [TIMESTAMP_HEADER]: String(timestamp) },
       });
       if (queue[0] === fresh || queue.length === 1) await lastVerdictItem.setValue({ ...answer, at: Date.now() });
+      if (answer.extensionVersion) void updateIfBehind(answer.extensionVersion).catch(() => undefined);
     } catch (err) {
       // Unreachable, busy, out of disk or refusing the token: keep the queue for the next run. Only a report refused
       // as invalid is dropped, or it would block every report behind it.

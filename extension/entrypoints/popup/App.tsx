@@ -10,6 +10,7 @@ import { consentItem, type ConsentState } from '../../utils/storage';
 import { ConnectSection } from './ConnectSection';
 import { AlertPolicyForm } from './AlertPolicyForm';
 import { ErrorBox } from './ErrorBox';
+import { DeploymentPanel } from './DeploymentPanel';
 import { FleetPanel } from './FleetPanel';
 import { MailSettingsForm } from './MailSettingsForm';
 import { StatusPanel } from './StatusPanel';
@@ -82,6 +83,7 @@ export function App() {
             <>
               <StatusPanel status={loaded.status} consent={consent} onRefresh={refreshStatus} />
               <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />
+              <DeploymentPanel />
               <MailSettingsForm saved={loaded.settings} onSaved={(settings) => { setLoaded((l) => (l ? { ...l, settings } : l)); refreshStatus(); }} />
               <AlertPolicyForm saved={loaded.policy} onSaved={(policy) => setLoaded((l) => (l ? { ...l, policy } : l))} />
             </>
