@@ -67,9 +67,13 @@ async function run(config: RelayConfig): Promise<void> {
     db = openDatabase(config.dataDir);
     box = loadKeyring(config.dataDir, config).box;
     release = claimDataDir(config.dataDir);
-    extension = fleetExtension(config, EXTENSION_BUILD_DIR, logger);
   } catch (err) {
     return fail(`cannot open the data directory ${resolve(config.dataDir)}: ${(err as Error).message}`);
+  }
+  try {
+    extension = fleetExtension(config, EXTENSION_BUILD_DIR, logger);
+  } catch (err) {
+    return fail(`cannot start: ${(err as Error).message}`);
   }
   // Signed before serving, so the banner names the version and the unpacked copy admins load is there.
   const packed = await extension.current().catch((err: Error) => {

@@ -109,6 +109,13 @@ describe('starting the relay', () => {
     expect(stderr).toContain('--behind-tls-proxy');
   });
 
+  it('refuses to start without the extension signing key the operator names, rather than make another ID', async () => {
+    const { code, stderr } = await runRelayToExit(['--port', '0', '--data-dir', freshDataDir(), '--extension-key-file', '/nonexistent/guardmail.pem']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('cannot start: the extension signing key /nonexistent/guardmail.pem does not exist');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('refuses an unknown flag', async () => {
     const { code, stderr } = await runRelayToExit(['--prot', '1']);
     expect(code).toBe(2);
