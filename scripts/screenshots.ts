@@ -7,15 +7,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { presetFields } from '../shared/presets';
-import { fill, launchBrowser } from '../test/fixtures/browser';
-import { serveTestRelay } from '../test/fixtures/relay';
+import { EXTENSION_DIR, fill, launchBrowser } from '../test/fixtures/browser';
+import { fleetExtensionOf, serveTestRelay } from '../test/fixtures/relay';
 import { startRelayProcess } from '../test/fixtures/relay-process';
 import { extension, report, riskyReport } from '../test/fixtures/reports';
 
 const root = resolve(import.meta.dirname, '..');
 execFileSync(process.execPath, [resolve(root, 'node_modules/wxt/bin/wxt.mjs'), 'build', 'extension'], { cwd: root, stdio: 'inherit' });
 
-const relay = await serveTestRelay();
+const relay = await serveTestRelay({ extension: fleetExtensionOf(EXTENSION_DIR) });
 await relay.call('PUT', '/api/v1/mail-settings', {
   ...presetFields('microsoft', 'contoso.onmicrosoft.com'),
   provider: 'microsoft',
@@ -44,6 +44,7 @@ for (const lang of ['en', 'es']) {
   await fill(popup, 'adminToken', relay.adminToken);
   await popup.click('#connect');
   await popup.waitForSelector('#save');
+  await popup.waitForSelector('#deployment-id');
   await popup.screenshot({ path: resolve(root, `docs/popup-${lang}.png`), fullPage: true });
   await chromium.close();
   process.stdout.write(`docs/popup-${lang}.png\n`);

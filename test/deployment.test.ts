@@ -10,7 +10,7 @@ import type { DeploymentAnswer } from '../shared/api';
 import { FleetExtension } from '../relay/extension/fleet-extension';
 import { extensionIdOf, loadSigningKey } from '../relay/extension/signing-key';
 import { createLogger } from '../relay/log';
-import { createTestRelay, type TestRelay } from './fixtures/relay';
+import { createTestRelay, fleetExtensionOf, type TestRelay } from './fixtures/relay';
 import { report } from './fixtures/reports';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -111,8 +111,7 @@ describe('the fleet\'s extension', () => {
   });
 
   it('serves nothing, with a coded error, while there is no build', async () => {
-    const outDir = tmp('guardmail-out-');
-    const extension = new FleetExtension({ buildDir: join(outDir, 'no-build'), outDir, identity: loadSigningKey(join(outDir, 'key.pem'), true), logger: silent });
+    const extension = fleetExtensionOf(join(tmp('guardmail-out-'), 'no-build'));
     expect(await extension.current()).toBeNull();
     const relay = createTestRelay({ extension });
     const res = await relay.app.request('/extension/updates.xml');
@@ -129,8 +128,7 @@ describe('serving the extension and its policy', () => {
   const admin = (path: string, headers: Record<string, string> = {}) => relay.app.request(path, { headers: { Authorization: `Bearer ${relay.adminToken}`, ...headers } });
 
   beforeAll(async () => {
-    const outDir = tmp('guardmail-out-');
-    extension = new FleetExtension({ buildDir: fakeBuild(), outDir, identity: loadSigningKey(join(outDir, 'key.pem'), true), logger: silent });
+    extension = fleetExtensionOf(fakeBuild());
     await extension.current();
     relay = createTestRelay({ extension, publicUrl });
   });
@@ -213,10 +211,9 @@ describe('serving the extension and its policy', () => {
   });
 
   it('writes the token it knows when it generated it, without being given it', async () => {
-    const outDir = tmp('guardmail-out-');
     const known = 'gm_enr_' + 'k'.repeat(8) + 'generated-at-first-start-by-this-relay';
     // As main.ts does with a token it generated or was given: kept sealed in the store, next to the SMTP password.
-    const knowing = createTestRelay({ enrollmentToken: known, extension: new FleetExtension({ buildDir: fakeBuild(), outDir, identity: loadSigningKey(join(outDir, 'key.pem'), true), logger: silent }) });
+    const knowing = createTestRelay({ enrollmentToken: known, extension: fleetExtensionOf(fakeBuild()) });
     expect((await (await knowing.call('GET', '/api/v1/deployment')).json()) as DeploymentAnswer).toMatchObject({ enrollmentTokenKnown: true });
     const res = await knowing.call('GET', '/api/v1/deployment/policy?platform=linux');
     const json = (await res.json()) as { '3rdparty': { extensions: Record<string, { enrollmentToken: string }> } };

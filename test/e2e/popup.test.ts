@@ -1,14 +1,8 @@
 import type { Page, Target } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_ID, EXTENSION_REDIRECT_URL } from '../../shared/extension';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FleetExtension } from '../../relay/extension/fleet-extension';
-import { loadSigningKey } from '../../relay/extension/signing-key';
-import { createLogger } from '../../relay/log';
 import { EXTENSION_DIR, fill, launchBrowser, press, type TestBrowser } from '../fixtures/browser';
-import { serveTestRelay, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
+import { fleetExtensionOf, serveTestRelay, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
 import { riskyReport } from '../fixtures/reports';
 import { testPki } from '../fixtures/tls';
 import { startAuthorizationServer, type AuthorizationServer } from '../peers/authorization-server';
@@ -19,11 +13,6 @@ import type { SmtpPeer } from '../peers/smtp-peer';
 
 const CLIENT_SECRET = 'e2e-client-secret';
 
-/** The relay's signed copy of the same build the browser loads unpacked. */
-function fleetExtension(): FleetExtension {
-  const outDir = mkdtempSync(join(tmpdir(), 'guardmail-fleet-'));
-  return new FleetExtension({ buildDir: EXTENSION_DIR, outDir, identity: loadSigningKey(join(outDir, 'key.pem'), true), logger: createLogger('silent') });
-}
 
 let chromium: TestBrowser;
 let relay: Awaited<ReturnType<typeof serveTestRelay>>;
@@ -38,7 +27,7 @@ beforeAll(async () => {
   [chromium, relay, as] = await Promise.all([
     launchBrowser(),
     // Delayed as soon as an alert is due and not sent, so the popup's notice shows without waiting 15 minutes.
-    serveTestRelay({ delivery: { queueLifetimeMs: 5 * 86_400_000, delayedAfterMs: 1 }, extension: fleetExtension() }),
+    serveTestRelay({ delivery: { queueLifetimeMs: 5 * 86_400_000, delayedAfterMs: 1 }, extension: fleetExtensionOf(EXTENSION_DIR) }),
     startAuthorizationServer({ flavour: 'microsoft', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
   ]);
   asGoogle = await startAuthorizationServer({ flavour: 'google', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
