@@ -73,6 +73,7 @@ describe('safe-browsing', () => {
     const off = (locked: boolean) => report({ settings: [{ name: 'services.safeBrowsingEnabled', value: false, locked }] });
     expect(safeBrowsing.run(off(false), ctx())[0]).toMatchObject({ severity: 'high', title: { en: 'Safe Browsing is off' } });
     expect(safeBrowsing.run(off(true), ctx())[0]?.remediation.en).toBe('A policy sets it this way: change the SafeBrowsingProtectionLevel policy to 1 (standard) or 2 (enhanced).');
+    expect(safeBrowsing.run(off(false), ctx())[0]?.remediation.es).toBe('Establezca la directiva SafeBrowsingProtectionLevel en 1 (estándar) o 2 (mejorada).');
     expect(safeBrowsing.run(off(false), ctx({ baselines: ['stig', 'cis-l1'] }))[0]?.title.en).toBe('Safe Browsing is off (DISA STIG DTBC-0038; CIS 1.2.2)');
     expect(safeBrowsing.run(report(), ctx())).toEqual([]);
   });

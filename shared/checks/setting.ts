@@ -18,7 +18,8 @@ export interface SettingSpec {
   unenforced: Localized;
   /** The enterprise policy that enforces it in Chrome and Edge, and the value to give it. */
   policy: string;
-  policyValue: string;
+  /** A value with words to it ("2 (never predict)") in both languages. */
+  policyValue: string | Localized;
   rules: readonly BenchmarkRule[];
   /** Set when the wrong value is a finding whatever the baselines (Safe Browsing off), at this severity. */
   always?: Severity;
@@ -54,9 +55,10 @@ const withRefs = (text: Localized, rules: readonly BenchmarkRule[]): Localized =
  */
 export function settingCheck(spec: SettingSpec): Check {
   const finding = (severity: Severity, title: Localized, remediation: Localized): Finding => ({ check: spec.id, severity, subject: spec.subject, title, remediation });
+  const value: Localized = typeof spec.policyValue === 'string' ? { en: spec.policyValue, es: spec.policyValue } : spec.policyValue;
   const enforce: Localized = {
-    en: `Set the ${spec.policy} policy to ${spec.policyValue}.`,
-    es: `Establezca la directiva ${spec.policy} en ${spec.policyValue}.`,
+    en: `Set the ${spec.policy} policy to ${value.en}.`,
+    es: `Establezca la directiva ${spec.policy} en ${value.es}.`,
   };
   return {
     id: spec.id,
@@ -72,7 +74,7 @@ export function settingCheck(spec: SettingSpec): Check {
       // A rule is broken by the wrong value (unless it asks only for a policy), and by any value left to the user.
       const broken = rules.filter((r) => (wrong && !r.lockOnly) || !setting.locked);
       const remediation: Localized = wrong && setting.locked
-        ? { en: `A policy sets it this way: change the ${spec.policy} policy to ${spec.policyValue}.`, es: `Una directiva lo fija así: cambie la directiva ${spec.policy} a ${spec.policyValue}.` }
+        ? { en: `A policy sets it this way: change the ${spec.policy} policy to ${value.en}.`, es: `Una directiva lo fija así: cambie la directiva ${spec.policy} a ${value.es}.` }
         : enforce;
       if (wrong && (spec.always || broken.some((r) => !r.lockOnly))) return [finding(spec.always ?? 'medium', withRefs(spec.wrong, broken), remediation)];
       if (broken.length === 0) return [];
