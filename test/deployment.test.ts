@@ -110,6 +110,11 @@ describe('the fleet\'s extension', () => {
     expect(readdirSync(join(outDir, 'extension')).filter((f) => f.endsWith('.crx'))).toEqual(['guardmail-1.2.4.crx']);
   });
 
+  it('refuses a build whose version is not Chromium\'s kind, rather than name a file after it', async () => {
+    const extension = fleetExtensionOf(fakeBuild('../../etc/x'));
+    await expect(extension.current()).rejects.toThrow('manifest version "../../etc/x" is not one to four dot-separated numbers');
+  });
+
   it('serves nothing, with a coded error, while there is no build', async () => {
     const extension = fleetExtensionOf(join(tmp('guardmail-out-'), 'no-build'));
     expect(await extension.current()).toBeNull();

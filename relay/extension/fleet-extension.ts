@@ -91,6 +91,8 @@ export class FleetExtension {
     rmSync(staging, { recursive: true, force: true });
     cpSync(buildDir, staging, { recursive: true });
     const manifest = JSON.parse(readFileSync(join(staging, 'manifest.json'), 'utf8')) as { version: string; key?: string };
+    // Chromium's own rule for a version, and what keeps the CRX's file name inside the output folder.
+    if (!/^\d{1,9}(\.\d{1,9}){0,3}$/.test(manifest.version)) throw new Error(`the extension build's manifest version "${manifest.version}" is not one to four dot-separated numbers`);
     manifest.key = identity.manifestKey;
     writeFileSync(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2));
     rmSync(unpackedDir, { recursive: true, force: true });

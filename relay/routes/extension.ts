@@ -42,8 +42,8 @@ export function extensionRoutes(deps: Deps): Hono<AppEnv> {
   routes.get('/extension/:file', async (c) => {
     const current = await packed(deps);
     if (c.req.param('file') !== current.crxName) throw new ApiError('NOT_FOUND', { message: `This relay serves ${current.crxName}.` });
-    // A versioned name never changes content: browsers and proxies may keep it.
-    c.header('Cache-Control', 'public, max-age=31536000, immutable');
+    // Named by version, but a rebuild of the same version (or a new key) changes it: kept an hour, not for ever.
+    c.header('Cache-Control', 'public, max-age=3600');
     return c.body(Readable.toWeb(createReadStream(current.crxFile)) as ReadableStream, 200, { 'Content-Type': 'application/x-chrome-extension' });
   });
   return routes;
