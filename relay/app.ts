@@ -1,5 +1,3 @@
-import type { FleetExtension } from './extension/fleet-extension';
-import { deploymentRoutes, extensionRoutes } from './routes/extension';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { API_PREFIX } from '../shared/api';
@@ -39,6 +37,8 @@ import type { OutboxStore } from './storage/outbox-store';
 import type { ReleaseStore } from './storage/release-store';
 import type { FeedOptions, FeedRefresher } from './feeds/refresh';
 import type { PolicyStore } from './storage/policy-store';
+import type { FleetExtension } from './extension/fleet-extension';
+import { deploymentRoutes, extensionRoutes } from './routes/extension';
 
 /** Request bodies larger than this are refused before they are read: the largest field is a 32 KB CA certificate. */
 export const BODY_LIMIT_BYTES = 64 * 1024;

@@ -105,7 +105,11 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     logger: o.logger,
     extension: o.extension ?? null,
     publicUrl: o.publicUrl ?? '',
-    enrollmentToken: () => secrets.get(ENROLLMENT_TOKEN_SECRET),
+    // Only while it is still the token the relay accepts: one set in the environment once, then dropped, is not.
+    enrollmentToken: () => {
+      const token = secrets.get(ENROLLMENT_TOKEN_SECRET);
+      return token && o.accessTokens.verify('enrollment', token) ? token : null;
+    },
     extensionOrigins: [...new Set([...(o.extension ? [o.extension.identity.origin] : []), ...o.extensionOrigins])],
     oauthRedirectUrls: o.oauthRedirectUrls,
     now: o.now,

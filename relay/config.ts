@@ -1,4 +1,3 @@
-import { POLICY_PLATFORMS, type PolicyPlatform } from './domain/fleet-policy';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -8,6 +7,7 @@ import type { Retention } from './domain/retention';
 import type { DeliveryTimes } from './domain/retry';
 import { DEFAULT_FEED_OPTIONS, type FeedOptions } from './feeds/refresh';
 import { DATA_SOURCES, DEFAULT_FEED_URLS, type DataSource } from './feeds/sources';
+import { POLICY_PLATFORMS, type PolicyPlatform } from './domain/fleet-policy';
 
 /**
  * Every relay option, each as a flag and an environment variable. This table is the one place where an

@@ -10,7 +10,7 @@ import type { DeploymentAnswer } from '../shared/api';
 import { FleetExtension } from '../relay/extension/fleet-extension';
 import { extensionIdOf, loadSigningKey } from '../relay/extension/signing-key';
 import { createLogger } from '../relay/log';
-import { createTestRelay, fleetExtensionOf, type TestRelay } from './fixtures/relay';
+import { createTestRelay, fleetExtensionOf, keptStore, type TestRelay } from './fixtures/relay';
 import { report } from './fixtures/reports';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -225,5 +225,17 @@ describe('serving the extension and its policy', () => {
     expect(json['3rdparty'].extensions[knowing.deps.extension!.identity.id]!.enrollmentToken).toBe(known);
     expect(knowing.db.prepare("SELECT ciphertext FROM secrets WHERE name = 'enrollment-token'").get()).toBeDefined();
     await knowing.close();
+  });
+
+  it('does not write a token it kept once it no longer accepts it', async () => {
+    const kept = keptStore();
+    const first = createTestRelay({ enrollmentToken: 'gm_enr_' + 'a'.repeat(8) + '-given-in-the-environment-once', extension: fleetExtensionOf(fakeBuild()) }, kept);
+    const extension = first.deps.extension;
+    await first.close();
+    // Started again without it: the store's hash is another token's, and the sealed copy must not reach a policy.
+    const later = createTestRelay({ extension }, kept);
+    expect((await (await later.call('GET', '/api/v1/deployment')).json()) as DeploymentAnswer).toMatchObject({ enrollmentTokenKnown: false });
+    expect((await later.call('GET', '/api/v1/deployment/policy?platform=linux')).status).toBe(409);
+    await later.close();
   });
 });

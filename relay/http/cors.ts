@@ -1,6 +1,6 @@
-import { ENROLLMENT_TOKEN_HEADER } from '../../shared/api';
 import type { MiddlewareHandler } from 'hono';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../shared/report';
+import { ENROLLMENT_TOKEN_HEADER } from '../../shared/api';
 
 const ALLOW_METHODS = 'GET,PUT,POST,DELETE,OPTIONS';
 const ALLOW_HEADERS = `Authorization,Content-Type,X-Request-Id,${SIGNATURE_HEADER},${TIMESTAMP_HEADER},${ENROLLMENT_TOKEN_HEADER}`;

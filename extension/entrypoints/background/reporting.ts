@@ -1,4 +1,3 @@
-import { updateIfBehind } from './self-update';
 import { browser } from 'wxt/browser';
 import { API_PREFIX } from '../../../shared/api';
 import type { ErrorCode } from '../../../shared/errors';
@@ -11,6 +10,7 @@ import {
 } from '../../utils/storage';
 import { collectReport } from './collect';
 import { devicePublicKey, signReport } from '../../utils/device-key';
+import { updateIfBehind } from './self-update';
 
 export const REPORT_ALARM = 'guardmail-report';
 /** A report refused with 429 is sent again by this alarm: the relay admits one report every 2 minutes after a burst of 10. */
