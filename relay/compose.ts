@@ -23,7 +23,7 @@ import { ReleaseStore } from './storage/release-store';
 import { DEFAULT_FEED_OPTIONS, FeedRefresher, type FeedOptions } from './feeds/refresh';
 import { PolicyStore } from './storage/policy-store';
 import type { SecretBox } from './storage/secret-box';
-import { ENROLLMENT_TOKEN_SECRET, SecretStore } from './storage/secret-store';
+import { ENROLLMENT_TOKEN_SECRET, keptEnrollmentToken, SecretStore } from './storage/secret-store';
 
 export interface ComposeOptions {
   db: Db;
@@ -105,11 +105,7 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     logger: o.logger,
     extension: o.extension ?? null,
     publicUrl: o.publicUrl ?? '',
-    // Only while it is still the token the relay accepts: one set in the environment once, then dropped, is not.
-    enrollmentToken: () => {
-      const token = secrets.get(ENROLLMENT_TOKEN_SECRET);
-      return token && o.accessTokens.verify('enrollment', token) ? token : null;
-    },
+    enrollmentToken: () => keptEnrollmentToken(secrets, o.accessTokens),
     extensionOrigins: [...new Set([...(o.extension ? [o.extension.identity.origin] : []), ...o.extensionOrigins])],
     oauthRedirectUrls: o.oauthRedirectUrls,
     now: o.now,

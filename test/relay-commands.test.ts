@@ -131,3 +131,31 @@ describe('demo mode', () => {
     expect(alerts).toMatchObject([{ state: 'sent', deviceLabel: 'Demo laptop (sample)' }]);
   });
 });
+
+describe('policy', () => {
+  it('writes the Linux policy with the enrollment token the relay generated, and says the URL needs --public-url', async () => {
+    const dir = dataDir();
+    relay = await startRelayProcess(['--port', '0', '--data-dir', dir], { GUARDMAIL_ADMIN_TOKEN: ADMIN });
+    await relay.stop();
+    relay = undefined;
+    const generated = /enrollment token: (\S+)/.exec(readFileSync(join(dir, 'first-start-tokens.txt'), 'utf8'))![1]!;
+    const { code, stdout, stderr } = await runRelayToExit(['policy', 'linux', '--data-dir', dir, '--port', '8787']);
+    expect(code).toBe(0);
+    const policy = JSON.parse(stdout) as { ExtensionSettings: Record<string, { update_url: string }>; '3rdparty': { extensions: Record<string, { enrollmentToken: string }> } };
+    const [id] = Object.keys(policy.ExtensionSettings);
+    expect(policy.ExtensionSettings[id!]!.update_url).toBe('http://127.0.0.1:8787/extension/updates.xml');
+    expect(policy['3rdparty'].extensions[id!]!.enrollmentToken).toBe(generated);
+    expect(stderr).toContain('no --public-url');
+  });
+
+  it('refuses to write a token the relay kept from the environment once it no longer accepts it', async () => {
+    const dir = dataDir();
+    relay = await startRelayProcess(['--port', '0', '--data-dir', dir], ENV);
+    await relay.stop();
+    relay = undefined;
+    // Without GUARDMAIL_ENROLLMENT_TOKEN, the next start would make a new token: the kept one must not enrol browsers.
+    const { code, stderr } = await runRelayToExit(['policy', 'linux', '--data-dir', dir], { GUARDMAIL_ADMIN_TOKEN: ADMIN });
+    expect(code).toBe(1);
+    expect(stderr).toContain('the relay keeps only a hash of its enrollment token');
+  });
+});

@@ -1,20 +1,20 @@
 import type { RelayConfig } from '../config';
 import { fleetPolicy, type PolicyPlatform } from '../domain/fleet-policy';
-import { loadSigningKey } from '../extension/signing-key';
+import { signingKeyOf } from '../extension/setup';
+import { AccessTokens } from '../storage/access-tokens';
 import { openDatabase } from '../storage/db';
 import { loadKeyring } from '../storage/secret-box';
-import { ENROLLMENT_TOKEN_SECRET, SecretStore } from '../storage/secret-store';
-import { resolve } from 'node:path';
+import { keptEnrollmentToken, SecretStore } from '../storage/secret-store';
 
 /**
  * `policy <platform>`: the file that force-installs and enrols the extension, for stdout. The relay's URL is its
  * public URL, else the address it listens on; the token is the environment's, else the one the relay keeps sealed.
  */
 export function writePolicy(config: RelayConfig, platform: PolicyPlatform): { body: Buffer; note: string } {
-  const identity = loadSigningKey(config.extensionKeyFile || resolve(config.dataDir, 'extension-signing-key.pem'), !config.extensionKeyFile);
+  const identity = signingKeyOf(config);
   const db = openDatabase(config.dataDir);
   try {
-    const enrollmentToken = config.enrollmentToken ?? new SecretStore(db, loadKeyring(config.dataDir, config).box).get(ENROLLMENT_TOKEN_SECRET);
+    const enrollmentToken = config.enrollmentToken ?? keptEnrollmentToken(new SecretStore(db, loadKeyring(config.dataDir, config).box), AccessTokens.load(db));
     if (!enrollmentToken) throw new Error('the relay keeps only a hash of its enrollment token: give it in GUARDMAIL_ENROLLMENT_TOKEN (first-start-tokens.txt has it)');
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
     const relayUrl = config.publicUrl || `${config.tls ? 'https' : 'http'}://${host}:${config.port}`;

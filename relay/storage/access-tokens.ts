@@ -41,6 +41,13 @@ export class AccessTokens {
     return { tokens, generated };
   }
 
+  /** The stored hashes only, generating nothing: for commands that read the data directory of a relay. */
+  static load(db: Db): AccessTokens {
+    const tokens = new AccessTokens();
+    for (const row of db.prepare('SELECT role, sha256 FROM access_tokens').all() as { role: Role; sha256: Buffer }[]) tokens.#hashes.set(row.role, row.sha256);
+    return tokens;
+  }
+
   /** For tests and the composition root: a set of tokens known in plain text. */
   static of(plain: Record<Role, string>): AccessTokens {
     const tokens = new AccessTokens();

@@ -1,9 +1,19 @@
+import type { AccessTokens } from './access-tokens';
 import type { Db } from './db';
 import type { SecretBox } from './secret-box';
 
 /** Named secrets, sealed at rest. Plaintext exists only in memory, only while it is used. */
 /** The enrollment token's name among the sealed secrets: no secret from browsers, but one from everyone else. */
 export const ENROLLMENT_TOKEN_SECRET = 'enrollment-token';
+
+/**
+ * The enrollment token kept sealed, for the policies the relay writes: only while it is still the token the relay
+ * accepts (one set in the environment once, then dropped, is not).
+ */
+export function keptEnrollmentToken(secrets: SecretStore, tokens: AccessTokens): string | null {
+  const token = secrets.get(ENROLLMENT_TOKEN_SECRET);
+  return token && tokens.verify('enrollment', token) ? token : null;
+}
 
 export class SecretStore {
   readonly #db: Db;
