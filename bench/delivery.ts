@@ -14,6 +14,8 @@ import { SecretBox } from '../relay/storage/secret-box';
 import { MailSettingsInput } from '../shared/mail-settings';
 import { testPki } from '../test/fixtures/tls';
 import { GMAIL_SCOPE, startGmail } from '../test/peers/gmail';
+import { GMAIL_API_SCOPE, startGmailApi } from '../test/peers/gmail-api';
+import { GRAPH_SCOPE, startGraph } from '../test/peers/graph';
 import { MICROSOFT_SCOPE, startMicrosoft365 } from '../test/peers/microsoft-365';
 import { startMta } from '../test/peers/mta';
 import type { SmtpPeer, TokenVerifier } from '../test/peers/smtp-peer';
@@ -62,6 +64,56 @@ const PROVIDERS: Provider[] = [
   },
 ];
 
+interface Api {
+  name: string;
+  smtpProvider: 'google' | 'microsoft';
+  start(verifyToken: TokenVerifier): Promise<{ url: string; close(): Promise<void> }>;
+  settings: { provider: 'google' | 'microsoft'; transport: 'graph' | 'gmail-api'; scope: string };
+}
+
+const APIS: Api[] = [
+  {
+    name: 'Microsoft Graph replica, HTTPS',
+    smtpProvider: 'microsoft',
+    start: (verifyToken) => startGraph({ verifyToken, mailboxes: [USER] }),
+    settings: { provider: 'microsoft', transport: 'graph', scope: GRAPH_SCOPE },
+  },
+  {
+    name: 'Gmail API replica, HTTPS',
+    smtpProvider: 'google',
+    start: (verifyToken) => startGmailApi({ verifyToken, minuteMs: MINUTE_MS }),
+    settings: { provider: 'google', transport: 'gmail-api', scope: GMAIL_API_SCOPE },
+  },
+];
+
+function benchRelay() {
+  const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-bench-')));
+  const deps = composeRelay({
+    db, box: new SecretBox(randomBytes(32)), accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }),
+    logger: createLogger('silent'), extensionOrigins: [], oauthRedirectUrls: [], providerMinuteMs: MINUTE_MS,
+  });
+  return { db, deps };
+}
+
+/** The same messages through an HTTP API with the relay's kept-alive pool, at the provider's per-mailbox concurrency. */
+async function apiRate(api: Api): Promise<number> {
+  const sink = await api.start(async (token) => (token === TOKEN ? { account: USER, clientId: 'bench', scopes: [api.settings.scope], roles: [] } : null));
+  const { db, deps } = benchRelay();
+  deps.mailSettings.save(v.parse(MailSettingsInput, {
+    authType: 'oauth', ...api.settings, apiUrl: sink.url, caCertificate: testPki().caCert, senderAddress: USER,
+    clientId: 'bench', authorizationUrl: 'https://login.example.com/a', tokenUrl: 'https://login.example.com/t',
+  }));
+  deps.oauth.connect({ account: USER, scope: api.settings.scope, refreshToken: 'unused', accessToken: TOKEN, accessExpiresAt: Date.now() + 3_600_000, now: Date.now() });
+  const rates: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    rates.push(await rate((i) => deps.sender.sendPooled(message(i))));
+    deps.sender.close();
+  }
+  db.close();
+  await sink.close();
+  return median(rates);
+}
+
 /**
  * Messages per second through each provider replica with XOAUTH2: the relay's own pooled path against bare nodemailer
  * with the same pool in the same run, and against a new connection per message as Alertmanager sends.
@@ -69,13 +121,10 @@ const PROVIDERS: Provider[] = [
 export async function benchDelivery(): Promise<void> {
   const tls = { ca: testPki().caCert, servername: 'localhost' };
   let gmailRelayRate = 0;
+  const smtpRates = new Map<string, number>();
   for (const provider of PROVIDERS) {
-    const sink = await provider.start(async (token) => (token === TOKEN ? { account: USER, scopes: [provider.settings.scope] } : null));
-    const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-bench-')));
-    const deps = composeRelay({
-      db, box: new SecretBox(randomBytes(32)), accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }),
-      logger: createLogger('silent'), extensionOrigins: [], oauthRedirectUrls: [], providerMinuteMs: MINUTE_MS,
-    });
+    const sink = await provider.start(async (token) => (token === TOKEN ? { account: USER, clientId: 'bench', scopes: [provider.settings.scope], roles: [] } : null));
+    const { db, deps } = benchRelay();
     deps.mailSettings.save(v.parse(MailSettingsInput, {
       authType: 'oauth', ...provider.settings, host: '127.0.0.1', port: sink.port, tls: true, caCertificate: tls.ca, senderAddress: USER,
       clientId: 'bench', authorizationUrl: 'https://login.example.com/a', tokenUrl: 'https://login.example.com/t',
@@ -100,11 +149,16 @@ export async function benchDelivery(): Promise<void> {
       }, provider.pool.maxConnections));
     }
     const ours = median(relayRates);
+    smtpRates.set(provider.settings.provider, ours);
     if (provider.settings.provider === 'google') gmailRelayRate = ours;
     report(`delivery, ${provider.name}`, ours, 'msg/s', median(pooledRates), 'bare nodemailer pool', '≥ 0.8');
     report('  vs a connection per message', ours, 'msg/s', median(perConnectionRates), 'new connection per message', '≥ 4');
     db.close();
     await sink.close();
+  }
+  for (const api of APIS) {
+    const smtpRate = smtpRates.get(api.smtpProvider)!;
+    report(`delivery, ${api.name}`, await apiRate(api), 'msg/s', smtpRate, `the relay over SMTP (${api.smtpProvider} replica)`, '≥ 1.0');
   }
   const ours = gmailRelayRate;
 

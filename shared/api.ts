@@ -1,4 +1,5 @@
 import type { FleetStatus } from './fleet';
+import type { Transport } from './mail-settings';
 import type { OAuthStatus } from './oauth';
 
 /** The relay's API version; clients refuse to talk to a relay that speaks another one. */
@@ -45,7 +46,22 @@ export interface DeploymentAnswer {
 /** Answer of GET /api/v1/status. */
 export interface StatusAnswer {
   apiVersion: string;
-  mail: { configured: false } | { configured: true; host: string; port: number; emailType: string; authType: string; provider: string; senderAddress: string };
+  mail:
+    | { configured: false }
+    | {
+        configured: true;
+        transport: Transport;
+        /** Where mail goes, in a few words (see mailDestination). */
+        destination: string;
+        host: string;
+        port: number;
+        emailType: string;
+        authType: string;
+        /** `client_credentials` is app-only: no account to connect or re-authorize. */
+        oauthGrant: string;
+        provider: string;
+        senderAddress: string;
+      };
   /** Null when no account is connected. */
   oauth: OAuthStatus | null;
   delivery: {

@@ -400,6 +400,102 @@ export const errorCodes = {
     message: 'The mail server refused the OAuth token, even after a refresh.',
     hint: 'Check that the connected account is the sender\'s mailbox and that the app has the SMTP.Send (Microsoft) or https://mail.google.com/ (Google) permission.',
   },
+  SMTP_APP_ONLY_NOT_PERMITTED: {
+    status: 502,
+    message: 'Microsoft 365 refused the application\'s token for SMTP (535 5.7.3): Exchange does not let this application send as the mailbox.',
+    hint: 'Give the app the SMTP.SendAsApp application permission (Office 365 Exchange Online) with admin consent, then in Exchange Online PowerShell register its service principal and grant it the mailbox: New-ServicePrincipal -AppId <application (client) ID> -ObjectId <enterprise application object ID>; Add-MailboxPermission -Identity <sender address> -User <service principal ID> -AccessRights FullAccess.',
+  },
+  OAUTH_CONSENT_NOT_NEEDED: {
+    status: 409,
+    message: 'App-only access has no consent window: the application signs in with its own client secret.',
+    hint: 'Grant the application permission in the provider\'s admin console (admin consent), then send a test mail.',
+  },
+  // --- HTTP mail APIs (Microsoft Graph, Gmail API)
+  API_TOKEN_REJECTED: {
+    status: 502,
+    message: 'The mail API refused the access token (401), even after a fresh one.',
+    hint: 'Check that the scope is the API\'s own (https://graph.microsoft.com/… for Graph, https://www.googleapis.com/auth/gmail.send for Gmail) and re-authorize; the server\'s words are below.',
+  },
+  API_THROTTLED: {
+    status: 502,
+    message: 'The mail API is throttling this mailbox or application (429).',
+    hint: 'Nothing to do: the relay waits as long as the API asks (Retry-After) and sends again. Fewer alert mails (a longer grouping window) stay further from the limit.',
+  },
+  API_UNAVAILABLE: {
+    status: 502,
+    message: 'The mail API is unavailable for now (5xx).',
+    hint: 'Nothing to do: the relay tries again later, after the time the API asks for. If it lasts, check the provider\'s service health page.',
+  },
+  API_UNREACHABLE: {
+    status: 502,
+    message: 'The relay could not reach the mail API.',
+    hint: 'Check the API URL, DNS and the relay\'s outbound HTTPS (port 443); if the network needs a proxy, set it under Advanced.',
+  },
+  API_CERT_UNTRUSTED: {
+    status: 502,
+    message: 'The mail API\'s certificate is not trusted.',
+    hint: 'A TLS-inspecting proxy or firewall signs with its own CA: add that CA certificate under Advanced.',
+  },
+  API_MESSAGE_TOO_LARGE: {
+    status: 502,
+    message: 'The mail API refused the message as too large.',
+    hint: 'Nothing to do for alerts: the relay splits the batch. A test mail is always small.',
+  },
+  API_MESSAGE_REJECTED: {
+    status: 502,
+    message: 'The mail API refused this message (400).',
+    hint: 'Read the API\'s words below: usually a recipient address it does not accept. Correct the alert recipients or the test address.',
+  },
+  API_FAILED: {
+    status: 502,
+    message: 'The mail API answered with an error the relay does not know.',
+    hint: 'Read the API\'s answer below.',
+  },
+  GRAPH_ACCESS_DENIED: {
+    status: 502,
+    message: 'Microsoft Graph denied access (403 ErrorAccessDenied): the application lacks the Mail.Send permission.',
+    hint: 'In Microsoft Entra admin center › App registrations › the app › API permissions, add Microsoft Graph Mail.Send (Delegated for an account\'s consent, Application for app-only) and select "Grant admin consent"; then re-authorize (delegated) or send a test mail (app-only).',
+  },
+  GRAPH_MAILBOX_OUT_OF_SCOPE: {
+    status: 502,
+    message: 'Microsoft Graph denied access to this mailbox: an application access policy or RBAC for Applications scope excludes it.',
+    hint: 'Add the sender mailbox to the scope: the mail-enabled security group of the application access policy (Test-ApplicationAccessPolicy -Identity <sender> -AppId <client ID> shows the result), or the management scope of the app\'s RBAC role assignment (Test-ServicePrincipalAuthorization).',
+  },
+  GRAPH_SEND_AS_DENIED: {
+    status: 502,
+    message: 'Microsoft Graph refused to send as the sender address (ErrorSendAsDenied).',
+    hint: 'Sign in as the sender address, or give the signed-in account Send As rights on it (Exchange admin center › the sender mailbox › Delegation).',
+  },
+  GRAPH_MAILBOX_NOT_ENABLED: {
+    status: 502,
+    message: 'The sender\'s mailbox cannot use Microsoft Graph (MailboxNotEnabledForRESTAPI): it is inactive, soft-deleted, on-premises or unlicensed.',
+    hint: 'Send from a licensed Exchange Online mailbox (a shared mailbox needs no licence), or use SMTP for an on-premises one.',
+  },
+  GRAPH_MAILBOX_NOT_FOUND: {
+    status: 502,
+    message: 'Microsoft Graph does not know the sender address as a user in this tenant.',
+    hint: 'Use the sender mailbox\'s primary address (or its user principal name) in this tenant.',
+  },
+  GMAIL_API_SCOPE_MISSING: {
+    status: 502,
+    message: 'The Gmail API refused the token: it lacks the gmail.send scope (403 insufficientPermissions).',
+    hint: 'Use the scope https://www.googleapis.com/auth/gmail.send (the Google preset fills it), add it to the OAuth consent screen\'s scopes, and re-authorize.',
+  },
+  GMAIL_API_DISABLED: {
+    status: 502,
+    message: 'The Gmail API is not enabled in the Google Cloud project of this OAuth client (403 accessNotConfigured).',
+    hint: 'Google Cloud console › APIs & Services › Library › Gmail API › Enable, in the project the client ID belongs to; it takes a few minutes to apply.',
+  },
+  GMAIL_API_NOT_ENABLED_FOR_USER: {
+    status: 502,
+    message: 'Gmail refused to send for this account (400 failedPrecondition): Gmail is not turned on for it.',
+    hint: 'Send as an account with Gmail: in the Google Admin console › Apps › Google Workspace › Gmail, turn the service on for the account\'s organizational unit.',
+  },
+  GMAIL_API_DAILY_LIMIT: {
+    status: 502,
+    message: 'The Gmail account reached its daily sending limit.',
+    hint: 'Google Workspace allows 2,000 messages a day per user; the relay retries later. Fewer recipients or a longer grouping window send less.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -72,27 +72,45 @@ const secret = (field: string, max: number) =>
 /** Parameters the relay sets itself on the authorization URL; a preset's extra parameters may not override them. */
 const RESERVED_AUTHORIZE_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'login_hint'];
 
+/** How alert mail leaves the relay: SMTP, or a provider's HTTPS API where SMTP AUTH is switched off. */
+export const TRANSPORTS = ['smtp', 'graph', 'gmail-api'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
 export const mailSettingsEntries = {
+  transport: v.optional(v.picklist(TRANSPORTS, 'Transport must be "smtp", "graph" (Microsoft Graph) or "gmail-api".'), 'smtp'),
   provider: v.optional(v.picklist(['google', 'microsoft', 'custom'], 'Provider must be "google", "microsoft" or "custom".'), 'custom'),
   tenant: v.optional(
     v.pipe(singleLine('Tenant', 256), v.regex(/^[\w.-]*$/, 'Tenant must be a tenant ID or a domain such as contoso.onmicrosoft.com.')),
     '',
   ),
   authType: v.picklist(['oauth', 'basic'], 'Authentication type must be "oauth" or "basic".'),
-  host: v.pipe(
-    v.string('Server name must be text.'),
-    v.trim(),
-    v.nonEmpty('Server name is required, for example smtp.office365.com.'),
-    v.check((s) => HOST_NAME.test(s) || (s.includes(':') && IPV6_LITERAL.test(s)), 'Server name must be a host name or IP address, without a scheme or port.'),
+  /**
+   * How the relay gets its OAuth tokens: an account's consent (authorization code), or the application's own identity
+   * (client credentials: Microsoft 365 app-only, no user to leave the company and take the grant with them).
+   */
+  oauthGrant: v.optional(
+    v.picklist(['authorization_code', 'client_credentials'], 'OAuth grant must be "authorization_code" (an account consents) or "client_credentials" (app-only).'),
+    'authorization_code',
   ),
-  port: v.pipe(
+  /** Only for the SMTP transport. */
+  host: v.optional(
+    v.pipe(
+      v.string('Server name must be text.'),
+      v.trim(),
+      v.check((s) => s === '' || HOST_NAME.test(s) || (s.includes(':') && IPV6_LITERAL.test(s)), 'Server name must be a host name or IP address, without a scheme or port.'),
+    ),
+    '',
+  ),
+  port: v.optional(v.pipe(
     v.number('Port must be a number.'),
     v.integer('Port must be a whole number.'),
     v.minValue(1, 'Port must be between 1 and 65535 (465 for SMTPS, 587 for SMTP with TLS).'),
     v.maxValue(65535, 'Port must be between 1 and 65535 (465 for SMTPS, 587 for SMTP with TLS).'),
-  ),
-  emailType: v.picklist(['smtps', 'smtp'], 'Email type must be "smtps" or "smtp".'),
-  tls: v.boolean('TLS must be true or false.'),
+  ), 465),
+  emailType: v.optional(v.picklist(['smtps', 'smtp'], 'Email type must be "smtps" or "smtp".'), 'smtps'),
+  tls: v.optional(v.boolean('TLS must be true or false.'), true),
+  /** The API's base URL for the Graph and Gmail API transports; tests and sovereign clouds point it elsewhere. */
+  apiUrl: v.optional(endpointUrl('API URL'), ''),
   senderName: v.optional(singleLine('Sender name', 100), ''),
   senderAddress: emailAddress('Sender address'),
   testAddress: v.optional(v.union([v.literal(''), emailAddress('Test address')], 'Test address must be an email address such as it@example.com.'), ''),
@@ -141,18 +159,62 @@ const OAUTH_FIELD_LABELS = {
   scope: 'Scope',
 } as const;
 
-/** Whether these settings send credentials at all: a password, or an OAuth token. */
-export const authenticates = (s: { authType: string; requiresAuth: boolean }) => s.authType === 'oauth' || s.requiresAuth;
+/** Whether these settings send credentials over SMTP at all: a password, or an OAuth token. */
+export const authenticates = (s: { transport: string; authType: string; requiresAuth: boolean }) => s.transport === 'smtp' && (s.authType === 'oauth' || s.requiresAuth);
 
 /**
- * Whether credentials may go on this connection: only encrypted, unless the admin explicitly allowed insecure
- * authentication. Checked when settings are saved, and again by the relay at every send.
+ * Whether credentials may go on this SMTP connection: only encrypted, unless the admin explicitly allowed insecure
+ * authentication. Checked when settings are saved, and again by the relay at every send. (The API transports are
+ * HTTPS by the URL's own rule.)
  */
 export const mayAuthenticate = (s: { emailType: string; tls: boolean; allowInsecureAuth: boolean }) => s.emailType === 'smtps' || s.tls || s.allowInsecureAuth;
+
+const API_NAMES: Record<Transport, string> = { smtp: 'SMTP', graph: 'Microsoft Graph', 'gmail-api': 'Gmail API' };
+
+/** Where mail goes, in a few words: "smtp.office365.com:587 (SMTP)" or "Microsoft Graph (https://graph.microsoft.com/v1.0)". */
+export function mailDestination(s: { transport: Transport; host: string; port: number; emailType: string; apiUrl: string }): string {
+  return s.transport === 'smtp' ? `${s.host}:${s.port} (${s.emailType.toUpperCase()})` : `${API_NAMES[s.transport]} (${s.apiUrl})`;
+}
+
+/** Whether the relay needs an account's consent: OAuth with the authorization-code grant. */
+export const needsConsent = (s: { authType: string; oauthGrant: string }) => s.authType === 'oauth' && s.oauthGrant === 'authorization_code';
 
 /** The PUT body of /api/v1/mail-settings, and the popup's form. Unknown fields are refused. */
 export const MailSettingsInput = v.pipe(
   v.strictObject(mailSettingsEntries, 'Unknown field: remove it.'),
+  v.forward(
+    v.partialCheck([['transport'], ['host']], (s) => s.transport !== 'smtp' || s.host !== '', 'Server name is required, for example smtp.office365.com.'),
+    ['host'],
+  ),
+  v.forward(
+    v.partialCheck([['transport'], ['apiUrl']], (s) => s.transport === 'smtp' || s.apiUrl !== '', 'API URL is required for this transport, for example https://graph.microsoft.com/v1.0.'),
+    ['apiUrl'],
+  ),
+  v.forward(
+    v.partialCheck(
+      [['transport'], ['authType']],
+      (s) => s.transport === 'smtp' || s.authType === 'oauth',
+      'Microsoft Graph and the Gmail API accept only OAuth tokens: choose OAuth as the authentication type.',
+    ),
+    ['authType'],
+  ),
+  // Google gives Gmail to an application only through a service account with domain-wide delegation, never a client secret.
+  v.forward(
+    v.partialCheck(
+      [['transport'], ['oauthGrant']],
+      (s) => s.transport !== 'gmail-api' || s.oauthGrant === 'authorization_code',
+      'The Gmail API has no app-only access with a client secret: choose the delegated grant, where the sending account consents.',
+    ),
+    ['oauthGrant'],
+  ),
+  v.forward(
+    v.partialCheck(
+      [['authType'], ['oauthGrant'], ['clientAuthMethod']],
+      (s) => s.authType !== 'oauth' || s.oauthGrant !== 'client_credentials' || s.clientAuthMethod !== 'none',
+      'App-only access authenticates the application itself: choose client_secret_post or client_secret_basic, and give the client secret.',
+    ),
+    ['clientAuthMethod'],
+  ),
   v.forward(
     v.partialCheck(
       [['authType'], ['requiresAuth'], ['username']],
@@ -166,7 +228,11 @@ export const MailSettingsInput = v.pipe(
     ['clientId'],
   ),
   v.forward(
-    v.partialCheck([['authType'], ['authorizationUrl']], (s) => s.authType !== 'oauth' || s.authorizationUrl !== '', `${OAUTH_FIELD_LABELS.authorizationUrl} is required for OAuth.`),
+    v.partialCheck(
+      [['authType'], ['oauthGrant'], ['authorizationUrl']],
+      (s) => s.authType !== 'oauth' || s.oauthGrant === 'client_credentials' || s.authorizationUrl !== '',
+      `${OAUTH_FIELD_LABELS.authorizationUrl} is required for OAuth with an account's consent.`,
+    ),
     ['authorizationUrl'],
   ),
   v.forward(
@@ -189,7 +255,7 @@ export const MailSettingsInput = v.pipe(
   // A password or token on a plaintext connection can be read by anyone on the path.
   v.forward(
     v.partialCheck(
-      [['authType'], ['requiresAuth'], ['emailType'], ['tls'], ['allowInsecureAuth']],
+      [['transport'], ['authType'], ['requiresAuth'], ['emailType'], ['tls'], ['allowInsecureAuth']],
       (s) => !authenticates(s) || mayAuthenticate(s),
       'Turn on TLS (or choose SMTPS): without it the credentials would cross the network unencrypted. Only for a trusted internal server, allow insecure authentication explicitly.',
     ),

@@ -187,7 +187,7 @@ describe('operators', () => {
     expect(after.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', true], ['outbox', true], ['release-data', false]]);
   });
 
-  it('answers a wrong method with 405 and the methods allowed, and a missing field as missing', async () => {
+  it('answers a wrong method with 405 and the methods allowed, and a missing server name as required', async () => {
     const wrong = await relay.call('DELETE', '/api/v1/mail-settings');
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('Allow')).toBe('GET, HEAD, PUT');
@@ -197,7 +197,7 @@ describe('operators', () => {
     const withoutHost = basicSettings();
     delete withoutHost.host;
     const missing = await json<ApiErrorBody>(await relay.call('PUT', '/api/v1/mail-settings', withoutHost));
-    expect(missing.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'host', message: 'host: Missing field: host.' });
+    expect(missing.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'host', message: 'host: Server name is required, for example smtp.office365.com.' });
   });
 
   it('shows /readyz details (server, account, outbox) only to the admin token, states to anyone', async () => {
@@ -206,7 +206,7 @@ describe('operators', () => {
     expect(await anyone.text()).not.toContain('smtp.internal.example');
     expect(((await json<{ checks: object[] }>(await relay.call('GET', '/readyz', undefined, { token: relay.enrollmentToken }))).checks[1])).toEqual({ name: 'mail-configured', ok: true, critical: false });
     const admin = await json<{ checks: { name: string; detail?: string }[] }>(await relay.call('GET', '/readyz'));
-    expect(admin.checks.find((c) => c.name === 'mail-configured')?.detail).toBe('smtp.internal.example:587 (smtp, basic)');
+    expect(admin.checks.find((c) => c.name === 'mail-configured')?.detail).toBe('smtp.internal.example:587 (SMTP), password');
   });
 
   it('answers 503 on /readyz when the database is gone', async () => {

@@ -1,3 +1,4 @@
+import { needsConsent } from '../../shared/mail-settings';
 import type { ErrorCode } from '../../shared/errors';
 import type { DeliveryTimes } from '../domain/retry';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
@@ -40,7 +41,7 @@ function heldBy(stores: DelayStores): { code: ErrorCode; detail: string | null }
   const settings = stores.mailSettings.get();
   if (!settings) return { code: 'MAIL_NOT_CONFIGURED', detail: null };
   if (stores.policy.get().recipients.length === 0) return { code: 'ALERT_RECIPIENTS_MISSING', detail: null };
-  if (settings.authType !== 'oauth') return null;
+  if (!needsConsent(settings)) return null;
   const account = stores.oauth.account();
   if (!account) return { code: 'OAUTH_NOT_CONNECTED', detail: null };
   return account.reauth ? { code: 'OAUTH_REAUTH_REQUIRED', detail: account.reauth.reason } : null;

@@ -8,6 +8,8 @@ export interface Failure {
   serverResponse?: string;
   /** Worth retrying later. */
   temporary?: boolean;
+  /** How long the server asked to be left alone (an API's Retry-After). */
+  retryAfterMs?: number;
 }
 
 /** A classified failure of the delivery layer (SMTP or OAuth); the routes turn it into an API error. */

@@ -1,21 +1,28 @@
 import type { Transporter } from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
-import type { SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
+import type { SMTPSentMessageInfo } from 'nodemailer/lib/smtp-transport';
 import { authenticates, mayAuthenticate, type MailSettings } from '../../shared/mail-settings';
-import { PRESETS } from '../../shared/presets';
+import { sendingLimits } from '../../shared/presets';
 import { classifySmtpError, type SmtpErrorLike } from '../domain/smtp-errors';
-import { smtpOptions, type SmtpTimeouts } from '../domain/smtp-options';
+import { DEFAULT_SMTP_TIMEOUTS, smtpOptions, type SmtpTimeouts } from '../domain/smtp-options';
 import type { DeliveryLog } from '../storage/delivery-log';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
+import type { SentInfo } from './api-sender';
 import { DeliveryError } from './errors';
 import type { TokenManager } from './token-manager';
 import { xoauth2Options } from './xoauth2';
 
-/** The pooled connections for one revision of the settings, and the pace the provider's rate limit asks for. */
+/** Where mail goes for one revision of the settings: SMTP through nodemailer, or a provider's HTTPS API. */
+interface Channel {
+  send(message: SendMailOptions): Promise<SentInfo>;
+  close(): void;
+}
+
+/** The pooled channel for one revision of the settings, and the pace the provider's rate limit asks for. */
 interface Pool {
   key: number;
   settings: MailSettings;
-  transport: Transporter<SMTPSentMessageInfo>;
+  channel: Channel;
   pace: Pace | null;
 }
 
@@ -30,8 +37,9 @@ export interface MailSenderDeps {
 }
 
 /**
- * Sends with the saved settings, by password or by XOAUTH2 with the relay's managed token: the test mail on a
- * connection of its own, alerts over a pool that respects the provider's connection and rate limits.
+ * Sends with the saved settings, over SMTP (by password or XOAUTH2 with the relay's managed token) or through Microsoft
+ * Graph or the Gmail API: the test mail on a channel of its own, alerts over a pool that respects the provider's
+ * connection and rate limits. Every transport sends the same message; only the last step differs.
  */
 export class MailSender {
   readonly #deps: MailSenderDeps;
@@ -49,57 +57,70 @@ export class MailSender {
   }
 
   /** On a new connection, so that it proves the settings exactly as saved. */
-  send(message: SendMailOptions): Promise<SMTPSentMessageInfo> {
+  send(message: SendMailOptions): Promise<SentInfo> {
     const settings = this.settings();
     return this.#logged(settings, async () => {
       // No account, or one that needs re-authorization, is said before any connection is made.
       if (settings.authType === 'oauth') await this.#deps.tokens.accessToken();
-      const transport = (await nodemailer()).createTransport(this.#options(settings));
-      return sendWithRetry(transport, message, settings).finally(() => transport.close());
+      const channel = await this.#channel(settings, false);
+      return channel.send(automatic(message)).finally(() => channel.close());
     });
   }
 
   /** Over the shared pool: at most the provider's connections per mailbox, at most its messages per minute. */
-  sendPooled(message: SendMailOptions): Promise<SMTPSentMessageInfo> {
+  sendPooled(message: SendMailOptions): Promise<SentInfo> {
     const key = this.#deps.mailSettings.revision();
     // The pool already holds the settings it was made with; only a new revision needs them (and the secrets) again.
     const settings = this.#pool?.key === key ? this.#pool.settings : this.settings();
     return this.#logged(settings, async () => {
       const pool = this.#pool?.key === key ? this.#pool : await this.#newPool(settings, key);
       await pool.pace?.turn();
-      return sendWithRetry(pool.transport, message, settings);
+      return pool.channel.send(automatic(message));
     });
   }
 
   close(): void {
-    this.#pool?.transport.close();
+    this.#pool?.channel.close();
     this.#pool = null;
   }
 
-  #options(settings: MailSettings): SMTPTransportOptions {
+  async #channel(settings: MailSettings, pooled: boolean): Promise<Channel> {
+    const { maxConnections } = sendingLimits(settings);
+    if (settings.transport !== 'smtp') {
+      const { ApiSender } = await import('./api-sender');
+      const timeouts = this.#deps.timeouts ?? DEFAULT_SMTP_TIMEOUTS;
+      return new ApiSender({ settings, secrets: this.#deps.mailSettings.secrets(), tokens: this.#deps.tokens, timeouts, maxConnections: pooled ? maxConnections : 1, now: this.#deps.now });
+    }
     const base = smtpOptions(settings, this.#deps.mailSettings.secrets(), this.#deps.timeouts);
-    return settings.authType === 'oauth' ? { ...base, ...xoauth2Options(this.#deps.tokens, settings.username || settings.senderAddress) } : base;
+    const options = settings.authType === 'oauth' ? { ...base, ...xoauth2Options(this.#deps.tokens, settings.username || settings.senderAddress) } : base;
+    const transport = (await nodemailer()).createTransport(
+      // Reconnecting costs a TLS handshake and the greeting; servers that want fewer per connection say so and nodemailer reconnects.
+      pooled ? { ...options, pool: true, maxConnections, maxMessages: 1000 } : options,
+    ) as Transporter<SMTPSentMessageInfo>;
+    return {
+      send: async (message) => {
+        const info = await sendWithRetry(transport, message, settings);
+        return { response: info.response, accepted: info.accepted.map(String) };
+      },
+      close: () => transport.close(),
+    };
   }
 
   /** Saved settings (or secrets) changed, or none yet: the old pool speaks to the wrong server or with the wrong password. */
   async #newPool(settings: MailSettings, key: number): Promise<Pool> {
-    const { createTransport } = await nodemailer();
-    if (this.#pool?.key === key) return this.#pool; // another send built it meanwhile
+    const channel = await this.#channel(settings, true);
+    if (this.#pool?.key === key) {
+      channel.close(); // another send built it meanwhile
+      return this.#pool;
+    }
     this.close();
-    const preset = PRESETS[settings.provider];
-    const transport = createTransport({
-      ...this.#options(settings),
-      pool: true,
-      maxConnections: preset.maxConnections,
-      // Reconnecting costs a TLS handshake and the greeting; servers that want fewer per connection say so and nodemailer reconnects.
-      maxMessages: 1000,
-    }) as Transporter<SMTPSentMessageInfo>;
-    const pace = preset.messagesPerMinute ? new Pace(paceIntervalMs(preset.messagesPerMinute, this.#deps.minuteMs ?? 60_000)) : null;
-    this.#pool = { key, settings, transport, pace };
+    const { messagesPerMinute } = sendingLimits(settings);
+    const pace = messagesPerMinute ? new Pace(paceIntervalMs(messagesPerMinute, this.#deps.minuteMs ?? 60_000)) : null;
+    this.#pool = { key, settings, channel, pace };
     return this.#pool;
   }
 
-  async #logged(settings: MailSettings, send: () => Promise<SMTPSentMessageInfo>): Promise<SMTPSentMessageInfo> {
+  async #logged(settings: MailSettings, send: () => Promise<SentInfo>): Promise<SentInfo> {
     const now = this.#deps.now ?? Date.now;
     try {
       const info = await send();
@@ -128,10 +149,11 @@ async function sendWithRetry(transport: Transporter<SMTPSentMessageInfo>, messag
  * out-of-office reply from each member of an alert distribution list would otherwise flood the sending mailbox.
  */
 const AUTOMATIC_MAIL = { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' };
+const automatic = (message: SendMailOptions): SendMailOptions => ({ headers: AUTOMATIC_MAIL, ...message });
 
 async function sendOnce(transport: Transporter<SMTPSentMessageInfo>, message: SendMailOptions, settings: MailSettings): Promise<SMTPSentMessageInfo> {
   try {
-    return await transport.sendMail({ headers: AUTOMATIC_MAIL, ...message });
+    return await transport.sendMail(message);
   } catch (err) {
     // A token that could not be had (re-authorization required, token URL down) is already explained.
     if (err instanceof DeliveryError) throw err;

@@ -51,6 +51,17 @@ export async function refreshAccessToken(settings: MailSettings, secrets: MailSe
 }
 
 /**
+ * Gets an app-only access token with the application's own credentials (RFC 6749 §4.4): no account, no refresh token;
+ * the scope is the resource's `.default` at Microsoft, standing for the permissions an admin granted the app.
+ */
+export async function clientCredentialsToken(settings: MailSettings, secrets: MailSecrets, options: OAuthClientOptions): Promise<TokenSet> {
+  return withEndpoint(settings, secrets, options, 'client-credentials', async (ctx) => {
+    const response = await oauth.clientCredentialsGrantRequest(ctx.as, ctx.client, ctx.clientAuth, new URLSearchParams({ scope: settings.scope }), ctx.request);
+    return tokenSet(await oauth.processClientCredentialsResponse(ctx.as, ctx.client, response));
+  });
+}
+
+/**
  * Sets the issuer that oauth4webapi holds an ID token in this response to: the one it names, when that lives where the
  * configured authorization server does (see trustedIssuer). Otherwise the origin stays expected, and validation fails.
  */
@@ -88,7 +99,8 @@ async function withEndpoint<T>(
     ...(undici && proxy ? { [oauth.customFetch]: (url: string, init: oauth.CustomFetchOptions<string, unknown>) => undici.fetch(url, { ...init, dispatcher: proxy } as never) as unknown as Promise<Response> } : {}),
   };
   const ctx: EndpointContext = {
-    as: { issuer: new URL(settings.authorizationUrl).origin, authorization_endpoint: settings.authorizationUrl, token_endpoint: settings.tokenUrl },
+    // App-only settings have no authorization URL; the token URL's origin names the server then.
+    as: { issuer: new URL(settings.authorizationUrl || settings.tokenUrl).origin, authorization_endpoint: settings.authorizationUrl || undefined, token_endpoint: settings.tokenUrl },
     client: { client_id: settings.clientId },
     clientAuth: clientAuthentication(settings, secrets),
     request,
@@ -109,9 +121,9 @@ function clientAuthentication(settings: MailSettings, secrets: MailSecrets): oau
   return settings.clientAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(secrets.clientSecret) : oauth.ClientSecretBasic(secrets.clientSecret);
 }
 
-export function proxyAgent(Agent: typeof ProxyAgent, settings: MailSettings, secrets: MailSecrets): ProxyAgent {
+export function proxyAgent(Agent: typeof ProxyAgent, settings: MailSettings, secrets: MailSecrets, options: Omit<ProxyAgent.Options, 'uri'> = {}): ProxyAgent {
   const credentials = settings.proxyUsername ? `Basic ${Buffer.from(`${settings.proxyUsername}:${secrets.proxyPassword ?? ''}`).toString('base64')}` : undefined;
-  return new Agent({ uri: settings.proxyUrl, ...(credentials ? { token: credentials } : {}) });
+  return new Agent({ uri: settings.proxyUrl, ...(credentials ? { token: credentials } : {}), ...options });
 }
 
 function failureInput(err: unknown, settings: MailSettings): OAuthFailureInput {

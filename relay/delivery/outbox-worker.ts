@@ -1,3 +1,4 @@
+import { needsConsent } from '../../shared/mail-settings';
 import { alertMail } from '../domain/alert-mail';
 import { afterFailure, DEFAULT_DELIVERY_TIMES, type DeliveryTimes } from '../domain/retry';
 import type { Logger } from '../log';
@@ -105,7 +106,7 @@ export class OutboxWorker {
     const settings = d.mailSettings.get();
     const policy = d.policy.get();
     if (!settings || policy.recipients.length === 0) return false;
-    if (settings.authType === 'oauth') {
+    if (needsConsent(settings)) {
       const account = d.oauth.account();
       if (!account || account.reauth) return false; // alerts wait for the re-authorization, they do not fail
     }
@@ -132,7 +133,7 @@ export class OutboxWorker {
       const failure: Failure = err instanceof DeliveryError ? err.failure : { code: 'SMTP_FAILED', detail: String(err) };
       const reason = `${failure.code}${failure.serverResponse ? `: ${failure.serverResponse}` : failure.detail ? `: ${failure.detail}` : ''}`;
       const attempts = Math.max(...batch.alerts.map((a) => a.attempts)) + 1;
-      const next = afterFailure(failure.code, { size: batch.alerts.length, attempts }, d.now(), d.random);
+      const next = afterFailure(failure, { size: batch.alerts.length, attempts }, d.now(), d.random);
       switch (next.kind) {
         case 'split':
           d.outbox.split(batch.batchId, d.now());

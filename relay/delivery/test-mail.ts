@@ -1,4 +1,4 @@
-import type { TestMailResult } from '../../shared/mail-settings';
+import { mailDestination, needsConsent, type MailSettings, type TestMailResult } from '../../shared/mail-settings';
 import { messageIdFor, type MailSender } from './mail-sender';
 
 /**
@@ -15,8 +15,14 @@ export async function sendTestMail(sender: MailSender, to: string, requestId: st
     messageId,
     text:
       `This is a test mail from Guardmail.\n\n` +
-      `It went through ${settings.host}:${settings.port} (${settings.emailType.toUpperCase()}${settings.emailType === 'smtp' && settings.tls ? ' with STARTTLS' : ''}, ` +
-      `${settings.authType === 'oauth' ? 'OAuth 2.0' : settings.requiresAuth ? 'password' : 'no authentication'}), so alert mail will reach you the same way.\n`,
+      `It went through ${through(settings)}, so alert mail will reach you the same way.\n`,
   });
   return { messageId, to, serverResponse: info.response, accepted: info.accepted.map(String) };
+}
+
+function through(settings: MailSettings): string {
+  const auth = settings.authType === 'basic' ? (settings.requiresAuth ? 'password' : 'no authentication') : needsConsent(settings) ? 'OAuth 2.0' : 'OAuth 2.0 app-only';
+  if (settings.transport !== 'smtp') return `${mailDestination(settings)} with ${auth}`;
+  const starttls = settings.emailType === 'smtp' && settings.tls ? ' with STARTTLS' : '';
+  return `${settings.host}:${settings.port} (${settings.emailType.toUpperCase()}${starttls}, ${auth})`;
 }

@@ -6,12 +6,15 @@ import type { AuditLog } from '../storage/audit-log';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
 import type { OAuthStore } from '../storage/oauth-store';
 import { DeliveryError } from './errors';
-import { refreshAccessToken, type OAuthClientOptions } from './oauth-client';
+import type { MailSettings } from '../../shared/mail-settings';
+import { clientCredentialsToken, refreshAccessToken, type OAuthClientOptions } from './oauth-client';
 
 export interface AccessToken {
   token: string;
   /** The mailbox the token authenticates, the XOAUTH2 user. */
   user: string;
+  /** When it expires (ms since the epoch). */
+  expiresAt: number;
 }
 
 export interface TokenManagerDeps {
@@ -24,16 +27,25 @@ export interface TokenManagerDeps {
   now?: () => number;
 }
 
+/** An app-only token, kept in memory for the settings revision it was made with. */
+interface AppToken {
+  token: string;
+  expiresAt: number;
+  revision: number;
+}
+
 /**
  * Hands out a valid access token for sending: refreshed ahead of expiry, one refresh in flight however many sends
  * wait for it; a rotated refresh token replaces the stored one; `invalid_grant` drops the grant and marks the
- * account "re-authorization required", after which nothing retries until an admin re-authorizes.
+ * account "re-authorization required", after which nothing retries until an admin re-authorizes. App-only settings
+ * (client credentials) have no account: their token is asked for again when it nears expiry, and nothing is stored.
  */
 export class TokenManager {
   readonly #deps: TokenManagerDeps;
   readonly #now: () => number;
   #inflight: Promise<AccessToken> | null = null;
   #keepAliveTimer: ReturnType<typeof setInterval> | null = null;
+  #app: AppToken | null = null;
 
   constructor(deps: TokenManagerDeps) {
     this.#deps = deps;
@@ -41,15 +53,24 @@ export class TokenManager {
   }
 
   async accessToken(): Promise<AccessToken> {
+    const settings = this.#deps.mailSettings.get();
+    if (settings && isAppOnly(settings)) {
+      const app = this.#app;
+      if (app && app.revision === this.#deps.mailSettings.revision() && !needsRefresh(app.expiresAt, this.#now())) return { token: app.token, user: appUser(settings), expiresAt: app.expiresAt };
+      return this.refresh();
+    }
     const account = this.#usableAccount();
     const token = this.#deps.oauth.accessToken();
-    if (token && !needsRefresh(account.accessExpiresAt, this.#now())) return { token, user: this.#user(account.account) };
+    if (token && account.accessExpiresAt !== null && !needsRefresh(account.accessExpiresAt, this.#now())) {
+      return { token, user: settings ? xoauth2User(account.account, settings) : account.account, expiresAt: account.accessExpiresAt };
+    }
     return this.refresh();
   }
 
   /** Refreshes now, sharing one request among all callers. */
   refresh(): Promise<AccessToken> {
-    this.#inflight ??= this.#refresh().finally(() => {
+    const settings = this.#deps.mailSettings.get();
+    this.#inflight ??= (settings && isAppOnly(settings) ? this.#appToken(settings) : this.#refresh()).finally(() => {
       this.#inflight = null;
     });
     return this.#inflight;
@@ -57,7 +78,8 @@ export class TokenManager {
 
   /** The server refused this token: the next caller gets a fresh one (unless another caller already refreshed). */
   invalidate(token: string): void {
-    if (this.#deps.oauth.accessToken() === token) this.#deps.oauth.refreshFailed('the mail server refused the access token');
+    if (this.#app?.token === token) this.#app = null;
+    else if (this.#deps.oauth.accessToken() === token) this.#deps.oauth.refreshFailed('the mail server refused the access token');
   }
 
   /**
@@ -77,6 +99,8 @@ export class TokenManager {
 
   /** Refreshes an account nobody used for a long time, so inactivity never expires its refresh token. */
   async keepAlive(): Promise<void> {
+    const settings = this.#deps.mailSettings.get();
+    if (settings && isAppOnly(settings)) return;
     const account = this.#deps.oauth.account();
     if (!account || account.reauth || !needsKeepAlive(account.lastRefreshAt ?? account.connectedAt, this.#now())) return;
     try {
@@ -99,6 +123,22 @@ export class TokenManager {
     return account;
   }
 
+  async #appToken(settings: MailSettings): Promise<AccessToken> {
+    const revision = this.#deps.mailSettings.revision();
+    try {
+      const tokens = await clientCredentialsToken(settings, this.#deps.mailSettings.secrets(), this.#deps.client);
+      const expiresAt = this.#now() + tokens.expiresInSeconds * 1000;
+      this.#app = { token: tokens.accessToken, expiresAt, revision };
+      this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'ok' });
+      this.#deps.logger.info('app-only access token obtained');
+      return { token: tokens.accessToken, user: appUser(settings), expiresAt };
+    } catch (err) {
+      this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'failed' });
+      this.#deps.logger.warn({ code: err instanceof DeliveryError ? err.failure.code : 'unknown' }, 'app-only token request failed');
+      throw err;
+    }
+  }
+
   async #refresh(): Promise<AccessToken> {
     const account = this.#usableAccount();
     const refreshToken = this.#deps.oauth.refreshToken();
@@ -107,10 +147,11 @@ export class TokenManager {
     try {
       const tokens = await refreshAccessToken(settings, this.#deps.mailSettings.secrets(), refreshToken, this.#deps.client);
       const now = this.#now();
-      this.#deps.oauth.refreshed({ accessToken: tokens.accessToken, accessExpiresAt: now + tokens.expiresInSeconds * 1000, refreshToken: tokens.refreshToken, scope: tokens.scope, now });
+      const expiresAt = now + tokens.expiresInSeconds * 1000;
+      this.#deps.oauth.refreshed({ accessToken: tokens.accessToken, accessExpiresAt: expiresAt, refreshToken: tokens.refreshToken, scope: tokens.scope, now });
       this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'ok' });
       this.#deps.logger.info({ rotated: Boolean(tokens.refreshToken) }, 'OAuth access token refreshed');
-      return { token: tokens.accessToken, user: this.#user(account.account) };
+      return { token: tokens.accessToken, user: this.#user(account.account), expiresAt };
     } catch (err) {
       if (err instanceof DeliveryError && err.failure.code === 'OAUTH_REAUTH_REQUIRED') {
         this.#deps.oauth.requireReauth(err.failure.code, err.failure.detail ?? '');
@@ -126,3 +167,8 @@ export class TokenManager {
     }
   }
 }
+
+const isAppOnly = (settings: MailSettings) => settings.authType === 'oauth' && settings.oauthGrant === 'client_credentials';
+
+/** An app-only token belongs to no account: it acts as the sender mailbox (or the user name, when one is given). */
+const appUser = (settings: MailSettings) => settings.username || settings.senderAddress;

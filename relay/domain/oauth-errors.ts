@@ -9,7 +9,8 @@ export type OAuthFailureInput =
   /** The request never got an OAuth answer: network, TLS, proxy, timeout, or a non-OAuth body. */
   | { kind: 'network'; message: string; systemCode?: string; viaProxy: boolean; proxyRefused?: boolean; proxyStatus?: number };
 
-export type OAuthPhase = 'consent' | 'redeem' | 'refresh';
+/** `client-credentials` is app-only: there is no grant to lose, only the application's own credentials. */
+export type OAuthPhase = 'consent' | 'redeem' | 'refresh' | 'client-credentials';
 
 export interface OAuthFailure {
   code: ErrorCode;
@@ -28,7 +29,8 @@ const AADSTS: [RegExp, ErrorCode][] = [
   [/^(90094|90095|65001)$/, 'OAUTH_ADMIN_CONSENT_REQUIRED'],
   [/^54005$/, 'OAUTH_CODE_ALREADY_REDEEMED'],
   [/^(7000215|700016)$/, 'OAUTH_INVALID_CLIENT'],
-  [/^70011$/, 'OAUTH_INVALID_SCOPE'],
+  // 1002012: client credentials take only a resource's `.default` scope.
+  [/^(70011|1002012)$/, 'OAUTH_INVALID_SCOPE'],
   [/^65004$/, 'OAUTH_ACCESS_DENIED'],
 ];
 

@@ -27,7 +27,8 @@ export function retryDelay(attempt: number, random: () => number = Math.random):
 }
 
 /** Refusals of this mail or its recipients: the same mail sent again is refused again. */
-const REFUSED_MAIL: ReadonlySet<ErrorCode> = new Set(['SMTP_RECIPIENT_REJECTED', 'SMTP_MESSAGE_REJECTED', 'SMTP_MESSAGE_TOO_LARGE']);
+const REFUSED_MAIL: ReadonlySet<ErrorCode> = new Set(['SMTP_RECIPIENT_REJECTED', 'SMTP_MESSAGE_REJECTED', 'SMTP_MESSAGE_TOO_LARGE', 'API_MESSAGE_REJECTED', 'API_MESSAGE_TOO_LARGE']);
+const TOO_LARGE: ReadonlySet<ErrorCode> = new Set(['SMTP_MESSAGE_TOO_LARGE', 'API_MESSAGE_TOO_LARGE']);
 /** Not failures of a send: nothing is tried until an admin acts, and the alerts wait untouched. */
 const ADMIN_MUST_ACT: ReadonlySet<ErrorCode> = new Set(['OAUTH_REAUTH_REQUIRED', 'OAUTH_NOT_CONNECTED', 'MAIL_NOT_CONFIGURED']);
 
@@ -41,11 +42,17 @@ export type NextStep =
  * What the outbox does after a batch failed. A mail too large for the server is split; a refused recipient or message
  * fails at once. Everything else is retried with backoff until the queue lifetime ends, including what only an admin
  * can fix (a wrong password, an expired client secret, an untrusted certificate): the fix is usually found within
- * days, and the alerts raised meanwhile must still go out then.
+ * days, and the alerts raised meanwhile must still go out then. A server that said how long to leave it alone
+ * (Retry-After) is left alone at least that long.
  */
-export function afterFailure(code: ErrorCode, batch: { size: number; attempts: number }, now: number, random: () => number = Math.random): NextStep {
-  if (code === 'SMTP_MESSAGE_TOO_LARGE' && batch.size > 1) return { kind: 'split' };
+export function afterFailure(
+  { code, retryAfterMs = 0 }: { code: ErrorCode; retryAfterMs?: number },
+  batch: { size: number; attempts: number },
+  now: number,
+  random: () => number = Math.random,
+): NextStep {
+  if (TOO_LARGE.has(code) && batch.size > 1) return { kind: 'split' };
   if (ADMIN_MUST_ACT.has(code)) return { kind: 'wait' };
   if (REFUSED_MAIL.has(code)) return { kind: 'fail' };
-  return { kind: 'retry', at: now + retryDelay(batch.attempts, random) };
+  return { kind: 'retry', at: now + Math.max(retryAfterMs, retryDelay(batch.attempts, random)) };
 }

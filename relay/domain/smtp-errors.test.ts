@@ -73,4 +73,10 @@ describe('classifySmtpError', () => {
     expect(classifySmtpError(tenant, { emailType: 'smtp', authType: 'oauth' }).code).toBe('SMTP_AUTH_DISABLED_FOR_TENANT');
     expect(classifySmtpError(auth('535 5.7.3 Authentication unsuccessful'), { emailType: 'smtp', authType: 'oauth' }).code).toBe('SMTP_XOAUTH2_REJECTED');
   });
+
+  it('names the missing Exchange steps when Microsoft refuses an app-only token with 535 5.7.3', () => {
+    const app = { emailType: 'smtp', authType: 'oauth', oauthGrant: 'client_credentials' } as const;
+    expect(classifySmtpError(auth('535 5.7.3 Authentication unsuccessful [Hostname=x]'), app).code).toBe('SMTP_APP_ONLY_NOT_PERMITTED');
+    expect(classifySmtpError(auth('535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.'), app).code).toBe('SMTP_AUTH_DISABLED_FOR_TENANT');
+  });
 });

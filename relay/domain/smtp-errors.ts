@@ -22,6 +22,8 @@ export interface SmtpErrorLike {
 export interface SmtpAttempt {
   emailType: 'smtp' | 'smtps';
   authType: 'basic' | 'oauth';
+  /** App-only (client credentials): a refused token then means Exchange does not know the app, not a bad token. */
+  oauthGrant?: 'authorization_code' | 'client_credentials';
 }
 
 export interface SmtpFailure {
@@ -49,7 +51,7 @@ const UNTRUSTED_CERT_CODES = new Set([
 /**
  * Turns a failed SMTP exchange into a stable code, following the provider failure table in PROVIDERS.md.
  */
-export function classifySmtpError(err: SmtpErrorLike, { emailType, authType }: SmtpAttempt): SmtpFailure {
+export function classifySmtpError(err: SmtpErrorLike, { emailType, authType, oauthGrant }: SmtpAttempt): SmtpFailure {
   const response = err.response?.trim() || undefined;
   const text = response ?? '';
   const low = (code: ErrorCode, temporary = false): SmtpFailure => ({
@@ -65,6 +67,7 @@ export function classifySmtpError(err: SmtpErrorLike, { emailType, authType }: S
   if (/5\.7\.139/.test(text) && /SmtpClientAuthentication is disabled/i.test(text)) return low('SMTP_AUTH_DISABLED_FOR_TENANT');
   if (authType === 'basic' && (/5\.7\.139/.test(text) || /5\.7\.30/.test(text))) return low('SMTP_BASIC_AUTH_RETIRED');
   if (err.xoauth2NotOffered) return { ...low('SMTP_XOAUTH2_NOT_OFFERED'), detail: message };
+  if (authType === 'oauth' && oauthGrant === 'client_credentials' && /\b5\.7\.3\b/.test(text)) return low('SMTP_APP_ONLY_NOT_PERMITTED');
   if (authType === 'oauth' && (err.code === 'EAUTH' || err.command?.startsWith('AUTH'))) {
     const challenge = err.xoauth2Challenge;
     const detail = challenge ? `the server said ${JSON.stringify(challenge)}` : undefined;

@@ -1,3 +1,4 @@
+import { mailDestination, needsConsent } from '../../shared/mail-settings';
 import { Hono } from 'hono';
 import { API_VERSION, type HealthAnswer, type ReadinessAnswer, type ReadinessCheck } from '../../shared/api';
 import type { AppDeps, AppEnv } from '../app';
@@ -23,7 +24,7 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
     checks.push(probe('mail-configured', false, () => {
       const settings = deps.mailSettings.get();
       if (!settings) throw new Error('no mail settings saved yet');
-      return `${settings.host}:${settings.port} (${settings.emailType}, ${settings.authType})`;
+      return `${mailDestination(settings)}, ${settings.authType === 'basic' ? 'password' : needsConsent(settings) ? 'OAuth' : 'OAuth app-only'}`;
     }));
     if (mailUsesOAuth(deps)) {
       checks.push(probe('oauth-token', false, () => {
@@ -74,7 +75,9 @@ function probe(name: string, critical: boolean, run: () => string): ReadinessChe
 
 function mailUsesOAuth(deps: Pick<AppDeps, 'mailSettings'>): boolean {
   try {
-    return deps.mailSettings.get()?.authType === 'oauth';
+    const settings = deps.mailSettings.get();
+    // App-only settings have no account to watch: a token is asked for at each send.
+    return Boolean(settings && needsConsent(settings));
   } catch {
     return false; // the database probe reports why
   }

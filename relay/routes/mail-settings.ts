@@ -8,7 +8,7 @@ import { movedSecrets } from '../domain/secret-binding';
 import { ApiError, parseBody } from '../http/api-error';
 
 /** Fields that identify the OAuth client and grant: changing any of them makes the connected account meaningless. */
-const OAUTH_IDENTITY_FIELDS = ['authType', 'clientId', 'authorizationUrl', 'tokenUrl', 'scope'] as const;
+const OAUTH_IDENTITY_FIELDS = ['authType', 'oauthGrant', 'clientId', 'authorizationUrl', 'tokenUrl', 'scope'] as const;
 
 export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'sender' | 'worker' | 'logger' | 'audit'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
@@ -19,7 +19,7 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
 
   routes.put('/mail-settings', async (c) => {
     const input = await parseBody(c, MailSettingsInput);
-    checkAgainstStored(input, store.hasSecret('password'));
+    checkAgainstStored(input, { password: store.hasSecret('password'), clientSecret: store.hasSecret('clientSecret') });
     const before = store.get();
     const moved = movedSecrets(before, input, store.view()?.secretsSet ?? {});
     const reenter = moved.find((m) => m.action === 'reenter');
@@ -58,10 +58,14 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
 }
 
 /** Checks that need what is stored or Node's crypto, beyond the shared schema. */
-function checkAgainstStored(input: MailSettingsParsed, passwordStored: boolean): void {
+function checkAgainstStored(input: MailSettingsParsed, stored: { password: boolean; clientSecret: boolean }): void {
   const issues = [];
-  if (input.authType === 'basic' && input.requiresAuth && (input.password === null || (input.password === undefined && !passwordStored))) {
+  const missing = (field: 'password' | 'clientSecret') => input[field] === null || (input[field] === undefined && !stored[field]);
+  if (input.authType === 'basic' && input.requiresAuth && missing('password')) {
     issues.push({ field: 'password', message: 'Password is required when the server requires authentication.' });
+  }
+  if (input.authType === 'oauth' && input.oauthGrant === 'client_credentials' && missing('clientSecret')) {
+    issues.push({ field: 'clientSecret', message: 'Client secret is required for app-only access: the application signs in with it.' });
   }
   if (input.caCertificate) {
     try {

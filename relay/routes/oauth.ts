@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import * as oauth from 'oauth4webapi';
+import { needsConsent } from '../../shared/mail-settings';
 import { AuthorizeInput, CallbackInput, type AuthorizeAnswer, type ConnectedAnswer } from '../../shared/oauth';
 import type { AppDeps, AppEnv } from '../app';
 import { errorCodes } from '../../shared/errors';
@@ -19,6 +20,7 @@ export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'work
     const settings = deps.mailSettings.get();
     if (!settings) throw new ApiError('MAIL_NOT_CONFIGURED');
     if (settings.authType !== 'oauth') throw new ApiError('OAUTH_NOT_SELECTED');
+    if (!needsConsent(settings)) throw new ApiError('OAUTH_CONSENT_NOT_NEEDED');
     return settings;
   };
 

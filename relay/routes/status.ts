@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { API_VERSION, type StatusAnswer } from '../../shared/api';
+import { mailDestination } from '../../shared/mail-settings';
 import type { OAuthStatus } from '../../shared/oauth';
 import type { AppDeps, AppEnv } from '../app';
 import { deliveryDelay } from '../delivery/delay';
@@ -36,7 +37,18 @@ export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'del
     const answer: StatusAnswer = {
       apiVersion: API_VERSION,
       mail: settings
-        ? { configured: true, host: settings.host, port: settings.port, emailType: settings.emailType, authType: settings.authType, provider: settings.provider, senderAddress: settings.senderAddress }
+        ? {
+            configured: true,
+            transport: settings.transport,
+            destination: mailDestination(settings),
+            host: settings.host,
+            port: settings.port,
+            emailType: settings.emailType,
+            authType: settings.authType,
+            oauthGrant: settings.oauthGrant,
+            provider: settings.provider,
+            senderAddress: settings.senderAddress,
+          }
         : { configured: false },
       oauth: account ? oauthStatus(account, now) : null,
       fleet: {

@@ -5,6 +5,8 @@ import type { SecretStore } from './secret-store';
 const SETTINGS_NAME = 'mail';
 const secretName = (field: SecretField) => `mail.${field}`;
 
+const STORED_DEFAULTS: Pick<MailSettings, 'transport' | 'oauthGrant' | 'apiUrl'> = { transport: 'smtp', oauthGrant: 'authorization_code', apiUrl: '' };
+
 export type MailSecrets = Partial<Record<SecretField, string>>;
 
 /** The mail settings: plain fields as JSON, secrets sealed in the secret store, both written in one transaction. */
@@ -12,6 +14,8 @@ export class MailSettingsStore {
   readonly #db: Db;
   readonly #secrets: SecretStore;
   #revision = 0;
+  /** The settings as last read, for the revision they were read at: every send and outbox pass asks for them. */
+  #read: { revision: number; settings: MailSettings | null } | null = null;
 
   constructor(db: Db, secrets: SecretStore) {
     this.#db = db;
@@ -20,8 +24,12 @@ export class MailSettingsStore {
 
   /** The settings without secrets, or null before the first save. */
   get(): MailSettings | null {
+    if (this.#read?.revision === this.#revision) return this.#read.settings;
     const row = this.#db.prepare('SELECT value FROM settings WHERE name = ?').get(SETTINGS_NAME) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as MailSettings) : null;
+    // Settings saved before a field existed read as that field's default.
+    const settings = row ? Object.freeze({ ...STORED_DEFAULTS, ...(JSON.parse(row.value) as Partial<MailSettings>) } as MailSettings) : null;
+    this.#read = { revision: this.#revision, settings };
+    return settings;
   }
 
   view(): MailSettingsView | null {

@@ -3,7 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import Provider, { type AuthorizationCode, type Configuration, type KoaContextWithOIDC, type ResponseType } from 'oidc-provider';
 import { GMAIL_SCOPE } from './gmail';
-import { MICROSOFT_SCOPE } from './microsoft-365';
+import { GMAIL_API_SCOPE } from './gmail-api';
+import { GRAPH_APP_SCOPE, GRAPH_SCOPE } from './graph';
+import { EXCHANGE_APP_SCOPE, MICROSOFT_SCOPE } from './microsoft-365';
 import { RECORDED } from './recorded-replies';
 import type { TokenVerifier } from './smtp-peer';
 
@@ -17,7 +19,11 @@ import type { TokenVerifier } from './smtp-peer';
  * - `microsoft`: the tenant in the path (`/{tenant}/oauth2/v2.0/authorize`), an issuer naming the tenant's GUID
  *   (`…/{tid}/v2.0`), refresh tokens only with `offline_access`, a new refresh token on every refresh (Microsoft
  *   identity platform, "Refresh tokens in the Microsoft identity platform").
- * The SMTP replicas check tokens with its RFC 7662 introspection endpoint, as a resource server would.
+ * The SMTP and API replicas check tokens with its RFC 7662 introspection endpoint, as a resource server would.
+ *
+ * Microsoft's flavour also issues app-only tokens (client credentials, "Microsoft identity platform and the OAuth 2.0
+ * client credentials flow"): only for a scope that is a resource's `/.default`, anything else refused with AADSTS1002012;
+ * the token carries as roles the application permissions an admin granted (`appPermissions`), none before admin consent.
  */
 export type Flavour = 'google' | 'microsoft';
 
@@ -31,6 +37,8 @@ export interface AuthorizationServerOptions {
   flavour: Flavour;
   clients: Record<string, TestClient>;
   accessTokenTtlSeconds?: number;
+  /** Application permissions an admin granted each client, by name (Mail.Send for Graph, SMTP.SendAsApp for Exchange). */
+  appPermissions?: Record<string, string[]>;
 }
 
 export interface AuthorizationServer {
@@ -46,6 +54,8 @@ export interface AuthorizationServer {
   tokenRequests: { grantType: string; refreshToken?: string }[];
   /** RFC 7662 introspection, as a resource server does it. */
   verifyToken: TokenVerifier;
+  /** What an admin granted each client (admin consent); a change shows in the roles of tokens issued afterwards. */
+  appPermissions: Record<string, string[]>;
   /** Signs in on the provider's own pages as `user` and approves (or cancels), answering the final redirect URL. */
   consent(authorizationUrl: string, decision: 'allow' | 'deny', user?: string): Promise<string>;
   /** The user removes the app's access: its grants and every token issued under them are revoked. */
@@ -93,14 +103,15 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         ...(c.secret ? { client_secret: c.secret } : {}),
         redirect_uris: c.redirectUris,
         token_endpoint_auth_method: c.authMethod,
-        grant_types: ['authorization_code', 'refresh_token'],
+        // Microsoft lets any confidential client use client credentials; Google has no such grant for Gmail.
+        grant_types: ['authorization_code', 'refresh_token', ...(google || !c.secret ? [] : ['client_credentials'])],
         response_types: ['code' as ResponseType],
       })),
       { client_id: RESOURCE_SERVER.id, client_secret: RESOURCE_SERVER.secret, redirect_uris: [], grant_types: [], response_types: [] as ResponseType[] },
     ],
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test-signing-key', use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [randomUUID()] },
-    scopes: google ? ['openid', 'email', GMAIL_SCOPE] : ['openid', 'email', 'offline_access', MICROSOFT_SCOPE],
+    scopes: google ? ['openid', 'email', GMAIL_SCOPE, GMAIL_API_SCOPE] : ['openid', 'email', 'offline_access', MICROSOFT_SCOPE, GRAPH_SCOPE, GRAPH_APP_SCOPE, EXCHANGE_APP_SCOPE],
     claims: { openid: google ? ['sub'] : ['sub', 'tid', 'preferred_username'], email: ['email', 'email_verified'] },
     // Both providers put the account's address in the ID token (the default keeps it for the userinfo endpoint).
     conformIdTokenClaims: false,
@@ -109,11 +120,13 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       accountId: id,
       claims: () => ({ sub: id, email: id, email_verified: true, preferred_username: id, ...(google ? {} : { tid: TENANT_ID }) }),
     }),
-    features: { devInteractions: { enabled: true }, introspection: { enabled: true }, revocation: { enabled: true } },
+    features: { devInteractions: { enabled: true }, introspection: { enabled: true }, revocation: { enabled: true }, clientCredentials: { enabled: !google } },
     pkce: { required: () => true },
     routes: { ...paths, introspection: '/introspect', revocation: '/revoke' },
-    ttl: { AccessToken: options.accessTokenTtlSeconds ?? 3600, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 90 * 86_400, Grant: 90 * 86_400, Interaction: 600, Session: 3600 },
+    ttl: { AccessToken: options.accessTokenTtlSeconds ?? 3600, ClientCredentials: options.accessTokenTtlSeconds ?? 3600, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 90 * 86_400, Grant: 90 * 86_400, Interaction: 600, Session: 3600 },
     rotateRefreshToken: !google,
+    // Microsoft writes the application permissions granted at the time into the app-only token, as `roles`.
+    extraTokenClaims: (_ctx, token) => (token.kind === 'ClientCredentials' ? { roles: api.appPermissions[token.clientId ?? ''] ?? [] } : undefined),
     issueRefreshToken: async (_ctx, client, code) => {
       if (!client.grantTypeAllowed('refresh_token')) return false;
       return google ? offlineCodes.has(code.jti) : code.scopes.has('offline_access');
@@ -169,6 +182,15 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       injected = null;
       return;
     }
+    const scope = form.get('scope') ?? '';
+    if (!google && form.get('grant_type') === 'client_credentials' && !/^\S+\/\.default$/.test(scope)) {
+      ctx.status = 400;
+      ctx.body = {
+        error: 'invalid_scope',
+        error_description: `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      };
+      return;
+    }
     await next();
     // oidc-provider says "grant request is invalid" for a revoked refresh token; each provider says it its own way.
     const answer = ctx.body as { error?: string } | undefined;
@@ -191,9 +213,11 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       headers: { Authorization: `Basic ${Buffer.from(`${RESOURCE_SERVER.id}:${RESOURCE_SERVER.secret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ token }),
     });
-    const info = (await res.json()) as { active: boolean; sub?: string; scope?: string; token_type?: string };
-    if (!info.active || info.token_type === 'refresh_token' || !info.sub) return null;
-    return { account: info.sub, scopes: (info.scope ?? '').split(' ') };
+    const info = (await res.json()) as { active: boolean; sub?: string; client_id?: string; scope?: string; token_type?: string; roles?: string[] };
+    if (!info.active || info.token_type === 'refresh_token' || !info.client_id) return null;
+    const scopes = (info.scope ?? '').split(' ').filter(Boolean);
+    // An app-only token has no subject, and roles: what an admin had granted the app when it was issued.
+    return { account: info.sub ?? null, clientId: info.client_id, scopes, roles: info.roles ?? [] };
   };
 
   const tenantPrefix = google ? '' : '/organizations';
@@ -206,6 +230,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     authorizeParams: google ? 'access_type=offline&prompt=consent' : '',
     tokenRequests,
     verifyToken: introspect,
+    appPermissions: { ...options.appPermissions },
     consent: (authorizationUrl, decision, user) => followConsent(origin, authorizationUrl, decision, user),
     async revokeAll() {
       for (const grantId of grants) {

@@ -18,6 +18,8 @@ import { startSmtpPeer, type Reply, type SmtpPeer, type SmtpPeerOptions, type To
  * BINARYMIME and CHUNKING are advertised as Microsoft does; smtp-server does not run BDAT, and nodemailer never sends it.
  */
 export const MICROSOFT_SCOPE = 'https://outlook.office.com/SMTP.Send';
+/** An app-only token for Exchange Online ("Authenticate an IMAP, POP or SMTP connection using OAuth", client credentials). */
+export const EXCHANGE_APP_SCOPE = 'https://outlook.office365.com/.default';
 
 export interface Microsoft365Options extends Partial<SmtpPeerOptions> {
   /** Checks a bearer token as Exchange Online does: issued by the test authorization server, unexpired. */
@@ -36,6 +38,12 @@ export interface Microsoft365Options extends Partial<SmtpPeerOptions> {
   minuteMs?: number;
   /** Continuous send-as errors before the mailbox is throttled; Microsoft does not publish the number. */
   throttleAfter?: number;
+  /**
+   * App-only SMTP: the mailboxes each application's service principal may use, as `New-ServicePrincipal` then
+   * `Add-MailboxPermission -AccessRights FullAccess` make them. Without both, and the SMTP.SendAsApp permission with
+   * admin consent, Exchange answers an app-only token with `535 5.7.3`.
+   */
+  appMailboxes?: Record<string, string[]>;
 }
 
 const SIZE = 157286400;
@@ -82,7 +90,13 @@ export async function startMicrosoft365(options: Microsoft365Options): Promise<M
         }
         if (method === 'XOAUTH2') {
           const token = await options.verifyToken(accessToken ?? '');
-          if (!token || token.account.toLowerCase() !== username.toLowerCase() || !token.scopes.includes(MICROSOFT_SCOPE)) return { ok: false, reply: refusedToken };
+          if (!token) return { ok: false, reply: refusedToken };
+          if (token.account === null) {
+            const mailboxes = (options.appMailboxes?.[token.clientId] ?? []).map((m) => m.toLowerCase());
+            const allowed = token.scopes.includes(EXCHANGE_APP_SCOPE) && token.roles.includes('SMTP.SendAsApp') && mailboxes.includes(username.toLowerCase());
+            return allowed ? { ok: true, user: username } : { ok: false, reply: refusedToken };
+          }
+          if (token.account.toLowerCase() !== username.toLowerCase() || !token.scopes.includes(MICROSOFT_SCOPE)) return { ok: false, reply: refusedToken };
           return { ok: true, user: username };
         }
         if (options.basicAuthRemoved) return { ok: false, reply: reply(550, '5.7.30 Basic authentication is not supported for Client Submission.') };

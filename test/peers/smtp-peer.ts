@@ -255,4 +255,15 @@ export async function startSmtpPeer(profile: SmtpProfile, options: SmtpPeerOptio
 }
 
 /** Decodes an XOAUTH2 failure the replicas share: the token was not issued, expired, or lacks the scope. */
-export type TokenVerifier = (accessToken: string) => Promise<{ account: string; scopes: string[] } | null>;
+/**
+ * A token as a resource server sees it: the account it acts for (null for an app-only token, which acts for no one),
+ * its scopes (for app-only, the resource's `.default`), and the application permissions (roles) an admin granted.
+ */
+export interface VerifiedToken {
+  account: string | null;
+  clientId: string;
+  scopes: string[];
+  roles: string[];
+}
+
+export type TokenVerifier = (accessToken: string) => Promise<VerifiedToken | null>;
