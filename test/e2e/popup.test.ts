@@ -7,6 +7,7 @@ import { riskyReport } from '../fixtures/reports';
 import { testPki } from '../fixtures/tls';
 import { startAuthorizationServer, type AuthorizationServer } from '../peers/authorization-server';
 import { startGmail } from '../peers/gmail';
+import { startGraph, type GraphPeer } from '../peers/graph';
 import { startMicrosoft365 } from '../peers/microsoft-365';
 import { startMta } from '../peers/mta';
 import type { SmtpPeer } from '../peers/smtp-peer';
@@ -21,6 +22,7 @@ let asGoogle: AuthorizationServer;
 let oauthSmtp: SmtpPeer;
 let gmail: SmtpPeer;
 let basicSmtp: SmtpPeer;
+let graph: GraphPeer;
 let popup: Page;
 
 beforeAll(async () => {
@@ -31,17 +33,18 @@ beforeAll(async () => {
     startAuthorizationServer({ flavour: 'microsoft', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
   ]);
   asGoogle = await startAuthorizationServer({ flavour: 'google', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
-  [oauthSmtp, basicSmtp, gmail] = await Promise.all([
+  [oauthSmtp, basicSmtp, gmail, graph] = await Promise.all([
     startMicrosoft365({ verifyToken: as.verifyToken }),
     startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } }),
     startGmail({ verifyToken: asGoogle.verifyToken }),
+    startGraph({ verifyToken: as.verifyToken, mailboxes: ['alerts@example.com'] }),
   ]);
   popup = await chromium.openPopup();
 });
 
 afterAll(async () => {
   await chromium?.close();
-  await Promise.all([relay?.stop(), as?.close(), asGoogle?.close(), oauthSmtp?.close(), basicSmtp?.close(), gmail?.close()]);
+  await Promise.all([relay?.stop(), as?.close(), asGoogle?.close(), oauthSmtp?.close(), basicSmtp?.close(), gmail?.close(), graph?.close()]);
 });
 
 const text = (page: Page) => page.evaluate(() => document.body.innerText);
@@ -270,6 +273,35 @@ describe('the admin popup in Chromium', () => {
     const audit = relay.deps.audit.list(1);
     expect(audit[0]).toMatchObject({ action: 'deployment.policy-written', details: { platform: 'windows' } });
     await reopened.close();
+  });
+
+  it('sets up Microsoft Graph app-only: the permission to grant, no redirect URL, no consent window, and the test mail through Graph', async () => {
+    as.appPermissions['e2e-client'] = ['Mail.Send'];
+    await popup.select('#provider', 'microsoft');
+    await popup.select('#transport', 'graph');
+    await press(popup, '#oauthGrant-client_credentials');
+    expect(await popup.$('#host')).toBeNull();
+    expect(await popup.$('#redirect-url')).toBeNull();
+    expect(await popup.$('#authorizationUrl')).toBeNull();
+    expect(await popup.$eval('#permissions-help', (e) => e.textContent)).toContain('Microsoft Graph › Application permissions: Mail.Send, then "Grant admin consent"');
+    expect(await popup.$eval('#scope', (e) => (e as HTMLInputElement).value)).toBe('https://graph.microsoft.com/.default');
+    await fill(popup, 'tokenUrl', as.tokenUrl);
+    await fill(popup, 'clientSecret', CLIENT_SECRET);
+    await popup.$eval('details', (e) => void ((e as HTMLDetailsElement).open = true));
+    await fill(popup, 'apiUrl', graph.url);
+    const windowsBefore = chromium.browser.targets().length;
+    await press(popup, '#save');
+    await waitForText(popup, 'Saved.');
+    expect(chromium.browser.targets()).toHaveLength(windowsBefore);
+
+    await popup.waitForSelector('#app-only', { timeout: 20_000 });
+    expect(await popup.$eval('#destination', (e) => e.textContent)).toBe(`Microsoft Graph (${graph.url})`);
+    expect(await popup.$('#reauthorize')).toBeNull();
+    await press(popup, '#send-test');
+    const result = await popup.waitForSelector('#test-result', { timeout: 20_000 });
+    expect(await result!.evaluate((e) => e.textContent)).toContain('202 Accepted (Microsoft Graph)');
+    expect(graph.requests.map((r) => [r.path, r.status])).toEqual([['/v1.0/users/alerts%40example.com/sendMail', 202]]);
+    expect(graph.received[0]).toMatchObject({ from: 'alerts@example.com', to: ['it@example.com'] });
   });
 
   it('fits the popup without scrolling sideways and labels every control', async () => {

@@ -3,7 +3,7 @@ import { DEFAULT_POLICY, type AlertPolicy } from '../../../shared/alert-policy';
 import { API_PREFIX, ENROLLMENT_TOKEN_HEADER, type AuditAnswer, type DeploymentAnswer, type StatusAnswer } from '../../../shared/api';
 import { evaluate, withPolicy } from '../../../shared/checks/index';
 import type { DevicesAnswer, RetryAnswer } from '../../../shared/fleet';
-import type { MailSettingsView, TestMailResult } from '../../../shared/mail-settings';
+import { needsConsent, type MailSettingsView, type TestMailResult } from '../../../shared/mail-settings';
 import { ClientError } from '../../utils/client-errors';
 import type { Reply, Request, Responses } from '../../utils/protocol';
 import { relayDownload, relayFetch } from '../../utils/relay-client';
@@ -25,12 +25,12 @@ const handlers: Handlers = {
   'settings/save': async (r) => {
     const c = await requireConnection();
     const settings = await relayFetch<MailSettingsView>(c.relayUrl, `${API_PREFIX}/mail-settings`, { method: 'PUT', token: c.adminToken, body: r.input });
-    if (settings.authType !== 'oauth') return { settings, consentStarted: false };
+    if (!needsConsent(settings)) return { settings, consentStarted: false };
     // Save opens the consent window only when no account is connected (or it needs re-authorization).
     const status = await relayFetch<StatusAnswer>(c.relayUrl, `${API_PREFIX}/status`, { token: c.adminToken });
-    const needsConsent = !status.oauth || status.oauth.reauthRequired;
-    if (needsConsent) startConsent(c);
-    return { settings, consentStarted: needsConsent };
+    const consentStarted = !status.oauth || status.oauth.reauthRequired;
+    if (consentStarted) startConsent(c);
+    return { settings, consentStarted };
   },
   'consent/start': async () => {
     startConsent(await requireConnection());

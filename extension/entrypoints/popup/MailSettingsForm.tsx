@@ -1,12 +1,12 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { MailSettingsInput, MailSettingsView } from '../../../shared/mail-settings';
-import type { ProviderId } from '../../../shared/presets';
+import type { MailSettingsInput, MailSettingsView, Transport } from '../../../shared/mail-settings';
+import { offers, type ProviderId } from '../../../shared/presets';
 import { ClientError, type ShownError } from '../../utils/client-errors';
 import { t } from '../../utils/i18n';
 import { ask } from '../../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { Check, Choice, Field } from './Field';
-import { applyPreset, emptyForm, formFromView, toInput, validate, type FormState } from './form-state';
+import { applyPreset, emptyForm, formFromView, permissionsHelp, toInput, validate, type FormState } from './form-state';
 import { RedirectUrl } from './RedirectUrl';
 
 interface Props {
@@ -56,11 +56,13 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
   };
 
   const oauth = form.authType === 'oauth';
+  const smtp = form.transport === 'smtp';
+  const delegated = form.oauthGrant === 'authorization_code';
+  const permissions = permissionsHelp(form);
+  const preset = (choice: Parameters<typeof applyPreset>[2]) => setForm((f) => applyPreset(f, f.provider, choice));
   return (
     <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="mail-heading">
       <h2 id="mail-heading">{t('mailServerHeading')}</h2>
-      <Choice id="authType" legend={t('authType')} value={form.authType} onValue={set('authType')}
-        options={[{ value: 'oauth', label: t('authOAuth') }, { value: 'basic', label: t('authBasic') }]} />
       <div class="field">
         <label for="provider">{t('provider')}</label>
         <select id="provider" value={form.provider} onChange={(e) => setForm((f) => applyPreset(f, e.currentTarget.value as ProviderId))}>
@@ -69,26 +71,48 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
           <option value="custom">{t('providerCustom')}</option>
         </select>
       </div>
-      {form.provider === 'microsoft' && (
-        <Field {...text('tenant')} label={t('tenant')} help={t('tenantHelp')} onValue={(tenant) => setForm((f) => applyPreset(f, 'microsoft', tenant))} />
-      )}
-      <div class="row">
-        <Field {...text('host')} label={t('host')} />
-        <Field {...text('port')} label={t('port')} type="number" />
+      <div class="field">
+        <label for="transport">{t('transport')}</label>
+        <select id="transport" value={form.transport} aria-describedby="transport-help" onChange={(e) => preset({ transport: e.currentTarget.value as Transport })}>
+          <option value="smtp">{t('transportSmtp')}</option>
+          {offers(form.provider, 'graph') && <option value="graph">{t('transportGraph')}</option>}
+          {offers(form.provider, 'gmail-api') && <option value="gmail-api">{t('transportGmailApi')}</option>}
+        </select>
+        <p class="help" id="transport-help">{t(smtp ? 'transportSmtpHelp' : 'transportApiHelp')}</p>
       </div>
-      <Choice id="emailType" legend={t('emailType')} value={form.emailType} onValue={set('emailType')}
-        options={[{ value: 'smtps', label: t('smtps') }, { value: 'smtp', label: t('smtp') }]} />
-      {form.emailType === 'smtp' && <Check id="tls" label={t('tls')} checked={form.tls} onChecked={set('tls')} error={shown('tls')} />}
+      {smtp && (
+        <Choice id="authType" legend={t('authType')} value={form.authType} onValue={set('authType')}
+          options={[{ value: 'oauth', label: t('authOAuth') }, { value: 'basic', label: t('authBasic') }]} />
+      )}
+      {oauth && offers(form.provider, form.transport, 'client_credentials') && (
+        <Choice id="oauthGrant" legend={t('oauthGrant')} value={form.oauthGrant} onValue={(grant) => preset({ grant })}
+          options={[{ value: 'authorization_code', label: t('grantDelegated') }, { value: 'client_credentials', label: t('grantAppOnly') }]} />
+      )}
+      {form.provider === 'microsoft' && (
+        <Field {...text('tenant')} label={t('tenant')} help={t('tenantHelp')} onValue={(tenant) => preset({ tenant })} />
+      )}
+      {smtp && (
+        <>
+          <div class="row">
+            <Field {...text('host')} label={t('host')} />
+            <Field {...text('port')} label={t('port')} type="number" />
+          </div>
+          <Choice id="emailType" legend={t('emailType')} value={form.emailType} onValue={set('emailType')}
+            options={[{ value: 'smtps', label: t('smtps') }, { value: 'smtp', label: t('smtp') }]} />
+          {form.emailType === 'smtp' && <Check id="tls" label={t('tls')} checked={form.tls} onChecked={set('tls')} error={shown('tls')} />}
+        </>
+      )}
       <Field {...text('senderName')} label={t('senderName')} />
       <Field {...text('senderAddress')} label={t('senderAddress')} type="email" autoComplete="email" />
       <Field {...text('testAddress')} label={t('testAddress')} type="email" />
 
       {oauth ? (
         <>
-          <RedirectUrl />
+          {permissions && <p class="help" id="permissions-help">{t(permissions)}</p>}
+          {delegated ? <RedirectUrl /> : <p class="help" id="no-redirect">{t('appOnlyNoRedirect')}</p>}
           <Field {...text('clientId')} label={t('clientId')} />
           <Field {...text('clientSecret')} label={t('clientSecret')} type="password" help={secretHelp('clientSecret')} autoComplete="new-password" />
-          <Field {...text('authorizationUrl')} label={t('authorizationUrl')} type="url" />
+          {delegated && <Field {...text('authorizationUrl')} label={t('authorizationUrl')} type="url" />}
           <Field {...text('tokenUrl')} label={t('tokenUrl')} type="url" />
           <Field {...text('scope')} label={t('scope')} />
         </>
@@ -106,9 +130,10 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
 
       <details>
         <summary>{t('advanced')}</summary>
+        {!smtp && <Field {...text('apiUrl')} label={t('apiUrl')} type="url" help={t('apiUrlHelp')} />}
         {oauth && (
           <>
-            <Field {...text('authorizeParams')} label={t('authorizeParams')} />
+            {delegated && <Field {...text('authorizeParams')} label={t('authorizeParams')} />}
             <div class="field">
               <label for="clientAuthMethod">{t('clientAuthMethod')}</label>
               <select id="clientAuthMethod" value={form.clientAuthMethod} onChange={(e) => set('clientAuthMethod')(e.currentTarget.value as FormState['clientAuthMethod'])}>
@@ -127,7 +152,7 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
           </>
         )}
         <Field {...text('caCertificate')} label={t('caCertificate')} multiline />
-        {form.emailType === 'smtp' && !form.tls && (
+        {smtp && form.emailType === 'smtp' && !form.tls && (
           <Check id="allowInsecureAuth" label={t('allowInsecureAuth')} checked={form.allowInsecureAuth} onChecked={set('allowInsecureAuth')} />
         )}
       </details>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntry, StatusAnswer } from '../../../shared/api';
-import type { TestMailResult } from '../../../shared/mail-settings';
+import { needsConsent, type TestMailResult } from '../../../shared/mail-settings';
 import { sendsAsAnother } from '../../../shared/oauth';
 import type { UiKey } from '../../locales/en';
 import { ClientError, type AnyErrorCode, type ShownError } from '../../utils/client-errors';
@@ -45,6 +45,8 @@ export function StatusPanel({ status, consent, onRefresh }: Props) {
 
   const mail = status?.mail;
   const oauth = status?.oauth;
+  const delegated = Boolean(mail?.configured && needsConsent(mail));
+  const appOnly = Boolean(mail?.configured && mail.authType === 'oauth' && !delegated);
   return (
     <section aria-labelledby="status-heading">
       <h2 id="status-heading">{t('statusHeading')}</h2>
@@ -56,8 +58,9 @@ export function StatusPanel({ status, consent, onRefresh }: Props) {
       {mail?.configured ? (
         <dl>
           <dt>{t('statusServer')}</dt>
-          <dd>{mail.host}:{mail.port} ({mail.emailType.toUpperCase()})</dd>
-          {mail.authType === 'oauth' && !oauth && <dd class="warn" id="not-connected">{t('statusNotConnected')}</dd>}
+          <dd id="destination">{mail.destination}</dd>
+          {appOnly && <dd class="note" id="app-only">{t('statusAppOnly')}</dd>}
+          {delegated && !oauth && <dd class="warn" id="not-connected">{t('statusNotConnected')}</dd>}
           {oauth && (
             <>
               <dt>{t('statusAccount')}</dt>
@@ -95,7 +98,7 @@ export function StatusPanel({ status, consent, onRefresh }: Props) {
       )}
       <div class="actions">
         <button type="button" id="send-test" onClick={() => void sendTest()} disabled={busy || !mail?.configured}>{busy ? t('sending') : t('sendTest')}</button>
-        {mail?.configured && mail.authType === 'oauth' && (
+        {delegated && (
           <button type="button" id="reauthorize" onClick={() => void reauthorize()} disabled={busy || consent.phase === 'running'}>{t('reauthorize')}</button>
         )}
         <button type="button" onClick={onRefresh}>{t('refresh')}</button>

@@ -1,12 +1,15 @@
 import * as v from 'valibot';
-import { MailSettingsInput, SECRET_FIELDS, type MailSettingsView } from '../../../shared/mail-settings';
-import { presetFields, type ProviderId } from '../../../shared/presets';
+import { MailSettingsInput, SECRET_FIELDS, type MailSettingsView, type Transport } from '../../../shared/mail-settings';
+import { offers, presetFields, type OAuthGrant, type ProviderId } from '../../../shared/presets';
 
 /** The form as the admin edits it: text for every input, and empty secrets meaning "keep the saved one". */
 export interface FormState {
+  transport: Transport;
   provider: ProviderId;
   tenant: string;
   authType: 'oauth' | 'basic';
+  oauthGrant: OAuthGrant;
+  apiUrl: string;
   host: string;
   port: string;
   emailType: 'smtps' | 'smtp';
@@ -36,7 +39,7 @@ export type FieldErrors = Partial<Record<keyof FormState | string, string>>;
 
 export function emptyForm(): FormState {
   return {
-    provider: 'custom', tenant: '', authType: 'oauth', host: '', port: '465', emailType: 'smtps', tls: true, senderName: 'Guardmail',
+    transport: 'smtp', provider: 'custom', tenant: '', authType: 'oauth', oauthGrant: 'authorization_code', apiUrl: '', host: '', port: '465', emailType: 'smtps', tls: true, senderName: 'Guardmail',
     senderAddress: '', testAddress: '', requiresAuth: true, username: '', password: '', allowInsecureAuth: false, caCertificate: '',
     clientId: '', clientSecret: '', authorizationUrl: '', tokenUrl: '', scope: '', authorizeParams: '', clientAuthMethod: 'client_secret_basic',
     proxyUrl: '', proxyUsername: '', proxyPassword: '', allowInsecureProxyAuth: false,
@@ -50,10 +53,30 @@ export function formFromView(view: MailSettingsView): FormState {
   return { ...emptyForm(), ...settings, port: String(view.port), password: '', clientSecret: '', proxyPassword: '' };
 }
 
-/** Applies a provider preset: it fills the server, endpoints and scope; every field stays editable afterwards. */
-export function applyPreset(form: FormState, provider: ProviderId, tenant = form.tenant): FormState {
-  const fields = presetFields(provider, tenant);
-  return { ...form, provider, tenant, ...fields, port: String(fields.port ?? form.port) } as FormState;
+/**
+ * Applies a provider preset for a transport and grant: it fills the server or API, endpoints and scope; every field
+ * stays editable afterwards. A transport or grant the provider does not offer falls back to what it does.
+ */
+export function applyPreset(form: FormState, provider: ProviderId, choice: { tenant?: string; transport?: Transport; grant?: OAuthGrant } = {}): FormState {
+  const tenant = choice.tenant ?? form.tenant;
+  const transport = offers(provider, choice.transport ?? form.transport) ? (choice.transport ?? form.transport) : 'smtp';
+  const grant = offers(provider, transport, choice.grant ?? form.oauthGrant) ? (choice.grant ?? form.oauthGrant) : 'authorization_code';
+  const fields = presetFields(provider, tenant, transport, grant);
+  // The APIs take only OAuth tokens.
+  const authType = transport === 'smtp' ? form.authType : 'oauth';
+  const server = transport === 'smtp' ? { ...fields, port: String(fields.port ?? form.port) } : { ...fields, host: form.host, port: form.port };
+  return { ...form, provider, tenant, authType, ...server } as FormState;
+}
+
+/** Which permissions the admin grants for these settings, and where: a UI key, or null when there is nothing to say. */
+export function permissionsHelp(form: Pick<FormState, 'provider' | 'transport' | 'oauthGrant' | 'authType'>) {
+  if (form.authType !== 'oauth') return null;
+  const appOnly = form.oauthGrant === 'client_credentials';
+  if (form.transport === 'graph') return appOnly ? 'permissionsGraphApp' : 'permissionsGraphDelegated';
+  if (form.transport === 'gmail-api') return 'permissionsGmailApi';
+  if (form.provider === 'microsoft') return appOnly ? 'permissionsSmtpApp' : 'permissionsSmtpDelegated';
+  if (form.provider === 'google') return 'permissionsGmailSmtp';
+  return null;
 }
 
 /** What the relay receives: numbers as numbers, and an empty secret omitted so the saved one is kept. */
