@@ -322,8 +322,8 @@ export const errorCodes = {
   },
   OAUTH_INVALID_CLIENT: {
     status: 400,
-    message: 'The authorization server rejected the client ID or client secret.',
-    hint: 'Copy the client ID and the client secret\'s value (not its ID) from the app registration, and save again.',
+    message: 'The authorization server rejected the client ID, client secret or client certificate.',
+    hint: 'Copy the client ID and the client secret\'s value (not its ID) from the app registration, and save again. With a certificate: upload that certificate to the app registration (Certificates & secrets › Certificates) and give its own private key.',
   },
   OAUTH_CLIENT_SECRET_EXPIRED: {
     status: 400,

@@ -6,13 +6,14 @@ import * as v from 'valibot';
  * omitted keeps the stored value, `null` clears it, and reads only say whether each is set.
  */
 
-export const SECRET_FIELDS = ['password', 'clientSecret', 'proxyPassword'] as const;
+export const SECRET_FIELDS = ['password', 'clientSecret', 'clientPrivateKey', 'proxyPassword'] as const;
 export type SecretField = (typeof SECRET_FIELDS)[number];
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 const IPV6_LITERAL = /^[0-9a-f:.]+$/i;
 const PEM_CERTIFICATE = /^\s*(-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\s*)+$/;
+const PEM_PRIVATE_KEY = /^\s*-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+?-----END (RSA )?PRIVATE KEY-----\s*$/;
 
 /** A line of text that ends up in a header or a log: no CR, LF or other control characters. */
 const singleLine = (field: string, max: number) =>
@@ -130,6 +131,24 @@ export const mailSettingsEntries = {
   ),
   clientId: v.optional(singleLine('Client ID', 512), ''),
   clientSecret: secret('Client secret', 2048),
+  /** `private_key_jwt`: the certificate uploaded to the app registration, and its private key (a secret). */
+  clientCertificate: v.optional(
+    v.pipe(
+      v.string('Client certificate must be text.'),
+      v.maxLength(16_384, 'Client certificate must be at most 16 KB of PEM.'),
+      v.check((s) => s === '' || PEM_CERTIFICATE.test(s), 'Client certificate must be PEM: -----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----.'),
+    ),
+    '',
+  ),
+  clientPrivateKey: v.optional(
+    v.nullable(
+      v.pipe(
+        v.string('Client private key must be text.'),
+        v.maxLength(16_384, 'Client private key must be at most 16 KB of PEM.'),
+        v.regex(PEM_PRIVATE_KEY, 'Client private key must be an unencrypted RSA key in PEM: -----BEGIN PRIVATE KEY----- … -----END PRIVATE KEY-----.'),
+      ),
+    ),
+  ),
   authorizationUrl: v.optional(endpointUrl('Authorization URL'), ''),
   tokenUrl: v.optional(endpointUrl('Token URL'), ''),
   scope: v.optional(singleLine('Scope', 1024), ''),
@@ -144,7 +163,10 @@ export const mailSettingsEntries = {
     '',
   ),
   clientAuthMethod: v.optional(
-    v.picklist(['client_secret_post', 'client_secret_basic', 'none'], 'Client authentication must be "client_secret_post", "client_secret_basic" or "none".'),
+    v.picklist(
+      ['client_secret_post', 'client_secret_basic', 'private_key_jwt', 'none'],
+      'Client authentication must be "client_secret_post", "client_secret_basic", "private_key_jwt" (a certificate) or "none".',
+    ),
     'client_secret_basic',
   ),
   proxyUrl: v.optional(proxyUrl, ''),
@@ -211,9 +233,17 @@ export const MailSettingsInput = v.pipe(
     v.partialCheck(
       [['authType'], ['oauthGrant'], ['clientAuthMethod']],
       (s) => s.authType !== 'oauth' || s.oauthGrant !== 'client_credentials' || s.clientAuthMethod !== 'none',
-      'App-only access authenticates the application itself: choose client_secret_post or client_secret_basic, and give the client secret.',
+      'App-only access authenticates the application itself: choose a client secret or a certificate.',
     ),
     ['clientAuthMethod'],
+  ),
+  v.forward(
+    v.partialCheck(
+      [['clientAuthMethod'], ['clientCertificate']],
+      (s) => s.clientAuthMethod !== 'private_key_jwt' || s.clientCertificate !== '',
+      'Client certificate is required for certificate authentication: paste the certificate uploaded to the app registration.',
+    ),
+    ['clientCertificate'],
   ),
   v.forward(
     v.partialCheck(

@@ -98,9 +98,10 @@ export function sendingLimits(settings: { transport: Transport; provider: Provid
   return settings.transport === 'smtp' ? PRESETS[settings.provider].smtpLimits : API_LIMITS[settings.transport];
 }
 
-/** Which transports and grants a provider's preset fills. */
+/** Which transports and grants a provider's preset fills; a custom provider may use any the schema allows. */
 export function offers(id: ProviderId, transport: Transport, grant: OAuthGrant = 'authorization_code'): boolean {
-  return id === 'custom' || Boolean(PRESETS[id].scopes[transport]?.[grant]);
+  if (id !== 'custom') return Boolean(PRESETS[id].scopes[transport]?.[grant]);
+  return !(transport === 'gmail-api' && grant === 'client_credentials');
 }
 
 export type PresetFields = Pick<

@@ -10,7 +10,7 @@ import type { ComposeOptions } from '../relay/compose';
 import { decoded, unfold } from './fixtures/mail';
 import { createTestRelay, type TestRelay } from './fixtures/relay';
 import { riskyReport } from './fixtures/reports';
-import { testPki } from './fixtures/tls';
+import { serveHttps, testPki } from './fixtures/tls';
 import { startAuthorizationServer, TENANT_ID, type AuthorizationServer, type Flavour } from './peers/authorization-server';
 import { startGmailApi, type GmailApiOptions, type GmailApiPeer } from './peers/gmail-api';
 import { startGraph, type GraphOptions, type GraphPeer } from './peers/graph';
@@ -231,6 +231,19 @@ describe('Microsoft Graph app-only (client credentials)', () => {
     expect(unreachable.serverResponse).toBeUndefined();
   });
 
+  it('reads no more than a few kilobytes of an answer, however much a broken API sends', async () => {
+    await startAs('microsoft', { [CLIENT_ID]: ['Mail.Send'] });
+    const flood = await serveHttps((_req, res) => {
+      res.writeHead(500, { 'Content-Type': 'text/html' });
+      res.end('<p>'.padEnd(8 << 20, 'x'));
+    });
+    graph = { url: `${flood.origin}/v1.0`, close: flood.close } as GraphPeer;
+    await save(settings('microsoft', 'graph', 'client_credentials'));
+    const error = await errorOf(await sendTest());
+    expect(error.code).toBe('API_UNAVAILABLE');
+    expect(error.serverResponse!.length).toBeLessThan(1_000);
+  });
+
   it('explains a missing Mail.Send application permission, and sends with a new token once an admin grants it', async () => {
     await startAs('microsoft');
     await startGraphPeer();
@@ -260,6 +273,31 @@ describe('Microsoft Graph app-only (client credentials)', () => {
     await startGraphPeer();
     await save(settings('microsoft', 'graph', 'client_credentials', { scope: 'https://graph.microsoft.com/Mail.Send' }));
     expect((await errorOf(await sendTest())).code).toBe('OAUTH_INVALID_SCOPE');
+  });
+
+  it('signs in with a certificate instead of a secret (private_key_jwt), and explains one the app registration does not hold', async () => {
+    const { client, otherClient } = testPki();
+    as = await startAuthorizationServer({
+      flavour: 'microsoft',
+      clients: { [CLIENT_ID]: { redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'private_key_jwt', certificate: client.cert } },
+      appPermissions: { [CLIENT_ID]: ['Mail.Send'] },
+    });
+    clock = Date.now();
+    relay = createTestRelay({ now: () => clock });
+    await startGraphPeer();
+    // The assertion's audience is the token endpoint as called; oidc-provider serves it without Microsoft's tenant segment.
+    const certificate = (pair: { cert: string; key: string }) =>
+      settings('microsoft', 'graph', 'client_credentials', { tokenUrl: as.tokenUrl.replace('/organizations', ''), clientAuthMethod: 'private_key_jwt', clientSecret: undefined, clientCertificate: pair.cert, clientPrivateKey: pair.key });
+    await save(certificate(client));
+    const sent = await sendTest();
+    expect(sent.status, await sent.clone().text()).toBe(200);
+    expect(JSON.stringify(await json(await relay.call('GET', '/api/v1/mail-settings')))).not.toContain('PRIVATE KEY');
+
+    await save(certificate(otherClient));
+    expect(await errorOf(await sendTest())).toMatchObject({ code: 'OAUTH_INVALID_CLIENT', message: expect.stringContaining('AADSTS700027') });
+
+    const mismatched = await relay.call('PUT', '/api/v1/mail-settings', { ...certificate(client), clientPrivateKey: otherClient.key });
+    expect(await errorOf(mismatched)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'clientPrivateKey' });
   });
 
   it('refuses app-only settings without a client secret, naming the field', async () => {

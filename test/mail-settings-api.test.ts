@@ -42,7 +42,7 @@ describe('mail settings', () => {
     expect(put.status).toBe(200);
     const view = await json<MailSettingsView>(await relay.call('GET', '/api/v1/mail-settings'));
     expect(view).toMatchObject({ authType: 'basic', host: '127.0.0.1', port: 587, emailType: 'smtp', tls: true, username: 'alerts@example.com' });
-    expect(view.secretsSet).toEqual({ password: true, clientSecret: false, proxyPassword: false });
+    expect(view.secretsSet).toEqual({ password: true, clientSecret: false, clientPrivateKey: false, proxyPassword: false });
     expect(JSON.stringify(view)).not.toContain(SMTP_PASSWORD);
     expect(view).not.toHaveProperty('password');
   });

@@ -4,9 +4,9 @@ import { needsConsent, type MailSettings } from '../../shared/mail-settings';
 import { classifyApiAnswer, classifyApiNetworkError, sendRequest, type ApiTransport } from '../domain/mail-api';
 import type { SmtpTimeouts } from '../domain/smtp-options';
 import type { MailSecrets } from '../storage/mail-settings-store';
+import { needsRefresh } from '../domain/token-policy';
 import { DeliveryError } from './errors';
 import { proxyAgent } from './oauth-client';
-import { needsRefresh } from '../domain/token-policy';
 import type { AccessToken, TokenManager } from './token-manager';
 
 /** What a transport says about a mail it took. */
@@ -116,8 +116,7 @@ export class ApiSender {
         headersTimeout: this.#o.timeouts.socketMs,
         bodyTimeout: this.#o.timeouts.socketMs,
       });
-      // An error body is a few hundred bytes; more is not read, so a hostile or broken server cannot fill memory.
-      const body = (await res.body.text()).slice(0, 8192);
+      const body = await readAtMost(res.body, MAX_ANSWER_BYTES);
       const retryAfter = res.headers['retry-after'];
       return { status: res.statusCode, statusText: STATUS_TEXT[res.statusCode] ?? '', body, retryAfter: typeof retryAfter === 'string' ? retryAfter : null };
     } catch (err) {
@@ -137,6 +136,23 @@ export class ApiSender {
 let loaded: Promise<{ undici: typeof import('undici'); MailComposer: typeof import('nodemailer/lib/mail-composer').default }> | null = null;
 const modules = () =>
   (loaded ??= Promise.all([import('undici'), import('nodemailer/lib/mail-composer')]).then(([undici, composer]) => ({ undici, MailComposer: composer.default })));
+
+/** An API's answer is a few hundred bytes; more is not read, so a broken or hostile server cannot fill memory. */
+const MAX_ANSWER_BYTES = 16_384;
+
+async function readAtMost(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
 
 const STATUS_TEXT: Record<number, string> = { 200: 'OK (Gmail API)', 202: 'Accepted (Microsoft Graph)' };
 

@@ -1,3 +1,4 @@
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import type { ProxyAgent } from 'undici';
 import type { MailSettings } from '../../shared/mail-settings';
@@ -89,6 +90,10 @@ async function withEndpoint<T>(
   phase: OAuthPhase,
   run: (ctx: EndpointContext) => Promise<T>,
 ): Promise<T> {
+  const clientAuth = await clientAuthentication(settings, secrets).catch((err: unknown) => {
+    // Checked when saved; a key or certificate unreadable now is the client's credentials, not the network.
+    throw new DeliveryError({ code: 'OAUTH_INVALID_CLIENT', detail: `the client certificate or its key cannot be used: ${err instanceof Error ? err.message : String(err)}` });
+  });
   // undici is loaded only when a proxy is set: most relays never need it, and it is the heaviest module at start-up.
   const undici = settings.proxyUrl ? await import('undici') : null;
   const proxy = undici ? proxyAgent(undici.ProxyAgent, settings, secrets) : null;
@@ -102,7 +107,7 @@ async function withEndpoint<T>(
     // App-only settings have no authorization URL; the token URL's origin names the server then.
     as: { issuer: new URL(settings.authorizationUrl || settings.tokenUrl).origin, authorization_endpoint: settings.authorizationUrl || undefined, token_endpoint: settings.tokenUrl },
     client: { client_id: settings.clientId },
-    clientAuth: clientAuthentication(settings, secrets),
+    clientAuth,
     request,
   };
   try {
@@ -115,10 +120,33 @@ async function withEndpoint<T>(
   }
 }
 
-/** The client secret goes the way the registration expects: HTTP Basic (RFC 6749's default) or in the body. */
-function clientAuthentication(settings: MailSettings, secrets: MailSecrets): oauth.ClientAuth {
+/**
+ * The client authenticates the way the registration expects: its secret by HTTP Basic (RFC 6749's default) or in the
+ * body, or a certificate (RFC 7523 `private_key_jwt`), as Microsoft recommends over secrets.
+ */
+async function clientAuthentication(settings: MailSettings, secrets: MailSecrets): Promise<oauth.ClientAuth> {
+  if (settings.clientAuthMethod === 'private_key_jwt' && secrets.clientPrivateKey) return certificateAssertion(settings, secrets.clientPrivateKey);
   if (settings.clientAuthMethod === 'none' || !secrets.clientSecret) return oauth.None();
   return settings.clientAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(secrets.clientSecret) : oauth.ClientSecretBasic(secrets.clientSecret);
+}
+
+/**
+ * An RS256 client assertion as Microsoft Entra takes it ("Microsoft identity platform certificate credentials"): the
+ * certificate's SHA-1 and SHA-256 thumbprints in `x5t` and `x5t#S256` name which uploaded certificate signed it, and the
+ * audience is the token endpoint itself.
+ */
+async function certificateAssertion(settings: MailSettings, privateKeyPem: string): Promise<oauth.ClientAuth> {
+  const der = createPrivateKey(privateKeyPem).export({ format: 'der', type: 'pkcs8' });
+  const key = await crypto.subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+  const certificate = new X509Certificate(settings.clientCertificate).raw;
+  const thumbprint = (algorithm: string) => createHash(algorithm).update(certificate).digest('base64url');
+  return oauth.PrivateKeyJwt(key, {
+    [oauth.modifyAssertion]: (header, payload) => {
+      header.x5t = thumbprint('sha1');
+      header['x5t#S256'] = thumbprint('sha256');
+      payload.aud = settings.tokenUrl;
+    },
+  });
 }
 
 export function proxyAgent(Agent: typeof ProxyAgent, settings: MailSettings, secrets: MailSecrets, options: Omit<ProxyAgent.Options, 'uri'> = {}): ProxyAgent {

@@ -8,7 +8,8 @@ import type { MailSettings, MailSettingsParsed, SecretField } from '../../shared
  */
 const BINDINGS: { secret: SecretField; destination: (keyof MailSettings)[]; usedBy: (s: MailSettingsParsed) => boolean }[] = [
   { secret: 'password', destination: ['host', 'port'], usedBy: (s) => s.authType === 'basic' && s.requiresAuth },
-  { secret: 'clientSecret', destination: ['tokenUrl'], usedBy: (s) => s.authType === 'oauth' },
+  { secret: 'clientSecret', destination: ['tokenUrl'], usedBy: (s) => s.authType === 'oauth' && s.clientAuthMethod !== 'private_key_jwt' },
+  { secret: 'clientPrivateKey', destination: ['tokenUrl'], usedBy: (s) => s.authType === 'oauth' && s.clientAuthMethod === 'private_key_jwt' },
   { secret: 'proxyPassword', destination: ['proxyUrl'], usedBy: (s) => s.authType === 'oauth' && s.proxyUrl !== '' },
 ];
 

@@ -3,7 +3,7 @@ import type { MailSettings } from '../../shared/mail-settings';
 import { smtpOptions } from './smtp-options';
 
 const base: MailSettings = {
-  transport: 'smtp', oauthGrant: 'authorization_code', apiUrl: '', authType: 'basic', host: 'smtp.example.com', port: 587, emailType: 'smtp', tls: true, senderName: '', senderAddress: 'a@example.com',
+  transport: 'smtp', oauthGrant: 'authorization_code', apiUrl: '', clientCertificate: '', authType: 'basic', host: 'smtp.example.com', port: 587, emailType: 'smtp', tls: true, senderName: '', senderAddress: 'a@example.com',
   testAddress: '', requiresAuth: true, username: 'a@example.com', allowInsecureAuth: false, allowInsecureProxyAuth: false, caCertificate: '', clientId: '',
   authorizationUrl: '', tokenUrl: '', scope: '', proxyUrl: '', proxyUsername: '', provider: 'custom', tenant: '', authorizeParams: '',
   clientAuthMethod: 'client_secret_basic',

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { Hono } from 'hono';
 import { MailSettingsInput, TestMailInput, type MailSettings, type MailSettingsParsed } from '../../shared/mail-settings';
 import type { AppDeps, AppEnv } from '../app';
@@ -19,7 +19,7 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
 
   routes.put('/mail-settings', async (c) => {
     const input = await parseBody(c, MailSettingsInput);
-    checkAgainstStored(input, { password: store.hasSecret('password'), clientSecret: store.hasSecret('clientSecret') });
+    checkAgainstStored(input, { password: store.hasSecret('password'), clientSecret: store.hasSecret('clientSecret'), clientPrivateKey: store.hasSecret('clientPrivateKey') });
     const before = store.get();
     const moved = movedSecrets(before, input, store.view()?.secretsSet ?? {});
     const reenter = moved.find((m) => m.action === 'reenter');
@@ -58,14 +58,22 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
 }
 
 /** Checks that need what is stored or Node's crypto, beyond the shared schema. */
-function checkAgainstStored(input: MailSettingsParsed, stored: { password: boolean; clientSecret: boolean }): void {
+function checkAgainstStored(input: MailSettingsParsed, stored: { password: boolean; clientSecret: boolean; clientPrivateKey: boolean }): void {
   const issues = [];
-  const missing = (field: 'password' | 'clientSecret') => input[field] === null || (input[field] === undefined && !stored[field]);
+  const missing = (field: 'password' | 'clientSecret' | 'clientPrivateKey') => input[field] === null || (input[field] === undefined && !stored[field]);
   if (input.authType === 'basic' && input.requiresAuth && missing('password')) {
     issues.push({ field: 'password', message: 'Password is required when the server requires authentication.' });
   }
-  if (input.authType === 'oauth' && input.oauthGrant === 'client_credentials' && missing('clientSecret')) {
+  const certificate = input.clientAuthMethod === 'private_key_jwt';
+  if (input.authType === 'oauth' && input.oauthGrant === 'client_credentials' && !certificate && missing('clientSecret')) {
     issues.push({ field: 'clientSecret', message: 'Client secret is required for app-only access: the application signs in with it.' });
+  }
+  if (input.authType === 'oauth' && certificate && missing('clientPrivateKey')) {
+    issues.push({ field: 'clientPrivateKey', message: 'Client private key is required for certificate authentication: the relay signs its assertion with it.' });
+  }
+  if (certificate && input.clientCertificate) {
+    const problem = certificateProblem(input.clientCertificate, typeof input.clientPrivateKey === 'string' ? input.clientPrivateKey : null);
+    if (problem) issues.push(problem);
   }
   if (input.caCertificate) {
     try {
@@ -75,4 +83,23 @@ function checkAgainstStored(input: MailSettingsParsed, stored: { password: boole
     }
   }
   if (issues.length > 0) throw ApiError.validation(issues);
+}
+
+/** The certificate must be readable and, when a key comes with it, be the key's: Entra matches the assertion to it. */
+function certificateProblem(certificatePem: string, privateKeyPem: string | null): { field: string; message: string } | null {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(certificatePem);
+  } catch {
+    return { field: 'clientCertificate', message: 'Client certificate is not a readable X.509 certificate in PEM.' };
+  }
+  if (privateKeyPem === null) return null;
+  try {
+    const key = createPrivateKey(privateKeyPem);
+    if (key.asymmetricKeyType !== 'rsa') return { field: 'clientPrivateKey', message: 'Client private key must be an RSA key, as Microsoft Entra signs and checks RS256.' };
+    if (!certificate.checkPrivateKey(key)) return { field: 'clientPrivateKey', message: 'Client private key does not belong to the client certificate.' };
+  } catch {
+    return { field: 'clientPrivateKey', message: 'Client private key is not a readable, unencrypted private key in PEM.' };
+  }
+  return null;
 }

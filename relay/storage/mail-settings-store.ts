@@ -5,7 +5,7 @@ import type { SecretStore } from './secret-store';
 const SETTINGS_NAME = 'mail';
 const secretName = (field: SecretField) => `mail.${field}`;
 
-const STORED_DEFAULTS: Pick<MailSettings, 'transport' | 'oauthGrant' | 'apiUrl'> = { transport: 'smtp', oauthGrant: 'authorization_code', apiUrl: '' };
+const STORED_DEFAULTS: Pick<MailSettings, 'transport' | 'oauthGrant' | 'apiUrl' | 'clientCertificate'> = { transport: 'smtp', oauthGrant: 'authorization_code', apiUrl: '', clientCertificate: '' };
 
 export type MailSecrets = Partial<Record<SecretField, string>>;
 

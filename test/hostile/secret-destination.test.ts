@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody } from '../../shared/errors';
 import type { MailSettingsView } from '../../shared/mail-settings';
 import { basicSettings } from '../fixtures/relay';
+import { testPki } from '../fixtures/tls';
 import { startRelayWithTokens } from '../fixtures/relay-process';
 
 
@@ -43,6 +44,17 @@ describe('stored secrets stay bound to their destination, against the relay as a
     // The password was not used by OAuth on its new host, so it was forgotten: switching back cannot carry it there.
     const back = await put(basicSettings({ host: 'smtp.example.com', password: undefined }));
     expect(((await back.json()) as ApiErrorBody).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'password' });
+  });
+
+  it('keeps a client certificate\'s private key bound to the token URL as well', async () => {
+    const { client } = testPki();
+    const certificate = (overrides: Record<string, unknown> = {}) =>
+      oauth({ proxyUrl: '', proxyUsername: '', proxyPassword: null, clientSecret: null, clientAuthMethod: 'private_key_jwt', clientCertificate: client.cert, clientPrivateKey: client.key, ...overrides });
+    const first = await put(certificate());
+    expect(first.status, await first.clone().text()).toBe(200);
+    const moved = await put(certificate({ clientPrivateKey: undefined, tokenUrl: 'https://attacker.example/token' }));
+    expect(moved.status).toBe(400);
+    expect(((await moved.json()) as ApiErrorBody).error).toMatchObject({ code: 'SECRET_REQUIRED', field: 'clientPrivateKey' });
   });
 
   it('refuses a proxy password to a plain http:// proxy unless insecure proxy authentication is allowed', async () => {

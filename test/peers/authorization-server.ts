@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID, X509Certificate } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type AuthorizationCode, type Configuration, type KoaContextWithOIDC, type ResponseType } from 'oidc-provider';
@@ -30,7 +30,9 @@ export type Flavour = 'google' | 'microsoft';
 export interface TestClient {
   secret?: string;
   redirectUris: string[];
-  authMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
+  authMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+  /** The certificate uploaded to the app registration, for `private_key_jwt`. */
+  certificate?: string;
 }
 
 export interface AuthorizationServerOptions {
@@ -101,10 +103,11 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       ...Object.entries(options.clients).map(([id, c]) => ({
         client_id: id,
         ...(c.secret ? { client_secret: c.secret } : {}),
+        ...(c.certificate ? { jwks: { keys: [{ ...new X509Certificate(c.certificate).publicKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig' }] } } : {}),
         redirect_uris: c.redirectUris,
         token_endpoint_auth_method: c.authMethod,
         // Microsoft lets any confidential client use client credentials; Google has no such grant for Gmail.
-        grant_types: ['authorization_code', 'refresh_token', ...(google || !c.secret ? [] : ['client_credentials'])],
+        grant_types: ['authorization_code', 'refresh_token', ...(google || !(c.secret || c.certificate) ? [] : ['client_credentials'])],
         response_types: ['code' as ResponseType],
       })),
       { client_id: RESOURCE_SERVER.id, client_secret: RESOURCE_SERVER.secret, redirect_uris: [], grant_types: [], response_types: [] as ResponseType[] },
@@ -180,6 +183,14 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       ctx.status = injected.status;
       ctx.body = injected.body;
       injected = null;
+      return;
+    }
+    // Entra finds the uploaded certificate by the assertion's thumbprint, and refuses an assertion naming none it has.
+    const assertion = form.get('client_assertion');
+    const certificate = options.clients[form.get('client_id') ?? '']?.certificate;
+    if (!google && assertion && certificate && jwtHeader(assertion).x5t !== createHash('sha1').update(new X509Certificate(certificate).raw).digest('base64url')) {
+      ctx.status = 401;
+      ctx.body = { error: 'invalid_client', error_description: 'AADSTS700027: Client assertion contains an invalid signature. [Reason - The key was not found.]' };
       return;
     }
     const scope = form.get('scope') ?? '';
@@ -311,4 +322,12 @@ async function followConsent(origin: string, authorizationUrl: string, decision:
     }
   }
   throw new Error('the consent did not end at the redirect URL');
+}
+
+function jwtHeader(jwt: string): { x5t?: string } {
+  try {
+    return JSON.parse(Buffer.from(jwt.split('.')[0] ?? '', 'base64url').toString('utf8')) as { x5t?: string };
+  } catch {
+    return {};
+  }
 }

@@ -30,7 +30,7 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
     setTouched((s) => new Set(s).add(field));
   };
   const text = (field: keyof FormState) => ({ id: field, value: String(form[field]), onValue: set(field) as (v: string) => void, error: shown(field) });
-  const secretHelp = (field: 'password' | 'clientSecret' | 'proxyPassword') => (saved?.secretsSet[field] ? t('secretSaved') : undefined);
+  const secretHelp = (field: 'password' | 'clientSecret' | 'clientPrivateKey' | 'proxyPassword') => (saved?.secretsSet[field] ? t('secretSaved') : undefined);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -111,7 +111,14 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
           {permissions && <p class="help" id="permissions-help">{t(permissions)}</p>}
           {delegated ? <RedirectUrl /> : <p class="help" id="no-redirect">{t('appOnlyNoRedirect')}</p>}
           <Field {...text('clientId')} label={t('clientId')} />
-          <Field {...text('clientSecret')} label={t('clientSecret')} type="password" help={secretHelp('clientSecret')} autoComplete="new-password" />
+          {form.clientAuthMethod === 'private_key_jwt' ? (
+            <>
+              <Field {...text('clientCertificate')} label={t('clientCertificate')} help={t('clientCertificateHelp')} multiline />
+              <Field {...text('clientPrivateKey')} label={t('clientPrivateKey')} help={secretHelp('clientPrivateKey') ?? t('clientPrivateKeyHelp')} multiline />
+            </>
+          ) : (
+            <Field {...text('clientSecret')} label={t('clientSecret')} type="password" help={secretHelp('clientSecret')} autoComplete="new-password" />
+          )}
           {delegated && <Field {...text('authorizationUrl')} label={t('authorizationUrl')} type="url" />}
           <Field {...text('tokenUrl')} label={t('tokenUrl')} type="url" />
           <Field {...text('scope')} label={t('scope')} />
@@ -139,6 +146,7 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
               <select id="clientAuthMethod" value={form.clientAuthMethod} onChange={(e) => set('clientAuthMethod')(e.currentTarget.value as FormState['clientAuthMethod'])}>
                 <option value="client_secret_post">{t('clientSecretPost')}</option>
                 <option value="client_secret_basic">{t('clientSecretBasic')}</option>
+                <option value="private_key_jwt">{t('clientPrivateKeyJwt')}</option>
                 <option value="none">{t('clientNone')}</option>
               </select>
             </div>

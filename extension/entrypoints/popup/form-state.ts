@@ -24,11 +24,13 @@ export interface FormState {
   caCertificate: string;
   clientId: string;
   clientSecret: string;
+  clientCertificate: string;
+  clientPrivateKey: string;
   authorizationUrl: string;
   tokenUrl: string;
   scope: string;
   authorizeParams: string;
-  clientAuthMethod: 'client_secret_post' | 'client_secret_basic' | 'none';
+  clientAuthMethod: 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt' | 'none';
   proxyUrl: string;
   proxyUsername: string;
   proxyPassword: string;
@@ -41,7 +43,7 @@ export function emptyForm(): FormState {
   return {
     transport: 'smtp', provider: 'custom', tenant: '', authType: 'oauth', oauthGrant: 'authorization_code', apiUrl: '', host: '', port: '465', emailType: 'smtps', tls: true, senderName: 'Guardmail',
     senderAddress: '', testAddress: '', requiresAuth: true, username: '', password: '', allowInsecureAuth: false, caCertificate: '',
-    clientId: '', clientSecret: '', authorizationUrl: '', tokenUrl: '', scope: '', authorizeParams: '', clientAuthMethod: 'client_secret_basic',
+    clientId: '', clientSecret: '', clientCertificate: '', clientPrivateKey: '', authorizationUrl: '', tokenUrl: '', scope: '', authorizeParams: '', clientAuthMethod: 'client_secret_basic',
     proxyUrl: '', proxyUsername: '', proxyPassword: '', allowInsecureProxyAuth: false,
   };
 }
@@ -50,7 +52,7 @@ export function emptyForm(): FormState {
 export function formFromView(view: MailSettingsView): FormState {
   const settings: Partial<MailSettingsView> = { ...view };
   delete settings.secretsSet;
-  return { ...emptyForm(), ...settings, port: String(view.port), password: '', clientSecret: '', proxyPassword: '' };
+  return { ...emptyForm(), ...settings, port: String(view.port), password: '', clientSecret: '', clientPrivateKey: '', proxyPassword: '' };
 }
 
 /**
