@@ -1,6 +1,7 @@
 /**
  * `npm run screenshots`: the popup in English and Spanish, from the built extension in Debian's Chromium, connected
- * to a relay configured for Microsoft 365. Writes docs/popup-en.png and docs/popup-es.png for the README.
+ * to a relay configured for Microsoft 365 through Graph, app-only. Writes docs/popup-en.png and docs/popup-es.png for
+ * the README.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -17,7 +18,7 @@ execFileSync(process.execPath, [resolve(root, 'node_modules/wxt/bin/wxt.mjs'), '
 
 const relay = await serveTestRelay({ extension: fleetExtensionOf(EXTENSION_DIR) });
 await relay.call('PUT', '/api/v1/mail-settings', {
-  ...presetFields('microsoft', 'contoso.onmicrosoft.com'),
+  ...presetFields('microsoft', 'contoso.onmicrosoft.com', 'graph', 'client_credentials'),
   provider: 'microsoft',
   tenant: 'contoso.onmicrosoft.com',
   authType: 'oauth',
