@@ -1,3 +1,4 @@
+import type { MailSettings } from '../../shared/mail-settings';
 import { xoauth2User } from '../domain/oauth-account';
 import { KEEP_ALIVE_CHECK_MS, needsKeepAlive, needsRefresh } from '../domain/token-policy';
 import type { Logger } from '../log';
@@ -6,7 +7,6 @@ import type { AuditLog } from '../storage/audit-log';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
 import type { OAuthStore } from '../storage/oauth-store';
 import { DeliveryError } from './errors';
-import type { MailSettings } from '../../shared/mail-settings';
 import { clientCredentialsToken, refreshAccessToken, type OAuthClientOptions } from './oauth-client';
 
 export interface AccessToken {
@@ -56,8 +56,8 @@ export class TokenManager {
     const settings = this.#deps.mailSettings.get();
     if (settings && isAppOnly(settings)) {
       const app = this.#app;
-      if (app && app.revision === this.#deps.mailSettings.revision() && !needsRefresh(app.expiresAt, this.#now())) return { token: app.token, user: appUser(settings), expiresAt: app.expiresAt };
-      return this.refresh();
+      const current = app && app.revision === this.#deps.mailSettings.revision() && !needsRefresh(app.expiresAt, this.#now());
+      return current ? { token: app.token, user: appUser(settings), expiresAt: app.expiresAt } : this.refresh();
     }
     const account = this.#usableAccount();
     const token = this.#deps.oauth.accessToken();
