@@ -2,91 +2,27 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { API_PREFIX } from '../shared/api';
 import { DeliveryError } from './delivery/errors';
-import type { MailSender } from './delivery/mail-sender';
-import type { OAuthClientOptions } from './delivery/oauth-client';
-import type { OutboxWorker } from './delivery/outbox-worker';
-import type { Episodes } from './domain/episodes';
-import type { Retention } from './domain/retention';
-import type { DeliveryTimes } from './domain/retry';
-import type { RateLimiter } from './domain/rate-limit';
-import type { TokenManager } from './delivery/token-manager';
 import { ApiError, errorResponse } from './http/api-error';
-import { requireToken, type AuthThrottle } from './http/auth';
+import { requireToken } from './http/auth';
 import { allowHosts } from './http/host';
 import { allowedMethods } from './http/methods';
 import { cors } from './http/cors';
 import { limitBody } from './http/body-limit';
-import type { Logger } from './log';
-import type { Metrics } from './metrics';
 import { auditRoutes } from './routes/audit';
 import { metricsRoutes } from './routes/metrics';
 import { openApiRoutes } from './routes/openapi';
-import type { AuditLog } from './storage/audit-log';
 import { fleetRoutes } from './routes/fleet';
 import { healthRoutes } from './routes/health';
 import { mailSettingsRoutes } from './routes/mail-settings';
 import { oauthRoutes } from './routes/oauth';
 import { statusRoutes } from './routes/status';
-import type { AccessTokens } from './storage/access-tokens';
-import type { Db } from './storage/db';
-import type { DeliveryLog } from './storage/delivery-log';
-import { AdmissionRefused, ReportRejected, type FleetStore } from './storage/fleet-store';
-import type { MailSettingsStore } from './storage/mail-settings-store';
-import type { OAuthStore } from './storage/oauth-store';
-import type { OutboxStore } from './storage/outbox-store';
-import type { ReleaseStore } from './storage/release-store';
-import type { FeedOptions, FeedRefresher } from './feeds/refresh';
-import type { PolicyStore } from './storage/policy-store';
-import type { FleetExtension } from './extension/fleet-extension';
+import { AdmissionRefused, ReportRejected } from './storage/fleet-store';
 import { deploymentRoutes, extensionRoutes } from './routes/extension';
+import type { AppDeps, AppEnv } from './deps';
 
 /** Request bodies larger than this are refused before they are read: the largest field is a 32 KB CA certificate. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-export interface AppDeps {
-  db: Db;
-  accessTokens: AccessTokens;
-  mailSettings: MailSettingsStore;
-  oauth: OAuthStore;
-  tokenManager: TokenManager;
-  sender: MailSender;
-  deliveryLog: DeliveryLog;
-  oauthClient: OAuthClientOptions;
-  fleet: FleetStore;
-  releases: ReleaseStore;
-  feeds: FeedRefresher;
-  feedOptions: FeedOptions;
-  outbox: OutboxStore;
-  policy: PolicyStore;
-  worker: OutboxWorker;
-  /** Reports per device: a burst, then a steady rate. */
-  reportLimiter: RateLimiter;
-  metrics: Metrics;
-  audit: AuditLog;
-  /** How long devices, sent alerts and audit entries are kept. */
-  retention: Retention;
-  delivery: DeliveryTimes;
-  /** When device admission starts refusing, so it is audited and logged once per episode. */
-  admissionEpisode: Episodes;
-  /** Throttles addresses that keep sending wrong bearer tokens. */
-  authThrottle: AuthThrottle;
-  /** The Host names the relay answers; null for any. */
-  allowedHosts: string[] | null;
-  logger: Logger;
-  /** The fleet's extension, signed with the relay's key; null where the relay serves none (most tests). */
-  extension: FleetExtension | null;
-  /** The relay's public https URL; '' when browsers reach it by the address each request came in by. */
-  publicUrl: string;
-  /** The enrollment token in plain text, when the relay knows it (kept sealed in the store), for the policy it writes. */
-  enrollmentToken: () => string | null;
-  /** CORS origins: the relay's own extension's first. */
-  extensionOrigins: string[];
-  /** Redirect URLs accepted besides the allowed extensions' own and loopback. */
-  oauthRedirectUrls: string[];
-  now?: () => number;
-}
-
-export type AppEnv = { Variables: { requestId: string } };
 
 /** Wires the routes to their dependencies. No I/O happens here, so a test builds an app in one line. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {

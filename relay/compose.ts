@@ -1,4 +1,4 @@
-import type { AppDeps } from './app';
+import type { AppDeps } from './deps';
 import type { FleetExtension } from './extension/fleet-extension';
 import type { SmtpTimeouts } from './domain/smtp-options';
 import { MailSender } from './delivery/mail-sender';

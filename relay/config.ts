@@ -8,6 +8,7 @@ import type { DeliveryTimes } from './domain/retry';
 import { DEFAULT_FEED_OPTIONS, type FeedOptions } from './feeds/refresh';
 import { DATA_SOURCES, DEFAULT_FEED_URLS, type DataSource } from './feeds/sources';
 import { POLICY_PLATFORMS, type PolicyPlatform } from './domain/fleet-policy';
+import { LOG_LEVELS, type LogLevel } from './log';
 
 /**
  * Every relay option, each as a flag and an environment variable. This table is the one place where an
@@ -134,8 +135,6 @@ export const OPTIONS = {
 
 type OptionName = keyof typeof OPTIONS;
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type Command =
   | { name: 'serve' }

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { AlertPolicy } from '../../shared/alert-policy';
 import { MailSettingsInput } from '../../shared/mail-settings';
 import type { ComplianceReport } from '../../shared/report';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { DemoMailbox } from './mailbox';
 
 const RECIPIENT = 'it-team@guardmail.demo';

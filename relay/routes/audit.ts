@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import type { AuditAnswer } from '../../shared/api';
-import type { AppDeps, AppEnv } from '../app';
+import type { AppDeps, AppEnv } from '../deps';
 import { limitParam, parseQuery } from '../http/api-error';
 
 const Query = v.object({ limit: limitParam(50) });

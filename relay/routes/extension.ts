@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import { ENROLLMENT_TOKEN_HEADER, type DeploymentAnswer } from '../../shared/api';
-import type { AppDeps, AppEnv } from '../app';
+import type { AppDeps, AppEnv } from '../deps';
 import { fleetPolicy, POLICY_PLATFORMS, type PolicyPlatform } from '../domain/fleet-policy';
 import { ApiError } from '../http/api-error';
 

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import type { AlertsAnswer, DevicesAnswer, ReportAnswer, RetryAnswer } from '../../shared/fleet';
 import { ComplianceReport, SIGNATURE_HEADER, TIMESTAMP_HEADER, type DeviceKey } from '../../shared/report';
-import type { AppDeps, AppEnv } from '../app';
+import type { AppDeps, AppEnv } from '../deps';
 import { policyChanges } from '../domain/audit';
 import { Episodes } from '../domain/episodes';
 import { canonicalKey, checkReportSignature, type SignatureCheck } from '../domain/report-signature';

@@ -1,7 +1,7 @@
 import { mailDestination, needsConsent } from '../../shared/mail-settings';
 import { Hono } from 'hono';
 import { API_VERSION, type HealthAnswer, type ReadinessAnswer, type ReadinessCheck } from '../../shared/api';
-import type { AppDeps, AppEnv } from '../app';
+import type { AppDeps, AppEnv } from '../deps';
 import { deliveryDelay } from '../delivery/delay';
 import { releaseDataLine, releaseDataStatus } from '../feeds/release-status';
 import { bearerToken } from '../http/auth';

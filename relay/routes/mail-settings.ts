@@ -1,7 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { Hono } from 'hono';
 import { MailSettingsInput, TestMailInput, type MailSettings, type MailSettingsParsed } from '../../shared/mail-settings';
-import type { AppDeps, AppEnv } from '../app';
+import type { AppDeps, AppEnv } from '../deps';
 import { sendTestMail } from '../delivery/test-mail';
 import { mailSettingsChanges } from '../domain/audit';
 import { movedSecrets } from '../domain/secret-binding';

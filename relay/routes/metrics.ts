@@ -1,7 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { isLoopbackHost } from '../../shared/mail-settings';
-import type { AppDeps, AppEnv } from '../app';
+import type { AppDeps, AppEnv } from '../deps';
 import { ApiError } from '../http/api-error';
 
 /** Prometheus text format, for scrapers on this machine only (put a reverse proxy's /metrics behind a deny rule). */

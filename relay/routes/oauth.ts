@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import * as oauth from 'oauth4webapi';
 import { needsConsent } from '../../shared/mail-settings';
 import { AuthorizeInput, CallbackInput, type AuthorizeAnswer, type ConnectedAnswer } from '../../shared/oauth';
-import type { AppDeps, AppEnv } from '../app';
+import type { AppDeps, AppEnv } from '../deps';
 import { errorCodes } from '../../shared/errors';
 import { DeliveryError } from '../delivery/errors';
 import { redeemCode } from '../delivery/oauth-client';

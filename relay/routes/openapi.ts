@@ -6,7 +6,7 @@ import { errorCodes } from '../../shared/errors';
 import { MailSettingsInput, TestMailInput } from '../../shared/mail-settings';
 import { AuthorizeInput, CallbackInput } from '../../shared/oauth';
 import { ComplianceReport } from '../../shared/report';
-import type { AppEnv } from '../app';
+import type { AppEnv } from '../deps';
 
 type Who = 'anyone' | 'admin' | 'enrollment';
 interface Operation {

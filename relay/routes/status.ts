@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { API_VERSION, type StatusAnswer } from '../../shared/api';
 import { mailDestination } from '../../shared/mail-settings';
 import type { OAuthStatus } from '../../shared/oauth';
-import type { AppDeps, AppEnv } from '../app';
+import type { AppDeps, AppEnv } from '../deps';
 import { deliveryDelay } from '../delivery/delay';
 import { releaseDataStatus } from '../feeds/release-status';
 import type { OAuthAccount } from '../storage/oauth-store';
