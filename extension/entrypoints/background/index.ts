@@ -1,4 +1,5 @@
 import { browser } from 'wxt/browser';
+import { logFailure } from '../../utils/log';
 import type { Request } from '../../utils/protocol';
 import { resetStaleConsent } from './consent';
 import { handleMessage } from './messaging';
@@ -12,14 +13,14 @@ export default defineBackground(() => {
     return handleMessage(message as Request);
   });
 
-  const reportNow = () => void schedule().then(report).catch(() => undefined);
+  const reportNow = () => void schedule().then(report).catch(logFailure('the report'));
   browser.runtime.onInstalled.addListener(reportNow);
   browser.runtime.onStartup.addListener(reportNow);
   browser.alarms.onAlarm.addListener((alarm) => {
-    if (alarm.name === REPORT_ALARM || alarm.name === RETRY_ALARM) void report().catch(() => undefined);
+    if (alarm.name === REPORT_ALARM || alarm.name === RETRY_ALARM) void report().catch(logFailure('the scheduled report'));
   });
   // The browser says at once when what the checks read changes: a report follows within seconds, not at the next hour.
-  const changed = () => void reportSoon().catch(() => undefined);
+  const changed = () => void reportSoon().catch(logFailure('noting a change to report'));
   for (const event of [browser.management.onInstalled, browser.management.onEnabled, browser.management.onDisabled, browser.management.onUninstalled]) {
     (event as { addListener(listener: () => void): void }).addListener(changed);
   }
@@ -33,5 +34,5 @@ export default defineBackground(() => {
   // queue and every setting are in storage, so nothing is lost.
   browser.runtime.onUpdateAvailable.addListener(() => browser.runtime.reload());
   void resetStaleConsent();
-  void resumePendingChange().catch(() => undefined);
+  void resumePendingChange().catch(logFailure('the report of a change noted before the worker stopped'));
 });

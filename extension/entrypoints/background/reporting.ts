@@ -4,6 +4,7 @@ import type { ErrorCode } from '../../../shared/errors';
 import type { ReportAnswer } from '../../../shared/fleet';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../shared/report';
 import { ClientError } from '../../utils/client-errors';
+import { logFailure } from '../../utils/log';
 import { normalizeRelayUrl, relayFetch } from '../../utils/relay-client';
 import {
   deviceIdItem, lastVerdictItem, managedDeviceLabelItem, managedEnrollmentTokenItem, managedIntervalItem, managedRelayUrlItem, pendingChangeItem, reportQueueItem,
@@ -93,7 +94,7 @@ export async function reportSoon(): Promise<void> {
   await pendingChangeItem.setValue(Date.now());
   soon ??= setTimeout(() => {
     soon = null;
-    void report().catch(() => undefined);
+    void report().catch(logFailure('the report of a change'));
   }, COALESCE_MS);
 }
 
@@ -122,7 +123,7 @@ async function run(): Promise<void> {
         headers: { [SIGNATURE_HEADER]: await signReport(body, timestamp), [TIMESTAMP_HEADER]: String(timestamp) },
       });
       if (queue[0] === fresh || queue.length === 1) await lastVerdictItem.setValue({ ...answer, at: Date.now() });
-      if (answer.extensionVersion) void updateIfBehind(answer.extensionVersion).catch(() => undefined);
+      if (answer.extensionVersion) void updateIfBehind(answer.extensionVersion).catch(logFailure('the update check'));
     } catch (err) {
       // Unreachable, busy, out of disk or refusing the token: keep the queue for the next run. Only a report refused
       // as invalid is dropped, or it would block every report behind it.

@@ -5,6 +5,7 @@ import type { MailSettingsView } from '../../../shared/mail-settings';
 import type { StatusAnswer } from '../../../shared/api';
 import { ClientError, type ShownError } from '../../utils/client-errors';
 import { lang, t } from '../../utils/i18n';
+import { logFailure } from '../../utils/log';
 import { ask, type ConnectionView } from '../../utils/protocol';
 import { consentItem, type ConsentState } from '../../utils/storage';
 import { ConnectSection } from './ConnectSection';
@@ -45,13 +46,13 @@ export function App() {
     }
   }, []);
   const refreshStatus = useCallback(() => {
-    ask({ type: 'status/get' }).then((status) => setLoaded((l) => (l ? { ...l, status } : l)), () => undefined);
+    ask({ type: 'status/get' }).then((status) => setLoaded((l) => (l ? { ...l, status } : l)), logFailure('refreshing the status'));
   }, []);
 
   const refreshFleet = useCallback(() => {
     Promise.all([ask({ type: 'fleet/get' }), ask({ type: 'status/get' })]).then(
       ([fleet, status]) => setLoaded((l) => (l ? { ...l, fleet, status } : l)),
-      () => undefined,
+      logFailure('refreshing the fleet'),
     );
   }, []);
 

@@ -5,6 +5,7 @@ import { sendsAsAnother } from '../../../shared/oauth';
 import type { UiKey } from '../../locales/en';
 import { ClientError, type AnyErrorCode, type ShownError } from '../../utils/client-errors';
 import { lang, t } from '../../utils/i18n';
+import { logFailure } from '../../utils/log';
 import { ask } from '../../utils/protocol';
 import type { ConsentState } from '../../utils/storage';
 import { ErrorBox } from './ErrorBox';
@@ -24,7 +25,7 @@ export function StatusPanel({ status, consent, onRefresh }: Props) {
   const [error, setError] = useState<ShownError | null>(null);
   const [audit, setAudit] = useState<AuditEntry[]>([]);
   useEffect(() => {
-    ask({ type: 'audit/get' }).then((a) => setAudit(a.entries), () => undefined);
+    ask({ type: 'audit/get' }).then((a) => setAudit(a.entries), logFailure('reading the audit log'));
   }, [status]);
 
   const run = async (work: () => Promise<void>) => {

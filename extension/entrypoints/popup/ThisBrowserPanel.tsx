@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { lang, t } from '../../utils/i18n';
+import { logFailure } from '../../utils/log';
 import { ask, type ThisBrowserView } from '../../utils/protocol';
 import { Findings, LevelBadge } from './Findings';
 
@@ -7,7 +8,7 @@ import { Findings, LevelBadge } from './Findings';
 export function ThisBrowserPanel() {
   const [view, setView] = useState<ThisBrowserView | null>(null);
   useEffect(() => {
-    void ask({ type: 'browser/get' }).then(setView, () => undefined);
+    void ask({ type: 'browser/get' }).then(setView, logFailure('checking this browser'));
   }, []);
   if (!view) return null;
   const verdict = view.verdict ?? view.local;
