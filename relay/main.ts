@@ -119,6 +119,7 @@ async function run(config: RelayConfig): Promise<void> {
     (info) => {
       process.stdout.write(banner(config, info, tokensFile ? { ...generated, file: tokensFile } : null, mailbox, extension, packed));
       logger.info({ host: info.address, port: info.port, tls: Boolean(config.tls), demo: config.demo }, 'listening');
+      deps.metrics.startRuntime();
       if (mailbox) void import('./demo/setup').then(({ prepareDemo }) => prepareDemo(deps, mailbox!));
     },
   );

@@ -7,7 +7,7 @@ import { ApiError } from '../http/api-error';
 /** Prometheus text format, for scrapers on this machine only (put a reverse proxy's /metrics behind a deny rule). */
 export function metricsRoutes(deps: Pick<AppDeps, 'metrics'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
-  routes.get('/metrics', (c) => {
+  routes.get('/metrics', async (c) => {
     let remote: string;
     try {
       remote = getConnInfo(c).remote.address ?? '';
@@ -17,7 +17,7 @@ export function metricsRoutes(deps: Pick<AppDeps, 'metrics'>): Hono<AppEnv> {
     if (!isLoopbackHost(remote.replace(/^::ffff:/, ''))) throw new ApiError('NOT_FOUND');
     c.header('Content-Type', deps.metrics.contentType);
     c.header('Cache-Control', 'no-store');
-    return c.body(deps.metrics.render());
+    return c.body(await deps.metrics.render());
   });
   return routes;
 }
