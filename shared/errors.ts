@@ -153,7 +153,7 @@ export const errorCodes = {
     hint: 'Set the test address in the mail settings, or give "to" in the request.',
   },
 
-  // --- SMTP delivery (the provider failure table in PROVIDERS.md)
+  // --- SMTP delivery (the failure table in docs/providers.md)
   SMTP_AUTH_FAILED: {
     status: 502,
     message: 'The mail server rejected the user name or password.',
@@ -279,7 +279,7 @@ export const errorCodes = {
     message: 'Sending through the mail server failed.',
     hint: 'Read the server\'s answer in the message.',
   },
-  // --- OAuth 2.0 consent and tokens (PROVIDERS.md, failures table)
+  // --- OAuth 2.0 consent and tokens (docs/providers.md, the failure table)
   OAUTH_NOT_SELECTED: {
     status: 409,
     message: 'The saved mail settings do not use OAuth.',

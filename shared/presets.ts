@@ -1,7 +1,7 @@
 import type { MailSettingsInput, Transport } from './mail-settings';
 
 /**
- * Provider presets (PROVIDERS.md). A preset fills the mail-server fields for a transport and a grant; every field stays
+ * Provider presets (docs/providers.md). A preset fills the mail-server fields for a transport and a grant; every field stays
  * editable.
  */
 export type ProviderId = 'google' | 'microsoft' | 'custom';

@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OPTIONS } from '../relay/config';
 import { CHECKS } from '../shared/checks/index';
 import { errorCodes } from '../shared/errors';
 
-const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
+const root = join(import.meta.dirname, '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const benchmarks = readFileSync(join(import.meta.dirname, '../docs/benchmarks.md'), 'utf8');
 
 describe('README', () => {
@@ -42,3 +44,25 @@ describe('docs/benchmarks.md', () => {
   });
 });
 
+
+describe('docs/', () => {
+  const tracked = execFileSync('git', ['ls-files', '*.ts', '*.tsx', '*.mjs', '*.md', '*.sh'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+
+  it('is where every comment and page points: nothing cites a design file outside the repository', () => {
+    const outside = tracked.filter((file) => /\b(DESIGN|PROVIDERS|STYLE)\.md\b/.test(readFileSync(join(root, file), 'utf8')));
+    expect(outside).toEqual([]);
+  });
+
+  it('holds every page the README and the docs link to', () => {
+    const links = [...readme.matchAll(/\]\((docs\/[^)#]+)\)/g)].map((m) => m[1]!);
+    expect(links).toEqual(expect.arrayContaining(['docs/architecture.md', 'docs/providers.md', 'docs/development.md']));
+    for (const link of links) expect(existsSync(join(root, link)), link).toBe(true);
+  });
+
+  it('names in the providers\' failure table only error codes the relay has', () => {
+    const providers = readFileSync(join(root, 'docs/providers.md'), 'utf8');
+    const named = [...providers.matchAll(/`([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)`/g)].map((m) => m[1]!).filter((code) => !code.endsWith('_'));
+    expect(named.length).toBeGreaterThan(20);
+    for (const code of named) expect(Object.keys(errorCodes), code).toContain(code);
+  });
+});

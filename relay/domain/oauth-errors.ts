@@ -34,7 +34,7 @@ const AADSTS: [RegExp, ErrorCode][] = [
   [/^65004$/, 'OAUTH_ACCESS_DENIED'],
 ];
 
-/** Why a refresh token stopped working, in the admin's words (PROVIDERS.md). */
+/** Why a refresh token stopped working, in the admin's words (docs/providers.md). */
 function reauthReason(description: string): string {
   const aadsts = /AADSTS(\d+)/.exec(description)?.[1];
   if (aadsts === '700082') return 'the refresh token expired after 90 days without use (AADSTS700082)';

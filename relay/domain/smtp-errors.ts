@@ -49,7 +49,7 @@ const UNTRUSTED_CERT_CODES = new Set([
 ]);
 
 /**
- * Turns a failed SMTP exchange into a stable code, following the provider failure table in PROVIDERS.md.
+ * Turns a failed SMTP exchange into a stable code, following the failure table in docs/providers.md.
  */
 export function classifySmtpError(err: SmtpErrorLike, { emailType, authType, oauthGrant }: SmtpAttempt): SmtpFailure {
   const response = err.response?.trim() || undefined;

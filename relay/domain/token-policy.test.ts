@@ -14,7 +14,7 @@ describe('token policy', () => {
     expect(needsKeepAlive(0, KEEP_ALIVE_MS)).toBe(true);
   });
 
-  it("decodes Gmail's challenge (PROVIDERS.md) and ignores garbage", () => {
+  it("decodes Gmail's challenge (docs/providers.md) and ignores garbage", () => {
     expect(decodeXOAuth2Challenge('eyJzdGF0dXMiOiI0MDAiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ==')).toEqual({
       status: '400', schemes: 'Bearer', scope: 'https://mail.google.com/',
     });

@@ -11,7 +11,7 @@ import { authorizationUrl, CONSENT_TTL_MS, isAllowedRedirectUrl, missingRefreshT
 import { classifyOAuthError } from '../domain/oauth-errors';
 import { ApiError, parseBody } from '../http/api-error';
 
-/** The consent flow (DESIGN.md flow 3): the extension opens the window; the relay makes the URL and redeems the code. */
+/** The consent flow (docs/architecture.md, flow 3): the extension opens the window; the relay makes the URL and redeems the code. */
 export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'worker' | 'extensionOrigins' | 'oauthRedirectUrls' | 'oauthClient' | 'logger' | 'audit' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;

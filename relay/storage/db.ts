@@ -14,7 +14,7 @@ export function openDatabase(dataDir: string): Db {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
-  // FULL: a committed transaction survives power loss, not only a crash (DESIGN.md: accepted means on disk).
+  // FULL: a committed transaction survives power loss, not only a crash (docs/architecture.md: accepted means on disk).
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

@@ -15,7 +15,7 @@ export async function resetStaleConsent(): Promise<void> {
 }
 
 /**
- * The consent flow (DESIGN.md flow 3), run here because the popup closes when the consent window takes focus:
+ * The consent flow (docs/architecture.md, flow 3), run here because the popup closes when the consent window takes focus:
  * ask the relay for the authorization URL, open it with launchWebAuthFlow, hand the final URL back to the relay.
  * The outcome goes to storage, where the popup, open or reopened, reads it. One flow at a time.
  */
