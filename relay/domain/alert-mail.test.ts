@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../shared/checks/index';
-import { alertMail, MAX_DEVICES_PER_MAIL, MAX_FINDINGS_PER_DEVICE, type AlertPayload } from './alert-mail';
+import { alertMail, MAX_DEVICES_PER_MAIL } from './alert-mail';
+import { MAX_FINDINGS_PER_DEVICE, type AlertPayload } from './judgement';
 
 const finding = (i: number, severity: Finding['severity'] = 'high'): Finding => ({
   check: 'risky-permissions', severity, subject: `ext ${i}`, title: { en: `Extension ${i} can debug every tab`, es: `La extensión ${i} puede depurar todas las pestañas` },

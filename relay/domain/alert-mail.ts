@@ -1,19 +1,7 @@
 import { LEVELS, type Level } from '../../shared/alert-policy';
 import { CHECKS, type Finding } from '../../shared/checks/index';
 import { findingKey } from './alert-rule';
-
-/** What an alert carries: the device and its worst findings when it crossed the threshold. */
-export interface AlertPayload {
-  device: { id: string; label: string; browser: string; version: string; os: string };
-  level: Level;
-  /** The worst findings, at most MAX_FINDINGS_PER_DEVICE: all a mail shows. */
-  findings: Finding[];
-  /** How many more findings the device had. */
-  moreFindings?: number;
-  /** Findings (check|subject) the device's previous alert did not have: marked as new in the mail. */
-  newFindings?: string[];
-  reportedAt: number;
-}
+import { MAX_FINDINGS_PER_DEVICE, worstFirst, type AlertPayload } from './judgement';
 
 type Lang = 'en' | 'es';
 
@@ -22,13 +10,8 @@ type Lang = 'en' | 'es';
  * reports said: report strings are capped by the schema, so at most this many devices and findings make the mail.
  */
 export const MAX_DEVICES_PER_MAIL = 50;
-export const MAX_FINDINGS_PER_DEVICE = 10;
 /** From this many browsers, a mail opens with how many have each kind of finding. */
 export const DIGEST_FROM = 10;
-
-const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'] as const;
-/** The worst findings first, so a cap keeps what matters. */
-export const worstFirst = (findings: readonly Finding[]): Finding[] => [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
 
 const LEVEL_NAMES: Record<Lang, Record<Level, string>> = {
   en: { very_high: 'very highly vulnerable', high: 'highly vulnerable', low: 'low risk', secure: 'secure' },

@@ -1,10 +1,10 @@
 import { LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
-import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
-import { decideAlert, type Alerted } from '../domain/alert-rule';
+import type { Finding, Verdict } from '../../shared/checks/index';
+import type { Alerted } from '../domain/alert-rule';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 import type { DeviceSummary, LevelCounts } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
-import { MAX_FINDINGS_PER_DEVICE, worstFirst, type AlertPayload } from '../domain/alert-mail';
+import { judgeReport } from '../domain/judgement';
 import { FleetVersions } from '../domain/fleet-versions';
 import type { Db } from './db';
 import { WalSync } from './wal-sync';
@@ -54,11 +54,6 @@ interface DeviceRow {
   last_report_id: string | null;
   public_key: string | null;
 }
-
-/** Findings kept and answered per report, worst first; the level is judged on all of them. */
-export const MAX_STORED_FINDINGS = 50;
-
-const osOf = (r: ComplianceReport) => [r.os.platform, r.os.version].filter(Boolean).join(' ');
 
 interface Pending {
   report: ComplianceReport;
@@ -128,42 +123,25 @@ export class FleetStore {
         const wait = admit(now);
         if (wait > 0) throw new AdmissionRefused(wait);
       }
-      const newest = this.#versions.newest(report.browser.name);
-      const context = withPolicy(policy, newest === undefined ? undefined : new Map([[report.browser.name, newest]]));
-      const judged = evaluate(report, { ...context, releases: releases(), exploited: exploited(), now });
-      // Judged on every finding; kept and answered with the worst ones: a padded report must not store megabytes.
-      const verdict = { ...judged, findings: worstFirst(judged.findings).slice(0, MAX_STORED_FINDINGS) };
-      // The cooldown runs from the last delivered alert (set by the outbox when the mail is accepted), and a device with
-      // an alert still waiting gets no second one: a failed or delayed alert never silences its device. A new finding
-      // alerts whatever the cooldown.
-      const decision = decideAlert({
-        level: verdict.level,
-        findings: judged.findings,
+      const judgement = judgeReport({
+        report,
         policy,
-        alerted: previous?.alerted ? (JSON.parse(previous.alerted) as Alerted) : null,
-        lastDeliveredAt: previous?.last_alerted_at ?? null,
-        waiting: () => Boolean(previous && waitingAlert.get(report.deviceId)),
+        newestMajor: this.#versions.newest(report.browser.name),
+        releases: releases(),
+        exploited: exploited(),
+        previous: previous ? { alerted: previous.alerted ? (JSON.parse(previous.alerted) as Alerted) : null, lastDeliveredAt: previous.last_alerted_at } : null,
+        waiting: () => Boolean(waitingAlert.get(report.deviceId)),
         now,
       });
-      const alerted = decision.alert;
-      const device = { id: report.deviceId, label: report.deviceLabel || report.deviceId, browser: report.browser.name, version: report.browser.version, os: osOf(report) };
-      const findings = JSON.stringify(verdict.findings);
-      // The alert keeps what a mail shows; a batch holds thousands of them in a storm.
-      const shown = verdict.findings.slice(0, MAX_FINDINGS_PER_DEVICE);
-      const payload = alerted
-        ? JSON.stringify({
-            device, level: verdict.level, findings: shown, moreFindings: judged.findings.length - shown.length, reportedAt: now,
-            ...(decision.newFindings.length > 0 ? { newFindings: decision.newFindings } : {}),
-          } satisfies AlertPayload)
-        : null;
-      upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, findings, now, now, null, report.reportId, signedWith);
-      if (payload) {
+      const { verdict, device, alert } = judgement;
+      upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, JSON.stringify(verdict.findings), now, now, null, report.reportId, signedWith);
+      if (alert) {
         const due = now + policy.groupingWindowSeconds * 1000;
-        enqueue.run(report.deviceId, report.reportId, payload, now, due, due);
+        enqueue.run(report.deviceId, report.reportId, JSON.stringify(alert), now, due, due);
       }
-      if (decision.remember !== undefined) rememberAlerted.run(decision.remember && JSON.stringify(decision.remember), report.deviceId);
+      if (judgement.remember !== undefined) rememberAlerted.run(judgement.remember && JSON.stringify(judgement.remember), report.deviceId);
       this.#versions.move(previous, device);
-      return { verdict, duplicate: false, alerted };
+      return { verdict, duplicate: false, alerted: alert !== null };
     };
     // One transaction for the whole group, its fsync left to #wal: every other write keeps synchronous = FULL.
     const commitAll = db.transaction((batch: Pending[]) =>

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertItem, AlertState } from '../../shared/fleet';
 import type { Db } from './db';
-import type { AlertPayload } from '../domain/alert-mail';
+import type { AlertPayload } from '../domain/judgement';
 
 export interface OutboxStats {
   /** Alerts waiting: not yet sent nor failed. */

@@ -1,0 +1,94 @@
+import type { AlertPolicy, Level } from '../../shared/alert-policy';
+import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
+import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
+import type { ComplianceReport } from '../../shared/report';
+import { decideAlert, type Alerted } from './alert-rule';
+
+/** What an alert carries, as the outbox keeps it: the device and its worst findings when it crossed the threshold. */
+export interface AlertPayload {
+  device: { id: string; label: string; browser: string; version: string; os: string };
+  level: Level;
+  /** The worst findings, at most MAX_FINDINGS_PER_DEVICE: all a mail shows. */
+  findings: Finding[];
+  /** How many more findings the device had. */
+  moreFindings?: number;
+  /** Findings (check|subject) the device's previous alert did not have: marked as new in the mail. */
+  newFindings?: string[];
+  reportedAt: number;
+}
+
+/** Findings kept and answered per report, worst first; the level is judged on all of them. */
+export const MAX_STORED_FINDINGS = 50;
+/** Findings an alert keeps: what a mail shows of a device, so that a batch of thousands stays a few megabytes. */
+export const MAX_FINDINGS_PER_DEVICE = 10;
+
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'] as const;
+/** The worst findings first, so a cap keeps what matters. */
+export const worstFirst = (findings: readonly Finding[]): Finding[] => [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
+
+/** What the relay knows of a device before this report. */
+export interface PreviousState {
+  /** What it was last alerted for; null when never, or compliant since. */
+  alerted: Alerted | null;
+  /** When its last alert was delivered. */
+  lastDeliveredAt: number | null;
+}
+
+export interface Judgement {
+  /** The verdict to store and answer, its findings capped at MAX_STORED_FINDINGS. */
+  verdict: Verdict;
+  device: AlertPayload['device'];
+  /** The alert to put in the outbox, or null. */
+  alert: AlertPayload | null;
+  /** What to remember as alerted: new memory, null to forget, undefined to keep. */
+  remember: Alerted | null | undefined;
+}
+
+/**
+ * Judges a report against the policy and what the relay knows of its device: the verdict, and whether it raises an
+ * alert (domain/alert-rule.ts). Throws on a report the checks cannot judge, before anything is written.
+ */
+export function judgeReport(input: {
+  report: ComplianceReport;
+  policy: AlertPolicy;
+  /** The newest major version the fleet runs of this browser, while no vendor data is loaded. */
+  newestMajor: number | undefined;
+  releases: ReleaseIndex | null;
+  exploited: ExploitIndex | null;
+  previous: PreviousState | null;
+  /** Whether the device already has an alert waiting; asked only when it would be alerted. */
+  waiting: () => boolean;
+  now: number;
+}): Judgement {
+  const { report, policy, now } = input;
+  const newest = input.newestMajor === undefined ? undefined : new Map([[report.browser.name, input.newestMajor]]);
+  const judged = evaluate(report, { ...withPolicy(policy, newest), releases: input.releases, exploited: input.exploited, now });
+  // Judged on every finding; kept and answered with the worst ones: a padded report must not store megabytes.
+  const verdict = { ...judged, findings: worstFirst(judged.findings).slice(0, MAX_STORED_FINDINGS) };
+  // The cooldown runs from the last delivered alert (set by the outbox when the mail is accepted), and a device with an
+  // alert still waiting gets no second one: a failed or delayed alert never silences its device. A new finding alerts
+  // whatever the cooldown.
+  const decision = decideAlert({
+    level: verdict.level,
+    findings: judged.findings,
+    policy,
+    alerted: input.previous?.alerted ?? null,
+    lastDeliveredAt: input.previous?.lastDeliveredAt ?? null,
+    waiting: () => input.previous !== null && input.waiting(),
+    now,
+  });
+  const os = [report.os.platform, report.os.version].filter(Boolean).join(' ');
+  const device = { id: report.deviceId, label: report.deviceLabel || report.deviceId, browser: report.browser.name, version: report.browser.version, os };
+  const shown = verdict.findings.slice(0, MAX_FINDINGS_PER_DEVICE);
+  const alert: AlertPayload | null = decision.alert
+    ? {
+        device,
+        level: verdict.level,
+        findings: shown,
+        moreFindings: judged.findings.length - shown.length,
+        reportedAt: now,
+        ...(decision.newFindings.length > 0 ? { newFindings: decision.newFindings } : {}),
+      }
+    : null;
+  return { verdict, device, alert, remember: decision.remember };
+}
