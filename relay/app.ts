@@ -23,7 +23,6 @@ import type { AppDeps, AppEnv } from './deps';
 /** Request bodies larger than this are refused before they are read: the largest field is a 32 KB CA certificate. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-
 /** Wires the routes to their dependencies. No I/O happens here, so a test builds an app in one line. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

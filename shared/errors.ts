@@ -112,6 +112,11 @@ export const errorCodes = {
     message: 'Alerts wait: the alert policy has no recipient.',
     hint: 'Add the admins\' addresses under Alerts in the popup (PUT /api/v1/alert-policy); the waiting alerts go out at once.',
   },
+  ALERT_UNREADABLE: {
+    status: 409,
+    message: 'The alert stored in the outbox cannot be read, so it failed alone instead of breaking the mail it would join.',
+    hint: 'Its device alerts again with its next report if it is still at risk. An outbox restored from another version of the relay can cause it.',
+  },
   ALERT_EXPIRED: {
     status: 409,
     message: 'The alert was not delivered within the queue lifetime, and failed.',

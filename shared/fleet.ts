@@ -42,7 +42,8 @@ export interface AlertItem {
   id: number;
   deviceId: string;
   deviceLabel: string;
-  level: Level;
+  /** Null when the stored alert cannot be read (its last error says ALERT_UNREADABLE). */
+  level: Level | null;
   state: AlertState;
   createdAt: string;
   sentAt: string | null;

@@ -364,3 +364,30 @@ describe('alert mail', () => {
     expect(readdirSync(relay.dataDir).every((f) => f.startsWith('guardmail.sqlite'))).toBe(true);
   });
 });
+
+describe('the outbox', () => {
+  it('fails an alert it cannot read alone, with ALERT_UNREADABLE, and sends the others of its mail', async () => {
+    await setup();
+    for (const id of ['device-a', 'device-b', 'device-c']) expect((await postReport(riskyReport({ deviceId: id }))).status).toBe(202);
+    // What a restore from another version, or a damaged file, could leave behind.
+    relay.db.prepare("UPDATE outbox SET payload = '{\"device\":{}}' WHERE device_id = 'device-b'").run();
+    clock += MINUTE;
+    await relay.deps.worker.drain();
+    const byDevice = Object.fromEntries((await alerts()).map((a) => [a.deviceId, a]));
+    expect(byDevice['device-b']).toMatchObject({ state: 'failed', level: null, deviceLabel: 'device-b', lastError: expect.stringMatching(/^ALERT_UNREADABLE: the stored alert does not match its schema \(device\.id: /) });
+    expect([byDevice['device-a']!.state, byDevice['device-c']!.state]).toEqual(['sent', 'sent']);
+    expect(smtp!.received).toHaveLength(1);
+    expect(smtp!.received[0]!.raw).not.toContain('device-b');
+  });
+
+  it('holds one alert per report: a second alert for the same report is not stored', async () => {
+    await setup();
+    const body = riskyReport({ deviceId: 'device-a' });
+    expect((await postReport(body)).status).toBe(202);
+    const insert = relay.db.prepare(
+      "INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at, first_due_at) VALUES (?, ?, '{}', 'pending', 0, 0, 0)",
+    );
+    expect(() => insert.run('device-a', body.reportId)).toThrow(/UNIQUE constraint failed: outbox.device_id, outbox.report_id/);
+    expect(await alerts()).toHaveLength(1);
+  });
+});

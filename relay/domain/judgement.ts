@@ -1,4 +1,5 @@
-import type { AlertPolicy, Level } from '../../shared/alert-policy';
+import * as v from 'valibot';
+import { LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
 import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 import type { ComplianceReport } from '../../shared/report';
@@ -16,6 +17,23 @@ export interface AlertPayload {
   newFindings?: string[];
   reportedAt: number;
 }
+
+const localized = v.object({ en: v.string(), es: v.string() });
+
+/**
+ * The payload as the outbox reads it back: what judgeReport wrote, checked again, since a row that is not (an older
+ * relay's, a restore gone wrong) must fail alone instead of breaking every mail it would join.
+ */
+export const AlertPayloadSchema: v.GenericSchema<unknown, AlertPayload> = v.object({
+  device: v.object({ id: v.string(), label: v.string(), browser: v.string(), version: v.string(), os: v.string() }),
+  level: v.picklist(LEVELS),
+  findings: v.array(
+    v.object({ check: v.string(), severity: v.picklist(['critical', 'high', 'medium', 'low']), subject: v.string(), title: localized, remediation: localized }),
+  ),
+  moreFindings: v.optional(v.number()),
+  newFindings: v.optional(v.array(v.string())),
+  reportedAt: v.number(),
+});
 
 /** Findings kept and answered per report, worst first; the level is judged on all of them. */
 export const MAX_STORED_FINDINGS = 50;

@@ -103,7 +103,9 @@ export class FleetStore {
          public_key = COALESCE(devices.public_key, excluded.public_key)`,
     );
     const waitingAlert = db.prepare("SELECT 1 FROM outbox WHERE device_id = ? AND state IN ('pending', 'pending_retry', 'running') LIMIT 1");
-    const enqueue = db.prepare("INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at, first_due_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)");
+    const enqueue = db.prepare(
+      "INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at, first_due_at) VALUES (?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (device_id, report_id) DO NOTHING",
+    );
 
     // Runs inside #commitAll's transaction. Not a transaction of its own: a savepoint per report cost a tenth of the
     // ingest time. Instead everything that can fail on what a report says (evaluation, JSON) runs before its first

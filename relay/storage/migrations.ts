@@ -189,4 +189,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     // A finding the device was not alerted for raises an alert whatever the cooldown (domain/alert-rule.ts).
     sql: `ALTER TABLE devices ADD COLUMN alerted TEXT;`,
   },
+  {
+    version: 13,
+    name: 'one alert per report',
+    // A report raises at most one alert: the store already answers a repeated report from the device's state, and the
+    // outbox now says so itself. Copies an older relay might have left are dropped, the first one kept.
+    sql: `
+      DELETE FROM outbox WHERE id NOT IN (SELECT min(id) FROM outbox GROUP BY device_id, report_id);
+      CREATE UNIQUE INDEX outbox_report ON outbox (device_id, report_id);
+    `,
+  },
 ];

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertItem, AlertState } from '../../shared/fleet';
 import type { Db } from './db';
-import type { AlertPayload } from '../domain/judgement';
+import * as v from 'valibot';
+import { AlertPayloadSchema, type AlertPayload } from '../domain/judgement';
 
 export interface OutboxStats {
   /** Alerts waiting: not yet sent nor failed. */
@@ -54,20 +55,30 @@ export class OutboxStore {
       "UPDATE outbox SET state = 'running', batch_id = @batch, lease_until = @lease WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' ORDER BY id LIMIT @max)",
     );
 
+    const unreadable = db.prepare("UPDATE outbox SET state = 'failed', batch_id = NULL, lease_until = NULL, last_error = ? WHERE id = ?");
+
     this.#claim = db.transaction((now: number, leaseMs: number, maxBatch: number): Batch | null => {
-      const again = expiredOrRetry.get({ now }) as { batch_id: string } | undefined;
-      let batchId: string;
-      if (again) {
-        batchId = again.batch_id;
-        lease.run(now + leaseMs, batchId);
-      } else if (firstDue.get(now)) {
-        batchId = randomUUID();
-        takePending.run({ batch: batchId, lease: now + leaseMs, max: maxBatch });
-      } else {
-        return null;
+      // A batch whose every alert turns out unreadable is no batch: the next one is looked for.
+      for (;;) {
+        const again = expiredOrRetry.get({ now }) as { batch_id: string } | undefined;
+        let batchId: string;
+        if (again) {
+          batchId = again.batch_id;
+          lease.run(now + leaseMs, batchId);
+        } else if (firstDue.get(now)) {
+          batchId = randomUUID();
+          takePending.run({ batch: batchId, lease: now + leaseMs, max: maxBatch });
+        } else {
+          return null;
+        }
+        const alerts: Batch['alerts'] = [];
+        for (const row of rowsOfBatch.all(batchId) as { id: number; payload: string; attempts: number }[]) {
+          const payload = readPayload(row.payload);
+          if (typeof payload === 'string') unreadable.run(`ALERT_UNREADABLE: ${payload}`, row.id);
+          else alerts.push({ id: row.id, payload, attempts: row.attempts });
+        }
+        if (alerts.length > 0) return { batchId, alerts };
       }
-      const rows = rowsOfBatch.all(batchId) as { id: number; payload: string; attempts: number }[];
-      return { batchId, alerts: rows.map((r) => ({ id: r.id, payload: JSON.parse(r.payload) as AlertPayload, attempts: r.attempts })) };
     });
   }
 
@@ -162,8 +173,10 @@ export class OutboxStore {
    * its id, so its alerts rejoin the pending ones and leave together once sending can resume.
    */
   release(batchId: string): void {
-    this.#db.prepare("UPDATE outbox SET state = 'pending', batch_id = NULL, lease_until = NULL WHERE batch_id = ? AND attempts = 0").run(batchId);
-    this.#db.prepare("UPDATE outbox SET state = 'pending_retry', lease_until = NULL WHERE batch_id = ? AND state = 'running'").run(batchId);
+    this.#db.transaction(() => {
+      this.#db.prepare("UPDATE outbox SET state = 'pending', batch_id = NULL, lease_until = NULL WHERE batch_id = ? AND attempts = 0").run(batchId);
+      this.#db.prepare("UPDATE outbox SET state = 'pending_retry', lease_until = NULL WHERE batch_id = ? AND state = 'running'").run(batchId);
+    })();
   }
 
   /** Counts, and how long the oldest alert has been due without being delivered (retries do not reset it). */
@@ -191,12 +204,13 @@ export class OutboxStore {
       ? this.#db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?').all(state, limit)
       : this.#db.prepare('SELECT * FROM outbox ORDER BY id DESC LIMIT ?').all(limit)) as OutboxRow[];
     return rows.map((r) => {
-      const payload = JSON.parse(r.payload) as AlertPayload;
+      const payload = readPayload(r.payload);
+      const known = typeof payload === 'string' ? null : payload;
       return {
         id: r.id,
         deviceId: r.device_id,
-        deviceLabel: payload.device.label,
-        level: payload.level,
+        deviceLabel: known?.device.label ?? r.device_id,
+        level: known?.level ?? null,
         state: r.state,
         createdAt: new Date(r.created_at).toISOString(),
         sentAt: r.sent_at === null ? null : new Date(r.sent_at).toISOString(),
@@ -205,4 +219,16 @@ export class OutboxStore {
       };
     });
   }
+}
+
+/** The stored payload, checked against the schema it was written with; a string says why it is not one. */
+function readPayload(json: string): AlertPayload | string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return 'the stored alert is not JSON';
+  }
+  const result = v.safeParse(AlertPayloadSchema, parsed);
+  return result.success ? result.output : `the stored alert does not match its schema (${v.getDotPath(result.issues[0]) ?? 'root'}: ${result.issues[0].message})`;
 }
