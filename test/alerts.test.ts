@@ -129,11 +129,11 @@ describe('alert mail', () => {
     await postReport(riskyReport({ deviceId: 'device-a', deviceLabel: 'Reception' }));
     await postReport(report({ deviceId: 'device-b', deviceLabel: 'Finance laptop', settings: [{ name: 'services.safeBrowsingEnabled', value: false, locked: false }] }));
     await postReport(report({ deviceId: 'device-c', deviceLabel: 'Clean one' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(0); // the grouping window is still open
 
     clock += MINUTE;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(1);
     const mail = smtp!.received[0]!;
     expect(mail.to).toEqual(['it@example.com', 'soc@example.com']);
@@ -150,7 +150,7 @@ describe('alert mail', () => {
   it('writes the mail in the policy\'s language', async () => {
     await setup({ language: 'es', groupingWindowSeconds: 0 });
     await postReport(riskyReport({ deviceId: 'device-es' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     const raw = unfold(smtp!.received[0]!.raw);
     expect(raw).toContain('Subject: [Guardmail] 1 navegador altamente vulnerable');
     const body = decoded(raw);
@@ -161,14 +161,14 @@ describe('alert mail', () => {
   it('sends one mail for two reports within the cooldown, and again after it', async () => {
     await setup({ cooldownMinutes: 60, groupingWindowSeconds: 0 });
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     clock += 30 * MINUTE;
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(1);
     clock += 31 * MINUTE;
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(2);
   });
 
@@ -177,16 +177,16 @@ describe('alert mail', () => {
     const debuggerExt = extension({ name: 'Tab Debugger', permissions: ['debugger'] });
     const unpacked = extension({ id: 'ppppqqqqrrrrssssttttuuuuvvvvwwww', name: 'Dev Helper', installType: 'development' });
     await postReport(report({ deviceId: 'device-a', extensions: [debuggerExt] }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     clock += 10 * MINUTE;
     // Unchanged: waits for the cooldown.
     await postReport(report({ deviceId: 'device-a', extensions: [debuggerExt] }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(1);
 
     clock += 10 * MINUTE;
     await postReport(report({ deviceId: 'device-a', extensions: [debuggerExt, unpacked] }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(2);
     const second = decoded(smtp!.received[1]!.raw);
     expect(second).toContain('- [New since the last alert] Dev Helper is loaded in developer mode');
@@ -196,7 +196,7 @@ describe('alert mail', () => {
     await postReport(report({ deviceId: 'device-a', extensions: [] }));
     clock += MINUTE;
     await postReport(report({ deviceId: 'device-a', extensions: [debuggerExt] }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(3);
     expect(decoded(smtp!.received[2]!.raw)).not.toContain('New since the last alert');
   });
@@ -208,16 +208,16 @@ describe('alert mail', () => {
     smtp = undefined;
     for (const id of ['device-1', 'device-2', 'device-3']) await postReport(riskyReport({ deviceId: id }));
     clock += MINUTE;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     const waiting = await alerts();
     expect(waiting.map((a) => a.state)).toEqual(['pending_retry', 'pending_retry', 'pending_retry']);
     expect(waiting[0]!.lastError).toMatch(/^SMTP_CONNECTION_REFUSED/);
 
     smtp = await startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD }, port });
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp.received).toHaveLength(0); // not before its backoff
     clock += 2 * MINUTE;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp.received).toHaveLength(1);
     for (const id of ['device-1', 'device-2', 'device-3']) expect(smtp.received[0]!.raw).toContain(id);
     expect((await alerts()).every((a) => a.state === 'sent' && a.attempts === 2)).toBe(true);
@@ -226,12 +226,12 @@ describe('alert mail', () => {
   it('retries after the SMTP server drops the connection in the middle of the message', async () => {
     await setup({ groupingWindowSeconds: 0 }, { dropDuringData: (n) => n === 0 });
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     const [alert] = await alerts();
     expect(alert).toMatchObject({ state: 'pending_retry', attempts: 1 });
     expect(alert!.lastError).toMatch(/^SMTP_CONNECTION_LOST/);
     clock += MINUTE;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(1);
     expect((await alerts())[0]).toMatchObject({ state: 'sent', attempts: 2 });
   });
@@ -239,11 +239,11 @@ describe('alert mail', () => {
   it('retries a temporary 4xx with backoff, resending under the same Message-ID', async () => {
     await setup({ groupingWindowSeconds: 0 }, { rejectData: (n) => (n === 0 ? { responseCode: 451, message: '4.3.0 Try again later' } : null) });
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     const [alert] = await alerts();
     expect(alert).toMatchObject({ state: 'pending_retry', attempts: 1, lastError: 'SMTP_TEMPORARY_FAILURE: 451 4.3.0 Try again later' });
     clock += MINUTE;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(1);
     const firstTry = relay.logs.find((l) => l.includes('will be retried'));
     expect(firstTry).toBeDefined();
@@ -254,7 +254,7 @@ describe('alert mail', () => {
   it('stops at a permanent failure, with the reason visible to admins', async () => {
     await setup({ recipients: ['typo@example.com'], groupingWindowSeconds: 0 }, { rejectRecipient: unknownUser });
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(await alerts()).toMatchObject([{ state: 'failed', attempts: 1, lastError: `SMTP_RECIPIENT_REJECTED: ${UNKNOWN_USER}` }]);
     const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
     expect(status.fleet.outbox).toMatchObject({ pending: 0, failed: 1 });
@@ -265,17 +265,17 @@ describe('alert mail', () => {
     const wrong = basicSettings({ port: smtp!.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert, password: 'wrong' });
     await relay.call('PUT', '/api/v1/mail-settings', wrong);
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(await alerts()).toMatchObject([{ state: 'pending_retry', attempts: 1, lastError: 'SMTP_AUTH_FAILED: 535 5.7.8 Error: authentication failed: authentication failure' }]);
     // Hours later, still the wrong password: still waiting, retried at most half an hour apart.
     for (let hour = 0; hour < 6; hour++) {
       clock += 30 * MINUTE;
-      await relay.deps.worker.drain();
+      await relay.deps.worker.wake();
     }
     expect(await alerts()).toMatchObject([{ state: 'pending_retry', attempts: 7 }]);
 
     await relay.call('PUT', '/api/v1/mail-settings', { ...wrong, password: SMTP_PASSWORD });
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(1);
     expect(await alerts()).toMatchObject([{ state: 'sent', attempts: 8 }]);
   });
@@ -283,17 +283,17 @@ describe('alert mail', () => {
   it('lets an admin send failed alerts again, and a failed alert never silences its device', async () => {
     await setup({ recipients: ['typo@example.com'], groupingWindowSeconds: 0, cooldownMinutes: 60 }, { rejectRecipient: unknownUser });
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect((await alerts()).map((a) => a.state)).toEqual(['failed']);
     // Regression: the cooldown started when the alert was queued, so the device's next report raised nothing.
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect((await alerts()).map((a) => a.state)).toEqual(['failed', 'failed']);
 
     await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0, cooldownMinutes: 60 });
     const retry = await relay.call('POST', '/api/v1/alerts/retry');
     expect(await json<{ retried: number }>(retry)).toEqual({ retried: 2 });
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect((await alerts()).map((a) => a.state)).toEqual(['sent', 'sent']);
     expect(smtp!.received).toHaveLength(1);
     const audit = await json<{ entries: { action: string }[] }>(await relay.call('GET', '/api/v1/audit'));
@@ -301,7 +301,7 @@ describe('alert mail', () => {
 
     // Delivered: now the cooldown runs, from the delivery.
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(await alerts()).toHaveLength(2);
   });
 
@@ -309,7 +309,7 @@ describe('alert mail', () => {
     await setup({ groupingWindowSeconds: 60 });
     for (let i = 0; i < 120; i++) expect((await postReport(riskyReport({ deviceId: `device-storm-${i}` }))).status).toBe(202);
     clock += 2 * MINUTE;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(1);
     const mail = smtp!.received[0]!.raw.replace(/=\r?\n/g, '');
     expect(mail).toContain('120 browsers have an extension with risky permissions');
@@ -321,7 +321,7 @@ describe('alert mail', () => {
     await setup({ groupingWindowSeconds: 60 }, { size: 6_000 });
     for (let i = 0; i < 16; i++) await postReport(riskyReport({ deviceId: `device-big-${i}` }));
     clock += 2 * MINUTE;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect((await alerts()).map((a) => a.state)).toEqual(Array(16).fill('sent'));
     expect(smtp!.received.length).toBeGreaterThan(1);
     expect(smtp!.received.every((m) => m.raw.length <= 6_000)).toBe(true);
@@ -338,10 +338,10 @@ describe('alert mail', () => {
   it('waits, losing nothing, while the policy has no recipient', async () => {
     await setup({ recipients: [], groupingWindowSeconds: 0 });
     await postReport(riskyReport({ deviceId: 'device-a' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect((await alerts()).map((a) => a.state)).toEqual(['pending']);
     await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(1);
   });
 
@@ -349,7 +349,7 @@ describe('alert mail', () => {
     await setup({ groupingWindowSeconds: 0 });
     for (const id of ['device-1', 'device-2', 'device-3']) {
       await postReport(riskyReport({ deviceId: id }));
-      await relay.deps.worker.drain();
+      await relay.deps.worker.wake();
     }
     expect(smtp!.received).toHaveLength(3);
     expect(smtp!.connections).toBe(1);
@@ -372,7 +372,7 @@ describe('the outbox', () => {
     // What a restore from another version, or a damaged file, could leave behind.
     relay.db.prepare("UPDATE outbox SET payload = '{\"device\":{}}' WHERE device_id = 'device-b'").run();
     clock += MINUTE;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     const byDevice = Object.fromEntries((await alerts()).map((a) => [a.deviceId, a]));
     expect(byDevice['device-b']).toMatchObject({ state: 'failed', level: null, deviceLabel: 'device-b', lastError: expect.stringMatching(/^ALERT_UNREADABLE: the stored alert does not match its schema \(device\.id: /) });
     expect([byDevice['device-a']!.state, byDevice['device-c']!.state]).toEqual(['sent', 'sent']);

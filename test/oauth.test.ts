@@ -436,7 +436,7 @@ describe('alert mail over OAuth', () => {
     await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
     await as.expireAccessTokens();
     await postRisky('device-a');
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(await alertStates()).toEqual(['sent']);
     expect(refreshes()).toHaveLength(1);
     expect(smtp.authAttempts.map((a) => a.accepted)).toEqual([false, true]);
@@ -449,14 +449,14 @@ describe('alert mail over OAuth', () => {
     clock += 2 * HOUR;
     as.hangTokenRequests = true;
     await postRisky('device-a');
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     const [waiting] = (await json<AlertsAnswer>(await relay.call('GET', '/api/v1/alerts'))).alerts;
     expect(waiting).toMatchObject({ state: 'pending_retry', attempts: 1, lastError: expect.stringContaining('OAUTH_TOKEN_ENDPOINT_UNREACHABLE') });
     expect((await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'))).oauth?.reauthRequired).toBe(false);
 
     as.hangTokenRequests = false;
     clock += HOUR;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(await alertStates()).toEqual(['sent']);
     expect(smtp.received).toHaveLength(1);
   });
@@ -470,7 +470,7 @@ describe('alert mail over OAuth', () => {
     for (let hour = 0; hour < 72; hour += 2) {
       await postRisky(`device-outage-${hour}`);
       clock += 2 * HOUR;
-      await relay.deps.worker.drain();
+      await relay.deps.worker.wake();
     }
     const waiting = (await json<AlertsAnswer>(await relay.call('GET', '/api/v1/alerts?limit=100'))).alerts;
     expect(waiting).toHaveLength(36);
@@ -481,7 +481,7 @@ describe('alert mail over OAuth', () => {
 
     await as.start();
     clock += HOUR / 2;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(await alertStates()).toEqual(Array(36).fill('sent'));
     // The alert that was being retried, then all that waited behind it.
     expect(smtp.received).toHaveLength(2);
@@ -495,16 +495,16 @@ describe('alert mail over OAuth', () => {
     await as.revokeAll();
     clock += 2 * HOUR;
     await postRisky('device-a');
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     clock += HOUR;
     await postRisky('device-b');
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(await alertStates()).toEqual(['pending', 'pending']);
     expect(refreshes()).toHaveLength(1);
 
     const callbackUrl = await as.consent(await authorize(), 'allow');
     expect((await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl })).status).toBe(200);
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(await alertStates()).toEqual(['sent', 'sent']);
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0]!.raw).toContain('device-a');
@@ -524,7 +524,7 @@ describe('within Microsoft 365\'s limits', () => {
       const res = await relay.call('POST', '/api/v1/reports', riskyReport({ deviceId: `device-${i}` }), { token: relay.enrollmentToken });
       expect(res.status).toBe(202);
     }
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp.received).toHaveLength(100);
     expect(smtp.refusals).toEqual([]);
     expect(smtp.peakConnections).toBeLessThanOrEqual(3);
@@ -550,7 +550,7 @@ describe('within Microsoft 365\'s limits', () => {
     expect(error).toMatchObject({ code: 'SMTP_DAILY_QUOTA_EXCEEDED', serverResponse: expect.stringContaining('SubmissionQuotaExceededException') });
     await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
     await relay.call('POST', '/api/v1/reports', riskyReport({ deviceId: 'device-a' }), { token: relay.enrollmentToken });
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect((await json<AlertsAnswer>(await relay.call('GET', '/api/v1/alerts'))).alerts[0]).toMatchObject({ state: 'pending_retry' });
   });
 

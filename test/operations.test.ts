@@ -33,7 +33,7 @@ describe('metrics', () => {
     await postReport(riskyReport({ deviceId: 'device-a' }));
     await postReport(report({ deviceId: 'device-b' }));
     await postReport({ nonsense: true });
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     const res = await relay.call('GET', '/metrics', undefined, { token: null });
     expect(res.headers.get('Content-Type')).toContain('text/plain');
     const text = await res.text();

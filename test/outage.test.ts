@@ -49,7 +49,7 @@ async function outage(hours: number, stepHours: number): Promise<string[]> {
     devices.push(id);
     await postRisky(id);
     clock += stepHours * HOUR;
-    await relay!.deps.worker.drain();
+    await relay!.deps.worker.wake();
   }
   return devices;
 }
@@ -79,7 +79,7 @@ describe('a mail outage of days', () => {
 
     smtp.refuseConnections(null);
     clock += 30 * MINUTE;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect((await alerts()).map((a) => a.state)).toEqual(Array(36).fill('sent'));
     // The batch that was being retried, under its Message-ID, then every alert that waited behind it in one mail.
     expect(await devicesPerMail()).toEqual([[devices[0]], devices.slice(1)]);
@@ -103,12 +103,12 @@ describe('a mail outage of days', () => {
 
     smtp.refuseConnections(null);
     clock += 30 * MINUTE;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     // The alert due at hour 24 reached its lifetime in the half hour the retry waited.
     expect((await alerts()).filter((a) => a.state === 'sent')).toHaveLength(29);
 
     expect(await json<{ retried: number }>(await relay.call('POST', '/api/v1/alerts/retry'))).toEqual({ retried: 7 });
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect((await alerts()).map((a) => a.state)).toEqual(Array(36).fill('sent'));
     expect((await devicesPerMail()).flat().sort()).toEqual(devices);
   });
@@ -124,7 +124,7 @@ describe('a mail outage of days', () => {
     await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
     await postRisky('device-outage-1');
     for (let step = 0; step < 10; step++) {
-      await relay.deps.worker.drain();
+      await relay.deps.worker.wake();
       clock += 10 * HOUR;
     }
     const before = await alerts();
@@ -135,11 +135,11 @@ describe('a mail outage of days', () => {
     relay = createTestRelay(options, store);
     relay.deps.outbox.recoverInterrupted(clock);
     expect(await alerts()).toEqual(before);
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(await alerts()).toMatchObject([{ state: 'pending_retry', attempts: 11 }]);
     // The lifetime counts from when the alert was first due, not from the restart.
     clock = START + 5 * DAY + MINUTE;
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(await alerts()).toMatchObject([{ state: 'failed', lastError: expect.stringMatching(/^ALERT_EXPIRED: not delivered within 5 days/) }]);
   });
 });
@@ -149,7 +149,7 @@ describe('mail that answers itself', () => {
     clock = START;
     ({ relay, smtp } = await createAlertingRelay({ recipients: ['it@example.com'], groupingWindowSeconds: 0 }, { now: () => clock }));
     await postRisky('device-outage-1');
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect((await relay.call('POST', '/api/v1/mail-settings/test')).status).toBe(200);
     expect(smtp.received).toHaveLength(2);
     for (const mail of smtp.received) {

@@ -21,7 +21,7 @@ describe('retention', () => {
     ({ relay, smtp } = await createAlertingRelay({ recipients: ['it@example.com'], groupingWindowSeconds: 0 }, { now: () => clock }));
     const post = (body: unknown) => relay.call('POST', '/api/v1/reports', body, { token: relay.enrollmentToken });
     await post(riskyReport({ deviceId: 'device-silent' }));
-    await relay.deps.worker.drain();
+    await relay.deps.worker.wake();
     expect(smtp.received).toHaveLength(1);
 
     clock += 8 * DAY;

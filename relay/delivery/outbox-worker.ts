@@ -77,11 +77,6 @@ export class OutboxWorker {
     return this.#draining;
   }
 
-  /** Sends until nothing is due, or the worker must wait. */
-  drain(): Promise<void> {
-    return this.wake();
-  }
-
   /**
    * An admin changed what delivery depends on (the mail settings, the account, the recipients): alerts waiting for
    * their next retry are tried now, not up to half an hour later.
