@@ -1,10 +1,11 @@
-import { mailDestination, needsConsent } from '../../shared/mail-settings';
 import { Hono } from 'hono';
 import { API_VERSION, type HealthAnswer, type ReadinessAnswer, type ReadinessCheck } from '../../shared/api';
-import type { AppDeps, AppEnv } from '../deps';
+import { mailDestination, needsConsent } from '../../shared/mail-settings';
 import { deliveryDelay } from '../delivery/delay';
+import type { AppDeps, AppEnv } from '../deps';
 import { releaseDataLine, releaseDataStatus } from '../feeds/release-status';
 import { bearerToken } from '../http/auth';
+import { ping } from '../storage/db';
 
 /** Liveness checks nothing but the process; readiness runs named probes and fails only on a critical one. */
 export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'releases' | 'feedOptions' | 'accessTokens' | 'now'>): Hono<AppEnv> {
@@ -17,7 +18,7 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
 
   routes.get('/readyz', (c) => {
     const checks: ReadinessCheck[] = [probe('database', true, () => {
-      deps.db.prepare('SELECT 1').get();
+      ping(deps.db);
       return 'reachable';
     })];
     // Not critical: an unconfigured relay must stay reachable so that an admin can configure it.

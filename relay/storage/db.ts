@@ -37,3 +37,8 @@ export function migrate(db: Db): void {
     })();
   }
 }
+
+/** Answers when the database takes a query; throws SQLite's reason when it does not (readiness). */
+export function ping(db: Db): void {
+  db.prepare('SELECT 1').get();
+}
