@@ -8,9 +8,11 @@ export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
   vite: () => ({ plugins: [preact()] }),
   manifest: ({ browser }) => ({
-    name: 'Guardmail',
+    // In the browser's language from public/_locales (English, Spanish), as chrome://extensions and stores show them.
+    name: '__MSG_extName__',
+    description: '__MSG_extDescription__',
+    default_locale: 'en',
     version,
-    description: 'Checks this browser\'s compliance and emails IT admins when managed browsers become highly vulnerable.',
     // The public half of the extension's signing key: it fixes the extension ID (shared/extension.ts), and with it
     // the origin the relay allows and the OAuth redirect URL admins register.
     ...(browser === 'firefox'

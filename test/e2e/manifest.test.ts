@@ -22,6 +22,15 @@ describe('the built extension', () => {
     expect(chrome.host_permissions).toBeUndefined();
   });
 
+  it('names and describes itself in the browser\'s language, English and Spanish, from _locales', () => {
+    const chrome = manifest('chrome-mv3');
+    expect(chrome).toMatchObject({ name: '__MSG_extName__', description: '__MSG_extDescription__', default_locale: 'en' });
+    const messages = (lang: string) => JSON.parse(readFileSync(resolve(root, `extension/.output/chrome-mv3/_locales/${lang}/messages.json`), 'utf8')) as Record<string, { message: string }>;
+    expect(Object.keys(messages('es')).sort()).toEqual(Object.keys(messages('en')).sort());
+    expect(messages('en').extDescription!.message).toContain('highly vulnerable');
+    expect(messages('es').extDescription!.message).toContain('altamente vulnerables');
+  });
+
   it('also builds for Firefox, with a Gecko ID instead of a Chromium key', () => {
     execFileSync(process.execPath, [resolve(root, 'node_modules/wxt/bin/wxt.mjs'), 'build', 'extension', '-b', 'firefox'], { cwd: root, stdio: 'pipe' });
     const firefox = manifest('firefox-mv2');
