@@ -1,5 +1,5 @@
-import { needsConsent } from '../../shared/mail-settings';
 import type { ErrorCode } from '../../shared/errors';
+import { deliveryHold } from '../domain/delivery-hold';
 import type { DeliveryTimes } from '../domain/retry';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
 import type { OAuthStore } from '../storage/oauth-store';
@@ -38,11 +38,5 @@ export function deliveryDelay(stores: DelayStores, times: DeliveryTimes, now: nu
 }
 
 function heldBy(stores: DelayStores): { code: ErrorCode; detail: string | null } | null {
-  const settings = stores.mailSettings.get();
-  if (!settings) return { code: 'MAIL_NOT_CONFIGURED', detail: null };
-  if (stores.policy.get().recipients.length === 0) return { code: 'ALERT_RECIPIENTS_MISSING', detail: null };
-  if (!needsConsent(settings)) return null;
-  const account = stores.oauth.account();
-  if (!account) return { code: 'OAUTH_NOT_CONNECTED', detail: null };
-  return account.reauth ? { code: 'OAUTH_REAUTH_REQUIRED', detail: account.reauth.reason } : null;
+  return deliveryHold({ settings: stores.mailSettings.get(), recipients: stores.policy.get().recipients.length, account: stores.oauth.account() });
 }

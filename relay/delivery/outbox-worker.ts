@@ -1,5 +1,5 @@
-import { needsConsent } from '../../shared/mail-settings';
 import { alertMail } from '../domain/alert-mail';
+import { deliveryHold } from '../domain/delivery-hold';
 import { afterFailure, DEFAULT_DELIVERY_TIMES, type DeliveryTimes } from '../domain/retry';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -100,11 +100,8 @@ export class OutboxWorker {
     this.#expire();
     const settings = d.mailSettings.get();
     const policy = d.policy.get();
-    if (!settings || policy.recipients.length === 0) return false;
-    if (needsConsent(settings)) {
-      const account = d.oauth.account();
-      if (!account || account.reauth) return false; // alerts wait for the re-authorization, they do not fail
-    }
+    // Alerts wait for an admin (settings, recipients, re-authorization); they are not tried, so they do not fail.
+    if (!settings || deliveryHold({ settings, recipients: policy.recipients.length, account: d.oauth.account() })) return false;
     const batch = d.outbox.claim(d.now(), d.leaseMs, d.maxBatch);
     if (!batch) return false;
 
