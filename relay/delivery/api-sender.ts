@@ -2,9 +2,10 @@ import type { SendMailOptions } from 'nodemailer';
 import type { Dispatcher } from 'undici';
 import { needsConsent, type MailSettings } from '../../shared/mail-settings';
 import { classifyApiAnswer, classifyApiNetworkError, sendRequest, type ApiTransport } from '../domain/mail-api';
+import { sendingMailbox } from '../domain/oauth-account';
 import type { SmtpTimeouts } from '../domain/smtp-options';
-import type { MailSecrets } from '../storage/mail-settings-store';
 import { needsRefresh } from '../domain/token-policy';
+import type { MailSecrets } from '../storage/mail-settings-store';
 import { DeliveryError } from './errors';
 import { proxyAgent } from './oauth-client';
 import type { AccessToken, TokenManager } from './token-manager';
@@ -60,7 +61,7 @@ export class ApiSender {
     const { settings } = this.#o;
     const now = this.#o.now ?? Date.now;
     const { mime, recipients } = await buildMessage(message);
-    const sender = settings.username || settings.senderAddress;
+    const sender = sendingMailbox(settings);
     const request = sendRequest(this.#transport, settings.apiUrl, !needsConsent(settings), sender, mime);
     let freshToken = false;
     for (let waits = 0; ; ) {

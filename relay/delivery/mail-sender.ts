@@ -3,6 +3,7 @@ import type { SendMailOptions } from 'nodemailer/lib/mailer';
 import type { SMTPSentMessageInfo } from 'nodemailer/lib/smtp-transport';
 import { authenticates, mayAuthenticate, type MailSettings } from '../../shared/mail-settings';
 import { sendingLimits } from '../../shared/presets';
+import { sendingMailbox } from '../domain/oauth-account';
 import { classifySmtpError, type SmtpErrorLike } from '../domain/smtp-errors';
 import { DEFAULT_SMTP_TIMEOUTS, smtpOptions, type SmtpTimeouts } from '../domain/smtp-options';
 import type { DeliveryLog } from '../storage/delivery-log';
@@ -92,7 +93,7 @@ export class MailSender {
       return new ApiSender({ settings, secrets: this.#deps.mailSettings.secrets(), tokens: this.#deps.tokens, timeouts, maxConnections: pooled ? maxConnections : 1, now: this.#deps.now });
     }
     const base = smtpOptions(settings, this.#deps.mailSettings.secrets(), this.#deps.timeouts);
-    const options = settings.authType === 'oauth' ? { ...base, ...xoauth2Options(this.#deps.tokens, settings.username || settings.senderAddress) } : base;
+    const options = settings.authType === 'oauth' ? { ...base, ...xoauth2Options(this.#deps.tokens, sendingMailbox(settings)) } : base;
     const transport = (await nodemailer()).createTransport(
       // Reconnecting costs a TLS handshake and the greeting; servers that want fewer per connection say so and nodemailer reconnects.
       pooled ? { ...options, pool: true, maxConnections, maxMessages: 1000 } : options,

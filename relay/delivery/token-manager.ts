@@ -1,5 +1,5 @@
 import type { MailSettings } from '../../shared/mail-settings';
-import { xoauth2User } from '../domain/oauth-account';
+import { sendingMailbox, xoauth2User } from '../domain/oauth-account';
 import { KEEP_ALIVE_CHECK_MS, needsKeepAlive, needsRefresh } from '../domain/token-policy';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -171,4 +171,4 @@ export class TokenManager {
 const isAppOnly = (settings: MailSettings) => settings.authType === 'oauth' && settings.oauthGrant === 'client_credentials';
 
 /** An app-only token belongs to no account: it acts as the sender mailbox (or the user name, when one is given). */
-const appUser = (settings: MailSettings) => settings.username || settings.senderAddress;
+const appUser = sendingMailbox;

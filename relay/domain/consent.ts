@@ -1,4 +1,5 @@
 import type { MailSettings } from '../../shared/mail-settings';
+import { sendingMailbox } from './oauth-account';
 
 /** How long an admin has to finish the consent window. */
 export const CONSENT_TTL_MS = 10 * 60_000;
@@ -31,7 +32,7 @@ export function authorizationUrl(settings: MailSettings, consent: { redirectUri:
   url.searchParams.set('state', consent.state);
   url.searchParams.set('code_challenge', consent.codeChallenge);
   url.searchParams.set('code_challenge_method', 'S256');
-  url.searchParams.set('login_hint', settings.username || settings.senderAddress);
+  url.searchParams.set('login_hint', sendingMailbox(settings));
   return url.href;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountFromIdToken, trustedIssuer, unverifiedIssuer, xoauth2User } from './oauth-account';
+import { accountFromIdToken, forgetsAccount, trustedIssuer, unverifiedIssuer, xoauth2User } from './oauth-account';
 
 describe('trustedIssuer', () => {
   it("accepts Google's issuer, with or without its scheme, for Google's authorization URL", () => {
@@ -49,5 +49,17 @@ describe('xoauth2User', () => {
     expect(xoauth2User('alice@example.com', settings)).toBe('alice@example.com');
     expect(xoauth2User(null, settings)).toBe('relay@example.com');
     expect(xoauth2User('', { ...settings, username: 'shared@example.com' })).toBe('shared@example.com');
+  });
+});
+
+describe('forgetsAccount', () => {
+  const settings = { authType: 'oauth', oauthGrant: 'authorization_code', clientId: 'c', authorizationUrl: 'https://a.example/auth', tokenUrl: 'https://a.example/token', scope: 's' } as const;
+
+  it('forgets the account when the client, its grant, its endpoints or its scope change, and keeps it otherwise', () => {
+    expect(forgetsAccount(settings, { ...settings })).toBe(false);
+    expect(forgetsAccount(null, settings)).toBe(false);
+    for (const change of [{ clientId: 'd' }, { oauthGrant: 'client_credentials' }, { tokenUrl: 'https://b.example/token' }, { scope: 's2' }, { authType: 'basic' }] as const) {
+      expect(forgetsAccount(settings, { ...settings, ...change }), JSON.stringify(change)).toBe(true);
+    }
   });
 });

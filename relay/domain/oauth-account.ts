@@ -49,5 +49,21 @@ export function accountFromIdToken(claims: Record<string, unknown>): string | nu
  * configured user name or the sender only when the provider did not name the account.
  */
 export function xoauth2User(account: string | null, settings: Pick<MailSettings, 'username' | 'senderAddress'>): string {
-  return account || settings.username || settings.senderAddress;
+  return account || sendingMailbox(settings);
+}
+
+/**
+ * The mailbox the relay signs in as when no account names itself: the user name when one is given, else the sender.
+ * The consent's login hint, an app-only login and Graph's /users/{mailbox} use it too.
+ */
+export function sendingMailbox(settings: Pick<MailSettings, 'username' | 'senderAddress'>): string {
+  return settings.username || settings.senderAddress;
+}
+
+/** Settings that name the OAuth client, its grant and what it asks for: changing any makes a connected account meaningless. */
+const ACCOUNT_FIELDS = ['authType', 'oauthGrant', 'clientId', 'authorizationUrl', 'tokenUrl', 'scope'] as const;
+
+/** Whether saving `after` over `before` must forget the connected account: the grant was made to another client or scope. */
+export function forgetsAccount(before: Pick<MailSettings, (typeof ACCOUNT_FIELDS)[number]> | null, after: Pick<MailSettings, (typeof ACCOUNT_FIELDS)[number]>): boolean {
+  return before !== null && ACCOUNT_FIELDS.some((field) => before[field] !== after[field]);
 }

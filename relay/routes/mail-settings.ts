@@ -1,14 +1,13 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { Hono } from 'hono';
-import { MailSettingsInput, TestMailInput, type MailSettings, type MailSettingsParsed } from '../../shared/mail-settings';
+import { MailSettingsInput, TestMailInput, type MailSettingsParsed } from '../../shared/mail-settings';
 import type { AppDeps, AppEnv } from '../deps';
 import { sendTestMail } from '../delivery/test-mail';
 import { mailSettingsChanges } from '../domain/audit';
+import { forgetsAccount } from '../domain/oauth-account';
 import { movedSecrets } from '../domain/secret-binding';
 import { ApiError, parseBody } from '../http/api-error';
 
-/** Fields that identify the OAuth client and grant: changing any of them makes the connected account meaningless. */
-const OAUTH_IDENTITY_FIELDS = ['authType', 'oauthGrant', 'clientId', 'authorizationUrl', 'tokenUrl', 'scope'] as const;
 
 export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'sender' | 'worker' | 'logger' | 'audit'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
@@ -35,7 +34,7 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
     const requestId = c.get('requestId');
     deps.audit.record('mail-settings.updated', changes, requestId);
     const account = deps.oauth.account();
-    if (before && account && OAUTH_IDENTITY_FIELDS.some((f) => before[f] !== input[f as keyof MailSettings])) {
+    if (account && forgetsAccount(before, input)) {
       deps.oauth.disconnect();
       deps.audit.record('oauth.disconnected', { account: account.account, reason: 'the client, its endpoints or the scope changed' }, requestId);
       deps.logger.info({ requestId }, 'OAuth account disconnected: the client or its endpoints changed');
