@@ -381,6 +381,11 @@ describe('tokens managed by the relay', () => {
     expect(sent.status, await sent.clone().text()).toBe(200);
     expect(refreshes()).toHaveLength(1);
     expect(smtp.authAttempts.map((a) => a.accepted)).toEqual([false, true]);
+
+    // A refused access token is not a failed refresh: the token health says nothing went wrong with the grant.
+    relay.deps.tokenManager.invalidate(relay.deps.oauth.accessToken()!);
+    const { oauth } = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
+    expect(oauth).toMatchObject({ accessTokenExpiresAt: null, lastRefreshError: null, reauthRequired: false });
   });
 
   it('decodes Gmail\'s 334 challenge when the token lacks the mail scope', async () => {

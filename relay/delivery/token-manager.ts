@@ -79,7 +79,7 @@ export class TokenManager {
   /** The server refused this token: the next caller gets a fresh one (unless another caller already refreshed). */
   invalidate(token: string): void {
     if (this.#app?.token === token) this.#app = null;
-    else if (this.#deps.oauth.accessToken() === token) this.#deps.oauth.refreshFailed('the mail server refused the access token');
+    else if (this.#deps.oauth.accessToken() === token) this.#deps.oauth.dropAccessToken();
   }
 
   /**

@@ -129,6 +129,14 @@ export class OAuthStore {
     })();
   }
 
+  /** A server refused the access token: the next send refreshes. The refresh token and its health are untouched. */
+  dropAccessToken(): void {
+    this.#db.transaction(() => {
+      this.#secrets.delete(ACCESS_TOKEN);
+      this.#db.prepare('UPDATE oauth_account SET access_expires_at = NULL WHERE id = 1').run();
+    })();
+  }
+
   /** A refresh that failed for a passing reason: keep the refresh token, drop the access token. */
   refreshFailed(error: string): void {
     this.#db.transaction(() => {
