@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EXTENSION_ORIGIN, EXTENSION_REDIRECT_URL } from '../../shared/extension';
 import type { MailSettings } from '../../shared/mail-settings';
 import { presetFields } from '../../shared/presets';
-import { authorizationUrl, isAllowedRedirectUrl, missingRefreshTokenHint } from './consent';
+import { authorizationUrl, checkCallback, isAllowedRedirectUrl, missingRefreshTokenHint } from './consent';
 
 const google = { ...presetFields('google'), provider: 'google', clientId: 'cid', username: '', senderAddress: 'alerts@example.com' } as MailSettings;
 
@@ -38,5 +38,28 @@ describe('missingRefreshTokenHint', () => {
   it('names the parameter each provider needs', () => {
     expect(missingRefreshTokenHint(google)).toContain('access_type=offline');
     expect(missingRefreshTokenHint({ ...google, provider: 'microsoft', authorizationUrl: presetFields('microsoft', 'contoso.com').authorizationUrl! })).toContain('offline_access');
+  });
+});
+
+describe('checkCallback', () => {
+  const now = 1_000_000;
+  const pending = { state: 'the-state', redirectUri: 'https://abc.chromiumapp.org/', expiresAt: now + 60_000, redeemed: false };
+  const url = (query: string, base = 'https://abc.chromiumapp.org/') => new URL(`${base}?${query}`);
+
+  it('lets through the redirect of the consent in progress, with its state, in time', () => {
+    expect(checkCallback(pending, url('code=c&state=the-state'), now)).toEqual({ ok: true, state: 'the-state' });
+  });
+
+  it('refuses no consent, another redirect URL, another state, a second redemption and a late one, each with its code', () => {
+    expect(checkCallback(null, url('state=the-state'), now)).toMatchObject({ code: 'OAUTH_NO_CONSENT_IN_PROGRESS' });
+    expect(checkCallback(pending, url('state=the-state', 'https://evil.example/'), now)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'callbackUrl' });
+    expect(checkCallback(pending, url('state=other'), now)).toMatchObject({ code: 'OAUTH_STATE_MISMATCH' });
+    expect(checkCallback({ ...pending, redeemed: true }, url('state=the-state'), now)).toMatchObject({ code: 'OAUTH_CODE_ALREADY_REDEEMED' });
+    expect(checkCallback(pending, url('state=the-state'), now + 120_000)).toMatchObject({ code: 'OAUTH_CONSENT_EXPIRED' });
+  });
+
+  it('says what the provider refused, in its words', () => {
+    const check = checkCallback(pending, url('state=the-state&error=access_denied&error_description=The+user+declined'), now);
+    expect(check).toMatchObject({ ok: false, provider: { code: 'OAUTH_ACCESS_DENIED', detail: 'access_denied: The user declined' } });
   });
 });

@@ -1,5 +1,7 @@
+import type { ErrorCode } from '../../shared/errors';
 import type { MailSettings } from '../../shared/mail-settings';
 import { sendingMailbox } from './oauth-account';
+import { classifyOAuthError, type OAuthFailure } from './oauth-errors';
 
 /** How long an admin has to finish the consent window. */
 export const CONSENT_TTL_MS = 10 * 60_000;
@@ -45,4 +47,38 @@ export function missingRefreshTokenHint(settings: MailSettings): string {
     return 'Google returns a refresh token only with access_type=offline and prompt=consent in the authorize parameters.';
   }
   return 'Ask the authorization server for offline access (often the offline_access scope).';
+}
+
+/** The consent in progress, as the relay keeps it. */
+export interface ConsentInProgress {
+  state: string;
+  redirectUri: string;
+  expiresAt: number;
+  redeemed: boolean;
+}
+
+export type CallbackCheck =
+  | { ok: true; state: string }
+  /** Refused by the relay: a callback that is not the one it waits for. */
+  | { ok: false; code: ErrorCode; field?: string; message?: string }
+  /** The provider refused the consent and said why in the URL (`error=`). */
+  | { ok: false; provider: OAuthFailure };
+
+/**
+ * Whether the URL the consent window ended on may be redeemed: it is the redirect URL of the consent in progress, with
+ * its `state`, not yet redeemed, within its time; and the provider did not answer with an error.
+ */
+export function checkCallback(pending: ConsentInProgress | null, callbackUrl: URL, now: number): CallbackCheck {
+  if (!pending) return { ok: false, code: 'OAUTH_NO_CONSENT_IN_PROGRESS' };
+  const expected = new URL(pending.redirectUri);
+  if (callbackUrl.origin !== expected.origin || callbackUrl.pathname !== expected.pathname) {
+    return { ok: false, code: 'VALIDATION_FAILED', field: 'callbackUrl', message: `callbackUrl: must start with the redirect URL of the consent in progress (${pending.redirectUri}).` };
+  }
+  const state = callbackUrl.searchParams.get('state');
+  if (state !== pending.state) return { ok: false, code: 'OAUTH_STATE_MISMATCH' };
+  if (pending.redeemed) return { ok: false, code: 'OAUTH_CODE_ALREADY_REDEEMED' };
+  if (pending.expiresAt < now) return { ok: false, code: 'OAUTH_CONSENT_EXPIRED' };
+  const error = callbackUrl.searchParams.get('error');
+  if (error) return { ok: false, provider: classifyOAuthError({ kind: 'oauth', error, description: callbackUrl.searchParams.get('error_description') ?? undefined }, 'consent') };
+  return { ok: true, state };
 }

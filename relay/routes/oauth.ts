@@ -7,8 +7,7 @@ import type { AppDeps, AppEnv } from '../deps';
 import { errorCodes } from '../../shared/errors';
 import { DeliveryError } from '../delivery/errors';
 import { redeemCode } from '../delivery/oauth-client';
-import { authorizationUrl, CONSENT_TTL_MS, isAllowedRedirectUrl, missingRefreshTokenHint } from '../domain/consent';
-import { classifyOAuthError } from '../domain/oauth-errors';
+import { authorizationUrl, checkCallback, CONSENT_TTL_MS, isAllowedRedirectUrl, missingRefreshTokenHint } from '../domain/consent';
 import { ApiError, parseBody } from '../http/api-error';
 
 /** The consent flow (docs/architecture.md, flow 3): the extension opens the window; the relay makes the URL and redeems the code. */
@@ -41,22 +40,13 @@ export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'work
   routes.post('/oauth/callback', async (c) => {
     const { callbackUrl } = await parseBody(c, CallbackInput);
     const settings = oauthSettings();
-    const pending = deps.oauth.pendingConsent();
-    if (!pending) throw new ApiError('OAUTH_NO_CONSENT_IN_PROGRESS');
     const url = new URL(callbackUrl);
-    const expected = new URL(pending.redirectUri);
-    if (url.origin !== expected.origin || url.pathname !== expected.pathname) {
-      throw new ApiError('VALIDATION_FAILED', { field: 'callbackUrl', message: `callbackUrl: must start with the redirect URL of the consent in progress (${pending.redirectUri}).` });
+    const check = checkCallback(deps.oauth.pendingConsent(), url, now());
+    if (!check.ok) {
+      if ('provider' in check) throw ApiError.fromDelivery(new DeliveryError(check.provider));
+      throw new ApiError(check.code, { ...(check.field ? { field: check.field } : {}), ...(check.message ? { message: check.message } : {}) });
     }
-    const state = url.searchParams.get('state');
-    if (state !== pending.state) throw new ApiError('OAUTH_STATE_MISMATCH');
-    if (pending.redeemed) throw new ApiError('OAUTH_CODE_ALREADY_REDEEMED');
-    if (pending.expiresAt < now()) throw new ApiError('OAUTH_CONSENT_EXPIRED');
-    const error = url.searchParams.get('error');
-    if (error) {
-      const failure = classifyOAuthError({ kind: 'oauth', error, description: url.searchParams.get('error_description') ?? undefined }, 'consent');
-      throw ApiError.fromDelivery(new DeliveryError(failure));
-    }
+    const { state } = check;
     // Claimed before the code goes out: a second callback for the same state is refused, even concurrently.
     const claim = deps.oauth.claimConsent(state);
     if (!claim) throw new ApiError('OAUTH_CODE_ALREADY_REDEEMED');
