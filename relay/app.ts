@@ -11,7 +11,7 @@ import { limitBody } from './http/body-limit';
 import { auditRoutes } from './routes/audit';
 import { metricsRoutes } from './routes/metrics';
 import { openApiRoutes } from './routes/openapi';
-import { fleetRoutes } from './routes/fleet';
+import { fleetRoutes, reportRoutes } from './routes/fleet';
 import { healthRoutes } from './routes/health';
 import { mailSettingsRoutes } from './routes/mail-settings';
 import { oauthRoutes } from './routes/oauth';
@@ -41,12 +41,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const smallBodies = limitBody(BODY_LIMIT_BYTES, (c) =>
     errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB.` })),
   );
-  // Reports carry their own, larger limit (routes/fleet.ts) and the enrollment token; everything else is the admin's.
-  const reports = `${API_PREFIX}/reports`;
-  const enrolled = requireToken(deps.accessTokens, 'enrollment', deps.authThrottle);
-  const admin = requireToken(deps.accessTokens, 'admin', deps.authThrottle);
-  app.use((c, next) => (c.req.path === reports ? next() : smallBodies(c, next)));
-  app.use(`${API_PREFIX}/*`, (c, next) => (c.req.path === reports ? enrolled(c, next) : admin(c, next)));
+  // Reports come first, with the enrollment token and their own, larger body limit (routes/fleet.ts): a route that
+  // answers ends the chain, so the small body limit and the admin token registered after them never see a report.
+  app.route(API_PREFIX, reportRoutes(deps, requireToken(deps.accessTokens, 'enrollment', deps.authThrottle)));
+  app.use(smallBodies);
+  app.use(`${API_PREFIX}/*`, requireToken(deps.accessTokens, 'admin', deps.authThrottle));
 
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));

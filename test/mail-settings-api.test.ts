@@ -5,6 +5,7 @@ import { EXTENSION_ORIGIN } from '../shared/extension';
 import type { ApiErrorBody } from '../shared/errors';
 import type { MailSettingsView } from '../shared/mail-settings';
 import { basicSettings, createTestRelay, SMTP_PASSWORD, type TestRelay } from './fixtures/relay';
+import { extension, riskyReport } from './fixtures/reports';
 import { testPki } from './fixtures/tls';
 
 
@@ -171,6 +172,17 @@ describe('mail settings', () => {
 });
 
 describe('operators', () => {
+  it('keeps each token and body limit to its routes: reports take the enrollment token and up to 512 KB, the rest the admin token and 64 KB', async () => {
+    const padded = riskyReport({ deviceId: 'device-large', extensions: Array.from({ length: 300 }, (_, i) => extension({ id: `ext-${i}`.padEnd(32, 'a'), name: `Extension ${i}`.padEnd(150, '.') })) });
+    expect(JSON.stringify(padded).length).toBeGreaterThan(64 * 1024);
+    expect((await relay.call('POST', '/api/v1/reports', padded, { token: relay.enrollmentToken })).status).toBe(202);
+    expect((await relay.call('POST', '/api/v1/reports', riskyReport(), { token: relay.adminToken })).status).toBe(401);
+    expect((await relay.call('GET', '/api/v1/devices', undefined, { token: relay.enrollmentToken })).status).toBe(401);
+    const large = await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], blocklist: Array.from({ length: 3000 }, (_, i) => String(i).padStart(32, 'a')) });
+    expect(large.status).toBe(413);
+    expect((await json<ApiErrorBody>(large)).error.code).toBe('BODY_TOO_LARGE');
+  });
+
   it('answers /healthz and /readyz without a token, and /readyz tells whether mail is configured', async () => {
     const health = await relay.call('GET', '/healthz', undefined, { token: null });
     expect(health.status).toBe(200);

@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import * as v from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import type { AlertsAnswer, DevicesAnswer, ReportAnswer, RetryAnswer } from '../../shared/fleet';
@@ -20,13 +20,20 @@ const Listing = v.object({
   state: v.optional(v.picklist(['pending', 'running', 'sent', 'pending_retry', 'failed'], 'state must be pending, running, sent, pending_retry or failed.')),
 });
 
-/** Compliance reports from enrolled browsers (flow 5); devices, alerts and the alert policy for admins. */
-export function fleetRoutes(deps: Pick<AppDeps, 'extension' | 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'retention' | 'now'>): Hono<AppEnv> {
+/**
+ * Compliance reports from enrolled browsers (flow 5), behind the enrollment token and with their own, larger body limit:
+ * app.ts mounts these before the admin token and the small body limit, which a route that answers never reaches.
+ */
+export function reportRoutes(
+  deps: Pick<AppDeps, 'extension' | 'fleet' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'now'>,
+  enrolled: MiddlewareHandler<AppEnv>,
+): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;
 
   routes.post(
     '/reports',
+    enrolled,
     async (c, next) => {
       await next();
       if (c.res.status === 202) deps.metrics.reportsReceived.inc();
@@ -70,6 +77,14 @@ export function fleetRoutes(deps: Pick<AppDeps, 'extension' | 'fleet' | 'outbox'
     const why = { missing: 'is not signed', stale: 'is signed at a time too far from the relay\'s', invalid: 'is not signed with the key its device registered' }[check];
     return new ApiError('DEVICE_SIGNATURE_INVALID', { message: `The report ${why}.` });
   }
+
+  return routes;
+}
+
+/** Devices, alerts and the alert policy, for admins. */
+export function fleetRoutes(deps: Pick<AppDeps, 'extension' | 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'retention' | 'now'>): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  const now = deps.now ?? Date.now;
 
   /** An admin forgets a device: a retired browser, or one invented to move the fleet's newest version. */
   routes.delete('/devices/:id', (c) => {
