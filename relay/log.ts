@@ -15,7 +15,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       level,
       base: { service: 'guardmail-relay' },
       redact: {
-        paths: ['authorization', '*.authorization', 'password', '*.password', 'clientSecret', '*.clientSecret', 'proxyPassword', '*.proxyPassword', 'pass', '*.pass', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken'],
+        paths: ['authorization', '*.authorization', 'password', '*.password', 'clientSecret', '*.clientSecret', 'clientPrivateKey', '*.clientPrivateKey', 'proxyPassword', '*.proxyPassword', 'pass', '*.pass', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken'],
         censor: '[redacted]',
       },
     },

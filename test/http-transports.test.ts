@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusAnswer } from '../shared/api';
 import type { ApiErrorBody, ErrorCode } from '../shared/errors';
@@ -291,7 +293,12 @@ describe('Microsoft Graph app-only (client credentials)', () => {
     await save(certificate(client));
     const sent = await sendTest();
     expect(sent.status, await sent.clone().text()).toBe(200);
+    // The key is sealed like every secret: not in an answer, a log line or the database files.
     expect(JSON.stringify(await json(await relay.call('GET', '/api/v1/mail-settings')))).not.toContain('PRIVATE KEY');
+    expect(relay.logs.join('\n')).not.toContain('PRIVATE KEY');
+    for (const file of readdirSync(relay.dataDir, { withFileTypes: true }).filter((f) => f.isFile())) {
+      expect(readFileSync(join(relay.dataDir, file.name)).includes('PRIVATE KEY'), file.name).toBe(false);
+    }
 
     await save(certificate(otherClient));
     expect(await errorOf(await sendTest())).toMatchObject({ code: 'OAUTH_INVALID_CLIENT', message: expect.stringContaining('AADSTS700027') });
