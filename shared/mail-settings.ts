@@ -191,11 +191,12 @@ export const authenticates = (s: { transport: string; authType: string; requires
  */
 export const mayAuthenticate = (s: { emailType: string; tls: boolean; allowInsecureAuth: boolean }) => s.emailType === 'smtps' || s.tls || s.allowInsecureAuth;
 
-const API_NAMES: Record<Transport, string> = { smtp: 'SMTP', graph: 'Microsoft Graph', 'gmail-api': 'Gmail API' };
+/** How each transport is named to admins. */
+export const TRANSPORT_NAMES: Record<Transport, string> = { smtp: 'SMTP', graph: 'Microsoft Graph', 'gmail-api': 'Gmail API' };
 
 /** Where mail goes, in a few words: "smtp.office365.com:587 (SMTP)" or "Microsoft Graph (https://graph.microsoft.com/v1.0)". */
 export function mailDestination(s: { transport: Transport; host: string; port: number; emailType: string; apiUrl: string }): string {
-  return s.transport === 'smtp' ? `${s.host}:${s.port} (${s.emailType.toUpperCase()})` : `${API_NAMES[s.transport]} (${s.apiUrl})`;
+  return s.transport === 'smtp' ? `${s.host}:${s.port} (${s.emailType.toUpperCase()})` : `${TRANSPORT_NAMES[s.transport]} (${s.apiUrl})`;
 }
 
 /** Whether the relay needs an account's consent: OAuth with the authorization-code grant. */

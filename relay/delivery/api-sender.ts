@@ -1,6 +1,7 @@
+import { STATUS_CODES } from 'node:http';
 import type { SendMailOptions } from 'nodemailer';
 import type { Dispatcher } from 'undici';
-import { needsConsent, type MailSettings } from '../../shared/mail-settings';
+import { needsConsent, TRANSPORT_NAMES, type MailSettings } from '../../shared/mail-settings';
 import { classifyApiAnswer, classifyApiNetworkError, sendRequest, type ApiTransport } from '../domain/mail-api';
 import { sendingMailbox } from '../domain/oauth-account';
 import type { SmtpTimeouts } from '../domain/smtp-options';
@@ -68,7 +69,7 @@ export class ApiSender {
       await this.#quiet();
       const { token } = await this.#accessToken();
       const answer = await this.#post(request, token);
-      if (answer.status >= 200 && answer.status < 300) return { response: `${answer.status} ${answer.statusText}`, accepted: recipients };
+      if (answer.status >= 200 && answer.status < 300) return { response: `${answer.status} ${STATUS_CODES[answer.status] ?? ''} (${TRANSPORT_NAMES[this.#transport]})`, accepted: recipients };
       const failure = classifyApiAnswer(this.#transport, answer, now());
       if (failure.code === 'API_TOKEN_REJECTED' && !freshToken) {
         this.#drop(token);
@@ -106,7 +107,7 @@ export class ApiSender {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
-  async #post(request: ReturnType<typeof sendRequest>, token: string): Promise<{ status: number; statusText: string; body: string; retryAfter: string | null }> {
+  async #post(request: ReturnType<typeof sendRequest>, token: string): Promise<{ status: number; body: string; retryAfter: string | null }> {
     const { undici } = await modules();
     try {
       const res = await undici.request(request.url, {
@@ -119,7 +120,7 @@ export class ApiSender {
       });
       const body = await readAtMost(res.body, MAX_ANSWER_BYTES);
       const retryAfter = res.headers['retry-after'];
-      return { status: res.statusCode, statusText: STATUS_TEXT[res.statusCode] ?? '', body, retryAfter: typeof retryAfter === 'string' ? retryAfter : null };
+      return { status: res.statusCode, body, retryAfter: typeof retryAfter === 'string' ? retryAfter : null };
     } catch (err) {
       const chain: { code?: string; message?: string; cause?: unknown }[] = [];
       for (let e: unknown = err; e && typeof e === 'object' && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e as (typeof chain)[number]);
@@ -155,7 +156,6 @@ async function readAtMost(body: AsyncIterable<Buffer> & { destroy(): void }, lim
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
-const STATUS_TEXT: Record<number, string> = { 200: 'OK (Gmail API)', 202: 'Accepted (Microsoft Graph)' };
 
 /** The message as the SMTP transport would send it, and the addresses it goes to. */
 async function buildMessage(message: SendMailOptions): Promise<{ mime: Buffer; recipients: string[] }> {

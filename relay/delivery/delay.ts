@@ -38,5 +38,5 @@ export function deliveryDelay(stores: DelayStores, times: DeliveryTimes, now: nu
 }
 
 function heldBy(stores: DelayStores): { code: ErrorCode; detail: string | null } | null {
-  return deliveryHold({ settings: stores.mailSettings.get(), recipients: stores.policy.get().recipients.length, account: stores.oauth.account() });
+  return deliveryHold({ settings: stores.mailSettings.get(), recipients: stores.policy.get().recipients.length, account: () => stores.oauth.account() });
 }

@@ -101,7 +101,7 @@ export class OutboxWorker {
     const settings = d.mailSettings.get();
     const policy = d.policy.get();
     // Alerts wait for an admin (settings, recipients, re-authorization); they are not tried, so they do not fail.
-    if (!settings || deliveryHold({ settings, recipients: policy.recipients.length, account: d.oauth.account() })) return false;
+    if (!settings || deliveryHold({ settings, recipients: policy.recipients.length, account: () => d.oauth.account() })) return false;
     const batch = d.outbox.claim(d.now(), d.leaseMs, d.maxBatch);
     if (!batch) return false;
 

@@ -5,15 +5,18 @@ const delegated = { authType: 'oauth', oauthGrant: 'authorization_code' } as con
 
 describe('what holds every alert', () => {
   it('names the missing settings, recipients, account or re-authorization, in that order', () => {
-    expect(deliveryHold({ settings: null, recipients: 0, account: null })).toEqual({ code: 'MAIL_NOT_CONFIGURED', detail: null });
-    expect(deliveryHold({ settings: delegated, recipients: 0, account: null })?.code).toBe('ALERT_RECIPIENTS_MISSING');
-    expect(deliveryHold({ settings: delegated, recipients: 2, account: null })?.code).toBe('OAUTH_NOT_CONNECTED');
-    expect(deliveryHold({ settings: delegated, recipients: 2, account: { reauth: { reason: 'revoked' } } })).toEqual({ code: 'OAUTH_REAUTH_REQUIRED', detail: 'revoked' });
-    expect(deliveryHold({ settings: delegated, recipients: 2, account: { reauth: null } })).toBeNull();
+    expect(deliveryHold({ settings: null, recipients: 0, account: () => null })).toEqual({ code: 'MAIL_NOT_CONFIGURED', detail: null });
+    expect(deliveryHold({ settings: delegated, recipients: 0, account: () => null })?.code).toBe('ALERT_RECIPIENTS_MISSING');
+    expect(deliveryHold({ settings: delegated, recipients: 2, account: () => null })?.code).toBe('OAUTH_NOT_CONNECTED');
+    expect(deliveryHold({ settings: delegated, recipients: 2, account: () => ({ reauth: { reason: 'revoked' } }) })).toEqual({ code: 'OAUTH_REAUTH_REQUIRED', detail: 'revoked' });
+    expect(deliveryHold({ settings: delegated, recipients: 2, account: () => ({ reauth: null }) })).toBeNull();
   });
 
-  it('holds nothing for a password or an app-only grant, which have no account to wait for', () => {
-    expect(deliveryHold({ settings: { authType: 'basic', oauthGrant: 'authorization_code' }, recipients: 1, account: null })).toBeNull();
-    expect(deliveryHold({ settings: { authType: 'oauth', oauthGrant: 'client_credentials' }, recipients: 1, account: null })).toBeNull();
+  it('holds nothing for a password or an app-only grant, which have no account to wait for, and does not read one', () => {
+    const unread = () => {
+      throw new Error('the account was read');
+    };
+    expect(deliveryHold({ settings: { authType: 'basic', oauthGrant: 'authorization_code' }, recipients: 1, account: unread })).toBeNull();
+    expect(deliveryHold({ settings: { authType: 'oauth', oauthGrant: 'client_credentials' }, recipients: 1, account: unread })).toBeNull();
   });
 });

@@ -9,11 +9,13 @@ import { needsConsent, type MailSettings } from '../../shared/mail-settings';
 export function deliveryHold(input: {
   settings: Pick<MailSettings, 'authType' | 'oauthGrant'> | null;
   recipients: number;
-  account: { reauth: { reason: string } | null } | null;
+  /** Asked only when the settings need an account: most passes of the worker have none to read. */
+  account: () => { reauth: { reason: string } | null } | null;
 }): { code: ErrorCode; detail: string | null } | null {
   if (!input.settings) return { code: 'MAIL_NOT_CONFIGURED', detail: null };
   if (input.recipients === 0) return { code: 'ALERT_RECIPIENTS_MISSING', detail: null };
   if (!needsConsent(input.settings)) return null;
-  if (!input.account) return { code: 'OAUTH_NOT_CONNECTED', detail: null };
-  return input.account.reauth ? { code: 'OAUTH_REAUTH_REQUIRED', detail: input.account.reauth.reason } : null;
+  const account = input.account();
+  if (!account) return { code: 'OAUTH_NOT_CONNECTED', detail: null };
+  return account.reauth ? { code: 'OAUTH_REAUTH_REQUIRED', detail: account.reauth.reason } : null;
 }

@@ -1,46 +1,39 @@
 import * as v from 'valibot';
-import { LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
+import { LEVELS, type AlertPolicy } from '../../shared/alert-policy';
 import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 import type { ComplianceReport } from '../../shared/report';
 import { decideAlert, type Alerted } from './alert-rule';
 
-/** What an alert carries, as the outbox keeps it: the device and its worst findings when it crossed the threshold. */
-export interface AlertPayload {
-  device: { id: string; label: string; browser: string; version: string; os: string };
-  level: Level;
-  /** The worst findings, at most MAX_FINDINGS_PER_DEVICE: all a mail shows. */
-  findings: Finding[];
-  /** How many more findings the device had. */
-  moreFindings?: number;
-  /** Findings (check|subject) the device's previous alert did not have: marked as new in the mail. */
-  newFindings?: string[];
-  reportedAt: number;
-}
-
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'] as const;
 const localized = v.object({ en: v.string(), es: v.string() });
 
 /**
- * The payload as the outbox reads it back: what judgeReport wrote, checked again, since a row that is not (an older
- * relay's, a restore gone wrong) must fail alone instead of breaking every mail it would join.
+ * What an alert carries, as the outbox keeps it: the device and its worst findings when it crossed the threshold. The
+ * outbox checks every payload it reads back against this: a row that is not one (an older relay's, a restore gone
+ * wrong) fails alone instead of breaking every mail it would join.
  */
-export const AlertPayloadSchema: v.GenericSchema<unknown, AlertPayload> = v.object({
+export const AlertPayloadSchema = v.object({
   device: v.object({ id: v.string(), label: v.string(), browser: v.string(), version: v.string(), os: v.string() }),
   level: v.picklist(LEVELS),
+  /** The worst findings, at most MAX_FINDINGS_PER_DEVICE: all a mail shows. */
   findings: v.array(
-    v.object({ check: v.string(), severity: v.picklist(['critical', 'high', 'medium', 'low']), subject: v.string(), title: localized, remediation: localized }),
+    v.object({ check: v.string(), severity: v.picklist(SEVERITY_ORDER), subject: v.string(), title: localized, remediation: localized }),
   ),
+  /** How many more findings the device had. */
   moreFindings: v.optional(v.number()),
+  /** Findings (check|subject) the device's previous alert did not have: marked as new in the mail. */
   newFindings: v.optional(v.array(v.string())),
   reportedAt: v.number(),
 });
+
+export type AlertPayload = v.InferOutput<typeof AlertPayloadSchema>;
 
 /** Findings kept and answered per report, worst first; the level is judged on all of them. */
 export const MAX_STORED_FINDINGS = 50;
 /** Findings an alert keeps: what a mail shows of a device, so that a batch of thousands stays a few megabytes. */
 export const MAX_FINDINGS_PER_DEVICE = 10;
 
-const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'] as const;
 /** The worst findings first, so a cap keeps what matters. */
 export const worstFirst = (findings: readonly Finding[]): Finding[] => [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
 
