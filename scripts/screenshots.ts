@@ -1,7 +1,7 @@
 /**
- * `npm run screenshots`: the popup in English and Spanish, from the built extension in Debian's Chromium, connected
- * to a relay configured for Microsoft 365 through Graph, app-only. Writes docs/popup-en.png and docs/popup-es.png for
- * the README.
+ * `npm run screenshots`: the popup's status view and mail server tab in English and Spanish, from the built extension
+ * in Debian's Chromium, connected to a relay configured for Microsoft 365 through Graph, app-only. Writes
+ * docs/popup-{en,es}-{status,mail}.png for the README.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -46,9 +46,15 @@ for (const lang of ['en', 'es']) {
   await popup.click('#connect');
   await popup.waitForSelector('#save');
   await popup.waitForSelector('#deployment-id');
-  await popup.screenshot({ path: resolve(root, `docs/popup-${lang}.png`), fullPage: true });
+  await popup.waitForSelector('#this-browser');
+  for (const tab of ['status', 'mail']) {
+    await popup.click(`#tab-${tab}`);
+    // The popup is as tall as its content, up to 600 px: the picture too.
+    const height = await popup.evaluate(() => Math.ceil(document.querySelector('main')!.getBoundingClientRect().bottom));
+    await popup.screenshot({ path: resolve(root, `docs/popup-${lang}-${tab}.png`), clip: { x: 0, y: 0, width: 520, height } });
+    process.stdout.write(`docs/popup-${lang}-${tab}.png\n`);
+  }
   await chromium.close();
-  process.stdout.write(`docs/popup-${lang}.png\n`);
 }
 await relay.stop();
 

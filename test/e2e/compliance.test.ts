@@ -109,7 +109,8 @@ it('lets an admin reset the device\'s key from the popup, then forget the device
   await fill(popup, 'relayUrl', relay.url);
   await fill(popup, 'adminToken', relay.adminToken);
   await press(popup, '#connect');
-  const device = await popup.waitForSelector('ul.devices button.link', { timeout: 20_000 });
+  await press(popup, '#tab-fleet');
+  const device = await popup.waitForSelector('ul.devices button.link', { timeout: 20_000, visible: true });
   const id = await device!.evaluate((e) => e.getAttribute('title'));
   expect(relay.deps.fleet.deviceKey(id!)).not.toBeNull();
 

@@ -28,8 +28,11 @@ it('renders the popup in Spanish when the browser is in Spanish, errors and fiel
   await fill(popup, 'adminToken', relay.adminToken);
   await press(popup, '#connect');
   await popup.waitForSelector('#save');
-  const body = await popup.evaluate(() => document.body.innerText);
-  for (const phrase of ['Servidor de correo', 'Autenticación', 'URL de redirección', 'Enviar correo de prueba', 'Guardar']) expect(body).toContain(phrase);
+  const status = await popup.evaluate(() => document.body.innerText);
+  for (const phrase of ['Estado', 'Servidor de correo', 'Alertas', 'Flota', 'Enviar correo de prueba']) expect(status).toContain(phrase);
+  await press(popup, '#tab-mail');
+  const mail = await popup.evaluate(() => document.body.innerText);
+  for (const phrase of ['Autenticación', 'URL de redirección', 'Guardar']) expect(mail).toContain(phrase);
 
   await fill(popup, 'port', '0');
   await popup.waitForSelector('#port-error');

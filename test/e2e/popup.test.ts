@@ -99,6 +99,7 @@ describe('the admin popup in Chromium', () => {
   });
 
   it('validates as the admin types, with the shared schema', async () => {
+    await press(popup, '#tab-mail');
     await fill(popup, 'port', '70000');
     await popup.waitForSelector('#port-error');
     expect(await popup.$eval('#port-error', (e) => e.textContent)).toContain('between 1 and 65535');
@@ -106,7 +107,7 @@ describe('the admin popup in Chromium', () => {
   });
 
   it('configures basic authentication over SMTPS and sends the test mail', async () => {
-    await press(popup, '#authType-basic');
+    await popup.select('#authType', 'basic');
     await popup.select('#provider', 'custom');
     await fill(popup, 'host', '127.0.0.1');
     await fill(popup, 'port', String(basicSmtp.port));
@@ -114,7 +115,7 @@ describe('the admin popup in Chromium', () => {
     await fillCommon(popup);
     await fill(popup, 'username', 'alerts@example.com');
     await fill(popup, 'password', SMTP_PASSWORD);
-    await press(popup, 'details > summary');
+    await press(popup, '#advanced > summary');
     await popup.$eval('#caCertificate', (e, pem) => {
       const area = e as HTMLTextAreaElement;
       area.value = pem;
@@ -126,17 +127,19 @@ describe('the admin popup in Chromium', () => {
     expect(await popup.$eval('#password', (e) => (e as HTMLInputElement).value)).toBe('');
     expect(await text(popup)).toContain('Saved. Leave empty to keep it.');
 
+    await press(popup, '#tab-status');
     await press(popup, '#send-test');
     const result = await popup.waitForSelector('#test-result', { timeout: 20_000 });
     expect(await result!.evaluate((e) => e.textContent)).toContain('250 OK: queued');
     expect(basicSmtp.received).toHaveLength(1);
     expect(basicSmtp.received[0]!.user).toBe('alerts@example.com');
-    // The change is in the audit log, shown in the status panel.
+    // The change is in the audit log, folded in the status view.
     await popup.waitForFunction(() => document.querySelector('#audit')?.textContent?.includes('Mail settings changed'), { timeout: 10_000 });
   });
 
   it('guides the admin, with the redirect URL, when the consent window is closed; a second click starts no second flow', async () => {
-    await press(popup, '#authType-oauth');
+    await press(popup, '#tab-mail');
+    await popup.select('#authType', 'oauth');
     await fill(popup, 'port', String(oauthSmtp.port));
     await press(popup, '#emailType-smtp');
     await fill(popup, 'clientId', 'e2e-client');
@@ -166,6 +169,7 @@ describe('the admin popup in Chromium', () => {
   });
 
   it('connects through oidc-provider\'s own sign-in and consent pages and delivers the test mail over XOAUTH2 to the Microsoft replica', async () => {
+    await press(popup, '#tab-status');
     await press(popup, '#reauthorize');
     await signInAndApprove(await (await consentWindow()).asPage());
     await waitForText(popup, 'Connected as alerts@example.com');
@@ -181,19 +185,22 @@ describe('the admin popup in Chromium', () => {
   it('shows "re-authorization required" with its reason once the grant is revoked, and Re-authorize restores sending', async () => {
     await as.revokeAll();
     await press(popup, '#send-test');
-    await popup.waitForSelector('#reauth', { timeout: 20_000 });
-    expect(await popup.$eval('#reauth', (e) => e.textContent)).toContain('AADSTS50173');
+    await popup.waitForSelector('#attention-reauth', { timeout: 20_000 });
+    expect(await popup.$eval('#attention-reauth', (e) => e.textContent)).toContain('AADSTS50173');
+    // The status tab counts what needs attention (the alert policy has no recipient yet, for one).
+    expect(await popup.$eval('#tab-status .badge', (e) => e.textContent)).toBe(String(await popup.$$eval('#attention li', (l) => l.length)));
 
     await press(popup, '#reauthorize');
     await signInAndApprove(await (await consentWindow()).asPage());
     await waitForText(popup, 'Connected as alerts@example.com');
-    await popup.waitForFunction(() => !document.querySelector('#reauth'), { timeout: 20_000 });
+    await popup.waitForFunction(() => !document.querySelector('#attention-reauth'), { timeout: 20_000 });
     await press(popup, '#send-test');
     await popup.waitForSelector('#test-result', { timeout: 20_000 });
     expect(oauthSmtp.received).toHaveLength(2);
   });
 
   it('switches to a Google-like provider and delivers the test mail over XOAUTH2 to the Gmail replica on implicit TLS', async () => {
+    await press(popup, '#tab-mail');
     await fill(popup, 'port', String(gmail.port));
     await press(popup, '#emailType-smtps');
     await fill(popup, 'authorizationUrl', asGoogle.authorizationUrl);
@@ -206,6 +213,7 @@ describe('the admin popup in Chromium', () => {
     await signInAndApprove(await (await consentWindow(asGoogle)).asPage(), asGoogle);
     await waitForText(popup, 'Connected as alerts@example.com');
 
+    await press(popup, '#tab-status');
     await press(popup, '#send-test');
     await popup.waitForSelector('#test-result', { timeout: 20_000 });
     expect(gmail.received).toHaveLength(1);
@@ -247,6 +255,7 @@ describe('the admin popup in Chromium', () => {
   it('saves the benchmarks the admin is audited against with the alert policy', async () => {
     const reopened = await chromium.openPopup();
     await reopened.waitForSelector('#baseline-stig');
+    await press(reopened, '#tab-alerts');
     await fill(reopened, 'recipients', 'it@example.com');
     await press(reopened, '#baseline-cis-l2');
     await press(reopened, '#baseline-stig');
@@ -264,6 +273,8 @@ describe('the admin popup in Chromium', () => {
     expect(await reopened.$eval('#deployment-id', (e) => (e as HTMLElement).innerText)).toBe(id);
     expect(await reopened.$eval('#deployment-update-url', (e) => (e as HTMLElement).innerText)).toContain(`${relay.url}/extension/updates.xml`);
     // This relay was given its tokens, so it keeps only their hashes: the popup asks, and the relay checks the answer.
+    await press(reopened, '#tab-fleet');
+    await press(reopened, '#deployment > summary');
     await fill(reopened, 'deploymentEnrollmentToken', 'gm_enr_not-the-one');
     await press(reopened, '#policy-linux');
     await reopened.waitForSelector('#deployment .error[data-code="ENROLLMENT_TOKEN_WRONG"]');
@@ -277,23 +288,27 @@ describe('the admin popup in Chromium', () => {
 
   it('sets up Microsoft Graph app-only: the permission to grant, no redirect URL, no consent window, and the test mail through Graph', async () => {
     as.appPermissions['e2e-client'] = ['Mail.Send'];
+    await press(popup, '#tab-mail');
     await popup.select('#provider', 'microsoft');
     await popup.select('#transport', 'graph');
-    await press(popup, '#oauthGrant-client_credentials');
+    await popup.select('#oauthGrant', 'client_credentials');
     expect(await popup.$('#host')).toBeNull();
     expect(await popup.$('#redirect-url')).toBeNull();
     expect(await popup.$('#authorizationUrl')).toBeNull();
     expect(await popup.$eval('#permissions-help', (e) => e.textContent)).toContain('Microsoft Graph › Application permissions: Mail.Send, then "Grant admin consent"');
     expect(await popup.$eval('#scope', (e) => (e as HTMLInputElement).value)).toBe('https://graph.microsoft.com/.default');
+    // Microsoft's preset filled the endpoints, so they are folded away.
+    expect(await popup.$eval('#endpoints', (e) => (e as HTMLDetailsElement).open)).toBe(false);
+    await press(popup, '#endpoints > summary');
     await fill(popup, 'tokenUrl', as.tokenUrl);
     await fill(popup, 'clientSecret', CLIENT_SECRET);
-    await popup.$eval('details', (e) => void ((e as HTMLDetailsElement).open = true));
     await fill(popup, 'apiUrl', graph.url);
     const windowsBefore = chromium.browser.targets().length;
     await press(popup, '#save');
     await waitForText(popup, 'Saved.');
     expect(chromium.browser.targets()).toHaveLength(windowsBefore);
 
+    await press(popup, '#tab-status');
     await popup.waitForSelector('#app-only', { timeout: 20_000 });
     expect(await popup.$eval('#destination', (e) => e.textContent)).toBe(`Microsoft Graph (${graph.url})`);
     expect(await popup.$('#reauthorize')).toBeNull();
@@ -304,15 +319,65 @@ describe('the admin popup in Chromium', () => {
     expect(graph.received[0]).toMatchObject({ from: 'alerts@example.com', to: ['it@example.com'] });
   });
 
-  it('fits the popup without scrolling sideways and labels every control', async () => {
-    const { scrollWidth, clientWidth, unlabeled } = await popup.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      clientWidth: document.documentElement.clientWidth,
-      unlabeled: [...document.querySelectorAll('input, select, textarea')]
-        .filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label'))
-        .map((e) => e.id),
+  it('opens on the status view, and the arrow keys move between the tabs as the tabs pattern says', async () => {
+    const reopened = await chromium.openPopup();
+    await reopened.waitForSelector('#tab-status[aria-selected="true"]');
+    const selected = () => reopened.evaluate(() => ({
+      tab: document.querySelector('[role="tab"][aria-selected="true"]')!.id,
+      focused: document.activeElement?.id,
+      shown: [...document.querySelectorAll<HTMLElement>('[role="tabpanel"]')].filter((p) => !p.hidden).map((p) => p.id),
+      tabStops: [...document.querySelectorAll('[role="tab"]')].filter((t) => t.getAttribute('tabindex') === '0').length,
     }));
-    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
-    expect(unlabeled).toEqual([]);
+    await reopened.focus('#tab-status');
+    await reopened.keyboard.press('ArrowRight');
+    expect(await selected()).toEqual({ tab: 'tab-mail', focused: 'tab-mail', shown: ['panel-mail'], tabStops: 1 });
+    await reopened.keyboard.press('End');
+    expect(await selected()).toMatchObject({ tab: 'tab-fleet', focused: 'tab-fleet', shown: ['panel-fleet'] });
+    await reopened.keyboard.press('ArrowRight');
+    expect(await selected()).toMatchObject({ tab: 'tab-status', shown: ['panel-status'] });
+    await reopened.keyboard.press('ArrowLeft');
+    expect(await selected()).toMatchObject({ tab: 'tab-fleet' });
+    await reopened.keyboard.press('Home');
+    expect(await selected()).toMatchObject({ tab: 'tab-status' });
+    // Each tab names its panel, and each panel the tab that shows it.
+    expect(await reopened.$$eval('[role="tab"]', (tabs) => tabs.every((t) => document.getElementById(t.getAttribute('aria-controls')!)?.getAttribute('aria-labelledby') === t.id))).toBe(true);
+    await reopened.close();
+  });
+
+  it('fits every tab in the 600 px popup without scrolling, and labels every control', async () => {
+    // As an admin opens it: Microsoft 365 over Graph app-only saved, what the preset filled folded away.
+    const reopened = await chromium.openPopup();
+    await reopened.waitForSelector('#tab-status');
+    for (const tab of ['status', 'mail', 'alerts', 'fleet']) {
+      await press(reopened, `#tab-${tab}`);
+      const { bottom, scrollWidth, clientWidth, unlabeled } = await reopened.evaluate(() => ({
+        bottom: document.querySelector('main')!.getBoundingClientRect().bottom,
+        scrollWidth: document.documentElement.scrollWidth,
+        clientWidth: document.documentElement.clientWidth,
+        unlabeled: [...document.querySelectorAll('input, select, textarea')]
+          .filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label'))
+          .map((e) => e.id),
+      }));
+      expect(bottom, tab).toBeLessThanOrEqual(600);
+      expect(scrollWidth, tab).toBeLessThanOrEqual(clientWidth);
+      expect(unlabeled, tab).toEqual([]);
+    }
+    await reopened.close();
+  });
+
+  it('opens the same tabs in a page of their own, at the tab the popup showed', async () => {
+    await press(popup, '#tab-alerts');
+    const opened = chromium.browser.waitForTarget((t) => t.url().startsWith(`chrome-extension://${EXTENSION_ID}/options.html`), { timeout: 10_000 });
+    await press(popup, '#open-in-tab');
+    const page = (await (await opened).asPage())!;
+    expect(page.url()).toBe(`chrome-extension://${EXTENSION_ID}/options.html#alerts`);
+    await page.waitForSelector('#tab-alerts[aria-selected="true"]');
+    await page.waitForSelector('#recipients', { visible: true });
+    expect(await page.$eval('#recipients', (e) => (e as HTMLTextAreaElement).value)).toBe('it@example.com');
+    expect(await page.$('#open-in-tab')).toBeNull();
+    // The tab chosen here is kept in the address, for a reload or a bookmark.
+    await press(page, '#tab-fleet');
+    expect(page.url()).toBe(`chrome-extension://${EXTENSION_ID}/options.html#fleet`);
+    await page.close();
   });
 });

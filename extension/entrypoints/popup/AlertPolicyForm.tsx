@@ -87,26 +87,28 @@ export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSave
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="policy-heading">
-      <h2 id="policy-heading">{t('alertPolicyHeading')}</h2>
+      <h2 id="policy-heading" class="sr-only">{t('alertPolicyHeading')}</h2>
       <Field {...field('recipients')} label={t('recipients')} help={t('recipientsHelp')} multiline />
-      <div class="field">
-        <label for="threshold">{t('threshold')}</label>
-        <select id="threshold" value={form.threshold} onChange={(e) => set('threshold')(e.currentTarget.value)}>
-          <option value="very_high">{t('level_very_high')}</option>
-          <option value="high">{t('level_high')}</option>
-          <option value="low">{t('level_low')}</option>
-        </select>
+      <div class="row2">
+        <div class="field">
+          <label for="threshold">{t('threshold')}</label>
+          <select id="threshold" value={form.threshold} onChange={(e) => set('threshold')(e.currentTarget.value)}>
+            <option value="very_high">{t('level_very_high')}</option>
+            <option value="high">{t('level_high')}</option>
+            <option value="low">{t('level_low')}</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="language">{t('language')}</label>
+          <select id="language" value={form.language} onChange={(e) => set('language')(e.currentTarget.value)}>
+            <option value="en">{t('languageEn')}</option>
+            <option value="es">{t('languageEs')}</option>
+          </select>
+        </div>
       </div>
-      <div class="row">
+      <div class="row2">
         <Field {...field('cooldownMinutes')} label={t('cooldownMinutes')} type="number" />
         <Field {...field('groupingWindowSeconds')} label={t('groupingWindowSeconds')} type="number" />
-      </div>
-      <div class="field">
-        <label for="language">{t('language')}</label>
-        <select id="language" value={form.language} onChange={(e) => set('language')(e.currentTarget.value)}>
-          <option value="en">{t('languageEn')}</option>
-          <option value="es">{t('languageEs')}</option>
-        </select>
       </div>
       <fieldset class="choice" id="baselines" aria-describedby="baselines-help">
         <legend>{t('baselines')}</legend>

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { browser } from 'wxt/browser';
 import type { AlertPolicy } from '../../../shared/alert-policy';
 import type { DevicesAnswer } from '../../../shared/fleet';
 import type { MailSettingsView } from '../../../shared/mail-settings';
@@ -8,28 +9,39 @@ import { lang, t } from '../../utils/i18n';
 import { logFailure } from '../../utils/log';
 import { ask, type ConnectionView } from '../../utils/protocol';
 import { consentItem, type ConsentState } from '../../utils/storage';
+import { needsAttention, type TabId } from './attention';
 import { ConnectSection } from './ConnectSection';
 import { AlertPolicyForm } from './AlertPolicyForm';
 import { ErrorBox } from './ErrorBox';
 import { DeploymentPanel } from './DeploymentPanel';
 import { FleetPanel } from './FleetPanel';
 import { MailSettingsForm } from './MailSettingsForm';
-import { StatusPanel } from './StatusPanel';
+import { StatusPanel, TAB_NAMES } from './StatusPanel';
+import { TabList, TabPanel } from './Tabs';
 import { ThisBrowserPanel } from './ThisBrowserPanel';
 
 interface Loaded {
   settings: MailSettingsView | null;
-  status: StatusAnswer | null;
+  status: StatusAnswer;
   policy: AlertPolicy;
   fleet: DevicesAnswer;
 }
 
-/** For everyone, this browser's compliance; for admins, the relay: mail server, alerts, fleet and health. */
-export function App() {
+const TABS: readonly TabId[] = ['status', 'mail', 'alerts', 'fleet'];
+
+/** The tab named by the page's #fragment (the options page opens at the popup's tab), or the status view. */
+const tabFromHash = (): TabId => TABS.find((tab) => `#${tab}` === location.hash) ?? 'status';
+
+/**
+ * For everyone, this browser's compliance; for admins, the relay in four tabs: a short status view, the mail server,
+ * the alerts and the fleet. `page` is where it runs: the toolbar popup, or the options page in a tab of its own.
+ */
+export function App({ page }: { page: 'popup' | 'options' }) {
   const [connection, setConnection] = useState<ConnectionView | null>(null);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   const [consent, setConsent] = useState<ConsentState>({ phase: 'idle', at: 0 });
+  const [tab, setTab] = useState<TabId>(tabFromHash);
 
   const load = useCallback(async () => {
     try {
@@ -70,25 +82,68 @@ export function App() {
     });
   }, [load, refreshStatus]);
 
+  const select = (next: TabId) => {
+    setTab(next);
+    if (page === 'options') history.replaceState(null, '', `#${next}`);
+  };
+  const openInTab = () => {
+    void browser.tabs.create({ url: browser.runtime.getURL(`/options.html#${tab}`) }).then(() => window.close(), logFailure('opening the options page'));
+  };
+  const attention = loaded ? needsAttention(loaded.status).length + (loaded.status.delivery.delayed ? 1 : 0) : 0;
+  const connect = connection && (
+    <ConnectSection connection={connection} onConnected={(c) => { setConnection(c); void load(); }} />
+  );
+
   return (
-    <main>
-      <h1>{t('title')}</h1>
-      <ThisBrowserPanel />
+    <main class={page}>
+      <header>
+        <h1>{t('title')}</h1>
+        {loaded && (
+          <TabList label={t('tabsLabel')} selected={tab} onSelect={select}
+            tabs={TABS.map((id) => ({
+              id,
+              label: t(TAB_NAMES[id]),
+              ...(id === 'status' && attention > 0 ? { badge: { shown: String(attention), spoken: t('attentionCount', attention) } } : {}),
+            }))} />
+        )}
+        {loaded && page === 'popup' && (
+          <button type="button" class="icon" id="open-in-tab" title={t('openInTab')} aria-label={t('openInTab')} onClick={openInTab}>
+            <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.5" d="M9 2h5v5M14 2 7 9M12 10v4H2V4h4" /></svg>
+          </button>
+        )}
+      </header>
       {!connection ? (
         <p>{t('loading')}</p>
+      ) : !loaded ? (
+        <>
+          <ThisBrowserPanel />
+          {connect}
+          {error && <ErrorBox error={error} />}
+        </>
       ) : (
         <>
-          <ConnectSection connection={connection} onConnected={(c) => { setConnection(c); void load(); }} />
           {error && <ErrorBox error={error} />}
-          {loaded && (
-            <>
-              <StatusPanel status={loaded.status} consent={consent} onRefresh={refreshStatus} />
-              <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />
-              <DeploymentPanel />
-              <MailSettingsForm saved={loaded.settings} onSaved={(settings) => { setLoaded((l) => (l ? { ...l, settings } : l)); refreshStatus(); }} />
-              <AlertPolicyForm saved={loaded.policy} onSaved={(policy) => setLoaded((l) => (l ? { ...l, policy } : l))} />
-            </>
-          )}
+          {/* Above the tabs: a consent started by Save on the mail tab ends here, whichever tab is open. */}
+          <div role="status" aria-live="polite" id="consent">
+            {consent.phase === 'running' && <p class="notice">{t('consentRunning')}</p>}
+            {consent.phase === 'connected' && <p class="ok">{consent.account ? t('connectedAs', consent.account) : t('connectedUnnamed')}</p>}
+            {consent.phase === 'failed' && consent.error && <ErrorBox error={consent.error} />}
+          </div>
+          <TabPanel id="status" selected={tab === 'status'}>
+            <StatusPanel status={loaded.status} consent={consent} onRefresh={refreshStatus} onTab={select} />
+            <ThisBrowserPanel compact />
+            {connect}
+          </TabPanel>
+          <TabPanel id="mail" selected={tab === 'mail'}>
+            <MailSettingsForm saved={loaded.settings} onSaved={(settings) => { setLoaded((l) => (l ? { ...l, settings } : l)); refreshStatus(); }} />
+          </TabPanel>
+          <TabPanel id="alerts" selected={tab === 'alerts'}>
+            <AlertPolicyForm saved={loaded.policy} onSaved={(policy) => { setLoaded((l) => (l ? { ...l, policy } : l)); refreshStatus(); }} />
+          </TabPanel>
+          <TabPanel id="fleet" selected={tab === 'fleet'}>
+            <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />
+            <DeploymentPanel />
+          </TabPanel>
         </>
       )}
     </main>

@@ -45,8 +45,8 @@ export function DeploymentPanel() {
     }
   };
   return (
-    <section aria-labelledby="deployment-heading" id="deployment">
-      <h2 id="deployment-heading">{t('deploymentHeading')}</h2>
+    <details id="deployment">
+      <summary><h2 id="deployment-heading">{t('deploymentHeading')}</h2></summary>
       {deployment && (
         <>
           <dl>
@@ -68,6 +68,6 @@ export function DeploymentPanel() {
         </>
       )}
       {error && <ErrorBox error={error} />}
-    </section>
+    </details>
   );
 }

@@ -63,12 +63,14 @@ interface ChoiceProps<T extends string> {
   value: T;
   options: { value: T; label: string }[];
   onValue: (value: T) => void;
+  /** Short options side by side, on one line. */
+  inline?: boolean;
 }
 
 /** Radio buttons in a fieldset: arrow keys move between them, as screen readers expect. */
 export function Choice<T extends string>(p: ChoiceProps<T>) {
   return (
-    <fieldset class="choice">
+    <fieldset class={p.inline ? 'choice inline' : 'choice'}>
       <legend>{p.legend}</legend>
       {p.options.map((o) => (
         <div class="check" key={o.value}>

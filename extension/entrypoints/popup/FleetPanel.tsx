@@ -45,7 +45,7 @@ export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer;
   const total = LEVELS.reduce((n, l) => n + fleet.counts[l], 0);
   return (
     <section aria-labelledby="fleet-heading">
-      <h2 id="fleet-heading">{t('fleetHeading')}</h2>
+      <h2 id="fleet-heading" class="sr-only">{t('fleetHeading')}</h2>
       {total === 0 ? (
         <p>{t('noDevices')}</p>
       ) : (

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { MailSettingsInput, MailSettingsView, Transport } from '../../../shared/mail-settings';
-import { offers, type ProviderId } from '../../../shared/presets';
+import { offers, type OAuthGrant, type ProviderId } from '../../../shared/presets';
 import { ClientError, type ShownError } from '../../utils/client-errors';
 import { t } from '../../utils/i18n';
 import { ask } from '../../utils/protocol';
@@ -39,7 +39,10 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
     setError(null);
     if (Object.keys(errors).length > 0) {
       setNotice(t('fixFields'));
-      document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      const field = document.querySelector<HTMLElement>('#mail-form [aria-invalid="true"]');
+      // A field folded away in a closed <details> cannot take the focus: unfold it first.
+      field?.closest('details')?.setAttribute('open', '');
+      field?.focus();
       return;
     }
     setBusy(true);
@@ -61,81 +64,117 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
   const permissions = permissionsHelp(form);
   const preset = (choice: Parameters<typeof applyPreset>[2]) => setForm((f) => applyPreset(f, f.provider, choice));
   return (
-    <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="mail-heading">
-      <h2 id="mail-heading">{t('mailServerHeading')}</h2>
-      <div class="field">
-        <label for="provider">{t('provider')}</label>
-        <select id="provider" value={form.provider} onChange={(e) => setForm((f) => applyPreset(f, e.currentTarget.value as ProviderId))}>
-          <option value="google">{t('providerGoogle')}</option>
-          <option value="microsoft">{t('providerMicrosoft')}</option>
-          <option value="custom">{t('providerCustom')}</option>
-        </select>
+    <form id="mail-form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="mail-heading">
+      <h2 id="mail-heading" class="sr-only">{t('mailServerHeading')}</h2>
+      <div class="row2">
+        <div class="field">
+          <label for="provider">{t('provider')}</label>
+          <select id="provider" value={form.provider} onChange={(e) => setForm((f) => applyPreset(f, e.currentTarget.value as ProviderId))}>
+            <option value="google">{t('providerGoogle')}</option>
+            <option value="microsoft">{t('providerMicrosoft')}</option>
+            <option value="custom">{t('providerCustom')}</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="transport">{t('transport')}</label>
+          <select id="transport" value={form.transport} aria-describedby="transport-help" onChange={(e) => preset({ transport: e.currentTarget.value as Transport })}>
+            <option value="smtp">{t('transportSmtp')}</option>
+            {offers(form.provider, 'graph') && <option value="graph">{t('transportGraph')}</option>}
+            {offers(form.provider, 'gmail-api') && <option value="gmail-api">{t('transportGmailApi')}</option>}
+          </select>
+        </div>
       </div>
-      <div class="field">
-        <label for="transport">{t('transport')}</label>
-        <select id="transport" value={form.transport} aria-describedby="transport-help" onChange={(e) => preset({ transport: e.currentTarget.value as Transport })}>
-          <option value="smtp">{t('transportSmtp')}</option>
-          {offers(form.provider, 'graph') && <option value="graph">{t('transportGraph')}</option>}
-          {offers(form.provider, 'gmail-api') && <option value="gmail-api">{t('transportGmailApi')}</option>}
-        </select>
-        <p class="help" id="transport-help">{t(smtp ? 'transportSmtpHelp' : 'transportApiHelp')}</p>
+      {(form.provider === 'microsoft' || !smtp) && <p class="help field-note" id="transport-help">{t(smtp ? 'transportSmtpHelp' : 'transportApiHelp')}</p>}
+      <div class="row2">
+        {smtp && (
+          <div class="field">
+            <label for="authType">{t('authType')}</label>
+            <select id="authType" value={form.authType} onChange={(e) => set('authType')(e.currentTarget.value as FormState['authType'])}>
+              <option value="oauth">{t('authOAuth')}</option>
+              <option value="basic">{t('authBasic')}</option>
+            </select>
+          </div>
+        )}
+        {oauth && offers(form.provider, form.transport, 'client_credentials') && (
+          <div class="field">
+            <label for="oauthGrant">{t('oauthGrant')}</label>
+            <select id="oauthGrant" value={form.oauthGrant} onChange={(e) => preset({ grant: e.currentTarget.value as OAuthGrant })}>
+              <option value="authorization_code">{t('grantDelegated')}</option>
+              <option value="client_credentials">{t('grantAppOnly')}</option>
+            </select>
+          </div>
+        )}
       </div>
-      {smtp && (
-        <Choice id="authType" legend={t('authType')} value={form.authType} onValue={set('authType')}
-          options={[{ value: 'oauth', label: t('authOAuth') }, { value: 'basic', label: t('authBasic') }]} />
-      )}
-      {oauth && offers(form.provider, form.transport, 'client_credentials') && (
-        <Choice id="oauthGrant" legend={t('oauthGrant')} value={form.oauthGrant} onValue={(grant) => preset({ grant })}
-          options={[{ value: 'authorization_code', label: t('grantDelegated') }, { value: 'client_credentials', label: t('grantAppOnly') }]} />
-      )}
       {form.provider === 'microsoft' && (
         <Field {...text('tenant')} label={t('tenant')} help={t('tenantHelp')} onValue={(tenant) => preset({ tenant })} />
       )}
-      {smtp && (
-        <>
-          <div class="row">
-            <Field {...text('host')} label={t('host')} />
-            <Field {...text('port')} label={t('port')} type="number" />
-          </div>
-          <Choice id="emailType" legend={t('emailType')} value={form.emailType} onValue={set('emailType')}
-            options={[{ value: 'smtps', label: t('smtps') }, { value: 'smtp', label: t('smtp') }]} />
-          {form.emailType === 'smtp' && <Check id="tls" label={t('tls')} checked={form.tls} onChecked={set('tls')} error={shown('tls')} />}
-        </>
-      )}
-      <Field {...text('senderName')} label={t('senderName')} />
-      <Field {...text('senderAddress')} label={t('senderAddress')} type="email" autoComplete="email" />
-      <Field {...text('testAddress')} label={t('testAddress')} type="email" />
+      <div class="row3">
+        <Field {...text('senderName')} label={t('senderName')} />
+        <Field {...text('senderAddress')} label={t('senderAddress')} type="email" autoComplete="email" />
+        <Field {...text('testAddress')} label={t('testAddress')} type="email" />
+      </div>
 
       {oauth ? (
         <>
-          {permissions && <p class="help" id="permissions-help">{t(permissions)}</p>}
-          {delegated ? <RedirectUrl /> : <p class="help" id="no-redirect">{t('appOnlyNoRedirect')}</p>}
-          <Field {...text('clientId')} label={t('clientId')} />
+          {(permissions || delegated) && (
+            <details id="permissions">
+              <summary>{t('permissionsSummary')}</summary>
+              {permissions && <p class="help" id="permissions-help">{t(permissions)}</p>}
+              {delegated && <p class="help">{t('redirectHelp')}</p>}
+            </details>
+          )}
+          {delegated ? <RedirectUrl help={false} /> : <p class="help field-note" id="no-redirect">{t('appOnlyNoRedirect')}</p>}
           {form.clientAuthMethod === 'private_key_jwt' ? (
             <>
+              <Field {...text('clientId')} label={t('clientId')} />
               <Field {...text('clientCertificate')} label={t('clientCertificate')} help={t('clientCertificateHelp')} multiline />
               <Field {...text('clientPrivateKey')} label={t('clientPrivateKey')} help={secretHelp('clientPrivateKey') ?? t('clientPrivateKeyHelp')} multiline />
             </>
           ) : (
-            <Field {...text('clientSecret')} label={t('clientSecret')} type="password" help={secretHelp('clientSecret')} autoComplete="new-password" />
+            <div class="row2">
+              <Field {...text('clientId')} label={t('clientId')} />
+              <Field {...text('clientSecret')} label={t('clientSecret')} type="password" help={secretHelp('clientSecret')} autoComplete="new-password" />
+            </div>
           )}
-          {delegated && <Field {...text('authorizationUrl')} label={t('authorizationUrl')} type="url" />}
-          <Field {...text('tokenUrl')} label={t('tokenUrl')} type="url" />
-          <Field {...text('scope')} label={t('scope')} />
         </>
       ) : (
         <>
           <Check id="requiresAuth" label={t('requiresAuth')} checked={form.requiresAuth} onChecked={set('requiresAuth')} />
           {form.requiresAuth && (
-            <>
+            <div class="row2">
               <Field {...text('username')} label={t('username')} autoComplete="username" />
               <Field {...text('password')} label={t('password')} type="password" help={secretHelp('password')} autoComplete="new-password" />
-            </>
+            </div>
           )}
         </>
       )}
 
-      <details>
+      {(smtp || oauth) && (
+        // A provider's preset fills these: folded for Google and Microsoft, open for any other server.
+        <details id="endpoints" open={form.provider === 'custom'}>
+          <summary>{smtp && form.host ? t('endpointsOf', `${form.host}:${form.port}`) : t('endpoints')}</summary>
+          {smtp && (
+            <>
+              <div class="row">
+                <Field {...text('host')} label={t('host')} />
+                <Field {...text('port')} label={t('port')} type="number" />
+              </div>
+              <Choice id="emailType" legend={t('emailType')} value={form.emailType} onValue={set('emailType')} inline
+                options={[{ value: 'smtps', label: t('smtps') }, { value: 'smtp', label: t('smtp') }]} />
+              {form.emailType === 'smtp' && <Check id="tls" label={t('tls')} checked={form.tls} onChecked={set('tls')} error={shown('tls')} />}
+            </>
+          )}
+          {oauth && (
+            <>
+              {delegated && <Field {...text('authorizationUrl')} label={t('authorizationUrl')} type="url" />}
+              <Field {...text('tokenUrl')} label={t('tokenUrl')} type="url" />
+              <Field {...text('scope')} label={t('scope')} />
+            </>
+          )}
+        </details>
+      )}
+
+      <details id="advanced">
         <summary>{t('advanced')}</summary>
         {!smtp && <Field {...text('apiUrl')} label={t('apiUrl')} type="url" help={t('apiUrlHelp')} />}
         {oauth && (

@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { t } from '../../utils/i18n';
 
-/** The URL the authorization server must know, with a copy button and where to register it. */
-export function RedirectUrl() {
+/** The URL the authorization server must know, with a copy button and (unless said elsewhere) where to register it. */
+export function RedirectUrl({ help = true }: { help?: boolean }) {
   const url = browser.identity.getRedirectURL();
   const [copied, setCopied] = useState(false);
   const copy = async () => {
@@ -19,7 +19,7 @@ export function RedirectUrl() {
           {copied ? t('copied') : t('copy')}
         </button>
       </div>
-      <p class="help">{t('redirectHelp')}</p>
+      {help && <p class="help">{t('redirectHelp')}</p>}
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { LEVELS } from '../../../shared/alert-policy';
 import type { AuditEntry, StatusAnswer } from '../../../shared/api';
 import { needsConsent, type TestMailResult } from '../../../shared/mail-settings';
 import { sendsAsAnother } from '../../../shared/oauth';
@@ -8,18 +9,25 @@ import { lang, t } from '../../utils/i18n';
 import { logFailure } from '../../utils/log';
 import { ask } from '../../utils/protocol';
 import type { ConsentState } from '../../utils/storage';
+import { needsAttention, type TabId } from './attention';
 import { ErrorBox } from './ErrorBox';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(lang) : t('never'));
 
+export const TAB_NAMES: Record<TabId, UiKey> = { status: 'tabStatus', mail: 'tabMail', alerts: 'tabAlerts', fleet: 'tabFleet' };
+
 interface Props {
-  status: StatusAnswer | null;
+  status: StatusAnswer;
   consent: ConsentState;
   onRefresh: () => void;
+  onTab: (tab: TabId) => void;
 }
 
-/** Mail server, account, token health, last delivery; the test mail; the consent outcome with Re-authorize. */
-export function StatusPanel({ status, consent, onRefresh }: Props) {
+/**
+ * The view the popup opens on: what needs the admin (each with the tab that fixes it), whether mail goes out, how many
+ * alerts wait; the test mail and Re-authorize.
+ */
+export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<TestMailResult | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
@@ -44,80 +52,87 @@ export function StatusPanel({ status, consent, onRefresh }: Props) {
   const sendTest = () => run(async () => setResult(await ask({ type: 'test/send' })));
   const reauthorize = () => run(async () => void (await ask({ type: 'consent/start' })));
 
-  const mail = status?.mail;
-  const oauth = status?.oauth;
-  const delegated = Boolean(mail?.configured && needsConsent(mail));
-  const appOnly = Boolean(mail?.configured && mail.authType === 'oauth' && !delegated);
+  const { mail, oauth, delivery, fleet } = status;
+  const delegated = mail.configured && needsConsent(mail);
+  const appOnly = mail.configured && mail.authType === 'oauth' && !delegated;
+  const attention = needsAttention(status);
+  const browsers = LEVELS.reduce((n, l) => n + fleet.counts[l], 0);
   return (
     <section aria-labelledby="status-heading">
-      <h2 id="status-heading">{t('statusHeading')}</h2>
-      <div role="status" aria-live="polite" id="consent">
-        {consent.phase === 'running' && <p class="notice">{t('consentRunning')}</p>}
-        {consent.phase === 'connected' && <p class="ok">{consent.account ? t('connectedAs', consent.account) : t('connectedUnnamed')}</p>}
-        {consent.phase === 'failed' && consent.error && <ErrorBox error={consent.error} />}
-      </div>
-      {mail?.configured ? (
-        <dl>
-          <dt>{t('statusServer')}</dt>
-          <dd id="destination">{mail.destination}</dd>
-          {appOnly && <dd class="note" id="app-only">{t('statusAppOnly')}</dd>}
-          {delegated && !oauth && <dd class="warn" id="not-connected">{t('statusNotConnected')}</dd>}
-          {oauth && (
-            <>
-              <dt>{t('statusAccount')}</dt>
-              <dd id="account">{oauth.account ?? t('accountUnnamed')}</dd>
-              {mail.senderAddress && sendsAsAnother(oauth.account, mail.senderAddress) && (
-                <dd class="warn" id="sends-as">{t('sendsAsAnother', oauth.account!, mail.senderAddress)}</dd>
-              )}
-              {oauth.reauthRequired ? (
-                <dd class="warn" id="reauth">{t('statusReauthRequired', oauth.reauthReason ?? '')}</dd>
-              ) : (
-                <>
-                  <dt>{t('statusTokenExpiry')}</dt>
-                  <dd>{when(oauth.accessTokenExpiresAt)} — {t('statusAutoRefresh')}</dd>
-                </>
-              )}
-            </>
-          )}
-          <dt>{t('statusLastDelivery')}</dt>
-          <dd>{when(status?.delivery.lastDeliveredAt ?? null)}</dd>
-          {status?.delivery.lastFailure && (
-            <>
-              <dt>{t('statusLastFailure')}</dt>
-              <dd>{status.delivery.lastFailure.code} — {when(status.delivery.lastFailure.at)}</dd>
-            </>
-          )}
-        </dl>
+      <h2 id="status-heading" class="sr-only">{t('statusHeading')}</h2>
+      {attention.length === 0 && !delivery.delayed ? (
+        <p class="ok" id="attention-none">{t('attentionNone')}</p>
       ) : (
-        <p>{t('notConfigured')}</p>
+        <ul class="attention" id="attention" aria-label={t('attentionHeading')}>
+          {attention.map((a) => (
+            <li key={a.kind} id={`attention-${a.kind}`} class="warn">
+              {t(`attention_${a.kind}`, a.arg ?? '')}
+              {a.tab !== 'status' && (
+                <> <button type="button" class="link" onClick={() => onTab(a.tab)}>{t('goTo', t(TAB_NAMES[a.tab]))}</button></>
+              )}
+            </li>
+          ))}
+        </ul>
       )}
-      {status?.delivery.delayed && (
+      {delivery.delayed && (
         <div id="delivery-delayed">
-          <p class="warn">{t('deliveryDelayed', when(status.delivery.delayed.since))}</p>
-          <ErrorBox error={{ code: status.delivery.delayed.code as AnyErrorCode, ...(status.delivery.delayed.detail ? { serverResponse: status.delivery.delayed.detail } : {}) }} />
+          <p class="warn">{t('deliveryDelayed', when(delivery.delayed.since))}</p>
+          <ErrorBox error={{ code: delivery.delayed.code as AnyErrorCode, ...(delivery.delayed.detail ? { serverResponse: delivery.delayed.detail } : {}) }} />
         </div>
       )}
+      <dl id="health">
+        <dt>{t('statusServer')}</dt>
+        <dd id="destination">{mail.configured ? mail.destination : t('notConfigured')}</dd>
+        {appOnly && <dd class="note" id="app-only">{t('statusAppOnly')}</dd>}
+        {oauth && (
+          <>
+            <dt>{t('statusAccount')}</dt>
+            <dd id="account">{oauth.account ?? t('accountUnnamed')}</dd>
+            {mail.configured && mail.senderAddress && sendsAsAnother(oauth.account, mail.senderAddress) && (
+              <dd class="warn" id="sends-as">{t('sendsAsAnother', oauth.account!, mail.senderAddress)}</dd>
+            )}
+            {!oauth.reauthRequired && (
+              <>
+                <dt>{t('statusTokenExpiry')}</dt>
+                <dd title={t('statusAutoRefresh')}>{when(oauth.accessTokenExpiresAt)}</dd>
+              </>
+            )}
+          </>
+        )}
+        <dt>{t('statusLastDelivery')}</dt>
+        <dd>{when(delivery.lastDeliveredAt)}</dd>
+        {delivery.lastFailure && (
+          <>
+            <dt>{t('statusLastFailure')}</dt>
+            <dd>{delivery.lastFailure.code} — {when(delivery.lastFailure.at)}</dd>
+          </>
+        )}
+        <dt>{t('pendingAlerts')}</dt>
+        <dd id="alerts-waiting">{fleet.outbox.pending}</dd>
+        <dt>{t('statusBrowsers')}</dt>
+        <dd id="browsers">{t('statusBrowsersValue', browsers, fleet.counts.very_high + fleet.counts.high)}</dd>
+      </dl>
       <div class="actions">
-        <button type="button" id="send-test" onClick={() => void sendTest()} disabled={busy || !mail?.configured}>{busy ? t('sending') : t('sendTest')}</button>
+        <button type="button" id="send-test" onClick={() => void sendTest()} disabled={busy || !mail.configured}>{busy ? t('sending') : t('sendTest')}</button>
         {delegated && (
           <button type="button" id="reauthorize" onClick={() => void reauthorize()} disabled={busy || consent.phase === 'running'}>{t('reauthorize')}</button>
         )}
         <button type="button" onClick={onRefresh}>{t('refresh')}</button>
       </div>
-      {audit.length > 0 && (
-        <>
-          <h3>{t('auditHeading')}</h3>
-          <ul class="audit" id="audit">
-            {audit.map((e) => (
-              <li key={e.id}>{when(e.at)} — {t(`audit_${e.action}` as UiKey)}</li>
-            ))}
-          </ul>
-        </>
-      )}
       <div aria-live="polite">
         {result && <p class="ok" id="test-result">{t('testSent', result.to, result.serverResponse)}</p>}
         {error && <ErrorBox error={error} />}
       </div>
+      {audit.length > 0 && (
+        <details class="audit">
+          <summary>{t('auditHeading')}</summary>
+          <ul id="audit">
+            {audit.map((e) => (
+              <li key={e.id}>{when(e.at)} — {t(`audit_${e.action}` as UiKey)}</li>
+            ))}
+          </ul>
+        </details>
+      )}
     </section>
   );
 }

@@ -3,4 +3,4 @@ import { loadCatalog } from '../../utils/i18n';
 import { App } from './App';
 import './style.css';
 
-void loadCatalog().then(() => render(<App />, document.getElementById('app')!));
+void loadCatalog().then(() => render(<App page="popup" />, document.getElementById('app')!));
