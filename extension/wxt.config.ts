@@ -6,6 +6,10 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 
 export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
+  // Every import is written out. Auto-imports would also rewrite shared/ files that the bundle pulls in: a function
+  // parameter named like a util export (`lang`) got an import of extension/utils/i18n injected, an import cycle
+  // that left the background script reading a constant before its initialization.
+  imports: false,
   vite: () => ({ plugins: [preact()] }),
   manifest: ({ browser }) => ({
     // In the browser's language from public/_locales (English, Spanish), as chrome://extensions and stores show them.

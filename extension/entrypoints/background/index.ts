@@ -1,3 +1,4 @@
+import { defineBackground } from 'wxt/utils/define-background';
 import { browser } from 'wxt/browser';
 import { logFailure } from '../../utils/log';
 import type { Request } from '../../utils/protocol';
