@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { LANGS } from './locales/lang';
 
 /**
  * The product page's scale, worst first. "very_high" is "very highly vulnerable", "high" is "highly vulnerable".
@@ -32,7 +33,7 @@ export const AlertPolicy = v.strictObject(
     cooldownMinutes: v.optional(v.pipe(v.number('cooldownMinutes must be a number.'), v.integer(), v.minValue(0), v.maxValue(43_200, 'cooldownMinutes must be at most 30 days.')), 1440),
     /** Alerts that fall due within this window go out in one mail. */
     groupingWindowSeconds: v.optional(v.pipe(v.number('groupingWindowSeconds must be a number.'), v.integer(), v.minValue(0), v.maxValue(86_400, 'groupingWindowSeconds must be at most a day.')), 300),
-    language: v.optional(v.picklist(['en', 'es'], 'language must be "en" or "es".'), 'en'),
+    language: v.optional(v.picklist(LANGS, `language must be one of ${LANGS.map((l) => `"${l}"`).join(', ')}.`), 'en'),
     /** Per browser name (Chrome, Edge, Chromium, Firefox): older versions are highly vulnerable. */
     minimumVersions: v.optional(v.pipe(v.record(v.pipe(v.string(), v.maxLength(50)), version, 'minimumVersions must map a browser name to a version.'), v.check((r) => Object.keys(r).length <= 20, 'minimumVersions must have at most 20 browsers.')), {}),
     /** How long a browser may run a version its vendor has superseded on its channel (with vendor release data). */

@@ -505,6 +505,22 @@ export const errorCodes = {
 
 export type ErrorCode = keyof typeof errorCodes;
 
+/** Failures the extension itself detects, before or instead of a relay answer; their texts are in the catalogues. */
+export const CLIENT_ERROR_CODES = [
+  'RELAY_NOT_SET',
+  'RELAY_URL_INSECURE',
+  'RELAY_UNREACHABLE',
+  'RELAY_VERSION_MISMATCH',
+  'RELAY_BAD_ANSWER',
+  'CONSENT_WINDOW_CLOSED',
+  'CONSENT_PAGE_UNLOADABLE',
+  'CONSENT_IN_PROGRESS',
+  'CONSENT_FAILED',
+] as const;
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
+
+
+
 /** One field that failed validation: its dotted path in the request and why. */
 export interface FieldIssue {
   field: string;

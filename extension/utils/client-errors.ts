@@ -1,18 +1,6 @@
-import type { ErrorCode } from '../../shared/errors';
+import type { ClientErrorCode, ErrorCode } from '../../shared/errors';
 
-/** Failures the extension itself detects, before or instead of a relay answer. */
-export const CLIENT_ERROR_CODES = [
-  'RELAY_NOT_SET',
-  'RELAY_URL_INSECURE',
-  'RELAY_UNREACHABLE',
-  'RELAY_VERSION_MISMATCH',
-  'RELAY_BAD_ANSWER',
-  'CONSENT_WINDOW_CLOSED',
-  'CONSENT_PAGE_UNLOADABLE',
-  'CONSENT_IN_PROGRESS',
-  'CONSENT_FAILED',
-] as const;
-export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
+export { CLIENT_ERROR_CODES, type ClientErrorCode } from '../../shared/errors';
 
 export type AnyErrorCode = ErrorCode | ClientErrorCode;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '../../shared/errors';
-import * as en from '../locales/en';
-import * as es from '../locales/es';
+import * as en from '../../shared/locales/en';
+import * as es from '../../shared/locales/es';
 import { CLIENT_ERROR_CODES } from './client-errors';
 import { detectLang, errorText, t } from './i18n';
 

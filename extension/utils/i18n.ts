@@ -1,13 +1,13 @@
 import { browser } from 'wxt/browser';
-import * as en from '../locales/en';
-import type * as esModule from '../locales/es';
+import * as en from '../../shared/locales/en';
+import { LANGS, type Lang } from '../../shared/locales/lang';
+import type * as esModule from '../../shared/locales/es';
 import type { AnyErrorCode, ShownError } from './client-errors';
 
-export type Lang = 'en' | 'es';
-
-/** The browser's UI language decides; anything but Spanish gets English. */
+/** The browser's UI language decides (es-419 is Spanish); a language Guardmail does not speak gets English. */
 export function detectLang(uiLanguage: string): Lang {
-  return uiLanguage.toLowerCase().startsWith('es') ? 'es' : 'en';
+  const primary = uiLanguage.toLowerCase().split(/[-_]/)[0];
+  return LANGS.find((lang) => lang === primary) ?? 'en';
 }
 
 function uiLanguage(): string {
@@ -23,12 +23,12 @@ export const lang: Lang = detectLang(uiLanguage());
 type Catalog = Pick<typeof esModule, 'ui' | 'errors'> & { fields?: typeof esModule.fields };
 let catalog: Catalog = en;
 
-/**
- * Loads the Spanish catalog when the browser is in Spanish. It is a chunk of its own, so an English popup never
- * downloads it; call before the first render.
- */
+/** Each language but English (built in) is a chunk of its own, so a popup downloads only its own language. */
+const LOADERS: Record<Exclude<Lang, 'en'>, () => Promise<Catalog>> = { es: () => import('../../shared/locales/es') };
+
+/** Loads the browser's language's catalogue; call before the first render. */
 export async function loadCatalog(): Promise<void> {
-  if (lang === 'es') catalog = await import('../locales/es');
+  if (lang !== 'en') catalog = await LOADERS[lang]();
 }
 
 /** A UI string, with `$1`, `$2`… replaced by the arguments. */

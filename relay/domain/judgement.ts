@@ -1,12 +1,13 @@
 import * as v from 'valibot';
 import { LEVELS, type AlertPolicy } from '../../shared/alert-policy';
 import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/checks/index';
+import { LANGS, type Lang } from '../../shared/locales/lang';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 import type { ComplianceReport } from '../../shared/report';
 import { decideAlert, type Alerted } from './alert-rule';
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'] as const;
-const localized = v.object({ en: v.string(), es: v.string() });
+const localized = v.object(Object.fromEntries(LANGS.map((lang) => [lang, v.string()])) as Record<Lang, v.StringSchema<undefined>>);
 
 /**
  * What an alert carries, as the outbox keeps it: the device and its worst findings when it crossed the threshold. The

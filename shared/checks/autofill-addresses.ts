@@ -6,9 +6,6 @@ export const autofillAddresses = settingCheck({
   setting: 'services.autofillAddressEnabled',
   wanted: false,
   subject: 'Address autofill',
-  summary: { en: 'let the browser store and fill in addresses', es: 'permiten que el navegador guarde y rellene direcciones' },
-  wrong: { en: 'The browser stores and fills in addresses', es: 'El navegador guarda y rellena direcciones' },
-  unenforced: { en: 'Address autofill is off, but the user can turn it on', es: 'El autorrelleno de direcciones está desactivado, pero el usuario puede activarlo' },
   policy: 'AutofillAddressEnabled',
   policyValue: 'false',
   rules: [

@@ -6,9 +6,6 @@ export const autofillCards = settingCheck({
   setting: 'services.autofillCreditCardEnabled',
   wanted: false,
   subject: 'Card autofill',
-  summary: { en: 'let the browser store and fill in payment cards', es: 'permiten que el navegador guarde y rellene tarjetas de pago' },
-  wrong: { en: 'The browser stores and fills in payment cards', es: 'El navegador guarda y rellena tarjetas de pago' },
-  unenforced: { en: 'Card autofill is off, but the user can turn it on', es: 'El autorrelleno de tarjetas está desactivado, pero el usuario puede activarlo' },
   policy: 'AutofillCreditCardEnabled',
   policyValue: 'false',
   rules: [

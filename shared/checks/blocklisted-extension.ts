@@ -1,9 +1,10 @@
+import { localize } from './text';
 import type { Check } from './types';
 
 /** An extension the admin banned, installed at all: even disabled, a user can turn it back on. */
 export const blocklistedExtension: Check = {
   id: 'blocklisted-extension',
-  summary: { en: 'have a blocklisted extension installed', es: 'tienen instalada una extensión bloqueada' },
+  summary: localize((t) => t['blocklisted-extension'].summary),
   run(report, { policy }) {
     const banned = new Set(policy.blocklist);
     return report.extensions
@@ -12,11 +13,8 @@ export const blocklistedExtension: Check = {
         check: this.id,
         severity: 'critical' as const,
         subject: e.name || e.id,
-        title: { en: `Blocklisted extension installed: ${e.name} (${e.id})`, es: `Extensión prohibida instalada: ${e.name} (${e.id})` },
-        remediation: {
-          en: `Remove ${e.name} and block it with the ExtensionInstallBlocklist policy.`,
-          es: `Quite ${e.name} y bloquéela con la directiva ExtensionInstallBlocklist.`,
-        },
+        title: localize((t) => t['blocklisted-extension'].title, { extension: e.name, id: e.id }),
+        remediation: localize((t) => t['blocklisted-extension'].fix, { extension: e.name }),
       }));
   },
 };

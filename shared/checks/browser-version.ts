@@ -1,3 +1,4 @@
+import { localize } from './text';
 import { SUPPORTED_VERSION_RULES, type Check, type Finding } from './types';
 
 /** Compares dotted versions numerically: "131.0.10" > "131.0.9". */
@@ -23,7 +24,7 @@ const DAY = 86_400_000;
 export const browserVersion: Check = {
   id: 'browser-version',
   rules: SUPPORTED_VERSION_RULES,
-  summary: { en: 'run an outdated browser version', es: 'usan una versión del navegador desactualizada' },
+  summary: localize((t) => t['browser-version'].summary),
   run(report, { policy, newestMajors, releases, now = Date.now() }) {
     const { name, version } = report.browser;
     const findings: Finding[] = [];
@@ -34,8 +35,8 @@ export const browserVersion: Check = {
         check: this.id,
         severity: 'high',
         subject: `${name} ${version}`,
-        title: { en: `${name} ${version} is older than the required ${minimum}`, es: `${name} ${version} es anterior a la versión exigida ${minimum}` },
-        remediation: { en: `Update ${name} to ${minimum} or newer and restart it.`, es: `Actualice ${name} a la ${minimum} o posterior y reinícielo.` },
+        title: localize((t) => t['browser-version'].belowMinimum, { browser: `${name} ${version}`, minimum }),
+        remediation: localize((t) => t['browser-version'].belowMinimumFix, { name, minimum }),
       });
     }
     const old = releases?.superseded(name, report.os.platform, version);
@@ -46,14 +47,12 @@ export const browserVersion: Check = {
           check: this.id,
           severity: 'high',
           subject: `${name} ${version}`,
-          title: {
-            en: `${name} ${version} has been superseded on the ${old.channel} channel for ${days} days (${old.by}, released ${old.sinceDay}); it is ${old.behind} ${old.behind === 1 ? 'update' : 'updates'} behind ${old.target}`,
-            es: `${name} ${version} lleva ${days} días superada en el canal ${old.channel} (${old.by}, publicada el ${old.sinceDay}); va ${old.behind} ${old.behind === 1 ? 'actualización' : 'actualizaciones'} por detrás de ${old.target}`,
-          },
-          remediation: {
-            en: `Update ${name} to ${old.target} or newer and restart it; check that automatic updates are not blocked by policy.`,
-            es: `Actualice ${name} a la ${old.target} o posterior y reinícielo; compruebe que ninguna directiva bloquea las actualizaciones automáticas.`,
-          },
+          title: localize(
+            (t) => t['browser-version'].superseded,
+            { browser: `${name} ${version}`, channel: old.channel, days, by: old.by, since: old.sinceDay, behind: old.behind, target: old.target },
+            old.behind,
+          ),
+          remediation: localize((t) => t['browser-version'].supersededFix, { name, target: old.target }),
         });
       }
       return findings;
@@ -65,8 +64,8 @@ export const browserVersion: Check = {
         check: this.id,
         severity: 'high',
         subject: `${name} ${version}`,
-        title: { en: `${name} ${version} is ${behind} major versions behind the newest that enough of the fleet runs (${newest})`, es: `${name} ${version} va ${behind} versiones principales por detrás de la más reciente que usa una parte suficiente de la flota (${newest})` },
-        remediation: { en: `Update ${name} and restart it; check that automatic updates are not blocked.`, es: `Actualice ${name} y reinícielo; compruebe que las actualizaciones automáticas no están bloqueadas.` },
+        title: localize((t) => t['browser-version'].behindFleet, { browser: `${name} ${version}`, behind, newest: String(newest) }),
+        remediation: localize((t) => t['browser-version'].behindFleetFix, { name }),
       });
     }
     return findings;

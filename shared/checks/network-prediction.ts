@@ -6,11 +6,7 @@ export const networkPrediction = settingCheck({
   setting: 'network.networkPredictionEnabled',
   wanted: false,
   subject: 'Network prediction',
-  summary: { en: 'connect ahead to sites the user has not opened', es: 'se conectan por adelantado a sitios que el usuario no ha abierto' },
-  wrong: { en: 'Network prediction connects ahead to sites the user has not opened', es: 'La predicción de red se conecta por adelantado a sitios que el usuario no ha abierto' },
-  unenforced: { en: 'Network prediction is off, but the user can turn it on', es: 'La predicción de red está desactivada, pero el usuario puede activarla' },
   policy: 'NetworkPredictionOptions',
-  policyValue: { en: '2 (never predict)', es: '2 (no predecir nunca)' },
   rules: [
     { benchmark: 'stig-chrome', id: 'DTBC-0025', vuln: 'V-221574', title: 'Network prediction must be disabled.' },
     { benchmark: 'stig-edge', id: 'EDGE-00-000011', vuln: 'V-235728', title: 'Network prediction must be disabled.' },

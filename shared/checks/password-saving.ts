@@ -6,9 +6,6 @@ export const passwordSaving = settingCheck({
   setting: 'services.passwordSavingEnabled',
   wanted: false,
   subject: 'Password saving',
-  summary: { en: 'let the browser save passwords', es: 'permiten que el navegador guarde contraseñas' },
-  wrong: { en: 'The browser offers to save passwords', es: 'El navegador ofrece guardar contraseñas' },
-  unenforced: { en: 'Password saving is off, but the user can turn it on', es: 'El guardado de contraseñas está desactivado, pero el usuario puede activarlo' },
   policy: 'PasswordManagerEnabled',
   policyValue: 'false',
   rules: [

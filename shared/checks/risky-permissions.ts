@@ -1,4 +1,5 @@
 import type { ExtensionFacts } from '../report';
+import { localize } from './text';
 import type { Check } from './types';
 
 /** Permissions that let an extension take over the browser whatever the sites. */
@@ -15,23 +16,19 @@ export function riskyPermissions(e: ExtensionFacts): string[] {
 /** An enabled extension with high-risk permissions that the admin has not allowed. */
 export const riskyPermissionsCheck: Check = {
   id: 'risky-permissions',
-  summary: { en: 'have an extension with risky permissions', es: 'tienen una extensión con permisos de riesgo' },
+  summary: localize((t) => t['risky-permissions'].summary),
   run(report, { policy, selfId }) {
     const allowed = new Set(policy.allowlist);
     return report.extensions.flatMap((e) => {
       if (!e.enabled || allowed.has(e.id) || e.id === selfId) return [];
       const risky = riskyPermissions(e);
       if (risky.length === 0) return [];
-      const list = risky.join(', ');
       return [{
         check: this.id,
         severity: 'high' as const,
         subject: e.name || e.id,
-        title: { en: `${e.name} has high-risk permissions: ${list}`, es: `${e.name} tiene permisos de alto riesgo: ${list}` },
-        remediation: {
-          en: `Remove ${e.name} unless it is needed; if it is, add ${e.id} to the allowlist.`,
-          es: `Quite ${e.name} si no es necesaria; si lo es, añada ${e.id} a la lista de permitidas.`,
-        },
+        title: localize((t) => t['risky-permissions'].title, { extension: e.name, permissions: risky.join(', ') }),
+        remediation: localize((t) => t['risky-permissions'].fix, { extension: e.name, id: e.id }),
       }];
     });
   },

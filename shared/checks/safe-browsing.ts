@@ -7,11 +7,7 @@ export const safeBrowsing = settingCheck({
   wanted: true,
   always: 'high',
   subject: 'Safe Browsing',
-  summary: { en: 'have Safe Browsing off', es: 'tienen la Navegación segura desactivada' },
-  wrong: { en: 'Safe Browsing is off', es: 'La Navegación segura está desactivada' },
-  unenforced: { en: 'Safe Browsing is on, but the user can turn it off', es: 'La Navegación segura está activada, pero el usuario puede desactivarla' },
   policy: 'SafeBrowsingProtectionLevel',
-  policyValue: { en: '1 (standard) or 2 (enhanced)', es: '1 (estándar) o 2 (mejorada)' },
   rules: [
     { benchmark: 'stig-chrome', id: 'DTBC-0038', vuln: 'V-221580', title: 'Safe Browsing must be enabled.' },
     { benchmark: 'cis-chrome', id: '1.2.2', title: "Ensure 'Safe Browsing Protection Level' is set to 'Enabled: Safe Browsing is active in the standard mode.' or higher", level: 1 },

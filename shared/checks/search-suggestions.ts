@@ -6,9 +6,6 @@ export const searchSuggestions = settingCheck({
   setting: 'services.searchSuggestEnabled',
   wanted: false,
   subject: 'Search suggestions',
-  summary: { en: 'send address-bar typing to the search engine', es: 'envían lo que se escribe en la barra de direcciones al buscador' },
-  wrong: { en: 'Search suggestions send address-bar typing to the search engine', es: 'Las sugerencias de búsqueda envían lo que se escribe en la barra de direcciones al buscador' },
-  unenforced: { en: 'Search suggestions are off, but the user can turn them on', es: 'Las sugerencias de búsqueda están desactivadas, pero el usuario puede activarlas' },
   policy: 'SearchSuggestEnabled',
   policyValue: 'false',
   rules: [

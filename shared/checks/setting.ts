@@ -1,25 +1,23 @@
 import type { Baseline } from '../alert-policy';
 import type { ComplianceReport } from '../report';
-import type { BenchmarkRule, Check, Finding, Localized, Severity } from './types';
+import { LANGS, type Lang, type Localized } from '../locales/lang';
+import { checkTexts, localize, type CheckTexts } from './text';
+import type { BenchmarkRule, Check, Finding, Severity } from './types';
 
 /** One privacy.* setting that benchmarks want at a given value, and fixed there by policy. */
 export interface SettingSpec {
-  id: string;
+  /** Also the key of its texts (summary, wrong value, value left to the user) in the catalogues' `checks.settings`. */
+  id: keyof CheckTexts['settings'];
   /** The setting's path in the report: "services.passwordSavingEnabled". */
   setting: string;
   /** The value the benchmarks ask for. */
   wanted: boolean;
   /** What the finding is about, e.g. "Password saving". */
   subject: string;
-  summary: Localized;
-  /** The setting has the other value. */
-  wrong: Localized;
-  /** The setting has the wanted value, but nothing stops the user from changing it. */
-  unenforced: Localized;
   /** The enterprise policy that enforces it in Chrome and Edge, and the value to give it. */
   policy: string;
-  /** A value with words to it ("2 (never predict)") in both languages. */
-  policyValue: string | Localized;
+  /** The value as the policy takes it; a value that needs words ("2 (never predict)") is the catalogue's `value`. */
+  policyValue?: string;
   rules: readonly BenchmarkRule[];
   /** Set when the wrong value is a finding whatever the baselines (Safe Browsing off), at this severity. */
   always?: Severity;
@@ -47,7 +45,7 @@ export function ruleRefs(rules: readonly BenchmarkRule[]): string {
 }
 
 const withRefs = (text: Localized, rules: readonly BenchmarkRule[]): Localized =>
-  rules.length === 0 ? text : { en: `${text.en} (${ruleRefs(rules)})`, es: `${text.es} (${ruleRefs(rules)})` };
+  rules.length === 0 ? text : (Object.fromEntries(LANGS.map((lang) => [lang, `${text[lang]} (${ruleRefs(rules)})`])) as Localized);
 
 /**
  * A check of one setting: the wrong value under a baseline that has a rule for it is a medium finding (STIG category
@@ -55,14 +53,17 @@ const withRefs = (text: Localized, rules: readonly BenchmarkRule[]): Localized =
  */
 export function settingCheck(spec: SettingSpec): Check {
   const finding = (severity: Severity, title: Localized, remediation: Localized): Finding => ({ check: spec.id, severity, subject: spec.subject, title, remediation });
-  const value: Localized = typeof spec.policyValue === 'string' ? { en: spec.policyValue, es: spec.policyValue } : spec.policyValue;
-  const enforce: Localized = {
-    en: `Set the ${spec.policy} policy to ${value.en}.`,
-    es: `Establezca la directiva ${spec.policy} en ${value.es}.`,
+  const words = (lang: Lang) => {
+    const texts = checkTexts(lang).settings[spec.id];
+    return { policy: spec.policy, value: 'value' in texts ? texts.value : (spec.policyValue ?? '') };
   };
+  const enforce = localize((t) => t.setting.enforce, words);
+  const lockedWrong = localize((t) => t.setting.lockedWrong, words);
+  const wrongValue = localize((t) => t.settings[spec.id].wrong);
+  const unenforced = localize((t) => t.settings[spec.id].unenforced);
   return {
     id: spec.id,
-    summary: spec.summary,
+    summary: localize((t) => t.settings[spec.id].summary),
     rules: spec.rules,
     run(report: ComplianceReport, { policy }) {
       if (!spec.always && policy.baselines.length === 0) return [];
@@ -73,12 +74,10 @@ export function settingCheck(spec: SettingSpec): Check {
       const wrong = setting.value !== spec.wanted;
       // A rule is broken by the wrong value (unless it asks only for a policy), and by any value left to the user.
       const broken = rules.filter((r) => (wrong && !r.lockOnly) || !setting.locked);
-      const remediation: Localized = wrong && setting.locked
-        ? { en: `A policy sets it this way: change the ${spec.policy} policy to ${value.en}.`, es: `Una directiva lo fija así: cambie la directiva ${spec.policy} a ${value.es}.` }
-        : enforce;
-      if (wrong && (spec.always || broken.some((r) => !r.lockOnly))) return [finding(spec.always ?? 'medium', withRefs(spec.wrong, broken), remediation)];
+      const remediation = wrong && setting.locked ? lockedWrong : enforce;
+      if (wrong && (spec.always || broken.some((r) => !r.lockOnly))) return [finding(spec.always ?? 'medium', withRefs(wrongValue, broken), remediation)];
       if (broken.length === 0) return [];
-      return [finding('low', withRefs(wrong ? spec.wrong : spec.unenforced, broken), remediation)];
+      return [finding('low', withRefs(wrong ? wrongValue : unenforced, broken), remediation)];
     },
   };
 }

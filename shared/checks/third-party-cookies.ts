@@ -6,9 +6,6 @@ export const thirdPartyCookies = settingCheck({
   setting: 'websites.thirdPartyCookiesAllowed',
   wanted: false,
   subject: 'Third-party cookies',
-  summary: { en: 'allow third-party cookies', es: 'permiten cookies de terceros' },
-  wrong: { en: 'Third-party cookies are allowed', es: 'Se permiten cookies de terceros' },
-  unenforced: { en: 'Third-party cookies are blocked, but the user can allow them', es: 'Las cookies de terceros están bloqueadas, pero el usuario puede permitirlas' },
   policy: 'BlockThirdPartyCookies',
   policyValue: 'true',
   rules: [

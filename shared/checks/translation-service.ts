@@ -6,9 +6,6 @@ export const translationService = settingCheck({
   setting: 'services.translationServiceEnabled',
   wanted: false,
   subject: 'Translate',
-  summary: { en: 'offer to send pages to Google Translate', es: 'ofrecen enviar páginas al Traductor de Google' },
-  wrong: { en: 'The browser offers to send pages to Google Translate', es: 'El navegador ofrece enviar páginas al Traductor de Google' },
-  unenforced: { en: 'Translate is off, but the user can turn it on', es: 'El Traductor está desactivado, pero el usuario puede activarlo' },
   policy: 'TranslateEnabled',
   policyValue: 'false',
   rules: [

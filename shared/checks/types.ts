@@ -1,14 +1,11 @@
 import type { AlertPolicy } from '../alert-policy';
 import type { ComplianceReport } from '../report';
+import type { Localized } from '../locales/lang';
 import type { ExploitIndex, ReleaseIndex } from '../releases';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
-/** Text in both languages: the relay writes mails in the policy's, the popup shows the browser's. */
-export interface Localized {
-  en: string;
-  es: string;
-}
+export type { Localized } from '../locales/lang';
 
 /** One thing wrong with a browser, and what to do about it. */
 export interface Finding {

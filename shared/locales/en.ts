@@ -1,7 +1,10 @@
-import { errorCodes, type ErrorCode } from '../../shared/errors';
-import type { ClientErrorCode } from '../utils/client-errors';
+import { errorCodes, type ClientErrorCode, type ErrorCode } from '../errors';
 
-/** Every UI string; `$1`… are filled by `t()`. Spanish (es.ts) must have the same keys. */
+/**
+ * Every text a person reads, in English: the popup (`ui`, `$1`… filled by `t()`), error messages and hints (`errors`),
+ * what the checks say (`checks`) and the alert mail (`mail`). Every other language has a file like this one with the
+ * same keys and placeholders (locales.test.ts); adding one is adding a file and its code to LANGS in lang.ts.
+ */
 export const ui = {
   title: 'Guardmail',
   loading: 'Loading…',
@@ -249,3 +252,139 @@ export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
   ...Object.fromEntries(Object.entries(errorCodes).map(([code, spec]) => [code, { message: spec.message, hint: spec.hint }])),
   ...clientErrors,
 } as Record<ErrorCode | ClientErrorCode, ErrorText>;
+
+/**
+ * What the checks say: findings' titles and remediations, and a digest's summary of each check ("2,973 browsers
+ * <summary>"). `{name}` is filled by the check; a `{ one, other }` entry is chosen by a count.
+ */
+export const checks = {
+  'browser-version': {
+    summary: 'run an outdated browser version',
+    belowMinimum: '{browser} is older than the required {minimum}',
+    belowMinimumFix: 'Update {name} to {minimum} or newer and restart it.',
+    superseded: {
+      one: '{browser} has been superseded on the {channel} channel for {days} days ({by}, released {since}); it is {behind} update behind {target}',
+      other: '{browser} has been superseded on the {channel} channel for {days} days ({by}, released {since}); it is {behind} updates behind {target}',
+    },
+    supersededFix: 'Update {name} to {target} or newer and restart it; check that automatic updates are not blocked by policy.',
+    behindFleet: '{browser} is {behind} major versions behind the newest that enough of the fleet runs ({newest})',
+    behindFleetFix: 'Update {name} and restart it; check that automatic updates are not blocked.',
+  },
+  'known-exploited': {
+    summary: 'run a browser version with vulnerabilities exploited in the wild',
+    title: {
+      one: '{browser} has a vulnerability exploited in the wild (CISA KEV): {cves}; fixed in {fixedIn}',
+      other: '{browser} has {count} vulnerabilities exploited in the wild (CISA KEV): {cves}; fixed in {fixedIn}',
+    },
+    cve: '{cve} (added {date})',
+    more: '{cves} and {more} more',
+    fix: 'Update {name} to {fixedIn} or newer now and restart it: these flaws are being used in attacks.',
+  },
+  'risky-permissions': {
+    summary: 'have an extension with risky permissions',
+    title: '{extension} has high-risk permissions: {permissions}',
+    fix: 'Remove {extension} unless it is needed; if it is, add {id} to the allowlist.',
+  },
+  'unmanaged-install': {
+    summary: 'have an extension installed outside policy',
+    development: '{extension} is loaded in developer mode',
+    sideload: '{extension} is sideloaded by another program',
+    fix: 'Remove {extension}, and turn developer mode off with the DeveloperToolsAvailability and ExtensionInstallSources policies.',
+  },
+  'blocklisted-extension': {
+    summary: 'have a blocklisted extension installed',
+    title: 'Blocklisted extension installed: {extension} ({id})',
+    fix: 'Remove {extension} and block it with the ExtensionInstallBlocklist policy.',
+  },
+  /** A browser setting that benchmarks want fixed by policy: the wrong value, or the right one left to the user. */
+  setting: {
+    enforce: 'Set the {policy} policy to {value}.',
+    lockedWrong: 'A policy sets it this way: change the {policy} policy to {value}.',
+  },
+  settings: {
+    'alternate-error-pages': {
+      summary: 'send addresses that failed to load to Google',
+      wrong: 'Alternate error pages send failed addresses to Google',
+      unenforced: 'Alternate error pages are off, but the user can turn them on',
+    },
+    'autofill-addresses': {
+      summary: 'let the browser store and fill in addresses',
+      wrong: 'The browser stores and fills in addresses',
+      unenforced: 'Address autofill is off, but the user can turn it on',
+    },
+    'autofill-cards': {
+      summary: 'let the browser store and fill in payment cards',
+      wrong: 'The browser stores and fills in payment cards',
+      unenforced: 'Card autofill is off, but the user can turn it on',
+    },
+    'extended-reporting': {
+      summary: 'send Safe Browsing extended reports to Google',
+      wrong: 'Safe Browsing extended reporting sends data to Google',
+      unenforced: 'Safe Browsing extended reporting is off, but the user can turn it on',
+    },
+    'network-prediction': {
+      summary: 'connect ahead to sites the user has not opened',
+      wrong: 'Network prediction connects ahead to sites the user has not opened',
+      unenforced: 'Network prediction is off, but the user can turn it on',
+      value: '2 (never predict)',
+    },
+    'password-saving': {
+      summary: 'let the browser save passwords',
+      wrong: 'The browser offers to save passwords',
+      unenforced: 'Password saving is off, but the user can turn it on',
+    },
+    'safe-browsing': {
+      summary: 'have Safe Browsing off',
+      wrong: 'Safe Browsing is off',
+      unenforced: 'Safe Browsing is on, but the user can turn it off',
+      value: '1 (standard) or 2 (enhanced)',
+    },
+    'search-suggestions': {
+      summary: 'send address-bar typing to the search engine',
+      wrong: 'Search suggestions send address-bar typing to the search engine',
+      unenforced: 'Search suggestions are off, but the user can turn them on',
+    },
+    'spelling-service': {
+      summary: 'send typed text to a spelling web service',
+      wrong: 'The spelling web service sends typed text to Google',
+      unenforced: 'The spelling web service is off, but the user can turn it on',
+    },
+    'third-party-cookies': {
+      summary: 'allow third-party cookies',
+      wrong: 'Third-party cookies are allowed',
+      unenforced: 'Third-party cookies are blocked, but the user can allow them',
+    },
+    'translation-service': {
+      summary: 'offer to send pages to Google Translate',
+      wrong: 'The browser offers to send pages to Google Translate',
+      unenforced: 'Translate is off, but the user can turn it on',
+    },
+  },
+};
+
+/** The alert mail, in the alert policy's language. */
+export const mail = {
+  subject: { one: '[Guardmail] {count} browser {worst}', other: '[Guardmail] {count} browsers {worst}' },
+  intro: { one: 'Guardmail found {count} managed browser out of compliance.', other: 'Guardmail found {count} managed browsers out of compliance.' },
+  browser: 'Browser',
+  os: 'OS',
+  level: 'Level',
+  todo: 'What to do',
+  reported: 'Reported',
+  new: 'New since the last alert',
+  footer: 'You receive this because you are a recipient in Guardmail\'s alert policy.',
+  moreFindings: {
+    one: 'and {count} more finding: see this browser in the extension\'s Fleet panel',
+    other: 'and {count} more findings: see this browser in the extension\'s Fleet panel',
+  },
+  moreDevices: {
+    one: 'And {count} more browser: the full list is in the extension\'s Fleet panel.',
+    other: 'And {count} more browsers: the full list is in the extension\'s Fleet panel.',
+  },
+  digest: 'In short:',
+  digestLine: { one: '{count} browser {what}', other: '{count} browsers {what}' },
+  worst: 'The worst first:',
+  levels: { very_high: 'very highly vulnerable', high: 'highly vulnerable', low: 'low risk', secure: 'secure' },
+};
+
+export type MailTexts = typeof mail;

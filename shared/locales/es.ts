@@ -1,7 +1,8 @@
-import type { ErrorCode } from '../../shared/errors';
-import type { MailSettingsInput } from '../../shared/mail-settings';
-import type { ClientErrorCode } from '../utils/client-errors';
+import type { ClientErrorCode, ErrorCode } from '../errors';
+import type { MailSettingsInput } from '../mail-settings';
+import type * as en from './en';
 import type { ErrorText, UiCatalog } from './en';
+import type { Catalogue } from './lang';
 
 export const ui: UiCatalog = {
   title: 'Guardmail',
@@ -360,4 +361,132 @@ export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
   CONSENT_PAGE_UNLOADABLE: { message: 'No se pudo cargar la página de autorización.', hint: 'Revise la URL de autorización, el ID de cliente y la red.' },
   CONSENT_IN_PROGRESS: { message: 'Ya hay una ventana de consentimiento abierta.', hint: 'Termínela o ciérrela primero.' },
   CONSENT_FAILED: { message: 'El consentimiento no se completó.', hint: 'Vuelva a intentarlo.' },
+};
+
+export const checks: Catalogue<typeof en.checks> = {
+  'browser-version': {
+    summary: 'usan una versión del navegador desactualizada',
+    belowMinimum: '{browser} es anterior a la versión exigida {minimum}',
+    belowMinimumFix: 'Actualice {name} a la {minimum} o posterior y reinícielo.',
+    superseded: {
+      one: '{browser} lleva {days} días superada en el canal {channel} ({by}, publicada el {since}); va {behind} actualización por detrás de {target}',
+      other: '{browser} lleva {days} días superada en el canal {channel} ({by}, publicada el {since}); va {behind} actualizaciones por detrás de {target}',
+    },
+    supersededFix: 'Actualice {name} a la {target} o posterior y reinícielo; compruebe que ninguna directiva bloquea las actualizaciones automáticas.',
+    behindFleet: '{browser} va {behind} versiones principales por detrás de la más reciente que usa una parte suficiente de la flota ({newest})',
+    behindFleetFix: 'Actualice {name} y reinícielo; compruebe que las actualizaciones automáticas no están bloqueadas.',
+  },
+  'known-exploited': {
+    summary: 'usan una versión del navegador con vulnerabilidades explotadas activamente',
+    title: {
+      one: '{browser} tiene una vulnerabilidad explotada activamente (CISA KEV): {cves}; corregidas en la {fixedIn}',
+      other: '{browser} tiene {count} vulnerabilidades explotadas activamente (CISA KEV): {cves}; corregidas en la {fixedIn}',
+    },
+    cve: '{cve} (añadida el {date})',
+    more: '{cves} y {more} más',
+    fix: 'Actualice {name} a la {fixedIn} o posterior ahora y reinícielo: estos fallos se están usando en ataques.',
+  },
+  'risky-permissions': {
+    summary: 'tienen una extensión con permisos de riesgo',
+    title: '{extension} tiene permisos de alto riesgo: {permissions}',
+    fix: 'Quite {extension} si no es necesaria; si lo es, añada {id} a la lista de permitidas.',
+  },
+  'unmanaged-install': {
+    summary: 'tienen una extensión instalada fuera de la directiva',
+    development: '{extension} está cargada en modo desarrollador',
+    sideload: '{extension} está instalada por otro programa',
+    fix: 'Quite {extension} y desactive el modo desarrollador con las directivas DeveloperToolsAvailability y ExtensionInstallSources.',
+  },
+  'blocklisted-extension': {
+    summary: 'tienen instalada una extensión bloqueada',
+    title: 'Extensión prohibida instalada: {extension} ({id})',
+    fix: 'Quite {extension} y bloquéela con la directiva ExtensionInstallBlocklist.',
+  },
+  setting: {
+    enforce: 'Establezca la directiva {policy} en {value}.',
+    lockedWrong: 'Una directiva lo fija así: cambie la directiva {policy} a {value}.',
+  },
+  settings: {
+    'alternate-error-pages': {
+      summary: 'envían a Google las direcciones que no se pudieron cargar',
+      wrong: 'Las páginas de error alternativas envían a Google las direcciones fallidas',
+      unenforced: 'Las páginas de error alternativas están desactivadas, pero el usuario puede activarlas',
+    },
+    'autofill-addresses': {
+      summary: 'permiten que el navegador guarde y rellene direcciones',
+      wrong: 'El navegador guarda y rellena direcciones',
+      unenforced: 'El autorrelleno de direcciones está desactivado, pero el usuario puede activarlo',
+    },
+    'autofill-cards': {
+      summary: 'permiten que el navegador guarde y rellene tarjetas de pago',
+      wrong: 'El navegador guarda y rellena tarjetas de pago',
+      unenforced: 'El autorrelleno de tarjetas está desactivado, pero el usuario puede activarlo',
+    },
+    'extended-reporting': {
+      summary: 'envían informes ampliados de Navegación segura a Google',
+      wrong: 'Los informes ampliados de Navegación segura envían datos a Google',
+      unenforced: 'Los informes ampliados de Navegación segura están desactivados, pero el usuario puede activarlos',
+    },
+    'network-prediction': {
+      summary: 'se conectan por adelantado a sitios que el usuario no ha abierto',
+      wrong: 'La predicción de red se conecta por adelantado a sitios que el usuario no ha abierto',
+      unenforced: 'La predicción de red está desactivada, pero el usuario puede activarla',
+      value: '2 (no predecir nunca)',
+    },
+    'password-saving': {
+      summary: 'permiten que el navegador guarde contraseñas',
+      wrong: 'El navegador ofrece guardar contraseñas',
+      unenforced: 'El guardado de contraseñas está desactivado, pero el usuario puede activarlo',
+    },
+    'safe-browsing': {
+      summary: 'tienen la Navegación segura desactivada',
+      wrong: 'La Navegación segura está desactivada',
+      unenforced: 'La Navegación segura está activada, pero el usuario puede desactivarla',
+      value: '1 (estándar) o 2 (mejorada)',
+    },
+    'search-suggestions': {
+      summary: 'envían lo que se escribe en la barra de direcciones al buscador',
+      wrong: 'Las sugerencias de búsqueda envían lo que se escribe en la barra de direcciones al buscador',
+      unenforced: 'Las sugerencias de búsqueda están desactivadas, pero el usuario puede activarlas',
+    },
+    'spelling-service': {
+      summary: 'envían el texto escrito a un servicio web de ortografía',
+      wrong: 'El servicio web de ortografía envía el texto escrito a Google',
+      unenforced: 'El servicio web de ortografía está desactivado, pero el usuario puede activarlo',
+    },
+    'third-party-cookies': {
+      summary: 'permiten cookies de terceros',
+      wrong: 'Se permiten cookies de terceros',
+      unenforced: 'Las cookies de terceros están bloqueadas, pero el usuario puede permitirlas',
+    },
+    'translation-service': {
+      summary: 'ofrecen enviar páginas al Traductor de Google',
+      wrong: 'El navegador ofrece enviar páginas al Traductor de Google',
+      unenforced: 'El Traductor está desactivado, pero el usuario puede activarlo',
+    },
+  },
+};
+
+export const mail: Catalogue<typeof en.mail> = {
+  subject: { one: '[Guardmail] {count} navegador {worst}', other: '[Guardmail] {count} navegadores {worst}' },
+  intro: { one: 'Guardmail encontró {count} navegador administrado fuera de cumplimiento.', other: 'Guardmail encontró {count} navegadores administrados fuera de cumplimiento.' },
+  browser: 'Navegador',
+  os: 'Sistema',
+  level: 'Nivel',
+  todo: 'Qué hacer',
+  reported: 'Notificado',
+  new: 'Nuevo desde la última alerta',
+  footer: 'Recibe este correo porque figura como destinatario en la directiva de alertas de Guardmail.',
+  moreFindings: {
+    one: 'y {count} hallazgo más: vea este navegador en el panel Flota de la extensión',
+    other: 'y {count} hallazgos más: vea este navegador en el panel Flota de la extensión',
+  },
+  moreDevices: {
+    one: 'Y {count} navegador más: la lista completa está en el panel Flota de la extensión.',
+    other: 'Y {count} navegadores más: la lista completa está en el panel Flota de la extensión.',
+  },
+  digest: 'En resumen:',
+  digestLine: { one: '{count} navegador {what}', other: '{count} navegadores {what}' },
+  worst: 'Los peores primero:',
+  levels: { very_high: 'muy altamente vulnerable', high: 'altamente vulnerable', low: 'riesgo bajo', secure: 'seguro' },
 };

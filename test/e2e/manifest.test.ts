@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXTENSION_ID } from '../../shared/extension';
+import { LANGS } from '../../shared/locales/lang';
 
 const root = resolve(import.meta.dirname, '../..');
 const manifest = (target: string) => JSON.parse(readFileSync(resolve(root, `extension/.output/${target}/manifest.json`), 'utf8')) as Record<string, unknown>;
@@ -26,7 +27,7 @@ describe('the built extension', () => {
     const chrome = manifest('chrome-mv3');
     expect(chrome).toMatchObject({ name: '__MSG_extName__', description: '__MSG_extDescription__', default_locale: 'en' });
     const messages = (lang: string) => JSON.parse(readFileSync(resolve(root, `extension/.output/chrome-mv3/_locales/${lang}/messages.json`), 'utf8')) as Record<string, { message: string }>;
-    expect(Object.keys(messages('es')).sort()).toEqual(Object.keys(messages('en')).sort());
+    for (const lang of LANGS) expect(Object.keys(messages(lang)).sort(), lang).toEqual(Object.keys(messages('en')).sort());
     expect(messages('en').extDescription!.message).toContain('highly vulnerable');
     expect(messages('es').extDescription!.message).toContain('altamente vulnerables');
   });

@@ -3,7 +3,7 @@ import { LEVELS } from '../../../shared/alert-policy';
 import type { AuditEntry, StatusAnswer } from '../../../shared/api';
 import { needsConsent, type TestMailResult } from '../../../shared/mail-settings';
 import { sendsAsAnother } from '../../../shared/oauth';
-import type { UiKey } from '../../locales/en';
+import type { UiKey } from '../../../shared/locales/en';
 import { ClientError, type AnyErrorCode, type ShownError } from '../../utils/client-errors';
 import { lang, t } from '../../utils/i18n';
 import { logFailure } from '../../utils/log';
