@@ -1,5 +1,5 @@
 import type { MailSettings } from '../../shared/mail-settings';
-import { sendingMailbox, xoauth2User } from '../domain/oauth-account';
+import { refreshFailure, sendingMailbox, xoauth2User } from '../domain/oauth-account';
 import { KEEP_ALIVE_CHECK_MS, needsKeepAlive, needsRefresh } from '../domain/token-policy';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -153,15 +153,15 @@ export class TokenManager {
       this.#deps.logger.info({ rotated: Boolean(tokens.refreshToken) }, 'OAuth access token refreshed');
       return { token: tokens.accessToken, user: this.#user(account.account), expiresAt };
     } catch (err) {
-      if (err instanceof DeliveryError && err.failure.code === 'OAUTH_REAUTH_REQUIRED') {
-        this.#deps.oauth.requireReauth(err.failure.code, err.failure.detail ?? '');
+      const failure = refreshFailure(err instanceof DeliveryError ? err.failure : null);
+      this.#deps.oauth.refreshFailed(failure);
+      if (failure.kind === 'grant-lost') {
         this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'reauthorization_required' });
-        this.#deps.audit?.record('oauth.reauthorization-required', { account: account.account, reason: err.failure.detail ?? '' }, '', this.#now());
-        this.#deps.logger.warn({ reason: err.failure.detail }, 'OAuth grant lost: re-authorization required');
+        this.#deps.audit?.record('oauth.reauthorization-required', { account: account.account, reason: failure.reason }, '', this.#now());
+        this.#deps.logger.warn({ reason: failure.reason }, 'OAuth grant lost: re-authorization required');
       } else {
-        this.#deps.oauth.refreshFailed(err instanceof DeliveryError ? err.failure.code : 'refresh failed');
         this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'failed' });
-        this.#deps.logger.warn({ code: err instanceof DeliveryError ? err.failure.code : 'unknown' }, 'OAuth refresh failed');
+        this.#deps.logger.warn({ code: failure.code }, 'OAuth refresh failed');
       }
       throw err;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountFromIdToken, forgetsAccount, trustedIssuer, unverifiedIssuer, xoauth2User } from './oauth-account';
+import { accountFromIdToken, forgetsAccount, refreshFailure, trustedIssuer, unverifiedIssuer, xoauth2User } from './oauth-account';
 
 describe('trustedIssuer', () => {
   it("accepts Google's issuer, with or without its scheme, for Google's authorization URL", () => {
@@ -61,5 +61,19 @@ describe('forgetsAccount', () => {
     for (const change of [{ clientId: 'd' }, { oauthGrant: 'client_credentials' }, { tokenUrl: 'https://b.example/token' }, { scope: 's2' }, { authType: 'basic' }] as const) {
       expect(forgetsAccount(settings, { ...settings, ...change }), JSON.stringify(change)).toBe(true);
     }
+  });
+});
+
+describe('refreshFailure', () => {
+  it('loses the account only when the provider says the grant is gone, with its reason', () => {
+    expect(refreshFailure({ code: 'OAUTH_REAUTH_REQUIRED', detail: 'AADSTS50173: the grant was revoked' })).toEqual({
+      kind: 'grant-lost', code: 'OAUTH_REAUTH_REQUIRED', reason: 'AADSTS50173: the grant was revoked',
+    });
+  });
+
+  it('keeps the account through a passing failure, and through one that is not the provider\'s answer at all', () => {
+    expect(refreshFailure({ code: 'OAUTH_TOKEN_ENDPOINT_UNREACHABLE', detail: 'ECONNREFUSED' })).toEqual({ kind: 'passing', code: 'OAUTH_TOKEN_ENDPOINT_UNREACHABLE' });
+    expect(refreshFailure({ code: 'OAUTH_PROVIDER_ERROR' })).toEqual({ kind: 'passing', code: 'OAUTH_PROVIDER_ERROR' });
+    expect(refreshFailure(null)).toEqual({ kind: 'passing', code: 'refresh failed' });
   });
 });

@@ -60,6 +60,22 @@ export function sendingMailbox(settings: Pick<MailSettings, 'username' | 'sender
   return settings.username || settings.senderAddress;
 }
 
+/** What a failed refresh does to the connected account. */
+export type RefreshFailure =
+  /** The grant is gone (invalid_grant, revoked, expired): both tokens go, and an admin must re-authorize. */
+  | { kind: 'grant-lost'; code: string; reason: string }
+  /** A passing failure (network, the server down, throttled): the refresh token stays, the next send tries again. */
+  | { kind: 'passing'; code: string };
+
+/**
+ * The one place a failed refresh is judged. Only the provider saying the grant is gone loses the account; anything
+ * else, including a failure that is not the provider's answer at all, keeps it for the next try.
+ */
+export function refreshFailure(failure: { code: string; detail?: string } | null): RefreshFailure {
+  if (failure?.code === 'OAUTH_REAUTH_REQUIRED') return { kind: 'grant-lost', code: failure.code, reason: failure.detail ?? '' };
+  return { kind: 'passing', code: failure?.code ?? 'refresh failed' };
+}
+
 /** Settings that name the OAuth client, its grant and what it asks for: changing any makes a connected account meaningless. */
 const ACCOUNT_FIELDS = ['authType', 'oauthGrant', 'clientId', 'authorizationUrl', 'tokenUrl', 'scope'] as const;
 

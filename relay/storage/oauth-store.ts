@@ -1,3 +1,4 @@
+import type { RefreshFailure } from '../domain/oauth-account';
 import type { Db } from './db';
 import type { SecretStore } from './secret-store';
 
@@ -137,20 +138,19 @@ export class OAuthStore {
     })();
   }
 
-  /** A refresh that failed for a passing reason: keep the refresh token, drop the access token. */
-  refreshFailed(error: string): void {
+  /**
+   * Records a failed refresh as the domain judged it (refreshFailure): a lost grant drops both tokens and asks for
+   * re-authorization; a passing failure keeps the refresh token and notes the error.
+   */
+  refreshFailed(failure: RefreshFailure): void {
     this.#db.transaction(() => {
       this.#secrets.delete(ACCESS_TOKEN);
-      this.#db.prepare('UPDATE oauth_account SET access_expires_at = NULL, last_refresh_error = ? WHERE id = 1').run(error);
-    })();
-  }
-
-  /** The grant is gone (invalid_grant): drop both tokens and ask for re-authorization. */
-  requireReauth(code: string, reason: string): void {
-    this.#db.transaction(() => {
-      this.#secrets.delete(ACCESS_TOKEN);
-      this.#secrets.delete(REFRESH_TOKEN);
-      this.#db.prepare('UPDATE oauth_account SET access_expires_at = NULL, reauth_code = ?, reauth_reason = ? WHERE id = 1').run(code, reason);
+      if (failure.kind === 'grant-lost') {
+        this.#secrets.delete(REFRESH_TOKEN);
+        this.#db.prepare('UPDATE oauth_account SET access_expires_at = NULL, reauth_code = ?, reauth_reason = ? WHERE id = 1').run(failure.code, failure.reason);
+      } else {
+        this.#db.prepare('UPDATE oauth_account SET access_expires_at = NULL, last_refresh_error = ? WHERE id = 1').run(failure.code);
+      }
     })();
   }
 
