@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import * as en from '../../shared/locales/en';
+import { errors as enErrors, ui as enUi, type UiKey } from '../../shared/locales/en';
 import { LANGS, type Lang } from '../../shared/locales/lang';
 import type * as esModule from '../../shared/locales/es';
 import type { AnyErrorCode, ShownError } from './client-errors';
@@ -21,7 +21,8 @@ function uiLanguage(): string {
 export const lang: Lang = detectLang(uiLanguage());
 
 type Catalog = Pick<typeof esModule, 'ui' | 'errors'> & { fields?: typeof esModule.fields };
-let catalog: Catalog = en;
+// Named parts, not the module: the findings' and the mail's texts stay out of the popup's bundle.
+let catalog: Catalog = { ui: enUi, errors: enErrors };
 
 /** Each language but English (built in) is a chunk of its own, so a popup downloads only its own language. */
 const LOADERS: Record<Exclude<Lang, 'en'>, () => Promise<Catalog>> = { es: () => import('../../shared/locales/es') };
@@ -32,7 +33,7 @@ export async function loadCatalog(): Promise<void> {
 }
 
 /** A UI string, with `$1`, `$2`… replaced by the arguments. */
-export function t(key: en.UiKey, ...args: (string | number)[]): string {
+export function t(key: UiKey, ...args: (string | number)[]): string {
   return (catalog.ui[key] ?? key).replace(/\$(\d)/g, (_, n: string) => String(args[Number(n) - 1] ?? ''));
 }
 
