@@ -20,6 +20,7 @@ import { claimDataDir } from './storage/pid-file';
 import { pruneExpired } from './storage/prune';
 import { PRUNE_EVERY_MS } from './domain/retention';
 import { loadKeyring } from './storage/secret-box';
+import { foreignKeyIds } from './storage/secret-store';
 
 /** The build beside the relay: dist/relay.mjs and relay/main.ts are both one folder below the project. */
 const EXTENSION_BUILD_DIR = resolve(import.meta.dirname, '../extension/.output/chrome-mv3');
@@ -69,6 +70,15 @@ async function run(config: RelayConfig): Promise<void> {
     release = claimDataDir(config.dataDir);
   } catch (err) {
     return fail(`cannot open the data directory ${resolve(config.dataDir)}: ${(err as Error).message}`);
+  }
+  const foreign = foreignKeyIds(db, box);
+  if (foreign.length > 0) {
+    release();
+    return fail(
+      `the store's secrets are sealed with key ${foreign.join(', ')}, and this relay has key ${box.currentKeyId}: start it with the key the ` +
+        `store was sealed with (GUARDMAIL_SECRET_KEY, or the secret.key file of the data directory it came from; a secret.key created ` +
+        `just now is a new key, replace it). During a rotation, GUARDMAIL_PREVIOUS_SECRET_KEY holds the old key.`,
+    );
   }
   try {
     extension = fleetExtension(config, EXTENSION_BUILD_DIR, logger);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../relay/config';
 import { generateToken } from '../relay/storage/access-tokens';
+import { keyIdOf } from '../relay/storage/secret-box';
 import { runRelayToExit, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
 import { testPki } from './fixtures/tls';
 
@@ -71,6 +72,27 @@ describe('starting the relay', () => {
     expect(relay.stdout()).not.toContain(adminToken);
     expect(relay.stdout()).not.toContain('token:');
     expect((await fetch(`${relay.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${adminToken}` } })).status).toBe(200);
+  });
+
+  it('refuses to start with another key than the one its store\'s secrets are sealed with, naming both', async () => {
+    const dataDir = freshDataDir();
+    const env = { GUARDMAIL_ADMIN_TOKEN: generateToken('admin'), GUARDMAIL_ENROLLMENT_TOKEN: generateToken('enrollment') };
+    const first = await start(['--port', '0', '--data-dir', dataDir], { ...env, GUARDMAIL_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') });
+    const saved = await fetch(`${first.url}/api/v1/mail-settings`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${env.GUARDMAIL_ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ host: 'smtp.example.com', port: 465, emailType: 'smtps', authType: 'basic', requiresAuth: true, username: 'alerts@example.com', password: 'the password', senderAddress: 'alerts@example.com' }),
+    });
+    expect(saved.status).toBe(200);
+    await first.stop();
+
+    const { code, stderr } = await runRelayToExit(['--port', '0', '--data-dir', dataDir], { ...env, GUARDMAIL_SECRET_KEY: Buffer.alloc(32, 8).toString('base64') });
+    expect(code).toBe(1);
+    expect(stderr).toContain(`sealed with key ${keyIdOf(Buffer.alloc(32, 7))}, and this relay has key ${keyIdOf(Buffer.alloc(32, 8))}`);
+    // The same key starts it again, the secret readable.
+    const again = await start(['--port', '0', '--data-dir', dataDir], { ...env, GUARDMAIL_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') });
+    const view = (await (await fetch(`${again.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${env.GUARDMAIL_ADMIN_TOKEN}` } })).json()) as { secretsSet: Record<string, boolean> };
+    expect(view.secretsSet.password).toBe(true);
   });
 
   it('serves HTTPS with the given certificate and key', async () => {

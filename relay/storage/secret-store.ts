@@ -1,6 +1,6 @@
 import type { AccessTokens } from './access-tokens';
 import type { Db } from './db';
-import type { SecretBox } from './secret-box';
+import { keyIdOf, type SecretBox } from './secret-box';
 
 /** Named secrets, sealed at rest. Plaintext exists only in memory, only while it is used. */
 /** The enrollment token's name among the sealed secrets: no secret from browsers, but one from everyone else. */
@@ -50,6 +50,17 @@ export class SecretStore {
   delete(name: string): void {
     this.#db.prepare('DELETE FROM secrets WHERE name = ?').run(name);
   }
+}
+
+/**
+ * The keys (by id) that sealed secrets in the store and that the box does not hold: a relay started with another key
+ * than the store's (another relay's, a lost key file replaced by a new one) must refuse to start, not fail to decrypt
+ * at its first send.
+ */
+export function foreignKeyIds(db: Db, box: SecretBox): string[] {
+  const known = new Set([...box.keys()].map(keyIdOf));
+  const used = db.prepare('SELECT DISTINCT key_id FROM secrets').pluck().all() as string[];
+  return used.filter((id) => !known.has(id));
 }
 
 /** Re-seals every secret with the box's current key, in one transaction; answers how many. Nothing is dropped. */
