@@ -40,6 +40,10 @@ describe('the message catalogues', () => {
     expect(format(es.mail.moreDevices, 'es', { count: 1 }, 1)).toBe('Y 1 navegador más: la lista completa está en el panel Flota de la extensión.');
   });
 
+  it('fills in one pass: a report\'s words that look like a placeholder stay words', () => {
+    expect(format('{extension} has risky permissions ({id})', 'en', { extension: '{id}', id: 'abc' })).toBe('{id} has risky permissions (abc)');
+  });
+
   it('leaves a placeholder it has no value for in sight, and never reads one from the object prototype', () => {
     expect(format('Update {name} to {target}', 'en', { name: 'Chrome' })).toBe('Update Chrome to {target}');
     expect(format('{constructor}', 'en', {})).toBe('{constructor}');

@@ -94,7 +94,7 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
             {!oauth.reauthRequired && (
               <>
                 <dt>{t('statusTokenExpiry')}</dt>
-                <dd title={t('statusAutoRefresh')}>{when(oauth.accessTokenExpiresAt)}</dd>
+                <dd>{when(oauth.accessTokenExpiresAt)} — <span class="help">{t('statusAutoRefresh')}</span></dd>
               </>
             )}
           </>
