@@ -18,7 +18,7 @@ export interface Batch {
   alerts: { id: number; payload: AlertPayload; attempts: number }[];
 }
 
-interface OutboxRow {
+export interface OutboxRow {
   id: number;
   device_id: string;
   payload: string;
@@ -203,26 +203,29 @@ export class OutboxStore {
     const rows = (state
       ? this.#db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?').all(state, limit)
       : this.#db.prepare('SELECT * FROM outbox ORDER BY id DESC LIMIT ?').all(limit)) as OutboxRow[];
-    return rows.map((r) => {
-      const payload = readPayload(r.payload);
-      const known = typeof payload === 'string' ? null : payload;
-      return {
-        id: r.id,
-        deviceId: r.device_id,
-        deviceLabel: known?.device.label ?? r.device_id,
-        level: known?.level ?? null,
-        state: r.state,
-        createdAt: new Date(r.created_at).toISOString(),
-        sentAt: r.sent_at === null ? null : new Date(r.sent_at).toISOString(),
-        attempts: r.attempts,
-        lastError: r.last_error,
-      };
-    });
+    return rows.map(alertItem);
   }
 }
 
+/** An outbox row as the admin API lists it; an unreadable payload still shows its device and its error. */
+export function alertItem(r: OutboxRow): AlertItem {
+  const payload = readPayload(r.payload);
+  const known = typeof payload === 'string' ? null : payload;
+  return {
+    id: r.id,
+    deviceId: r.device_id,
+    deviceLabel: known?.device.label ?? r.device_id,
+    level: known?.level ?? null,
+    state: r.state,
+    createdAt: new Date(r.created_at).toISOString(),
+    sentAt: r.sent_at === null ? null : new Date(r.sent_at).toISOString(),
+    attempts: r.attempts,
+    lastError: r.last_error,
+  };
+}
+
 /** The stored payload, checked against the schema it was written with; a string says why it is not one. */
-function readPayload(json: string): AlertPayload | string {
+export function readPayload(json: string): AlertPayload | string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { PG_MIGRATIONS } from './migrations';
+import { transaction } from './pool';
 
 /** The advisory lock every relay takes to migrate: any constant the relays agree on ("GM" and a version of the scheme). */
 const MIGRATION_LOCK = 0x474d_0001;
@@ -11,9 +12,7 @@ const MIGRATION_LOCK = 0x474d_0001;
  * relay is refused, as on SQLite. Answers how many migrations this call applied.
  */
 export async function migratePostgres(pool: Pool): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return transaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query('CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)');
     const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_version WHERE id = 1');
@@ -25,12 +24,6 @@ export async function migratePostgres(pool: Pool): Promise<number> {
     const missing = PG_MIGRATIONS.filter((m) => m.version > current);
     for (const m of missing) await client.query(m.sql);
     await client.query('INSERT INTO schema_version (id, version) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET version = excluded.version', [Math.max(current, latest)]);
-    await client.query('COMMIT');
-    client.release();
     return missing.length;
-  } catch (err) {
-    // Not returned to the pool: closing the connection ends the transaction and its lock, whatever state it is in.
-    client.release(err as Error);
-    throw err;
-  }
+  });
 }
