@@ -1,0 +1,177 @@
+import type { Pool, PoolClient } from 'pg';
+import type { RefreshFailure } from '../../domain/oauth-account';
+import type { OAuthAccount } from '../oauth-store';
+import type { SecretBox } from '../secret-box';
+import { transaction } from './pool';
+
+const REFRESH_TOKEN = 'oauth.refreshToken';
+const ACCESS_TOKEN = 'oauth.accessToken';
+
+type Queryable = Pool | PoolClient;
+
+/** Sealed secrets on PostgreSQL, as on SQLite (../secret-store.ts): the name is authenticated with the ciphertext. */
+export class PostgresSecrets {
+  readonly #box: SecretBox;
+
+  constructor(box: SecretBox) {
+    this.#box = box;
+  }
+
+  async get(db: Queryable, name: string): Promise<string | null> {
+    const { rows: [row] } = await db.query<{ key_id: string; iv: Buffer; ciphertext: Buffer; tag: Buffer }>('SELECT key_id, iv, ciphertext, tag FROM secrets WHERE name = $1', [name]);
+    return row ? this.#box.open({ keyId: row.key_id, iv: row.iv, ciphertext: row.ciphertext, tag: row.tag }, name) : null;
+  }
+
+  async put(db: Queryable, name: string, plaintext: string): Promise<void> {
+    const s = this.#box.seal(plaintext, name);
+    await db.query(
+      `INSERT INTO secrets (name, key_id, iv, ciphertext, tag, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (name) DO UPDATE SET key_id = excluded.key_id, iv = excluded.iv, ciphertext = excluded.ciphertext, tag = excluded.tag, updated_at = excluded.updated_at`,
+      [name, s.keyId, s.iv, s.ciphertext, s.tag, new Date().toISOString()],
+    );
+  }
+
+  async delete(db: Queryable, name: string): Promise<void> {
+    await db.query('DELETE FROM secrets WHERE name = $1', [name]);
+  }
+}
+
+export interface RefreshedTokens {
+  accessToken: string;
+  expiresInSeconds: number;
+  /** A rotated refresh token (Microsoft rotates); absent when the old one stays valid (Google). */
+  refreshToken?: string;
+  scope?: string;
+}
+
+interface AccountRow {
+  account: string;
+  scope: string;
+  connected_at: number;
+  refresh_token_issued_at: number;
+  access_expires_at: number | null;
+  last_refresh_at: number | null;
+  last_refresh_error: string | null;
+  reauth_code: string | null;
+  reauth_reason: string | null;
+}
+
+const toAccount = (row: AccountRow): OAuthAccount => ({
+  account: row.account,
+  scope: row.scope,
+  connectedAt: row.connected_at,
+  refreshTokenIssuedAt: row.refresh_token_issued_at,
+  accessExpiresAt: row.access_expires_at,
+  lastRefreshAt: row.last_refresh_at,
+  lastRefreshError: row.last_refresh_error,
+  reauth: row.reauth_code ? { code: row.reauth_code, reason: row.reauth_reason ?? '' } : null,
+});
+
+/**
+ * The connected account on PostgreSQL, shared by every relay. Its point is refreshOnce(): several relays whose access
+ * token expired at the same moment make one refresh request between them, and a rotated refresh token is stored before
+ * any other relay can read the old one.
+ */
+export class PostgresOAuthAccount {
+  readonly #pool: Pool;
+  readonly #secrets: PostgresSecrets;
+
+  constructor(pool: Pool, box: SecretBox) {
+    this.#pool = pool;
+    this.#secrets = new PostgresSecrets(box);
+  }
+
+  async account(): Promise<OAuthAccount | null> {
+    const { rows: [row] } = await this.#pool.query<AccountRow>('SELECT * FROM oauth_account WHERE id = 1');
+    return row ? toAccount(row) : null;
+  }
+
+  refreshToken(): Promise<string | null> {
+    return this.#secrets.get(this.#pool, REFRESH_TOKEN);
+  }
+
+  accessToken(): Promise<string | null> {
+    return this.#secrets.get(this.#pool, ACCESS_TOKEN);
+  }
+
+  /** Stores a new connection, replacing any previous account and its tokens. */
+  async connect(c: { account: string; scope: string; refreshToken: string; accessToken: string; accessExpiresAt: number; now: number }): Promise<void> {
+    await transaction(this.#pool, async (client) => {
+      await client.query(
+        `INSERT INTO oauth_account (id, account, scope, connected_at, refresh_token_issued_at, access_expires_at)
+         VALUES (1, $1, $2, $3, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET account = excluded.account, scope = excluded.scope, connected_at = excluded.connected_at,
+           refresh_token_issued_at = excluded.refresh_token_issued_at, access_expires_at = excluded.access_expires_at,
+           last_refresh_at = NULL, last_refresh_error = NULL, reauth_code = NULL, reauth_reason = NULL`,
+        [c.account, c.scope, c.now, c.accessExpiresAt],
+      );
+      await this.#secrets.put(client, REFRESH_TOKEN, c.refreshToken);
+      await this.#secrets.put(client, ACCESS_TOKEN, c.accessToken);
+      await client.query('DELETE FROM oauth_consent');
+    });
+  }
+
+  /**
+   * The access token, refreshed first unless `fresh(expiresAt)` says it still serves. The account's row stays locked
+   * from the read to the write, so a relay that asks while another refreshes waits for it and takes its token; the
+   * refresh request runs under the lock, and a refresh token rotated by it is stored in the same transaction. A failed
+   * refresh is recorded as the domain judged it (refreshFailure) and thrown.
+   */
+  async refreshOnce(
+    now: () => number,
+    fresh: (expiresAt: number) => boolean,
+    refresh: (refreshToken: string) => Promise<RefreshedTokens>,
+    judge: (err: unknown) => RefreshFailure,
+  ): Promise<{ accessToken: string; expiresAt: number; refreshed: boolean }> {
+    const client = await this.#pool.connect();
+    let outcome: { accessToken: string; expiresAt: number; refreshed: boolean } | { error: unknown };
+    try {
+      await client.query('BEGIN');
+      const { rows: [row] } = await client.query<AccountRow>('SELECT * FROM oauth_account WHERE id = 1 FOR UPDATE');
+      if (!row) throw new Error('no OAuth account is connected');
+      if (row.reauth_code) throw new Error(`re-authorization required: ${row.reauth_reason ?? row.reauth_code}`);
+      const current = await this.#secrets.get(client, ACCESS_TOKEN);
+      if (current && row.access_expires_at !== null && fresh(row.access_expires_at)) {
+        outcome = { accessToken: current, expiresAt: row.access_expires_at, refreshed: false };
+      } else {
+        const refreshToken = await this.#secrets.get(client, REFRESH_TOKEN);
+        if (!refreshToken) throw new Error('no refresh token is stored');
+        try {
+          const tokens = await refresh(refreshToken);
+          const at = now();
+          const expiresAt = at + tokens.expiresInSeconds * 1000;
+          await this.#secrets.put(client, ACCESS_TOKEN, tokens.accessToken);
+          if (tokens.refreshToken) await this.#secrets.put(client, REFRESH_TOKEN, tokens.refreshToken);
+          await client.query(
+            `UPDATE oauth_account SET access_expires_at = $1, last_refresh_at = $2, last_refresh_error = NULL, scope = COALESCE($3, scope),
+               refresh_token_issued_at = CASE WHEN $4 THEN $2 ELSE refresh_token_issued_at END WHERE id = 1`,
+            [expiresAt, at, tokens.scope ?? null, Boolean(tokens.refreshToken)],
+          );
+          outcome = { accessToken: tokens.accessToken, expiresAt, refreshed: true };
+        } catch (err) {
+          await this.#recordFailure(client, judge(err));
+          outcome = { error: err };
+        }
+      }
+      await client.query('COMMIT');
+      client.release();
+    } catch (err) {
+      // Not returned to the pool: closing the connection ends the transaction and its lock, whatever state it is in.
+      client.release(err as Error);
+      throw err;
+    }
+    if ('error' in outcome) throw outcome.error;
+    return outcome;
+  }
+
+  /** A lost grant drops both tokens and asks for re-authorization; a passing failure keeps the refresh token. */
+  async #recordFailure(client: PoolClient, failure: RefreshFailure): Promise<void> {
+    await this.#secrets.delete(client, ACCESS_TOKEN);
+    if (failure.kind === 'grant-lost') {
+      await this.#secrets.delete(client, REFRESH_TOKEN);
+      await client.query('UPDATE oauth_account SET access_expires_at = NULL, reauth_code = $1, reauth_reason = $2 WHERE id = 1', [failure.code, failure.reason]);
+    } else {
+      await client.query('UPDATE oauth_account SET access_expires_at = NULL, last_refresh_error = $1 WHERE id = 1', [failure.code]);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXTENSION_REDIRECT_URL } from '../shared/extension';
+import type { AuthorizeAnswer } from '../shared/oauth';
+import { DeliveryError } from '../relay/delivery/errors';
+import { refreshAccessToken } from '../relay/delivery/oauth-client';
+import { refreshFailure } from '../relay/domain/oauth-account';
+import { needsRefresh } from '../relay/domain/token-policy';
+import { SecretBox } from '../relay/storage/secret-box';
+import { migratePostgres } from '../relay/storage/postgres/migrate';
+import { PostgresOAuthAccount, type RefreshedTokens } from '../relay/storage/postgres/oauth';
+import { openPostgres } from '../relay/storage/postgres/pool';
+import { startPostgres, type PostgresCluster } from './fixtures/postgres';
+import { createTestRelay, type TestRelay } from './fixtures/relay';
+import { testPki } from './fixtures/tls';
+import { startAuthorizationServer, type AuthorizationServer } from './peers/authorization-server';
+
+const CLIENT_ID = 'guardmail-test-client';
+const CLIENT_SECRET = 'client-secret-7f3a9c1e';
+const MAILBOX = 'alerts@example.com';
+const KEY = new SecretBox(Buffer.alloc(32, 9));
+
+let cluster: PostgresCluster;
+let as: AuthorizationServer;
+let relay: TestRelay;
+const pools: pg.Pool[] = [];
+
+beforeAll(async () => {
+  [cluster, as] = await Promise.all([
+    startPostgres(),
+    // Configured as Microsoft: every refresh rotates the refresh token, and the old one stops working.
+    startAuthorizationServer({ flavour: 'microsoft', clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
+  ]);
+  relay = createTestRelay();
+});
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+  await Promise.all([relay?.close(), as?.close()]);
+  cluster?.stop();
+});
+
+/** An account connected through the provider's own consent pages, as the popup does it; answers its tokens. */
+async function consentedAccount() {
+  const put = await relay.call('PUT', '/api/v1/mail-settings', {
+    authType: 'oauth', provider: 'microsoft', host: '127.0.0.1', port: 587, emailType: 'smtp', tls: true, caCertificate: testPki().caCert,
+    senderAddress: MAILBOX, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, clientAuthMethod: 'client_secret_basic',
+    authorizationUrl: as.authorizationUrl, tokenUrl: as.tokenUrl, scope: as.mailScope, authorizeParams: as.authorizeParams,
+  });
+  expect(put.status, await put.clone().text()).toBe(200);
+  const { authorizationUrl } = (await (await relay.call('POST', '/api/v1/oauth/authorize', { redirectUrl: EXTENSION_REDIRECT_URL })).json()) as AuthorizeAnswer;
+  const callback = await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl: await as.consent(authorizationUrl, 'allow', MAILBOX) });
+  expect(callback.status, await callback.clone().text()).toBe(200);
+  return { refreshToken: relay.deps.oauth.refreshToken()!, accessToken: relay.deps.oauth.accessToken()! };
+}
+
+/** Three relays' views of one database. */
+async function threeRelays(database: string): Promise<PostgresOAuthAccount[]> {
+  const url = cluster.createDatabase(database);
+  const made = [0, 1, 2].map(() => openPostgres(url, { max: 20 }));
+  pools.push(...made);
+  await migratePostgres(made[0]!);
+  return made.map((p) => new PostgresOAuthAccount(p, KEY));
+}
+
+/** The refresh a relay makes: the real token request to the provider, with the relay's settings. */
+const refresh = (refreshToken: string): Promise<RefreshedTokens> =>
+  refreshAccessToken(relay.deps.mailSettings.get()!, relay.deps.mailSettings.secrets(), refreshToken, { timeoutMs: 10_000 });
+const judge = (err: unknown) => refreshFailure(err instanceof DeliveryError ? err.failure : null);
+
+describe('the OAuth account shared by three relays on PostgreSQL', () => {
+  it('makes one refresh request per expiry for 50 sends spread over three relays, and keeps each rotated refresh token', async () => {
+    const relays = await threeRelays('refresh_once');
+    const consented = await consentedAccount();
+    let clock = Date.now();
+    // The access token expired: every send needs a new one at once.
+    await relays[0]!.connect({ account: MAILBOX, scope: as.mailScope, refreshToken: consented.refreshToken, accessToken: consented.accessToken, accessExpiresAt: clock - 1, now: clock });
+    const before = as.tokenRequests.length;
+    as.tokenDelayMs = 50;
+    const sends = () =>
+      Promise.all(Array.from({ length: 50 }, (_, i) => relays[i % 3]!.refreshOnce(() => clock, (expiresAt) => !needsRefresh(expiresAt, clock), refresh, judge)));
+
+    const first = await sends();
+    const refreshes = () => as.tokenRequests.slice(before).filter((r) => r.grantType === 'refresh_token');
+    expect(refreshes()).toEqual([{ grantType: 'refresh_token', refreshToken: consented.refreshToken }]);
+    expect(first.filter((r) => r.refreshed)).toHaveLength(1);
+    expect(new Set(first.map((r) => r.accessToken)).size).toBe(1);
+    const rotated = await relays[1]!.refreshToken();
+    expect(rotated).not.toBe(consented.refreshToken);
+
+    // The next expiry: again one request, and it presents the token the first one rotated to.
+    clock += 2 * 3_600_000;
+    await sends();
+    expect(refreshes()).toHaveLength(2);
+    expect(refreshes()[1]!.refreshToken).toBe(rotated);
+    expect(await relays[2]!.refreshToken()).not.toBe(rotated);
+    expect((await relays[0]!.account())!.refreshTokenIssuedAt).toBe(clock);
+  });
+
+  it('records a lost grant once, for every relay: no relay asks the provider again until an admin re-authorizes', async () => {
+    const relays = await threeRelays('grant_lost');
+    const consented = await consentedAccount();
+    const clock = Date.now();
+    await relays[0]!.connect({ account: MAILBOX, scope: as.mailScope, refreshToken: consented.refreshToken, accessToken: consented.accessToken, accessExpiresAt: clock - 1, now: clock });
+    await as.revokeAll();
+    const before = as.tokenRequests.length;
+    const results = await Promise.allSettled(relays.map((r) => r.refreshOnce(() => clock, () => false, refresh, judge)));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(as.tokenRequests.slice(before)).toHaveLength(1);
+    expect((await relays[2]!.account())!.reauth).toMatchObject({ code: 'OAUTH_REAUTH_REQUIRED' });
+    expect(await relays[1]!.refreshToken()).toBeNull();
+  });
+});
