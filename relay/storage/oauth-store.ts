@@ -24,7 +24,7 @@ export interface OAuthAccount {
   reauth: { code: string; reason: string } | null;
 }
 
-interface AccountRow {
+export interface AccountRow {
   account: string;
   scope: string;
   connected_at: number;
@@ -35,6 +35,18 @@ interface AccountRow {
   reauth_code: string | null;
   reauth_reason: string | null;
 }
+
+/** The account as the stores answer it, from its row on either engine. */
+export const toAccount = (row: AccountRow): OAuthAccount => ({
+  account: row.account,
+  scope: row.scope,
+  connectedAt: row.connected_at,
+  refreshTokenIssuedAt: row.refresh_token_issued_at,
+  accessExpiresAt: row.access_expires_at,
+  lastRefreshAt: row.last_refresh_at,
+  lastRefreshError: row.last_refresh_error,
+  reauth: row.reauth_code ? { code: row.reauth_code, reason: row.reauth_reason ?? '' } : null,
+});
 
 /** The consent in progress and the connected account. Tokens and the PKCE verifier live sealed in the secret store. */
 export class OAuthStore {
@@ -95,17 +107,7 @@ export class OAuthStore {
 
   account(): OAuthAccount | null {
     const row = this.#db.prepare('SELECT * FROM oauth_account WHERE id = 1').get() as AccountRow | undefined;
-    if (!row) return null;
-    return {
-      account: row.account,
-      scope: row.scope,
-      connectedAt: row.connected_at,
-      refreshTokenIssuedAt: row.refresh_token_issued_at,
-      accessExpiresAt: row.access_expires_at,
-      lastRefreshAt: row.last_refresh_at,
-      lastRefreshError: row.last_refresh_error,
-      reauth: row.reauth_code ? { code: row.reauth_code, reason: row.reauth_reason ?? '' } : null,
-    };
+    return row ? toAccount(row) : null;
   }
 
   refreshToken(): string | null {

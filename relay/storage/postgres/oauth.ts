@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { RefreshFailure } from '../../domain/oauth-account';
-import type { OAuthAccount } from '../oauth-store';
+import { toAccount, type AccountRow, type OAuthAccount } from '../oauth-store';
 import type { SecretBox } from '../secret-box';
 import { transaction } from './pool';
 
@@ -43,29 +43,6 @@ export interface RefreshedTokens {
   refreshToken?: string;
   scope?: string;
 }
-
-interface AccountRow {
-  account: string;
-  scope: string;
-  connected_at: number;
-  refresh_token_issued_at: number;
-  access_expires_at: number | null;
-  last_refresh_at: number | null;
-  last_refresh_error: string | null;
-  reauth_code: string | null;
-  reauth_reason: string | null;
-}
-
-const toAccount = (row: AccountRow): OAuthAccount => ({
-  account: row.account,
-  scope: row.scope,
-  connectedAt: row.connected_at,
-  refreshTokenIssuedAt: row.refresh_token_issued_at,
-  accessExpiresAt: row.access_expires_at,
-  lastRefreshAt: row.last_refresh_at,
-  lastRefreshError: row.last_refresh_error,
-  reauth: row.reauth_code ? { code: row.reauth_code, reason: row.reauth_reason ?? '' } : null,
-});
 
 /**
  * The connected account on PostgreSQL, shared by every relay. Its point is refreshOnce(): several relays whose access
