@@ -4,6 +4,9 @@
  * validate what they read (the outbox's payload against its schema) on either engine, and byte-identical payloads
  * keep an alert's mail the same whichever relay sends it. Never edit a released migration: add the next one.
  */
+/** Tables only relays sharing PostgreSQL need: one relay on SQLite keeps what they hold in memory. */
+export const POSTGRES_ONLY_TABLES = ['send_slots', 'send_pace'] as const;
+
 export const PG_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
     version: 1,
@@ -101,6 +104,25 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
         request_id TEXT NOT NULL,
         action TEXT NOT NULL,
         details TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'what relays share about sending: connection slots and the pace per mailbox',
+    // PostgreSQL only: one relay on SQLite keeps these in memory. A provider's limits are per mailbox, whatever the
+    // number of relays sending as it (Exchange Online: 3 connections, 30 messages a minute).
+    sql: `
+      CREATE TABLE send_slots (
+        mailbox TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        holder TEXT,
+        lease_until BIGINT,
+        PRIMARY KEY (mailbox, slot)
+      );
+      CREATE TABLE send_pace (
+        mailbox TEXT PRIMARY KEY,
+        next_at BIGINT NOT NULL
       );
     `,
   },
