@@ -247,6 +247,11 @@ describe('the admin popup in Chromium', () => {
     const colors = await reopened.$eval('#delivery-delayed .warn', (e) => [getComputedStyle(e).color, getComputedStyle(document.querySelector('.error')!).color]);
     expect(colors[0]).toBe(colors[1]);
     expect(await notice!.evaluate((e) => getComputedStyle(e).borderLeftColor)).toBe(colors[1]);
+    // What needs attention links to the tab that fixes it, and the focus follows.
+    await press(reopened, '#attention-no-recipients button');
+    await reopened.waitForSelector('#tab-alerts[aria-selected="true"]');
+    await reopened.waitForFunction(() => document.activeElement?.id === 'panel-alerts');
+    await press(reopened, '#tab-status');
     // This relay has fetched no vendor release data: the Fleet panel says what versions are judged against.
     expect(await reopened.$eval('#release-basis', (e) => (e as HTMLElement).innerText)).toContain('No vendor release data yet: browser versions are judged against the newest that enough of the fleet runs.');
     await reopened.close();

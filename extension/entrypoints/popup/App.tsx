@@ -86,6 +86,11 @@ export function App({ page }: { page: 'popup' | 'options' }) {
     setTab(next);
     if (page === 'options') history.replaceState(null, '', `#${next}`);
   };
+  // From a link in the status view: the panel takes the focus, so keyboard and screen-reader users land in what it fixes.
+  const goTo = (next: TabId) => {
+    select(next);
+    requestAnimationFrame(() => document.getElementById(`panel-${next}`)?.focus());
+  };
   const openInTab = () => {
     void browser.tabs.create({ url: browser.runtime.getURL(`/options.html#${tab}`) }).then(() => window.close(), logFailure('opening the options page'));
   };
@@ -130,7 +135,7 @@ export function App({ page }: { page: 'popup' | 'options' }) {
             {consent.phase === 'failed' && consent.error && <ErrorBox error={consent.error} />}
           </div>
           <TabPanel id="status" selected={tab === 'status'}>
-            <StatusPanel status={loaded.status} consent={consent} onRefresh={refreshStatus} onTab={select} />
+            <StatusPanel status={loaded.status} consent={consent} onRefresh={refreshStatus} onTab={goTo} />
             <ThisBrowserPanel compact />
             {connect}
           </TabPanel>
