@@ -1,0 +1,140 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
+import * as v from 'valibot';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertPolicy } from '../shared/alert-policy';
+import type { ComplianceReport } from '../shared/report';
+import { openDatabase } from '../relay/storage/db';
+import { AdmissionRefused, FleetStore, ReportRejected, SignatureRefused, type IngestResult } from '../relay/storage/fleet-store';
+import { PostgresFleet } from '../relay/storage/postgres/fleet';
+import { migratePostgres } from '../relay/storage/postgres/migrate';
+import { openPostgres } from '../relay/storage/postgres/pool';
+import { startPostgres, type PostgresCluster } from './fixtures/postgres';
+import { report, riskyReport } from './fixtures/reports';
+
+/** Taking reports, whichever engine stores them. */
+interface Engine {
+  submit(report: ComplianceReport, now: number, signedWith?: string | null): Promise<IngestResult>;
+  resetKey(deviceId: string): Promise<boolean>;
+  /** The alerts waiting in the outbox, by device. */
+  alerts(): Promise<string[]>;
+  /** Breaks what the store remembers of a device's last alert, as a bad restore or an older relay's row would. */
+  corrupt(deviceId: string): Promise<void>;
+}
+
+const NOW = Date.parse('2026-12-03T09:00:00Z');
+const POLICY = v.parse(AlertPolicy, { recipients: ['it@example.com'] });
+
+let cluster: PostgresCluster;
+const pools: pg.Pool[] = [];
+let databases = 0;
+
+beforeAll(async () => {
+  cluster = await startPostgres();
+});
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+  cluster?.stop();
+});
+
+function sqliteEngine(admit?: (now: number) => number): Engine {
+  const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-fleet-contract-')));
+  const fleet = new FleetStore(db, { admit });
+  return {
+    submit: (r, now, signedWith = null) => fleet.submit(r, POLICY, now, signedWith),
+    resetKey: async (id) => fleet.resetKey(id),
+    alerts: async () => db.prepare("SELECT device_id FROM outbox WHERE state = 'pending' ORDER BY id").pluck().all() as string[],
+    corrupt: async (id) => void db.prepare("UPDATE devices SET alerted = '{' WHERE id = ?").run(id),
+  };
+}
+
+async function postgresDatabase(): Promise<string> {
+  const url = cluster.createDatabase(`fleet_${++databases}`);
+  const pool = openPostgres(url, { max: 2 });
+  pools.push(pool);
+  await migratePostgres(pool);
+  return url;
+}
+
+function postgresEngine(url: string, admit?: (now: number) => number): Engine {
+  const pool = openPostgres(url, { max: 4 });
+  pools.push(pool);
+  const fleet = new PostgresFleet(pool, { admit });
+  return {
+    submit: (r, now, signedWith = null) => fleet.submit(r, POLICY, now, signedWith),
+    resetKey: (id) => fleet.resetKey(id),
+    alerts: async () => (await pool.query<{ device_id: string }>("SELECT device_id FROM outbox WHERE state = 'pending' ORDER BY id")).rows.map((r) => r.device_id),
+    corrupt: async (id) => void (await pool.query("UPDATE devices SET alerted = '{' WHERE id = $1", [id])),
+  };
+}
+
+const ENGINES: [string, (admit?: (now: number) => number) => Promise<Engine>][] = [
+  ['SQLite', async (admit) => sqliteEngine(admit)],
+  ['PostgreSQL', async (admit) => postgresEngine(await postgresDatabase(), admit)],
+];
+
+describe.each(ENGINES)('taking reports on %s', (_, make) => {
+  it('judges a report, raises one alert for a device that became highly vulnerable, and answers a repeat with the stored verdict', async () => {
+    const fleet = await make();
+    expect(await fleet.submit(report({ deviceId: 'laptop' }), NOW)).toMatchObject({ verdict: { level: 'secure' }, alerted: false, duplicate: false });
+    const risky = riskyReport({ deviceId: 'laptop' });
+    const first = await fleet.submit(risky, NOW + 1_000);
+    expect(first).toMatchObject({ verdict: { level: 'high', compliant: false }, alerted: true, duplicate: false });
+    expect(await fleet.submit(risky, NOW + 2_000)).toEqual({ ...first, duplicate: true, alerted: false });
+    // The same findings again while the alert waits: no second alert.
+    expect(await fleet.submit({ ...risky, reportId: 'the-next-report' }, NOW + 3_000)).toMatchObject({ alerted: false });
+    expect(await fleet.alerts()).toEqual(['laptop']);
+  });
+
+  it('binds a device to the key of its first signed report, refuses it unsigned or signed otherwise, and rebinds after a reset', async () => {
+    const fleet = await make();
+    await fleet.submit(report({ deviceId: 'laptop', reportId: 'r1' }), NOW, 'key-a');
+    await expect(fleet.submit(report({ deviceId: 'laptop', reportId: 'r2' }), NOW)).rejects.toBeInstanceOf(SignatureRefused);
+    await expect(fleet.submit(report({ deviceId: 'laptop', reportId: 'r3' }), NOW, 'key-b')).rejects.toBeInstanceOf(SignatureRefused);
+    expect(await fleet.submit(report({ deviceId: 'laptop', reportId: 'r4' }), NOW, 'key-a')).toMatchObject({ duplicate: false });
+    expect(await fleet.resetKey('laptop')).toBe(true);
+    expect(await fleet.submit(report({ deviceId: 'laptop', reportId: 'r5' }), NOW, 'key-b')).toMatchObject({ duplicate: false });
+    await expect(fleet.submit(report({ deviceId: 'laptop', reportId: 'r6' }), NOW, 'key-a')).rejects.toBeInstanceOf(SignatureRefused);
+  });
+
+  it('keeps new devices out while admission says wait, and known devices in', async () => {
+    let wait = 0;
+    const fleet = await make(() => wait);
+    await fleet.submit(report({ deviceId: 'known' }), NOW);
+    wait = 60_000;
+    await expect(fleet.submit(report({ deviceId: 'invented' }), NOW)).rejects.toEqual(new AdmissionRefused(60_000));
+    expect(await fleet.submit(report({ deviceId: 'known', reportId: 'again' }), NOW)).toMatchObject({ duplicate: false });
+  });
+
+  it('fails only the report it cannot judge: the rest of its group is stored', async () => {
+    const fleet = await make();
+    await fleet.submit(riskyReport({ deviceId: 'broken' }), NOW);
+    await fleet.corrupt('broken');
+    const group = await Promise.allSettled([
+      fleet.submit(riskyReport({ deviceId: 'broken', reportId: 'after-the-restore' }), NOW + 1_000),
+      ...Array.from({ length: 20 }, (_, i) => fleet.submit(riskyReport({ deviceId: `device-${i}` }), NOW + 1_000)),
+    ]);
+    expect(group[0]).toMatchObject({ status: 'rejected', reason: expect.any(ReportRejected) });
+    expect(group.slice(1).every((r) => r.status === 'fulfilled' && r.value.alerted)).toBe(true);
+    expect(await fleet.alerts()).toHaveLength(21);
+  });
+});
+
+describe('taking reports on two relays sharing PostgreSQL', () => {
+  it('judges one browser\'s reports one after the other whichever relay takes them: one alert, not one per relay', async () => {
+    const url = await postgresDatabase();
+    const [a, b] = [postgresEngine(url), postgresEngine(url)];
+    const laptops = Array.from({ length: 20 }, (_, i) => `laptop-${i}`);
+    // Every laptop known and secure, both relays' connections open: the race below is the reports', not the pools'.
+    await Promise.all(laptops.map((id, i) => (i % 2 ? a : b).submit(report({ deviceId: id }), NOW)));
+    // Relay b takes them in the opposite order: locked in arrival order, the two groups would deadlock.
+    const answers = await Promise.all([
+      ...laptops.map((id) => a.submit(riskyReport({ deviceId: id, reportId: `${id}-via-a` }), NOW + 1_000)),
+      ...[...laptops].reverse().map((id) => b.submit(riskyReport({ deviceId: id, reportId: `${id}-via-b` }), NOW + 1_000)),
+    ]);
+    expect(answers.filter((r) => r.alerted)).toHaveLength(laptops.length);
+    expect((await b.alerts()).sort()).toEqual([...laptops].sort());
+  });
+});
