@@ -55,7 +55,8 @@ interface DeviceRow {
   public_key: string | null;
 }
 
-interface Pending {
+/** A report waiting for its group's commit, on either engine. */
+export interface Pending {
   report: ComplianceReport;
   /** The key (canonical JSON) whose signature the route checked, or null for an unsigned report. */
   signedWith: string | null;

@@ -6,16 +6,7 @@ import type { ComplianceReport } from '../../../shared/report';
 import type { Alerted } from '../../domain/alert-rule';
 import { FleetVersions } from '../../domain/fleet-versions';
 import { judgeReport } from '../../domain/judgement';
-import { AdmissionRefused, ReportRejected, SignatureRefused, type IngestResult } from '../fleet-store';
-
-interface Pending {
-  report: ComplianceReport;
-  signedWith: string | null;
-  policy: AlertPolicy;
-  now: number;
-  resolve: (result: IngestResult) => void;
-  reject: (err: unknown) => void;
-}
+import { AdmissionRefused, ReportRejected, SignatureRefused, type IngestResult, type Pending } from '../fleet-store';
 
 interface PreviousRow {
   browser: string;
