@@ -93,10 +93,7 @@ export class PostgresFleet {
         this.#versionsStale = false;
       }
       await client.query('BEGIN');
-      // Devices are locked in one order on every relay (by id), so two relays' groups never wait on each other in a cycle.
-      const outcomes: Outcome[] = new Array<Outcome>(batch.length);
-      const order = batch.map((p, i) => ({ p, i })).sort((x, y) => (x.p.report.deviceId < y.p.report.deviceId ? -1 : x.p.report.deviceId > y.p.report.deviceId ? 1 : x.i - y.i));
-      for (const { p, i } of order) outcomes[i] = await this.#ingest(client, p);
+      const outcomes = await this.#ingestGroup(client, batch);
       await client.query('COMMIT');
       client.release();
       batch.forEach((p, i) => {
@@ -116,59 +113,105 @@ export class PostgresFleet {
   }
 
   /**
-   * One report, inside its group's transaction. Everything a report can make fail (its signature, admission, its
-   * evaluation) is decided before its first write, so it fails alone; a failed write fails the group.
+   * A group in four statements, whatever its size: its devices read and locked (in id order on every relay, so two
+   * relays' groups never wait on each other in a cycle), which of them have an alert waiting, then every device's new
+   * state and every new alert written at once. The reports are judged in between, in arrival order, each against the
+   * state the one before it left, as on SQLite. Everything a report can make fail (its signature, admission, its
+   * evaluation) is decided before anything is written, so it fails alone; a failed write fails the group.
    */
-  async #ingest(client: PoolClient, { report, policy, now, signedWith }: Pending): Promise<Outcome> {
-    const { rows: [previous] } = await client.query<PreviousRow>(
-      'SELECT browser, version, level, compliant, findings, last_alerted_at, last_report_id, public_key, alerted FROM devices WHERE id = $1 FOR UPDATE',
-      [report.deviceId],
+  async #ingestGroup(client: PoolClient, batch: Pending[]): Promise<Outcome[]> {
+    const ids = [...new Set(batch.map((p) => p.report.deviceId))].sort();
+    const { rows } = await client.query<PreviousRow & { id: string }>(
+      'SELECT id, browser, version, level, compliant, findings, last_alerted_at, last_report_id, public_key, alerted FROM devices WHERE id = ANY($1) ORDER BY id FOR UPDATE',
+      [ids],
     );
-    if (previous?.public_key && previous.public_key !== signedWith) return new SignatureRefused();
-    if (previous?.last_report_id === report.reportId) {
-      const verdict = { level: previous.level, compliant: previous.compliant === 1, findings: JSON.parse(previous.findings) as Finding[] };
-      return { verdict, duplicate: true, alerted: false };
-    }
-    if (!previous) {
-      const wait = this.#admit(now);
-      if (wait > 0) return new AdmissionRefused(wait);
-    }
-    const { rowCount: waiting } = await client.query("SELECT 1 FROM outbox WHERE device_id = $1 AND state IN ('pending', 'pending_retry', 'running') LIMIT 1", [report.deviceId]);
-    let judgement;
-    try {
-      judgement = judgeReport({
+    const state = new Map<string, PreviousRow & { firstSeenAt?: number }>(rows.map((r) => [r.id, r]));
+    const { rows: waitingRows } = await client.query<{ device_id: string }>(
+      "SELECT DISTINCT device_id FROM outbox WHERE device_id = ANY($1) AND state IN ('pending', 'pending_retry', 'running')",
+      [ids],
+    );
+    const waiting = new Set(waitingRows.map((r) => r.device_id));
+    const written = new Map<string, { row: PreviousRow & { id: string; label: string; os: string }; now: number }>();
+    const alerts: { deviceId: string; reportId: string; payload: string; now: number; due: number }[] = [];
+
+    const judgeOne = ({ report, policy, now, signedWith }: Pending): Outcome => {
+      const previous = state.get(report.deviceId);
+      if (previous?.public_key && previous.public_key !== signedWith) return new SignatureRefused();
+      if (previous?.last_report_id === report.reportId) {
+        const verdict = { level: previous.level, compliant: previous.compliant === 1, findings: JSON.parse(previous.findings) as Finding[] };
+        return { verdict, duplicate: true, alerted: false };
+      }
+      if (!previous) {
+        const wait = this.#admit(now);
+        if (wait > 0) return new AdmissionRefused(wait);
+      }
+      const judgement = judgeReport({
         report,
         policy,
         newestMajor: this.#versions.newest(report.browser.name),
         releases: this.#releases(),
         exploited: this.#exploited(),
         previous: previous ? { alerted: previous.alerted ? (JSON.parse(previous.alerted) as Alerted) : null, lastDeliveredAt: previous.last_alerted_at } : null,
-        waiting: () => Boolean(waiting),
+        waiting: () => waiting.has(report.deviceId),
         now,
       });
-    } catch (err) {
-      return new ReportRejected(err);
-    }
-    const { verdict, device, alert } = judgement;
-    await client.query(
-      `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_report_id, public_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)
-       ON CONFLICT (id) DO UPDATE SET label = excluded.label, browser = excluded.browser, version = excluded.version, os = excluded.os,
-         level = excluded.level, compliant = excluded.compliant, findings = excluded.findings, last_seen_at = excluded.last_seen_at,
-         last_report_id = excluded.last_report_id, public_key = COALESCE(devices.public_key, excluded.public_key)`,
-      [device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, JSON.stringify(verdict.findings), now, report.reportId, signedWith],
-    );
-    if (alert) {
-      const due = now + policy.groupingWindowSeconds * 1000;
+      const { verdict, device, alert } = judgement;
+      const next = {
+        id: device.id,
+        label: device.label,
+        os: device.os,
+        browser: device.browser,
+        version: device.version,
+        level: verdict.level,
+        compliant: verdict.compliant ? 1 : 0,
+        findings: JSON.stringify(verdict.findings),
+        last_alerted_at: previous?.last_alerted_at ?? null,
+        last_report_id: report.reportId,
+        public_key: previous?.public_key ?? signedWith,
+        alerted: judgement.remember !== undefined ? judgement.remember && JSON.stringify(judgement.remember) : (previous?.alerted ?? null),
+      };
+      state.set(report.deviceId, next);
+      written.set(report.deviceId, { row: next, now });
+      if (alert) {
+        alerts.push({ deviceId: report.deviceId, reportId: report.reportId, payload: JSON.stringify(alert), now, due: now + policy.groupingWindowSeconds * 1000 });
+        waiting.add(report.deviceId);
+      }
+      this.#versions.move(previous, device);
+      return { verdict, duplicate: false, alerted: alert !== null };
+    };
+    // What a report says (or a stored row it meets) can only make its own judging throw: it fails alone.
+    const outcomes = batch.map((p): Outcome => {
+      try {
+        return judgeOne(p);
+      } catch (err) {
+        return new ReportRejected(err);
+      }
+    });
+
+    if (written.size > 0) {
+      const devices = [...written.values()];
+      const column = <K extends keyof (typeof devices)[number]['row']>(key: K) => devices.map((d) => d.row[key]);
       await client.query(
-        "INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at, first_due_at) VALUES ($1, $2, $3, 'pending', $4, $5, $5) ON CONFLICT (device_id, report_id) DO NOTHING",
-        [report.deviceId, report.reportId, JSON.stringify(alert), now, due],
+        `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_report_id, public_key, alerted)
+         SELECT id, label, browser, version, os, level, compliant, findings, seen, seen, last_report_id, public_key, alerted
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[])
+           AS d (id, label, browser, version, os, level, compliant, findings, seen, last_report_id, public_key, alerted)
+         ON CONFLICT (id) DO UPDATE SET label = excluded.label, browser = excluded.browser, version = excluded.version, os = excluded.os,
+           level = excluded.level, compliant = excluded.compliant, findings = excluded.findings, last_seen_at = excluded.last_seen_at,
+           last_report_id = excluded.last_report_id, public_key = COALESCE(devices.public_key, excluded.public_key), alerted = excluded.alerted`,
+        [column('id'), column('label'), column('browser'), column('version'), column('os'), column('level'), column('compliant'), column('findings'),
+          devices.map((d) => d.now), column('last_report_id'), column('public_key'), column('alerted')],
       );
     }
-    if (judgement.remember !== undefined) {
-      await client.query('UPDATE devices SET alerted = $1 WHERE id = $2', [judgement.remember && JSON.stringify(judgement.remember), report.deviceId]);
+    if (alerts.length > 0) {
+      await client.query(
+        `INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at, first_due_at)
+         SELECT device_id, report_id, payload, 'pending', created, due, due FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+           AS a (device_id, report_id, payload, created, due)
+         ON CONFLICT (device_id, report_id) DO NOTHING`,
+        [alerts.map((a) => a.deviceId), alerts.map((a) => a.reportId), alerts.map((a) => a.payload), alerts.map((a) => a.now), alerts.map((a) => a.due)],
+      );
     }
-    this.#versions.move(previous, device);
-    return { verdict, duplicate: false, alerted: alert !== null };
+    return outcomes;
   }
 }
