@@ -68,6 +68,17 @@ const refresh = (refreshToken: string): Promise<RefreshedTokens> =>
 const judge = (err: unknown) => refreshFailure(err instanceof DeliveryError ? err.failure : null);
 
 describe('the OAuth account shared by three relays on PostgreSQL', () => {
+  it('lets a consent started on one relay be finished on another, once', async () => {
+    const relays = await threeRelays('consent');
+    await relays[0]!.beginConsent({ state: 'state-1', redirectUri: EXTENSION_REDIRECT_URL, expiresAt: Date.now() + 600_000, codeVerifier: 'verifier-1' });
+    // A newer consent replaces it: only its state can be redeemed.
+    await relays[1]!.beginConsent({ state: 'state-2', redirectUri: EXTENSION_REDIRECT_URL, expiresAt: Date.now() + 600_000, codeVerifier: 'verifier-2' });
+    expect(await relays[2]!.claimConsent('state-1')).toBeNull();
+    const claims = await Promise.all(relays.map((r) => r.claimConsent('state-2')));
+    expect(claims.filter((c) => c !== null)).toEqual([{ codeVerifier: 'verifier-2', redirectUri: EXTENSION_REDIRECT_URL }]);
+    expect(await relays[0]!.pendingConsent()).toMatchObject({ state: 'state-2', redeemed: true });
+  });
+
   it('makes one refresh request per expiry for 50 sends spread over three relays, and keeps each rotated refresh token', async () => {
     const relays = await threeRelays('refresh_once');
     const consented = await consentedAccount();

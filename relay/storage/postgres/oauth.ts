@@ -1,9 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
 import type { RefreshFailure } from '../../domain/oauth-account';
-import { toAccount, type AccountRow, type OAuthAccount } from '../oauth-store';
+import { toAccount, type AccountRow, type OAuthAccount, type PendingConsent } from '../oauth-store';
 import type { SecretBox } from '../secret-box';
 import { transaction } from './pool';
 
+const VERIFIER = 'oauth.codeVerifier';
 const REFRESH_TOKEN = 'oauth.refreshToken';
 const ACCESS_TOKEN = 'oauth.accessToken';
 
@@ -56,6 +57,42 @@ export class PostgresOAuthAccount {
   constructor(pool: Pool, box: SecretBox) {
     this.#pool = pool;
     this.#secrets = new PostgresSecrets(box);
+  }
+
+  /** Starts a consent, replacing any other in progress: only the newest state can be redeemed, on whichever relay. */
+  async beginConsent(consent: { state: string; redirectUri: string; expiresAt: number; codeVerifier: string }): Promise<void> {
+    await transaction(this.#pool, async (client) => {
+      await client.query(
+        `INSERT INTO oauth_consent (id, state, redirect_uri, expires_at, redeemed) VALUES (1, $1, $2, $3, 0)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, redirect_uri = excluded.redirect_uri, expires_at = excluded.expires_at, redeemed = 0`,
+        [consent.state, consent.redirectUri, consent.expiresAt],
+      );
+      await this.#secrets.put(client, VERIFIER, consent.codeVerifier);
+    });
+  }
+
+  async pendingConsent(): Promise<PendingConsent | null> {
+    const { rows: [row] } = await this.#pool.query<{ state: string; redirect_uri: string; expires_at: number; redeemed: number }>(
+      'SELECT state, redirect_uri, expires_at, redeemed FROM oauth_consent WHERE id = 1',
+    );
+    return row ? { state: row.state, redirectUri: row.redirect_uri, expiresAt: row.expires_at, redeemed: row.redeemed === 1 } : null;
+  }
+
+  /**
+   * Marks the consent redeemed: of two callbacks with the same state, on the same relay or two, only one gets the PKCE
+   * verifier (the update's condition is checked again once the first commits). Null when it was already redeemed.
+   */
+  claimConsent(state: string): Promise<{ codeVerifier: string; redirectUri: string } | null> {
+    return transaction(this.#pool, async (client) => {
+      const { rows: [claimed] } = await client.query<{ redirect_uri: string }>(
+        'UPDATE oauth_consent SET redeemed = 1 WHERE id = 1 AND state = $1 AND redeemed = 0 RETURNING redirect_uri',
+        [state],
+      );
+      if (!claimed) return null;
+      const codeVerifier = await this.#secrets.get(client, VERIFIER);
+      await this.#secrets.delete(client, VERIFIER);
+      return codeVerifier ? { codeVerifier, redirectUri: claimed.redirect_uri } : null;
+    });
   }
 
   async account(): Promise<OAuthAccount | null> {
