@@ -1,0 +1,76 @@
+import type { Pool, PoolClient } from 'pg';
+
+/** The channel a relay announces a changed setting on: its payload is the setting's name. */
+const CHANNEL = 'guardmail_settings';
+
+/**
+ * Named JSON settings (the alert policy, the mail settings, the delivery record) on PostgreSQL. The relays cache them,
+ * as one relay does on SQLite; a write announces the name with NOTIFY in its transaction, so every relay listening
+ * drops its cached copy once the change is committed, and an admin's change on one relay holds on all of them.
+ */
+export class PostgresSettings {
+  readonly #pool: Pool;
+  #listener: PoolClient | null = null;
+
+  constructor(pool: Pool) {
+    this.#pool = pool;
+  }
+
+  async get<T>(name: string): Promise<T | null> {
+    const { rows } = await this.#pool.query<{ value: string }>('SELECT value FROM settings WHERE name = $1', [name]);
+    return rows[0] ? (JSON.parse(rows[0].value) as T) : null;
+  }
+
+  async put(name: string, value: unknown): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+        [name, JSON.stringify(value), new Date().toISOString()],
+      );
+      // Delivered to the listeners at commit, and only if it commits.
+      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, name]);
+      await client.query('COMMIT');
+      client.release();
+    } catch (err) {
+      // Not returned to the pool: closing the connection ends the transaction, whatever state it is in.
+      client.release(err as Error);
+      throw err;
+    }
+  }
+
+  /**
+   * Calls `changed(name)` for every setting any relay writes from now on, this one included. The connection it holds
+   * is its own; should it break, `lost` is told, and the caller must treat every cached setting as stale.
+   */
+  async listen(changed: (name: string) => void, lost: (err: Error) => void): Promise<void> {
+    const client = await this.#pool.connect();
+    client.on('notification', (message) => {
+      if (message.channel === CHANNEL && message.payload) changed(message.payload);
+    });
+    // A server restart ends the connection, with an error or without one: either way the relay has stopped hearing.
+    let gone = false;
+    const end = (err: Error) => {
+      if (gone) return;
+      gone = true;
+      if (this.#listener === client) this.#listener = null;
+      client.release(err);
+      lost(err);
+    };
+    client.on('error', end);
+    client.on('end', () => end(new Error('the connection PostgreSQL changes are heard on ended')));
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.#listener = client;
+  }
+
+  /** Stops listening and gives the connection back. */
+  async close(): Promise<void> {
+    const client = this.#listener;
+    this.#listener = null;
+    if (!client) return;
+    await client.query(`UNLISTEN ${CHANNEL}`);
+    client.release();
+  }
+}
