@@ -6,9 +6,9 @@ import { DeliveryError } from '../relay/delivery/errors';
 import { refreshAccessToken } from '../relay/delivery/oauth-client';
 import { refreshFailure } from '../relay/domain/oauth-account';
 import { needsRefresh } from '../relay/domain/token-policy';
-import { SecretBox } from '../relay/storage/secret-box';
+import { keyIdOf, SecretBox } from '../relay/storage/secret-box';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { PostgresOAuthAccount, type RefreshedTokens } from '../relay/storage/postgres/oauth';
+import { PostgresOAuthAccount, PostgresSecrets, resealPostgres, type RefreshedTokens } from '../relay/storage/postgres/oauth';
 import { openPostgres } from '../relay/storage/postgres/pool';
 import { startPostgres, type PostgresCluster } from './fixtures/postgres';
 import { createTestRelay, type TestRelay } from './fixtures/relay';
@@ -119,5 +119,20 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     expect(as.tokenRequests.slice(before)).toHaveLength(1);
     expect((await relays[2]!.account())!.reauth).toMatchObject({ code: 'OAUTH_REAUTH_REQUIRED' });
     expect(await relays[1]!.refreshToken()).toBeNull();
+  });
+
+  it('rotates the secret key with relays running: re-sealed with the new key while they read both, then readable with it alone', async () => {
+    const relays = await threeRelays('rotation');
+    const oldKey = Buffer.alloc(32, 9);
+    const newKey = Buffer.alloc(32, 10);
+    await relays[0]!.connect({ account: MAILBOX, scope: 'x', refreshToken: 'refresh-1', accessToken: 'access-1', accessExpiresAt: Date.now() + 3_600_000, now: Date.now() });
+    const pool = pools.at(-1)!;
+    // Each relay restarted with the new key as its current one and the old as its previous: they read both.
+    expect(await resealPostgres(pool, new SecretBox(newKey, [oldKey]))).toBe(2);
+    const { rows } = await pool.query<{ key_id: string }>('SELECT DISTINCT key_id FROM secrets');
+    expect(rows).toEqual([{ key_id: keyIdOf(newKey) }]);
+    // Then restarted with the new key alone.
+    expect(await new PostgresSecrets(new SecretBox(newKey)).get(pool, 'oauth.refreshToken')).toBe('refresh-1');
+    await expect(new PostgresSecrets(new SecretBox(oldKey)).get(pool, 'oauth.refreshToken')).rejects.toThrow('which this relay does not have');
   });
 });

@@ -37,6 +37,23 @@ export class PostgresSecrets {
   }
 }
 
+/**
+ * Key rotation with relays running: re-seals every secret with the box's current key, in one transaction that locks
+ * them, so no relay writes one meanwhile. Every running relay must already read the new key (it is their current or
+ * previous key) before this runs, and may drop the old one after. Answers how many secrets it re-sealed.
+ */
+export async function resealPostgres(pool: Pool, box: SecretBox): Promise<number> {
+  return transaction(pool, async (client) => {
+    const { rows } = await client.query<{ name: string; key_id: string; iv: Buffer; ciphertext: Buffer; tag: Buffer }>('SELECT name, key_id, iv, ciphertext, tag FROM secrets ORDER BY name FOR UPDATE');
+    const secrets = new PostgresSecrets(box);
+    for (const row of rows) {
+      const plaintext = box.open({ keyId: row.key_id, iv: row.iv, ciphertext: row.ciphertext, tag: row.tag }, row.name);
+      await secrets.put(client, row.name, plaintext);
+    }
+    return rows.length;
+  });
+}
+
 export interface RefreshedTokens {
   accessToken: string;
   expiresInSeconds: number;
