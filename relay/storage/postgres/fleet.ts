@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { AlertPolicy } from '../../../shared/alert-policy';
+import type { AlertPolicy, Level } from '../../../shared/alert-policy';
 import type { Finding } from '../../../shared/checks/index';
 import type { ExploitIndex, ReleaseIndex } from '../../../shared/releases';
 import type { ComplianceReport } from '../../../shared/report';
@@ -11,7 +11,7 @@ import { AdmissionRefused, ReportRejected, SignatureRefused, type IngestResult, 
 interface PreviousRow {
   browser: string;
   version: string;
-  level: 'very_high' | 'high' | 'low' | 'secure';
+  level: Level;
   compliant: number;
   findings: string;
   last_alerted_at: number | null;
