@@ -5,13 +5,14 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
 import type { OAuthStore } from '../storage/oauth-store';
-import type { OutboxStore } from '../storage/outbox-store';
+import type { Outbox } from '../storage/outbox-store';
 import type { PolicyStore } from '../storage/policy-store';
 import { DeliveryError, type Failure } from './errors';
 import { messageIdFor, type MailSender } from './mail-sender';
 
 export interface OutboxWorkerDeps {
-  outbox: OutboxStore;
+  /** SQLite's, or PostgreSQL's shared by several relays: every call is awaited. */
+  outbox: Outbox;
   policy: PolicyStore;
   mailSettings: MailSettingsStore;
   oauth: OAuthStore;
@@ -81,8 +82,8 @@ export class OutboxWorker {
    * An admin changed what delivery depends on (the mail settings, the account, the recipients): alerts waiting for
    * their next retry are tried now, not up to half an hour later.
    */
-  resume(): Promise<void> {
-    this.#d.outbox.retryNow(this.#d.now());
+  async resume(): Promise<void> {
+    await this.#d.outbox.retryNow(this.#d.now());
     return this.wake();
   }
 
@@ -97,12 +98,12 @@ export class OutboxWorker {
   /** One batch: answers whether there may be more to do now. */
   async tick(): Promise<boolean> {
     const d = this.#d;
-    this.#expire();
+    await this.#expire();
     const settings = d.mailSettings.get();
     const policy = d.policy.get();
     // Alerts wait for an admin (settings, recipients, re-authorization); they are not tried, so they do not fail.
     if (!settings || deliveryHold({ settings, recipients: policy.recipients.length, account: () => d.oauth.account() })) return false;
-    const batch = d.outbox.claim(d.now(), d.leaseMs, d.maxBatch);
+    const batch = await d.outbox.claim(d.now(), d.leaseMs, d.maxBatch);
     if (!batch) return false;
 
     const mail = alertMail(batch.alerts.map((a) => a.payload), policy.language);
@@ -115,12 +116,6 @@ export class OutboxWorker {
         html: mail.html,
         messageId: messageIdFor('alert', batch.batchId, settings.senderAddress),
       });
-      const sentAt = d.now();
-      d.outbox.sent(batch.batchId, sentAt);
-      d.metrics?.alertsSent.inc(batch.alerts.length);
-      for (const a of batch.alerts) d.metrics?.deliveryLatency.observe((sentAt - a.payload.reportedAt) / 1000);
-      d.logger.info({ batch: batch.batchId, devices: batch.alerts.length }, 'alert mail sent');
-      return true;
     } catch (err) {
       const failure: Failure = err instanceof DeliveryError ? err.failure : { code: 'SMTP_FAILED', detail: String(err) };
       const reason = `${failure.code}${failure.serverResponse ? `: ${failure.serverResponse}` : failure.detail ? `: ${failure.detail}` : ''}`;
@@ -128,35 +123,43 @@ export class OutboxWorker {
       const next = afterFailure(failure, { size: batch.alerts.length, attempts }, d.now(), d.random);
       switch (next.kind) {
         case 'split':
-          d.outbox.split(batch.batchId, d.now());
+          await d.outbox.split(batch.batchId, d.now());
           d.logger.warn({ batch: batch.batchId, devices: batch.alerts.length }, 'alert mail too large for the server: split in two');
           return true;
         case 'wait':
-          d.outbox.release(batch.batchId);
+          await d.outbox.release(batch.batchId);
           d.logger.warn({ batch: batch.batchId, code: failure.code }, 'alert mail waits');
           return false;
         case 'retry':
-          d.outbox.retryLater(batch.batchId, reason, next.at);
+          await d.outbox.retryLater(batch.batchId, reason, next.at);
           d.metrics?.alertsRetried.inc(batch.alerts.length);
           d.logger.warn({ batch: batch.batchId, code: failure.code, attempts, retryAt: new Date(next.at).toISOString() }, 'alert mail will be retried');
           break;
         case 'fail':
-          d.outbox.failed(batch.batchId, reason);
+          await d.outbox.failed(batch.batchId, reason);
           d.metrics?.alertsFailed.inc(batch.alerts.length);
           d.logger.error({ batch: batch.batchId, code: failure.code, attempts }, 'alert mail failed');
           break;
       }
       return true;
     }
+    // Outside the try: the mail went out, so a store that fails to record it (the database gone) is no delivery
+    // failure. The batch keeps its lease, and goes again under the same Message-ID once the lease runs out.
+    const sentAt = d.now();
+    await d.outbox.sent(batch.batchId, sentAt);
+    d.metrics?.alertsSent.inc(batch.alerts.length);
+    for (const a of batch.alerts) d.metrics?.deliveryLatency.observe((sentAt - a.payload.reportedAt) / 1000);
+    d.logger.info({ batch: batch.batchId, devices: batch.alerts.length }, 'alert mail sent');
+    return true;
   }
 
   /** Alerts past the queue lifetime fail, with the error that kept them, for an admin to send again. */
-  #expire(): void {
+  async #expire(): Promise<void> {
     const d = this.#d;
     const now = d.now();
     if (now - this.#expiredAt < EXPIRE_EVERY_MS) return;
     this.#expiredAt = now;
-    const expired = d.outbox.expire(now - d.times.queueLifetimeMs, lifetimeText(d.times.queueLifetimeMs));
+    const expired = await d.outbox.expire(now - d.times.queueLifetimeMs, lifetimeText(d.times.queueLifetimeMs));
     if (expired === 0) return;
     d.metrics?.alertsFailed.inc(expired);
     d.logger.error({ alerts: expired, queueLifetime: lifetimeText(d.times.queueLifetimeMs) }, 'alerts not delivered within the queue lifetime failed');

@@ -30,11 +30,28 @@ export interface OutboxRow {
   batch_id: string | null;
 }
 
+type Awaitable<T> = T | Promise<T>;
+
+/**
+ * What the delivery worker needs of an outbox, on either engine: this SQLite store answers at once, the PostgreSQL one
+ * (postgres/outbox.ts), shared by several relays, with promises.
+ */
+export interface Outbox {
+  claim(now: number, leaseMs: number, maxBatch: number): Awaitable<Batch | null>;
+  sent(batchId: string, now: number): Awaitable<void>;
+  split(batchId: string, now: number): Awaitable<void>;
+  release(batchId: string): Awaitable<void>;
+  retryLater(batchId: string, error: string, retryAt: number): Awaitable<void>;
+  failed(batchId: string, error: string): Awaitable<void>;
+  retryNow(now: number): Awaitable<number>;
+  expire(cutoff: number, lifetime: string): Awaitable<number>;
+}
+
 /**
  * The durable alert outbox. The worker claims a batch under a lease; a worker that dies leaves the lease to expire and
  * the same batch (same id, so the same Message-ID) is taken again. Nothing leaves the table except as sent or failed.
  */
-export class OutboxStore {
+export class OutboxStore implements Outbox {
   readonly #db: Db;
   readonly #claim: (now: number, leaseMs: number, maxBatch: number) => Batch | null;
 

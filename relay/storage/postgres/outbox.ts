@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { AlertItem, AlertState } from '../../../shared/fleet';
-import { alertItem, readPayload, type Batch, type OutboxRow, type OutboxStats } from '../outbox-store';
+import { alertItem, readPayload, type Batch, type Outbox, type OutboxRow, type OutboxStats } from '../outbox-store';
 import { transaction } from './pool';
 
 /** The advisory locks' key space for batches: (BATCH_LOCKS, hash of the batch id). */
@@ -15,7 +15,7 @@ const NEW_BATCH_LOCK = 0x474d_0002;
  * (FOR UPDATE SKIP LOCKED); a relay killed mid-send leaves its lease to expire, and another takes the batch under the
  * same id, so the same Message-ID.
  */
-export class PostgresOutbox {
+export class PostgresOutbox implements Outbox {
   readonly #pool: Pool;
 
   constructor(pool: Pool) {
@@ -70,12 +70,12 @@ export class PostgresOutbox {
   /**
    * Once the oldest pending alert is due (and no batch waits for a retry: later alerts then wait with it), every pending
    * alert rides along, as on SQLite. Only one relay forms a batch at a time: two scanning the pending rows together with
-   * SKIP LOCKED could each lock part of them and send one window as two mails. One that finds the lock held leaves the
-   * pending alerts to the relay holding it.
+   * SKIP LOCKED could each lock part of them and send one window as two mails.
    */
   async #takePending(client: PoolClient, now: number, leaseMs: number, maxBatch: number): Promise<string | null> {
-    const { rows: [lock] } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [NEW_BATCH_LOCK]);
-    if (!lock?.locked) return null;
+    // Waited for, not tried: another relay holds it only while it forms a batch (the mail goes out after the commit),
+    // and a relay that gave up would leave the next batch to a later poll.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [NEW_BATCH_LOCK]);
     const due = await client.query(
       "SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= $1 AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending_retry') LIMIT 1",
       [now],
