@@ -6,8 +6,7 @@ import { openDatabase } from '../relay/storage/db';
 import { FleetStore } from '../relay/storage/fleet-store';
 import { PostgresFleet } from '../relay/storage/postgres/fleet';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { openPostgres } from '../relay/storage/postgres/pool';
-import { startPostgres } from '../test/fixtures/postgres';
+import { startPostgres, testPool } from '../test/fixtures/postgres';
 import { riskyReport, report as makeReport } from '../test/fixtures/reports';
 import { median, report } from './lib';
 
@@ -46,7 +45,7 @@ export async function benchStorage(): Promise<void> {
       fleet.close();
       db.close();
 
-      const pool = openPostgres(cluster.createDatabase(`bench_${run}`), { max: 4 });
+      const pool = testPool(cluster.createDatabase(`bench_${run}`), { max: 4 });
       await migratePostgres(pool);
       const pgFleet = new PostgresFleet(pool);
       postgres.push(await ingestRate((i) => pgFleet.submit(reportOf(`p${run}`, i), DEFAULT_POLICY, Date.now())));

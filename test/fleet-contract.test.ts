@@ -10,8 +10,7 @@ import { openDatabase } from '../relay/storage/db';
 import { AdmissionRefused, FleetStore, ReportRejected, SignatureRefused, type IngestResult } from '../relay/storage/fleet-store';
 import { PostgresFleet } from '../relay/storage/postgres/fleet';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { openPostgres } from '../relay/storage/postgres/pool';
-import { startPostgres, type PostgresCluster } from './fixtures/postgres';
+import { idleErrors, startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { report, riskyReport } from './fixtures/reports';
 
 /** Taking reports, whichever engine stores them. */
@@ -52,14 +51,14 @@ function sqliteEngine(admit?: (now: number) => number): Engine {
 
 async function postgresDatabase(): Promise<string> {
   const url = cluster.createDatabase(`fleet_${++databases}`);
-  const pool = openPostgres(url, { max: 2 });
+  const pool = testPool(url, { max: 2 });
   pools.push(pool);
   await migratePostgres(pool);
   return url;
 }
 
 function postgresEngine(url: string, admit?: (now: number) => number): Engine {
-  const pool = openPostgres(url, { max: 4 });
+  const pool = testPool(url, { max: 4 });
   pools.push(pool);
   const fleet = new PostgresFleet(pool, { admit });
   return {
@@ -136,5 +135,23 @@ describe('taking reports on two relays sharing PostgreSQL', () => {
     ]);
     expect(answers.filter((r) => r.alerted)).toHaveLength(laptops.length);
     expect((await b.alerts()).sort()).toEqual([...laptops].sort());
+  });
+
+  it('refuses reports while the database is down, and takes them again once it is back, without a restart', async () => {
+    const url = await postgresDatabase();
+    const fleet = postgresEngine(url);
+    await fleet.submit(report({ deviceId: 'laptop-before' }), NOW);
+    cluster.pause();
+    try {
+      // A browser keeps what is refused in its queue and sends it again.
+      await expect(fleet.submit(report({ deviceId: 'laptop-during' }), NOW)).rejects.toThrow();
+    } finally {
+      cluster.resume();
+    }
+    expect(await fleet.submit(report({ deviceId: 'laptop-during' }), NOW + 10_000)).toMatchObject({ duplicate: false });
+    expect(await fleet.submit(report({ deviceId: 'laptop-after' }), NOW + 10_000)).toMatchObject({ duplicate: false });
+    // The pools' idle connections the restart closed were reported, not thrown.
+    expect(idleErrors.length).toBeGreaterThan(0);
+    for (const err of idleErrors) expect(err.message).toMatch(/terminat/);
   });
 });

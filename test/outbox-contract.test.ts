@@ -9,8 +9,7 @@ import { openDatabase, type Db } from '../relay/storage/db';
 import { OutboxStore, type Batch, type OutboxStats } from '../relay/storage/outbox-store';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
 import { PostgresOutbox } from '../relay/storage/postgres/outbox';
-import { openPostgres } from '../relay/storage/postgres/pool';
-import { startPostgres, type PostgresCluster } from './fixtures/postgres';
+import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 
 /** The outbox as the worker uses it, whichever engine holds it. */
 interface Outbox {
@@ -99,7 +98,7 @@ let cluster: PostgresCluster;
 const pools: pg.Pool[] = [];
 let databases = 0;
 async function freshPostgres(): Promise<pg.Pool> {
-  const pool = openPostgres(cluster.createDatabase(`outbox_${++databases}`), { max: 4 });
+  const pool = testPool(cluster.createDatabase(`outbox_${++databases}`), { max: 4 });
   pools.push(pool);
   await migratePostgres(pool);
   return pool;
@@ -202,7 +201,7 @@ describe('the outbox shared by three relays on PostgreSQL', () => {
   async function threeRelays(): Promise<{ engine: Engine; pool: pg.Pool; relays: PostgresOutbox[] }> {
     const pool = await freshPostgres();
     const others = [0, 1].map(() => {
-      const p = openPostgres(cluster.url(`outbox_${databases}`), { max: 4 });
+      const p = testPool(cluster.url(`outbox_${databases}`), { max: 4 });
       pools.push(p);
       return p;
     });

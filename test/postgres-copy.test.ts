@@ -8,9 +8,8 @@ import { SecretBox } from '../relay/storage/secret-box';
 import { copySqliteToPostgres } from '../relay/storage/postgres/copy';
 import { PostgresSecrets } from '../relay/storage/postgres/oauth';
 import { PostgresOutbox } from '../relay/storage/postgres/outbox';
-import { openPostgres } from '../relay/storage/postgres/pool';
 import { PostgresSettings } from '../relay/storage/postgres/settings';
-import { startPostgres, type PostgresCluster } from './fixtures/postgres';
+import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { createTestRelay, SMTP_PASSWORD, SMTP_USER, type TestRelay } from './fixtures/relay';
 import { report, riskyReport } from './fixtures/reports';
 
@@ -46,7 +45,7 @@ describe('copying a relay\'s SQLite store into PostgreSQL', () => {
     const counts = (relay.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[])
       .map((t) => [t, relay.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number] as const);
 
-    const pool = openPostgres(cluster.createDatabase('copied'), { max: 2 });
+    const pool = testPool(cluster.createDatabase('copied'), { max: 2 });
     pools.push(pool);
     expect(await copySqliteToPostgres(relay.db, pool)).toEqual(Object.fromEntries(counts));
     expect(Object.fromEntries(counts)).toMatchObject({ devices: 2, outbox: 1, secrets: expect.any(Number), settings: expect.any(Number) });

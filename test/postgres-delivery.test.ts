@@ -5,9 +5,8 @@ import { OutboxWorker } from '../relay/delivery/outbox-worker';
 import { PostgresFleet } from '../relay/storage/postgres/fleet';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
 import { PostgresOutbox } from '../relay/storage/postgres/outbox';
-import { openPostgres } from '../relay/storage/postgres/pool';
 import { decoded, unfold } from './fixtures/mail';
-import { startPostgres, type PostgresCluster } from './fixtures/postgres';
+import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { basicSettings, createTestRelay, type TestRelay } from './fixtures/relay';
 import { riskyReport } from './fixtures/reports';
 import { testPki } from './fixtures/tls';
@@ -41,7 +40,7 @@ async function relayWorker(url: string): Promise<OutboxWorker> {
   expect(put.status, await put.clone().text()).toBe(200);
   expect((await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 })).status).toBe(200);
   await relay.deps.worker.stop();
-  const pool = openPostgres(url, { max: 4 });
+  const pool = testPool(url, { max: 4 });
   pools.push(pool);
   const { policy, mailSettings, oauth, sender, logger } = relay.deps;
   const counted = { sendPooled: (mail: Parameters<MailSender['sendPooled']>[0]) => (sentBy[index]!++, sender.sendPooled(mail)) } as MailSender;
@@ -52,7 +51,7 @@ async function relayWorker(url: string): Promise<OutboxWorker> {
 describe('three relays delivering from one PostgreSQL outbox', () => {
   it('mails each of 200 alerts once, in batches the three share, through a real SMTP server', async () => {
     const url = cluster.createDatabase('delivery');
-    const pool = openPostgres(url, { max: 4 });
+    const pool = testPool(url, { max: 4 });
     pools.push(pool);
     await migratePostgres(pool);
     const fleet = new PostgresFleet(pool);

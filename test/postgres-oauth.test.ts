@@ -9,8 +9,7 @@ import { needsRefresh } from '../relay/domain/token-policy';
 import { keyIdOf, SecretBox } from '../relay/storage/secret-box';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
 import { PostgresOAuthAccount, PostgresSecrets, resealPostgres, type RefreshedTokens } from '../relay/storage/postgres/oauth';
-import { openPostgres } from '../relay/storage/postgres/pool';
-import { startPostgres, type PostgresCluster } from './fixtures/postgres';
+import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { createTestRelay, type TestRelay } from './fixtures/relay';
 import { testPki } from './fixtures/tls';
 import { startAuthorizationServer, type AuthorizationServer } from './peers/authorization-server';
@@ -56,7 +55,7 @@ async function consentedAccount() {
 /** Three relays' views of one database. */
 async function threeRelays(database: string): Promise<PostgresOAuthAccount[]> {
   const url = cluster.createDatabase(database);
-  const made = [0, 1, 2].map(() => openPostgres(url, { max: 20 }));
+  const made = [0, 1, 2].map(() => testPool(url, { max: 20 }));
   pools.push(...made);
   await migratePostgres(made[0]!);
   return made.map((p) => new PostgresOAuthAccount(p, KEY));

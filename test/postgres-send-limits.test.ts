@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { openPostgres } from '../relay/storage/postgres/pool';
 import { PostgresSendLimits } from '../relay/storage/postgres/send-limits';
-import { startPostgres, type PostgresCluster } from './fixtures/postgres';
+import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 
 const NOW = Date.parse('2026-12-03T09:00:00Z');
 const MAILBOX = 'alerts@contoso.com';
@@ -18,7 +17,7 @@ const pools: pg.Pool[] = [];
 beforeAll(async () => {
   cluster = await startPostgres();
   const url = cluster.createDatabase('send_limits');
-  pools.push(...[0, 1, 2].map(() => openPostgres(url, { max: 10 })));
+  pools.push(...[0, 1, 2].map(() => testPool(url, { max: 10 })));
   await migratePostgres(pools[0]!);
   relays = pools.map((p) => new PostgresSendLimits(p));
 });

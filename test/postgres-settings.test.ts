@@ -1,21 +1,17 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { openPostgres } from '../relay/storage/postgres/pool';
 import { PostgresSettings } from '../relay/storage/postgres/settings';
-import { startPostgres, type PostgresCluster } from './fixtures/postgres';
+import { idleErrors, startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 
 let cluster: PostgresCluster;
 const pools: pg.Pool[] = [];
 let relays: PostgresSettings[];
-const idleErrors: Error[] = [];
 
 beforeAll(async () => {
   cluster = await startPostgres();
   const url = cluster.createDatabase('settings');
-  pools.push(openPostgres(url, { max: 3 }), openPostgres(url, { max: 3 }));
-  // An idle connection the server closes when it stops is reported on its pool (unheard, it would end the process).
-  for (const pool of pools) pool.on('error', (err) => idleErrors.push(err));
+  pools.push(testPool(url, { max: 3 }), testPool(url, { max: 3 }));
   await migratePostgres(pools[0]!);
   relays = pools.map((p) => new PostgresSettings(p));
 });

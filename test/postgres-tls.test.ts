@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres, postgresConnection } from '../relay/storage/postgres/pool';
-import { startPostgres, type PostgresCluster } from './fixtures/postgres';
+import { postgresConnection } from '../relay/storage/postgres/pool';
+import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { testPki } from './fixtures/tls';
 
 let database: PostgresCluster;
@@ -18,7 +18,7 @@ afterAll(() => {
 
 /** Whether the session is encrypted, as the server sees it; or what refused it. */
 async function connect(url: string, ca?: string): Promise<boolean | string> {
-  const pool = openPostgres(url, { max: 1, ...(ca ? { ca } : {}) });
+  const pool = testPool(url, { max: 1, ...(ca ? { ca } : {}) });
   try {
     const { rows } = await pool.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
     return rows[0]!.ssl;

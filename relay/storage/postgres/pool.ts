@@ -30,13 +30,18 @@ export function postgresConnection(url: string, ca?: string): Pick<pg.PoolConfig
 /**
  * A pool to PostgreSQL, TLS as postgresConnection() says. BIGINT columns (epoch milliseconds, row ids) come back as
  * numbers: every one the relay writes is far below 2^53, and the stores compare them with Date.now().
+ *
+ * `idleError` hears of an idle connection the server closed (a restart, a failover): the pool drops it and opens
+ * another when asked. Without a listener, that error would end the process.
  */
-export function openPostgres(url: string, options: { max?: number; ca?: string } = {}): pg.Pool {
-  return new pg.Pool({
+export function openPostgres(url: string, options: { idleError: (err: Error) => void; max?: number; ca?: string }): pg.Pool {
+  const pool = new pg.Pool({
     ...postgresConnection(url, options.ca),
     max: options.max ?? 10,
     types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) } as pg.CustomTypesConfig,
   });
+  pool.on('error', options.idleError);
+  return pool;
 }
 
 /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
