@@ -383,7 +383,7 @@ describe('tokens managed by the relay', () => {
     expect(smtp.authAttempts.map((a) => a.accepted)).toEqual([false, true]);
 
     // A refused access token is not a failed refresh: the token health says nothing went wrong with the grant.
-    relay.deps.tokenManager.invalidate(relay.deps.oauth.accessToken()!);
+    await relay.deps.tokenManager.invalidate(relay.deps.oauth.accessToken()!);
     const { oauth } = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
     expect(oauth).toMatchObject({ accessTokenExpiresAt: null, lastRefreshError: null, reauthRequired: false });
   });

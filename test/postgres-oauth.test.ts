@@ -1,14 +1,16 @@
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_REDIRECT_URL } from '../shared/extension';
 import type { AuthorizeAnswer } from '../shared/oauth';
 import { DeliveryError } from '../relay/delivery/errors';
+import { TokenManager } from '../relay/delivery/token-manager';
 import { refreshAccessToken } from '../relay/delivery/oauth-client';
 import { refreshFailure } from '../relay/domain/oauth-account';
 import { needsRefresh } from '../relay/domain/token-policy';
 import { keyIdOf, SecretBox } from '../relay/storage/secret-box';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { PostgresOAuthAccount, PostgresSecrets, resealPostgres, type RefreshedTokens } from '../relay/storage/postgres/oauth';
+import type { RefreshedTokens, RefreshOutcome } from '../relay/storage/oauth-store';
+import { PostgresOAuthAccount, PostgresSecrets, resealPostgres } from '../relay/storage/postgres/oauth';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { createTestRelay, type TestRelay } from './fixtures/relay';
 import { testPki } from './fixtures/tls';
@@ -32,8 +34,11 @@ beforeAll(async () => {
   ]);
   relay = createTestRelay();
 });
+// Each test's relays close their connections: the server takes 100 at most.
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.end()));
+});
 afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
   await Promise.all([relay?.close(), as?.close()]);
   cluster?.stop();
 });
@@ -55,7 +60,7 @@ async function consentedAccount() {
 /** Three relays' views of one database. */
 async function threeRelays(database: string): Promise<PostgresOAuthAccount[]> {
   const url = cluster.createDatabase(database);
-  const made = [0, 1, 2].map(() => testPool(url, { max: 20 }));
+  const made = [0, 1, 2].map(() => testPool(url, { max: 10 }));
   pools.push(...made);
   await migratePostgres(made[0]!);
   return made.map((p) => new PostgresOAuthAccount(p, KEY));
@@ -89,11 +94,13 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     const sends = () =>
       Promise.all(Array.from({ length: 50 }, (_, i) => relays[i % 3]!.refreshOnce(() => clock, (expiresAt) => !needsRefresh(expiresAt, clock), refresh, judge)));
 
-    const first = await sends();
+    const tokens = (outcomes: RefreshOutcome[]) => outcomes.map((r) => (r.kind === 'token' ? r : expect.fail(`no token: ${r.kind}`)));
+    const first = tokens(await sends());
     const refreshes = () => as.tokenRequests.slice(before).filter((r) => r.grantType === 'refresh_token');
     expect(refreshes()).toEqual([{ grantType: 'refresh_token', refreshToken: consented.refreshToken }]);
     expect(first.filter((r) => r.refreshed)).toHaveLength(1);
     expect(new Set(first.map((r) => r.accessToken)).size).toBe(1);
+    expect(first[0]!.account).toBe(MAILBOX);
     const rotated = await relays[1]!.refreshToken();
     expect(rotated).not.toBe(consented.refreshToken);
 
@@ -106,6 +113,25 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     expect((await relays[0]!.account())!.refreshTokenIssuedAt).toBe(clock);
   });
 
+  it('has three relays\' token managers, each with its own process-wide refresh, make one request per expiry between them', async () => {
+    const relays = await threeRelays('token_managers');
+    const consented = await consentedAccount();
+    let clock = Date.now();
+    await relays[0]!.connect({ account: MAILBOX, scope: as.mailScope, refreshToken: consented.refreshToken, accessToken: consented.accessToken, accessExpiresAt: clock - 1, now: clock });
+    const managers = relays.map((oauth) => new TokenManager({ oauth, mailSettings: relay.deps.mailSettings, logger: relay.deps.logger, client: { timeoutMs: 10_000 }, now: () => clock }));
+    const before = as.tokenRequests.length;
+    const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => managers[i % 3]!.accessToken()));
+    expect(as.tokenRequests.slice(before).filter((r) => r.grantType === 'refresh_token')).toHaveLength(1);
+    expect(new Set(tokens.map((t) => t.token)).size).toBe(1);
+    expect(tokens[0]!.user).toBe(MAILBOX);
+    // A token the mail server refused on one relay is dropped for all: the next send anywhere refreshes, once.
+    await managers[2]!.invalidate(tokens[0]!.token);
+    clock += 1_000;
+    const after = await Promise.all(managers.map((m) => m.accessToken()));
+    expect(as.tokenRequests.slice(before).filter((r) => r.grantType === 'refresh_token')).toHaveLength(2);
+    expect(new Set(after.map((t) => t.token)).size).toBe(1);
+  });
+
   it('records a lost grant once, for every relay: no relay asks the provider again until an admin re-authorizes', async () => {
     const relays = await threeRelays('grant_lost');
     const consented = await consentedAccount();
@@ -114,7 +140,9 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     await as.revokeAll();
     const before = as.tokenRequests.length;
     const results = await Promise.allSettled(relays.map((r) => r.refreshOnce(() => clock, () => false, refresh, judge)));
-    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    // The relay that asked hears the provider's refusal; the others, waiting on the lock, find the grant lost.
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'fulfilled').map((r) => r.value.kind)).toEqual(['reauth', 'reauth']);
     expect(as.tokenRequests.slice(before)).toHaveLength(1);
     expect((await relays[2]!.account())!.reauth).toMatchObject({ code: 'OAUTH_REAUTH_REQUIRED' });
     expect(await relays[1]!.refreshToken()).toBeNull();

@@ -72,12 +72,12 @@ export class ApiSender {
       if (answer.status >= 200 && answer.status < 300) return { response: `${answer.status} ${STATUS_CODES[answer.status] ?? ''} (${TRANSPORT_NAMES[this.#transport]})`, accepted: recipients };
       const failure = classifyApiAnswer(this.#transport, answer, now());
       if (failure.code === 'API_TOKEN_REJECTED' && !freshToken) {
-        this.#drop(token);
+        await this.#drop(token);
         freshToken = true;
         continue;
       }
       // A permission granted since this app-only token was issued shows only in a new one (Microsoft writes roles into it).
-      if (failure.code === 'GRAPH_ACCESS_DENIED' && !needsConsent(settings)) this.#drop(token);
+      if (failure.code === 'GRAPH_ACCESS_DENIED' && !needsConsent(settings)) await this.#drop(token);
       if (failure.retryAfterMs !== undefined && failure.retryAfterMs <= MAX_WAIT_IN_LINE_MS && waits < MAX_WAITS_IN_LINE) {
         this.#quietUntil = Math.max(this.#quietUntil, performance.now() + failure.retryAfterMs);
         waits++;
@@ -97,9 +97,9 @@ export class ApiSender {
     return this.#token;
   }
 
-  #drop(token: string): void {
+  async #drop(token: string): Promise<void> {
     this.#token = null;
-    this.#o.tokens.invalidate(token);
+    await this.#o.tokens.invalidate(token);
   }
 
   async #quiet(): Promise<void> {

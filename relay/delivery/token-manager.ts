@@ -1,11 +1,11 @@
 import type { MailSettings } from '../../shared/mail-settings';
-import { refreshFailure, sendingMailbox, xoauth2User } from '../domain/oauth-account';
+import { refreshFailure, sendingMailbox, xoauth2User, type RefreshFailure } from '../domain/oauth-account';
 import { KEEP_ALIVE_CHECK_MS, needsKeepAlive, needsRefresh } from '../domain/token-policy';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { AuditLog } from '../storage/audit-log';
 import type { MailSettingsStore } from '../storage/mail-settings-store';
-import type { OAuthStore } from '../storage/oauth-store';
+import type { OAuthAccounts } from '../storage/oauth-store';
 import { DeliveryError } from './errors';
 import { clientCredentialsToken, refreshAccessToken, type OAuthClientOptions } from './oauth-client';
 
@@ -18,7 +18,8 @@ export interface AccessToken {
 }
 
 export interface TokenManagerDeps {
-  oauth: OAuthStore;
+  /** SQLite's account, or PostgreSQL's shared by several relays: every call is awaited. */
+  oauth: OAuthAccounts;
   mailSettings: MailSettingsStore;
   logger: Logger;
   client: OAuthClientOptions;
@@ -59,27 +60,35 @@ export class TokenManager {
       const current = app && app.revision === this.#deps.mailSettings.revision() && !needsRefresh(app.expiresAt, this.#now());
       return current ? { token: app.token, user: appUser(settings), expiresAt: app.expiresAt } : this.refresh();
     }
-    const account = this.#usableAccount();
-    const token = this.#deps.oauth.accessToken();
+    const account = await this.#usableAccount();
+    const token = await this.#deps.oauth.accessToken();
     if (token && account.accessExpiresAt !== null && !needsRefresh(account.accessExpiresAt, this.#now())) {
       return { token, user: settings ? xoauth2User(account.account, settings) : account.account, expiresAt: account.accessExpiresAt };
     }
-    return this.refresh();
+    return this.#refreshShared(true);
   }
 
   /** Refreshes now, sharing one request among all callers. */
   refresh(): Promise<AccessToken> {
+    return this.#refreshShared(false);
+  }
+
+  /**
+   * One refresh in flight however many sends ask. `whenStale`: a token another relay refreshed meanwhile is taken as
+   * it is (the account's store checks again under its lock); otherwise the refresh is made whatever the token's age.
+   */
+  #refreshShared(whenStale: boolean): Promise<AccessToken> {
     const settings = this.#deps.mailSettings.get();
-    this.#inflight ??= (settings && isAppOnly(settings) ? this.#appToken(settings) : this.#refresh()).finally(() => {
+    this.#inflight ??= (settings && isAppOnly(settings) ? this.#appToken(settings) : this.#refresh(whenStale)).finally(() => {
       this.#inflight = null;
     });
     return this.#inflight;
   }
 
   /** The server refused this token: the next caller gets a fresh one (unless another caller already refreshed). */
-  invalidate(token: string): void {
+  async invalidate(token: string): Promise<void> {
     if (this.#app?.token === token) this.#app = null;
-    else if (this.#deps.oauth.accessToken() === token) this.#deps.oauth.dropAccessToken();
+    else if ((await this.#deps.oauth.accessToken()) === token) await this.#deps.oauth.dropAccessToken();
   }
 
   /**
@@ -101,7 +110,7 @@ export class TokenManager {
   async keepAlive(): Promise<void> {
     const settings = this.#deps.mailSettings.get();
     if (settings && isAppOnly(settings)) return;
-    const account = this.#deps.oauth.account();
+    const account = await this.#deps.oauth.account();
     if (!account || account.reauth || !needsKeepAlive(account.lastRefreshAt ?? account.connectedAt, this.#now())) return;
     try {
       await this.refresh();
@@ -116,8 +125,8 @@ export class TokenManager {
     return settings ? xoauth2User(account, settings) : account;
   }
 
-  #usableAccount() {
-    const account = this.#deps.oauth.account();
+  async #usableAccount() {
+    const account = await this.#deps.oauth.account();
     if (!account) throw new DeliveryError({ code: 'OAUTH_NOT_CONNECTED' });
     if (account.reauth) throw new DeliveryError({ code: 'OAUTH_REAUTH_REQUIRED', detail: account.reauth.reason });
     return account;
@@ -139,32 +148,38 @@ export class TokenManager {
     }
   }
 
-  async #refresh(): Promise<AccessToken> {
-    const account = this.#usableAccount();
-    const refreshToken = this.#deps.oauth.refreshToken();
+  async #refresh(whenStale: boolean): Promise<AccessToken> {
     const settings = this.#deps.mailSettings.get();
-    if (!refreshToken || !settings) throw new DeliveryError({ code: 'OAUTH_NOT_CONNECTED' });
+    if (!settings) throw new DeliveryError({ code: 'OAUTH_NOT_CONNECTED' });
+    let failure: RefreshFailure | undefined;
+    const judge = (err: unknown) => (failure = refreshFailure(err instanceof DeliveryError ? err.failure : null));
+    let outcome;
     try {
-      const tokens = await refreshAccessToken(settings, this.#deps.mailSettings.secrets(), refreshToken, this.#deps.client);
-      const now = this.#now();
-      const expiresAt = now + tokens.expiresInSeconds * 1000;
-      this.#deps.oauth.refreshed({ accessToken: tokens.accessToken, accessExpiresAt: expiresAt, refreshToken: tokens.refreshToken, scope: tokens.scope, now });
-      this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'ok' });
-      this.#deps.logger.info({ rotated: Boolean(tokens.refreshToken) }, 'OAuth access token refreshed');
-      return { token: tokens.accessToken, user: this.#user(account.account), expiresAt };
+      outcome = await this.#deps.oauth.refreshOnce(
+        this.#now,
+        (expiresAt) => whenStale && !needsRefresh(expiresAt, this.#now()),
+        (refreshToken) => refreshAccessToken(settings, this.#deps.mailSettings.secrets(), refreshToken, this.#deps.client),
+        judge,
+      );
     } catch (err) {
-      const failure = refreshFailure(err instanceof DeliveryError ? err.failure : null);
-      this.#deps.oauth.refreshFailed(failure);
-      if (failure.kind === 'grant-lost') {
+      if (failure?.kind === 'grant-lost') {
         this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'reauthorization_required' });
-        this.#deps.audit?.record('oauth.reauthorization-required', { account: account.account, reason: failure.reason }, '', this.#now());
+        const account = await this.#deps.oauth.account();
+        this.#deps.audit?.record('oauth.reauthorization-required', { account: account?.account ?? '', reason: failure.reason }, '', this.#now());
         this.#deps.logger.warn({ reason: failure.reason }, 'OAuth grant lost: re-authorization required');
       } else {
         this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'failed' });
-        this.#deps.logger.warn({ code: failure.code }, 'OAuth refresh failed');
+        this.#deps.logger.warn({ code: failure?.code ?? 'unknown' }, 'OAuth refresh failed');
       }
       throw err;
     }
+    if (outcome.kind === 'not-connected') throw new DeliveryError({ code: 'OAUTH_NOT_CONNECTED' });
+    if (outcome.kind === 'reauth') throw new DeliveryError({ code: 'OAUTH_REAUTH_REQUIRED', detail: outcome.reason });
+    if (outcome.refreshed) {
+      this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'ok' });
+      this.#deps.logger.info('OAuth access token refreshed');
+    }
+    return { token: outcome.accessToken, user: this.#user(outcome.account), expiresAt: outcome.expiresAt };
   }
 }
 

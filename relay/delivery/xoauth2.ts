@@ -28,7 +28,7 @@ export function xoauth2Options(tokens: TokenManager, account: string): Pick<SMTP
         const { token, user } = await tokens.accessToken();
         const answer = await sendCommand(`AUTH XOAUTH2 ${xoauth2InitialResponse(user, token)}`);
         if (answer.status === 235) return;
-        tokens.invalidate(token);
+        await tokens.invalidate(token);
         if (answer.status === 334) {
           const challenge = decodeXOAuth2Challenge(answer.text ?? '');
           // RFC 7628 §3.2.3: the client answers the challenge with an empty response, then the server fails the login.

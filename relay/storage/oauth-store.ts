@@ -36,6 +36,39 @@ export interface AccountRow {
   reauth_reason: string | null;
 }
 
+type Awaitable<T> = T | Promise<T>;
+
+/** What a provider's refresh answers, as a store records it. */
+export interface RefreshedTokens {
+  accessToken: string;
+  expiresInSeconds: number;
+  /** A rotated refresh token (Microsoft rotates); absent when the old one stays valid (Google). */
+  refreshToken?: string;
+  scope?: string;
+}
+
+/** An access token to send with, or why there is none. */
+export type RefreshOutcome =
+  | { kind: 'token'; account: string; accessToken: string; expiresAt: number; refreshed: boolean }
+  | { kind: 'not-connected' }
+  | { kind: 'reauth'; reason: string };
+
+/**
+ * What the token manager needs of the connected account, on either engine: this SQLite store, or the PostgreSQL one
+ * (postgres/oauth.ts) that several relays share and refresh under a row lock.
+ */
+export interface OAuthAccounts {
+  account(): Awaitable<OAuthAccount | null>;
+  accessToken(): Awaitable<string | null>;
+  /** A server refused the access token: the next send refreshes. The refresh token and its health are untouched. */
+  dropAccessToken(): Awaitable<void>;
+  /**
+   * The access token, refreshed first unless `fresh(expiresAt)` says it serves; a failed refresh is recorded as
+   * `judge` says and thrown.
+   */
+  refreshOnce(now: () => number, fresh: (expiresAt: number) => boolean, refresh: (refreshToken: string) => Promise<RefreshedTokens>, judge: (err: unknown) => RefreshFailure): Promise<RefreshOutcome>;
+}
+
 /** The account as the stores answer it, from its row on either engine. */
 export const toAccount = (row: AccountRow): OAuthAccount => ({
   account: row.account,
@@ -49,7 +82,7 @@ export const toAccount = (row: AccountRow): OAuthAccount => ({
 });
 
 /** The consent in progress and the connected account. Tokens and the PKCE verifier live sealed in the secret store. */
-export class OAuthStore {
+export class OAuthStore implements OAuthAccounts {
   readonly #db: Db;
   readonly #secrets: SecretStore;
 
@@ -130,6 +163,37 @@ export class OAuthStore {
         )
         .run(r.accessExpiresAt, r.now, r.scope ?? null, r.refreshToken ? 1 : 0, r.now);
     })();
+  }
+
+  /**
+   * One relay owns this store, and the token manager runs one refresh at a time: no lock is needed to make a refresh
+   * the only one.
+   */
+  async refreshOnce(
+    now: () => number,
+    fresh: (expiresAt: number) => boolean,
+    refresh: (refreshToken: string) => Promise<RefreshedTokens>,
+    judge: (err: unknown) => RefreshFailure,
+  ): Promise<RefreshOutcome> {
+    const account = this.account();
+    if (!account) return { kind: 'not-connected' };
+    if (account.reauth) return { kind: 'reauth', reason: account.reauth.reason };
+    const current = this.accessToken();
+    if (current && account.accessExpiresAt !== null && fresh(account.accessExpiresAt)) {
+      return { kind: 'token', account: account.account, accessToken: current, expiresAt: account.accessExpiresAt, refreshed: false };
+    }
+    const refreshToken = this.refreshToken();
+    if (!refreshToken) return { kind: 'not-connected' };
+    try {
+      const tokens = await refresh(refreshToken);
+      const at = now();
+      const expiresAt = at + tokens.expiresInSeconds * 1000;
+      this.refreshed({ accessToken: tokens.accessToken, accessExpiresAt: expiresAt, refreshToken: tokens.refreshToken, scope: tokens.scope, now: at });
+      return { kind: 'token', account: account.account, accessToken: tokens.accessToken, expiresAt, refreshed: true };
+    } catch (err) {
+      this.refreshFailed(judge(err));
+      throw err;
+    }
   }
 
   /** A server refused the access token: the next send refreshes. The refresh token and its health are untouched. */

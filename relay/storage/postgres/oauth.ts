@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { RefreshFailure } from '../../domain/oauth-account';
-import { toAccount, type AccountRow, type OAuthAccount, type PendingConsent } from '../oauth-store';
+import { toAccount, type AccountRow, type OAuthAccount, type OAuthAccounts, type PendingConsent, type RefreshedTokens, type RefreshOutcome } from '../oauth-store';
 import type { SecretBox } from '../secret-box';
 import { transaction } from './pool';
 
@@ -54,20 +54,12 @@ export async function resealPostgres(pool: Pool, box: SecretBox): Promise<number
   });
 }
 
-export interface RefreshedTokens {
-  accessToken: string;
-  expiresInSeconds: number;
-  /** A rotated refresh token (Microsoft rotates); absent when the old one stays valid (Google). */
-  refreshToken?: string;
-  scope?: string;
-}
-
 /**
  * The connected account on PostgreSQL, shared by every relay. Its point is refreshOnce(): several relays whose access
  * token expired at the same moment make one refresh request between them, and a rotated refresh token is stored before
  * any other relay can read the old one.
  */
-export class PostgresOAuthAccount {
+export class PostgresOAuthAccount implements OAuthAccounts {
   readonly #pool: Pool;
   readonly #secrets: PostgresSecrets;
 
@@ -125,6 +117,13 @@ export class PostgresOAuthAccount {
     return this.#secrets.get(this.#pool, ACCESS_TOKEN);
   }
 
+  async dropAccessToken(): Promise<void> {
+    await transaction(this.#pool, async (client) => {
+      await this.#secrets.delete(client, ACCESS_TOKEN);
+      await client.query('UPDATE oauth_account SET access_expires_at = NULL WHERE id = 1');
+    });
+  }
+
   /** Stores a new connection, replacing any previous account and its tokens. */
   async connect(c: { account: string; scope: string; refreshToken: string; accessToken: string; accessExpiresAt: number; now: number }): Promise<void> {
     await transaction(this.#pool, async (client) => {
@@ -153,20 +152,20 @@ export class PostgresOAuthAccount {
     fresh: (expiresAt: number) => boolean,
     refresh: (refreshToken: string) => Promise<RefreshedTokens>,
     judge: (err: unknown) => RefreshFailure,
-  ): Promise<{ accessToken: string; expiresAt: number; refreshed: boolean }> {
+  ): Promise<RefreshOutcome> {
     const client = await this.#pool.connect();
-    let outcome: { accessToken: string; expiresAt: number; refreshed: boolean } | { error: unknown };
+    let outcome: RefreshOutcome | { kind: 'error'; error: unknown };
     try {
       await client.query('BEGIN');
       const { rows: [row] } = await client.query<AccountRow>('SELECT * FROM oauth_account WHERE id = 1 FOR UPDATE');
-      if (!row) throw new Error('no OAuth account is connected');
-      if (row.reauth_code) throw new Error(`re-authorization required: ${row.reauth_reason ?? row.reauth_code}`);
-      const current = await this.#secrets.get(client, ACCESS_TOKEN);
-      if (current && row.access_expires_at !== null && fresh(row.access_expires_at)) {
-        outcome = { accessToken: current, expiresAt: row.access_expires_at, refreshed: false };
-      } else {
-        const refreshToken = await this.#secrets.get(client, REFRESH_TOKEN);
-        if (!refreshToken) throw new Error('no refresh token is stored');
+      const current = row && !row.reauth_code ? await this.#secrets.get(client, ACCESS_TOKEN) : null;
+      const refreshToken = row && !row.reauth_code ? await this.#secrets.get(client, REFRESH_TOKEN) : null;
+      if (!row) outcome = { kind: 'not-connected' };
+      else if (row.reauth_code) outcome = { kind: 'reauth', reason: row.reauth_reason ?? '' };
+      else if (current && row.access_expires_at !== null && fresh(row.access_expires_at)) {
+        outcome = { kind: 'token', account: row.account, accessToken: current, expiresAt: row.access_expires_at, refreshed: false };
+      } else if (!refreshToken) outcome = { kind: 'not-connected' };
+      else {
         try {
           const tokens = await refresh(refreshToken);
           const at = now();
@@ -178,10 +177,10 @@ export class PostgresOAuthAccount {
                refresh_token_issued_at = CASE WHEN $4 THEN $2 ELSE refresh_token_issued_at END WHERE id = 1`,
             [expiresAt, at, tokens.scope ?? null, Boolean(tokens.refreshToken)],
           );
-          outcome = { accessToken: tokens.accessToken, expiresAt, refreshed: true };
+          outcome = { kind: 'token', account: row.account, accessToken: tokens.accessToken, expiresAt, refreshed: true };
         } catch (err) {
           await this.#recordFailure(client, judge(err));
-          outcome = { error: err };
+          outcome = { kind: 'error', error: err };
         }
       }
       await client.query('COMMIT');
@@ -191,7 +190,7 @@ export class PostgresOAuthAccount {
       client.release(err as Error);
       throw err;
     }
-    if ('error' in outcome) throw outcome.error;
+    if (outcome.kind === 'error') throw outcome.error;
     return outcome;
   }
 
