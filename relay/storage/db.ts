@@ -38,6 +38,9 @@ export function migrate(db: Db): void {
   }
 }
 
+/** A store's answer: at once on SQLite, a promise on PostgreSQL; callers await either. */
+export type Awaitable<T> = T | Promise<T>;
+
 /** Answers when the database takes a query; throws SQLite's reason when it does not (readiness). */
 export function ping(db: Db): void {
   db.prepare('SELECT 1').get();

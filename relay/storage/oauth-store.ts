@@ -1,5 +1,5 @@
 import type { RefreshFailure } from '../domain/oauth-account';
-import type { Db } from './db';
+import type { Awaitable, Db } from './db';
 import type { SecretStore } from './secret-store';
 
 const VERIFIER = 'oauth.codeVerifier';
@@ -35,8 +35,6 @@ export interface AccountRow {
   reauth_code: string | null;
   reauth_reason: string | null;
 }
-
-type Awaitable<T> = T | Promise<T>;
 
 /** What a provider's refresh answers, as a store records it. */
 export interface RefreshedTokens {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertItem, AlertState } from '../../shared/fleet';
-import type { Db } from './db';
+import type { Awaitable, Db } from './db';
 import * as v from 'valibot';
 import { AlertPayloadSchema, type AlertPayload } from '../domain/judgement';
 
@@ -29,8 +29,6 @@ export interface OutboxRow {
   last_error: string | null;
   batch_id: string | null;
 }
-
-type Awaitable<T> = T | Promise<T>;
 
 /**
  * What the delivery worker needs of an outbox, on either engine: this SQLite store answers at once, the PostgreSQL one
@@ -88,12 +86,8 @@ export class OutboxStore implements Outbox {
         } else {
           return null;
         }
-        const alerts: Batch['alerts'] = [];
-        for (const row of rowsOfBatch.all(batchId) as { id: number; payload: string; attempts: number }[]) {
-          const payload = readPayload(row.payload);
-          if (typeof payload === 'string') unreadable.run(`ALERT_UNREADABLE: ${payload}`, row.id);
-          else alerts.push({ id: row.id, payload, attempts: row.attempts });
-        }
+        const { alerts, unreadable: failed } = readBatch(rowsOfBatch.all(batchId) as { id: number; payload: string; attempts: number }[]);
+        for (const { id, error } of failed) unreadable.run(error, id);
         if (alerts.length > 0) return { batchId, alerts };
       }
     });
@@ -222,6 +216,21 @@ export class OutboxStore implements Outbox {
       : this.#db.prepare('SELECT * FROM outbox ORDER BY id DESC LIMIT ?').all(limit)) as OutboxRow[];
     return rows.map(alertItem);
   }
+}
+
+/**
+ * A claimed batch's rows, read as the worker takes them: each payload checked against its schema, and those that fail
+ * set apart with why, to be failed alone (ALERT_UNREADABLE) rather than break the mail they would join.
+ */
+export function readBatch(rows: { id: number; payload: string; attempts: number }[]): { alerts: Batch['alerts']; unreadable: { id: number; error: string }[] } {
+  const alerts: Batch['alerts'] = [];
+  const unreadable: { id: number; error: string }[] = [];
+  for (const row of rows) {
+    const payload = readPayload(row.payload);
+    if (typeof payload === 'string') unreadable.push({ id: row.id, error: `ALERT_UNREADABLE: ${payload}` });
+    else alerts.push({ id: row.id, payload, attempts: row.attempts });
+  }
+  return { alerts, unreadable };
 }
 
 /** An outbox row as the admin API lists it; an unreadable payload still shows its device and its error. */

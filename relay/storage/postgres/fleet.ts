@@ -7,6 +7,7 @@ import type { Alerted } from '../../domain/alert-rule';
 import { FleetVersions } from '../../domain/fleet-versions';
 import { judgeReport } from '../../domain/judgement';
 import { AdmissionRefused, ReportRejected, SignatureRefused, type IngestResult, type Pending } from '../fleet-store';
+import { transaction } from './pool';
 
 interface PreviousRow {
   browser: string;
@@ -85,17 +86,14 @@ export class PostgresFleet {
     const batch = this.#queue;
     this.#queue = [];
     this.#committing = true;
-    const client = await this.#pool.connect().catch((err: unknown) => err as Error);
     try {
-      if (client instanceof Error) throw client;
-      if (this.#versionsStale) {
-        await this.#load(client);
-        this.#versionsStale = false;
-      }
-      await client.query('BEGIN');
-      const outcomes = await this.#ingestGroup(client, batch);
-      await client.query('COMMIT');
-      client.release();
+      const outcomes = await transaction(this.#pool, async (client) => {
+        if (this.#versionsStale) {
+          await this.#load(client);
+          this.#versionsStale = false;
+        }
+        return this.#ingestGroup(client, batch);
+      });
       batch.forEach((p, i) => {
         const outcome = outcomes[i]!;
         if (outcome instanceof Error) p.reject(outcome);
@@ -103,7 +101,6 @@ export class PostgresFleet {
       });
     } catch (err) {
       // The group is refused whole: none of it was accepted. What it taught the in-memory counts goes with it.
-      if (!(client instanceof Error)) client.release(err as Error);
       this.#versionsStale = true;
       for (const p of batch) p.reject(err);
     } finally {
@@ -125,7 +122,7 @@ export class PostgresFleet {
       'SELECT id, browser, version, level, compliant, findings, last_alerted_at, last_report_id, public_key, alerted FROM devices WHERE id = ANY($1) ORDER BY id FOR UPDATE',
       [ids],
     );
-    const state = new Map<string, PreviousRow & { firstSeenAt?: number }>(rows.map((r) => [r.id, r]));
+    const state = new Map<string, PreviousRow>(rows.map((r) => [r.id, r]));
     const { rows: waitingRows } = await client.query<{ device_id: string }>(
       "SELECT DISTINCT device_id FROM outbox WHERE device_id = ANY($1) AND state IN ('pending', 'pending_retry', 'running')",
       [ids],

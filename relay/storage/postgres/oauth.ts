@@ -153,45 +153,44 @@ export class PostgresOAuthAccount implements OAuthAccounts {
     refresh: (refreshToken: string) => Promise<RefreshedTokens>,
     judge: (err: unknown) => RefreshFailure,
   ): Promise<RefreshOutcome> {
-    const client = await this.#pool.connect();
-    let outcome: RefreshOutcome | { kind: 'error'; error: unknown };
-    try {
-      await client.query('BEGIN');
-      const { rows: [row] } = await client.query<AccountRow>('SELECT * FROM oauth_account WHERE id = 1 FOR UPDATE');
-      const current = row && !row.reauth_code ? await this.#secrets.get(client, ACCESS_TOKEN) : null;
-      const refreshToken = row && !row.reauth_code ? await this.#secrets.get(client, REFRESH_TOKEN) : null;
-      if (!row) outcome = { kind: 'not-connected' };
-      else if (row.reauth_code) outcome = { kind: 'reauth', reason: row.reauth_reason ?? '' };
-      else if (current && row.access_expires_at !== null && fresh(row.access_expires_at)) {
-        outcome = { kind: 'token', account: row.account, accessToken: current, expiresAt: row.access_expires_at, refreshed: false };
-      } else if (!refreshToken) outcome = { kind: 'not-connected' };
-      else {
-        try {
-          const tokens = await refresh(refreshToken);
-          const at = now();
-          const expiresAt = at + tokens.expiresInSeconds * 1000;
-          await this.#secrets.put(client, ACCESS_TOKEN, tokens.accessToken);
-          if (tokens.refreshToken) await this.#secrets.put(client, REFRESH_TOKEN, tokens.refreshToken);
-          await client.query(
-            `UPDATE oauth_account SET access_expires_at = $1, last_refresh_at = $2, last_refresh_error = NULL, scope = COALESCE($3, scope),
-               refresh_token_issued_at = CASE WHEN $4 THEN $2 ELSE refresh_token_issued_at END WHERE id = 1`,
-            [expiresAt, at, tokens.scope ?? null, Boolean(tokens.refreshToken)],
-          );
-          outcome = { kind: 'token', account: row.account, accessToken: tokens.accessToken, expiresAt, refreshed: true };
-        } catch (err) {
-          await this.#recordFailure(client, judge(err));
-          outcome = { kind: 'error', error: err };
-        }
-      }
-      await client.query('COMMIT');
-      client.release();
-    } catch (err) {
-      // Not returned to the pool: closing the connection ends the transaction and its lock, whatever state it is in.
-      client.release(err as Error);
-      throw err;
-    }
+    // A failed refresh is recorded and committed, then thrown: the transaction must not roll its record back.
+    const outcome = await transaction(this.#pool, (client) => this.#refreshLocked(client, now, fresh, refresh, judge));
     if (outcome.kind === 'error') throw outcome.error;
     return outcome;
+  }
+
+  async #refreshLocked(
+    client: PoolClient,
+    now: () => number,
+    fresh: (expiresAt: number) => boolean,
+    refresh: (refreshToken: string) => Promise<RefreshedTokens>,
+    judge: (err: unknown) => RefreshFailure,
+  ): Promise<RefreshOutcome | { kind: 'error'; error: unknown }> {
+    const { rows: [row] } = await client.query<AccountRow>('SELECT * FROM oauth_account WHERE id = 1 FOR UPDATE');
+    if (!row) return { kind: 'not-connected' };
+    if (row.reauth_code) return { kind: 'reauth', reason: row.reauth_reason ?? '' };
+    const current = await this.#secrets.get(client, ACCESS_TOKEN);
+    if (current && row.access_expires_at !== null && fresh(row.access_expires_at)) {
+      return { kind: 'token', account: row.account, accessToken: current, expiresAt: row.access_expires_at, refreshed: false };
+    }
+    const refreshToken = await this.#secrets.get(client, REFRESH_TOKEN);
+    if (!refreshToken) return { kind: 'not-connected' };
+    try {
+      const tokens = await refresh(refreshToken);
+      const at = now();
+      const expiresAt = at + tokens.expiresInSeconds * 1000;
+      await this.#secrets.put(client, ACCESS_TOKEN, tokens.accessToken);
+      if (tokens.refreshToken) await this.#secrets.put(client, REFRESH_TOKEN, tokens.refreshToken);
+      await client.query(
+        `UPDATE oauth_account SET access_expires_at = $1, last_refresh_at = $2, last_refresh_error = NULL, scope = COALESCE($3, scope),
+           refresh_token_issued_at = CASE WHEN $4 THEN $2 ELSE refresh_token_issued_at END WHERE id = 1`,
+        [expiresAt, at, tokens.scope ?? null, Boolean(tokens.refreshToken)],
+      );
+      return { kind: 'token', account: row.account, accessToken: tokens.accessToken, expiresAt, refreshed: true };
+    } catch (err) {
+      await this.#recordFailure(client, judge(err));
+      return { kind: 'error', error: err };
+    }
   }
 
   /** A lost grant drops both tokens and asks for re-authorization; a passing failure keeps the refresh token. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { AlertItem, AlertState } from '../../../shared/fleet';
-import { alertItem, readPayload, type Batch, type Outbox, type OutboxRow, type OutboxStats } from '../outbox-store';
+import { alertItem, readBatch, type Batch, type Outbox, type OutboxRow, type OutboxStats } from '../outbox-store';
 import { transaction } from './pool';
 
 /** The advisory locks' key space for batches: (BATCH_LOCKS, hash of the batch id). */
@@ -29,14 +29,9 @@ export class PostgresOutbox implements Outbox {
         const batchId = (await this.#takeAgain(client, now, leaseMs)) ?? (await this.#takePending(client, now, leaseMs, maxBatch));
         if (!batchId) return null;
         const { rows } = await client.query<{ id: number; payload: string; attempts: number }>('SELECT id, payload, attempts FROM outbox WHERE batch_id = $1 ORDER BY id', [batchId]);
-        const alerts: Batch['alerts'] = [];
-        for (const row of rows) {
-          const payload = readPayload(row.payload);
-          if (typeof payload === 'string') {
-            await client.query("UPDATE outbox SET state = 'failed', batch_id = NULL, lease_until = NULL, last_error = $1 WHERE id = $2", [`ALERT_UNREADABLE: ${payload}`, row.id]);
-          } else {
-            alerts.push({ id: row.id, payload, attempts: row.attempts });
-          }
+        const { alerts, unreadable } = readBatch(rows);
+        for (const { id, error } of unreadable) {
+          await client.query("UPDATE outbox SET state = 'failed', batch_id = NULL, lease_until = NULL, last_error = $1 WHERE id = $2", [error, id]);
         }
         if (alerts.length > 0) return { batchId, alerts };
       }

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { transaction } from './pool';
 
 /** The channel a relay announces a changed setting on: its payload is the setting's name. */
 const CHANNEL = 'guardmail_settings';
@@ -22,9 +23,7 @@ export class PostgresSettings {
   }
 
   async put(name: string, value: unknown): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    await transaction(this.#pool, async (client) => {
       await client.query(
         `INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
@@ -32,13 +31,7 @@ export class PostgresSettings {
       );
       // Delivered to the listeners at commit, and only if it commits.
       await client.query('SELECT pg_notify($1, $2)', [CHANNEL, name]);
-      await client.query('COMMIT');
-      client.release();
-    } catch (err) {
-      // Not returned to the pool: closing the connection ends the transaction, whatever state it is in.
-      client.release(err as Error);
-      throw err;
-    }
+    });
   }
 
   /**
