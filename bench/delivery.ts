@@ -10,6 +10,7 @@ import { composeRelay } from '../relay/compose';
 import { createLogger } from '../relay/log';
 import { AccessTokens } from '../relay/storage/access-tokens';
 import { openDatabase } from '../relay/storage/db';
+import { sqliteStores } from '../relay/storage/sqlite-stores';
 import { SecretBox } from '../relay/storage/secret-box';
 import { MailSettingsInput } from '../shared/mail-settings';
 import { testPki } from '../test/fixtures/tls';
@@ -89,7 +90,7 @@ const APIS: Api[] = [
 function benchRelay() {
   const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-bench-')));
   const deps = composeRelay({
-    db, box: new SecretBox(randomBytes(32)), accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }),
+    stores: sqliteStores(db, new SecretBox(randomBytes(32))), accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }),
     logger: createLogger('silent'), extensionOrigins: [], oauthRedirectUrls: [], providerMinuteMs: MINUTE_MS,
   });
   return { db, deps };

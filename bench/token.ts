@@ -8,6 +8,7 @@ import { composeRelay } from '../relay/compose';
 import { createLogger } from '../relay/log';
 import { AccessTokens } from '../relay/storage/access-tokens';
 import { openDatabase } from '../relay/storage/db';
+import { sqliteStores } from '../relay/storage/sqlite-stores';
 import { SecretBox } from '../relay/storage/secret-box';
 import { EXTENSION_ORIGIN, EXTENSION_REDIRECT_URL } from '../shared/extension';
 import { MailSettingsInput } from '../shared/mail-settings';
@@ -23,7 +24,7 @@ export async function benchTokenRefresh(): Promise<void> {
   as.tokenDelayMs = 20;
   let clock = Date.now();
   const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-bench-')));
-  const deps = composeRelay({ db, box: new SecretBox(randomBytes(32)), accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }), logger: createLogger('silent'), extensionOrigins: [EXTENSION_ORIGIN], oauthRedirectUrls: [], now: () => clock });
+  const deps = composeRelay({ stores: sqliteStores(db, new SecretBox(randomBytes(32))), accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }), logger: createLogger('silent'), extensionOrigins: [EXTENSION_ORIGIN], oauthRedirectUrls: [], now: () => clock });
   deps.mailSettings.save(v.parse(MailSettingsInput, {
     authType: 'oauth', host: '127.0.0.1', port: 25, emailType: 'smtp', tls: true, senderAddress: 'a@example.com',
     clientId: 'bench', clientSecret: 's3cret', authorizationUrl: as.authorizationUrl, tokenUrl: as.tokenUrl, scope: as.mailScope,

@@ -1,3 +1,4 @@
+import { databaseUnavailable } from './storage/postgres/errors';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { API_PREFIX } from '../shared/api';
@@ -76,7 +77,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       deps.metrics.devicesRefused.inc();
       c.header('Retry-After', String(Math.ceil(err.retryAfterMs / 1000)));
       if (deps.admissionEpisode.begins((deps.now ?? Date.now)())) {
-        deps.audit.record('devices.admission-limited', { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }, c.get('requestId'));
+        void Promise.resolve(deps.audit.record('devices.admission-limited', { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }, c.get('requestId'))).catch(
+          (auditErr: unknown) => deps.logger.error({ err: auditErr }, 'audit entry not written'),
+        );
         deps.logger.warn({ requestId: c.get('requestId') }, 'new devices arrive faster than admitted: their reports wait in their browsers');
       }
       return errorResponse(c, new ApiError('DEVICE_ADMISSION_LIMITED'));
@@ -94,10 +97,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 }
 
 /**
- * A full disk and I/O failures, from SQLite or from syncing its log (storage/wal-sync.ts), are the operator's to fix,
- * not a bug: a clear 503, nothing accepted.
+ * A full disk and I/O failures, from SQLite or from syncing its log (storage/wal-sync.ts), and a PostgreSQL that cannot
+ * be reached, are the operator's to fix, not a bug: a clear 503, nothing accepted.
  */
-function storageError(err: unknown): 'STORAGE_FULL' | 'STORAGE_UNAVAILABLE' | null {
+function storageError(err: unknown): 'STORAGE_FULL' | 'STORAGE_UNAVAILABLE' | 'DATABASE_UNAVAILABLE' | null {
+  if (databaseUnavailable(err)) return 'DATABASE_UNAVAILABLE';
   const code = (err as { code?: unknown })?.code;
   if (typeof code !== 'string') return null;
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return 'STORAGE_FULL';

@@ -11,23 +11,15 @@ import { DEFAULT_DELIVERY_TIMES, type DeliveryTimes } from './domain/retry';
 import { TokenManager } from './delivery/token-manager';
 import type { Logger } from './log';
 import { createMetrics } from './metrics';
-import { AuditLog } from './storage/audit-log';
 import type { AccessTokens } from './storage/access-tokens';
-import type { Db } from './storage/db';
-import { DeliveryLog } from './storage/delivery-log';
-import { FleetStore } from './storage/fleet-store';
-import { MailSettingsStore } from './storage/mail-settings-store';
-import { OAuthStore } from './storage/oauth-store';
-import { OutboxStore } from './storage/outbox-store';
-import { ReleaseStore } from './storage/release-store';
 import { DEFAULT_FEED_OPTIONS, FeedRefresher, type FeedOptions } from './feeds/refresh';
-import { PolicyStore } from './storage/policy-store';
-import type { SecretBox } from './storage/secret-box';
-import { ENROLLMENT_TOKEN_SECRET, keptEnrollmentToken, SecretStore } from './storage/secret-store';
+import { ENROLLMENT_TOKEN_SECRET, keptEnrollmentToken } from './storage/secret-store';
+import type { Awaitable } from './storage/db';
+import type { Stores } from './storage/stores';
 
 export interface ComposeOptions {
-  db: Db;
-  box: SecretBox;
+  /** The opened stores, SQLite's or PostgreSQL's. */
+  stores: Stores;
   accessTokens: AccessTokens;
   logger: Logger;
   extensionOrigins: string[];
@@ -35,8 +27,6 @@ export interface ComposeOptions {
   /** The fleet's extension, signed with the relay's key: its origin is allowed before extensionOrigins. */
   extension?: FleetExtension | null;
   publicUrl?: string;
-  /** The enrollment token when known in plain text (generated, or from the environment): kept sealed for policies. */
-  enrollmentToken?: string | null;
   /** Shorter in tests, where a silent server must fail fast. */
   smtpTimeouts?: SmtpTimeouts;
   tokenRequestTimeoutMs?: number;
@@ -59,33 +49,26 @@ export interface ComposeOptions {
 
 /** Builds every dependency of the app from the opened store; shared by main.ts and the tests, so both run the same graph. */
 export function composeRelay(o: ComposeOptions): AppDeps {
-  const secrets = new SecretStore(o.db, o.box);
-  if (o.enrollmentToken) secrets.put(ENROLLMENT_TOKEN_SECRET, o.enrollmentToken);
-  const mailSettings = new MailSettingsStore(o.db, secrets);
-  const oauth = new OAuthStore(o.db, secrets);
+  const { stores } = o;
+  const { mailSettings, oauth, deliveryLog, outbox, audit, policy, releases } = stores;
   const oauthClient = { timeoutMs: o.tokenRequestTimeoutMs ?? 15_000 };
-  const deliveryLog = new DeliveryLog(o.db);
-  const outbox = new OutboxStore(o.db);
   const metrics = createMetrics(outbox, o.now);
-  const audit = new AuditLog(o.db);
   const tokenManager = new TokenManager({ oauth, mailSettings, logger: o.logger, client: oauthClient, metrics, audit, now: o.now });
-  const sender = new MailSender({ mailSettings, tokens: tokenManager, deliveryLog, timeouts: o.smtpTimeouts, now: o.now, minuteMs: o.providerMinuteMs });
-  const policy = new PolicyStore(o.db);
+  const sender = new MailSender({ mailSettings, tokens: tokenManager, deliveryLog, timeouts: o.smtpTimeouts, now: o.now, minuteMs: o.providerMinuteMs, shared: stores.sendLimits });
   // Onboarding 100,000 browsers fits in an hour; a holder of the enrollment token inventing IDs adds no more than that.
   const deviceAdmission = new RateLimiter(o.deviceAdmission?.burst ?? 2_000, o.deviceAdmission?.perHour ?? 100_000);
-  const releases = new ReleaseStore(o.db);
   const feedOptions = o.feeds ?? DEFAULT_FEED_OPTIONS;
   const delivery = o.delivery ?? DEFAULT_DELIVERY_TIMES;
   const worker = new OutboxWorker({ outbox, policy, mailSettings, oauth, sender, logger: o.logger, metrics, times: delivery, ...o.worker, ...(o.now ? { now: o.now } : {}) });
   return {
-    db: o.db,
+    stores,
     accessTokens: o.accessTokens,
     mailSettings,
     oauth,
     tokenManager,
     deliveryLog,
     sender,
-    fleet: new FleetStore(o.db, { admit: (now) => deviceAdmission.take('new-devices', now), releases: () => releases.index(), exploited: () => releases.exploitIndex() }),
+    fleet: stores.openFleet({ admit: (now) => deviceAdmission.take('new-devices', now), releases: () => releases.index(), exploited: () => releases.exploitIndex() }),
     releases,
     feeds: new FeedRefresher({ store: releases, mailSettings, logger: o.logger, options: feedOptions, ...(o.now ? { now: o.now } : {}) }),
     feedOptions,
@@ -105,9 +88,14 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     logger: o.logger,
     extension: o.extension ?? null,
     publicUrl: o.publicUrl ?? '',
-    enrollmentToken: () => keptEnrollmentToken(secrets, o.accessTokens),
+    enrollmentToken: async () => keptEnrollmentToken(await stores.secret(ENROLLMENT_TOKEN_SECRET), o.accessTokens),
     extensionOrigins: [...new Set([...(o.extension ? [o.extension.identity.origin] : []), ...o.extensionOrigins])],
     oauthRedirectUrls: o.oauthRedirectUrls,
     now: o.now,
   };
+}
+
+/** Keeps an enrollment token known in plain text (generated, or from the environment) sealed, for the policies the relay writes. */
+export function keepEnrollmentToken(stores: Stores, token: string): Awaitable<void> {
+  return stores.keepSecret(ENROLLMENT_TOKEN_SECRET, token);
 }

@@ -9,6 +9,7 @@ import { DEFAULT_FEED_OPTIONS, type FeedOptions } from './feeds/refresh';
 import { DATA_SOURCES, DEFAULT_FEED_URLS, type DataSource } from './feeds/sources';
 import { POLICY_PLATFORMS, type PolicyPlatform } from './domain/fleet-policy';
 import { LOG_LEVELS, type LogLevel } from './log';
+import { postgresConnection } from './storage/postgres/url';
 
 /**
  * Every relay option, each as a flag and an environment variable. This table is the one place where an
@@ -26,6 +27,14 @@ export const OPTIONS = {
   dataDir: {
     flag: '--data-dir', env: 'GUARDMAIL_DATA_DIR', default: './data',
     description: 'Directory for the SQLite store and the key file; created if missing.',
+  },
+  databaseUrl: {
+    flag: '--database-url', env: 'GUARDMAIL_DATABASE_URL', default: '',
+    description: 'postgres://user:password@host:5432/guardmail?sslmode=verify-full: store everything in PostgreSQL, shared by every relay given the same URL, instead of SQLite in the data directory. Plain connections only to loopback.',
+  },
+  databaseCa: {
+    flag: '--database-ca', env: 'GUARDMAIL_DATABASE_CA', default: '',
+    description: 'PEM file of the CA that signed the database server\'s certificate, when it is not one the system trusts.',
   },
   tlsCert: {
     flag: '--tls-cert', env: 'GUARDMAIL_TLS_CERT', default: '',
@@ -70,6 +79,10 @@ export const OPTIONS = {
   deliveryDelayedMinutes: {
     flag: '--delivery-delayed-minutes', env: 'GUARDMAIL_DELIVERY_DELAYED_MINUTES', default: '15',
     description: 'An alert due this many minutes and not delivered makes /readyz, the status and the popup say "delivery delayed" with the error.',
+  },
+  deliveryLeaseSeconds: {
+    flag: '--delivery-lease-seconds', env: 'GUARDMAIL_DELIVERY_LEASE_SECONDS', default: '120',
+    description: 'How long a relay\'s claim on a batch of alerts lasts: a relay killed mid-send leaves its batch to another (or to itself, restarted) after this long, under the same Message-ID. Longer than a send can take.',
   },
   releaseRefreshHours: {
     flag: '--release-refresh-hours', env: 'GUARDMAIL_RELEASE_REFRESH_HOURS', default: '24',
@@ -140,6 +153,7 @@ export type Command =
   | { name: 'serve' }
   | { name: 'backup'; to: string }
   | { name: 'rotate-key' }
+  | { name: 'migrate-to-postgres' }
   | { name: 'import-feeds' | 'export-feeds'; file: string }
   | { name: 'policy'; platform: PolicyPlatform };
 
@@ -149,6 +163,8 @@ export interface RelayConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** PostgreSQL, shared by several relays; null for SQLite in the data directory. */
+  database: { url: string; ca: string | undefined } | null;
   /** PEM cert and key contents when the relay serves HTTPS itself. */
   tls: { cert: string; key: string } | null;
   behindTlsProxy: boolean;
@@ -158,6 +174,8 @@ export interface RelayConfig {
   newDevicesPerHour: number;
   retention: Retention;
   delivery: DeliveryTimes;
+  /** How long a claimed batch is the claiming relay's. */
+  deliveryLeaseMs: number;
   feeds: FeedOptions;
   adminToken: string | null;
   enrollmentToken: string | null;
@@ -217,8 +235,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     command = { name: 'policy', platform: (args[0] ?? 'linux') as PolicyPlatform };
   } else if (name === 'rotate-key' && args.length === 0) {
     command = { name: 'rotate-key' };
+  } else if (name === 'migrate-to-postgres' && args.length === 0) {
+    command = { name: 'migrate-to-postgres' };
   } else if (name !== 'serve' || args.length > 0) {
-    errors.push(`"${positionals.join(' ')}" is not a command: use serve (the default), backup <file>, rotate-key, export-feeds <file>, import-feeds <file> or policy <platform>.`);
+    errors.push(`"${positionals.join(' ')}" is not a command: use serve (the default), backup <file>, rotate-key, migrate-to-postgres, export-feeds <file>, import-feeds <file> or policy <platform>.`);
   }
   const raw = (name: OptionName): string => {
     const o = OPTIONS[name];
@@ -237,6 +257,23 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
 
   const dataDir = raw('dataDir');
   if (dataDir.trim() === '') errors.push(`${label('dataDir')}: must not be empty.`);
+
+  let database: RelayConfig['database'] = null;
+  const databaseUrl = raw('databaseUrl');
+  const caPath = raw('databaseCa');
+  if (databaseUrl) {
+    const ca = caPath ? (readPem(caPath, 'CERTIFICATE', label('databaseCa'), errors) ?? undefined) : undefined;
+    try {
+      postgresConnection(databaseUrl, ca);
+      database = { url: databaseUrl, ca };
+    } catch (err) {
+      errors.push(`${label('databaseUrl')}: ${(err as Error).message}.`);
+    }
+  } else if (caPath) errors.push(`${label('databaseCa')}: only used with ${label('databaseUrl')}.`);
+  if (command.name === 'migrate-to-postgres' && !databaseUrl) errors.push(`migrate-to-postgres: give the database to copy the store into with ${label('databaseUrl')}.`);
+  if (databaseUrl && (command.name === 'backup' || command.name === 'export-feeds' || command.name === 'import-feeds')) {
+    errors.push(`${command.name}: works on the SQLite store of a data directory; on PostgreSQL use pg_dump for backups (see the README), and run ${command.name} without ${label('databaseUrl')}.`);
+  }
 
   const bool = (option: 'behindTlsProxy' | 'demo') => {
     const text = raw(option);
@@ -290,11 +327,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   const retention: Retention = { deviceStaleMs: days('deviceStaleDays'), devicePruneMs: days('devicePruneDays'), sentAlertMs: days('alertRetentionDays'), auditMs: days('auditRetentionDays') };
   if (retention.devicePruneMs < retention.deviceStaleMs) errors.push(`${label('devicePruneDays')}: must be at least ${label('deviceStaleDays')}, so a device is shown as stopped before it is forgotten.`);
 
-  const whole = (option: 'queueLifetimeDays' | 'deliveryDelayedMinutes' | 'releaseMaxAgeDays', max: number, unitMs: number, unit: string): number => {
+  const whole = (option: 'queueLifetimeDays' | 'deliveryDelayedMinutes' | 'releaseMaxAgeDays' | 'deliveryLeaseSeconds', max: number, unitMs: number, unit: string): number => {
     const value = Number(raw(option));
     if (!Number.isInteger(value) || value < 1 || value > max) errors.push(`${label(option)}: "${raw(option)}" must be a whole number of ${unit} from 1 to ${max}.`);
     return value * unitMs;
   };
+  const deliveryLeaseMs = whole('deliveryLeaseSeconds', 3600, 1000, 'seconds');
+  if (deliveryLeaseMs < 10_000 && Number.isInteger(deliveryLeaseMs)) errors.push(`${label('deliveryLeaseSeconds')}: must be at least 10 seconds, longer than a send can take.`);
   const delivery: DeliveryTimes = { queueLifetimeMs: whole('queueLifetimeDays', 365, 86_400_000, 'days'), delayedAfterMs: whole('deliveryDelayedMinutes', 1440, 60_000, 'minutes') };
 
   const refreshHours = Number(raw('releaseRefreshHours'));
@@ -334,7 +373,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   const secretKey = key('secretKey');
   const previousSecretKey = key('previousSecretKey');
   const newSecretKey = key('newSecretKey');
-  if (command.name === 'rotate-key' && secretKey && !newSecretKey) {
+  // On PostgreSQL the relays hold the key themselves while it rotates; rotate-key re-seals with the current one.
+  if (command.name === 'rotate-key' && secretKey && !newSecretKey && !databaseUrl) {
     errors.push(`rotate-key: the key comes from ${label('secretKey')}, so give the new one in ${label('newSecretKey')} (openssl rand -base64 32).`);
   }
 
@@ -359,8 +399,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   return {
     ok: true,
     config: {
-      command, demo, host, port, dataDir, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
-      extensionOrigins, extensionKeyFile: raw('extensionKeyFile'), extensionBuildDir: raw('extensionBuildDir'), oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention, delivery, feeds,
+      command, demo, host, port, dataDir, database, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
+      extensionOrigins, extensionKeyFile: raw('extensionKeyFile'), extensionBuildDir: raw('extensionBuildDir'), oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention, delivery, deliveryLeaseMs, feeds,
     },
   };
 }
@@ -387,7 +427,8 @@ function helpText(): string {
   return (
     `Usage: guardmail-relay [serve] [options]     run the relay\n` +
     `       guardmail-relay backup <file>          copy the store, online, to <file>\n` +
-    `       guardmail-relay rotate-key             re-seal every secret with a new key (relay stopped)\n` +
+    `       guardmail-relay rotate-key             re-seal every secret with a new key (relay stopped; on PostgreSQL, with the current key)\n` +
+    `       guardmail-relay migrate-to-postgres    copy the data directory's SQLite store into --database-url's empty database\n` +
     `       guardmail-relay export-feeds <file>    write the vendors' release data this relay holds to <file>\n` +
     `       guardmail-relay import-feeds <file>    load release data exported by a connected relay (air-gapped sites)\n\n` +
     `Options (flags override environment variables):\n${rows.join('\n')}\n`

@@ -12,40 +12,32 @@ import type { RateLimiter } from './domain/rate-limit';
 import type { TokenManager } from './delivery/token-manager';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
-import type { AuditLog } from './storage/audit-log';
 import type { AccessTokens } from './storage/access-tokens';
-import type { Db } from './storage/db';
-import type { DeliveryLog } from './storage/delivery-log';
-import type { MailSettingsStore } from './storage/mail-settings-store';
-import type { OAuthStore } from './storage/oauth-store';
-import type { OutboxStore } from './storage/outbox-store';
-import type { ReleaseStore } from './storage/release-store';
 import type { FeedOptions, FeedRefresher } from './feeds/refresh';
-import type { PolicyStore } from './storage/policy-store';
 import type { FleetExtension } from './extension/fleet-extension';
 import type { AuthThrottle } from './http/auth';
-import type { FleetStore } from './storage/fleet-store';
+import type { AuditStorage, DeliveryLogStorage, FleetStorage, MailSettingsStorage, OAuthStorage, OutboxStorage, PolicyStorage, ReleaseStorage, Stores } from './storage/stores';
 
 export interface AppDeps {
-  db: Db;
+  stores: Stores;
   accessTokens: AccessTokens;
-  mailSettings: MailSettingsStore;
-  oauth: OAuthStore;
+  mailSettings: MailSettingsStorage;
+  oauth: OAuthStorage;
   tokenManager: TokenManager;
   sender: MailSender;
-  deliveryLog: DeliveryLog;
+  deliveryLog: DeliveryLogStorage;
   oauthClient: OAuthClientOptions;
-  fleet: FleetStore;
-  releases: ReleaseStore;
+  fleet: FleetStorage;
+  releases: ReleaseStorage;
   feeds: FeedRefresher;
   feedOptions: FeedOptions;
-  outbox: OutboxStore;
-  policy: PolicyStore;
+  outbox: OutboxStorage;
+  policy: PolicyStorage;
   worker: OutboxWorker;
   /** Reports per device: a burst, then a steady rate. */
   reportLimiter: RateLimiter;
   metrics: Metrics;
-  audit: AuditLog;
+  audit: AuditStorage;
   /** How long devices, sent alerts and audit entries are kept. */
   retention: Retention;
   delivery: DeliveryTimes;
@@ -61,7 +53,7 @@ export interface AppDeps {
   /** The relay's public https URL; '' when browsers reach it by the address each request came in by. */
   publicUrl: string;
   /** The enrollment token in plain text, when the relay knows it (kept sealed in the store), for the policy it writes. */
-  enrollmentToken: () => string | null;
+  enrollmentToken: () => Promise<string | null>;
   /** CORS origins: the relay's own extension's first. */
   extensionOrigins: string[];
   /** Redirect URLs accepted besides the allowed extensions' own and loopback. */

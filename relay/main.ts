@@ -8,19 +8,21 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createApp } from './app';
-import { composeRelay } from './compose';
+import { composeRelay, keepEnrollmentToken } from './compose';
 import { parseConfig, type RelayConfig } from './config';
 import type { DemoMailbox } from './demo/mailbox';
 import type { FleetExtension, PackedExtension } from './extension/fleet-extension';
 import { fleetExtension } from './extension/setup';
 import { createLogger } from './log';
 import { AccessTokens } from './storage/access-tokens';
-import { openDatabase } from './storage/db';
+import { ensureDataDir, openDatabase } from './storage/db';
 import { claimDataDir } from './storage/pid-file';
 import { pruneExpired } from './storage/prune';
 import { PRUNE_EVERY_MS } from './domain/retention';
 import { loadKeyring } from './storage/secret-box';
-import { foreignKeyIds } from './storage/secret-store';
+import { foreignKeyIds, foreignKeyMessage } from './storage/secret-store';
+import { sqliteStores } from './storage/sqlite-stores';
+import type { Stores } from './storage/stores';
 
 /** The build beside the relay: dist/relay.mjs and relay/main.ts are both one folder below the project. */
 const EXTENSION_BUILD_DIR = resolve(import.meta.dirname, '../extension/.output/chrome-mv3');
@@ -42,7 +44,8 @@ async function main(): Promise<void> {
   try {
     // Commands and the demo load their modules only when used: a relay starts with what serving needs.
     if (config.command.name === 'backup') return void process.stdout.write(await (await import('./commands/backup')).backup(config.dataDir, config.command.to));
-    if (config.command.name === 'rotate-key') return void process.stdout.write((await import('./commands/rotate-key')).rotateKey(config));
+    if (config.command.name === 'rotate-key') return void process.stdout.write(await (await import('./commands/rotate-key')).rotateKey(config));
+    if (config.command.name === 'migrate-to-postgres') return void process.stdout.write(await (await import('./commands/migrate-to-postgres')).migrateToPostgres(config));
     if (config.command.name === 'export-feeds') return void process.stdout.write((await import('./commands/feeds')).exportFeeds(config.dataDir, config.command.file));
     if (config.command.name === 'import-feeds') return void process.stdout.write((await import('./commands/feeds')).importFeeds(config.dataDir, config.command.file));
     if (config.command.name === 'policy') {
@@ -60,25 +63,35 @@ async function run(config: RelayConfig): Promise<void> {
   // Everything the relay writes (store, key, tokens file, backups) is its owner's alone.
   process.umask(0o077);
   const logger = createLogger(config.logLevel);
-  let db;
   let box;
   let release: () => void;
   let extension: FleetExtension;
+  let stores: Stores;
   try {
-    db = openDatabase(config.dataDir);
+    // The data directory holds the SQLite store, or beside PostgreSQL this relay's key file and extension key.
+    const db = config.database ? null : openDatabase(config.dataDir);
+    if (!db) ensureDataDir(config.dataDir);
     box = loadKeyring(config.dataDir, config).box;
     release = claimDataDir(config.dataDir);
+    if (db) {
+      const foreign = foreignKeyIds(db, box);
+      if (foreign.length > 0) {
+        release();
+        return fail(foreignKeyMessage(foreign, box, 'or the secret.key file of the data directory it came from; a secret.key created just now is a new key, replace it'));
+      }
+      stores = sqliteStores(db, box);
+    }
   } catch (err) {
     return fail(`cannot open the data directory ${resolve(config.dataDir)}: ${(err as Error).message}`);
   }
-  const foreign = foreignKeyIds(db, box);
-  if (foreign.length > 0) {
-    release();
-    return fail(
-      `the store's secrets are sealed with key ${foreign.join(', ')}, and this relay has key ${box.currentKeyId}: start it with the key the ` +
-        `store was sealed with (GUARDMAIL_SECRET_KEY, or the secret.key file of the data directory it came from; a secret.key created ` +
-        `just now is a new key, replace it). During a rotation, GUARDMAIL_PREVIOUS_SECRET_KEY holds the old key.`,
-    );
+  if (config.database) {
+    try {
+      const { openPostgresStores } = await import('./storage/postgres/stores');
+      stores = await openPostgresStores({ url: config.database.url, ca: config.database.ca, box, logger });
+    } catch (err) {
+      release();
+      return fail(`cannot use the database: ${(err as Error).message}`);
+    }
   }
   try {
     extension = fleetExtension(config, EXTENSION_BUILD_DIR, logger);
@@ -90,14 +103,17 @@ async function run(config: RelayConfig): Promise<void> {
     logger.error({ error: err.message }, 'the extension could not be signed; browsers cannot install it from this relay');
     return null;
   });
-  const { tokens: accessTokens, generated } = AccessTokens.init(db, { admin: config.adminToken, enrollment: config.enrollmentToken });
+  const { tokens: accessTokens, generated } = await AccessTokens.init(stores!.tokenRows, { admin: config.adminToken, enrollment: config.enrollmentToken });
   const tokensFile = generated.admin || generated.enrollment ? writeFirstStartTokens(config.dataDir, generated) : null;
-  const deps = composeRelay({ db, box, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts,
-    extension, publicUrl: config.publicUrl, enrollmentToken: config.enrollmentToken ?? generated.enrollment ?? null,
+  const enrollmentToken = config.enrollmentToken ?? generated.enrollment;
+  if (enrollmentToken) await keepEnrollmentToken(stores!, enrollmentToken);
+  const deps = composeRelay({ stores: stores!, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts,
+    extension, publicUrl: config.publicUrl,
     deviceAdmission: { burst: Math.ceil(config.newDevicesPerHour / 50), perHour: config.newDevicesPerHour },
     retention: config.retention,
     delivery: config.delivery,
     feeds: config.feeds,
+    worker: { leaseMs: config.deliveryLeaseMs },
   });
   const app = createApp(deps);
   let mailbox: DemoMailbox | null = null;
@@ -107,14 +123,17 @@ async function run(config: RelayConfig): Promise<void> {
   }
 
   deps.tokenManager.start();
-  const prune = () => {
-    const pruned = pruneExpired(deps, config.retention, Date.now());
-    if (pruned.devices + pruned.alerts + pruned.audit > 0) logger.info(pruned, 'pruned what outlived its retention');
-  };
-  prune();
-  const pruning = setInterval(prune, PRUNE_EVERY_MS);
+  const prune = () =>
+    pruneExpired(deps, config.retention, Date.now()).then(
+      (pruned) => {
+        if (pruned.devices + pruned.alerts + pruned.audit > 0) logger.info(pruned, 'pruned what outlived its retention');
+      },
+      (err: unknown) => logger.error({ err }, 'pruning failed; it runs again within the hour'),
+    );
+  void prune();
+  const pruning = setInterval(() => void prune(), PRUNE_EVERY_MS);
   pruning.unref();
-  const recovered = deps.outbox.recoverInterrupted(Date.now());
+  const recovered = await deps.outbox.recoverInterrupted(Date.now());
   if (recovered > 0) logger.warn({ alerts: recovered }, 'alerts interrupted by the last stop are due again');
   deps.worker.start();
   deps.feeds.start();
@@ -151,11 +170,14 @@ async function run(config: RelayConfig): Promise<void> {
     clearInterval(pruning);
     void Promise.all([deps.worker.stop(), deps.feeds.stop()])
       .then(() => mailbox?.close())
-      .finally(() => {
+      .then(async () => {
         deps.sender.close();
-        deps.deliveryLog.flush();
+        await deps.deliveryLog.flush();
         deps.fleet.close();
-        db.close();
+      })
+      .catch((err: unknown) => logger.error({ err }, 'the store could not be closed cleanly'))
+      .finally(async () => {
+        await Promise.resolve(stores.close()).catch(() => undefined);
         release();
         logger.info('stopped cleanly');
         process.exit(0);
@@ -192,7 +214,7 @@ function banner(
 ): string {
   const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   const url = config.publicUrl || `${config.tls ? 'https' : 'http'}://${host}:${info.port}`;
-  const lines = [``, `Guardmail relay is running at ${url}`, `  data: ${resolve(config.dataDir)}`];
+  const lines = [``, `Guardmail relay is running at ${url}`, `  data: ${config.database ? `PostgreSQL at ${databaseHost(config.database.url)}, keys in ${resolve(config.dataDir)}` : resolve(config.dataDir)}`];
   if (generated) {
     lines.push(``, `First start: the admin and enrollment tokens are in ${generated.file} (readable only by you).`, `They are stored only as hashes: keep them, then delete that file.`);
     if (process.stdout.isTTY) {
@@ -219,6 +241,12 @@ function banner(
     ``,
   );
   return lines.join('\n');
+}
+
+/** Where the database is, without its user name or password. */
+function databaseHost(url: string): string {
+  const u = new URL(url);
+  return `${u.host}${u.pathname}`;
 }
 
 void main();

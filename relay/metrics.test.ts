@@ -4,12 +4,12 @@ import { createMetrics } from './metrics';
 describe('metrics', () => {
   const metrics = () => createMetrics({ stats: () => ({ pending: 2, oldestDueAgeSeconds: 75 }) });
 
-  it('renders counters with escaped labels, and zero before the first event', () => {
+  it('renders counters with escaped labels, and zero before the first event', async () => {
     const m = metrics();
     m.reportsRefused.inc({ status: '4"29\\' });
     m.reportsRefused.inc({ status: '4"29\\' });
     m.alertsSent.inc(3);
-    const text = m.renderOwn();
+    const text = await m.renderOwn();
     expect(text).toContain('# TYPE guardmail_reports_refused_total counter\nguardmail_reports_refused_total{status="4\\"29\\\\"} 2\n');
     expect(text).toContain('guardmail_alerts_sent_total 3\n');
     expect(text).toContain('guardmail_alerts_failed_total 0\n');
@@ -23,11 +23,11 @@ describe('metrics', () => {
     expect(text.indexOf('guardmail_reports_received_total')).toBeLessThan(text.indexOf('process_cpu_seconds_total'));
   });
 
-  it('renders a cumulative histogram and reads gauges when rendered', () => {
+  it('renders a cumulative histogram and reads gauges when rendered', async () => {
     const m = metrics();
     m.deliveryLatency.observe(0.07);
     m.deliveryLatency.observe(2);
-    const text = m.renderOwn();
+    const text = await m.renderOwn();
     expect(text).toContain('guardmail_alert_delivery_seconds_bucket{le="0.05"} 0\n');
     expect(text).toContain('guardmail_alert_delivery_seconds_bucket{le="0.1"} 1\n');
     expect(text).toContain('guardmail_alert_delivery_seconds_bucket{le="5"} 2\n');

@@ -35,11 +35,17 @@ class Counter implements Metric {
   }
 }
 
+/** Set just before rendering, from what the store answers then. */
 class Gauge implements Metric {
-  constructor(readonly name: string, readonly help: string, readonly collect: () => number) {}
+  #value = 0;
+  constructor(readonly name: string, readonly help: string) {}
+
+  set(value: number): void {
+    this.#value = value;
+  }
 
   render(): string {
-    return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n${this.name} ${this.collect()}\n`;
+    return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n${this.name} ${this.#value}\n`;
   }
 }
 
@@ -67,7 +73,7 @@ class Histogram implements Metric {
 }
 
 export interface OutboxGauges {
-  stats(now: number): { pending: number; oldestDueAgeSeconds: number | null };
+  stats(now: number): { pending: number; oldestDueAgeSeconds: number | null } | Promise<{ pending: number; oldestDueAgeSeconds: number | null }>;
 }
 
 /** prom-client's default collectors (CPU, memory, file descriptors, event-loop lag, heap, GC) in a registry of their own. */
@@ -109,18 +115,23 @@ export function createMetrics(outbox: OutboxGauges, now: () => number = Date.now
     tokenRefreshes: new Counter('guardmail_token_refreshes_total', 'OAuth access-token refreshes, by outcome.'),
     authFailures: new Counter('guardmail_auth_failures_total', 'Requests refused for a missing or wrong bearer token, by the role asked for.'),
     authThrottled: new Counter('guardmail_auth_throttled_total', 'Requests refused (429) from an address that kept sending wrong tokens.'),
-    outboxDepth: new Gauge('guardmail_outbox_depth', 'Alerts not yet sent nor failed.', () => outbox.stats(now()).pending),
-    oldestDueAge: new Gauge('guardmail_outbox_oldest_due_age_seconds', 'How long the oldest due alert has waited; 0 when none waits.', () => outbox.stats(now()).oldestDueAgeSeconds ?? 0),
+    outboxDepth: new Gauge('guardmail_outbox_depth', 'Alerts not yet sent nor failed.'),
+    oldestDueAge: new Gauge('guardmail_outbox_oldest_due_age_seconds', 'How long the oldest due alert has waited; 0 when none waits.'),
   };
   const runtime = new RuntimeMetrics();
-  const own = (): string => Object.values(metrics).map((m: Metric) => m.render()).join('');
+  const own = async (): Promise<string> => {
+    const stats = await outbox.stats(now());
+    metrics.outboxDepth.set(stats.pending);
+    metrics.oldestDueAge.set(stats.oldestDueAgeSeconds ?? 0);
+    return Object.values(metrics).map((m: Metric) => m.render()).join('');
+  };
   return {
     ...metrics,
     contentType: 'text/plain; version=0.0.4; charset=utf-8',
     /** Guardmail's own metrics in the text format, gauges read now. */
     renderOwn: own,
     /** Every metric: Guardmail's own, then the process and runtime ones. */
-    render: async (): Promise<string> => own() + (await runtime.render()),
+    render: async (): Promise<string> => (await own()) + (await runtime.render()),
     /** Starts the process and runtime collectors once the relay is up. */
     startRuntime: (delayMs = RUNTIME_METRICS_DELAY_MS): void => runtime.startSoon(delayMs),
   };

@@ -100,6 +100,11 @@ export const errorCodes = {
     message: 'The relay cannot write to its store: nothing was stored.',
     hint: 'Check the data directory\'s disk and permissions in the relay\'s log.',
   },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    message: 'The relay cannot reach its PostgreSQL database: nothing was stored.',
+    hint: 'Check the database server and the relay\'s --database-url in its log; the relay reconnects by itself. Browsers keep their reports and send them again.',
+  },
   INTERNAL: {
     status: 500,
     message: 'The relay failed unexpectedly.',

@@ -186,7 +186,7 @@ describe('serving the extension and its policy', () => {
     const managed = json['3rdparty'].extensions[id()]!;
     expect(managed).toEqual({ relayUrl: publicUrl, enrollmentToken: relay.enrollmentToken });
     expect(matchesManagedSchema(managed)).toBe(true);
-    const audit = relay.deps.audit.list(1);
+    const audit = await relay.deps.audit.list(1);
     expect(audit[0]).toMatchObject({ action: 'deployment.policy-written', details: { platform: 'linux' } });
     expect(JSON.stringify(audit)).not.toContain(relay.enrollmentToken);
   });

@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertPolicy } from '../shared/alert-policy';
 import type { ComplianceReport } from '../shared/report';
 import { openDatabase } from '../relay/storage/db';
-import { AdmissionRefused, FleetStore, ReportRejected, SignatureRefused, type IngestResult } from '../relay/storage/fleet-store';
+import { AdmissionRefused, FleetStore, ReportRejected, SignatureRefused } from '../relay/storage/fleet-store';
 import { PostgresFleet } from '../relay/storage/postgres/fleet';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
 import { idleErrors, startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { report, riskyReport } from './fixtures/reports';
+import type { IngestResult } from '../relay/storage/stores';
 
 /** Taking reports, whichever engine stores them. */
 interface Engine {

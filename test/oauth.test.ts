@@ -383,7 +383,7 @@ describe('tokens managed by the relay', () => {
     expect(smtp.authAttempts.map((a) => a.accepted)).toEqual([false, true]);
 
     // A refused access token is not a failed refresh: the token health says nothing went wrong with the grant.
-    await relay.deps.tokenManager.invalidate(relay.deps.oauth.accessToken()!);
+    await relay.deps.tokenManager.invalidate((await relay.deps.oauth.accessToken())!);
     const { oauth } = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
     expect(oauth).toMatchObject({ accessTokenExpiresAt: null, lastRefreshError: null, reauthRequired: false });
   });
@@ -564,7 +564,7 @@ describe('within Microsoft 365\'s limits', () => {
     await connect();
     const pool = (await import('nodemailer')).default.createTransport({
       host: '127.0.0.1', port: smtp.port, requireTLS: true, tls: { ca: testPki().caCert, servername: 'localhost' }, pool: true, maxConnections: 3,
-      rateLimit: 30, rateDelta: MINUTE_MS, auth: { type: 'OAuth2', user: MAILBOX, accessToken: relay.deps.oauth.accessToken()! },
+      rateLimit: 30, rateDelta: MINUTE_MS, auth: { type: 'OAuth2', user: MAILBOX, accessToken: (await relay.deps.oauth.accessToken())! },
     });
     try {
       await Promise.all(Array.from({ length: 100 }, (_, i) => pool.sendMail({ from: MAILBOX, to: 'it@example.com', subject: `${i}`, text: 'x' })));
@@ -625,8 +625,8 @@ describe('secrets', () => {
     answers.push(await (await relay.call('GET', '/readyz')).text());
 
     const secrets = [CLIENT_SECRET, ...refreshes().map((r) => r.refreshToken!)];
-    const stored = relay.deps.oauth.refreshToken()!;
-    const access = relay.deps.oauth.accessToken()!;
+    const stored = (await relay.deps.oauth.refreshToken())!;
+    const access = (await relay.deps.oauth.accessToken())!;
     secrets.push(stored, access);
     relay.db.pragma('wal_checkpoint(TRUNCATE)');
     const files = readdirSync(relay.dataDir).map((f) => readFileSync(join(relay.dataDir, f)));

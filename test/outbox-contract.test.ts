@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertItem, AlertState } from '../shared/fleet';
 import type { AlertPayload } from '../relay/domain/judgement';
 import { openDatabase, type Db } from '../relay/storage/db';
-import { OutboxStore, type Batch, type OutboxStats } from '../relay/storage/outbox-store';
+import { OutboxStore } from '../relay/storage/outbox-store';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
 import { PostgresOutbox } from '../relay/storage/postgres/outbox';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
+import type { Batch, OutboxStats } from '../relay/storage/stores';
 
 /** The outbox as the worker uses it, whichever engine holds it. */
 interface Outbox {

@@ -9,12 +9,13 @@ import { refreshFailure } from '../relay/domain/oauth-account';
 import { needsRefresh } from '../relay/domain/token-policy';
 import { keyIdOf, SecretBox } from '../relay/storage/secret-box';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-import type { RefreshedTokens, RefreshOutcome } from '../relay/storage/oauth-store';
+
 import { PostgresOAuthAccount, PostgresSecrets, resealPostgres } from '../relay/storage/postgres/oauth';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { createTestRelay, type TestRelay } from './fixtures/relay';
 import { testPki } from './fixtures/tls';
 import { startAuthorizationServer, type AuthorizationServer } from './peers/authorization-server';
+import type { RefreshOutcome, RefreshedTokens } from '../relay/storage/stores';
 
 const CLIENT_ID = 'guardmail-test-client';
 const CLIENT_SECRET = 'client-secret-7f3a9c1e';
@@ -54,7 +55,7 @@ async function consentedAccount() {
   const { authorizationUrl } = (await (await relay.call('POST', '/api/v1/oauth/authorize', { redirectUrl: EXTENSION_REDIRECT_URL })).json()) as AuthorizeAnswer;
   const callback = await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl: await as.consent(authorizationUrl, 'allow', MAILBOX) });
   expect(callback.status, await callback.clone().text()).toBe(200);
-  return { refreshToken: relay.deps.oauth.refreshToken()!, accessToken: relay.deps.oauth.accessToken()! };
+  return { refreshToken: (await relay.deps.oauth.refreshToken())!, accessToken: (await relay.deps.oauth.accessToken())! };
 }
 
 /** Three relays' views of one database. */

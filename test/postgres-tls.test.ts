@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresConnection } from '../relay/storage/postgres/pool';
+import { postgresConnection } from '../relay/storage/postgres/url';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { testPki } from './fixtures/tls';
 

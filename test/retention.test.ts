@@ -32,7 +32,7 @@ describe('retention', () => {
 
     clock += 400 * DAY;
     await post(report({ deviceId: 'device-alive' }));
-    expect(pruneExpired(relay.deps, relay.deps.retention, clock)).toEqual({ devices: 1, alerts: 1, audit: 2 });
+    expect(await pruneExpired(relay.deps, relay.deps.retention, clock)).toEqual({ devices: 1, alerts: 1, audit: 2 });
     const after = (await (await relay.call('GET', '/api/v1/devices')).json()) as DevicesAnswer;
     expect(after.devices.map((d) => d.id)).toEqual(['device-alive']);
     expect(((await (await relay.call('GET', '/api/v1/alerts')).json()) as { alerts: unknown[] }).alerts).toEqual([]);

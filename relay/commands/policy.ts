@@ -4,7 +4,7 @@ import { signingKeyOf } from '../extension/setup';
 import { AccessTokens } from '../storage/access-tokens';
 import { openDatabase } from '../storage/db';
 import { loadKeyring } from '../storage/secret-box';
-import { keptEnrollmentToken, SecretStore } from '../storage/secret-store';
+import { ENROLLMENT_TOKEN_SECRET, keptEnrollmentToken, SecretStore } from '../storage/secret-store';
 
 /**
  * `policy <platform>`: the file that force-installs and enrols the extension, for stdout. The relay's URL is its
@@ -14,7 +14,7 @@ export function writePolicy(config: RelayConfig, platform: PolicyPlatform): { bo
   const identity = signingKeyOf(config);
   const db = openDatabase(config.dataDir);
   try {
-    const enrollmentToken = config.enrollmentToken ?? keptEnrollmentToken(new SecretStore(db, loadKeyring(config.dataDir, config).box), AccessTokens.load(db));
+    const enrollmentToken = config.enrollmentToken ?? keptEnrollmentToken(new SecretStore(db, loadKeyring(config.dataDir, config).box).get(ENROLLMENT_TOKEN_SECRET), AccessTokens.load(db));
     if (!enrollmentToken) throw new Error('the relay keeps only a hash of its enrollment token: give it in GUARDMAIL_ENROLLMENT_TOKEN (first-start-tokens.txt has it)');
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
     const relayUrl = config.publicUrl || `${config.tls ? 'https' : 'http'}://${host}:${config.port}`;

@@ -12,7 +12,8 @@ import { resealAll } from '../storage/secret-store';
  * every secret readable. With GUARDMAIL_SECRET_KEY: re-seals with GUARDMAIL_NEW_SECRET_KEY, which the operator then
  * puts in GUARDMAIL_SECRET_KEY.
  */
-export function rotateKey(config: RelayConfig): string {
+export async function rotateKey(config: RelayConfig): Promise<string> {
+  if (config.database) return rotateKeyOnPostgres(config, config.database);
   const pid = runningRelay(config.dataDir);
   if (pid !== null) throw new Error(`a relay (pid ${pid}) is running on ${config.dataDir}: stop it first, since it holds the old key in memory`);
   const db = openDatabase(config.dataDir);
@@ -29,5 +30,26 @@ export function rotateKey(config: RelayConfig): string {
       : `Re-sealed ${count} secrets with key ${keyIdOf(next)}. Now set GUARDMAIL_SECRET_KEY to the value of GUARDMAIL_NEW_SECRET_KEY and restart the relay.\n`;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * On PostgreSQL the relays keep running: each already reads the key being rotated to (README, "Rotating the secret key
+ * with several relays"), and this re-seals every secret with the current key in one transaction that locks them.
+ */
+async function rotateKeyOnPostgres(config: RelayConfig, database: NonNullable<RelayConfig['database']>): Promise<string> {
+  const { openPostgres } = await import('../storage/postgres/pool');
+  const { resealPostgres } = await import('../storage/postgres/oauth');
+  const { box: keyring } = loadKeyring(config.dataDir, config);
+  const box = config.newSecretKey ? new SecretBox(config.newSecretKey, [...keyring.keys()]) : keyring;
+  const pool = openPostgres(database.url, { ca: database.ca, max: 1, idleError: () => undefined });
+  try {
+    const count = await resealPostgres(pool, box);
+    await pool.query('INSERT INTO audit_log (at, request_id, action, details) VALUES ($1, $2, $3, $4)', [
+      Date.now(), '', 'secret-key.rotated', JSON.stringify({ to: box.currentKeyId, secrets: count }),
+    ]);
+    return `Re-sealed ${count} secrets with key ${box.currentKeyId}. Once every relay runs with it as GUARDMAIL_SECRET_KEY, drop GUARDMAIL_PREVIOUS_SECRET_KEY.\n`;
+  } finally {
+    await pool.end();
   }
 }

@@ -6,10 +6,11 @@ import { classifyApiAnswer, classifyApiNetworkError, sendRequest, type ApiTransp
 import { sendingMailbox } from '../domain/oauth-account';
 import type { SmtpTimeouts } from '../domain/smtp-options';
 import { needsRefresh } from '../domain/token-policy';
-import type { MailSecrets } from '../storage/mail-settings-store';
+
 import { DeliveryError } from './errors';
 import { proxyAgent } from './oauth-client';
 import type { AccessToken, TokenManager } from './token-manager';
+import type { MailSecrets } from '../storage/stores';
 
 /** What a transport says about a mail it took. */
 export interface SentInfo {
@@ -155,7 +156,6 @@ async function readAtMost(body: AsyncIterable<Buffer> & { destroy(): void }, lim
   }
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
-
 
 /** The message as the SMTP transport would send it, and the addresses it goes to. */
 async function buildMessage(message: SendMailOptions): Promise<{ mime: Buffer; recipients: string[] }> {

@@ -1,10 +1,8 @@
 import type { ErrorCode } from '../../shared/errors';
 import { deliveryHold } from '../domain/delivery-hold';
 import type { DeliveryTimes } from '../domain/retry';
-import type { MailSettingsStore } from '../storage/mail-settings-store';
-import type { OAuthStore } from '../storage/oauth-store';
-import type { OutboxStats, OutboxStore } from '../storage/outbox-store';
-import type { PolicyStore } from '../storage/policy-store';
+
+import type { MailSettingsStorage, OAuthStorage, OutboxStats, OutboxStorage, PolicyStorage } from '../storage/stores';
 
 /** Alert mail that should have gone out and has not: since when, and the error an admin can act on. */
 export interface DeliveryDelay {
@@ -14,10 +12,10 @@ export interface DeliveryDelay {
 }
 
 export interface DelayStores {
-  outbox: OutboxStore;
-  mailSettings: MailSettingsStore;
-  policy: PolicyStore;
-  oauth: OAuthStore;
+  outbox: OutboxStorage;
+  mailSettings: MailSettingsStorage;
+  policy: PolicyStorage;
+  oauth: OAuthStorage;
 }
 
 /**
@@ -25,18 +23,18 @@ export interface DelayStores {
  * alert waiting (nothing to send with, nobody to send to, an account to re-authorize), or else the error the oldest
  * waiting alert last met.
  */
-export function deliveryDelay(stores: DelayStores, times: DeliveryTimes, now: number, stats: OutboxStats = stores.outbox.stats(now)): DeliveryDelay | null {
-  const { oldestDueAgeSeconds } = stats;
+export async function deliveryDelay(stores: DelayStores, times: DeliveryTimes, now: number, stats?: OutboxStats): Promise<DeliveryDelay | null> {
+  const { oldestDueAgeSeconds } = stats ?? (await stores.outbox.stats(now));
   if (oldestDueAgeSeconds === null || oldestDueAgeSeconds * 1000 < times.delayedAfterMs) return null;
   const since = now - oldestDueAgeSeconds * 1000;
-  const held = heldBy(stores);
+  const held = await heldBy(stores);
   if (held) return { since, ...held };
-  const last = stores.outbox.waitingError();
+  const last = await stores.outbox.waitingError();
   if (!last) return { since, code: 'SMTP_FAILED', detail: null };
   const colon = last.indexOf(': ');
   return colon < 0 ? { since, code: last, detail: null } : { since, code: last.slice(0, colon), detail: last.slice(colon + 2) };
 }
 
-function heldBy(stores: DelayStores): { code: ErrorCode; detail: string | null } | null {
+function heldBy(stores: DelayStores): Promise<{ code: ErrorCode; detail: string | null } | null> {
   return deliveryHold({ settings: stores.mailSettings.get(), recipients: stores.policy.get().recipients.length, account: () => stores.oauth.account() });
 }

@@ -6,8 +6,7 @@ import { sendingLimits } from '../../shared/presets';
 import { sendingMailbox } from '../domain/oauth-account';
 import { classifySmtpError, type SmtpErrorLike } from '../domain/smtp-errors';
 import { DEFAULT_SMTP_TIMEOUTS, smtpOptions, type SmtpTimeouts } from '../domain/smtp-options';
-import type { DeliveryLog } from '../storage/delivery-log';
-import type { MailSettingsStore } from '../storage/mail-settings-store';
+import type { DeliveryLogStorage, MailSettingsStorage, SharedSendLimits } from '../storage/stores';
 import type { SentInfo } from './api-sender';
 import { DeliveryError } from './errors';
 import type { TokenManager } from './token-manager';
@@ -28,13 +27,15 @@ interface Pool {
 }
 
 export interface MailSenderDeps {
-  mailSettings: MailSettingsStore;
+  mailSettings: MailSettingsStorage;
   tokens: TokenManager;
-  deliveryLog: DeliveryLog;
+  deliveryLog: DeliveryLogStorage;
   timeouts?: SmtpTimeouts;
   now?: () => number;
   /** The length of the provider's minute (tests scale it down). */
   minuteMs?: number;
+  /** Limits shared with other relays; absent, this relay alone holds them (SQLite: one relay). */
+  shared?: SharedSendLimits;
 }
 
 /**
@@ -70,6 +71,7 @@ export class MailSender {
 
   /** Over the shared pool: at most the provider's connections per mailbox, at most its messages per minute. */
   sendPooled(message: SendMailOptions): Promise<SentInfo> {
+    if (this.#deps.shared) return this.#sendShared(this.#deps.shared, message);
     const key = this.#deps.mailSettings.revision();
     // The pool already holds the settings it was made with; only a new revision needs them (and the secrets) again.
     const settings = this.#pool?.key === key ? this.#pool.settings : this.settings();
@@ -77,6 +79,26 @@ export class MailSender {
       const pool = this.#pool?.key === key ? this.#pool : await this.#newPool(settings, key);
       await pool.pace?.turn();
       return pool.channel.send(automatic(message));
+    });
+  }
+
+  /**
+   * Across relays, a connection of its own per mail, counted in the mailbox's slots while it is open: a pooled one
+   * left idle would hold a connection no other relay can see. Alert mails are grouped, so they are few.
+   */
+  #sendShared(shared: SharedSendLimits, message: SendMailOptions): Promise<SentInfo> {
+    const settings = this.settings();
+    return this.#logged(settings, async () => {
+      const mailbox = `${settings.transport}:${settings.host}:${sendingMailbox(settings)}`;
+      const { maxConnections, messagesPerMinute } = sendingLimits(settings);
+      const release = await shared.slot(mailbox, maxConnections);
+      try {
+        if (messagesPerMinute) await shared.turn(mailbox, paceIntervalMs(messagesPerMinute, this.#deps.minuteMs ?? 60_000));
+        const channel = await this.#channel(settings, false);
+        return await channel.send(automatic(message)).finally(() => channel.close());
+      } finally {
+        await release();
+      }
     });
   }
 

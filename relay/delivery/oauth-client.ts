@@ -4,8 +4,9 @@ import type { ProxyAgent } from 'undici';
 import type { MailSettings } from '../../shared/mail-settings';
 import { accountFromIdToken, trustedIssuer, unverifiedIssuer } from '../domain/oauth-account';
 import { classifyOAuthError, type OAuthFailureInput, type OAuthPhase } from '../domain/oauth-errors';
-import type { MailSecrets } from '../storage/mail-settings-store';
+
 import { DeliveryError } from './errors';
+import type { MailSecrets } from '../storage/stores';
 
 export interface TokenSet {
   accessToken: string;

@@ -3,19 +3,17 @@ import { deliveryHold } from '../domain/delivery-hold';
 import { afterFailure, DEFAULT_DELIVERY_TIMES, type DeliveryTimes } from '../domain/retry';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { MailSettingsStore } from '../storage/mail-settings-store';
-import type { OAuthStore } from '../storage/oauth-store';
-import type { Outbox } from '../storage/outbox-store';
-import type { PolicyStore } from '../storage/policy-store';
+
+import type { MailSettingsStorage, OAuthStorage, Outbox, PolicyStorage } from '../storage/stores';
 import { DeliveryError, type Failure } from './errors';
 import { messageIdFor, type MailSender } from './mail-sender';
 
 export interface OutboxWorkerDeps {
   /** SQLite's, or PostgreSQL's shared by several relays: every call is awaited. */
   outbox: Outbox;
-  policy: PolicyStore;
-  mailSettings: MailSettingsStore;
-  oauth: OAuthStore;
+  policy: PolicyStorage;
+  mailSettings: MailSettingsStorage;
+  oauth: OAuthStorage;
   sender: MailSender;
   logger: Logger;
   metrics?: Pick<Metrics, 'alertsSent' | 'alertsFailed' | 'alertsRetried' | 'deliveryLatency'>;
@@ -102,11 +100,12 @@ export class OutboxWorker {
     const settings = d.mailSettings.get();
     const policy = d.policy.get();
     // Alerts wait for an admin (settings, recipients, re-authorization); they are not tried, so they do not fail.
-    if (!settings || deliveryHold({ settings, recipients: policy.recipients.length, account: () => d.oauth.account() })) return false;
+    if (!settings || await deliveryHold({ settings, recipients: policy.recipients.length, account: () => d.oauth.account() })) return false;
     const batch = await d.outbox.claim(d.now(), d.leaseMs, d.maxBatch);
     if (!batch) return false;
 
     const mail = alertMail(batch.alerts.map((a) => a.payload), policy.language);
+    d.logger.debug({ batch: batch.batchId, devices: batch.alerts.length }, 'sending alert mail');
     try {
       await d.sender.sendPooled({
         from: { name: settings.senderName, address: settings.senderAddress },

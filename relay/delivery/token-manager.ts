@@ -3,9 +3,8 @@ import { refreshFailure, sendingMailbox, xoauth2User, type RefreshFailure } from
 import { KEEP_ALIVE_CHECK_MS, needsKeepAlive, needsRefresh } from '../domain/token-policy';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { AuditLog } from '../storage/audit-log';
-import type { MailSettingsStore } from '../storage/mail-settings-store';
-import type { OAuthAccounts } from '../storage/oauth-store';
+import type { AuditStorage, MailSettingsStorage, OAuthAccounts } from '../storage/stores';
+
 import { DeliveryError } from './errors';
 import { clientCredentialsToken, refreshAccessToken, type OAuthClientOptions } from './oauth-client';
 
@@ -20,11 +19,11 @@ export interface AccessToken {
 export interface TokenManagerDeps {
   /** SQLite's account, or PostgreSQL's shared by several relays: every call is awaited. */
   oauth: OAuthAccounts;
-  mailSettings: MailSettingsStore;
+  mailSettings: MailSettingsStorage;
   logger: Logger;
   client: OAuthClientOptions;
   metrics?: Pick<Metrics, 'tokenRefreshes'>;
-  audit?: AuditLog;
+  audit?: AuditStorage;
   now?: () => number;
 }
 
@@ -165,7 +164,7 @@ export class TokenManager {
       if (failure?.kind === 'grant-lost') {
         this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'reauthorization_required' });
         const account = await this.#deps.oauth.account();
-        this.#deps.audit?.record('oauth.reauthorization-required', { account: account?.account ?? '', reason: failure.reason }, '', this.#now());
+        await this.#deps.audit?.record('oauth.reauthorization-required', { account: account?.account ?? '', reason: failure.reason }, '', this.#now());
         this.#deps.logger.warn({ reason: failure.reason }, 'OAuth grant lost: re-authorization required');
       } else {
         this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'failed' });

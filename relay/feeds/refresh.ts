@@ -1,8 +1,8 @@
 import { FEED_SOURCES } from '../../shared/releases';
 import { proxyAgent } from '../delivery/oauth-client';
 import type { Logger } from '../log';
-import type { MailSettingsStore } from '../storage/mail-settings-store';
-import type { ReleaseStore, StatusSource } from '../storage/release-store';
+
+import type { MailSettingsStorage, ReleaseStorage, StatusSource } from '../storage/stores';
 import { FeedRefused, fetchFeed, type Fetcher } from './fetch-feed';
 import { fetchExploited, NVD_PACE_MS } from './kev';
 import { DEFAULT_FEED_URLS, type DataSource } from './sources';
@@ -37,7 +37,7 @@ export const DEFAULT_FEED_OPTIONS: FeedOptions = {
  * keeping the last good copy of each feed when a new one is refused.
  */
 export class FeedRefresher {
-  readonly #d: { store: ReleaseStore; mailSettings: MailSettingsStore; logger: Logger; now: () => number; options: FeedOptions };
+  readonly #d: { store: ReleaseStorage; mailSettings: MailSettingsStorage; logger: Logger; now: () => number; options: FeedOptions };
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   /** Aborts the fetches in flight when the relay stops: a slow vendor must not hold the shutdown. */
@@ -46,7 +46,7 @@ export class FeedRefresher {
   #kevPending = 0;
   readonly #nvdPace = { lastAt: Number.NEGATIVE_INFINITY };
 
-  constructor(deps: { store: ReleaseStore; mailSettings: MailSettingsStore; logger: Logger; now?: () => number; options?: FeedOptions }) {
+  constructor(deps: { store: ReleaseStorage; mailSettings: MailSettingsStorage; logger: Logger; now?: () => number; options?: FeedOptions }) {
     this.#d = { now: Date.now, options: DEFAULT_FEED_OPTIONS, ...deps };
   }
 
@@ -56,7 +56,7 @@ export class FeedRefresher {
    */
   start(): void {
     const hourly = () => {
-      this.#d.store.reload();
+      void Promise.resolve(this.#d.store.reload()).catch((err: unknown) => this.#d.logger.error({ err }, 'release data could not be read again'));
       if (this.#d.options.refreshMs > 0) void this.refresh({ onlyDue: true });
     };
     if (this.#d.options.refreshMs > 0) void this.refresh({ onlyDue: true });
@@ -73,7 +73,8 @@ export class FeedRefresher {
 
   /** Fetches every feed (or those older than the refresh interval), one after another. */
   refresh(o: { onlyDue?: boolean } = {}): Promise<void> {
-    this.#running ??= this.#refresh(o.onlyDue ?? false).finally(() => {
+    // The store failing (a database outage) ends this refresh; the next one tries again.
+    this.#running ??= this.#refresh(o.onlyDue ?? false).catch((err: unknown) => this.#d.logger.error({ err }, 'release data could not be stored')).finally(() => {
       this.#running = null;
     });
     return this.#running;
@@ -91,10 +92,10 @@ export class FeedRefresher {
       if (this.#stopping.signal.aborted) return;
       try {
         const feed = await fetchFeed(source, options.urls[source], { fetch: fetcher, timeoutMs: options.timeoutMs, now, previous: store.feed(source), signal: this.#stopping.signal });
-        store.save(feed);
+        await store.save(feed);
         logger.info({ source, channels: feed.channels.length }, 'release data refreshed');
       } catch (err) {
-        this.#refused(source, err, now);
+        await this.#refused(source, err, now);
       }
     }
     const kev = status.get('kev');
@@ -107,18 +108,18 @@ export class FeedRefresher {
         fetch: fetcher, kevUrl: options.urls.kev, nvdUrl: options.urls.nvd, timeoutMs: options.timeoutMs, signal: this.#stopping.signal,
         known, paceMs: options.nvdPaceMs, pace: this.#nvdPace, maxLookups: options.nvdLookupsPerRefresh,
       });
-      store.saveExploited(vulnerabilities, now);
+      await store.saveExploited(vulnerabilities, now);
       this.#kevPending = pending;
       logger.info({ source: 'kev', vulnerabilities: vulnerabilities.length, pending }, 'exploited vulnerabilities refreshed');
     } catch (err) {
-      this.#refused('kev', err, now);
+      await this.#refused('kev', err, now);
     }
   }
 
-  #refused(source: StatusSource, err: unknown, now: number): void {
+  async #refused(source: StatusSource, err: unknown, now: number): Promise<void> {
     const refused = err instanceof FeedRefused ? err : new FeedRefused('RELEASE_FEED_MALFORMED', String(err));
-    this.#d.store.refused(source, `${refused.code}: ${refused.message}`, now);
     this.#d.logger.warn({ source, code: refused.code, reason: refused.message }, 'release data refused; the last good copy stays in use');
+    await this.#d.store.refused(source, `${refused.code}: ${refused.message}`, now);
   }
 
   async #fetcher(): Promise<Fetcher> {

@@ -8,6 +8,6 @@ const Query = v.object({ limit: limitParam(50) });
 
 export function auditRoutes(deps: Pick<AppDeps, 'audit'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
-  routes.get('/audit', (c) => c.json({ entries: deps.audit.list(parseQuery(c, Query).limit) } satisfies AuditAnswer));
+  routes.get('/audit', async (c) => c.json({ entries: await deps.audit.list(parseQuery(c, Query).limit) } satisfies AuditAnswer));
   return routes;
 }

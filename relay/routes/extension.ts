@@ -62,12 +62,12 @@ export function deploymentRoutes(deps: Deps): Hono<AppEnv> {
       redirectUrl: identity.redirectUrl,
       updateUrl: `${baseUrl(deps, c)}${UPDATES_PATH}`,
       version: current?.version ?? null,
-      enrollmentTokenKnown: deps.enrollmentToken() !== null,
+      enrollmentTokenKnown: (await deps.enrollmentToken()) !== null,
       platforms: [...POLICY_PLATFORMS],
     };
     return c.json(answer);
   });
-  routes.get('/deployment/policy', (c) => {
+  routes.get('/deployment/policy', async (c) => {
     const platform = c.req.query('platform') ?? '';
     if (!(POLICY_PLATFORMS as readonly string[]).includes(platform)) {
       throw new ApiError('VALIDATION_FAILED', { field: 'platform', message: `platform: must be one of ${POLICY_PLATFORMS.join(', ')}.` });
@@ -76,11 +76,11 @@ export function deploymentRoutes(deps: Deps): Hono<AppEnv> {
     if (!identity) throw new ApiError('EXTENSION_NOT_BUILT');
     const given = c.req.header(ENROLLMENT_TOKEN_HEADER);
     if (given !== undefined && !deps.accessTokens.verify('enrollment', given)) throw new ApiError('ENROLLMENT_TOKEN_WRONG', { field: 'enrollmentToken' });
-    const enrollmentToken = given ?? deps.enrollmentToken();
+    const enrollmentToken = given ?? (await deps.enrollmentToken());
     if (!enrollmentToken) throw new ApiError('ENROLLMENT_TOKEN_UNKNOWN', { field: 'enrollmentToken' });
     const base = baseUrl(deps, c);
     const file = fleetPolicy(platform as PolicyPlatform, { extensionId: identity.id, updateUrl: `${base}${UPDATES_PATH}`, relayUrl: base, enrollmentToken });
-    deps.audit.record('deployment.policy-written', { platform }, c.get('requestId'));
+    await deps.audit.record('deployment.policy-written', { platform }, c.get('requestId'));
     return c.body(new Uint8Array(file.body), 200, {
       'Content-Type': file.contentType,
       'Content-Disposition': `attachment; filename="${file.fileName}"`,

@@ -46,7 +46,7 @@ export function reportRoutes(
       const report = await parseBody(c, ComplianceReport);
       // A device bound to a key speaks only with it; an unbound one binds itself with its first signed report. Checked
       // before the rate limit, so no one else can spend a real browser's allowance.
-      const stored = deps.fleet.deviceKey(report.deviceId);
+      const stored = await deps.fleet.deviceKey(report.deviceId);
       const key = stored ? (JSON.parse(stored) as DeviceKey) : (report.deviceKey ?? null);
       if (key) {
         const check = await checkReportSignature({ body: await c.req.text(), timestamp: c.req.header(TIMESTAMP_HEADER), signature: c.req.header(SIGNATURE_HEADER), key, now: now() });
@@ -71,7 +71,9 @@ export function reportRoutes(
   const forgeries = new Episodes(10 * 60_000);
   function signatureRefused(c: Context<AppEnv>, deviceId: string, check: Exclude<SignatureCheck, 'ok'>): ApiError {
     if (forgeries.begins(now())) {
-      deps.audit.record('device.signature-refused', { deviceId, reason: check }, c.get('requestId'));
+      void Promise.resolve(deps.audit.record('device.signature-refused', { deviceId, reason: check }, c.get('requestId'))).catch((err: unknown) =>
+        deps.logger.error({ err }, 'audit entry not written'),
+      );
       deps.logger.warn({ requestId: c.get('requestId'), deviceId, reason: check }, 'report refused: not signed with its device\'s key');
     }
     const why = { missing: 'is not signed', stale: 'is signed at a time too far from the relay\'s', invalid: 'is not signed with the key its device registered' }[check];
@@ -87,36 +89,37 @@ export function fleetRoutes(deps: Pick<AppDeps, 'extension' | 'fleet' | 'outbox'
   const now = deps.now ?? Date.now;
 
   /** An admin forgets a device: a retired browser, or one invented to move the fleet's newest version. */
-  routes.delete('/devices/:id', (c) => {
+  routes.delete('/devices/:id', async (c) => {
     const id = c.req.param('id');
-    if (!deps.fleet.forget(id)) throw new ApiError('DEVICE_NOT_FOUND', { field: 'id', message: `There is no device ${id}.` });
-    deps.audit.record('device.forgotten', { deviceId: id }, c.get('requestId'));
+    if (!(await deps.fleet.forget(id))) throw new ApiError('DEVICE_NOT_FOUND', { field: 'id', message: `There is no device ${id}.` });
+    await deps.audit.record('device.forgotten', { deviceId: id }, c.get('requestId'));
     return c.body(null, 204);
   });
 
   /** An admin forgets a device's key (a reinstalled browser): its next signed report binds the device again. */
-  routes.delete('/devices/:id/key', (c) => {
+  routes.delete('/devices/:id/key', async (c) => {
     const id = c.req.param('id');
-    if (!deps.fleet.resetKey(id)) throw new ApiError('DEVICE_NOT_FOUND', { field: 'id', message: `There is no device ${id}.` });
-    deps.audit.record('device.key-reset', { deviceId: id }, c.get('requestId'));
+    if (!(await deps.fleet.resetKey(id))) throw new ApiError('DEVICE_NOT_FOUND', { field: 'id', message: `There is no device ${id}.` });
+    await deps.audit.record('device.key-reset', { deviceId: id }, c.get('requestId'));
     return c.body(null, 204);
   });
 
-  routes.get('/devices', (c) => {
+  routes.get('/devices', async (c) => {
     const { limit, level } = parseQuery(c, Listing);
-    return c.json({ counts: deps.fleet.counts(), devices: deps.fleet.devices(limit, level, now() - deps.retention.deviceStaleMs) } satisfies DevicesAnswer);
+    const [counts, devices] = await Promise.all([deps.fleet.counts(), deps.fleet.devices(limit, level, now() - deps.retention.deviceStaleMs)]);
+    return c.json({ counts, devices } satisfies DevicesAnswer);
   });
 
-  routes.get('/alerts', (c) => {
+  routes.get('/alerts', async (c) => {
     const { limit, state } = parseQuery(c, Listing);
-    return c.json({ alerts: deps.outbox.list(limit, state) } satisfies AlertsAnswer);
+    return c.json({ alerts: await deps.outbox.list(limit, state) } satisfies AlertsAnswer);
   });
 
   /** An admin sends failed alerts again (after fixing what failed them): they join the next mail. */
-  routes.post('/alerts/retry', (c) => {
-    const retried = deps.outbox.retryFailed(now());
+  routes.post('/alerts/retry', async (c) => {
+    const retried = await deps.outbox.retryFailed(now());
     if (retried > 0) {
-      deps.audit.record('alerts.retried', { alerts: retried }, c.get('requestId'));
+      await deps.audit.record('alerts.retried', { alerts: retried }, c.get('requestId'));
       void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
     }
     return c.json({ retried } satisfies RetryAnswer);
@@ -126,8 +129,9 @@ export function fleetRoutes(deps: Pick<AppDeps, 'extension' | 'fleet' | 'outbox'
 
   routes.put('/alert-policy', async (c) => {
     const policy = await parseBody(c, AlertPolicy);
-    deps.audit.record('alert-policy.updated', policyChanges(deps.policy.get(), policy), c.get('requestId'));
-    deps.policy.save(policy);
+    const changes = policyChanges(deps.policy.get(), policy);
+    await deps.policy.save(policy);
+    await deps.audit.record('alert-policy.updated', changes, c.get('requestId'));
     // Recipients may just have been added to alerts that waited for them, or a refused one corrected.
     void deps.worker.resume().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
     return c.json(deps.policy.get());

@@ -5,10 +5,9 @@ import { deliveryDelay } from '../delivery/delay';
 import type { AppDeps, AppEnv } from '../deps';
 import { releaseDataLine, releaseDataStatus } from '../feeds/release-status';
 import { bearerToken } from '../http/auth';
-import { ping } from '../storage/db';
 
 /** Liveness checks nothing but the process; readiness runs named probes and fails only on a critical one. */
-export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'releases' | 'feedOptions' | 'accessTokens' | 'now'>): Hono<AppEnv> {
+export function healthRoutes(deps: Pick<AppDeps, 'stores' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'releases' | 'feedOptions' | 'accessTokens' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   routes.get('/healthz', (c) => {
@@ -16,9 +15,9 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
     return c.json({ status: 'ok', apiVersion: API_VERSION } satisfies HealthAnswer);
   });
 
-  routes.get('/readyz', (c) => {
-    const checks: ReadinessCheck[] = [probe('database', true, () => {
-      ping(deps.db);
+  routes.get('/readyz', async (c) => {
+    const checks: Promise<ReadinessCheck>[] = [probe('database', true, async () => {
+      await deps.stores.ping();
       return 'reachable';
     })];
     // Not critical: an unconfigured relay must stay reachable so that an admin can configure it.
@@ -28,19 +27,19 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
       return `${mailDestination(settings)}, ${settings.authType === 'basic' ? 'password' : needsConsent(settings) ? 'OAuth' : 'OAuth app-only'}`;
     }));
     if (mailUsesOAuth(deps)) {
-      checks.push(probe('oauth-token', false, () => {
-        const account = deps.oauth.account();
+      checks.push(probe('oauth-token', false, async () => {
+        const account = await deps.oauth.account();
         if (!account) throw new Error('no account connected: save the settings from the popup and accept the consent');
         if (account.reauth) throw new Error(`re-authorization required: ${account.reauth.reason}`);
         const expiry = account.accessExpiresAt ? `access token valid until ${new Date(account.accessExpiresAt).toISOString()}` : 'access token refreshed at the next send';
         return `connected as ${account.account || 'an account the provider did not name'}; ${expiry}`;
       }));
     }
-    checks.push(probe('outbox', false, () => {
+    checks.push(probe('outbox', false, async () => {
       const now = (deps.now ?? Date.now)();
-      const stats = deps.outbox.stats(now);
+      const stats = await deps.outbox.stats(now);
       const { pending, failed } = stats;
-      const delay = deliveryDelay(deps, deps.delivery, now, stats);
+      const delay = await deliveryDelay(deps, deps.delivery, now, stats);
       if (delay) {
         const error = delay.detail ? `${delay.code}: ${delay.detail}` : delay.code;
         throw new Error(`delivery delayed since ${new Date(delay.since).toISOString()}: ${error} (${pending} waiting, ${failed} failed)`);
@@ -55,20 +54,21 @@ export function healthRoutes(deps: Pick<AppDeps, 'db' | 'mailSettings' | 'oauth'
       if (status.stale) throw new Error(`stale: ${line}`);
       return line;
     }));
-    const ready = checks.every((check) => check.ok || !check.critical);
+    const done = await Promise.all(checks);
+    const ready = done.every((check) => check.ok || !check.critical);
     c.header('Cache-Control', 'no-store');
     // Load balancers need only the states; the mail server, the account and the outbox are the admin's to see.
     const token = bearerToken(c);
-    const shown = token && deps.accessTokens.verify('admin', token) ? checks : checks.map(({ name, ok, critical }) => ({ name, ok, critical }));
+    const shown = token && deps.accessTokens.verify('admin', token) ? done : done.map(({ name, ok, critical }) => ({ name, ok, critical }));
     return c.json({ ready, checks: shown } satisfies ReadinessAnswer, ready ? 200 : 503);
   });
 
   return routes;
 }
 
-function probe(name: string, critical: boolean, run: () => string): ReadinessCheck {
+async function probe(name: string, critical: boolean, run: () => string | Promise<string>): Promise<ReadinessCheck> {
   try {
-    return { name, ok: true, critical, detail: run() };
+    return { name, ok: true, critical, detail: await run() };
   } catch (err) {
     return { name, ok: false, critical, detail: err instanceof Error ? err.message : 'failed' };
   }

@@ -30,13 +30,13 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
     }
     for (const { field } of moved) input[field] = null;
     const changes = mailSettingsChanges(before, input, store.view()?.secretsSet ?? {});
-    store.save(input);
+    await store.save(input);
     const requestId = c.get('requestId');
-    deps.audit.record('mail-settings.updated', changes, requestId);
-    const account = deps.oauth.account();
+    await deps.audit.record('mail-settings.updated', changes, requestId);
+    const account = await deps.oauth.account();
     if (account && forgetsAccount(before, input)) {
-      deps.oauth.disconnect();
-      deps.audit.record('oauth.disconnected', { account: account.account, reason: 'the client, its endpoints or the scope changed' }, requestId);
+      await deps.oauth.disconnect();
+      await deps.audit.record('oauth.disconnected', { account: account.account, reason: 'the client, its endpoints or the scope changed' }, requestId);
       deps.logger.info({ requestId }, 'OAuth account disconnected: the client or its endpoints changed');
     }
     // The change may be the fix delivery waited for: alerts waiting for their next retry go now.

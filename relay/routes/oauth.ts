@@ -32,7 +32,7 @@ export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'work
     const state = randomBytes(32).toString('base64url');
     const codeVerifier = oauth.generateRandomCodeVerifier();
     const expiresAt = now() + CONSENT_TTL_MS;
-    deps.oauth.beginConsent({ state, redirectUri: redirectUrl, expiresAt, codeVerifier });
+    await deps.oauth.beginConsent({ state, redirectUri: redirectUrl, expiresAt, codeVerifier });
     const url = authorizationUrl(settings, { redirectUri: redirectUrl, state, codeChallenge: await oauth.calculatePKCECodeChallenge(codeVerifier) });
     return c.json({ authorizationUrl: url, expiresAt: new Date(expiresAt).toISOString() } satisfies AuthorizeAnswer);
   });
@@ -41,14 +41,14 @@ export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'work
     const { callbackUrl } = await parseBody(c, CallbackInput);
     const settings = oauthSettings();
     const url = new URL(callbackUrl);
-    const check = checkCallback(deps.oauth.pendingConsent(), url, now());
+    const check = checkCallback(await deps.oauth.pendingConsent(), url, now());
     if (!check.ok) {
       if ('provider' in check) throw ApiError.fromDelivery(new DeliveryError(check.provider));
       throw new ApiError(check.code, { ...(check.field ? { field: check.field } : {}), ...(check.message ? { message: check.message } : {}) });
     }
     const { state } = check;
     // Claimed before the code goes out: a second callback for the same state is refused, even concurrently.
-    const claim = deps.oauth.claimConsent(state);
+    const claim = await deps.oauth.claimConsent(state);
     if (!claim) throw new ApiError('OAUTH_CODE_ALREADY_REDEEMED');
 
     const tokens = await redeemCode(settings, deps.mailSettings.secrets(), { callbackUrl: url, state, redirectUri: claim.redirectUri, codeVerifier: claim.codeVerifier }, deps.oauthClient);
@@ -60,18 +60,18 @@ export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'work
     const account = tokens.account ?? '';
     const scope = tokens.scope ?? settings.scope;
     const accessExpiresAt = connectedAt + tokens.expiresInSeconds * 1000;
-    deps.oauth.connect({ account, scope, refreshToken: tokens.refreshToken, accessToken: tokens.accessToken, accessExpiresAt, now: connectedAt });
-    deps.audit.record('oauth.consent-granted', { account, scope }, c.get('requestId'), connectedAt);
+    await deps.oauth.connect({ account, scope, refreshToken: tokens.refreshToken, accessToken: tokens.accessToken, accessExpiresAt, now: connectedAt });
+    await deps.audit.record('oauth.consent-granted', { account, scope }, c.get('requestId'), connectedAt);
     deps.logger.info({ requestId: c.get('requestId'), account }, 'OAuth account connected');
     void deps.worker.resume().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
     return c.json({ account: tokens.account, scope, accessTokenExpiresAt: new Date(accessExpiresAt).toISOString() } satisfies ConnectedAnswer);
   });
 
   /** Forgets the connected account and its tokens; the provider-side grant is revoked in its own console. */
-  routes.delete('/oauth/connection', (c) => {
-    const account = deps.oauth.account();
-    deps.oauth.disconnect();
-    if (account) deps.audit.record('oauth.disconnected', { account: account.account, reason: 'an admin disconnected it' }, c.get('requestId'));
+  routes.delete('/oauth/connection', async (c) => {
+    const account = await deps.oauth.account();
+    await deps.oauth.disconnect();
+    if (account) await deps.audit.record('oauth.disconnected', { account: account.account, reason: 'an admin disconnected it' }, c.get('requestId'));
     deps.logger.info({ requestId: c.get('requestId') }, 'OAuth account disconnected by an admin');
     return c.body(null, 204);
   });

@@ -5,7 +5,7 @@ import type { OAuthStatus } from '../../shared/oauth';
 import type { AppDeps, AppEnv } from '../deps';
 import { deliveryDelay } from '../delivery/delay';
 import { releaseDataStatus } from '../feeds/release-status';
-import type { OAuthAccount } from '../storage/oauth-store';
+import type { OAuthAccount } from '../storage/stores';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -27,12 +27,16 @@ export function oauthStatus(account: OAuthAccount, now: number): OAuthStatus {
 
 export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'fleet' | 'outbox' | 'policy' | 'retention' | 'delivery' | 'releases' | 'feedOptions' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
-  routes.get('/status', (c) => {
+  routes.get('/status', async (c) => {
     const now = (deps.now ?? Date.now)();
-    const outbox = deps.outbox.stats(now);
-    const delay = deliveryDelay(deps, deps.delivery, now, outbox);
+    const outbox = await deps.outbox.stats(now);
+    const [delay, account, counts, stoppedReporting] = await Promise.all([
+      deliveryDelay(deps, deps.delivery, now, outbox),
+      deps.oauth.account(),
+      deps.fleet.counts(),
+      deps.fleet.stoppedReporting(now - deps.retention.deviceStaleMs),
+    ]);
     const settings = deps.mailSettings.get();
-    const account = deps.oauth.account();
     const delivery = deps.deliveryLog.get();
     const answer: StatusAnswer = {
       apiVersion: API_VERSION,
@@ -52,8 +56,8 @@ export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'del
         : { configured: false },
       oauth: account ? oauthStatus(account, now) : null,
       fleet: {
-        counts: deps.fleet.counts(),
-        stoppedReporting: deps.fleet.stoppedReporting(now - deps.retention.deviceStaleMs),
+        counts,
+        stoppedReporting,
         outbox,
       },
       alertRecipients: deps.policy.get().recipients.length,

@@ -1,7 +1,21 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db } from './db';
+import type { Awaitable, Db } from './db';
 
 export type Role = 'admin' | 'enrollment';
+
+/** Where the hashes are kept, on either engine. `insert` answers false when a hash for the role was already there. */
+export interface TokenRows {
+  find(role: Role): Awaitable<Buffer | null>;
+  insert(role: Role, sha256: Buffer): Awaitable<boolean>;
+}
+
+/** The hashes in SQLite's access_tokens table. */
+export function sqliteTokenRows(db: Db): TokenRows {
+  return {
+    find: (role) => (db.prepare('SELECT sha256 FROM access_tokens WHERE role = ?').get(role) as { sha256: Buffer } | undefined)?.sha256 ?? null,
+    insert: (role, hash) => db.prepare('INSERT INTO access_tokens (role, sha256, created_at) VALUES (?, ?, ?) ON CONFLICT (role) DO NOTHING').run(role, hash, new Date().toISOString()).changes === 1,
+  };
+}
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest();
 
@@ -17,8 +31,11 @@ export function generateToken(role: Role): string {
 export class AccessTokens {
   readonly #hashes = new Map<Role, Buffer>();
 
-  /** Loads the stored hashes, generating a token for each role that has neither a hash nor an environment value. */
-  static init(db: Db, fromEnv: Partial<Record<Role, string | null>>): { tokens: AccessTokens; generated: Partial<Record<Role, string>> } {
+  /**
+   * Loads the stored hashes, generating a token for each role that has neither a hash nor an environment value. Relays
+   * starting together on one database race to insert: the one whose insert lands prints its token, the others load it.
+   */
+  static async init(rows: TokenRows, fromEnv: Partial<Record<Role, string | null>>): Promise<{ tokens: AccessTokens; generated: Partial<Record<Role, string>> }> {
     const tokens = new AccessTokens();
     const generated: Partial<Record<Role, string>> = {};
     for (const role of ['admin', 'enrollment'] as const) {
@@ -27,16 +44,14 @@ export class AccessTokens {
         tokens.#hashes.set(role, sha256(envToken));
         continue;
       }
-      const row = db.prepare('SELECT sha256 FROM access_tokens WHERE role = ?').get(role) as { sha256: Buffer } | undefined;
-      if (row) {
-        tokens.#hashes.set(role, row.sha256);
+      const stored = await rows.find(role);
+      if (stored) {
+        tokens.#hashes.set(role, stored);
         continue;
       }
       const token = generateToken(role);
-      const hash = sha256(token);
-      db.prepare('INSERT INTO access_tokens (role, sha256, created_at) VALUES (?, ?, ?)').run(role, hash, new Date().toISOString());
-      tokens.#hashes.set(role, hash);
-      generated[role] = token;
+      if (await rows.insert(role, sha256(token))) generated[role] = token;
+      tokens.#hashes.set(role, (await rows.find(role))!);
     }
     return { tokens, generated };
   }

@@ -1,22 +1,9 @@
 import type { AuditEntry } from '../../shared/api';
 import type { Db } from './db';
-
-export type AuditAction =
-  | 'mail-settings.updated'
-  | 'alert-policy.updated'
-  | 'oauth.consent-granted'
-  | 'oauth.disconnected'
-  | 'oauth.reauthorization-required'
-  | 'secret-key.rotated'
-  | 'alerts.retried'
-  | 'devices.admission-limited'
-  | 'device.signature-refused'
-  | 'device.key-reset'
-  | 'device.forgotten'
-  | 'deployment.policy-written';
+import type { AuditAction, AuditStorage } from './stores';
 
 /** Who changed what and when; details never hold a secret's value (see domain/audit.ts). */
-export class AuditLog {
+export class AuditLog implements AuditStorage {
   readonly #db: Db;
 
   constructor(db: Db) {
@@ -33,7 +20,18 @@ export class AuditLog {
   }
 
   list(limit: number): AuditEntry[] {
-    const rows = this.#db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as { id: number; at: number; request_id: string; action: string; details: string }[];
-    return rows.map((r) => ({ id: r.id, at: new Date(r.at).toISOString(), requestId: r.request_id, action: r.action, details: JSON.parse(r.details) as Record<string, unknown> }));
+    const rows = this.#db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as AuditRow[];
+    return rows.map(auditEntry);
   }
 }
+
+export interface AuditRow {
+  id: number;
+  at: number;
+  request_id: string;
+  action: string;
+  details: string;
+}
+
+/** An entry as admins read it, from its row on either engine. */
+export const auditEntry = (r: AuditRow): AuditEntry => ({ id: r.id, at: new Date(r.at).toISOString(), requestId: r.request_id, action: r.action, details: JSON.parse(r.details) as Record<string, unknown> });

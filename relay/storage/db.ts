@@ -7,9 +7,7 @@ export type Db = Database.Database;
 
 /** Opens (creating if needed) the relay's SQLite store in the data directory and brings its schema up to date. */
 export function openDatabase(dataDir: string): Db {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  // A directory that already existed keeps its mode otherwise; the store holds every device's state and the secrets.
-  chmodSync(dataDir, 0o700);
+  ensureDataDir(dataDir);
   const path = join(dataDir, 'guardmail.sqlite');
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -20,6 +18,13 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
+}
+
+/** Creates the data directory, its owner's alone: it holds the store or the keys. */
+export function ensureDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // A directory that already existed keeps its mode otherwise; the store holds every device's state and the secrets.
+  chmodSync(dataDir, 0o700);
 }
 
 /** Applies every migration newer than the database's version; refuses a database newer than this relay. */

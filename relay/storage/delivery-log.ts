@@ -1,18 +1,23 @@
 import type { ErrorCode } from '../../shared/errors';
 import type { Db } from './db';
+import type { DeliveryLogStorage, DeliveryRecord } from './stores';
 
-export interface DeliveryRecord {
-  lastDeliveredAt: number | null;
-  lastFailure: { code: ErrorCode; at: number } | null;
+export const DELIVERY_NAME = 'delivery';
+
+export const NO_DELIVERY: DeliveryRecord = { lastDeliveredAt: null, lastFailure: null };
+
+/** Two relays' records as one: the latest delivery and the latest failure of either. */
+export function mergeDeliveries(a: DeliveryRecord, b: DeliveryRecord): DeliveryRecord {
+  const delivered = Math.max(a.lastDeliveredAt ?? -Infinity, b.lastDeliveredAt ?? -Infinity);
+  const failure = (a.lastFailure?.at ?? -Infinity) >= (b.lastFailure?.at ?? -Infinity) ? a.lastFailure : b.lastFailure;
+  return { lastDeliveredAt: Number.isFinite(delivered) ? delivered : null, lastFailure: failure };
 }
 
-const NAME = 'delivery';
-
-/** Successes are written at most this often: the time of the last delivery is for people, not worth a disk flush per mail. */
-const WRITE_EVERY_MS = 5_000;
+/** Successes are written at most this often (on either engine): the time of the last delivery is for people, not worth a disk flush per mail. */
+export const WRITE_EVERY_MS = 5_000;
 
 /** The outcome of the latest sends, for the admin's status panel. */
-export class DeliveryLog {
+export class DeliveryLog implements DeliveryLogStorage {
   readonly #db: Db;
   #current: DeliveryRecord | null = null;
   #writtenAt = 0;
@@ -23,8 +28,8 @@ export class DeliveryLog {
 
   get(): DeliveryRecord {
     if (this.#current) return this.#current;
-    const row = this.#db.prepare('SELECT value FROM settings WHERE name = ?').get(NAME) as { value: string } | undefined;
-    this.#current = row ? (JSON.parse(row.value) as DeliveryRecord) : { lastDeliveredAt: null, lastFailure: null };
+    const row = this.#db.prepare('SELECT value FROM settings WHERE name = ?').get(DELIVERY_NAME) as { value: string } | undefined;
+    this.#current = row ? (JSON.parse(row.value) as DeliveryRecord) : NO_DELIVERY;
     return this.#current;
   }
 
@@ -50,6 +55,6 @@ export class DeliveryLog {
         `INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
       )
-      .run(NAME, JSON.stringify(record), new Date().toISOString());
+      .run(DELIVERY_NAME, JSON.stringify(record), new Date().toISOString());
   }
 }

@@ -1,5 +1,5 @@
 import { LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
-import type { Finding, Verdict } from '../../shared/checks/index';
+import type { Finding } from '../../shared/checks/index';
 import type { Alerted } from '../domain/alert-rule';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 import type { DeviceSummary, LevelCounts } from '../../shared/fleet';
@@ -7,13 +7,8 @@ import type { ComplianceReport } from '../../shared/report';
 import { judgeReport } from '../domain/judgement';
 import { FleetVersions } from '../domain/fleet-versions';
 import type { Db } from './db';
+import type { FleetStorage, IngestResult } from './stores';
 import { WalSync } from './wal-sync';
-
-export interface IngestResult {
-  verdict: Verdict;
-  duplicate: boolean;
-  alerted: boolean;
-}
 
 /** A report from a device the relay has never seen, while new devices arrive faster than admitted: kept by the browser. */
 export class AdmissionRefused extends Error {
@@ -39,7 +34,7 @@ export class ReportRejected extends Error {
   }
 }
 
-interface DeviceRow {
+export interface DeviceRow {
   id: string;
   label: string;
   browser: string;
@@ -70,7 +65,7 @@ export interface Pending {
  * Devices and the alert outbox. A report, its device's new state and the alert it raises are written in one
  * transaction: an accepted report is on disk with its alert, or nothing is.
  */
-export class FleetStore {
+export class FleetStore implements FleetStorage {
   readonly #db: Db;
   readonly #versions = new FleetVersions();
   readonly #ingest: (report: ComplianceReport, policy: AlertPolicy, now: number, signedWith: string | null) => IngestResult;
@@ -266,22 +261,29 @@ export class FleetStore {
 
   /** The worst devices first, then the most recently seen; those silent since before `staleBefore` are marked. */
   devices(limit: number, level?: Level, staleBefore = 0): DeviceSummary[] {
-    const order = `CASE level ${LEVELS.map((l, i) => `WHEN '${l}' THEN ${i}`).join(' ')} END, last_seen_at DESC`;
     const rows = (level
-      ? this.#db.prepare(`SELECT * FROM devices WHERE level = ? ORDER BY ${order} LIMIT ?`).all(level, limit)
-      : this.#db.prepare(`SELECT * FROM devices ORDER BY ${order} LIMIT ?`).all(limit)) as DeviceRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      label: r.label,
-      browser: r.browser,
-      version: r.version,
-      os: r.os,
-      level: r.level,
-      compliant: r.compliant === 1,
-      findings: JSON.parse(r.findings) as Finding[],
-      firstSeenAt: new Date(r.first_seen_at).toISOString(),
-      lastSeenAt: new Date(r.last_seen_at).toISOString(),
-      stoppedReporting: r.last_seen_at < staleBefore,
-    }));
+      ? this.#db.prepare(`SELECT * FROM devices WHERE level = ? ORDER BY ${DEVICE_ORDER} LIMIT ?`).all(level, limit)
+      : this.#db.prepare(`SELECT * FROM devices ORDER BY ${DEVICE_ORDER} LIMIT ?`).all(limit)) as DeviceRow[];
+    return rows.map((r) => deviceSummary(r, staleBefore));
   }
+}
+
+/** The worst devices first, then the most recently seen: the same SQL on both engines. */
+export const DEVICE_ORDER = `CASE level ${LEVELS.map((l, i) => `WHEN '${l}' THEN ${i}`).join(' ')} END, last_seen_at DESC`;
+
+/** A device as admins see it, from its row on either engine; those silent since before `staleBefore` are marked. */
+export function deviceSummary(r: DeviceRow, staleBefore: number): DeviceSummary {
+  return {
+    id: r.id,
+    label: r.label,
+    browser: r.browser,
+    version: r.version,
+    os: r.os,
+    level: r.level,
+    compliant: r.compliant === 1,
+    findings: JSON.parse(r.findings) as Finding[],
+    firstSeenAt: new Date(r.first_seen_at).toISOString(),
+    lastSeenAt: new Date(r.last_seen_at).toISOString(),
+    stoppedReporting: r.last_seen_at < staleBefore,
+  };
 }

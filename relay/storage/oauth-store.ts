@@ -1,28 +1,11 @@
 import type { RefreshFailure } from '../domain/oauth-account';
-import type { Awaitable, Db } from './db';
+import type { Db } from './db';
 import type { SecretStore } from './secret-store';
+import type { OAuthAccount, OAuthStorage, PendingConsent, RefreshOutcome, RefreshedTokens } from './stores';
 
 const VERIFIER = 'oauth.codeVerifier';
 const REFRESH_TOKEN = 'oauth.refreshToken';
 const ACCESS_TOKEN = 'oauth.accessToken';
-
-export interface PendingConsent {
-  state: string;
-  redirectUri: string;
-  expiresAt: number;
-  redeemed: boolean;
-}
-
-export interface OAuthAccount {
-  account: string;
-  scope: string;
-  connectedAt: number;
-  refreshTokenIssuedAt: number;
-  accessExpiresAt: number | null;
-  lastRefreshAt: number | null;
-  lastRefreshError: string | null;
-  reauth: { code: string; reason: string } | null;
-}
 
 export interface AccountRow {
   account: string;
@@ -34,37 +17,6 @@ export interface AccountRow {
   last_refresh_error: string | null;
   reauth_code: string | null;
   reauth_reason: string | null;
-}
-
-/** What a provider's refresh answers, as a store records it. */
-export interface RefreshedTokens {
-  accessToken: string;
-  expiresInSeconds: number;
-  /** A rotated refresh token (Microsoft rotates); absent when the old one stays valid (Google). */
-  refreshToken?: string;
-  scope?: string;
-}
-
-/** An access token to send with, or why there is none. */
-export type RefreshOutcome =
-  | { kind: 'token'; account: string; accessToken: string; expiresAt: number; refreshed: boolean }
-  | { kind: 'not-connected' }
-  | { kind: 'reauth'; reason: string };
-
-/**
- * What the token manager needs of the connected account, on either engine: this SQLite store, or the PostgreSQL one
- * (postgres/oauth.ts) that several relays share and refresh under a row lock.
- */
-export interface OAuthAccounts {
-  account(): Awaitable<OAuthAccount | null>;
-  accessToken(): Awaitable<string | null>;
-  /** A server refused the access token: the next send refreshes. The refresh token and its health are untouched. */
-  dropAccessToken(): Awaitable<void>;
-  /**
-   * The access token, refreshed first unless `fresh(expiresAt)` says it serves; a failed refresh is recorded as
-   * `judge` says and thrown.
-   */
-  refreshOnce(now: () => number, fresh: (expiresAt: number) => boolean, refresh: (refreshToken: string) => Promise<RefreshedTokens>, judge: (err: unknown) => RefreshFailure): Promise<RefreshOutcome>;
 }
 
 /** The account as the stores answer it, from its row on either engine. */
@@ -80,7 +32,7 @@ export const toAccount = (row: AccountRow): OAuthAccount => ({
 });
 
 /** The consent in progress and the connected account. Tokens and the PKCE verifier live sealed in the secret store. */
-export class OAuthStore implements OAuthAccounts {
+export class OAuthStore implements OAuthStorage {
   readonly #db: Db;
   readonly #secrets: SecretStore;
 

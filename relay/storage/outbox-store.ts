@@ -1,22 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertItem, AlertState } from '../../shared/fleet';
-import type { Awaitable, Db } from './db';
+import type { Db } from './db';
+import type { Batch, OutboxStats, OutboxStorage } from './stores';
 import * as v from 'valibot';
 import { AlertPayloadSchema, type AlertPayload } from '../domain/judgement';
-
-export interface OutboxStats {
-  /** Alerts waiting: not yet sent nor failed. */
-  pending: number;
-  failed: number;
-  /** How long the oldest waiting alert has been due, across its retries; null when none is due. */
-  oldestDueAgeSeconds: number | null;
-}
-
-/** A batch of alerts taken by the worker: they go out in one mail, under one Message-ID. */
-export interface Batch {
-  batchId: string;
-  alerts: { id: number; payload: AlertPayload; attempts: number }[];
-}
 
 export interface OutboxRow {
   id: number;
@@ -31,25 +18,10 @@ export interface OutboxRow {
 }
 
 /**
- * What the delivery worker needs of an outbox, on either engine: this SQLite store answers at once, the PostgreSQL one
- * (postgres/outbox.ts), shared by several relays, with promises.
- */
-export interface Outbox {
-  claim(now: number, leaseMs: number, maxBatch: number): Awaitable<Batch | null>;
-  sent(batchId: string, now: number): Awaitable<void>;
-  split(batchId: string, now: number): Awaitable<void>;
-  release(batchId: string): Awaitable<void>;
-  retryLater(batchId: string, error: string, retryAt: number): Awaitable<void>;
-  failed(batchId: string, error: string): Awaitable<void>;
-  retryNow(now: number): Awaitable<number>;
-  expire(cutoff: number, lifetime: string): Awaitable<number>;
-}
-
-/**
  * The durable alert outbox. The worker claims a batch under a lease; a worker that dies leaves the lease to expire and
  * the same batch (same id, so the same Message-ID) is taken again. Nothing leaves the table except as sent or failed.
  */
-export class OutboxStore implements Outbox {
+export class OutboxStore implements OutboxStorage {
   readonly #db: Db;
   readonly #claim: (now: number, leaseMs: number, maxBatch: number) => Batch | null;
 

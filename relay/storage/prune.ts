@@ -1,13 +1,15 @@
 import type { Retention } from '../domain/retention';
-import type { AuditLog } from './audit-log';
-import type { FleetStore } from './fleet-store';
-import type { OutboxStore } from './outbox-store';
+import type { AuditStorage, FleetStorage, OutboxStorage } from './stores';
 
 /** Forgets what outlived its retention: silent devices, old sent alerts, old audit entries. Answers how many of each. */
-export function pruneExpired(stores: { fleet: FleetStore; outbox: OutboxStore; audit: AuditLog }, retention: Retention, now: number): { devices: number; alerts: number; audit: number } {
+export async function pruneExpired(
+  stores: { fleet: Pick<FleetStorage, 'prune'>; outbox: Pick<OutboxStorage, 'pruneSent'>; audit: Pick<AuditStorage, 'prune'> },
+  retention: Retention,
+  now: number,
+): Promise<{ devices: number; alerts: number; audit: number }> {
   return {
-    devices: stores.fleet.prune(now - retention.devicePruneMs),
-    alerts: stores.outbox.pruneSent(now - retention.sentAlertMs),
-    audit: stores.audit.prune(now - retention.auditMs),
+    devices: await stores.fleet.prune(now - retention.devicePruneMs),
+    alerts: await stores.outbox.pruneSent(now - retention.sentAlertMs),
+    audit: await stores.audit.prune(now - retention.auditMs),
   };
 }

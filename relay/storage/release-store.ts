@@ -1,20 +1,10 @@
 import { ExploitIndex, FEED_SOURCES, ReleaseIndex, type ChannelReleases, type ExploitedVulnerability, type FeedSource, type ReleaseFeed } from '../../shared/releases';
 import type { Db } from './db';
+import type { FeedStatus, ReleaseStorage, StatusSource } from './stores';
 
-/** The release feeds, and CISA's catalog of exploited vulnerabilities. */
-export type StatusSource = FeedSource | 'kev';
 const STATUS_SOURCES: readonly StatusSource[] = [...FEED_SOURCES, 'kev'];
 
-export interface FeedStatus {
-  source: StatusSource;
-  /** When the copy in use was fetched; null while there is none. */
-  fetchedAt: number | null;
-  /** The last refusal (code: reason), kept until a good copy replaces it. */
-  lastError: string | null;
-  lastErrorAt: number | null;
-}
-
-interface Row {
+export interface ReleaseRow {
   source: StatusSource;
   fetched_at: number | null;
   channels: string | null;
@@ -23,7 +13,7 @@ interface Row {
 }
 
 /** The last good copy of each vendor's feed, and the index the checks judge with, rebuilt when a copy changes. */
-export class ReleaseStore {
+export class ReleaseStore implements ReleaseStorage {
   readonly #db: Db;
   #index: ReleaseIndex | null = null;
   #exploits: ExploitIndex | null = null;
@@ -39,9 +29,7 @@ export class ReleaseStore {
   }
 
   feeds(): ReleaseFeed[] {
-    return this.#rows()
-      .filter((r) => r.source !== 'kev' && r.fetched_at !== null && r.channels !== null)
-      .map((r) => ({ source: r.source as FeedSource, fetchedAt: r.fetched_at!, channels: JSON.parse(r.channels!) as ChannelReleases[] }));
+    return feedsOf(this.#rows());
   }
 
   /** Null until CISA's catalog has been fetched once. */
@@ -50,12 +38,7 @@ export class ReleaseStore {
   }
 
   exploited(): ExploitedVulnerability[] {
-    const rows = this.#db.prepare('SELECT cve, date_added, ranges FROM exploited ORDER BY cve').all() as { cve: string; date_added: string; ranges: string }[];
-    // Stored as JSON null while NVD has not analysed the CVE.
-    return rows.map((r) => {
-      const ranges = JSON.parse(r.ranges) as ExploitedVulnerability['ranges'] | null;
-      return ranges ? { cve: r.cve, dateAdded: r.date_added, ranges } : { cve: r.cve, dateAdded: r.date_added, ranges: [], awaitingAnalysis: true };
-    });
+    return exploitedOf(this.#db.prepare('SELECT cve, date_added, ranges FROM exploited ORDER BY cve').all() as ExploitedRow[]);
   }
 
   /** The catalog's browser entries as of `fetchedAt`, replacing the last copy whole. */
@@ -63,7 +46,7 @@ export class ReleaseStore {
     this.#db.transaction(() => {
       this.#db.prepare('DELETE FROM exploited').run();
       const insert = this.#db.prepare('INSERT INTO exploited (cve, date_added, ranges) VALUES (?, ?, ?)');
-      for (const v of vulnerabilities) insert.run(v.cve, v.dateAdded, JSON.stringify(v.awaitingAnalysis ? null : v.ranges));
+      for (const v of vulnerabilities) insert.run(v.cve, v.dateAdded, storedRanges(v));
       this.#db
         .prepare(
           `INSERT INTO release_feeds (source, fetched_at, channels, last_error, last_error_at) VALUES ('kev', ?, NULL, NULL, NULL)
@@ -98,15 +81,11 @@ export class ReleaseStore {
   }
 
   status(): FeedStatus[] {
-    const rows = new Map(this.#rows().map((r) => [r.source, r]));
-    return STATUS_SOURCES.map((source) => {
-      const r = rows.get(source);
-      return { source, fetchedAt: r?.fetched_at ?? null, lastError: r?.last_error ?? null, lastErrorAt: r?.last_error_at ?? null };
-    });
+    return statusOf(this.#rows());
   }
 
-  #rows(): Row[] {
-    return this.#db.prepare('SELECT source, fetched_at, channels, last_error, last_error_at FROM release_feeds ORDER BY source').all() as Row[];
+  #rows(): ReleaseRow[] {
+    return this.#db.prepare(RELEASE_ROWS).all() as ReleaseRow[];
   }
 
   /** Reads the store again: another process (import-feeds) may have written to it. */
@@ -115,9 +94,45 @@ export class ReleaseStore {
   }
 
   #reindex(): void {
-    const feeds = this.feeds();
-    this.#index = feeds.length > 0 ? new ReleaseIndex(feeds) : null;
-    const kev = this.#rows().find((r) => r.source === 'kev' && r.fetched_at !== null);
-    this.#exploits = kev ? new ExploitIndex(this.exploited()) : null;
+    ({ index: this.#index, exploits: this.#exploits } = indexesOf(this.#rows(), () => this.exploited()));
   }
+}
+
+export const RELEASE_ROWS = 'SELECT source, fetched_at, channels, last_error, last_error_at FROM release_feeds ORDER BY source';
+
+export interface ExploitedRow {
+  cve: string;
+  date_added: string;
+  ranges: string;
+}
+
+export function feedsOf(rows: ReleaseRow[]): ReleaseFeed[] {
+  return rows
+    .filter((r) => r.source !== 'kev' && r.fetched_at !== null && r.channels !== null)
+    .map((r) => ({ source: r.source as FeedSource, fetchedAt: r.fetched_at!, channels: JSON.parse(r.channels!) as ChannelReleases[] }));
+}
+
+/** Stored as JSON null while NVD has not analysed the CVE. */
+export const storedRanges = (v: ExploitedVulnerability): string => JSON.stringify(v.awaitingAnalysis ? null : v.ranges);
+
+export function exploitedOf(rows: ExploitedRow[]): ExploitedVulnerability[] {
+  return rows.map((r) => {
+    const ranges = JSON.parse(r.ranges) as ExploitedVulnerability['ranges'] | null;
+    return ranges ? { cve: r.cve, dateAdded: r.date_added, ranges } : { cve: r.cve, dateAdded: r.date_added, ranges: [], awaitingAnalysis: true };
+  });
+}
+
+export function statusOf(rows: ReleaseRow[]): FeedStatus[] {
+  const bySource = new Map(rows.map((r) => [r.source, r]));
+  return STATUS_SOURCES.map((source) => {
+    const r = bySource.get(source);
+    return { source, fetchedAt: r?.fetched_at ?? null, lastError: r?.last_error ?? null, lastErrorAt: r?.last_error_at ?? null };
+  });
+}
+
+/** The indexes the checks judge with: null while no vendor's data (or no catalog) has arrived. */
+export function indexesOf(rows: ReleaseRow[], exploited: () => ExploitedVulnerability[]): { index: ReleaseIndex | null; exploits: ExploitIndex | null } {
+  const feeds = feedsOf(rows);
+  const kev = rows.find((r) => r.source === 'kev' && r.fetched_at !== null);
+  return { index: feeds.length > 0 ? new ReleaseIndex(feeds) : null, exploits: kev ? new ExploitIndex(exploited()) : null };
 }

@@ -10,9 +10,8 @@ export const ENROLLMENT_TOKEN_SECRET = 'enrollment-token';
  * The enrollment token kept sealed, for the policies the relay writes: only while it is still the token the relay
  * accepts (one set in the environment once, then dropped, is not).
  */
-export function keptEnrollmentToken(secrets: SecretStore, tokens: AccessTokens): string | null {
-  const token = secrets.get(ENROLLMENT_TOKEN_SECRET);
-  return token && tokens.verify('enrollment', token) ? token : null;
+export function keptEnrollmentToken(kept: string | null, tokens: AccessTokens): string | null {
+  return kept && tokens.verify('enrollment', kept) ? kept : null;
 }
 
 export class SecretStore {
@@ -58,9 +57,21 @@ export class SecretStore {
  * at its first send.
  */
 export function foreignKeyIds(db: Db, box: SecretBox): string[] {
+  return unknownKeyIds(db.prepare('SELECT DISTINCT key_id FROM secrets').pluck().all() as string[], box);
+}
+
+/** Of the key ids secrets are sealed with, those the box does not hold (on either engine). */
+export function unknownKeyIds(used: string[], box: SecretBox): string[] {
   const known = new Set([...box.keys()].map(keyIdOf));
-  const used = db.prepare('SELECT DISTINCT key_id FROM secrets').pluck().all() as string[];
   return used.filter((id) => !known.has(id));
+}
+
+/** What a relay started with the wrong key is told, naming both keys and the fix. */
+export function foreignKeyMessage(foreign: string[], box: SecretBox, where: string): string {
+  return (
+    `the store's secrets are sealed with key ${foreign.join(', ')}, and this relay has key ${box.currentKeyId}: start it with the key the ` +
+    `store was sealed with (GUARDMAIL_SECRET_KEY, ${where}). During a rotation, GUARDMAIL_PREVIOUS_SECRET_KEY holds the old key.`
+  );
 }
 
 /** Re-seals every secret with the box's current key, in one transaction; answers how many. Nothing is dropped. */

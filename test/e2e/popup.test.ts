@@ -286,7 +286,7 @@ describe('the admin popup in Chromium', () => {
     await fill(reopened, 'deploymentEnrollmentToken', relay.enrollmentToken);
     await press(reopened, '#policy-windows');
     await waitForText(reopened, 'Saved guardmail.reg');
-    const audit = relay.deps.audit.list(1);
+    const audit = await relay.deps.audit.list(1);
     expect(audit[0]).toMatchObject({ action: 'deployment.policy-written', details: { platform: 'windows' } });
     await reopened.close();
   });

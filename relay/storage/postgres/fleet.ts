@@ -1,12 +1,14 @@
 import type { Pool, PoolClient } from 'pg';
-import type { AlertPolicy, Level } from '../../../shared/alert-policy';
+import { LEVELS, type AlertPolicy, type Level } from '../../../shared/alert-policy';
 import type { Finding } from '../../../shared/checks/index';
 import type { ExploitIndex, ReleaseIndex } from '../../../shared/releases';
 import type { ComplianceReport } from '../../../shared/report';
 import type { Alerted } from '../../domain/alert-rule';
 import { FleetVersions } from '../../domain/fleet-versions';
 import { judgeReport } from '../../domain/judgement';
-import { AdmissionRefused, ReportRejected, SignatureRefused, type IngestResult, type Pending } from '../fleet-store';
+import type { DeviceSummary, LevelCounts } from '../../../shared/fleet';
+import { AdmissionRefused, DEVICE_ORDER, deviceSummary, ReportRejected, SignatureRefused, type DeviceRow, type Pending } from '../fleet-store';
+import type { FleetOptions, FleetStorage, IngestResult } from '../stores';
 import { transaction } from './pool';
 
 interface PreviousRow {
@@ -32,7 +34,7 @@ type Outcome = IngestResult | ReportRejected | AdmissionRefused | SignatureRefus
  * The fleet's newest versions are counted in memory from the devices, as on SQLite; other relays' reports reach them
  * at reloadVersions(), which a relay calls now and then: they are a quorum of the fleet, not one device's fact.
  */
-export class PostgresFleet {
+export class PostgresFleet implements FleetStorage {
   readonly #pool: Pool;
   readonly #versions = new FleetVersions();
   readonly #admit: (now: number) => number;
@@ -42,12 +44,16 @@ export class PostgresFleet {
   #committing = false;
   /** A group failed after counting its devices' versions: they are counted again from the table before the next. */
   #versionsStale = true;
+  readonly #reloading: NodeJS.Timeout | null;
 
-  constructor(pool: Pool, options: { admit?: (now: number) => number; releases?: () => ReleaseIndex | null; exploited?: () => ExploitIndex | null } = {}) {
+  /** `reloadEveryMs`: how often the fleet's versions are counted again, to take in other relays' reports. */
+  constructor(pool: Pool, options: FleetOptions & { reloadEveryMs?: number } = {}) {
     this.#pool = pool;
     this.#admit = options.admit ?? (() => 0);
     this.#releases = options.releases ?? (() => null);
     this.#exploited = options.exploited ?? (() => null);
+    this.#reloading = options.reloadEveryMs ? setInterval(() => (this.#versionsStale = true), options.reloadEveryMs) : null;
+    this.#reloading?.unref();
   }
 
   /** Counts the fleet's versions again from every device, other relays' reports included. */
@@ -80,6 +86,34 @@ export class PostgresFleet {
     const forgotten = ((await this.#pool.query('DELETE FROM devices WHERE id = $1', [deviceId])).rowCount ?? 0) > 0;
     if (forgotten) await this.reloadVersions();
     return forgotten;
+  }
+
+  async counts(): Promise<LevelCounts> {
+    const counts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as LevelCounts;
+    const { rows } = await this.#pool.query<{ level: Level; n: number }>('SELECT level, count(*) AS n FROM devices GROUP BY level');
+    for (const row of rows) counts[row.level] = row.n;
+    return counts;
+  }
+
+  async stoppedReporting(staleBefore: number): Promise<number> {
+    return (await this.#pool.query<{ n: number }>('SELECT count(*) AS n FROM devices WHERE last_seen_at < $1', [staleBefore])).rows[0]!.n;
+  }
+
+  async prune(cutoff: number): Promise<number> {
+    const pruned = (await this.#pool.query('DELETE FROM devices WHERE last_seen_at < $1', [cutoff])).rowCount ?? 0;
+    if (pruned > 0) this.#versionsStale = true;
+    return pruned;
+  }
+
+  async devices(limit: number, level?: Level, staleBefore = 0): Promise<DeviceSummary[]> {
+    const { rows } = level
+      ? await this.#pool.query<DeviceRow>(`SELECT * FROM devices WHERE level = $1 ORDER BY ${DEVICE_ORDER} LIMIT $2`, [level, limit])
+      : await this.#pool.query<DeviceRow>(`SELECT * FROM devices ORDER BY ${DEVICE_ORDER} LIMIT $1`, [limit]);
+    return rows.map((r) => deviceSummary(r, staleBefore));
+  }
+
+  close(): void {
+    if (this.#reloading) clearInterval(this.#reloading);
   }
 
   async #flush(): Promise<void> {

@@ -1,8 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
 import type { RefreshFailure } from '../../domain/oauth-account';
-import { toAccount, type AccountRow, type OAuthAccount, type OAuthAccounts, type PendingConsent, type RefreshedTokens, type RefreshOutcome } from '../oauth-store';
+import { toAccount, type AccountRow } from '../oauth-store';
+import type { OAuthAccount, OAuthStorage, PendingConsent, RefreshOutcome, RefreshedTokens } from '../stores';
 import type { SecretBox } from '../secret-box';
 import { transaction } from './pool';
+import { announce } from './settings';
+import { MAIL_SETTINGS_NAME } from '../mail-settings-store';
 
 const VERIFIER = 'oauth.codeVerifier';
 const REFRESH_TOKEN = 'oauth.refreshToken';
@@ -32,6 +35,13 @@ export class PostgresSecrets {
     );
   }
 
+  async putIfAbsent(db: Queryable, name: string, plaintext: string): Promise<void> {
+    const s = this.#box.seal(plaintext, name);
+    await db.query('INSERT INTO secrets (name, key_id, iv, ciphertext, tag, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING', [
+      name, s.keyId, s.iv, s.ciphertext, s.tag, new Date().toISOString(),
+    ]);
+  }
+
   async delete(db: Queryable, name: string): Promise<void> {
     await db.query('DELETE FROM secrets WHERE name = $1', [name]);
   }
@@ -50,6 +60,8 @@ export async function resealPostgres(pool: Pool, box: SecretBox): Promise<number
       const plaintext = box.open({ keyId: row.key_id, iv: row.iv, ciphertext: row.ciphertext, tag: row.tag }, row.name);
       await secrets.put(client, row.name, plaintext);
     }
+    // The relays hold the mail settings' secrets sealed in memory: they read them again.
+    await announce(client, MAIL_SETTINGS_NAME);
     return rows.length;
   });
 }
@@ -59,7 +71,7 @@ export async function resealPostgres(pool: Pool, box: SecretBox): Promise<number
  * token expired at the same moment make one refresh request between them, and a rotated refresh token is stored before
  * any other relay can read the old one.
  */
-export class PostgresOAuthAccount implements OAuthAccounts {
+export class PostgresOAuthAccount implements OAuthStorage {
   readonly #pool: Pool;
   readonly #secrets: PostgresSecrets;
 
@@ -137,6 +149,15 @@ export class PostgresOAuthAccount implements OAuthAccounts {
       );
       await this.#secrets.put(client, REFRESH_TOKEN, c.refreshToken);
       await this.#secrets.put(client, ACCESS_TOKEN, c.accessToken);
+      await client.query('DELETE FROM oauth_consent');
+    });
+  }
+
+  /** Forgets the account and every token (settings that changed the client, or an admin's disconnect). */
+  async disconnect(): Promise<void> {
+    await transaction(this.#pool, async (client) => {
+      await client.query('DELETE FROM secrets WHERE name = ANY($1)', [[ACCESS_TOKEN, REFRESH_TOKEN, VERIFIER]]);
+      await client.query('DELETE FROM oauth_account');
       await client.query('DELETE FROM oauth_consent');
     });
   }

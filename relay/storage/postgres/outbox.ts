@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { AlertItem, AlertState } from '../../../shared/fleet';
-import { alertItem, readBatch, type Batch, type Outbox, type OutboxRow, type OutboxStats } from '../outbox-store';
+import { alertItem, readBatch, type OutboxRow } from '../outbox-store';
+import type { Batch, OutboxStats, OutboxStorage } from '../stores';
 import { transaction } from './pool';
 
 /** The advisory locks' key space for batches: (BATCH_LOCKS, hash of the batch id). */
@@ -15,7 +16,7 @@ const NEW_BATCH_LOCK = 0x474d_0002;
  * (FOR UPDATE SKIP LOCKED); a relay killed mid-send leaves its lease to expire, and another takes the batch under the
  * same id, so the same Message-ID.
  */
-export class PostgresOutbox implements Outbox {
+export class PostgresOutbox implements OutboxStorage {
   readonly #pool: Pool;
 
   constructor(pool: Pool) {

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { SharedSendLimits } from '../stores';
 
 /**
  * A provider's per-mailbox limits held by all relays together, not by each (3 connections to an Exchange mailbox are
@@ -45,8 +46,30 @@ export class PostgresSendLimits {
       `INSERT INTO send_pace (mailbox, next_at) VALUES ($1, $2::bigint + $3::bigint)
        ON CONFLICT (mailbox) DO UPDATE SET next_at = GREATEST(send_pace.next_at, $2::bigint) + $3::bigint
        RETURNING next_at - $3::bigint AS at`,
-      [mailbox, now, intervalMs],
+      // Whole milliseconds, as stored: an interval rounded up keeps the pace under the limit.
+      [mailbox, Math.floor(now), Math.ceil(intervalMs)],
     );
     return rows[0]!.at;
   }
+}
+
+/** How long a slot is held at most: longer than a send can take; a relay that died gives it back after this. */
+const SLOT_LEASE_MS = 120_000;
+/** How often a send waiting for a slot looks again. */
+const SLOT_POLL_MS = 100;
+
+/** The mail sender's view of the shared limits (delivery/mail-sender.ts), for one relay. */
+export function sharedSendLimits(limits: PostgresSendLimits, holder: string, now: () => number = Date.now): SharedSendLimits {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  return {
+    async slot(mailbox, limit) {
+      let slot: number | null;
+      while ((slot = await limits.acquire(mailbox, limit, holder, now(), SLOT_LEASE_MS)) === null) await sleep(SLOT_POLL_MS);
+      return () => limits.release(mailbox, slot!, holder);
+    },
+    async turn(mailbox, intervalMs) {
+      const at = await limits.nextSendAt(mailbox, now(), intervalMs);
+      if (at > now()) await sleep(at - now());
+    },
+  };
 }

@@ -4,6 +4,21 @@ import { transaction } from './pool';
 /** The channel a relay announces a changed setting on: its payload is the setting's name. */
 const CHANNEL = 'guardmail_settings';
 
+/** Writes a named setting and announces it, in the caller's transaction. */
+export async function writeSetting(client: PoolClient, name: string, value: unknown): Promise<void> {
+  await client.query(
+    `INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3)
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    [name, JSON.stringify(value), new Date().toISOString()],
+  );
+  await announce(client, name);
+}
+
+/** Tells every listening relay that `name` changed: delivered at commit, and only if the transaction commits. */
+export async function announce(client: PoolClient, name: string): Promise<void> {
+  await client.query('SELECT pg_notify($1, $2)', [CHANNEL, name]);
+}
+
 /**
  * Named JSON settings (the alert policy, the mail settings, the delivery record) on PostgreSQL. The relays cache them,
  * as one relay does on SQLite; a write announces the name with NOTIFY in its transaction, so every relay listening
@@ -23,15 +38,7 @@ export class PostgresSettings {
   }
 
   async put(name: string, value: unknown): Promise<void> {
-    await transaction(this.#pool, async (client) => {
-      await client.query(
-        `INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-        [name, JSON.stringify(value), new Date().toISOString()],
-      );
-      // Delivered to the listeners at commit, and only if it commits.
-      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, name]);
-    });
+    await transaction(this.#pool, (client) => writeSetting(client, name, value));
   }
 
   /**
@@ -56,14 +63,19 @@ export class PostgresSettings {
     client.on('end', () => end(new Error('the connection PostgreSQL changes are heard on ended')));
     await client.query(`LISTEN ${CHANNEL}`);
     this.#listener = client;
+    this.#stop = () => {
+      gone = true;
+      // Closed rather than given back: it is no use to a query while it listens.
+      client.release(true);
+    };
   }
 
-  /** Stops listening and gives the connection back. */
+  #stop: (() => void) | null = null;
+
+  /** Stops listening and closes the connection it held. */
   async close(): Promise<void> {
-    const client = this.#listener;
     this.#listener = null;
-    if (!client) return;
-    await client.query(`UNLISTEN ${CHANNEL}`);
-    client.release();
+    this.#stop?.();
+    this.#stop = null;
   }
 }

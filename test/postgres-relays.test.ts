@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ReadinessAnswer } from '../shared/api';
+import type { DevicesAnswer } from '../shared/fleet';
+import { generateToken } from '../relay/storage/access-tokens';
+import { unfold } from './fixtures/mail';
+import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
+import { basicSettings } from './fixtures/relay';
+import { startRelayProcess, type RelayProcess } from './fixtures/relay-process';
+import { riskyReport } from './fixtures/reports';
+import { testPki } from './fixtures/tls';
+import { startMta } from './peers/mta';
+import type { SmtpPeer } from './peers/smtp-peer';
+
+/**
+ * Three relay processes, as operators run them behind a load balancer, sharing one PostgreSQL: each with its own data
+ * directory and the same secret key and tokens.
+ */
+const ADMIN = generateToken('admin');
+const ENROLLMENT = generateToken('enrollment');
+const SECRET_KEY = randomBytes(32).toString('base64');
+const PASSWORD = 'correct horse battery staple';
+
+let cluster: PostgresCluster;
+let smtp: SmtpPeer | undefined;
+let relays: RelayProcess[] = [];
+const pools: pg.Pool[] = [];
+
+beforeAll(async () => {
+  cluster = await startPostgres();
+  testPki();
+});
+afterEach(async () => {
+  await Promise.all(relays.map((r) => r.stop()));
+  relays = [];
+  await smtp?.close();
+  smtp = undefined;
+});
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+  cluster?.stop();
+});
+
+function startRelay(url: string, env: Record<string, string> = {}): Promise<RelayProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'guardmail-pg-relay-'));
+  return startRelayProcess(['--port', '0', '--data-dir', dataDir, '--database-url', url, '--delivery-lease-seconds', '10'], {
+    GUARDMAIL_ADMIN_TOKEN: ADMIN,
+    GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT,
+    GUARDMAIL_SECRET_KEY: SECRET_KEY,
+    GUARDMAIL_LOG_LEVEL: 'debug',
+    ...env,
+  });
+}
+
+const call = (relay: RelayProcess, path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
+  fetch(`${relay.url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { Authorization: `Bearer ${init.token ?? ADMIN}`, 'Content-Type': 'application/json' },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+
+const report = (relay: RelayProcess, deviceId: string) => call(relay, '/api/v1/reports', { method: 'POST', body: riskyReport({ deviceId }), token: ENROLLMENT });
+
+/** Three relays on a fresh database, the mail server configured on one and the alert policy on another. */
+async function threeRelays(database: string, smtpOptions: { dataDelayMs?: number } = {}): Promise<{ url: string; pool: pg.Pool }> {
+  const url = cluster.createDatabase(database);
+  smtp = await startMta({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD }, ...smtpOptions });
+  // Started together: one migrates, the others wait for it.
+  relays = await Promise.all([0, 1, 2].map(() => startRelay(url)));
+  const put = await call(relays[0]!, '/api/v1/mail-settings', { method: 'PUT', body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: PASSWORD, caCertificate: testPki().caCert }) });
+  expect(put.status, await put.clone().text()).toBe(200);
+  expect((await call(relays[1]!, '/api/v1/alert-policy', { method: 'PUT', body: { recipients: ['it@example.com'], groupingWindowSeconds: 0 } })).status).toBe(200);
+  // Each relay has heard of the other's change.
+  for (const relay of relays) {
+    await vi.waitFor(async () => expect(((await (await call(relay, '/api/v1/alert-policy')).json()) as { recipients: string[] }).recipients).toEqual(['it@example.com']), { timeout: 5_000 });
+    await vi.waitFor(async () => expect(((await (await call(relay, '/api/v1/mail-settings')).json()) as { port: number }).port).toBe(smtp!.port), { timeout: 5_000 });
+  }
+  const pool = testPool(url, { max: 2 });
+  pools.push(pool);
+  return { url, pool };
+}
+
+const messageIdOf = (raw: string) => /^Message-ID: (\S+)/im.exec(unfold(raw))?.[1];
+
+describe('three relay processes on one PostgreSQL', () => {
+  it('migrate once when started together, and take any request on any relay', async () => {
+    const { pool } = await threeRelays('any-relay');
+    const { rows } = await pool.query<{ version: number }>('SELECT version FROM schema_version');
+    expect(rows).toHaveLength(1);
+    // A report to one relay is seen by the others; a device forgotten on one is gone on all.
+    expect((await report(relays[2]!, 'device-000')).status).toBe(202);
+    for (const relay of relays) {
+      const { devices } = (await (await call(relay, '/api/v1/devices')).json()) as DevicesAnswer;
+      expect(devices.map((d) => d.id)).toEqual(['device-000']);
+    }
+    expect((await call(relays[0]!, '/api/v1/devices/device-000', { method: 'DELETE' })).status).toBe(204);
+    expect(((await (await call(relays[1]!, '/api/v1/devices')).json()) as DevicesAnswer).devices).toEqual([]);
+    // A test mail sent from the third relay uses the settings and the password saved through the first.
+    const sent = await call(relays[2]!, '/api/v1/mail-settings/test', { method: 'POST' });
+    expect(sent.status, await sent.clone().text()).toBe(200);
+  });
+
+  it('refuses to start a relay with another secret key, naming both keys', async () => {
+    const { url } = await threeRelays('wrong-key');
+    await expect(startRelay(url, { GUARDMAIL_SECRET_KEY: randomBytes(32).toString('base64') })).rejects.toThrow(/sealed with key [0-9a-f]{16}, and this relay has key [0-9a-f]{16}/);
+  });
+
+  it('loses none of 200 alerts when a relay is killed with a mail in flight: another sends its batch after the lease, under the same Message-ID', async () => {
+    const { pool } = await threeRelays('kill', { dataDelayMs: 400 });
+    const devices = Array.from({ length: 200 }, (_, i) => `device-${String(i).padStart(3, '0')}`);
+    const post = async (ids: string[], to: (i: number) => RelayProcess) => {
+      const answers = await Promise.all(ids.map((id, i) => report(to(i), id)));
+      expect(answers.map((a) => a.status)).toEqual(ids.map(() => 202));
+    };
+    await post(devices.slice(0, 90), (i) => relays[i % 3]!);
+    await vi.waitFor(() => expect(smtp!.received.length).toBeGreaterThan(0), { timeout: 10_000 });
+
+    // Whichever relay is next to send is killed while the slow server holds its mail.
+    const logged = relays.map((r) => r.stdout().length);
+    await post(devices.slice(90, 110), (i) => relays[i % 3]!);
+    const { victim, sending } = await vi.waitFor(
+      () => {
+        for (const [i, relay] of relays.entries()) {
+          const line = relay.stdout().slice(logged[i]).split('\n').find((l) => l.includes('sending alert mail'));
+          if (line) return { victim: relay, sending: JSON.parse(line) as { batch: string } };
+        }
+        throw new Error('no relay is sending yet');
+      },
+      { timeout: 10_000, interval: 5 },
+    );
+    victim.child.kill('SIGKILL');
+    const survivors = relays.filter((r) => r !== victim);
+    await post(devices.slice(110), (i) => survivors[i % 2]!);
+
+    const states = async () => (await pool.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM outbox GROUP BY state')).rows;
+    await vi.waitFor(async () => expect(await states()).toEqual([{ state: 'sent', n: 200 }]), { timeout: 30_000, interval: 250 });
+    // Every batch went out under its Message-ID (a mail lists 50 devices and counts the rest). Only the batch in flight
+    // at the kill may have gone twice: the server may have taken its data before the relay died unanswered. Another
+    // relay recorded it sent, after its lease.
+    const { rows: batches } = await pool.query<{ batch_id: string; n: number }>('SELECT batch_id, count(*)::int AS n FROM outbox GROUP BY batch_id');
+    const ids = smtp!.received.map((m) => messageIdOf(m.raw)!);
+    const mailsOf = (batch: string) => ids.filter((id) => id.includes(batch)).length;
+    for (const { batch_id } of batches) {
+      if (batch_id === sending.batch) expect([1, 2]).toContain(mailsOf(batch_id));
+      else expect(mailsOf(batch_id), batch_id).toBe(1);
+    }
+    expect(ids).toHaveLength(batches.length + mailsOf(sending.batch) - 1);
+    expect(victim.stdout()).not.toMatch(new RegExp(`"batch":"${sending.batch}"[^\\n]*alert mail sent`));
+    expect(survivors.some((r) => new RegExp(`"batch":"${sending.batch}"[^\\n]*alert mail sent`).test(r.stdout()))).toBe(true);
+  }, 90_000);
+
+  it('answers reports 503 while the database is stopped for 10 s, takes every one resent after it, and recovers without a restart', async () => {
+    const { pool } = await threeRelays('outage');
+    const devices = Array.from({ length: 60 }, (_, i) => `device-${String(i).padStart(3, '0')}`);
+    const refusals: { status: number; code: string }[] = [];
+    // Each device's browser queue: the report goes again until the relay accepts it.
+    const browser = async (id: string, i: number) => {
+      const relay = relays[i % 3]!;
+      await new Promise((r) => setTimeout(r, i * 50));
+      for (;;) {
+        const res = await report(relay, id);
+        if (res.status === 202) return;
+        refusals.push({ status: res.status, code: ((await res.json()) as { error: { code: string } }).error.code });
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    const pids = relays.map((r) => r.child.pid);
+    const sending = Promise.all(devices.map(browser));
+    await new Promise((r) => setTimeout(r, 1_000));
+    cluster.pause();
+    const readyWhileDown = await Promise.all(relays.map(async (r) => (await call(r, '/readyz')).status));
+    await new Promise((r) => setTimeout(r, 10_000));
+    cluster.resume();
+    await sending;
+
+    expect(readyWhileDown).toEqual([503, 503, 503]);
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(new Set(refusals.map((r) => `${r.status} ${r.code}`))).toEqual(new Set(['503 DATABASE_UNAVAILABLE']));
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM devices');
+    expect(rows[0]!.n).toBe(60);
+    for (const relay of relays) {
+      expect(relay.child.exitCode).toBeNull();
+      expect(((await (await call(relay, '/readyz')).json()) as ReadinessAnswer).ready).toBe(true);
+    }
+    expect(relays.map((r) => r.child.pid)).toEqual(pids);
+    // Every alert is mailed, and a change on one relay still reaches the others: they listen again.
+    const states = async () => (await pool.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM outbox GROUP BY state')).rows;
+    await vi.waitFor(async () => expect(await states()).toEqual([{ state: 'sent', n: 60 }]), { timeout: 20_000, interval: 250 });
+    expect(smtp!.received.length).toBeGreaterThan(0);
+    expect((await call(relays[0]!, '/api/v1/alert-policy', { method: 'PUT', body: { recipients: ['soc@example.com'], groupingWindowSeconds: 0 } })).status).toBe(200);
+    for (const relay of relays.slice(1)) {
+      await vi.waitFor(async () => expect(((await (await call(relay, '/api/v1/alert-policy')).json()) as { recipients: string[] }).recipients).toEqual(['soc@example.com']), { timeout: 10_000 });
+    }
+  }, 90_000);
+});
