@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -10,9 +10,14 @@ import { generateToken } from '../relay/storage/access-tokens';
 import { unfold } from './fixtures/mail';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { basicSettings } from './fixtures/relay';
-import { startRelayProcess, type RelayProcess } from './fixtures/relay-process';
+import { runRelayToExit, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
 import { riskyReport } from './fixtures/reports';
 import { testPki } from './fixtures/tls';
+import { EXTENSION_REDIRECT_URL } from '../shared/extension';
+import type { AuthorizeAnswer } from '../shared/oauth';
+import { REFRESH_AHEAD_MS } from '../relay/domain/token-policy';
+import { startAuthorizationServer } from './peers/authorization-server';
+import { startMicrosoft365 } from './peers/microsoft-365';
 import { startMta } from './peers/mta';
 import type { SmtpPeer } from './peers/smtp-peer';
 
@@ -196,4 +201,94 @@ describe('three relay processes on one PostgreSQL', () => {
       await vi.waitFor(async () => expect(((await (await call(relay, '/api/v1/alert-policy')).json()) as { recipients: string[] }).recipients).toEqual(['soc@example.com']), { timeout: 10_000 });
     }
   }, 90_000);
+
+  it('make one refresh request per expiry of the access token for 50 test mails spread over them, across a rotation', async () => {
+    // Tokens that need refreshing 8 s after they are issued (the relay refreshes ahead of expiry).
+    const TTL_S = REFRESH_AHEAD_MS / 1000 + 8;
+    const as = await startAuthorizationServer({
+      flavour: 'microsoft',
+      accessTokenTtlSeconds: TTL_S,
+      clients: { relay: { secret: 'client-secret-7f3a9c1e', redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } },
+    });
+    // Its minute scaled to a second: 50 test mails in a few seconds are a burst within its 30 a minute.
+    const microsoft = await startMicrosoft365({ verifyToken: as.verifyToken, minuteMs: 1_000 });
+    try {
+      const url = cluster.createDatabase('refresh');
+      relays = await Promise.all([0, 1, 2].map(() => startRelay(url)));
+      const put = await call(relays[0]!, '/api/v1/mail-settings', {
+        method: 'PUT',
+        body: {
+          authType: 'oauth', provider: 'microsoft', host: '127.0.0.1', port: microsoft.port, emailType: 'smtp', tls: true, caCertificate: testPki().caCert,
+          senderAddress: 'alerts@example.com', testAddress: 'it@example.com', clientId: 'relay', clientSecret: 'client-secret-7f3a9c1e',
+          clientAuthMethod: 'client_secret_basic', authorizationUrl: as.authorizationUrl, tokenUrl: as.tokenUrl, scope: as.mailScope, authorizeParams: as.authorizeParams,
+        },
+      });
+      expect(put.status, await put.clone().text()).toBe(200);
+      for (const relay of relays) {
+        await vi.waitFor(async () => expect(((await (await call(relay, '/api/v1/mail-settings')).json()) as { port: number }).port).toBe(microsoft.port), { timeout: 5_000 });
+      }
+      // Started on one relay, finished on another.
+      const { authorizationUrl } = (await (await call(relays[0]!, '/api/v1/oauth/authorize', { method: 'POST', body: { redirectUrl: EXTENSION_REDIRECT_URL } })).json()) as AuthorizeAnswer;
+      const callback = await call(relays[1]!, '/api/v1/oauth/callback', { method: 'POST', body: { callbackUrl: await as.consent(authorizationUrl, 'allow', 'alerts@example.com') } });
+      expect(callback.status, await callback.clone().text()).toBe(200);
+      let issuedAt = Date.now();
+      const refreshes = () => as.tokenRequests.filter((r) => r.grantType === 'refresh_token');
+      for (const expiry of [1, 2]) {
+        await new Promise((r) => setTimeout(r, Math.max(0, issuedAt + 8_500 - Date.now())));
+        const started = Date.now();
+        // Three at a time, one on each relay: Microsoft takes three connections of a mailbox.
+        for (let i = 0; i < 50; i += 3) {
+          const answers = await Promise.all(relays.slice(0, Math.min(3, 50 - i)).map((r) => call(r, '/api/v1/mail-settings/test', { method: 'POST' })));
+          for (const answer of answers) expect(answer.status, await answer.clone().text()).toBe(200);
+        }
+        expect(Date.now() - started).toBeLessThan(8_000); // all 50 within one token's life
+        expect(refreshes()).toHaveLength(expiry);
+        issuedAt = started;
+      }
+      // The second refresh presented the refresh token the first one rotated.
+      const [first, second] = refreshes();
+      expect(second!.refreshToken).not.toBe(first!.refreshToken);
+      expect(microsoft.received.length).toBe(100);
+    } finally {
+      await Promise.all([as.close(), microsoft.close()]);
+    }
+  }, 90_000);
+
+  it('take over a stopped relay\'s SQLite store with migrate-to-postgres, and re-seal every secret with rotate-key while they run', async () => {
+    const url = cluster.createDatabase('migrated');
+    smtp = await startMta({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD } });
+    const dataDir = mkdtempSync(join(tmpdir(), 'guardmail-sqlite-'));
+    const tokens = { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT };
+    const single = await startRelayProcess(['--port', '0', '--data-dir', dataDir], tokens);
+    relays = [single];
+    expect((await call(single, '/api/v1/mail-settings', { method: 'PUT', body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: PASSWORD, caCertificate: testPki().caCert }) })).status).toBe(200);
+    expect((await report(single, 'device-000')).status).toBe(202);
+    const running = await runRelayToExit(['migrate-to-postgres', '--data-dir', dataDir, '--database-url', url]);
+    expect(running.code).toBe(1);
+    expect(running.stderr).toContain('stop it first');
+    await single.stop();
+
+    const migrated = await runRelayToExit(['migrate-to-postgres', '--data-dir', dataDir, '--database-url', url]);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stdout).toMatch(/Copied .*devices 1/);
+    // The store's key, now every relay's.
+    const oldKey = readFileSync(join(dataDir, 'secret.key'), 'utf8').trim();
+    const newKey = randomBytes(32).toString('base64');
+    // A relay that reads both keys, as the rotation's first step has every relay do.
+    const relay = await startRelay(url, { GUARDMAIL_SECRET_KEY: oldKey, GUARDMAIL_PREVIOUS_SECRET_KEY: newKey });
+    relays = [relay];
+    expect(((await (await call(relay, '/api/v1/devices')).json()) as DevicesAnswer).devices.map((d) => d.id)).toEqual(['device-000']);
+    expect((await call(relay, '/api/v1/mail-settings/test', { method: 'POST' })).status).toBe(200);
+
+    const rotated = await runRelayToExit(['rotate-key', '--data-dir', dataDir, '--database-url', url], { GUARDMAIL_SECRET_KEY: newKey, GUARDMAIL_PREVIOUS_SECRET_KEY: oldKey });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toMatch(/Re-sealed \d+ secrets with key [0-9a-f]{16}/);
+    // The running relay reads the password re-sealed under the new key; a relay with the new key alone now starts,
+    // and one with the old key alone is refused.
+    const sent = await call(relay, '/api/v1/mail-settings/test', { method: 'POST' });
+    expect(sent.status, await sent.clone().text()).toBe(200);
+    relays.push(await startRelay(url, { GUARDMAIL_SECRET_KEY: newKey }));
+    expect((await call(relays[1]!, '/api/v1/mail-settings/test', { method: 'POST' })).status).toBe(200);
+    await expect(startRelay(url, { GUARDMAIL_SECRET_KEY: oldKey })).rejects.toThrow(/sealed with key [0-9a-f]{16}, and this relay has key/);
+  }, 60_000);
 });
