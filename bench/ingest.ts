@@ -17,8 +17,8 @@ const HEADERS: Record<string, string> = { Authorization: `Bearer ${ENROLLMENT}`,
 // Every report from a new device: the rate limit must not be what is measured.
 const unsignedBody = (i: number) =>
   bodies[i % bodies.length]!.replace(/"deviceId":"[^"]*"/, `"deviceId":"bench-device-${i}"`).replace(/"reportId":"[^"]*"/, `"reportId":"bench-report-${i}"`);
-const load = (url: string, seconds = SECONDS, offset = 0, request = (i: number) => ({ body: unsignedBody(offset + i), headers: HEADERS })) =>
-  runLoad({ url, connections: 50, rate: Infinity, durationMs: seconds * 1000, request: (i) => ({ method: 'POST', path: '/api/v1/reports', ...request(i) }) });
+export const load = (url: string, seconds = SECONDS, offset = 0, request = (i: number) => ({ body: unsignedBody(offset + i), headers: HEADERS }), connections = 50) =>
+  runLoad({ url, connections, rate: Infinity, durationMs: seconds * 1000, request: (i) => ({ method: 'POST', path: '/api/v1/reports', ...request(i) }) });
 
 /**
  * Reports as this extension sends them: each device with a key of its own, every report carrying it and signed over
@@ -38,7 +38,7 @@ function signedRequests(count: number): { body: string; headers: Record<string, 
 }
 
 // Every report invents a device: the benchmark measures ingest, not the admission of new devices.
-const relayEnv = { GUARDMAIL_ADMIN_TOKEN: generateToken('admin'), GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT, GUARDMAIL_LOG_LEVEL: 'warn', GUARDMAIL_NEW_DEVICES_PER_HOUR: '1000000000' };
+export const relayEnv = { GUARDMAIL_ADMIN_TOKEN: generateToken('admin'), GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT, GUARDMAIL_LOG_LEVEL: 'warn', GUARDMAIL_NEW_DEVICES_PER_HOUR: '1000000000' };
 
 interface Measured {
   rate: number;

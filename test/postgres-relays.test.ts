@@ -40,6 +40,7 @@ beforeAll(async () => {
   testPki();
 });
 afterEach(async () => {
+  for (const r of relays) if (r.child.exitCode !== null) process.stderr.write(`relay exited ${r.child.exitCode}:\n${r.stderr()}\n${r.stdout().slice(-3000)}\n`);
   await Promise.all(relays.map((r) => r.stop()));
   relays = [];
   await smtp?.close();
@@ -177,9 +178,13 @@ describe('three relay processes on one PostgreSQL', () => {
     const sending = Promise.all(devices.map(browser));
     await new Promise((r) => setTimeout(r, 1_000));
     cluster.pause();
-    const readyWhileDown = await Promise.all(relays.map(async (r) => (await call(r, '/readyz')).status));
-    await new Promise((r) => setTimeout(r, 10_000));
-    cluster.resume();
+    let readyWhileDown: number[];
+    try {
+      readyWhileDown = await Promise.all(relays.map(async (r) => (await call(r, '/readyz')).status));
+      await new Promise((r) => setTimeout(r, 10_000));
+    } finally {
+      cluster.resume(); // whatever failed, the next tests need the server
+    }
     await sending;
 
     expect(readyWhileDown).toEqual([503, 503, 503]);

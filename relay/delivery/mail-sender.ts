@@ -6,7 +6,7 @@ import { sendingLimits } from '../../shared/presets';
 import { sendingMailbox } from '../domain/oauth-account';
 import { classifySmtpError, type SmtpErrorLike } from '../domain/smtp-errors';
 import { DEFAULT_SMTP_TIMEOUTS, smtpOptions, type SmtpTimeouts } from '../domain/smtp-options';
-import type { DeliveryLogStorage, MailSettingsStorage, SharedSendLimits } from '../storage/stores';
+import type { DeliveryLogStorage, MailSettingsStorage, SendSlot, SharedSendLimits } from '../storage/stores';
 import type { SentInfo } from './api-sender';
 import { DeliveryError } from './errors';
 import type { TokenManager } from './token-manager';
@@ -25,6 +25,23 @@ interface Pool {
   channel: Channel;
   pace: Pace | null;
 }
+
+/** This relay's connection to a mailbox whose limits it holds with other relays. */
+interface HeldConnection {
+  key: number;
+  settings: MailSettings;
+  mailbox: string;
+  channel: Channel;
+  slot: SendSlot;
+  renewedAt: number;
+  busy: number;
+  idle: NodeJS.Timeout | null;
+}
+
+/** A held connection idle this long is closed and its slot given back, for another relay to use. */
+const SHARED_IDLE_MS = 5_000;
+/** Renewed at the first send after this much of the slot's lease (two minutes) has passed. */
+const SHARED_RENEW_MS = 30_000;
 
 export interface MailSenderDeps {
   mailSettings: MailSettingsStorage;
@@ -46,6 +63,8 @@ export interface MailSenderDeps {
 export class MailSender {
   readonly #deps: MailSenderDeps;
   #pool: Pool | null = null;
+  #held: HeldConnection | null = null;
+  #holding: Promise<HeldConnection> | null = null;
 
   constructor(deps: MailSenderDeps) {
     this.#deps = deps;
@@ -83,32 +102,73 @@ export class MailSender {
   }
 
   /**
-   * Across relays, a connection of its own per mail, counted in the mailbox's slots while it is open: a pooled one
-   * left idle would hold a connection no other relay can see. Alert mails are grouped, so they are few.
+   * Across relays: one connection per relay, held with one of the mailbox's slots while it is open, renewed as it is
+   * used and given back once it has idled; each mail waits for its turn in the mailbox's pace.
    */
   #sendShared(shared: SharedSendLimits, message: SendMailOptions): Promise<SentInfo> {
-    const settings = this.settings();
+    const key = this.#deps.mailSettings.revision();
+    const settings = this.#held?.key === key ? this.#held.settings : this.settings();
     return this.#logged(settings, async () => {
-      const mailbox = `${settings.transport}:${settings.host}:${sendingMailbox(settings)}`;
-      const { maxConnections, messagesPerMinute } = sendingLimits(settings);
-      const release = await shared.slot(mailbox, maxConnections);
+      const held = await this.#holdConnection(shared, settings, key);
+      if (held.idle) clearTimeout(held.idle);
+      held.busy++;
       try {
-        if (messagesPerMinute) await shared.turn(mailbox, paceIntervalMs(messagesPerMinute, this.#deps.minuteMs ?? 60_000));
-        const channel = await this.#channel(settings, false);
-        return await channel.send(automatic(message)).finally(() => channel.close());
+        const { messagesPerMinute } = sendingLimits(settings);
+        if (messagesPerMinute) await shared.turn(held.mailbox, paceIntervalMs(messagesPerMinute, this.#deps.minuteMs ?? 60_000));
+        return await held.channel.send(automatic(message));
       } finally {
-        await release();
+        held.busy--;
+        if (held.busy === 0) {
+          held.idle = setTimeout(() => void this.#letGo(held), SHARED_IDLE_MS);
+          held.idle.unref();
+        }
       }
     });
+  }
+
+  /** One at a time: two sends finding no connection must not take two slots. */
+  #holdConnection(shared: SharedSendLimits, settings: MailSettings, key: number): Promise<HeldConnection> {
+    const next = (this.#holding ?? Promise.resolve()).catch(() => undefined).then(() => this.#hold(shared, settings, key));
+    this.#holding = next;
+    return next;
+  }
+
+  async #hold(shared: SharedSendLimits, settings: MailSettings, key: number): Promise<HeldConnection> {
+    const now = this.#deps.now ?? Date.now;
+    const held = this.#held;
+    if (held?.key === key) {
+      if (now() - held.renewedAt < SHARED_RENEW_MS) return held;
+      if (await held.slot.renew()) {
+        held.renewedAt = now();
+        return held;
+      }
+    }
+    if (held) await this.#letGo(held);
+    const mailbox = `${settings.transport}:${settings.host}:${sendingMailbox(settings)}`;
+    const slot = await shared.slot(mailbox, sendingLimits(settings).maxConnections);
+    const channel = await this.#channel(settings, true, 1).catch(async (err: unknown) => {
+      await slot.release();
+      throw err;
+    });
+    this.#held = { key, settings, mailbox, channel, slot, renewedAt: now(), busy: 0, idle: null };
+    return this.#held;
+  }
+
+  async #letGo(held: HeldConnection): Promise<void> {
+    if (held.idle) clearTimeout(held.idle);
+    if (this.#held === held) this.#held = null;
+    held.channel.close();
+    await held.slot.release().catch(() => undefined); // its lease runs out anyway
   }
 
   close(): void {
     this.#pool?.channel.close();
     this.#pool = null;
+    if (this.#held) void this.#letGo(this.#held);
   }
 
-  async #channel(settings: MailSettings, pooled: boolean): Promise<Channel> {
-    const { maxConnections } = sendingLimits(settings);
+  async #channel(settings: MailSettings, pooled: boolean, connections = sendingLimits(settings).maxConnections): Promise<Channel> {
+    const maxConnections = connections;
     if (settings.transport !== 'smtp') {
       const { ApiSender } = await import('./api-sender');
       const timeouts = this.#deps.timeouts ?? DEFAULT_SMTP_TIMEOUTS;

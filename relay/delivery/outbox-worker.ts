@@ -51,9 +51,10 @@ export class OutboxWorker {
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => void this.wake().catch((err: unknown) => this.#d.logger.error({ err }, 'outbox pass failed')), this.#d.pollMs);
+    const pass = () => void this.wake().catch((err: unknown) => this.#d.logger.error({ err }, 'outbox pass failed'));
+    this.#timer ??= setInterval(pass, this.#d.pollMs);
     this.#timer.unref();
-    void this.wake();
+    pass();
   }
 
   /**

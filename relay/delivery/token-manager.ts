@@ -95,9 +95,11 @@ export class TokenManager {
    * weekly and inactivity never expires its grant (Microsoft: 90 days unused).
    */
   start(): void {
-    this.#keepAliveTimer ??= setInterval(() => void this.keepAlive(), KEEP_ALIVE_CHECK_MS);
+    // The store may be out of reach (a database restart): the next check tries again.
+    const check = () => void this.keepAlive().catch((err: unknown) => this.#deps.logger.warn({ err }, 'keep-alive check failed'));
+    this.#keepAliveTimer ??= setInterval(check, KEEP_ALIVE_CHECK_MS);
     this.#keepAliveTimer.unref();
-    void this.keepAlive();
+    check();
   }
 
   stop(): void {

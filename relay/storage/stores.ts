@@ -142,10 +142,17 @@ export interface FeedStatus {
  * mailbox's connection slots while its connection lives, and waits for its turn in the mailbox's pace.
  */
 export interface SharedSendLimits {
-  /** Waits for one of the mailbox's `limit` slots; answers the function that gives it back. */
-  slot(mailbox: string, limit: number): Promise<() => Promise<void>>;
+  /** Waits for one of the mailbox's `limit` slots. */
+  slot(mailbox: string, limit: number): Promise<SendSlot>;
   /** Waits until this send may go: `intervalMs` after the mailbox's previous send on any relay. */
   turn(mailbox: string, intervalMs: number): Promise<void>;
+}
+
+/** A connection slot of a mailbox, leased: renewed while its connection is used, given back when it closes. */
+export interface SendSlot {
+  /** False when the lease had run out and the slot may be another relay's: the connection must close. */
+  renew(): Promise<boolean>;
+  release(): Promise<void>;
 }
 
 export interface MailSettingsStorage {

@@ -23,14 +23,20 @@ export function openPostgres(url: string, options: { idleError: (err: Error) => 
 /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
 export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A server that goes away between two statements (a restart) tells the client with an error event, which would end
+  // the process unheard; the next statement fails with it anyway, and the transaction is given up below.
+  const heard = () => undefined;
+  client.on('error', heard);
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
+    client.off('error', heard);
     client.release();
     return result;
   } catch (err) {
     // Not returned to the pool: closing the connection ends the transaction and its locks, whatever state it is in.
+    client.off('error', heard);
     client.release(err as Error);
     throw err;
   }

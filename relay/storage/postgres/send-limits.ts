@@ -53,8 +53,8 @@ export class PostgresSendLimits {
   }
 }
 
-/** How long a slot is held at most: longer than a send can take; a relay that died gives it back after this. */
-const SLOT_LEASE_MS = 120_000;
+/** How long a slot is held without a renewal: a relay that died gives it back after this. */
+export const SLOT_LEASE_MS = 120_000;
 /** How often a send waiting for a slot looks again. */
 const SLOT_POLL_MS = 100;
 
@@ -65,7 +65,10 @@ export function sharedSendLimits(limits: PostgresSendLimits, holder: string, now
     async slot(mailbox, limit) {
       let slot: number | null;
       while ((slot = await limits.acquire(mailbox, limit, holder, now(), SLOT_LEASE_MS)) === null) await sleep(SLOT_POLL_MS);
-      return () => limits.release(mailbox, slot!, holder);
+      return {
+        renew: () => limits.renew(mailbox, slot!, holder, now(), SLOT_LEASE_MS),
+        release: () => limits.release(mailbox, slot!, holder),
+      };
     },
     async turn(mailbox, intervalMs) {
       const at = await limits.nextSendAt(mailbox, now(), intervalMs);
