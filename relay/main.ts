@@ -13,13 +13,13 @@ import { parseConfig, type RelayConfig } from './config';
 import type { DemoMailbox } from './demo/mailbox';
 import type { FleetExtension, PackedExtension } from './extension/fleet-extension';
 import { fleetExtension } from './extension/setup';
-import { createLogger } from './log';
+import { createLogger, type Logger } from './log';
 import { AccessTokens } from './storage/access-tokens';
-import { ensureDataDir, openDatabase } from './storage/db';
+import { ensureDataDir, openDatabase, type Db } from './storage/db';
 import { claimDataDir } from './storage/pid-file';
 import { pruneExpired } from './storage/prune';
 import { PRUNE_EVERY_MS } from './domain/retention';
-import { loadKeyring } from './storage/secret-box';
+import { loadKeyring, type SecretBox } from './storage/secret-box';
 import { foreignKeyIds, foreignKeyMessage } from './storage/secret-store';
 import { sqliteStores } from './storage/sqlite-stores';
 import type { Stores } from './storage/stores';
@@ -66,32 +66,20 @@ async function run(config: RelayConfig): Promise<void> {
   let box;
   let release: () => void;
   let extension: FleetExtension;
-  let stores: Stores;
   try {
     // The data directory holds the SQLite store, or beside PostgreSQL this relay's key file and extension key.
-    const db = config.database ? null : openDatabase(config.dataDir);
-    if (!db) ensureDataDir(config.dataDir);
+    ensureDataDir(config.dataDir);
     box = loadKeyring(config.dataDir, config).box;
     release = claimDataDir(config.dataDir);
-    if (db) {
-      const foreign = foreignKeyIds(db, box);
-      if (foreign.length > 0) {
-        release();
-        return fail(foreignKeyMessage(foreign, box, 'or the secret.key file of the data directory it came from; a secret.key created just now is a new key, replace it'));
-      }
-      stores = sqliteStores(db, box);
-    }
   } catch (err) {
     return fail(`cannot open the data directory ${resolve(config.dataDir)}: ${(err as Error).message}`);
   }
-  if (config.database) {
-    try {
-      const { openPostgresStores } = await import('./storage/postgres/stores');
-      stores = await openPostgresStores({ url: config.database.url, ca: config.database.ca, box, logger });
-    } catch (err) {
-      release();
-      return fail(`cannot use the database: ${(err as Error).message}`);
-    }
+  let stores: Stores;
+  try {
+    stores = await openStores(config, box, logger);
+  } catch (err) {
+    release();
+    return fail((err as Error).message);
   }
   try {
     extension = fleetExtension(config, EXTENSION_BUILD_DIR, logger);
@@ -103,11 +91,11 @@ async function run(config: RelayConfig): Promise<void> {
     logger.error({ error: err.message }, 'the extension could not be signed; browsers cannot install it from this relay');
     return null;
   });
-  const { tokens: accessTokens, generated } = await AccessTokens.init(stores!.tokenRows, { admin: config.adminToken, enrollment: config.enrollmentToken });
+  const { tokens: accessTokens, generated } = await AccessTokens.init(stores.tokenRows, { admin: config.adminToken, enrollment: config.enrollmentToken });
   const tokensFile = generated.admin || generated.enrollment ? writeFirstStartTokens(config.dataDir, generated) : null;
   const enrollmentToken = config.enrollmentToken ?? generated.enrollment;
-  if (enrollmentToken) await keepEnrollmentToken(stores!, enrollmentToken);
-  const deps = composeRelay({ stores: stores!, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts,
+  if (enrollmentToken) await keepEnrollmentToken(stores, enrollmentToken);
+  const deps = composeRelay({ stores: stores, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts,
     extension, publicUrl: config.publicUrl,
     deviceAdmission: { burst: Math.ceil(config.newDevicesPerHour / 50), perHour: config.newDevicesPerHour },
     retention: config.retention,
@@ -185,6 +173,31 @@ async function run(config: RelayConfig): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/**
+ * The store the options name: SQLite in the data directory, or the PostgreSQL database several relays share. Throws
+ * what is wrong and how to fix it; a store sealed with another key than this relay's is refused here, not at a send.
+ */
+async function openStores(config: RelayConfig, box: SecretBox, logger: Logger): Promise<Stores> {
+  if (config.database) {
+    const { openPostgresStores } = await import('./storage/postgres/stores');
+    return openPostgresStores({ url: config.database.url, ca: config.database.ca, box, logger }).catch((err: Error) => {
+      throw new Error(`cannot use the database: ${err.message}`, { cause: err });
+    });
+  }
+  let db: Db;
+  try {
+    db = openDatabase(config.dataDir);
+  } catch (err) {
+    throw new Error(`cannot open the data directory ${resolve(config.dataDir)}: ${(err as Error).message}`, { cause: err });
+  }
+  const foreign = foreignKeyIds(db, box);
+  if (foreign.length > 0) {
+    db.close();
+    throw new Error(foreignKeyMessage(foreign, box, 'or the secret.key file of the data directory it came from; a secret.key created just now is a new key, replace it'));
+  }
+  return sqliteStores(db, box);
 }
 
 /** The tokens generated at first start, in a file only the relay's user can read: stdout may be a log collector's. */
