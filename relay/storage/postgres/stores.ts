@@ -99,19 +99,28 @@ export async function openPostgresStores(o: PostgresStoreOptions): Promise<Postg
     await settings.listen(reload, (err) => {
       if (closed) return;
       o.logger.warn({ error: err.message }, 'lost the connection other relays\' changes are heard on; listening again');
-      retry = setTimeout(relisten, o.relistenMs ?? 2_000);
+      later(relisten);
     });
+  };
+  const later = (again: () => void) => {
+    if (!closed) retry = setTimeout(again, o.relistenMs ?? 2_000);
+  };
+  const reloadAll = () => {
+    retry = null;
+    loadAll().catch(() => later(reloadAll));
   };
   const relisten = () => {
     retry = null;
-    listen()
-      .then(loadAll)
-      .catch(() => {
-        if (!closed) retry = setTimeout(relisten, o.relistenMs ?? 2_000);
-      });
+    listen().then(reloadAll, () => later(relisten));
   };
-  await listen();
-  await loadAll();
+  try {
+    await listen();
+    await loadAll();
+  } catch (err) {
+    await settings.close();
+    await pool.end();
+    throw err;
+  }
 
   const secrets = new PostgresSecrets(o.box);
   return {
