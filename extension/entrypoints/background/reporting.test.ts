@@ -78,6 +78,7 @@ describe('reporting', () => {
   it.each([
     { status: 503, code: 'STORAGE_FULL' },
     { status: 503, code: 'STORAGE_UNAVAILABLE' },
+    { status: 503, code: 'DATABASE_UNAVAILABLE' },
     { status: 401, code: 'UNAUTHORIZED' },
     { status: 429, code: 'RATE_LIMITED' },
     { status: 500, code: 'INTERNAL' },
