@@ -26,7 +26,6 @@ export async function announce(client: PoolClient, name: string): Promise<void> 
  */
 export class PostgresSettings {
   readonly #pool: Pool;
-  #listener: PoolClient | null = null;
 
   constructor(pool: Pool) {
     this.#pool = pool;
@@ -47,35 +46,42 @@ export class PostgresSettings {
    */
   async listen(changed: (name: string) => void, lost: (err: Error) => void): Promise<void> {
     const client = await this.#pool.connect();
+    // Given back once, whichever comes first: the server ending it, or close().
+    let released = false;
+    const release = (err: Error | boolean) => {
+      if (released) return false;
+      released = true;
+      client.release(err);
+      return true;
+    };
+    // Closed rather than given back: it is no use to a query while it listens.
+    const stop = () => void release(true);
+    // A server restart ends the connection, with an error or without one: either way the relay has stopped hearing.
+    const end = (err: Error) => {
+      if (!release(err)) return;
+      if (this.#stop === stop) this.#stop = null;
+      lost(err);
+    };
     client.on('notification', (message) => {
       if (message.channel === CHANNEL && message.payload) changed(message.payload);
     });
-    // A server restart ends the connection, with an error or without one: either way the relay has stopped hearing.
-    let gone = false;
-    const end = (err: Error) => {
-      if (gone) return;
-      gone = true;
-      if (this.#listener === client) this.#listener = null;
-      client.release(err);
-      lost(err);
-    };
     client.on('error', end);
     client.on('end', () => end(new Error('the connection PostgreSQL changes are heard on ended')));
-    await client.query(`LISTEN ${CHANNEL}`);
-    this.#listener = client;
-    this.#stop = () => {
-      gone = true;
-      // Closed rather than given back: it is no use to a query while it listens.
-      client.release(true);
-    };
+    try {
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      release(err as Error);
+      throw err;
+    }
+    this.#stop = stop;
   }
 
   #stop: (() => void) | null = null;
 
   /** Stops listening and closes the connection it held. */
   async close(): Promise<void> {
-    this.#listener = null;
-    this.#stop?.();
+    const stop = this.#stop;
     this.#stop = null;
+    stop?.();
   }
 }
