@@ -9,7 +9,6 @@ import { refreshFailure } from '../relay/domain/oauth-account';
 import { needsRefresh } from '../relay/domain/token-policy';
 import { keyIdOf, SecretBox } from '../relay/storage/secret-box';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-
 import { PostgresOAuthAccount, PostgresSecrets, resealPostgres } from '../relay/storage/postgres/oauth';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { createTestRelay, type TestRelay } from './fixtures/relay';

@@ -6,7 +6,6 @@ import { classifyApiAnswer, classifyApiNetworkError, sendRequest, type ApiTransp
 import { sendingMailbox } from '../domain/oauth-account';
 import type { SmtpTimeouts } from '../domain/smtp-options';
 import { needsRefresh } from '../domain/token-policy';
-
 import { DeliveryError } from './errors';
 import { proxyAgent } from './oauth-client';
 import type { AccessToken, TokenManager } from './token-manager';

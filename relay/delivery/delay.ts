@@ -1,7 +1,6 @@
 import type { ErrorCode } from '../../shared/errors';
 import { deliveryHold } from '../domain/delivery-hold';
 import type { DeliveryTimes } from '../domain/retry';
-
 import type { MailSettingsStorage, OAuthStorage, OutboxStats, OutboxStorage, PolicyStorage } from '../storage/stores';
 
 /** Alert mail that should have gone out and has not: since when, and the error an admin can act on. */

@@ -4,7 +4,6 @@ import type { ProxyAgent } from 'undici';
 import type { MailSettings } from '../../shared/mail-settings';
 import { accountFromIdToken, trustedIssuer, unverifiedIssuer } from '../domain/oauth-account';
 import { classifyOAuthError, type OAuthFailureInput, type OAuthPhase } from '../domain/oauth-errors';
-
 import { DeliveryError } from './errors';
 import type { MailSecrets } from '../storage/stores';
 

@@ -3,7 +3,6 @@ import { deliveryHold } from '../domain/delivery-hold';
 import { afterFailure, DEFAULT_DELIVERY_TIMES, type DeliveryTimes } from '../domain/retry';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-
 import type { MailSettingsStorage, OAuthStorage, Outbox, PolicyStorage } from '../storage/stores';
 import { DeliveryError, type Failure } from './errors';
 import { messageIdFor, type MailSender } from './mail-sender';

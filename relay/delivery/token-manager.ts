@@ -4,7 +4,6 @@ import { KEEP_ALIVE_CHECK_MS, needsKeepAlive, needsRefresh } from '../domain/tok
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { AuditStorage, MailSettingsStorage, OAuthAccounts } from '../storage/stores';
-
 import { DeliveryError } from './errors';
 import { clientCredentialsToken, refreshAccessToken, type OAuthClientOptions } from './oauth-client';
 

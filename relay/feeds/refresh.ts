@@ -1,7 +1,6 @@
 import { FEED_SOURCES } from '../../shared/releases';
 import { proxyAgent } from '../delivery/oauth-client';
 import type { Logger } from '../log';
-
 import type { MailSettingsStorage, ReleaseStorage, StatusSource } from '../storage/stores';
 import { FeedRefused, fetchFeed, type Fetcher } from './fetch-feed';
 import { fetchExploited, NVD_PACE_MS } from './kev';
