@@ -110,7 +110,6 @@ export class MailSender {
     const settings = this.#held?.key === key ? this.#held.settings : this.settings();
     return this.#logged(settings, async () => {
       const held = await this.#holdConnection(shared, settings, key);
-      if (held.idle) clearTimeout(held.idle);
       held.busy++;
       try {
         const { messagesPerMinute } = sendingLimits(settings);
@@ -136,6 +135,8 @@ export class MailSender {
   async #hold(shared: SharedSendLimits, settings: MailSettings, key: number): Promise<HeldConnection> {
     const now = this.#deps.now ?? Date.now;
     const held = this.#held;
+    // In use again: not let go while its slot is renewed.
+    if (held?.idle) clearTimeout(held.idle);
     if (held?.key === key) {
       if (now() - held.renewedAt < SHARED_RENEW_MS) return held;
       if (await held.slot.renew()) {
@@ -167,8 +168,7 @@ export class MailSender {
     if (this.#held) void this.#letGo(this.#held);
   }
 
-  async #channel(settings: MailSettings, pooled: boolean, connections = sendingLimits(settings).maxConnections): Promise<Channel> {
-    const maxConnections = connections;
+  async #channel(settings: MailSettings, pooled: boolean, maxConnections = sendingLimits(settings).maxConnections): Promise<Channel> {
     if (settings.transport !== 'smtp') {
       const { ApiSender } = await import('./api-sender');
       const timeouts = this.#deps.timeouts ?? DEFAULT_SMTP_TIMEOUTS;
