@@ -20,7 +20,7 @@ import { announce, writeSetting } from './settings';
  * the moment a notification takes. load() reads the store; postgres/stores.ts calls it at start, on each announcement
  * of the setting's name, and after the connection it listens on comes back.
  */
-interface Cached {
+export interface Cached {
   load(): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ import { auditEntry, type AuditRow } from '../audit-log';
 import { foreignKeyMessage, unknownKeyIds } from '../secret-store';
 import type { SecretBox } from '../secret-box';
 import type { AuditAction, AuditStorage, Stores } from '../stores';
-import { PostgresDeliveryLog, PostgresMailSettings, PostgresPolicy, PostgresReleases, RELEASES_NAME } from './cached';
+import { PostgresDeliveryLog, PostgresMailSettings, PostgresPolicy, PostgresReleases, RELEASES_NAME, type Cached } from './cached';
 import { PostgresFleet } from './fleet';
 import { migratePostgres } from './migrate';
 import { PostgresOAuthAccount, PostgresSecrets } from './oauth';
@@ -86,7 +86,7 @@ export async function openPostgresStores(o: PostgresStoreOptions): Promise<Postg
   const policy = new PostgresPolicy(pool);
   const deliveryLog = new PostgresDeliveryLog(pool, o.logger);
   const releases = new PostgresReleases(pool);
-  const cached = { [MAIL_SETTINGS_NAME]: mailSettings, [POLICY_NAME]: policy, [DELIVERY_NAME]: deliveryLog, [RELEASES_NAME]: releases } as Record<string, { load(): Promise<void> }>;
+  const cached = { [MAIL_SETTINGS_NAME]: mailSettings, [POLICY_NAME]: policy, [DELIVERY_NAME]: deliveryLog, [RELEASES_NAME]: releases } as Record<string, Cached>;
   const loadAll = () => Promise.all(Object.values(cached).map((c) => c.load()));
 
   const settings = new PostgresSettings(pool);
