@@ -40,14 +40,13 @@ export async function rotateKey(config: RelayConfig): Promise<string> {
 async function rotateKeyOnPostgres(config: RelayConfig, database: NonNullable<RelayConfig['database']>): Promise<string> {
   const { openPostgres } = await import('../storage/postgres/pool');
   const { resealPostgres } = await import('../storage/postgres/oauth');
+  const { PostgresAudit } = await import('../storage/postgres/stores');
   const { box: keyring } = loadKeyring(config.dataDir, config);
   const box = config.newSecretKey ? new SecretBox(config.newSecretKey, [...keyring.keys()]) : keyring;
   const pool = openPostgres(database.url, { ca: database.ca, max: 1, idleError: () => undefined });
   try {
     const count = await resealPostgres(pool, box);
-    await pool.query('INSERT INTO audit_log (at, request_id, action, details) VALUES ($1, $2, $3, $4)', [
-      Date.now(), '', 'secret-key.rotated', JSON.stringify({ to: box.currentKeyId, secrets: count }),
-    ]);
+    await new PostgresAudit(pool).record('secret-key.rotated', { to: box.currentKeyId, secrets: count });
     return `Re-sealed ${count} secrets with key ${box.currentKeyId}. Once every relay runs with it as GUARDMAIL_SECRET_KEY, drop GUARDMAIL_PREVIOUS_SECRET_KEY.\n`;
   } finally {
     await pool.end();

@@ -38,7 +38,8 @@ export interface PostgresStoreOptions {
 /** Opened PostgreSQL stores, with the pool for the commands that need it (rotate-key, the tests). */
 export type PostgresStores = Stores & { readonly pool: Pool };
 
-class PostgresAudit implements AuditStorage {
+/** The audit log on PostgreSQL. */
+export class PostgresAudit implements AuditStorage {
   readonly #pool: Pool;
 
   constructor(pool: Pool) {
