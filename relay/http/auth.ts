@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
 import { RateLimiter } from '../domain/rate-limit';
 import type { Logger } from '../log';
@@ -6,21 +7,26 @@ import type { AccessTokens, Role } from '../storage/access-tokens';
 import { ApiError } from './api-error';
 
 /**
- * Wrong tokens an address may send: 30 at once, then 60 an hour. A real admin mistyping or a browser with an old
- * enrollment token stays far below; guessing a 256-bit token gains nothing anyway, but each attempt costs a hash and a
- * log line, and a flood of them hides what matters.
+ * Wrong tokens a client may send for one role: 30 at once, then 60 an hour. A real admin mistyping or a browser with an
+ * old enrollment token stays far below; guessing a 256-bit token gains nothing anyway, but each attempt costs a hash and
+ * a log line, and a flood of them hides what matters. Only wrong tokens are ever held back: a request with a valid
+ * token is answered whatever its address sent before, since behind a reverse proxy or an office NAT one address is the
+ * whole fleet and every admin. Behind a TLS proxy (`--behind-tls-proxy`), the client is the address that proxy put
+ * last in X-Forwarded-For.
  */
-export function createAuthThrottle(deps: { logger: Logger; metrics: Pick<Metrics, 'authFailures' | 'authThrottled'>; now?: () => number }) {
+export function createAuthThrottle(deps: { logger: Logger; metrics: Pick<Metrics, 'authFailures' | 'authThrottled'>; behindProxy?: boolean; now?: () => number }) {
   const failures = new RateLimiter(30, 60);
   const now = deps.now ?? Date.now;
+  const bucket = (c: Context, role: Role) => `${role} ${clientAddress(c, deps.behindProxy ?? false)}`;
   return {
-    /** Milliseconds this address must wait before its token is even looked at. */
-    wait: (address: string) => failures.wait(address, now()),
-    failed(address: string, role: Role, requestId: string): void {
+    /** Milliseconds this client must wait before another wrong token for `role` is even answered 401. */
+    wait: (c: Context, role: Role) => failures.wait(bucket(c, role), now()),
+    failed(c: Context, role: Role): void {
       deps.metrics.authFailures.inc({ role });
-      failures.take(address, now());
+      const key = bucket(c, role);
+      failures.take(key, now());
       // Logged once, when the bucket empties; what follows is counted by authThrottled.
-      if (failures.wait(address, now()) > 0) deps.logger.warn({ requestId, address, role }, 'wrong bearer tokens from this address: throttled');
+      if (failures.wait(key, now()) > 0) deps.logger.warn({ requestId: c.get('requestId') as string, client: key, role }, 'wrong bearer tokens from this client: throttled');
     },
     throttled: () => deps.metrics.authThrottled.inc(),
   };
@@ -32,31 +38,36 @@ export function bearerToken(c: Context): string | undefined {
   return /^Bearer ([\x21-\x7e]+)$/.exec(c.req.header('Authorization') ?? '')?.[1];
 }
 
-/** The client's address as the socket saw it (behind a reverse proxy: the proxy's). */
-export function clientAddress(c: Context): string {
+/**
+ * The client's address: as the socket saw it, or behind a reverse proxy the last X-Forwarded-For entry, the one the
+ * proxy itself appended (what the client sent precedes it and is not trusted).
+ */
+export function clientAddress(c: Context, behindProxy = false): string {
+  if (behindProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    if (forwarded && isIP(forwarded)) return forwarded;
+  }
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
 /**
- * Requires `Authorization: Bearer <token>` for the role; the token is compared by hash in constant time. An address
- * that keeps sending wrong tokens gets 429 with Retry-After before its token is looked at.
+ * Requires `Authorization: Bearer <token>` for the role; the token is compared by hash in constant time, which costs
+ * less than the throttle's bookkeeping, so it is checked first. A client that keeps sending wrong tokens gets 429 with
+ * Retry-After instead of 401 for them; its valid tokens still pass.
  */
 export function requireToken(tokens: AccessTokens, role: Role, throttle?: AuthThrottle): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return next();
-    const address = clientAddress(c);
-    const wait = throttle?.wait(address) ?? 0;
+    const token = bearerToken(c);
+    if (token && tokens.verify(role, token)) return next();
+    const wait = throttle?.wait(c, role) ?? 0;
     if (wait > 0) {
       throttle!.throttled();
       c.header('Retry-After', String(Math.ceil(wait / 1000)));
       throw new ApiError('AUTH_THROTTLED');
     }
-    const token = bearerToken(c);
-    if (!token || !tokens.verify(role, token)) {
-      throttle?.failed(address, role, c.get('requestId') as string);
-      throw new ApiError('UNAUTHORIZED', { message: `A valid ${role} bearer token is required.` });
-    }
-    await next();
+    throttle?.failed(c, role);
+    throw new ApiError('UNAUTHORIZED', { message: `A valid ${role} bearer token is required.` });
   };
 }
