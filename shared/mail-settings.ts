@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { hasUnsafeText } from './text';
 
 /**
  * The mail-server page's fields, validated by one schema on both sides: the popup validates as the admin
@@ -9,19 +10,18 @@ import * as v from 'valibot';
 export const SECRET_FIELDS = ['password', 'clientSecret', 'clientPrivateKey', 'proxyPassword'] as const;
 export type SecretField = (typeof SECRET_FIELDS)[number];
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 const IPV6_LITERAL = /^[0-9a-f:.]+$/i;
 const PEM_CERTIFICATE = /^\s*(-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\s*)+$/;
 const PEM_PRIVATE_KEY = /^\s*-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+?-----END (RSA )?PRIVATE KEY-----\s*$/;
 
-/** A line of text that ends up in a header or a log: no CR, LF or other control characters. */
+/** A line of text that ends up in a header, a mail or a log: no CR, LF, control or invisible format characters (shared/text.ts). */
 const singleLine = (field: string, max: number) =>
   v.pipe(
     v.string(`${field} must be text.`),
     v.trim(),
     v.maxLength(max, `${field} must be at most ${max} characters.`),
-    v.check((s) => !CONTROL_CHARS.test(s), `${field} must be a single line, without line breaks or control characters.`),
+    v.check((s) => !hasUnsafeText(s), `${field} must be a single line, without line breaks, control characters or invisible formatting characters.`),
   );
 
 const emailAddress = (field: string) =>

@@ -62,7 +62,13 @@ describe('reports', () => {
 
   it('judges a browser against the newest version enough of the fleet runs, with no internet', async () => {
     await setup({ maxMajorsBehind: 2 });
-    for (const id of ['device-new-1', 'device-new-2', 'device-new-3']) await postReport(report({ deviceId: id, browser: { name: 'Chrome', version: '134.0.1.2' } }));
+    const newer = () => ['device-new-1', 'device-new-2', 'device-new-3'].map((id) => postReport(report({ deviceId: id, browser: { name: 'Chrome', version: '134.0.1.2' } })));
+    await Promise.all(newer());
+    // Devices count towards the fleet's versions once they have reported for a day (domain/fleet-versions.ts).
+    const young = await json<ReportAnswer>(await postReport(report({ deviceId: 'device-old', browser: { name: 'Chrome', version: '131.0.6778.85' } })));
+    expect(young.findings).toEqual([]);
+    clock += 24 * 60 * MINUTE;
+    await Promise.all(newer());
     const old = await json<ReportAnswer>(await postReport(report({ deviceId: 'device-old', browser: { name: 'Chrome', version: '131.0.6778.85' } })));
     expect(old.findings[0]?.title.en).toBe('Chrome 131.0.6778.85 is 3 major versions behind the newest that enough of the fleet runs (134)');
   });
@@ -142,7 +148,7 @@ describe('alert mail', () => {
     expect(raw).toMatch(/Message-ID: <guardmail\.alert\.[\w-]+@example\.com>/);
     expect(raw).toContain('Content-Type: text/html');
     const text = decoded(raw);
-    for (const phrase of ['Reception', 'Tab Debugger has high-risk permissions: debugger', 'Finance laptop', 'Safe Browsing is off']) expect(text).toContain(phrase);
+    for (const phrase of ['Reception', '“Tab Debugger” has high-risk permissions: debugger', 'Finance laptop', 'Safe Browsing is off']) expect(text).toContain(phrase);
     expect(text).not.toContain('Clean one');
     expect((await alerts()).map((a) => a.state)).toEqual(['sent', 'sent']);
   });
@@ -154,8 +160,8 @@ describe('alert mail', () => {
     const raw = unfold(smtp!.received[0]!.raw);
     expect(raw).toContain('Subject: [Guardmail] 1 navegador altamente vulnerable');
     const body = decoded(raw);
-    expect(body).toContain('Tab Debugger tiene permisos de alto riesgo: debugger');
-    expect(body).toContain('Qué hacer: Quite Tab Debugger si no es necesaria');
+    expect(body).toContain('“Tab Debugger” tiene permisos de alto riesgo: debugger');
+    expect(body).toContain('Qué hacer: Quite “Tab Debugger” si no es necesaria');
   });
 
   it('sends one mail for two reports within the cooldown, and again after it', async () => {
@@ -189,8 +195,8 @@ describe('alert mail', () => {
     await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(2);
     const second = decoded(smtp!.received[1]!.raw);
-    expect(second).toContain('- [New since the last alert] Dev Helper is loaded in developer mode');
-    expect(second).toMatch(/- Tab Debugger has high-risk permissions/);
+    expect(second).toContain('- [New since the last alert] “Dev Helper” is loaded in developer mode');
+    expect(second).toMatch(/- “Tab Debugger” has high-risk permissions/);
 
     clock += MINUTE;
     await postReport(report({ deviceId: 'device-a', extensions: [] }));

@@ -18,9 +18,9 @@ describe('alertMail', () => {
     expect(mail.subject).toContain('61 browsers');
     const blocks = mail.text.split('\n').filter((l) => l.startsWith('== '));
     expect(blocks).toHaveLength(MAX_DEVICES_PER_MAIL);
-    expect(blocks[0]).toBe('== device-real (device-real)'); // the worst level first
+    expect(blocks[0]).toBe('== “device-real” (name reported by the browser; device-real)'); // the worst level first
     expect(mail.text).toContain('And 11 more browsers: the full list is in the extension\'s Fleet panel.');
-    const first = mail.text.split('== device-0 ')[1]!.split('\n\n')[0]!;
+    const first = mail.text.split('== “device-0” ')[1]!.split('\n\n')[0]!;
     expect(first.match(/^ {2}- /gm)).toHaveLength(MAX_FINDINGS_PER_DEVICE);
     expect(first).toContain('Extension 19 can debug every tab'); // the critical one is kept
     expect(first).toContain('and 10 more findings');

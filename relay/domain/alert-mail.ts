@@ -53,7 +53,7 @@ export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
     '',
     ...(digest.length ? [t.digest, ...digest.map((l) => `  * ${l}`), '', t.worst, ''] : []),
     ...listed.flatMap(({ device, level, findings, more, reportedAt, newFindings }) => [
-      `== ${device.label} (${device.id})`,
+      `== “${device.label}” (${t.reportedName}; ${device.id})`,
       `${t.browser}: ${device.browser} ${device.version} · ${t.os}: ${device.os} · ${t.level}: ${t.levels[level]} · ${t.reported}: ${when(reportedAt)}`,
       ...findings.flatMap((f) => [`  - ${isNew(f, newFindings) ? `[${t.new}] ` : ''}${f.title[lang]}`, `    ${t.todo}: ${f.remediation[lang]}`]),
       ...(more ? [`  (${say(t.moreFindings, more)})`] : []),
@@ -68,7 +68,7 @@ export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
 ${digest.length ? `<p>${t.digest}</p><ul>${digest.map((l) => `<li>${escape(l)}</li>`).join('')}</ul><p>${t.worst}</p>` : ''}
 ${listed
   .map(
-    ({ device, level, findings, more, reportedAt, newFindings }) => `<h3 style="margin-bottom:4px">${escape(device.label)} <small style="color:#666">${escape(device.id)}</small></h3>
+    ({ device, level, findings, more, reportedAt, newFindings }) => `<h3 style="margin-bottom:4px">“${escape(device.label)}” <small style="color:#666">${escape(t.reportedName)}; ${escape(device.id)}</small></h3>
 <p style="margin-top:0">${t.browser}: <b>${escape(`${device.browser} ${device.version}`)}</b> · ${t.os}: ${escape(device.os)} · ${t.level}: <b style="color:${level === 'very_high' ? '#a51d2d' : '#c64600'}">${t.levels[level]}</b> · ${t.reported}: ${when(reportedAt)}</p>
 <ul>${findings.map((f) => `<li>${isNew(f, newFindings) ? `<b style="color:#b00020">${t.new}:</b> ` : ''}<b>${escape(f.title[lang])}</b><br>${t.todo}: ${escape(f.remediation[lang])}</li>`).join('')}${more ? `<li>${escape(say(t.moreFindings, more))}</li>` : ''}</ul>`,
   )

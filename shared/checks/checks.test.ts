@@ -49,7 +49,7 @@ describe('risky-permissions', () => {
     [{ permissions: ['webRequest', 'cookies'], hostPermissions: ['<all_urls>'] }, 'webRequest, cookies'],
     [{ permissions: ['management'] }, 'management'],
   ])('flags %j', (facts, list) => {
-    expect(riskyPermissionsCheck.run(report({ extensions: [extension(facts)] }), ctx())[0]?.title.en).toBe(`Some Extension has high-risk permissions: ${list}`);
+    expect(riskyPermissionsCheck.run(report({ extensions: [extension(facts)] }), ctx())[0]?.title.en).toBe(`“Some Extension” has high-risk permissions: ${list}`);
   });
 
   it('leaves alone webRequest on a few sites, disabled or allowlisted extensions, and itself', () => {

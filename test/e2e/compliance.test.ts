@@ -33,8 +33,8 @@ it('reports a browser made highly vulnerable by a risky extension, and the alert
   expect(mail).toContain('Subject: [Guardmail] 1 browser highly vulnerable');
   expect(mail).toContain('QA workstation 7');
   expect(mail).toMatch(/Browser: Chromium \d+\.\d+\.\d+\.\d+/);
-  expect(mail).toContain('Risky Helper has high-risk permissions: debugger, nativeMessaging');
-  expect(mail).toContain('Risky Helper is loaded in developer mode');
+  expect(mail).toContain('“Risky Helper” has high-risk permissions: debugger, nativeMessaging');
+  expect(mail).toContain('“Risky Helper” is loaded in developer mode');
 
   const { devices } = (await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: { id: string; label: string; level: string; os: string }[] };
   expect(devices).toMatchObject([{ label: 'QA workstation 7', level: 'high' }]);
@@ -55,7 +55,7 @@ it('reports an extension disabled and enabled again within seconds, and the devi
 
   await (await chromium.worker()).evaluate((x) => (globalThis as unknown as Chrome).chrome.management.setEnabled(x, true), id);
   await vi.waitFor(() => expect(smtp.received).toHaveLength(2), { timeout: 15_000, interval: 100 });
-  expect(decoded(smtp.received[1]!.raw)).toContain('Risky Helper has high-risk permissions: debugger, nativeMessaging');
+  expect(decoded(smtp.received[1]!.raw)).toContain('“Risky Helper” has high-risk permissions: debugger, nativeMessaging');
 });
 
 it('reports Safe Browsing turned off within seconds, and its finding alerts at once though the device was just alerted', async () => {

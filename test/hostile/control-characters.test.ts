@@ -4,13 +4,21 @@ import type { DevicesAnswer } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
 import { startAlertingRelayProcess } from '../fixtures/relay-process';
 import { extension, report } from '../fixtures/reports';
+import { basicSettings } from '../fixtures/relay';
+import { reportRequest } from '../fixtures/signing';
+import { testPki } from '../fixtures/tls';
+import type { ApiErrorBody } from '../../shared/errors';
 import type { SmtpPeer } from '../peers/smtp-peer';
 
 /**
  * Attack 7a: CR/LF, U+0085, U+2028 and other controls in a report's strings reached the text part of the alert mail as
- * extra lines ("Bcc: …" in the body of a mail from the trusted sender), and the logs and the popup as well.
+ * extra lines ("Bcc: …" in the body of a mail from the trusted sender), and the logs and the popup as well. Then the
+ * invisible format characters (Unicode Cf: U+061C, U+200B–U+200D, U+2060–U+2064, U+FEFF) and the tag block
+ * (U+E0000–U+E007F) still reached the mail, hiding text from its reader.
  */
+const FORMAT = '\u061cF\u200bo\u200cr\u200dm\u2060a\u2064t\ufeffs\u{E0001}\u{E0041}\u{E007F}!';
 const INJECTION = 'Ok\r\nBcc: victim@x.example\u0085X-Next: 1\u2028L\u202eR\u0000e';
+const INVISIBLE = /[\u0085\u2028\u202e\u0000\r\u061c\u200b-\u200d\u2060-\u2064\ufeff\u{E0000}-\u{E007F}]/u;
 
 /** Each field, and whether the alert mail shows it (then it must be there, flattened to one line). */
 const FIELDS: [string, (r: ComplianceReport) => ComplianceReport, boolean][] = [
@@ -24,6 +32,8 @@ const FIELDS: [string, (r: ComplianceReport) => ComplianceReport, boolean][] = [
   ['permission', (r) => ({ ...r, extensions: [extension({ permissions: ['debugger', INJECTION] })] }), false],
   ['host permission', (r) => ({ ...r, extensions: [extension({ permissions: ['debugger'], hostPermissions: [INJECTION] })] }), false],
   ['setting value', (r) => ({ ...r, settings: [{ name: 'network.webRTCIPHandlingPolicy', value: INJECTION, locked: false }] }), false],
+  ['deviceLabel, format characters', (r) => ({ ...r, deviceLabel: `${INJECTION} ${FORMAT}` }), true],
+  ['extension name, format characters', (r) => ({ ...r, extensions: [extension({ name: `${INJECTION} ${FORMAT}`, permissions: ['debugger'] })] }), true],
 ];
 
 describe('control and line-separator characters in reports, against the relay as a process', () => {
@@ -42,11 +52,7 @@ describe('control and line-separator characters in reports, against the relay as
     const deviceId = `device-injected-${field.replace(/\W/g, '-')}`;
     const body = inject(report({ deviceId, extensions: [extension({ name: 'Tab Debugger', permissions: ['debugger'] })] }));
     const mailsBefore = smtp.received.length;
-    const res = await fetch(`${relay.url}/api/v1/reports`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    const res = await fetch(`${relay.url}/api/v1/reports`, reportRequest(body, relay.enrollment));
     expect(res.status, await res.clone().text()).toBe(202);
     await vi.waitFor(() => expect(smtp.received).toHaveLength(mailsBefore + 1), { timeout: 20_000, interval: 100 });
     // Decoded as a mail client would: quoted-printable soft breaks are not lines.
@@ -55,11 +61,28 @@ describe('control and line-separator characters in reports, against the relay as
     const text = `${mail.text ?? ''}\n${mail.html || ''}`;
     if (shown) expect(text).toContain('Bcc: victim@x.example X-Next: 1');
     expect(text).not.toMatch(/^(Bcc|X-Next):/im);
-    expect(text).not.toMatch(/[\u0085\u2028\u202e\u0000\r]/);
+    expect(text).not.toMatch(INVISIBLE);
+    if (shown && field.includes('format')) expect(text).toContain(' F o r m a t s ');
     const devices = await fetch(`${relay.url}/api/v1/devices?limit=100`, { headers: { Authorization: `Bearer ${relay.admin}` } });
     const view = JSON.stringify((await devices.json()) as DevicesAnswer);
     expect(view).toContain(deviceId);
-    expect(view).not.toMatch(/\\r|\\n|\\u0085|\\u2028|\\u202e|\\u0000|[\u0085\u2028\u202e]/);
-    expect(relay.stdout() + relay.stderr()).not.toMatch(/[\u0085\u2028\u202e]|\\r\\nBcc/);
+    expect(view).not.toMatch(/\\r|\\n|\\u0085|\\u2028|\\u202e|\\u0000|\\ufeff/);
+    expect(view).not.toMatch(INVISIBLE);
+    expect(relay.stdout() + relay.stderr()).not.toMatch(/[\u0085\u2028\u202e\u200b\ufeff]|\\r\\nBcc/);
+  });
+
+  it('refuses a sender name with a control or format character, naming the field, and keeps the stored one', async () => {
+    const put = (senderName: string) =>
+      fetch(`${relay.url}/api/v1/mail-settings`, {
+        method: 'PUT',
+        headers: { Authorization: `Bearer ${relay.admin}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }), password: undefined, senderName }),
+      });
+    for (const name of ['IT \u202eytiruces', 'IT\u200b Security', 'IT\u{E0041} Security', 'IT\r\nBcc: x@example.com']) {
+      const res = await put(name);
+      expect(res.status, name).toBe(400);
+      expect(((await res.json()) as ApiErrorBody).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'senderName' });
+    }
+    expect((await put('IT Security')).status).toBe(200);
   });
 });
