@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { API_PREFIX } from '../shared/api';
 import { DeliveryError } from './delivery/errors';
 import { ApiError, errorResponse } from './http/api-error';
+import { accessLog } from './http/access-log';
 import { requireToken } from './http/auth';
 import { allowHosts } from './http/host';
 import { allowedMethods } from './http/methods';
@@ -30,14 +31,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use(allowHosts(deps.allowedHosts));
   app.use(requestId());
-  app.use(async (c, next) => {
-    const started = performance.now();
-    await next();
-    deps.logger.info(
-      { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
-      'request',
-    );
-  });
+  app.use(accessLog(deps));
   app.use(cors(deps.extensionOrigins));
   const smallBodies = limitBody(BODY_LIMIT_BYTES, (c) =>
     errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KB.` })),

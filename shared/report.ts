@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { oneLine } from './text';
 
 /**
  * A compliance report: raw facts a managed browser collects about itself. The relay decides what they mean (rules in
@@ -9,14 +10,15 @@ export const MAX_EXTENSIONS = 500;
 export const MAX_PERMISSIONS = 200;
 export const MAX_SETTINGS = 50;
 
-/**
- * Control characters (C0, C1), line and paragraph separators and bidirectional overrides, which a browser's user can put
- * into an extension's name or a setting and which would start new lines in mail, logs and the popup, or reorder text.
- */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g;
+export { oneLine };
 
-/** Replaces what UNSAFE matches with a space: every string a report carries is one harmless line. */
-export const oneLine = (s: string) => s.replace(UNSAFE, ' ');
+/**
+ * A list whose length is checked before its items: an over-long list costs one comparison, not an issue per element
+ * (valibot checks a pipe's actions after its schema, so `v.pipe(v.array(item), v.maxLength(n))` would judge every item
+ * of a 170,000-element list first).
+ */
+const boundedList = <T extends v.GenericSchema>(field: string, item: T, max: number) =>
+  v.pipe(v.array(v.unknown(), `${field} must be a list.`), v.maxLength(max, `${field} must have at most ${max} entries.`), v.array(item));
 
 const text = (field: string, max: number) =>
   v.pipe(v.string(`${field} must be text.`), v.maxLength(max, `${field} must be at most ${max} characters.`), v.transform(oneLine));
@@ -30,8 +32,8 @@ export const ExtensionFacts = v.strictObject({
   version: text('Extension version', 50),
   enabled: v.boolean('enabled must be true or false.'),
   installType: v.picklist(INSTALL_TYPES, `installType must be one of ${INSTALL_TYPES.join(', ')}.`),
-  permissions: v.pipe(v.array(text('Permission', 200), 'permissions must be a list.'), v.maxLength(MAX_PERMISSIONS, `permissions must have at most ${MAX_PERMISSIONS} entries.`)),
-  hostPermissions: v.pipe(v.array(text('Host permission', 500), 'hostPermissions must be a list.'), v.maxLength(MAX_PERMISSIONS, `hostPermissions must have at most ${MAX_PERMISSIONS} entries.`)),
+  permissions: boundedList('permissions', text('Permission', 200), MAX_PERMISSIONS),
+  hostPermissions: boundedList('hostPermissions', text('Host permission', 500), MAX_PERMISSIONS),
 });
 export type ExtensionFacts = v.InferOutput<typeof ExtensionFacts>;
 
@@ -57,6 +59,12 @@ export const DeviceKey = v.strictObject(
 );
 export type DeviceKey = v.InferOutput<typeof DeviceKey>;
 
+/**
+ * What a device key's thumbprint is the SHA-256 of (RFC 7638 §3.2: the required members in lexicographic order, no
+ * white space). The relay and the popup show it, so that an admin can tell the key a browser holds from another.
+ */
+export const thumbprintInput = (key: DeviceKey): string => JSON.stringify({ crv: key.crv, kty: key.kty, x: key.x, y: key.y });
+
 export const ComplianceReport = v.strictObject(
   {
     reportId: id('reportId'),
@@ -69,8 +77,8 @@ export const ComplianceReport = v.strictObject(
       version: v.pipe(text('Browser version', 50), v.regex(/^\d{1,3}(\.\d{1,6}){0,3}$/, 'Browser version must look like 131.0.6778.85 (a major of at most 3 digits).')),
     }),
     os: v.strictObject({ platform: text('OS platform', 50), version: v.optional(text('OS version', 50), '') }),
-    extensions: v.pipe(v.array(ExtensionFacts, 'extensions must be a list.'), v.maxLength(MAX_EXTENSIONS, `extensions must have at most ${MAX_EXTENSIONS} entries.`)),
-    settings: v.pipe(v.array(SettingFacts, 'settings must be a list.'), v.maxLength(MAX_SETTINGS, `settings must have at most ${MAX_SETTINGS} entries.`)),
+    extensions: boundedList('extensions', ExtensionFacts, MAX_EXTENSIONS),
+    settings: boundedList('settings', SettingFacts, MAX_SETTINGS),
     /** Sent by extensions that sign their reports; older ones send none (see the README's threat model). */
     deviceKey: v.optional(DeviceKey),
   },

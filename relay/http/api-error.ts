@@ -61,8 +61,15 @@ export function errorResponse(c: Context, err: ApiError): Response {
   return c.json(body, err.status);
 }
 
-/** Reads the JSON body and validates it, or throws the coded error naming the first bad field. */
-export async function parseBody<S extends v.GenericSchema>(c: Context, schema: S, { optional = false } = {}): Promise<v.InferOutput<S>> {
+/** Issues an error answer lists at most: enough to fix a form, never an answer as large as a hostile body makes it. */
+export const MAX_ISSUES = 10;
+
+/**
+ * Reads the JSON body and validates it, or throws the coded error naming the first bad fields (at most MAX_ISSUES).
+ * `abortEarly` stops at the first issue: for bodies anyone with the enrollment token can send, so a body full of bad
+ * values costs one issue, not one per value.
+ */
+export async function parseBody<S extends v.GenericSchema>(c: Context, schema: S, { optional = false, abortEarly = false } = {}): Promise<v.InferOutput<S>> {
   const text = await c.req.text();
   let json: unknown = {};
   if (text.trim() !== '' || !optional) {
@@ -75,8 +82,8 @@ export async function parseBody<S extends v.GenericSchema>(c: Context, schema: S
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw ApiError.validation([{ field: '(body)', message: 'The body must be a JSON object.' }]);
   }
-  const result = v.safeParse(schema, json);
-  if (!result.success) throw ApiError.validation(result.issues.map((issue) => fieldIssue(issue, '(body)')));
+  const result = v.safeParse(schema, json, { abortEarly });
+  if (!result.success) throw ApiError.validation(result.issues.slice(0, MAX_ISSUES).map((issue) => fieldIssue(issue, '(body)')));
   return result.output;
 }
 
@@ -100,6 +107,6 @@ export const limitParam = (fallback: number) =>
 /** Validates the query string, or throws the coded error naming the first bad parameter. */
 export function parseQuery<S extends v.GenericSchema>(c: Context, schema: S): v.InferOutput<S> {
   const result = v.safeParse(schema, c.req.query());
-  if (!result.success) throw ApiError.validation(result.issues.map((issue) => fieldIssue(issue, '(query)')));
+  if (!result.success) throw ApiError.validation(result.issues.slice(0, MAX_ISSUES).map((issue) => fieldIssue(issue, '(query)')));
   return result.output;
 }
