@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FleetVersions } from './fleet-versions';
+import { FleetVersions, HISTORY_MS, versionsEntry } from './fleet-versions';
 
 const chrome = (version: string) => ({ browser: 'Chrome', version });
 
@@ -24,5 +24,16 @@ describe('FleetVersions', () => {
     fleet.move(chrome('132.0'), chrome('131.0'));
     expect(fleet.newest('Chrome')).toBeUndefined();
     expect(fleet.newest('constructor')).toBeUndefined();
+  });
+
+  it('counts only devices that have reported for a day: a thousand invented today vote nothing', () => {
+    const fleet = new FleetVersions();
+    const now = 10 * HISTORY_MS;
+    for (let i = 0; i < 40; i++) fleet.move(undefined, versionsEntry({ ...chrome('131.0'), first_seen_at: now - 30 * HISTORY_MS, last_seen_at: now }));
+    for (let i = 0; i < 1_000; i++) fleet.move(undefined, versionsEntry({ ...chrome('134.0'), first_seen_at: now - HISTORY_MS + 1, last_seen_at: now }));
+    expect(fleet.newest('Chrome')).toBe(131);
+    // A day later, still reporting: the admin has had a day to see a thousand new browsers, and they count.
+    for (let i = 0; i < 1_000; i++) fleet.move(undefined, versionsEntry({ ...chrome('134.0'), first_seen_at: now - HISTORY_MS, last_seen_at: now }));
+    expect(fleet.newest('Chrome')).toBe(134);
   });
 });

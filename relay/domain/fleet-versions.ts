@@ -1,21 +1,35 @@
 import { majorOf } from '../../shared/checks/browser-version';
 
 /**
- * The newest major version of each browser that a real part of the fleet runs, for the fleet-relative version check.
- * A major counts only once it runs on a quorum of that browser's devices (at least MIN_DEVICES, and SHARE of them), so
- * no single report, nor a handful of invented devices, can make every real browser look outdated. Counts follow each
+ * The newest major version of each browser that a real part of the fleet runs, for the fleet-relative version check
+ * (used only where no vendor release data covers the browser). A major counts only once it runs on a quorum of that
+ * browser's devices with history (at least MIN_DEVICES, and SHARE of them; versionsEntry), so no single report, nor
+ * invented devices, can make every real browser look outdated. Counts follow each
  * device's latest report, so nothing sticks: a device that updates, or leaves, moves its count.
  */
 export const MIN_DEVICES = 3;
 export const SHARE = 0.05;
 
+/**
+ * How long a device must have been reporting before its version counts. Anyone with the enrollment token can invent
+ * devices (about 27 a second pass admission): 1,000 of them on Chrome 134 made a current Chrome 131 "high" for every
+ * browser. Counting only devices with a day of history means an invented majority has to be kept reporting for a day,
+ * in plain view of the admin's device list, before it can vote.
+ */
+export const HISTORY_MS = 24 * 3_600_000;
+
+/** A device as the fleet's versions count it: undefined while it has not reported for HISTORY_MS. */
+export function versionsEntry(device: { browser: string; version: string; first_seen_at: number; last_seen_at: number }): { browser: string; version: string } | undefined {
+  return device.last_seen_at - device.first_seen_at >= HISTORY_MS ? { browser: device.browser, version: device.version } : undefined;
+}
+
 export class FleetVersions {
   readonly #counts = new Map<string, Map<number, number>>();
 
-  /** A device now runs `version` of `browser` (and no longer what it ran before, if given). */
-  move(previous: { browser: string; version: string } | undefined, next: { browser: string; version: string }): void {
+  /** A device now runs `version` of `browser` (and no longer what it ran before, if given); undefined counts nothing. */
+  move(previous: { browser: string; version: string } | undefined, next: { browser: string; version: string } | undefined): void {
     if (previous) this.#add(previous.browser, majorOf(previous.version), -1);
-    this.#add(next.browser, majorOf(next.version), 1);
+    if (next) this.#add(next.browser, majorOf(next.version), 1);
   }
 
   /** The newest major with a quorum of `browser`'s devices; undefined while none has one. */
