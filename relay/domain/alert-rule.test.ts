@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../shared/checks/index';
-import { decideAlert, findingKey, type Alerted } from './alert-rule';
+import { decideAlert, findingKey, memoryKey, type Alerted } from './alert-rule';
 
 const finding = (check: string, subject: string, severity: Finding['severity'] = 'high'): Finding => ({ check, subject, severity, title: { en: check, es: check }, remediation: { en: '', es: '' } });
 const debuggerExt = finding('risky-permissions', 'Tab Debugger');
@@ -9,7 +9,7 @@ const policy = { threshold: 'high' as const, cooldownMinutes: 60 };
 const HOUR = 3_600_000;
 const decide = (o: { findings: Finding[]; level?: 'very_high' | 'high' | 'low' | 'secure'; alerted?: Alerted | null; lastDeliveredAt?: number | null; waiting?: boolean; now?: number }) =>
   decideAlert({ level: o.level ?? 'high', findings: o.findings, policy, alerted: o.alerted ?? null, lastDeliveredAt: o.lastDeliveredAt ?? null, waiting: () => o.waiting ?? false, now: o.now ?? 10 * HOUR });
-const alertedFor = (...findings: Finding[]): Alerted => ({ level: 'high', findings: findings.map(findingKey) });
+const alertedFor = (...findings: Finding[]): Alerted => ({ level: 'high', findings: findings.map((f) => memoryKey(findingKey(f))) });
 
 describe('decideAlert', () => {
   it('alerts a device crossing the threshold, and remembers what for', () => {
@@ -39,5 +39,16 @@ describe('decideAlert', () => {
 
   it('queues nothing more while an alert for the device waits', () => {
     expect(decide({ findings: [debuggerExt, unpacked], alerted: alertedFor(debuggerExt), waiting: true })).toEqual({ alert: false, newFindings: [], remember: undefined });
+  });
+
+  it('remembers each finding in 16 characters, however long the name a report gave its extension', () => {
+    const long = finding('risky-permissions', 'x'.repeat(200));
+    expect(decide({ findings: [long] }).remember!.findings).toEqual([memoryKey(findingKey(long))]);
+    expect(memoryKey(findingKey(long))).toHaveLength(16);
+  });
+
+  it('reads the memory an older relay kept as plain keys: an upgrade raises no alert by itself', () => {
+    const older: Alerted = { level: 'high', findings: [findingKey(debuggerExt)] };
+    expect(decide({ findings: [debuggerExt], alerted: older, lastDeliveredAt: 9.9 * HOUR }).alert).toBe(false);
   });
 });

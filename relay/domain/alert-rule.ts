@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { atLeast, LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
 import type { Finding } from '../../shared/checks/index';
 
-/** What a device was last alerted for: its level, and its findings by identity. */
+/** What a device was last alerted for: its level, and its findings by memoryKey (older relays kept findingKey). */
 export interface Alerted {
   level: Level;
   findings: string[];
@@ -9,6 +10,12 @@ export interface Alerted {
 
 /** A finding's identity across reports: the same check on the same subject (the extension, the setting, the browser). */
 export const findingKey = (f: Pick<Finding, 'check' | 'subject'>) => `${f.check}|${f.subject}`;
+
+/**
+ * A finding's identity as a device's alert memory keeps it: 96 bits of its key's SHA-256, 16 characters whatever the
+ * subject's length, since a report names its extensions (up to 200 characters each) and the memory is kept per device.
+ */
+export const memoryKey = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 16);
 
 export interface AlertDecision {
   alert: boolean;
@@ -26,6 +33,7 @@ export interface AlertDecision {
  */
 export function decideAlert(input: {
   level: Level;
+  /** The findings the device is judged by for alerting: the ones stored, worst first (judgement.ts caps them). */
   findings: readonly Finding[];
   policy: Pick<AlertPolicy, 'threshold' | 'cooldownMinutes'>;
   alerted: Alerted | null;
@@ -37,9 +45,9 @@ export function decideAlert(input: {
   if (!atLeast(input.level, input.policy.threshold)) return { alert: false, newFindings: [], remember: input.alerted ? null : undefined };
   const keys = [...new Set(input.findings.map(findingKey))];
   const before = new Set(input.alerted?.findings ?? []);
-  const newFindings = input.alerted ? keys.filter((k) => !before.has(k)) : [];
+  const newFindings = input.alerted ? keys.filter((k) => !before.has(memoryKey(k)) && !before.has(k)) : [];
   const worse = input.alerted !== null && LEVELS.indexOf(input.level) < LEVELS.indexOf(input.alerted.level);
   const cooledDown = input.lastDeliveredAt === null || input.now - input.lastDeliveredAt >= input.policy.cooldownMinutes * 60_000;
   const alert = (input.alerted === null || newFindings.length > 0 || worse || cooledDown) && !input.waiting();
-  return alert ? { alert, newFindings, remember: { level: input.level, findings: keys } } : { alert, newFindings: [], remember: undefined };
+  return alert ? { alert, newFindings, remember: { level: input.level, findings: keys.map(memoryKey) } } : { alert, newFindings: [], remember: undefined };
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../shared/alert-policy';
 import { extension, report, riskyReport } from '../../test/fixtures/reports';
-import { findingKey } from './alert-rule';
-import { judgeReport, MAX_FINDINGS_PER_DEVICE, MAX_STORED_FINDINGS, type PreviousState } from './judgement';
+import { findingKey, memoryKey } from './alert-rule';
+import { judgeReport, MAX_FINDINGS_PER_DEVICE, MAX_STORED_FINDINGS, MAX_STORED_FINDINGS_BYTES, type PreviousState } from './judgement';
 
 const now = Date.parse('2026-12-03T10:00:00Z');
 const policy = { ...DEFAULT_POLICY, cooldownMinutes: 60 };
@@ -15,7 +15,7 @@ describe('judging a report', () => {
     expect(verdict.level).toBe('high');
     expect(alert).toMatchObject({ device: { id: 'pc-1', label: 'pc-1', browser: 'Chrome', os: 'linux' }, level: 'high', moreFindings: 0, reportedAt: now });
     expect(alert).not.toHaveProperty('newFindings');
-    expect(remember).toEqual({ level: 'high', findings: verdict.findings.map(findingKey) });
+    expect(remember).toEqual({ level: 'high', findings: verdict.findings.map((f) => memoryKey(findingKey(f))) });
   });
 
   it('raises nothing for a secure device, and forgets what a device that became compliant was alerted for', () => {
@@ -39,5 +39,16 @@ describe('judging a report', () => {
     expect(verdict.findings).toHaveLength(MAX_STORED_FINDINGS);
     expect(alert!.findings).toHaveLength(MAX_FINDINGS_PER_DEVICE);
     expect(alert!.moreFindings).toBe(80 - MAX_FINDINGS_PER_DEVICE);
+  });
+
+  it('keeps a device\'s findings within their byte bound when a report pads every name, and remembers only those', () => {
+    const padded = riskyReport({
+      extensions: Array.from({ length: 500 }, (_, i) => extension({ id: String(i).padStart(32, 'a'), name: `${i}`.padEnd(200, 'n'), permissions: ['debugger', 'proxy', 'nativeMessaging'], installType: 'development' })),
+    });
+    const { verdict, alert, remember } = judge(padded);
+    expect(JSON.stringify(verdict.findings).length).toBeLessThanOrEqual(MAX_STORED_FINDINGS_BYTES);
+    expect(remember!.findings).toHaveLength(verdict.findings.length);
+    expect(JSON.stringify(remember).length).toBeLessThan(1_200);
+    expect(alert!.moreFindings).toBe(1_000 - MAX_FINDINGS_PER_DEVICE);
   });
 });

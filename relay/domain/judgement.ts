@@ -4,7 +4,7 @@ import { evaluate, withPolicy, type Finding, type Verdict } from '../../shared/c
 import { LANGS, type Lang } from '../../shared/locales/lang';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 import type { ComplianceReport } from '../../shared/report';
-import { decideAlert, type Alerted } from './alert-rule';
+import { decideAlert, findingKey, type Alerted } from './alert-rule';
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'] as const;
 const localized = v.object(Object.fromEntries(LANGS.map((lang) => [lang, v.string()])) as Record<Lang, v.StringSchema<undefined>>);
@@ -32,8 +32,22 @@ export type AlertPayload = v.InferOutput<typeof AlertPayloadSchema>;
 
 /** Findings kept and answered per report, worst first; the level is judged on all of them. */
 export const MAX_STORED_FINDINGS = 50;
+/** And at most this much of them as JSON: a report's names are its own, up to 200 characters each. */
+export const MAX_STORED_FINDINGS_BYTES = 32 * 1024;
 /** Findings an alert keeps: what a mail shows of a device, so that a batch of thousands stays a few megabytes. */
 export const MAX_FINDINGS_PER_DEVICE = 10;
+
+/** The worst findings that fit `maxCount` and `maxChars` of JSON (the worst one always: it is what the level says). */
+export function capFindings(findings: readonly Finding[], maxCount: number, maxChars: number): Finding[] {
+  const kept: Finding[] = [];
+  let chars = 2;
+  for (const f of worstFirst(findings).slice(0, maxCount)) {
+    chars += JSON.stringify(f).length + 1;
+    if (kept.length > 0 && chars > maxChars) break;
+    kept.push(f);
+  }
+  return kept;
+}
 
 /** The worst findings first, so a cap keeps what matters. */
 export const worstFirst = (findings: readonly Finding[]): Finding[] => [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
@@ -76,13 +90,15 @@ export function judgeReport(input: {
   const newest = input.newestMajor === undefined ? undefined : new Map([[report.browser.name, input.newestMajor]]);
   const judged = evaluate(report, { ...withPolicy(policy, newest), releases: input.releases, exploited: input.exploited, now });
   // Judged on every finding; kept and answered with the worst ones: a padded report must not store megabytes.
-  const verdict = { ...judged, findings: worstFirst(judged.findings).slice(0, MAX_STORED_FINDINGS) };
+  const verdict = { ...judged, findings: capFindings(judged.findings, MAX_STORED_FINDINGS, MAX_STORED_FINDINGS_BYTES) };
   // The cooldown runs from the last delivered alert (set by the outbox when the mail is accepted), and a device with an
   // alert still waiting gets no second one: a failed or delayed alert never silences its device. A new finding alerts
   // whatever the cooldown.
   const decision = decideAlert({
     level: verdict.level,
-    findings: judged.findings,
+    // The kept findings, not all: the device's alert memory stays as bounded as its row (findings beyond the cap are
+    // counted in the mail's "and N more", as before).
+    findings: verdict.findings,
     policy,
     alerted: input.previous?.alerted ?? null,
     lastDeliveredAt: input.previous?.lastDeliveredAt ?? null,
@@ -92,6 +108,9 @@ export function judgeReport(input: {
   const os = [report.os.platform, report.os.version].filter(Boolean).join(' ');
   const device = { id: report.deviceId, label: report.deviceLabel || report.deviceId, browser: report.browser.name, version: report.browser.version, os };
   const shown = verdict.findings.slice(0, MAX_FINDINGS_PER_DEVICE);
+  // What the mail marks as new is among what it shows: the payload holds no more than the mail.
+  const shownKeys = new Set(shown.map(findingKey));
+  const newFindings = decision.newFindings.filter((k) => shownKeys.has(k));
   const alert: AlertPayload | null = decision.alert
     ? {
         device,
@@ -99,7 +118,7 @@ export function judgeReport(input: {
         findings: shown,
         moreFindings: judged.findings.length - shown.length,
         reportedAt: now,
-        ...(decision.newFindings.length > 0 ? { newFindings: decision.newFindings } : {}),
+        ...(newFindings.length > 0 ? { newFindings } : {}),
       }
     : null;
   return { verdict, device, alert, remember: decision.remember };
