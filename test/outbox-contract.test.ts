@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertItem, AlertState } from '../shared/fleet';
 import type { AlertPayload } from '../relay/domain/judgement';
 import { openDatabase, type Db } from '../relay/storage/db';
-import { OutboxStore } from '../relay/storage/outbox-store';
+import { MAX_BATCH_BYTES, OutboxStore } from '../relay/storage/outbox-store';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
 import { PostgresOutbox } from '../relay/storage/postgres/outbox';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
@@ -127,6 +127,17 @@ describe.each(ENGINES)('the outbox on %s', (_, make) => {
     const batch = await outbox.claim(NOW + 30_000, LEASE, 100);
     expect(batch?.alerts.map((a) => a.payload.device.id)).toEqual(['a', 'b']);
     expect(await outbox.claim(NOW + 30_000, LEASE, 100)).toBeNull();
+  });
+
+  it('loads at most MAX_BATCH_BYTES of alerts in a batch, the first whatever its size, and the rest in the next', async () => {
+    const { outbox, enqueue } = await make();
+    // Rows as large as an older relay (or a restore) may have left: 800 of them once stalled the relay for 8.5 s.
+    const large = (id: string) => JSON.stringify({ ...payload(id), device: { ...payload(id).device, label: 'x'.repeat(MAX_BATCH_BYTES / 3) } });
+    for (const id of ['a', 'b', 'c', 'd']) await enqueue(id, large(id), NOW);
+    const first = await outbox.claim(NOW, LEASE, 100);
+    expect(first?.alerts.map((a) => a.payload.device.id)).toEqual(['a', 'b', 'c']);
+    await outbox.sent(first!.batchId, NOW);
+    expect((await outbox.claim(NOW, LEASE, 100))?.alerts.map((a) => a.payload.device.id)).toEqual(['d']);
   });
 
   it('marks a sent batch sent and starts its devices\' cooldown', async () => {

@@ -37,9 +37,12 @@ export class OutboxStore implements OutboxStorage {
     const firstDue = db.prepare(
       "SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending_retry') LIMIT 1",
     );
-    // Once the oldest alert is due, everything pending rides along: one mail per grouping window.
+    // Once the oldest alert is due, everything pending rides along: one mail per grouping window, of at most @max alerts
+    // and MAX_BATCH_BYTES of them (the first always), so that loading a batch stays bounded whatever was stored.
     const takePending = db.prepare(
-      "UPDATE outbox SET state = 'running', batch_id = @batch, lease_until = @lease WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' ORDER BY id LIMIT @max)",
+      `UPDATE outbox SET state = 'running', batch_id = @batch, lease_until = @lease WHERE id IN (
+         SELECT id FROM (SELECT id, sum(length(payload)) OVER (ORDER BY id) - length(payload) AS before FROM outbox WHERE state = 'pending' ORDER BY id LIMIT @max)
+         WHERE before < ${MAX_BATCH_BYTES})`,
     );
 
     const unreadable = db.prepare("UPDATE outbox SET state = 'failed', batch_id = NULL, lease_until = NULL, last_error = ? WHERE id = ?");
@@ -189,6 +192,9 @@ export class OutboxStore implements OutboxStorage {
     return rows.map(alertItem);
   }
 }
+
+/** What a batch of alerts loads at most, as stored (a payload is a few KB: judgement.ts caps what it holds). */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
  * A claimed batch's rows, read as the worker takes them: each payload checked against its schema, and those that fail

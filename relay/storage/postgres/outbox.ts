@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { AlertItem, AlertState } from '../../../shared/fleet';
-import { alertItem, readBatch, type OutboxRow } from '../outbox-store';
+import { alertItem, MAX_BATCH_BYTES, readBatch, type OutboxRow } from '../outbox-store';
 import type { Batch, OutboxStats, OutboxStorage } from '../stores';
 import { transaction } from './pool';
 
@@ -81,8 +81,10 @@ export class PostgresOutbox implements OutboxStorage {
     // Pending rows locked elsewhere (an admin's retry, a split giving alerts back) are left to the next pass.
     const taken = await client.query(
       `UPDATE outbox SET state = 'running', batch_id = $1, lease_until = $2
-       WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)`,
-      [batchId, now + leaseMs, maxBatch],
+       WHERE id IN (SELECT id FROM (SELECT id, sum(length(payload)) OVER (ORDER BY id) - length(payload) AS before
+                                    FROM (SELECT id, payload FROM outbox WHERE state = 'pending' ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) AS locked) AS sized
+                    WHERE before < $4)`,
+      [batchId, now + leaseMs, maxBatch, MAX_BATCH_BYTES],
     );
     return taken.rowCount ? batchId : null;
   }
