@@ -72,8 +72,13 @@ export const errorCodes = {
   },
   DEVICE_SIGNATURE_INVALID: {
     status: 401,
-    message: 'The report is not signed with the key its device registered.',
-    hint: 'Reports for a device come only from the browser that made its key. If that browser was reinstalled, an admin resets the device\'s key (DELETE /api/v1/devices/{id}/key).',
+    message: 'The report is not signed with the key it carries.',
+    hint: 'The extension signs every report with its browser\'s own key and sends the key with it; a report that is not so signed is not from a Guardmail browser. If a browser\'s reports are all refused, check that its clock is right.',
+  },
+  REPORT_REPLAYED: {
+    status: 409,
+    message: 'The report is signed no later than a report already applied for its device: it was not applied.',
+    hint: 'Nothing to do for a browser: its newer report stands. If every report of a browser is refused so, its clock runs behind: correct it.',
   },
   REPORT_UNPROCESSABLE: {
     status: 422,
@@ -89,6 +94,11 @@ export const errorCodes = {
     status: 429,
     message: 'New devices are arriving faster than the relay admits them; this report was not stored.',
     hint: 'Nothing to do for a browser: it keeps the report and sends it after Retry-After. If a real roll-out is this fast, it simply takes a little longer.',
+  },
+  STORE_BUDGET_REACHED: {
+    status: 507,
+    message: 'The relay\'s store reached its budget: reports from devices it has not seen before are not stored.',
+    hint: 'Nothing to do for a browser: it keeps the report. Operators: forget devices that are gone or invented (popup, Fleet), or raise --store-budget-mb where the volume has room; known devices keep reporting meanwhile.',
   },
   STORAGE_FULL: {
     status: 503,

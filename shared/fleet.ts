@@ -26,7 +26,19 @@ export interface DeviceSummary {
   lastSeenAt: string;
   /** No report for longer than the relay's stale time (--device-stale-days): the browser may be gone or blocked. */
   stoppedReporting: boolean;
+  /** When a report for this device was last refused, by reason: a flood of one kind hides no other. */
+  refusals?: Partial<Record<RefusalReason, string>>;
+  /** Reported under the id of another device, with another key: see siblingId in the relay (relay/domain/report-order.ts). */
+  sameIdAs?: string;
 }
+
+/**
+ * Why a report for a device was refused: `unsigned` (no signature, or no key to check it with), `stale` (signed too
+ * far from the relay's time), `invalid` (its signature is not the key's it carries), `replayed` (signed no later than a
+ * report already applied).
+ */
+export const REFUSAL_REASONS = ['unsigned', 'stale', 'invalid', 'replayed'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export type LevelCounts = Record<Level, number>;
 

@@ -5,7 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { AlertsAnswer } from '../shared/fleet';
 import { decoded } from './fixtures/mail';
 import { basicSettings } from './fixtures/relay';
-import { startRelayProcess, type RelayProcess } from './fixtures/relay-process';
+import { callRelay, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
 import { riskyReport } from './fixtures/reports';
 import { startMta } from './peers/mta';
 import type { SmtpPeer } from './peers/smtp-peer';
@@ -23,12 +23,7 @@ afterEach(async () => {
   await smtp?.close();
 });
 
-const api = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
-  fetch(`${relay!.url}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { Authorization: `Bearer ${init.token ?? ADMIN}`, 'Content-Type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
+const api = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) => callRelay(relay!.url, path, { ...init, token: init.token ?? ADMIN });
 
 async function until(condition: () => boolean | Promise<boolean>, ms: number) {
   const end = Date.now() + ms;
@@ -69,7 +64,7 @@ it('loses no alert when killed with SIGKILL in the middle of delivering 200, and
   expect(repeated.size).toBeLessThanOrEqual(1);
   expect(ids.length - new Set(ids).size).toBeLessThanOrEqual(1);
   // A mail names its worst 50 devices and counts the rest: every device is in one.
-  const named = DEVICES.filter((d) => smtp!.received.some((m) => decoded(m.raw).includes(`(${d})`))).length;
+  const named = DEVICES.filter((d) => smtp!.received.some((m) => decoded(m.raw).includes(`; ${d})`))).length;
   const counted = smtp.received.reduce((n, m) => n + Number(/And (\d+) more browsers?/.exec(decoded(m.raw))?.[1] ?? 0), 0);
   expect(named + counted).toBeGreaterThanOrEqual(DEVICES.length);
 }, 90_000);

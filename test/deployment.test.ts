@@ -162,7 +162,7 @@ describe('serving the extension and its policy', () => {
   });
 
   it('names the served version in each report\'s answer, so an older extension asks for the update', async () => {
-    const res = await relay.app.request('/api/v1/reports', { method: 'POST', headers: { Authorization: `Bearer ${relay.enrollmentToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify(report()) });
+    const res = await relay.call('POST', '/api/v1/reports', report(), { token: relay.enrollmentToken });
     expect(((await res.json()) as { extensionVersion: string }).extensionVersion).toBe('1.2.3');
   });
 

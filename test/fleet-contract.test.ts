@@ -7,17 +7,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertPolicy } from '../shared/alert-policy';
 import type { ComplianceReport } from '../shared/report';
 import { openDatabase } from '../relay/storage/db';
-import { AdmissionRefused, FleetStore, ReportRejected, SignatureRefused } from '../relay/storage/fleet-store';
+import { AdmissionRefused, FleetStore, ReplayRefused, ReportRejected, SignatureRefused, UNSIGNED } from '../relay/storage/fleet-store';
 import { PostgresFleet } from '../relay/storage/postgres/fleet';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
 import { idleErrors, startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { report, riskyReport } from './fixtures/reports';
 import type { IngestResult } from '../relay/storage/stores';
+import type { DeviceSummary, RefusalReason } from '../shared/fleet';
 
 /** Taking reports, whichever engine stores them. */
 interface Engine {
-  submit(report: ComplianceReport, now: number, signedWith?: string | null): Promise<IngestResult>;
-  resetKey(deviceId: string): Promise<boolean>;
+  /** Signed with `key` at `signedAt` (the report's time unless given); unsigned when no key is given. */
+  submit(report: ComplianceReport, now: number, key?: string | null, signedAt?: number): Promise<IngestResult>;
+  recordRefusal(deviceId: string, reason: RefusalReason, at: number): Promise<boolean>;
+  device(deviceId: string): Promise<DeviceSummary | undefined>;
   /** The alerts waiting in the outbox, by device. */
   alerts(): Promise<string[]>;
   /** Breaks what the store remembers of a device's last alert, as a bad restore or an older relay's row would. */
@@ -43,8 +46,9 @@ function sqliteEngine(admit?: (now: number) => number): Engine {
   const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-fleet-contract-')));
   const fleet = new FleetStore(db, { admit });
   return {
-    submit: (r, now, signedWith = null) => fleet.submit(r, POLICY, now, signedWith),
-    resetKey: async (id) => fleet.resetKey(id),
+    submit: (r, now, key = null, signedAt = now) => fleet.submit(r, POLICY, now, key ? { key, at: signedAt } : UNSIGNED),
+    recordRefusal: async (id, reason, at) => fleet.recordRefusal(id, reason, at),
+    device: async (id) => fleet.devices(1000).find((d) => d.id === id),
     alerts: async () => db.prepare("SELECT device_id FROM outbox WHERE state = 'pending' ORDER BY id").pluck().all() as string[],
     corrupt: async (id) => void db.prepare("UPDATE devices SET alerted = '{' WHERE id = ?").run(id),
   };
@@ -63,8 +67,9 @@ function postgresEngine(url: string, admit?: (now: number) => number): Engine {
   pools.push(pool);
   const fleet = new PostgresFleet(pool, { admit });
   return {
-    submit: (r, now, signedWith = null) => fleet.submit(r, POLICY, now, signedWith),
-    resetKey: (id) => fleet.resetKey(id),
+    submit: (r, now, key = null, signedAt = now) => fleet.submit(r, POLICY, now, key ? { key, at: signedAt } : UNSIGNED),
+    recordRefusal: (id, reason, at) => fleet.recordRefusal(id, reason, at),
+    device: async (id) => (await fleet.devices(1000)).find((d) => d.id === id),
     alerts: async () => (await pool.query<{ device_id: string }>("SELECT device_id FROM outbox WHERE state = 'pending' ORDER BY id")).rows.map((r) => r.device_id),
     corrupt: async (id) => void (await pool.query("UPDATE devices SET alerted = '{' WHERE id = $1", [id])),
   };
@@ -88,15 +93,34 @@ describe.each(ENGINES)('taking reports on %s', (_, make) => {
     expect(await fleet.alerts()).toEqual(['laptop']);
   });
 
-  it('binds a device to the key of its first signed report, refuses it unsigned or signed otherwise, and rebinds after a reset', async () => {
+  it('binds a device to the key of its first signed report, and refuses it unsigned or signed otherwise', async () => {
     const fleet = await make();
     await fleet.submit(report({ deviceId: 'laptop', reportId: 'r1' }), NOW, 'key-a');
-    await expect(fleet.submit(report({ deviceId: 'laptop', reportId: 'r2' }), NOW)).rejects.toBeInstanceOf(SignatureRefused);
-    await expect(fleet.submit(report({ deviceId: 'laptop', reportId: 'r3' }), NOW, 'key-b')).rejects.toBeInstanceOf(SignatureRefused);
-    expect(await fleet.submit(report({ deviceId: 'laptop', reportId: 'r4' }), NOW, 'key-a')).toMatchObject({ duplicate: false });
-    expect(await fleet.resetKey('laptop')).toBe(true);
-    expect(await fleet.submit(report({ deviceId: 'laptop', reportId: 'r5' }), NOW, 'key-b')).toMatchObject({ duplicate: false });
-    await expect(fleet.submit(report({ deviceId: 'laptop', reportId: 'r6' }), NOW, 'key-a')).rejects.toBeInstanceOf(SignatureRefused);
+    await expect(fleet.submit(report({ deviceId: 'laptop', reportId: 'r2' }), NOW + 1)).rejects.toBeInstanceOf(SignatureRefused);
+    await expect(fleet.submit(report({ deviceId: 'laptop', reportId: 'r3' }), NOW + 2, 'key-b')).rejects.toBeInstanceOf(SignatureRefused);
+    expect(await fleet.submit(report({ deviceId: 'laptop', reportId: 'r4' }), NOW + 3, 'key-a')).toMatchObject({ duplicate: false });
+  });
+
+  it('keeps when a report was last refused for a device, by reason, and nothing for a device it does not know', async () => {
+    const fleet = await make();
+    await fleet.submit(report({ deviceId: 'laptop' }), NOW, 'key-a');
+    expect(await fleet.recordRefusal('laptop', 'invalid', NOW + 1_000)).toBe(true);
+    expect(await fleet.recordRefusal('laptop', 'replayed', NOW + 2_000)).toBe(true);
+    expect(await fleet.recordRefusal('laptop', 'invalid', NOW + 3_000)).toBe(true);
+    expect(await fleet.recordRefusal('invented', 'invalid', NOW)).toBe(false);
+    expect((await fleet.device('laptop'))!.refusals).toEqual({ invalid: new Date(NOW + 3_000).toISOString(), replayed: new Date(NOW + 2_000).toISOString() });
+    expect(await fleet.device('invented')).toBeUndefined();
+  });
+
+  it('refuses a report signed no later than the one applied last, so a replay cannot roll a device back', async () => {
+    const fleet = await make();
+    const secure = report({ deviceId: 'laptop', reportId: 'secure' });
+    expect(await fleet.submit(secure, NOW, 'key-a', NOW)).toMatchObject({ verdict: { level: 'secure' } });
+    expect(await fleet.submit(riskyReport({ deviceId: 'laptop', reportId: 'risky' }), NOW + 60_000, 'key-a', NOW + 60_000)).toMatchObject({ verdict: { level: 'high' } });
+    await expect(fleet.submit({ ...secure, reportId: 'secure-again' }, NOW + 61_000, 'key-a', NOW)).rejects.toBeInstanceOf(ReplayRefused);
+    await expect(fleet.submit({ ...secure, reportId: 'same-time' }, NOW + 61_000, 'key-a', NOW + 60_000)).rejects.toBeInstanceOf(ReplayRefused);
+    // The last report resent, however it was signed, is answered as before: a lost answer is not a replay.
+    expect(await fleet.submit(riskyReport({ deviceId: 'laptop', reportId: 'risky' }), NOW + 62_000, 'key-a', NOW + 62_000)).toMatchObject({ duplicate: true, verdict: { level: 'high' } });
   });
 
   it('keeps new devices out while admission says wait, and known devices in', async () => {

@@ -61,7 +61,7 @@ describe('three relays delivering from one PostgreSQL outbox', () => {
     await Promise.all(devices.map((id) => fleet.submit(riskyReport({ deviceId: id }), policy, Date.now())));
 
     await Promise.all(workers.map((w) => w.wake()));
-    const mailed = smtp.received.flatMap((m) => [...decoded(m.raw).matchAll(/^== .* \((device-\d{3})\)$/gm)].map((match) => match[1]!));
+    const mailed = smtp.received.flatMap((m) => [...decoded(m.raw).matchAll(/^== .* \(.*; (device-\d{3})\)$/gm)].map((match) => match[1]!));
     expect(mailed.sort()).toEqual(devices);
     expect(smtp.received).toHaveLength(20);
     expect(sentBy.reduce((a, b) => a + b)).toBe(20);

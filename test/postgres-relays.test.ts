@@ -10,7 +10,7 @@ import { generateToken } from '../relay/storage/access-tokens';
 import { unfold } from './fixtures/mail';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { basicSettings } from './fixtures/relay';
-import { runRelayToExit, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
+import { callRelay, runRelayToExit, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
 import { riskyReport } from './fixtures/reports';
 import { testPki } from './fixtures/tls';
 import { EXTENSION_REDIRECT_URL } from '../shared/extension';
@@ -62,12 +62,7 @@ function startRelay(url: string, env: Record<string, string> = {}): Promise<Rela
   });
 }
 
-const call = (relay: RelayProcess, path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
-  fetch(`${relay.url}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { Authorization: `Bearer ${init.token ?? ADMIN}`, 'Content-Type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
+const call = (relay: RelayProcess, path: string, init: { method?: string; body?: unknown; token?: string } = {}) => callRelay(relay.url, path, { ...init, token: init.token ?? ADMIN });
 
 const report = (relay: RelayProcess, deviceId: string) => call(relay, '/api/v1/reports', { method: 'POST', body: riskyReport({ deviceId }), token: ENROLLMENT });
 

@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditAnswer } from '../shared/api';
 import type { AlertsAnswer } from '../shared/fleet';
 import { basicSettings } from './fixtures/relay';
-import { runRelayToExit, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
+import { callRelay, runRelayToExit, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
 import { riskyReport } from './fixtures/reports';
 import { startMta } from './peers/mta';
 import type { SmtpPeer } from './peers/smtp-peer';
@@ -29,12 +29,7 @@ afterEach(async () => {
 });
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'guardmail-cmd-'));
-const api = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
-  fetch(`${relay!.url}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { Authorization: `Bearer ${init.token ?? ADMIN}`, 'Content-Type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
+const api = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) => callRelay(relay!.url, path, { ...init, token: init.token ?? ADMIN });
 
 async function configured(dir: string, smtpOptions = {}) {
   smtp = await startMta({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD }, ...smtpOptions });

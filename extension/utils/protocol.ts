@@ -21,7 +21,6 @@ export type Request =
   | { type: 'fleet/get' }
   | { type: 'audit/get' }
   | { type: 'alerts/retry' }
-  | { type: 'device/reset-key'; deviceId: string }
   | { type: 'device/forget'; deviceId: string }
   | { type: 'deployment/get' }
   | { type: 'deployment/policy'; platform: string; enrollmentToken?: string };
@@ -59,7 +58,6 @@ export interface Responses {
   'fleet/get': DevicesAnswer;
   'audit/get': AuditAnswer;
   'alerts/retry': RetryAnswer;
-  'device/reset-key': null;
   'device/forget': null;
   'deployment/get': DeploymentAnswer;
   'deployment/policy': { fileName: string; contentType: string; base64: string };

@@ -1,18 +1,24 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import * as v from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
-import type { AlertsAnswer, DevicesAnswer, ReportAnswer, RetryAnswer } from '../../shared/fleet';
-import { ComplianceReport, SIGNATURE_HEADER, TIMESTAMP_HEADER, type DeviceKey } from '../../shared/report';
+import type { AlertsAnswer, DevicesAnswer, RefusalReason, ReportAnswer, RetryAnswer } from '../../shared/fleet';
+import { ComplianceReport, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../shared/report';
+import { errorCodes } from '../../shared/errors';
 import type { AppDeps, AppEnv } from '../deps';
 import { policyChanges } from '../domain/audit';
-import { Episodes } from '../domain/episodes';
-import { canonicalKey, checkReportSignature, type SignatureCheck } from '../domain/report-signature';
-import { SignatureRefused } from '../storage/fleet-store';
+import { OncePerWindow } from '../domain/once-per-window';
+import { canonicalKey, checkReportSignature, keyThumbprint } from '../domain/report-signature';
+import { siblingId } from '../domain/report-order';
+import { ReplayRefused, SignatureRefused } from '../storage/fleet-store';
 import { ApiError, errorResponse, limitParam, parseBody, parseQuery } from '../http/api-error';
 import { limitBody } from '../http/body-limit';
 
 /** Reports are the one large body: 500 extensions with their permissions fit well inside. */
 export const REPORT_BODY_LIMIT_BYTES = 512 * 1024;
+
+/** A device's refused reports are written down at most this often per reason: the latest, not every one of a flood. */
+export const REFUSAL_RECORD_MS = 60_000;
+
 
 const Listing = v.object({
   limit: limitParam(100),
@@ -25,11 +31,12 @@ const Listing = v.object({
  * app.ts mounts these before the admin token and the small body limit, which a route that answers never reaches.
  */
 export function reportRoutes(
-  deps: Pick<AppDeps, 'extension' | 'fleet' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'now'>,
+  deps: Pick<AppDeps, 'extension' | 'fleet' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'storeWatch' | 'now'>,
   enrolled: MiddlewareHandler<AppEnv>,
 ): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;
+  const refusals = new OncePerWindow(REFUSAL_RECORD_MS);
 
   routes.post(
     '/reports',
@@ -43,22 +50,32 @@ export function reportRoutes(
       errorResponse(c, new ApiError('BODY_TOO_LARGE', { message: `The report is larger than ${REPORT_BODY_LIMIT_BYTES / 1024} KB.` })),
     ),
     async (c) => {
-      const report = await parseBody(c, ComplianceReport);
-      // A device bound to a key speaks only with it; an unbound one binds itself with its first signed report. Checked
-      // before the rate limit, so no one else can spend a real browser's allowance.
-      const stored = await deps.fleet.deviceKey(report.deviceId);
-      const key = stored ? (JSON.parse(stored) as DeviceKey) : (report.deviceKey ?? null);
-      if (key) {
-        const check = await checkReportSignature({ body: await c.req.text(), timestamp: c.req.header(TIMESTAMP_HEADER), signature: c.req.header(SIGNATURE_HEADER), key, now: now() });
-        if (check !== 'ok') throw signatureRefused(c, report.deviceId, check);
+      const received = await parseBody(c, ComplianceReport, { abortEarly: true });
+      // Every report is signed by its browser's own key, which it carries. Checked before the rate limit, so that no
+      // one else can spend a real browser's allowance.
+      const signed = { body: await c.req.text(), timestamp: c.req.header(TIMESTAMP_HEADER), signature: c.req.header(SIGNATURE_HEADER), now: now() };
+      const check = received.deviceKey ? await checkReportSignature({ ...signed, key: received.deviceKey }) : 'missing';
+      if (check !== 'ok') throw refused(c, received.deviceId, ({ missing: 'unsigned', stale: 'stale', invalid: 'invalid' } as const)[check]);
+      const key = canonicalKey(received.deviceKey!);
+      // A device is its first key's: a report under its id signed by another key is that key's device (domain/report-order.ts).
+      const stored = await deps.fleet.deviceKey(received.deviceId);
+      const report = stored && stored !== key ? { ...received, deviceId: siblingId(received.deviceId, keyThumbprint(received.deviceKey!)) } : received;
+      // A new device adds a row: not past the store's budget, whoever invents devices (domain/store-budget.ts).
+      if (!deps.storeWatch.state.admitsNew) {
+        const known = report === received ? stored !== null : (await deps.fleet.deviceKey(report.deviceId)) !== null;
+        if (!known) throw new ApiError('STORE_BUDGET_REACHED', { message: `${errorCodes.STORE_BUDGET_REACHED.message} (${deps.storeWatch.state.detail})` });
       }
       const wait = deps.reportLimiter.take(report.deviceId, now());
       if (wait > 0) {
         c.header('Retry-After', String(Math.ceil(wait / 1000)));
         throw new ApiError('RATE_LIMITED');
       }
-      const { verdict, duplicate, alerted } = await deps.fleet.submit(report, deps.policy.get(), now(), key ? canonicalKey(key) : null).catch((err: unknown) => {
-        throw err instanceof SignatureRefused ? signatureRefused(c, report.deviceId, 'invalid') : err;
+      const { verdict, duplicate, alerted } = await deps.fleet.submit(report, deps.policy.get(), now(), { key, at: Number(signed.timestamp) }).catch((err: unknown) => {
+        // Another key's first report bound the device while this one's signature was checked: the browser sends it
+        // again, and it goes to its own key's device.
+        if (err instanceof SignatureRefused) throw refused(c, report.deviceId, 'invalid');
+        if (err instanceof ReplayRefused) throw refused(c, report.deviceId, 'replayed');
+        throw err;
       });
       if (alerted) deps.metrics.alertsEnqueued.inc();
       if (alerted) void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
@@ -67,16 +84,23 @@ export function reportRoutes(
     },
   );
 
-  /** Audited and logged once per episode: a flood of forged reports is counted, not written down one by one. */
-  const forgeries = new Episodes(10 * 60_000);
-  function signatureRefused(c: Context<AppEnv>, deviceId: string, check: Exclude<SignatureCheck, 'ok'>): ApiError {
-    if (forgeries.begins(now())) {
-      void Promise.resolve(deps.audit.record('device.signature-refused', { deviceId, reason: check }, c.get('requestId'))).catch((err: unknown) =>
-        deps.logger.error({ err }, 'audit entry not written'),
-      );
-      deps.logger.warn({ requestId: c.get('requestId'), deviceId, reason: check }, 'report refused: not signed with its device\'s key');
+  /**
+   * A refused report is kept on its device's row, by reason: the admin sees when each kind of refusal last happened,
+   * so a flood of one kind (forged signatures) hides no other (a real browser's clock, a replay). Written at most once
+   * per REFUSAL_RECORD_MS per device and reason, and audited with it; a device id nobody registered gets nothing
+   * written: inventing ids costs the relay a counter, not rows.
+   */
+  function refused(c: Context<AppEnv>, deviceId: string, reason: RefusalReason): ApiError {
+    const at = now();
+    if (refusals.admits(`${reason} ${deviceId}`, at)) {
+      void (async () => {
+        if (!(await deps.fleet.recordRefusal(deviceId, reason, at))) return;
+        await deps.audit.record('device.report-refused', { deviceId, reason }, c.get('requestId'));
+        deps.logger.warn({ requestId: c.get('requestId'), deviceId, reason }, 'report refused for a registered device');
+      })().catch((err: unknown) => deps.logger.error({ err }, 'refused report not recorded'));
     }
-    const why = { missing: 'is not signed', stale: 'is signed at a time too far from the relay\'s', invalid: 'is not signed with the key its device registered' }[check];
+    if (reason === 'replayed') return new ApiError('REPORT_REPLAYED');
+    const why = { unsigned: 'is not signed with a key it carries', stale: 'is signed at a time too far from the relay\'s', invalid: 'is not signed with the key it carries' }[reason];
     return new ApiError('DEVICE_SIGNATURE_INVALID', { message: `The report ${why}.` });
   }
 
@@ -93,14 +117,6 @@ export function fleetRoutes(deps: Pick<AppDeps, 'extension' | 'fleet' | 'outbox'
     const id = c.req.param('id');
     if (!(await deps.fleet.forget(id))) throw new ApiError('DEVICE_NOT_FOUND', { field: 'id', message: `There is no device ${id}.` });
     await deps.audit.record('device.forgotten', { deviceId: id }, c.get('requestId'));
-    return c.body(null, 204);
-  });
-
-  /** An admin forgets a device's key (a reinstalled browser): its next signed report binds the device again. */
-  routes.delete('/devices/:id/key', async (c) => {
-    const id = c.req.param('id');
-    if (!(await deps.fleet.resetKey(id))) throw new ApiError('DEVICE_NOT_FOUND', { field: 'id', message: `There is no device ${id}.` });
-    await deps.audit.record('device.key-reset', { deviceId: id }, c.get('requestId'));
     return c.body(null, 204);
   });
 

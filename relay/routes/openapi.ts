@@ -44,7 +44,6 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: { summary: 'Alert history, newest first.', who: 'admin', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, state: { enum: ['pending', 'running', 'sent', 'pending_retry', 'failed'] } } },
   },
   '/api/v1/devices/{id}': { delete: { summary: 'Forgets a device; the fleet\'s newest versions are counted again without it.', who: 'admin', ok: 204 } },
-  '/api/v1/devices/{id}/key': { delete: { summary: 'Forgets a device\'s key; its next signed report binds it again.', who: 'admin', ok: 204 } },
   '/api/v1/alerts/retry': { post: { summary: 'Sends failed alerts again, with the next mail; answers how many.', who: 'admin', ok: 200 } },
   '/api/v1/deployment': { get: { summary: 'The fleet\'s extension: its ID, origin, redirect URL, update URL and signed version.', who: 'admin', ok: 200 } },
   '/api/v1/deployment/policy': {

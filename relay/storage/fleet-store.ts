@@ -2,10 +2,11 @@ import { LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy'
 import type { Finding } from '../../shared/checks/index';
 import type { Alerted } from '../domain/alert-rule';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
-import type { DeviceSummary, LevelCounts } from '../../shared/fleet';
+import { REFUSAL_REASONS, type DeviceSummary, type LevelCounts, type RefusalReason } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
 import { judgeReport } from '../domain/judgement';
-import { FleetVersions } from '../domain/fleet-versions';
+import { FleetVersions, versionsEntry } from '../domain/fleet-versions';
+import { orderReport, type DeviceBinding, type ReportSignature } from '../domain/report-order';
 import type { Db } from './db';
 import type { FleetStorage, IngestResult } from './stores';
 import { WalSync } from './wal-sync';
@@ -23,6 +24,14 @@ export class SignatureRefused extends Error {
   constructor() {
     super('the report is not signed with the key its device registered');
     this.name = 'SignatureRefused';
+  }
+}
+
+/** A report signed no later than one already applied for its device: a replay, which would roll the device back. */
+export class ReplayRefused extends Error {
+  constructor() {
+    super('the report is signed no later than one already applied for its device');
+    this.name = 'ReplayRefused';
   }
 }
 
@@ -48,13 +57,20 @@ export interface DeviceRow {
   last_alerted_at: number | null;
   last_report_id: string | null;
   public_key: string | null;
+  last_signed_at: number | null;
+  /** JSON: when a report was last refused, by reason (ms), or null. */
+  last_refusal: string | null;
 }
+
+/** Everything a report can fail on before it is judged, on either engine. */
+export type Refused = AdmissionRefused | SignatureRefused | ReplayRefused;
+export const isRefused = (err: unknown): err is Refused => err instanceof AdmissionRefused || err instanceof SignatureRefused || err instanceof ReplayRefused;
 
 /** A report waiting for its group's commit, on either engine. */
 export interface Pending {
   report: ComplianceReport;
-  /** The key (canonical JSON) whose signature the route checked, or null for an unsigned report. */
-  signedWith: string | null;
+  /** The key (canonical JSON) whose signature the route checked and when it was signed; nulls for the demo's reports. */
+  signature: ReportSignature;
   policy: AlertPolicy;
   now: number;
   resolve: (result: IngestResult) => void;
@@ -68,8 +84,8 @@ export interface Pending {
 export class FleetStore implements FleetStorage {
   readonly #db: Db;
   readonly #versions = new FleetVersions();
-  readonly #ingest: (report: ComplianceReport, policy: AlertPolicy, now: number, signedWith: string | null) => IngestResult;
-  readonly #commitAll: (batch: Pending[]) => (IngestResult | ReportRejected | AdmissionRefused | SignatureRefused)[];
+  readonly #ingest: (p: Pending) => IngestResult;
+  readonly #commitAll: (batch: Pending[]) => (IngestResult | ReportRejected | Refused)[];
   readonly #keyOf: (deviceId: string) => string | null;
   readonly #wal: WalSync;
   #queue: Pending[] = [];
@@ -85,18 +101,20 @@ export class FleetStore implements FleetStorage {
     const exploited = options.exploited ?? (() => null);
     this.#db = db;
     this.#reloadVersions();
-    const findDevice = db.prepare('SELECT browser, version, level, compliant, findings, last_alerted_at, last_report_id, public_key, alerted FROM devices WHERE id = ?');
+    const findDevice = db.prepare(
+      'SELECT browser, version, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at, last_report_id, public_key, last_signed_at, alerted FROM devices WHERE id = ?',
+    );
     const rememberAlerted = db.prepare('UPDATE devices SET alerted = ? WHERE id = ?');
     const keyOf = db.prepare('SELECT public_key FROM devices WHERE id = ?');
     this.#keyOf = (deviceId) => (keyOf.get(deviceId) as { public_key: string | null } | undefined)?.public_key ?? null;
     // Positional parameters: binding eleven named ones cost more than the statement's own work.
     const upsertDevice = db.prepare(
-      `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at, last_report_id, public_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at, last_report_id, public_key, last_signed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET label = excluded.label, browser = excluded.browser, version = excluded.version, os = excluded.os,
          level = excluded.level, compliant = excluded.compliant, findings = excluded.findings, last_seen_at = excluded.last_seen_at,
          last_alerted_at = COALESCE(excluded.last_alerted_at, devices.last_alerted_at), last_report_id = excluded.last_report_id,
-         public_key = COALESCE(devices.public_key, excluded.public_key)`,
+         public_key = COALESCE(devices.public_key, excluded.public_key), last_signed_at = COALESCE(excluded.last_signed_at, devices.last_signed_at)`,
     );
     const waitingAlert = db.prepare("SELECT 1 FROM outbox WHERE device_id = ? AND state IN ('pending', 'pending_retry', 'running') LIMIT 1");
     const enqueue = db.prepare(
@@ -107,13 +125,17 @@ export class FleetStore implements FleetStorage {
     // ingest time. Instead everything that can fail on what a report says (evaluation, JSON) runs before its first
     // write, so a report that throws leaves nothing behind and fails alone; what fails after that (disk full, I/O)
     // fails the whole group anyway.
-    this.#ingest = (report: ComplianceReport, policy: AlertPolicy, now: number, signedWith: string | null): IngestResult => {
-      type Previous = Pick<DeviceRow, 'browser' | 'version' | 'level' | 'compliant' | 'findings' | 'last_alerted_at' | 'last_report_id' | 'public_key'> & { alerted: string | null };
+    this.#ingest = ({ report, policy, now, signature }: Pending): IngestResult => {
+      type Previous = Pick<DeviceRow, 'browser' | 'version' | 'level' | 'compliant' | 'findings' | 'first_seen_at' | 'last_seen_at' | 'last_alerted_at'> &
+        DeviceBinding & { alerted: string | null };
       const previous = findDevice.get(report.deviceId) as Previous | undefined;
-      // Checked again here, in the transaction: two first reports with different keys may both have passed the route.
-      if (previous?.public_key && previous.public_key !== signedWith) throw new SignatureRefused();
+      // Decided here, in the transaction: two first reports with different keys may both have passed the route, and a
+      // replay is judged against the report applied last.
+      const order = orderReport(previous, report.reportId, signature);
+      if (order === 'wrong-key') throw new SignatureRefused();
+      if (order === 'replayed') throw new ReplayRefused();
       // A browser repeats only its latest report (its queue goes one at a time): the stored state is that report's verdict.
-      if (previous?.last_report_id === report.reportId) {
+      if (order === 'duplicate' && previous) {
         const verdict = { level: previous.level, compliant: previous.compliant === 1, findings: JSON.parse(previous.findings) as Finding[] };
         return { verdict, duplicate: true, alerted: false };
       }
@@ -132,24 +154,24 @@ export class FleetStore implements FleetStorage {
         now,
       });
       const { verdict, device, alert } = judgement;
-      upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, JSON.stringify(verdict.findings), now, now, null, report.reportId, signedWith);
+      upsertDevice.run(device.id, device.label, device.browser, device.version, device.os, verdict.level, verdict.compliant ? 1 : 0, JSON.stringify(verdict.findings), now, now, null, report.reportId, signature.key, signature.at);
       if (alert) {
         const due = now + policy.groupingWindowSeconds * 1000;
         enqueue.run(report.deviceId, report.reportId, JSON.stringify(alert), now, due, due);
       }
       if (judgement.remember !== undefined) rememberAlerted.run(judgement.remember && JSON.stringify(judgement.remember), report.deviceId);
-      this.#versions.move(previous, device);
+      this.#versions.move(previous && versionsEntry(previous), versionsEntry({ ...device, first_seen_at: previous?.first_seen_at ?? now, last_seen_at: now }));
       return { verdict, duplicate: false, alerted: alert !== null };
     };
     // One transaction for the whole group, its fsync left to #wal: every other write keeps synchronous = FULL.
     const commitAll = db.transaction((batch: Pending[]) =>
       batch.map((p) => {
         try {
-          return this.#ingest(p.report, p.policy, p.now, p.signedWith);
+          return this.#ingest(p);
         } catch (err) {
           // Evaluation threw on what this report says, or admission refused it; its writes had not begun. A failed write
           // is not caught here.
-          if (err instanceof AdmissionRefused || err instanceof SignatureRefused) return err;
+          if (isRefused(err)) return err;
           if (err instanceof Error && 'code' in err && String(err.code).startsWith('SQLITE_')) throw err;
           return new ReportRejected(err);
         }
@@ -177,9 +199,9 @@ export class FleetStore implements FleetStorage {
    * load and the disk's latency instead of paying a commit per event-loop turn. If the commit or its sync fails (disk
    * full), every report in that group is refused: none was accepted.
    */
-  submit(report: ComplianceReport, policy: AlertPolicy, now: number, signedWith: string | null = null): Promise<IngestResult> {
+  submit(report: ComplianceReport, policy: AlertPolicy, now: number, signature: ReportSignature = UNSIGNED): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      if (this.#queue.push({ report, policy, now, signedWith, resolve, reject }) === 1 && !this.#syncing) setImmediate(() => this.#flush());
+      if (this.#queue.push({ report, policy, now, signature, resolve, reject }) === 1 && !this.#syncing) setImmediate(() => this.#flush());
     });
   }
 
@@ -195,15 +217,15 @@ export class FleetStore implements FleetStorage {
     return forgotten;
   }
 
-  /** An admin's reset: the device's next signed report registers its key again. Answers whether the device exists. */
-  resetKey(deviceId: string): boolean {
-    return this.#db.prepare('UPDATE devices SET public_key = NULL WHERE id = ?').run(deviceId).changes > 0;
+  /** Notes when a report for the device was last refused, and why; answers whether the device exists. */
+  recordRefusal(deviceId: string, reason: RefusalReason, at: number): boolean {
+    return this.#db.prepare("UPDATE devices SET last_refusal = json_set(COALESCE(last_refusal, '{}'), '$.' || ?, ?) WHERE id = ?").run(reason, at, deviceId).changes > 0;
   }
 
   #flush(): void {
     const batch = this.#queue;
     this.#queue = [];
-    let results: (IngestResult | ReportRejected | AdmissionRefused | SignatureRefused)[];
+    let results: (IngestResult | ReportRejected | Refused)[];
     try {
       results = this.#commitAll(batch);
     } catch (err) {
@@ -236,8 +258,8 @@ export class FleetStore implements FleetStorage {
 
   #reloadVersions(): void {
     this.#versions.clear();
-    for (const row of this.#db.prepare('SELECT browser, version FROM devices').iterate() as IterableIterator<{ browser: string; version: string }>) {
-      this.#versions.move(undefined, row);
+    for (const row of this.#db.prepare('SELECT browser, version, first_seen_at, last_seen_at FROM devices').iterate() as IterableIterator<Parameters<typeof versionsEntry>[0]>) {
+      this.#versions.move(undefined, versionsEntry(row));
     }
   }
 
@@ -268,6 +290,9 @@ export class FleetStore implements FleetStorage {
   }
 }
 
+/** A report whose signature nobody checked: the demo's, and the store tests'. */
+export const UNSIGNED: ReportSignature = { key: null, at: null };
+
 /** The worst devices first, then the most recently seen: the same SQL on both engines. */
 export const DEVICE_ORDER = `CASE level ${LEVELS.map((l, i) => `WHEN '${l}' THEN ${i}`).join(' ')} END, last_seen_at DESC`;
 
@@ -285,5 +310,10 @@ export function deviceSummary(r: DeviceRow, staleBefore: number): DeviceSummary 
     firstSeenAt: new Date(r.first_seen_at).toISOString(),
     lastSeenAt: new Date(r.last_seen_at).toISOString(),
     stoppedReporting: r.last_seen_at < staleBefore,
+    ...(r.last_refusal ? { refusals: refusalTimes(JSON.parse(r.last_refusal) as Record<string, number>) } : {}),
+    ...(r.id.includes('~') ? { sameIdAs: r.id.slice(0, r.id.indexOf('~')) } : {}),
   };
 }
+
+const refusalTimes = (stored: Record<string, number>): DeviceSummary['refusals'] =>
+  Object.fromEntries(REFUSAL_REASONS.filter((reason) => typeof stored[reason] === 'number').map((reason) => [reason, new Date(stored[reason]!).toISOString()]));

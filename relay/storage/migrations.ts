@@ -199,4 +199,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE UNIQUE INDEX outbox_report ON outbox (device_id, report_id);
     `,
   },
+  {
+    version: 14,
+    name: 'reports ordered by their signature time, and each device\'s latest refused report',
+    // A replayed report signed before the last one applied is refused (domain/report-order.ts); an admin sees the last
+    // refusal per device and may accept the key it was signed with (routes/fleet.ts).
+    sql: `
+      ALTER TABLE devices ADD COLUMN last_signed_at INTEGER;
+      ALTER TABLE devices ADD COLUMN last_refusal TEXT;
+    `,
+  },
 ];

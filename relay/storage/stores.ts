@@ -9,7 +9,7 @@
  */
 import type { AlertPolicy, Level } from '../../shared/alert-policy';
 import type { AuditEntry } from '../../shared/api';
-import type { AlertItem, AlertState, DeviceSummary, LevelCounts } from '../../shared/fleet';
+import type { AlertItem, AlertState, DeviceSummary, LevelCounts, RefusalReason } from '../../shared/fleet';
 import type { MailSettings, MailSettingsParsed, MailSettingsView, SecretField } from '../../shared/mail-settings';
 import type { ComplianceReport } from '../../shared/report';
 import type { ExploitIndex, ExploitedVulnerability, FeedSource, ReleaseFeed, ReleaseIndex } from '../../shared/releases';
@@ -17,6 +17,7 @@ import type { ErrorCode } from '../../shared/errors';
 import type { Verdict } from '../../shared/checks/index';
 import type { AlertPayload } from '../domain/judgement';
 import type { RefreshFailure } from '../domain/oauth-account';
+import type { ReportSignature } from '../domain/report-order';
 import type { TokenRows } from './access-tokens';
 import type { Awaitable } from './db';
 
@@ -29,8 +30,7 @@ export type AuditAction =
   | 'secret-key.rotated'
   | 'alerts.retried'
   | 'devices.admission-limited'
-  | 'device.signature-refused'
-  | 'device.key-reset'
+  | 'device.report-refused'
   | 'device.forgotten'
   | 'deployment.policy-written';
 
@@ -222,10 +222,12 @@ export interface OutboxStorage extends Outbox {
 }
 
 export interface FleetStorage {
-  submit(report: ComplianceReport, policy: AlertPolicy, now: number, signedWith?: string | null): Promise<IngestResult>;
+  /** Orders (domain/report-order.ts), judges and stores a report; its promise settles once the report is durable. */
+  submit(report: ComplianceReport, policy: AlertPolicy, now: number, signature?: ReportSignature): Promise<IngestResult>;
   deviceKey(deviceId: string): Awaitable<string | null>;
   forget(deviceId: string): Awaitable<boolean>;
-  resetKey(deviceId: string): Awaitable<boolean>;
+  /** Notes when a report for the device was last refused, and why; answers whether the device exists. */
+  recordRefusal(deviceId: string, reason: RefusalReason, at: number): Awaitable<boolean>;
   counts(): Awaitable<LevelCounts>;
   stoppedReporting(staleBefore: number): Awaitable<number>;
   prune(cutoff: number): Awaitable<number>;
@@ -261,5 +263,7 @@ export interface Stores {
   readonly sendLimits?: SharedSendLimits;
   /** Throws the database's reason when it does not answer (readiness). */
   ping(): Awaitable<void>;
+  /** How many bytes the store takes: SQLite's file and log, or PostgreSQL's database. */
+  sizeBytes(): Awaitable<number>;
   close(): Awaitable<void>;
 }

@@ -197,10 +197,14 @@ export const ui = {
   stoppedReportingCount: 'Stopped reporting',
   retryFailedAlerts: 'Send failed alerts again',
   deviceId: 'Device ID',
-  deviceIdHelp: 'Pick a device above, or paste the ID from a refused report in the audit log.',
-  resetDeviceKey: 'Reset its key',
+  deviceIdHelp: 'Pick a device above, or paste the ID from the audit log.',
   forgetDevice: 'Forget it',
-  deviceKeyReset: 'Key reset: the device binds itself again with its next report.',
+  sameIdAs: 'reported under another device\'s ID with another key: a reinstalled browser, or one pretending',
+  reportsRefused: 'reports refused ($1)',
+  refusal_unsigned: 'unsigned',
+  refusal_stale: 'signed at a wrong time',
+  refusal_invalid: 'bad signature',
+  refusal_replayed: 'replayed',
   deviceForgotten: 'Device forgotten: it comes back if it reports again.',
   pendingAlerts: 'Alerts waiting',
   auditHeading: 'Recent changes',
@@ -212,8 +216,7 @@ export const ui = {
   'audit_secret-key.rotated': 'Encryption key rotated',
   'audit_alerts.retried': 'Failed alerts sent again',
   'audit_devices.admission-limited': 'New devices held back (admission limit)',
-  'audit_device.signature-refused': 'Forged report refused',
-  'audit_device.key-reset': 'Device key reset',
+  'audit_device.report-refused': 'Report refused for a device (see its last refusal in the fleet)',
   'audit_device.forgotten': 'Device forgotten',
   'audit_deployment.policy-written': 'Deployment policy downloaded',
 } as const;
@@ -282,19 +285,19 @@ export const checks = {
   },
   'risky-permissions': {
     summary: 'have an extension with risky permissions',
-    title: '{extension} has high-risk permissions: {permissions}',
-    fix: 'Remove {extension} unless it is needed; if it is, add {id} to the allowlist.',
+    title: '“{extension}” has high-risk permissions: {permissions}',
+    fix: 'Remove “{extension}” unless it is needed; if it is, add {id} to the allowlist.',
   },
   'unmanaged-install': {
     summary: 'have an extension installed outside policy',
-    development: '{extension} is loaded in developer mode',
-    sideload: '{extension} is sideloaded by another program',
-    fix: 'Remove {extension}, and turn developer mode off with the DeveloperToolsAvailability and ExtensionInstallSources policies.',
+    development: '“{extension}” is loaded in developer mode',
+    sideload: '“{extension}” is sideloaded by another program',
+    fix: 'Remove “{extension}”, and turn developer mode off with the DeveloperToolsAvailability and ExtensionInstallSources policies.',
   },
   'blocklisted-extension': {
     summary: 'have a blocklisted extension installed',
-    title: 'Blocklisted extension installed: {extension} ({id})',
-    fix: 'Remove {extension} and block it with the ExtensionInstallBlocklist policy.',
+    title: 'Blocklisted extension installed: “{extension}” ({id})',
+    fix: 'Remove “{extension}” and block it with the ExtensionInstallBlocklist policy.',
   },
   /** A browser setting that benchmarks want fixed by policy: the wrong value, or the right one left to the user. */
   setting: {
@@ -371,6 +374,8 @@ export const mail = {
   level: 'Level',
   todo: 'What to do',
   reported: 'Reported',
+  /** Beside a device's label: the browser named itself, nobody checked it. */
+  reportedName: 'name reported by the browser',
   new: 'New since the last alert',
   footer: 'You receive this because you are a recipient in Guardmail\'s alert policy.',
   moreFindings: {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { fill, launchBrowser, makeExtension, press, writeBrowserPolicy, writeExtensionPolicy, type TestBrowser } from '../fixtures/browser';
 import { decoded } from '../fixtures/mail';
 import { basicSettings, serveTestRelay } from '../fixtures/relay';
+import { SIGNATURE_HEADER } from '../../shared/report';
 import { startMta } from '../peers/mta';
 import type { SmtpPeer } from '../peers/smtp-peer';
 import { testPki } from '../fixtures/tls';
@@ -101,36 +102,36 @@ it('shows the relay\'s verdict in the popup\'s "This browser" panel', async () =
   const text = await panel!.evaluate((e) => (e as HTMLElement).innerText);
   expect(text).toContain(`Reports to ${relay.url}`);
   expect(text).toContain('Highly vulnerable');
-  expect(text).toContain('Remove Risky Helper unless it is needed');
+  expect(text).toContain('Remove “Risky Helper” unless it is needed');
 });
 
-it('lets an admin reset the device\'s key from the popup, then forget the device', async () => {
+it('shows an admin the reports refused for the device, and lets the admin forget it from the popup', async () => {
+  const id = ((await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: { id: string }[] }).devices[0]!.id;
+  // Someone else's report for this browser's device, without its signature: refused, and shown on the device.
+  const forged = await relay.call('POST', '/api/v1/reports', JSON.stringify({ reportId: 'forged-report-1', deviceId: id, collectedAt: new Date().toISOString(), browser: { name: 'Chrome', version: '131.0' }, os: { platform: 'linux' }, extensions: [], settings: [] }), { token: relay.enrollmentToken, headers: { [SIGNATURE_HEADER]: 'not-a-signature' } });
+  expect(forged.status).toBe(401);
   const popup = await chromium.openPopup();
   await fill(popup, 'relayUrl', relay.url);
   await fill(popup, 'adminToken', relay.adminToken);
   await press(popup, '#connect');
   await press(popup, '#tab-fleet');
   const device = await popup.waitForSelector('ul.devices button.link', { timeout: 20_000, visible: true });
-  const id = await device!.evaluate((e) => e.getAttribute('title'));
-  expect(relay.deps.fleet.deviceKey(id!)).not.toBeNull();
+  expect(await device!.evaluate((e) => e.getAttribute('title'))).toBe(id);
+  await popup.waitForFunction(() => document.querySelector('ul.devices li')?.textContent?.includes('reports refused (unsigned)'), { timeout: 10_000 });
 
   await device!.evaluate((e) => (e as HTMLElement).click());
   expect(await popup.$eval('#deviceId', (e) => (e as HTMLInputElement).value)).toBe(id);
-  await press(popup, '#reset-device-key');
-  await popup.waitForSelector('#device-action-done');
-  expect(relay.deps.fleet.deviceKey(id!)).toBeNull();
-
   await fill(popup, 'deviceId', 'device-nobody-knows');
-  await press(popup, '#reset-device-key');
+  await press(popup, '#forget-device');
   await popup.waitForSelector('.error[data-code="DEVICE_NOT_FOUND"]');
 
-  await fill(popup, 'deviceId', id!);
+  await fill(popup, 'deviceId', id);
   await press(popup, '#forget-device');
   await popup.waitForFunction(() => document.body.innerText.includes('No browser has reported yet.'), { timeout: 10_000 });
   const { devices } = (await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: unknown[] };
   expect(devices).toEqual([]);
   const audit = (await (await relay.call('GET', '/api/v1/audit?limit=5')).json()) as { entries: { action: string }[] };
-  expect(audit.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['device.key-reset', 'device.forgotten']));
+  expect(audit.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['device.report-refused', 'device.forgotten']));
 
   await popup.close();
 });

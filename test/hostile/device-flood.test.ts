@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiErrorBody } from '../../shared/errors';
 import { startRelayWithTokens } from '../fixtures/relay-process';
 import { report } from '../fixtures/reports';
+import { reportRequest } from '../fixtures/signing';
 
 
 /**
@@ -17,7 +18,7 @@ describe('a flood of invented device IDs, against the relay as a process', () =>
     // 1,000 an hour: 20 at once, then one every 3.6 s.
     relay = await startRelayWithTokens(['--new-devices-per-hour', '1000']);
     const post = (deviceId: string) =>
-      fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json' }, body: JSON.stringify(report({ deviceId })) });
+      fetch(`${relay.url}/api/v1/reports`, reportRequest(report({ deviceId }), relay.enrollment));
     const admin = (path: string) => fetch(`${relay.url}${path}`, { headers: { Authorization: `Bearer ${relay.admin}` } });
     expect((await post('device-known')).status).toBe(202);
 

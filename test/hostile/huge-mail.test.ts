@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAlertingRelayProcess } from '../fixtures/relay-process';
 import { extension, report, riskyReport } from '../fixtures/reports';
 import type { SmtpPeer } from '../peers/smtp-peer';
+import { reportRequest } from '../fixtures/signing';
 
 /**
  * Attack 2: ten padded reports (500 risky extensions each) and one real risky device in one grouping window made a
@@ -19,7 +20,7 @@ describe('padded reports beside a real alert, against the relay as a process', (
   });
 
   const post = (body: unknown) =>
-    fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${relay.url}/api/v1/reports`, reportRequest(body, relay.enrollment));
 
   it('sends one mail under 1 MB that names the real device, and answers padded reports with bounded findings', async () => {
     const padding = Array.from({ length: 500 }, (_, i) =>

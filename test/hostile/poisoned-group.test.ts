@@ -8,6 +8,7 @@ import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process'
 import { createTestRelay, type TestRelay } from '../fixtures/relay';
 import { report } from '../fixtures/reports';
 import { generateToken } from '../../relay/storage/access-tokens';
+import { reportRequest } from '../fixtures/signing';
 
 const ADMIN = generateToken('admin');
 const ENROLLMENT = generateToken('enrollment');
@@ -32,7 +33,7 @@ describe('one hostile report among good ones, against the relay as a process', (
   afterAll(() => relay?.stop());
 
   const post = (body: unknown) =>
-    fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${relay.url}/api/v1/reports`, reportRequest(body, ENROLLMENT));
 
   it('answers every good report 202 and stores it, whatever the hostile ones in its group say', async () => {
     const good = Array.from({ length: 30 }, (_, i) => report({ deviceId: `device-good-${i}` }));

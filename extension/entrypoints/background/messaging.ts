@@ -70,11 +70,6 @@ const handlers: Handlers = {
     const c = await requireConnection();
     return relayFetch<RetryAnswer>(c.relayUrl, `${API_PREFIX}/alerts/retry`, { method: 'POST', token: c.adminToken, body: {} });
   },
-  'device/reset-key': async (r) => {
-    const c = await requireConnection();
-    await relayFetch(c.relayUrl, `${API_PREFIX}/devices/${encodeURIComponent(r.deviceId)}/key`, { method: 'DELETE', token: c.adminToken });
-    return null;
-  },
   'device/forget': async (r) => {
     const c = await requireConnection();
     await relayFetch(c.relayUrl, `${API_PREFIX}/devices/${encodeURIComponent(r.deviceId)}`, { method: 'DELETE', token: c.adminToken });

@@ -25,8 +25,8 @@ const RETRY_AFTER_MINUTES = 2;
 export const COALESCE_MS = 3_000;
 const QUEUE_LIMIT = 20;
 const DEFAULT_INTERVAL_MINUTES = 60;
-/** The relay refused the report itself: sending it again cannot succeed. */
-const INVALID_REPORT: ReadonlySet<string> = new Set<ErrorCode>(['INVALID_JSON', 'VALIDATION_FAILED', 'BODY_TOO_LARGE', 'REPORT_UNPROCESSABLE']);
+/** The relay refused the report itself, or as older than one it applied (replayed): sending it again cannot succeed. */
+const INVALID_REPORT: ReadonlySet<string> = new Set<ErrorCode>(['INVALID_JSON', 'VALIDATION_FAILED', 'BODY_TOO_LARGE', 'REPORT_UNPROCESSABLE', 'REPORT_REPLAYED']);
 
 export interface Enrollment {
   relayUrl: string;

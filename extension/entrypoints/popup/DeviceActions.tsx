@@ -5,11 +5,11 @@ import { ask } from '../../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
 
-type Action = 'device/reset-key' | 'device/forget';
+type Action = 'device/forget';
 
 /**
- * One device by ID, since the one an admin needs (a reinstalled browser whose reports are refused) is named in the
- * audit log and is rarely among the most vulnerable: reset its key, or forget it.
+ * One device by ID, since the one an admin needs to forget (a retired browser, one reinstalled under a new key, one
+ * invented) is rarely among the most vulnerable.
  */
 export function DeviceActions({ deviceId, onDeviceId, onDone }: { deviceId: string; onDeviceId: (id: string) => void; onDone: () => void }) {
   const [busy, setBusy] = useState(false);
@@ -34,10 +34,9 @@ export function DeviceActions({ deviceId, onDeviceId, onDone }: { deviceId: stri
     <div class="device-actions">
       <Field id="deviceId" label={t('deviceId')} help={t('deviceIdHelp')} value={deviceId} onValue={(v) => { onDeviceId(v); setDone(null); }} />
       <div class="actions">
-        <button type="button" id="reset-device-key" disabled={busy || empty} onClick={() => void run('device/reset-key')}>{t('resetDeviceKey')}</button>
         <button type="button" id="forget-device" disabled={busy || empty} onClick={() => void run('device/forget')}>{t('forgetDevice')}</button>
       </div>
-      {done && <p role="status" id="device-action-done">{t(done === 'device/reset-key' ? 'deviceKeyReset' : 'deviceForgotten')}</p>}
+      {done && <p role="status" id="device-action-done">{t('deviceForgotten')}</p>}
       {error && <ErrorBox error={error} />}
     </div>
   );

@@ -1,6 +1,6 @@
 import { LEVELS } from '../../../shared/alert-policy';
 import type { StatusAnswer } from '../../../shared/api';
-import type { DevicesAnswer } from '../../../shared/fleet';
+import { REFUSAL_REASONS, type DevicesAnswer } from '../../../shared/fleet';
 import { useState } from 'preact/hooks';
 import { ClientError, type ShownError } from '../../utils/client-errors';
 import { lang, t } from '../../utils/i18n';
@@ -66,6 +66,8 @@ export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer;
               <li key={d.id}>
                 <button type="button" class="link" title={d.id} onClick={() => setDeviceId(d.id)}>{d.label}</button> — {d.browser} {d.version} — <LevelBadge level={d.level} /> — {d.findings.length === 1 ? t('findingsOne') : t('findingsCount', d.findings.length)}
                 {d.stoppedReporting && <span class="warn"> — {t('stoppedReporting')}</span>}
+                {d.sameIdAs && <span class="warn"> — {t('sameIdAs')}</span>}
+                {d.refusals && <span class="warn"> — {t('reportsRefused', REFUSAL_REASONS.filter((r) => d.refusals?.[r]).map((r) => t(`refusal_${r}`)).join(', '))}</span>}
               </li>
             ))}
           </ul>

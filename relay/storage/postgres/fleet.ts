@@ -4,26 +4,27 @@ import type { Finding } from '../../../shared/checks/index';
 import type { ExploitIndex, ReleaseIndex } from '../../../shared/releases';
 import type { ComplianceReport } from '../../../shared/report';
 import type { Alerted } from '../../domain/alert-rule';
-import { FleetVersions } from '../../domain/fleet-versions';
+import { FleetVersions, versionsEntry } from '../../domain/fleet-versions';
 import { judgeReport } from '../../domain/judgement';
-import type { DeviceSummary, LevelCounts } from '../../../shared/fleet';
-import { AdmissionRefused, DEVICE_ORDER, deviceSummary, ReportRejected, SignatureRefused, type DeviceRow, type Pending } from '../fleet-store';
+import { orderReport, type DeviceBinding, type ReportSignature } from '../../domain/report-order';
+import type { DeviceSummary, LevelCounts, RefusalReason } from '../../../shared/fleet';
+import { AdmissionRefused, DEVICE_ORDER, deviceSummary, ReplayRefused, ReportRejected, SignatureRefused, UNSIGNED, type DeviceRow, type Pending, type Refused } from '../fleet-store';
 import type { FleetOptions, FleetStorage, IngestResult } from '../stores';
 import { transaction } from './pool';
 
-interface PreviousRow {
+interface PreviousRow extends DeviceBinding {
   browser: string;
   version: string;
   level: Level;
   compliant: number;
   findings: string;
+  first_seen_at: number;
+  last_seen_at: number;
   last_alerted_at: number | null;
-  last_report_id: string | null;
-  public_key: string | null;
   alerted: string | null;
 }
 
-type Outcome = IngestResult | ReportRejected | AdmissionRefused | SignatureRefused;
+type Outcome = IngestResult | ReportRejected | Refused;
 
 /**
  * Devices and their alerts on PostgreSQL, as FleetStore does it on SQLite: a report, its device's new state and the
@@ -62,14 +63,14 @@ export class PostgresFleet implements FleetStorage {
   }
 
   async #load(db: Pool | PoolClient): Promise<void> {
-    const { rows } = await db.query<{ browser: string; version: string }>('SELECT browser, version FROM devices');
+    const { rows } = await db.query<Parameters<typeof versionsEntry>[0]>('SELECT browser, version, first_seen_at, last_seen_at FROM devices');
     this.#versions.clear();
-    for (const row of rows) this.#versions.move(undefined, row);
+    for (const row of rows) this.#versions.move(undefined, versionsEntry(row));
   }
 
-  submit(report: ComplianceReport, policy: AlertPolicy, now: number, signedWith: string | null = null): Promise<IngestResult> {
+  submit(report: ComplianceReport, policy: AlertPolicy, now: number, signature: ReportSignature = UNSIGNED): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      if (this.#queue.push({ report, policy, now, signedWith, resolve, reject }) === 1 && !this.#committing) setImmediate(() => void this.#flush());
+      if (this.#queue.push({ report, policy, now, signature, resolve, reject }) === 1 && !this.#committing) setImmediate(() => void this.#flush());
     });
   }
 
@@ -78,8 +79,9 @@ export class PostgresFleet implements FleetStorage {
     return rows[0]?.public_key ?? null;
   }
 
-  async resetKey(deviceId: string): Promise<boolean> {
-    return ((await this.#pool.query('UPDATE devices SET public_key = NULL WHERE id = $1', [deviceId])).rowCount ?? 0) > 0;
+  async recordRefusal(deviceId: string, reason: RefusalReason, at: number): Promise<boolean> {
+    const noted = await this.#pool.query("UPDATE devices SET last_refusal = (COALESCE(last_refusal, '{}')::jsonb || jsonb_build_object($1::text, $2::bigint))::text WHERE id = $3", [reason, at, deviceId]);
+    return (noted.rowCount ?? 0) > 0;
   }
 
   async forget(deviceId: string): Promise<boolean> {
@@ -153,7 +155,8 @@ export class PostgresFleet implements FleetStorage {
   async #ingestGroup(client: PoolClient, batch: Pending[]): Promise<Outcome[]> {
     const ids = [...new Set(batch.map((p) => p.report.deviceId))].sort();
     const { rows } = await client.query<PreviousRow & { id: string }>(
-      'SELECT id, browser, version, level, compliant, findings, last_alerted_at, last_report_id, public_key, alerted FROM devices WHERE id = ANY($1) ORDER BY id FOR UPDATE',
+      `SELECT id, browser, version, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at, last_report_id, public_key, last_signed_at, alerted
+       FROM devices WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
       [ids],
     );
     const state = new Map<string, PreviousRow>(rows.map((r) => [r.id, r]));
@@ -165,10 +168,12 @@ export class PostgresFleet implements FleetStorage {
     const written = new Map<string, { row: PreviousRow & { id: string; label: string; os: string }; now: number }>();
     const alerts: { deviceId: string; reportId: string; payload: string; now: number; due: number }[] = [];
 
-    const judgeOne = ({ report, policy, now, signedWith }: Pending): Outcome => {
+    const judgeOne = ({ report, policy, now, signature }: Pending): Outcome => {
       const previous = state.get(report.deviceId);
-      if (previous?.public_key && previous.public_key !== signedWith) return new SignatureRefused();
-      if (previous?.last_report_id === report.reportId) {
+      const order = orderReport(previous, report.reportId, signature);
+      if (order === 'wrong-key') return new SignatureRefused();
+      if (order === 'replayed') return new ReplayRefused();
+      if (order === 'duplicate' && previous) {
         const verdict = { level: previous.level, compliant: previous.compliant === 1, findings: JSON.parse(previous.findings) as Finding[] };
         return { verdict, duplicate: true, alerted: false };
       }
@@ -196,9 +201,12 @@ export class PostgresFleet implements FleetStorage {
         level: verdict.level,
         compliant: verdict.compliant ? 1 : 0,
         findings: JSON.stringify(verdict.findings),
+        first_seen_at: previous?.first_seen_at ?? now,
+        last_seen_at: now,
         last_alerted_at: previous?.last_alerted_at ?? null,
         last_report_id: report.reportId,
-        public_key: previous?.public_key ?? signedWith,
+        public_key: previous?.public_key ?? signature.key,
+        last_signed_at: signature.at ?? previous?.last_signed_at ?? null,
         alerted: judgement.remember !== undefined ? judgement.remember && JSON.stringify(judgement.remember) : (previous?.alerted ?? null),
       };
       state.set(report.deviceId, next);
@@ -207,7 +215,7 @@ export class PostgresFleet implements FleetStorage {
         alerts.push({ deviceId: report.deviceId, reportId: report.reportId, payload: JSON.stringify(alert), now, due: now + policy.groupingWindowSeconds * 1000 });
         waiting.add(report.deviceId);
       }
-      this.#versions.move(previous, device);
+      this.#versions.move(previous && versionsEntry(previous), versionsEntry(next));
       return { verdict, duplicate: false, alerted: alert !== null };
     };
     // What a report says (or a stored row it meets) can only make its own judging throw: it fails alone.
@@ -223,15 +231,16 @@ export class PostgresFleet implements FleetStorage {
       const devices = [...written.values()];
       const column = <K extends keyof (typeof devices)[number]['row']>(key: K) => devices.map((d) => d.row[key]);
       await client.query(
-        `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_report_id, public_key, alerted)
-         SELECT id, label, browser, version, os, level, compliant, findings, seen, seen, last_report_id, public_key, alerted
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[])
-           AS d (id, label, browser, version, os, level, compliant, findings, seen, last_report_id, public_key, alerted)
+        `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_report_id, public_key, last_signed_at, alerted)
+         SELECT id, label, browser, version, os, level, compliant, findings, seen, seen, last_report_id, public_key, last_signed_at, alerted
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[])
+           AS d (id, label, browser, version, os, level, compliant, findings, seen, last_report_id, public_key, last_signed_at, alerted)
          ON CONFLICT (id) DO UPDATE SET label = excluded.label, browser = excluded.browser, version = excluded.version, os = excluded.os,
            level = excluded.level, compliant = excluded.compliant, findings = excluded.findings, last_seen_at = excluded.last_seen_at,
-           last_report_id = excluded.last_report_id, public_key = COALESCE(devices.public_key, excluded.public_key), alerted = excluded.alerted`,
+           last_report_id = excluded.last_report_id, public_key = COALESCE(devices.public_key, excluded.public_key),
+           last_signed_at = COALESCE(excluded.last_signed_at, devices.last_signed_at), alerted = excluded.alerted`,
         [column('id'), column('label'), column('browser'), column('version'), column('os'), column('level'), column('compliant'), column('findings'),
-          devices.map((d) => d.now), column('last_report_id'), column('public_key'), column('alerted')],
+          devices.map((d) => d.now), column('last_report_id'), column('public_key'), column('last_signed_at'), column('alerted')],
       );
     }
     if (alerts.length > 0) {

@@ -126,4 +126,13 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
       );
     `,
   },
+  {
+    version: 3,
+    name: 'reports ordered by their signature time, and each device\'s latest refused report',
+    // As SQLite's migration 14.
+    sql: `
+      ALTER TABLE devices ADD COLUMN last_signed_at BIGINT;
+      ALTER TABLE devices ADD COLUMN last_refusal TEXT;
+    `,
+  },
 ];
