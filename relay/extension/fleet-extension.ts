@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log';
 import type { ExtensionIdentity } from './signing-key';
@@ -83,7 +83,7 @@ export class FleetExtension {
       this.#packed = null;
       return null;
     }
-    mkdirSync(outDir, { recursive: true });
+    mkdirSync(outDir, { recursive: true, mode: 0o700 });
     // Built beside the old copy and swapped in whole, so an admin's browser never loads half a build.
     const staging = join(outDir, `unpacked.${process.pid}.tmp`);
     const unpackedDir = join(outDir, 'unpacked');
@@ -94,6 +94,8 @@ export class FleetExtension {
     if (!/^\d{1,9}(\.\d{1,9}){0,3}$/.test(manifest.version)) throw new Error(`the extension build's manifest version "${manifest.version}" is not one to four dot-separated numbers`);
     manifest.key = identity.manifestKey;
     writeFileSync(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    // A copy keeps the build's modes (0644): like every file in the data directory, it is the relay user's alone.
+    ownerOnly(staging);
     rmSync(unpackedDir, { recursive: true, force: true });
     renameSync(staging, unpackedDir);
 
@@ -102,6 +104,7 @@ export class FleetExtension {
     // Loaded only to pack: its protobuf and zip code cost a relay without an extension build 13 ms of start-up.
     const { default: crx3 } = await import('crx3');
     await crx3([unpackedDir], { keyPath: identity.keyFile, crxPath: `${crxFile}.tmp` });
+    chmodSync(`${crxFile}.tmp`, 0o600);
     renameSync(`${crxFile}.tmp`, crxFile);
     for (const old of readdirSync(outDir)) if (old.endsWith('.crx') && old !== crxName) rmSync(join(outDir, old), { force: true });
 
@@ -109,5 +112,15 @@ export class FleetExtension {
     this.#stamp = stamp;
     logger.info({ id: identity.id, version: manifest.version }, 'extension signed for the fleet');
     return this.#packed;
+  }
+}
+
+/** Makes a folder and everything in it readable by its owner only: 0700 folders, 0600 files. */
+function ownerOnly(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) ownerOnly(path);
+    else chmodSync(path, 0o600);
   }
 }

@@ -5,13 +5,14 @@ import { ENROLLMENT_TOKEN_HEADER, type DeploymentAnswer } from '../../shared/api
 import type { AppDeps, AppEnv } from '../deps';
 import { fleetPolicy, POLICY_PLATFORMS, type PolicyPlatform } from '../domain/fleet-policy';
 import { ApiError } from '../http/api-error';
+import { ownOrigin } from '../http/origin';
 
 const UPDATES_PATH = '/extension/updates.xml';
 
 type Deps = Pick<AppDeps, 'extension' | 'publicUrl' | 'accessTokens' | 'enrollmentToken' | 'audit'>;
 
 /** The relay's URL as browsers reach it: the configured public URL, else the one this request came in by. */
-const baseUrl = (deps: Deps, c: Context<AppEnv>) => deps.publicUrl || new URL(c.req.url).origin;
+const baseUrl = (deps: Deps, c: Context<AppEnv>) => ownOrigin(c, deps.publicUrl);
 
 const xmlAttribute = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
 
