@@ -11,6 +11,7 @@ import { DEFAULT_DELIVERY_TIMES, type DeliveryTimes } from './domain/retry';
 import { TokenManager } from './delivery/token-manager';
 import type { Logger } from './log';
 import { createMetrics } from './metrics';
+import { StoreWatch } from './store-watch';
 import type { AccessTokens } from './storage/access-tokens';
 import { DEFAULT_FEED_OPTIONS, FeedRefresher, type FeedOptions } from './feeds/refresh';
 import { ENROLLMENT_TOKEN_SECRET, keptEnrollmentToken } from './storage/secret-store';
@@ -34,6 +35,10 @@ export interface ComposeOptions {
   providerMinuteMs?: number;
   /** The Host names the relay answers; null or absent for any. */
   allowedHosts?: string[] | null;
+  /** Behind a TLS-terminating reverse proxy: clients are told apart by the address it forwards (http/auth.ts). */
+  behindProxy?: boolean;
+  /** The size the store may grow to before new devices are refused, and the SQLite data directory whose volume holds it. */
+  storeBudget?: { bytes: number; dataDir: string | null };
   /** How long devices, sent alerts and audit entries are kept. */
   retention?: Retention;
   /** New devices admitted at once, and per hour after that (smaller in tests). */
@@ -46,6 +51,9 @@ export interface ComposeOptions {
   worker?: { pollMs?: number; leaseMs?: number; maxBatch?: number; random?: () => number };
   now?: () => number;
 }
+
+/** --store-budget-mb's default, 4096 MB. */
+export const DEFAULT_STORE_BUDGET_BYTES = 4096 * 1024 * 1024;
 
 /** Builds every dependency of the app from the opened store; shared by main.ts and the tests, so both run the same graph. */
 export function composeRelay(o: ComposeOptions): AppDeps {
@@ -82,7 +90,14 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     delivery,
     metrics,
     audit,
-    authThrottle: createAuthThrottle({ logger: o.logger, metrics, now: o.now }),
+    storeWatch: new StoreWatch({
+      stores,
+      budgetBytes: o.storeBudget?.bytes ?? DEFAULT_STORE_BUDGET_BYTES,
+      volume: stores.engine === 'sqlite' ? (o.storeBudget?.dataDir ?? null) : null,
+      logger: o.logger,
+      metrics,
+    }),
+    authThrottle: createAuthThrottle({ logger: o.logger, metrics, behindProxy: o.behindProxy, now: o.now }),
     allowedHosts: o.allowedHosts ?? null,
     oauthClient,
     logger: o.logger,

@@ -56,6 +56,22 @@ export const OPTIONS = {
     flag: '--new-devices-per-hour', env: 'GUARDMAIL_NEW_DEVICES_PER_HOUR', default: '100000',
     description: 'Devices never seen before that the relay admits per hour (a fiftieth of them at once); beyond it their reports get 429 and wait in the browser.',
   },
+  maxConnections: {
+    flag: '--max-connections', env: 'GUARDMAIL_MAX_CONNECTIONS', default: '4096',
+    description: 'Open connections the relay holds at most; more are closed at once. Each costs a file descriptor and some memory, whatever its client sends.',
+  },
+  maxConnectionsPerClient: {
+    flag: '--max-connections-per-client', env: 'GUARDMAIL_MAX_CONNECTIONS_PER_CLIENT', default: '128',
+    description: 'Open connections one address holds at most (not applied behind --behind-tls-proxy, where every connection is the proxy\'s: limit there).',
+  },
+  headerTimeoutSeconds: {
+    flag: '--header-timeout-seconds', env: 'GUARDMAIL_HEADER_TIMEOUT_SECONDS', default: '10',
+    description: 'How long a client may take to send a request\'s headers; a request\'s body gets 30 seconds more. A connection holding a half-sent request is closed then.',
+  },
+  storeBudgetMb: {
+    flag: '--store-budget-mb', env: 'GUARDMAIL_STORE_BUDGET_MB', default: '4096',
+    description: 'Size the store may grow to, in MB: past it (or with less than a tenth of it free on the data volume) new devices are refused with 507 STORE_BUDGET_REACHED while known ones keep reporting; /readyz warns from 90 %.',
+  },
   deviceStaleDays: {
     flag: '--device-stale-days', env: 'GUARDMAIL_DEVICE_STALE_DAYS', default: '7',
     description: 'A device with no report for this many days is shown as "stopped reporting".',
@@ -168,6 +184,10 @@ export interface RelayConfig {
   /** PEM cert and key contents when the relay serves HTTPS itself. */
   tls: { cert: string; key: string } | null;
   behindTlsProxy: boolean;
+  /** Bounds on connections, whatever their clients send (http/connections.ts). */
+  connections: { max: number; perClient: number; headerTimeoutMs: number };
+  /** Bytes the store may grow to before new devices are refused (domain/store-budget.ts). */
+  storeBudgetBytes: number;
   publicUrl: string;
   /** The Host names the relay answers; null for any (bound to every address, with no public URL nor list). */
   allowedHosts: string[] | null;
@@ -319,6 +339,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     errors.push(`${label('newDevicesPerHour')}: "${raw('newDevicesPerHour')}" must be a whole number of at least 1.`);
   }
 
+  const count = (option: 'maxConnections' | 'maxConnectionsPerClient' | 'headerTimeoutSeconds' | 'storeBudgetMb', min: number, max: number): number => {
+    const value = Number(raw(option));
+    if (!Number.isInteger(value) || value < min || value > max) errors.push(`${label(option)}: "${raw(option)}" must be a whole number from ${min} to ${max}.`);
+    return value;
+  };
+  const connections = { max: count('maxConnections', 16, 1_000_000), perClient: count('maxConnectionsPerClient', 1, 1_000_000), headerTimeoutMs: count('headerTimeoutSeconds', 1, 600) * 1000 };
+  const storeBudgetBytes = count('storeBudgetMb', 1, 16_777_216) * 1024 * 1024;
+
   const days = (option: 'deviceStaleDays' | 'devicePruneDays' | 'alertRetentionDays' | 'auditRetentionDays'): number => {
     const value = Number(raw(option));
     if (!Number.isInteger(value) || value < 1 || value > 36_500) errors.push(`${label(option)}: "${raw(option)}" must be a whole number of days from 1 to 36500.`);
@@ -399,7 +427,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   return {
     ok: true,
     config: {
-      command, demo, host, port, dataDir, database, tls, behindTlsProxy, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
+      command, demo, host, port, dataDir, database, tls, behindTlsProxy, connections, storeBudgetBytes, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
       extensionOrigins, extensionKeyFile: raw('extensionKeyFile'), extensionBuildDir: raw('extensionBuildDir'), oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention, delivery, deliveryLeaseMs, feeds,
     },
   };

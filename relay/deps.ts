@@ -15,6 +15,7 @@ import type { Metrics } from './metrics';
 import type { AccessTokens } from './storage/access-tokens';
 import type { FeedOptions, FeedRefresher } from './feeds/refresh';
 import type { FleetExtension } from './extension/fleet-extension';
+import type { StoreWatch } from './store-watch';
 import type { AuthThrottle } from './http/auth';
 import type { AuditStorage, DeliveryLogStorage, FleetStorage, MailSettingsStorage, OAuthStorage, OutboxStorage, PolicyStorage, ReleaseStorage, Stores } from './storage/stores';
 
@@ -45,6 +46,8 @@ export interface AppDeps {
   admissionEpisode: Episodes;
   /** Throttles addresses that keep sending wrong bearer tokens. */
   authThrottle: AuthThrottle;
+  /** The store against its budget: whether new devices may be stored. */
+  storeWatch: StoreWatch;
   /** The Host names the relay answers; null for any. */
   allowedHosts: string[] | null;
   logger: Logger;

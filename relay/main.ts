@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createApp } from './app';
 import { composeRelay, keepEnrollmentToken } from './compose';
+import { limitConnections, serverTimeouts } from './http/connections';
 import { parseConfig, type RelayConfig } from './config';
 import type { DemoMailbox } from './demo/mailbox';
 import type { FleetExtension, PackedExtension } from './extension/fleet-extension';
@@ -96,7 +97,7 @@ async function run(config: RelayConfig): Promise<void> {
   const enrollmentToken = config.enrollmentToken ?? generated.enrollment;
   if (enrollmentToken) await keepEnrollmentToken(stores, enrollmentToken);
   const deps = composeRelay({ stores: stores, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts,
-    extension, publicUrl: config.publicUrl,
+    extension, publicUrl: config.publicUrl, behindProxy: config.behindTlsProxy, storeBudget: { bytes: config.storeBudgetBytes, dataDir: config.dataDir },
     deviceAdmission: { burst: Math.ceil(config.newDevicesPerHour / 50), perHour: config.newDevicesPerHour },
     retention: config.retention,
     delivery: config.delivery,
@@ -125,13 +126,15 @@ async function run(config: RelayConfig): Promise<void> {
   if (recovered > 0) logger.warn({ alerts: recovered }, 'alerts interrupted by the last stop are due again');
   deps.worker.start();
   deps.feeds.start();
+  deps.storeWatch.start();
 
   const server = serve(
     {
       fetch: app.fetch,
       hostname: config.host,
       port: config.port,
-      ...(config.tls ? { createServer: createHttpsServer, serverOptions: { cert: config.tls.cert, key: config.tls.key } } : {}),
+      serverOptions: { ...serverTimeouts(config.connections.headerTimeoutMs), ...(config.tls ? { cert: config.tls.cert, key: config.tls.key } : {}) },
+      ...(config.tls ? { createServer: createHttpsServer } : {}),
     },
     (info) => {
       process.stdout.write(banner(config, info, tokensFile ? { ...generated, file: tokensFile } : null, mailbox, extension, packed));
@@ -141,6 +144,7 @@ async function run(config: RelayConfig): Promise<void> {
     },
   );
   server.on('error', (err: NodeJS.ErrnoException) => fail(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`));
+  limitConnections(server as import('node:http').Server, { ...config.connections, behindProxy: config.behindTlsProxy, logger, metrics: deps.metrics });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -155,6 +159,7 @@ async function run(config: RelayConfig): Promise<void> {
     server.close();
     (server as import('node:http').Server).closeIdleConnections?.();
     deps.tokenManager.stop();
+    deps.storeWatch.stop();
     clearInterval(pruning);
     void Promise.all([deps.worker.stop(), deps.feeds.stop()])
       .then(() => mailbox?.close())

@@ -114,7 +114,11 @@ export function createMetrics(outbox: OutboxGauges, now: () => number = Date.now
     deliveryLatency: new Histogram('guardmail_alert_delivery_seconds', 'From the report that raised an alert to the mail server accepting it.', [0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300, 900, 3600]),
     tokenRefreshes: new Counter('guardmail_token_refreshes_total', 'OAuth access-token refreshes, by outcome.'),
     authFailures: new Counter('guardmail_auth_failures_total', 'Requests refused for a missing or wrong bearer token, by the role asked for.'),
-    authThrottled: new Counter('guardmail_auth_throttled_total', 'Requests refused (429) from an address that kept sending wrong tokens.'),
+    authThrottled: new Counter('guardmail_auth_throttled_total', 'Requests refused (429) from a client that kept sending wrong tokens.'),
+    connectionsRefused: new Counter('guardmail_connections_refused_total', 'Connections closed on arrival, by the bound they were over (total, per-client).'),
+    requestsRefused: new Counter('guardmail_http_refused_total', 'Requests answered with a 4xx status, by status; their access-log lines are sampled.'),
+    storeBytes: new Gauge('guardmail_store_bytes', 'Bytes the store takes (SQLite\'s file and log, or the PostgreSQL database), measured every 30 s.'),
+    storeBudgetBytes: new Gauge('guardmail_store_budget_bytes', 'The store\'s budget (--store-budget-mb): past it, new devices are refused.'),
     outboxDepth: new Gauge('guardmail_outbox_depth', 'Alerts not yet sent nor failed.'),
     oldestDueAge: new Gauge('guardmail_outbox_oldest_due_age_seconds', 'How long the oldest due alert has waited; 0 when none waits.'),
   };

@@ -7,7 +7,7 @@ import { releaseDataLine, releaseDataStatus } from '../feeds/release-status';
 import { bearerToken } from '../http/auth';
 
 /** Liveness checks nothing but the process; readiness runs named probes and fails only on a critical one. */
-export function healthRoutes(deps: Pick<AppDeps, 'stores' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'releases' | 'feedOptions' | 'accessTokens' | 'now'>): Hono<AppEnv> {
+export function healthRoutes(deps: Pick<AppDeps, 'stores' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'releases' | 'feedOptions' | 'accessTokens' | 'storeWatch' | 'now'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   routes.get('/healthz', (c) => {
@@ -53,6 +53,12 @@ export function healthRoutes(deps: Pick<AppDeps, 'stores' | 'mailSettings' | 'oa
       const line = releaseDataLine(status, now);
       if (status.stale) throw new Error(`stale: ${line}`);
       return line;
+    }));
+    // Not critical: known devices keep reporting past the budget; the operator is told before new ones are refused.
+    checks.push(probe('store-budget', false, async () => {
+      const state = await deps.storeWatch.current();
+      if (state.warns) throw new Error(state.detail);
+      return state.detail;
     }));
     const done = await Promise.all(checks);
     const ready = done.every((check) => check.ok || !check.critical);

@@ -1,5 +1,6 @@
 import { sqliteTokenRows } from './access-tokens';
 import { AuditLog } from './audit-log';
+import { statSync } from 'node:fs';
 import { ping, type Db } from './db';
 import { DeliveryLog } from './delivery-log';
 import { FleetStore } from './fleet-store';
@@ -29,6 +30,11 @@ export function sqliteStores(db: Db, box: SecretBox): Stores {
     secret: (name) => secrets.get(name),
     keepSecret: (name, plaintext) => secrets.put(name, plaintext),
     ping: () => ping(db),
+    // The pages in use, and the log not yet folded back into the file: what the store takes of the disk.
+    sizeBytes: () =>
+      (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number) + fileSize(`${db.name}-wal`),
     close: () => void db.close(),
   };
 }
+
+const fileSize = (path: string): number => statSync(path, { throwIfNoEntry: false })?.size ?? 0;

@@ -146,6 +146,7 @@ export async function openPostgresStores(o: PostgresStoreOptions): Promise<Postg
     ping: async () => {
       await pool.query('SELECT 1');
     },
+    sizeBytes: async () => Number((await pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n')).rows[0]!.n),
     close: async () => {
       closed = true;
       if (retry) clearTimeout(retry);
