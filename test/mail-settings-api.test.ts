@@ -192,11 +192,11 @@ describe('operators', () => {
     const before = await json<{ ready: boolean; checks: { name: string; ok: boolean }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
     expect(before.ready).toBe(true);
     // No vendor release data in a fresh relay: reported, and not critical either.
-    expect(before.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', false], ['outbox', true], ['release-data', false]]);
+    expect(before.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', false], ['outbox', true], ['release-data', false], ['store-budget', true]]);
 
     await relay.call('PUT', '/api/v1/mail-settings', basicSettings());
     const after = await json<{ checks: { name: string; ok: boolean }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
-    expect(after.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', true], ['outbox', true], ['release-data', false]]);
+    expect(after.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', true], ['outbox', true], ['release-data', false], ['store-budget', true]]);
   });
 
   it('answers a wrong method with 405 and the methods allowed, and a missing server name as required', async () => {

@@ -53,14 +53,21 @@ describe('xoauth2User', () => {
 });
 
 describe('forgetsAccount', () => {
-  const settings = { authType: 'oauth', oauthGrant: 'authorization_code', clientId: 'c', authorizationUrl: 'https://a.example/auth', tokenUrl: 'https://a.example/token', scope: 's' } as const;
+  const settings = {
+    authType: 'oauth', oauthGrant: 'authorization_code', clientId: 'c', authorizationUrl: 'https://a.example/auth', tokenUrl: 'https://a.example/token', scope: 's',
+    transport: 'smtp', host: 'smtp.example.com', port: 587, emailType: 'smtp', tls: true, allowInsecureAuth: false, caCertificate: '', apiUrl: '',
+  } as const;
 
-  it('forgets the account when the client, its grant, its endpoints or its scope change, and keeps it otherwise', () => {
+  it('forgets the account when the client, its grant, its endpoints, its scope or where its tokens go change, and keeps it otherwise', () => {
     expect(forgetsAccount(settings, { ...settings })).toBe(false);
     expect(forgetsAccount(null, settings)).toBe(false);
-    for (const change of [{ clientId: 'd' }, { oauthGrant: 'client_credentials' }, { tokenUrl: 'https://b.example/token' }, { scope: 's2' }, { authType: 'basic' }] as const) {
-      expect(forgetsAccount(settings, { ...settings, ...change }), JSON.stringify(change)).toBe(true);
-    }
+    const changes = [
+      { clientId: 'd' }, { oauthGrant: 'client_credentials' }, { tokenUrl: 'https://b.example/token' }, { scope: 's2' }, { authType: 'basic' },
+      // A stolen admin token moving the mail, and the bearer token with it, to a server of its own.
+      { host: 'mail.attacker.example' }, { port: 25 }, { tls: false }, { allowInsecureAuth: true }, { emailType: 'smtps' }, { caCertificate: 'PEM' },
+      { transport: 'graph' }, { apiUrl: 'https://graph.attacker.example' },
+    ] as const;
+    for (const change of changes) expect(forgetsAccount(settings, { ...settings, ...change }), JSON.stringify(change)).toBe(true);
   });
 });
 

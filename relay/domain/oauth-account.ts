@@ -1,4 +1,5 @@
 import type { MailSettings } from '../../shared/mail-settings';
+import { MAIL_DESTINATION } from './secret-binding';
 
 /**
  * Who signed in at the consent window, and which mailbox a token logs in as. The account comes only from an ID token
@@ -76,10 +77,14 @@ export function refreshFailure(failure: { code: string; detail?: string } | null
   return { kind: 'passing', code: failure?.code ?? 'refresh failed' };
 }
 
-/** Settings that name the OAuth client, its grant and what it asks for: changing any makes a connected account meaningless. */
-const ACCOUNT_FIELDS = ['authType', 'oauthGrant', 'clientId', 'authorizationUrl', 'tokenUrl', 'scope'] as const;
+/**
+ * Settings a connected account is bound to: the OAuth client, its grant and what it asks for (changing any makes the
+ * grant meaningless), and where its access tokens are sent (secret-binding.ts's MAIL_DESTINATION): a grant consented
+ * for one mail server never travels to another without a new consent.
+ */
+const ACCOUNT_FIELDS = ['authType', 'oauthGrant', 'clientId', 'authorizationUrl', 'tokenUrl', 'scope', ...MAIL_DESTINATION] as const;
 
-/** Whether saving `after` over `before` must forget the connected account: the grant was made to another client or scope. */
+/** Whether saving `after` over `before` must forget the connected account: another client, scope or destination. */
 export function forgetsAccount(before: Pick<MailSettings, (typeof ACCOUNT_FIELDS)[number]> | null, after: Pick<MailSettings, (typeof ACCOUNT_FIELDS)[number]>): boolean {
   return before !== null && ACCOUNT_FIELDS.some((field) => before[field] !== after[field]);
 }

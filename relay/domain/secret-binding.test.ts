@@ -23,4 +23,16 @@ describe('movedSecrets', () => {
     expect(movedSecrets(before, { ...before, senderName: 'Other' } as MailSettingsParsed, stored)).toEqual([]);
     expect(movedSecrets(null, { ...before } as MailSettingsParsed, stored)).toEqual([]);
   });
+
+  it('binds the password to the channel\'s protection, and an app-only client secret to where its tokens are sent', () => {
+    const basic = { ...before, authType: 'basic', tls: true, allowInsecureAuth: false, caCertificate: '' } as MailSettings;
+    for (const change of [{ tls: false }, { allowInsecureAuth: true }, { caCertificate: 'PEM' }, { emailType: 'smtps' }] as const) {
+      expect(movedSecrets(basic, { ...basic, ...change } as MailSettingsParsed, stored).find((m) => m.field === 'password'), JSON.stringify(change)).toMatchObject({ action: 'reenter' });
+    }
+    const appOnly = { ...before, oauthGrant: 'client_credentials', transport: 'graph', apiUrl: 'https://graph.microsoft.com' } as MailSettings;
+    expect(movedSecrets(appOnly, { ...appOnly, apiUrl: 'https://graph.attacker.example' } as MailSettingsParsed, stored)).toContainEqual({ field: 'clientSecret', moved: 'apiUrl', action: 'reenter' });
+    // A delegated grant's client secret goes only to the token URL: its account is what a moved destination forgets.
+    const delegated = { ...appOnly, oauthGrant: 'authorization_code' } as MailSettings;
+    expect(movedSecrets(delegated, { ...delegated, apiUrl: 'https://graph.attacker.example' } as MailSettingsParsed, stored).find((m) => m.field === 'clientSecret')).toBeUndefined();
+  });
 });

@@ -36,8 +36,8 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
     const account = await deps.oauth.account();
     if (account && forgetsAccount(before, input)) {
       await deps.oauth.disconnect();
-      await deps.audit.record('oauth.disconnected', { account: account.account, reason: 'the client, its endpoints or the scope changed' }, requestId);
-      deps.logger.info({ requestId }, 'OAuth account disconnected: the client or its endpoints changed');
+      await deps.audit.record('oauth.disconnected', { account: account.account, reason: 'the client, its endpoints, the scope or where mail is sent changed' }, requestId);
+      deps.logger.info({ requestId }, 'OAuth account disconnected: the client, its endpoints or where mail is sent changed');
     }
     // The change may be the fix delivery waited for: alerts waiting for their next retry go now.
     void deps.worker.resume().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
