@@ -68,6 +68,10 @@ export const OPTIONS = {
     flag: '--header-timeout-seconds', env: 'GUARDMAIL_HEADER_TIMEOUT_SECONDS', default: '10',
     description: 'How long a client may take to send a request\'s headers; a request\'s body gets 30 seconds more. A connection holding a half-sent request is closed then.',
   },
+  smtpConnectSeconds: {
+    flag: '--smtp-connect-seconds', env: 'GUARDMAIL_SMTP_CONNECT_SECONDS', default: '10',
+    description: 'How long the relay waits for a mail server to accept a connection, and then again for its greeting. A server that is not reached is answered after both, whatever went wrong.',
+  },
   storeBudgetMb: {
     flag: '--store-budget-mb', env: 'GUARDMAIL_STORE_BUDGET_MB', default: '4096',
     description: 'Size the store may grow to, in MB: past it (or with less than a tenth of it free on the data volume) new devices are refused with 507 STORE_BUDGET_REACHED while known ones keep reporting; /readyz warns from 90 %.',
@@ -188,6 +192,8 @@ export interface RelayConfig {
   connections: { max: number; perClient: number; headerTimeoutMs: number };
   /** Bytes the store may grow to before new devices are refused (domain/store-budget.ts). */
   storeBudgetBytes: number;
+  /** How long a mail server gets to accept a connection, and then to greet. */
+  smtpConnectMs: number;
   publicUrl: string;
   /** The Host names the relay answers; null for any (bound to every address, with no public URL nor list). */
   allowedHosts: string[] | null;
@@ -339,13 +345,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
     errors.push(`${label('newDevicesPerHour')}: "${raw('newDevicesPerHour')}" must be a whole number of at least 1.`);
   }
 
-  const count = (option: 'maxConnections' | 'maxConnectionsPerClient' | 'headerTimeoutSeconds' | 'storeBudgetMb', min: number, max: number): number => {
+  const count = (option: 'maxConnections' | 'maxConnectionsPerClient' | 'headerTimeoutSeconds' | 'storeBudgetMb' | 'smtpConnectSeconds', min: number, max: number): number => {
     const value = Number(raw(option));
     if (!Number.isInteger(value) || value < min || value > max) errors.push(`${label(option)}: "${raw(option)}" must be a whole number from ${min} to ${max}.`);
     return value;
   };
   const connections = { max: count('maxConnections', 16, 1_000_000), perClient: count('maxConnectionsPerClient', 1, 1_000_000), headerTimeoutMs: count('headerTimeoutSeconds', 1, 600) * 1000 };
   const storeBudgetBytes = count('storeBudgetMb', 1, 16_777_216) * 1024 * 1024;
+  const smtpConnectMs = count('smtpConnectSeconds', 1, 300) * 1000;
 
   const days = (option: 'deviceStaleDays' | 'devicePruneDays' | 'alertRetentionDays' | 'auditRetentionDays'): number => {
     const value = Number(raw(option));
@@ -427,7 +434,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   return {
     ok: true,
     config: {
-      command, demo, host, port, dataDir, database, tls, behindTlsProxy, connections, storeBudgetBytes, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
+      command, demo, host, port, dataDir, database, tls, behindTlsProxy, connections, storeBudgetBytes, smtpConnectMs, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
       extensionOrigins, extensionKeyFile: raw('extensionKeyFile'), extensionBuildDir: raw('extensionBuildDir'), oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention, delivery, deliveryLeaseMs, feeds,
     },
   };

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { createApp } from './app';
 import { composeRelay, keepEnrollmentToken } from './compose';
 import { limitConnections, serverTimeouts } from './http/connections';
+import { DEFAULT_SMTP_TIMEOUTS } from './domain/smtp-options';
 import { parseConfig, type RelayConfig } from './config';
 import type { DemoMailbox } from './demo/mailbox';
 import type { FleetExtension, PackedExtension } from './extension/fleet-extension';
@@ -98,6 +99,7 @@ async function run(config: RelayConfig): Promise<void> {
   if (enrollmentToken) await keepEnrollmentToken(stores, enrollmentToken);
   const deps = composeRelay({ stores: stores, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts,
     extension, publicUrl: config.publicUrl, behindProxy: config.behindTlsProxy, storeBudget: { bytes: config.storeBudgetBytes, dataDir: config.dataDir },
+    smtpTimeouts: { ...DEFAULT_SMTP_TIMEOUTS, connectionMs: config.smtpConnectMs, greetingMs: config.smtpConnectMs },
     deviceAdmission: { burst: Math.ceil(config.newDevicesPerHour / 50), perHour: config.newDevicesPerHour },
     retention: config.retention,
     delivery: config.delivery,

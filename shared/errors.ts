@@ -204,11 +204,6 @@ export const errorCodes = {
     message: 'TLS is required, but the mail server does not offer STARTTLS.',
     hint: 'Use the server\'s STARTTLS port (usually 587), choose SMTPS if the port is 465, or turn TLS off only for a trusted internal server.',
   },
-  SMTP_TLS_MODE_MISMATCH: {
-    status: 502,
-    message: 'The connection\'s encryption does not match what the server speaks on this port.',
-    hint: 'Port 465 is SMTPS (encrypted from the start); port 587 is SMTP with TLS (STARTTLS). Change the email type or the port.',
-  },
   SMTP_CERT_UNTRUSTED: {
     status: 502,
     message: 'The mail server\'s certificate is not signed by a trusted authority.',
@@ -224,20 +219,15 @@ export const errorCodes = {
     message: 'The TLS handshake with the mail server failed.',
     hint: 'Check that the server supports TLS 1.2 or newer and that the email type matches the port.',
   },
-  SMTP_CONNECTION_REFUSED: {
+  SMTP_UNREACHABLE: {
     status: 502,
-    message: 'The mail server refused the connection.',
-    hint: 'Check the server name and port, and that a firewall lets the relay reach it.',
-  },
-  SMTP_HOST_NOT_FOUND: {
-    status: 502,
-    message: 'The mail server\'s name could not be resolved.',
-    hint: 'Check the spelling of the server name.',
+    message: 'No mail server answered at this name and port in the mode the settings ask for.',
+    hint: 'Check the server name and port, that the email type matches the port (SMTPS on 465, SMTP with STARTTLS on 587), and that a firewall lets the relay reach it. Which of these it is is not said, and the answer comes after a fixed wait: a test mail is no way to probe other machines.',
   },
   SMTP_TIMEOUT: {
     status: 504,
-    message: 'The mail server did not answer in time.',
-    hint: 'Check the server name, the port and the firewall. A server that expects SMTPS on port 465 never answers plain SMTP.',
+    message: 'The mail server stopped answering in the middle of the session.',
+    hint: 'Try again; if it persists, look at the mail server\'s logs for the time of the failure.',
   },
   SMTP_CONNECTION_LOST: {
     status: 502,

@@ -217,7 +217,7 @@ describe('alert mail', () => {
     await relay.deps.worker.wake();
     const waiting = await alerts();
     expect(waiting.map((a) => a.state)).toEqual(['pending_retry', 'pending_retry', 'pending_retry']);
-    expect(waiting[0]!.lastError).toMatch(/^SMTP_CONNECTION_REFUSED/);
+    expect(waiting[0]!.lastError).toMatch(/^SMTP_UNREACHABLE/);
 
     smtp = await startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD }, port });
     await relay.deps.worker.wake();

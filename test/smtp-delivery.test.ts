@@ -129,19 +129,19 @@ describe('test mail over real SMTP', () => {
     expect(server.authAttempts).toEqual([]);
   });
 
-  it('explains SMTPS against a STARTTLS port as a wrong TLS mode', async () => {
+  it('answers SMTPS against a STARTTLS port as no mail server there, naming the TLS mode among what to check', async () => {
     const server = await smtp({ tls: 'starttls', users: USERS });
     const { status, body } = await configureAndTest(basicSettings({ port: server.port, emailType: 'smtps', caCertificate: testPki().caCert }));
     expect(status).toBe(502);
-    expect(body.error.code).toBe('SMTP_TLS_MODE_MISMATCH');
-    expect(body.error.hint).toContain('465');
+    expect(body.error.code).toBe('SMTP_UNREACHABLE');
+    expect(body.error.hint).toContain('SMTPS on 465, SMTP with STARTTLS on 587');
   });
 
-  it('explains SMTP against an SMTPS port as a wrong TLS mode', async () => {
+  it('answers SMTP against an SMTPS port as no mail server there, sending no password', async () => {
     const server = await smtp({ tls: 'implicit', users: USERS });
     const { status, body } = await configureAndTest(basicSettings({ port: server.port, emailType: 'smtp', caCertificate: testPki().caCert }));
     expect(status).toBe(502);
-    expect(body.error.code).toBe('SMTP_TLS_MODE_MISMATCH');
+    expect(body.error.code).toBe('SMTP_UNREACHABLE');
     expect(server.authAttempts).toEqual([]);
   });
 
@@ -152,7 +152,10 @@ describe('test mail over real SMTP', () => {
     expect(untrusted.body.error.code).toBe('SMTP_CERT_UNTRUSTED');
     expect(server.authAttempts).toEqual([]);
 
-    const put = await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: server.port, caCertificate: testPki().caCert, password: undefined }));
+    // A CA decides who may receive the password: trusting another one takes the password again (secret-binding.ts).
+    const kept = await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: server.port, caCertificate: testPki().caCert, password: undefined }));
+    expect(((await kept.json()) as ApiErrorBody).error).toMatchObject({ code: 'SECRET_REQUIRED', field: 'password' });
+    const put = await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: server.port, caCertificate: testPki().caCert }));
     expect(put.status).toBe(200);
     const trusted = await relay.call('POST', '/api/v1/mail-settings/test');
     expect(trusted.status).toBe(200);
@@ -219,21 +222,21 @@ describe('unreachable mail servers', () => {
     await new Promise<void>((resolve) => silent.close(() => resolve()));
   });
 
-  it('explains a refused connection', async () => {
+  it('answers a refused connection as no mail server there, and records it for the status', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const { status, body } = await configureAndTest(basicSettings({ port }));
     expect(status).toBe(502);
-    expect(body.error.code).toBe('SMTP_CONNECTION_REFUSED');
+    expect(body.error.code).toBe('SMTP_UNREACHABLE');
     const relayStatus = (await (await relay.call('GET', '/api/v1/status')).json()) as { delivery: { lastFailure: { code: string } } };
-    expect(relayStatus.delivery.lastFailure.code).toBe('SMTP_CONNECTION_REFUSED');
+    expect(relayStatus.delivery.lastFailure.code).toBe('SMTP_UNREACHABLE');
   });
 
-  it('explains a server that never answers over SMTPS as a timeout', async () => {
+  it('answers a server that never greets as no mail server there', async () => {
     const { status, body } = await configureAndTest(basicSettings({ port: silentPort, emailType: 'smtps' }));
-    expect(status).toBe(504);
-    expect(body.error.code).toBe('SMTP_TIMEOUT');
+    expect(status).toBe(502);
+    expect(body.error.code).toBe('SMTP_UNREACHABLE');
   });
 });

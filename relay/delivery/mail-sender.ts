@@ -70,6 +70,15 @@ export class MailSender {
     this.#deps = deps;
   }
 
+  /**
+   * When an "unreachable" answer may be given at the earliest: once the slowest way to fail could have happened (the
+   * connection's time, then the greeting's), so that its timing does not tell a closed port from a silent one.
+   */
+  unreachableAnswerMs(): number {
+    const timeouts = this.#deps.timeouts ?? DEFAULT_SMTP_TIMEOUTS;
+    return timeouts.connectionMs + timeouts.greetingMs;
+  }
+
   settings(): MailSettings {
     const settings = this.#deps.mailSettings.get();
     if (!settings) throw new DeliveryError({ code: 'MAIL_NOT_CONFIGURED' });

@@ -47,8 +47,18 @@ describe("what Graph's answers mean", () => {
     expect(graph(503, 'ServiceUnavailable', 'Service Unavailable', 'Thu, 03 Dec 2026 10:00:30 GMT')).toMatchObject({ code: 'API_UNAVAILABLE', temporary: true, retryAfterMs: 30_000 });
   });
 
-  it('says what it got when the body is not JSON', () => {
-    expect(classifyApiAnswer('graph', { status: 502, body: '<html>Bad gateway\n</html>', retryAfter: null }, now)).toMatchObject({ code: 'API_UNAVAILABLE', serverResponse: '502 <html>Bad gateway </html>' });
+  it('describes an answer that is not the provider\'s error format, and never echoes it', () => {
+    expect(classifyApiAnswer('graph', { status: 502, body: '<html>Bad gateway\n</html>', retryAfter: null }, now)).toMatchObject({
+      code: 'API_UNAVAILABLE',
+      serverResponse: '502 an answer that is not Microsoft Graph\'s error format (25 bytes)',
+    });
+    // An intranet page behind an API URL an attacker set: its content stays where it is.
+    const page = classifyApiAnswer('gmail-api', { status: 404, body: 'Internal wiki: passwords are in /secrets\n'.repeat(20), retryAfter: null }, now);
+    expect(page.serverResponse).toBe('404 an answer that is not the Gmail API\'s error format (820 bytes)');
+    // The provider's own words are kept, on one line and bounded.
+    const graph = classifyApiAnswer('graph', { status: 400, body: JSON.stringify({ error: { code: 'ErrorInvalidRecipients', message: `bad\u202e${'x'.repeat(500)}` } }), retryAfter: null }, now);
+    expect(graph.serverResponse).toMatch(/^400 ErrorInvalidRecipients: bad x+$/);
+    expect(graph.serverResponse!.length).toBeLessThan(250);
   });
 });
 

@@ -1,3 +1,4 @@
+import { oneLine } from '../../shared/text';
 import type { ErrorCode } from '../../shared/errors';
 import type { Transport } from '../../shared/mail-settings';
 
@@ -75,14 +76,21 @@ function errorObject<T>(body: string): T {
   }
 }
 
-const oneLine = (s: string, max = 500) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, max);
+/** A provider's own words, as its error format gives them: one plain line, at most 200 characters. */
+const said = (s: string) => oneLine(s).trim().slice(0, 200);
+
+/**
+ * An answer that is not the provider's error format is described, never echoed: the API URL is the admin's to set, and
+ * a test mail must not read another server's pages back to whoever holds the admin token.
+ */
+const unexpected = (provider: string, body: string) => `an answer that is not ${provider}'s error format (${Buffer.byteLength(body)} bytes)`;
 
 /** Graph's error body: `{"error": {"code", "message", "innerError"}}` ("Microsoft Graph error responses and resource types"). */
 function classifyGraph(status: number, body: string): Omit<ApiFailure, 'serverResponse' | 'retryAfterMs'> & { words: string } {
   const error = errorObject<GraphError>(body);
   const code = error.code ?? '';
   const message = error.message ?? '';
-  const words = code ? `${code}: ${message}` : oneLine(body);
+  const words = code ? `${said(code)}: ${said(message)}` : unexpected('Microsoft Graph', body);
   const is = (c: ErrorCode, temporary = false) => ({ code: c, temporary, words });
   if (status === 401) return is('API_TOKEN_REJECTED');
   if (code === 'ErrorSendAsDenied') return is('GRAPH_SEND_AS_DENIED');
@@ -104,7 +112,7 @@ function classifyGmail(status: number, body: string): Omit<ApiFailure, 'serverRe
   const reasons = [...(error.errors ?? []).map((e) => e.reason), ...(error.details ?? []).map((d) => d.reason), error.status].filter((r): r is string => Boolean(r));
   const has = (...r: string[]) => reasons.some((reason) => r.includes(reason));
   const message = error.message ?? '';
-  const words = error.message ? `${reasons[0] ?? status}: ${message}` : oneLine(body);
+  const words = error.message ? `${said(String(reasons[0] ?? status))}: ${said(message)}` : unexpected('the Gmail API', body);
   const is = (c: ErrorCode, temporary = false) => ({ code: c, temporary, words });
   if (status === 401) return is('API_TOKEN_REJECTED');
   if (has('insufficientPermissions', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT')) return is('GMAIL_API_SCOPE_MISSING');
@@ -135,5 +143,6 @@ const UNTRUSTED_CERT = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CH
 /** A request that got no HTTP answer: an untrusted certificate needs the admin; anything else is the network, and passes. */
 export function classifyApiNetworkError(systemCode: string | undefined, message: string): { code: ErrorCode; temporary: boolean; detail: string } {
   if (systemCode && UNTRUSTED_CERT.test(systemCode)) return { code: 'API_CERT_UNTRUSTED', temporary: false, detail: message };
-  return { code: 'API_UNREACHABLE', temporary: true, detail: message };
+  // Which of refused, timed out or unresolved is not said: the API URL must not make a port scanner (smtp-errors.ts).
+  return { code: 'API_UNREACHABLE', temporary: true, detail: '' };
 }

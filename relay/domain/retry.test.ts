@@ -16,7 +16,7 @@ describe('afterFailure', () => {
   const one = { size: 1, attempts: 3 };
 
   it('retries what may pass or what an admin may fix, with backoff and no limit on attempts', () => {
-    for (const code of ['SMTP_TEMPORARY_FAILURE', 'SMTP_CONNECTION_REFUSED', 'OAUTH_TOKEN_ENDPOINT_UNREACHABLE', 'SMTP_AUTH_FAILED', 'SMTP_CERT_UNTRUSTED', 'SMTP_SEND_AS_DENIED'] as const) {
+    for (const code of ['SMTP_TEMPORARY_FAILURE', 'SMTP_UNREACHABLE', 'OAUTH_TOKEN_ENDPOINT_UNREACHABLE', 'SMTP_AUTH_FAILED', 'SMTP_CERT_UNTRUSTED', 'SMTP_SEND_AS_DENIED'] as const) {
       expect(afterFailure({ code }, { size: 1, attempts: 10_000 }, now, () => 0.5)).toEqual({ kind: 'retry', at: now + RETRY_MAX_MS / 2 });
     }
   });

@@ -3,8 +3,8 @@ import { classifySmtpError, type SmtpErrorLike } from './smtp-errors';
 
 const auth = (response: string): SmtpErrorLike => ({ code: 'EAUTH', command: 'AUTH PLAIN', response, responseCode: Number(response.slice(0, 3)) });
 
-const smtp = { emailType: 'smtp', authType: 'basic' } as const;
-const smtps = { emailType: 'smtps', authType: 'basic' } as const;
+const smtp = { authType: 'basic' } as const;
+const smtps = { authType: 'basic' } as const;
 
 describe('classifySmtpError', () => {
   it.each([
@@ -15,17 +15,24 @@ describe('classifySmtpError', () => {
     ['535-5.7.8 Username and Password not accepted. For more information, go to\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials', 'SMTP_AUTH_FAILED'],
     ['535 5.7.3 Authentication unsuccessful', 'SMTP_AUTH_FAILED'],
   ])('maps the provider answer %j to %s, keeping the answer verbatim', (response, code) => {
-    const failure = classifySmtpError(auth(response), { emailType: 'smtp', authType: 'basic' });
+    const failure = classifySmtpError(auth(response), { authType: 'basic' });
     expect(failure).toEqual({ code, temporary: false, serverResponse: response });
   });
 
-  it('tells a wrong TLS mode from a silent server', () => {
-    const greeting = { code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT', message: 'Greeting never received' };
-    expect(classifySmtpError(greeting, smtp).code).toBe('SMTP_TLS_MODE_MISMATCH');
-    expect(classifySmtpError(greeting, smtps).code).toBe('SMTP_TIMEOUT');
-    const wrongVersion = { code: 'ESOCKET', originalCode: 'ERR_SSL_WRONG_VERSION_NUMBER', message: 'tls_validate_record_header:wrong version number' };
-    expect(classifySmtpError(wrongVersion, smtps).code).toBe('SMTP_TLS_MODE_MISMATCH');
-    expect(classifySmtpError(wrongVersion, smtp).code).toBe('SMTP_TLS_FAILED');
+  it('says only that no mail server answered, whether nothing listened, nothing answered, or another protocol did', () => {
+    const unreachable = [
+      { code: 'ESOCKET', originalCode: 'ECONNREFUSED', message: 'connect ECONNREFUSED 10.0.0.5:25' },
+      { code: 'EDNS', originalCode: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND intranet.example' },
+      { code: 'ETIMEDOUT', timeoutType: 'CONNECT_TIMEOUT', message: 'Connection timeout' },
+      { code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT', message: 'Greeting never received' },
+      { code: 'ESOCKET', originalCode: 'ERR_SSL_WRONG_VERSION_NUMBER', message: 'tls_validate_record_header:wrong version number' },
+      { code: 'EPROTOCOL', command: 'CONN', response: 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3', message: 'Unexpected Response' },
+    ];
+    for (const err of unreachable) {
+      for (const attempt of [smtp, smtps]) expect(classifySmtpError(err, attempt), JSON.stringify(err)).toEqual({ code: 'SMTP_UNREACHABLE', temporary: true });
+    }
+    // A mail server that answers is one: what it says is its own, and useful.
+    expect(classifySmtpError({ code: 'EPROTOCOL', command: 'CONN', response: '554 5.3.2 mail.example.com not accepting mail', responseCode: 554 }, smtp).code).toBe('SMTP_FAILED');
   });
 
   it('names the host a mismatched certificate is for', () => {
@@ -40,9 +47,7 @@ describe('classifySmtpError', () => {
     [{ code: 'ESOCKET', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN' }, 'SMTP_CERT_UNTRUSTED', false],
     [{ code: 'ESOCKET', originalCode: 'CERT_HAS_EXPIRED' }, 'SMTP_CERT_UNTRUSTED', false],
     [{ code: 'ETLS', command: 'STARTTLS', response: '502 5.5.2 Error: command not recognized' }, 'SMTP_STARTTLS_UNAVAILABLE', false],
-    [{ code: 'ESOCKET', originalCode: 'ECONNREFUSED' }, 'SMTP_CONNECTION_REFUSED', true],
-    [{ code: 'EDNS', originalCode: 'ENOTFOUND' }, 'SMTP_HOST_NOT_FOUND', false],
-    [{ code: 'ETIMEDOUT', timeoutType: 'CONNECT_TIMEOUT' }, 'SMTP_TIMEOUT', true],
+    [{ code: 'ETIMEDOUT', timeoutType: 'SOCKET_TIMEOUT', command: 'CONN' }, 'SMTP_TIMEOUT', true],
     [{ code: 'ECONNECTION', message: 'Connection closed unexpectedly' }, 'SMTP_CONNECTION_LOST', true],
     [{ code: 'EENVELOPE', command: 'MAIL FROM', response: '550 5.7.60 SMTP; Client does not have permissions to send as this sender', responseCode: 550 }, 'SMTP_SEND_AS_DENIED', false],
     [{ code: 'EENVELOPE', command: 'MAIL FROM', response: '550 5.2.252 Sender throttled due to continuous send as denied errors.', responseCode: 550 }, 'SMTP_SENDER_THROTTLED', true],
@@ -63,19 +68,19 @@ describe('classifySmtpError', () => {
 
   it('decodes what Gmail says when it refuses a token without the mail scope', () => {
     const err = { ...auth('535-5.7.8 Username and Password not accepted.'), xoauth2Challenge: { status: '400', schemes: 'Bearer', scope: 'https://mail.google.com/' } };
-    const failure = classifySmtpError(err, { emailType: 'smtps', authType: 'oauth' });
+    const failure = classifySmtpError(err, { authType: 'oauth' });
     expect(failure.code).toBe('SMTP_XOAUTH2_SCOPE_MISSING');
     expect(failure.detail).toContain('https://mail.google.com/');
   });
 
   it('keeps the Microsoft tenant answer for OAuth, where basic-auth retirement cannot be the cause', () => {
     const tenant = auth('535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.');
-    expect(classifySmtpError(tenant, { emailType: 'smtp', authType: 'oauth' }).code).toBe('SMTP_AUTH_DISABLED_FOR_TENANT');
-    expect(classifySmtpError(auth('535 5.7.3 Authentication unsuccessful'), { emailType: 'smtp', authType: 'oauth' }).code).toBe('SMTP_XOAUTH2_REJECTED');
+    expect(classifySmtpError(tenant, { authType: 'oauth' }).code).toBe('SMTP_AUTH_DISABLED_FOR_TENANT');
+    expect(classifySmtpError(auth('535 5.7.3 Authentication unsuccessful'), { authType: 'oauth' }).code).toBe('SMTP_XOAUTH2_REJECTED');
   });
 
   it('names the missing Exchange steps when Microsoft refuses an app-only token with 535 5.7.3', () => {
-    const app = { emailType: 'smtp', authType: 'oauth', oauthGrant: 'client_credentials' } as const;
+    const app = { authType: 'oauth', oauthGrant: 'client_credentials' } as const;
     expect(classifySmtpError(auth('535 5.7.3 Authentication unsuccessful [Hostname=x]'), app).code).toBe('SMTP_APP_ONLY_NOT_PERMITTED');
     expect(classifySmtpError(auth('535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.'), app).code).toBe('SMTP_AUTH_DISABLED_FOR_TENANT');
   });

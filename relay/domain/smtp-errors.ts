@@ -18,9 +18,8 @@ export interface SmtpErrorLike {
   xoauth2NotOffered?: boolean;
 }
 
-/** What the relay tried: it tells a wrong TLS mode from a silent server, and a token problem from a password one. */
+/** What the relay tried: it tells a token problem from a password one. */
 export interface SmtpAttempt {
-  emailType: 'smtp' | 'smtps';
   authType: 'basic' | 'oauth';
   /** App-only (client credentials): a refused token then means Exchange does not know the app, not a bad token. */
   oauthGrant?: 'authorization_code' | 'client_credentials';
@@ -51,7 +50,7 @@ const UNTRUSTED_CERT_CODES = new Set([
 /**
  * Turns a failed SMTP exchange into a stable code, following the failure table in docs/providers.md.
  */
-export function classifySmtpError(err: SmtpErrorLike, { emailType, authType, oauthGrant }: SmtpAttempt): SmtpFailure {
+export function classifySmtpError(err: SmtpErrorLike, { authType, oauthGrant }: SmtpAttempt): SmtpFailure {
   const response = err.response?.trim() || undefined;
   const text = response ?? '';
   const low = (code: ErrorCode, temporary = false): SmtpFailure => ({
@@ -86,15 +85,8 @@ export function classifySmtpError(err: SmtpErrorLike, { emailType, authType, oau
   }
   // The server answered STARTTLS with an error: it does not offer it, and TLS was required.
   if (err.command === 'STARTTLS' && response) return low('SMTP_STARTTLS_UNAVAILABLE');
-  // SMTPS against a STARTTLS port: the server's plaintext greeting is read as a TLS record.
-  if (emailType === 'smtps' && (system === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|before secure TLS connection/i.test(message))) {
-    return low('SMTP_TLS_MODE_MISMATCH');
-  }
-  // Plain SMTP against an SMTPS port: the server waits for a TLS hello and never greets.
-  if (err.timeoutType === 'GREETING_TIMEOUT' && emailType === 'smtp') return low('SMTP_TLS_MODE_MISMATCH', true);
+  if (unreachable(err, system, message)) return { code: 'SMTP_UNREACHABLE', temporary: true };
   if (err.code === 'ETIMEDOUT' || system === 'ETIMEDOUT') return low('SMTP_TIMEOUT', true);
-  if (system === 'ECONNREFUSED') return low('SMTP_CONNECTION_REFUSED', true);
-  if (err.code === 'EDNS' || system === 'ENOTFOUND' || system === 'EAI_AGAIN') return low('SMTP_HOST_NOT_FOUND', system === 'EAI_AGAIN');
   if (err.code === 'ETLS' || /^ERR_SSL_|^ERR_TLS_/.test(system)) return low('SMTP_TLS_FAILED');
 
   // Microsoft's limit of connections per mailbox is a 432; a 421 with 4.3.2 ("not accepting network messages", RFC 3463)
@@ -114,4 +106,19 @@ export function classifySmtpError(err: SmtpErrorLike, { emailType, authType, oau
   if (err.code === 'EMESSAGE' || err.command === 'DATA') return low('SMTP_MESSAGE_REJECTED');
   if (err.code === 'ECONNECTION' || err.code === 'ESOCKET' || system === 'ECONNRESET' || system === 'EPIPE') return low('SMTP_CONNECTION_LOST', true);
   return low('SMTP_FAILED', !err.responseCode);
+}
+
+/**
+ * No mail server answered: the name did not resolve, nothing listened, nothing answered in time, or what answered was
+ * not SMTP in the mode the settings ask for (SMTPS against a STARTTLS port reads the plaintext greeting as a TLS record;
+ * SMTP against an SMTPS port waits for a greeting that never comes; another service's banner). One code, with no detail
+ * of which: a holder of the admin token must not learn from a test mail which machines and ports exist elsewhere
+ * (sendTestMail answers it after a fixed wait, too).
+ */
+function unreachable(err: SmtpErrorLike, system: string, message: string): boolean {
+  if (err.code === 'EDNS' || /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENOTFOUND|EAI_AGAIN|ERR_SSL_WRONG_VERSION_NUMBER)$/.test(system)) return true;
+  if (err.timeoutType === 'CONNECT_TIMEOUT' || err.timeoutType === 'GREETING_TIMEOUT') return true;
+  if (/wrong version number|before secure TLS connection/i.test(message)) return true;
+  // A greeting that is not 220: another protocol's banner, which is not echoed either.
+  return err.code === 'EPROTOCOL' && err.command === 'CONN' && !(err.responseCode && err.responseCode >= 400);
 }
