@@ -2,6 +2,7 @@ import { percentile, runLoad } from '../test/fixtures/load';
 import { decoded } from '../test/fixtures/mail';
 import { basicSettings, serveTestRelay } from '../test/fixtures/relay';
 import { riskyReport } from '../test/fixtures/reports';
+import { signedReport } from '../test/fixtures/signing';
 import { startMta } from '../test/peers/mta';
 import { testPki } from '../test/fixtures/tls';
 import { report } from './lib';
@@ -24,7 +25,7 @@ export async function benchAlertLatency(): Promise<void> {
       if (i === 0 || seen.has(i)) return;
       seen.add(i);
       const at = performance.now();
-      for (const [, device] of decoded(mail.raw).matchAll(/\((latency-\d+)\)/g)) {
+      for (const [, device] of decoded(mail.raw).matchAll(/; (latency-\d+)\)/g)) {
         const t0 = sentAt.get(device!);
         if (t0 !== undefined) latencies.push(at - t0);
       }
@@ -38,7 +39,8 @@ export async function benchAlertLatency(): Promise<void> {
     request: (i) => {
       const device = `latency-${i}`;
       sentAt.set(device, performance.now());
-      return { method: 'POST', path: '/api/v1/reports', headers: { Authorization: `Bearer ${relay.enrollmentToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify(riskyReport({ deviceId: device })) };
+      const signed = signedReport(riskyReport({ deviceId: device }));
+      return { method: 'POST', path: '/api/v1/reports', headers: { Authorization: `Bearer ${relay.enrollmentToken}`, 'Content-Type': 'application/json', ...signed.headers }, body: signed.body };
     },
   });
   const deadline = Date.now() + 10_000;
