@@ -169,6 +169,14 @@ export class PostgresDeliveryLog implements DeliveryLogStorage, Cached {
 
   async #put(record: DeliveryRecord): Promise<void> {
     await transaction(this.#pool, async (client) => {
+      // The row must exist before it can be locked: two relays writing the first record both found none to lock, and
+      // the second's write replaced the first's (a lost update, seen as a flaky test). An insert that meets another's
+      // uncommitted row waits for it, so the lock below is taken in turn.
+      await client.query('INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [
+        DELIVERY_NAME,
+        JSON.stringify(NO_DELIVERY),
+        new Date().toISOString(),
+      ]);
       const { rows } = await client.query<{ value: string }>('SELECT value FROM settings WHERE name = $1 FOR UPDATE', [DELIVERY_NAME]);
       const merged = rows[0] ? mergeDeliveries(record, JSON.parse(rows[0].value) as DeliveryRecord) : record;
       await writeSetting(client, DELIVERY_NAME, merged);
