@@ -7,6 +7,7 @@ import { errorCodes } from '../../shared/errors';
 import type { AppDeps, AppEnv } from '../deps';
 import { policyChanges } from '../domain/audit';
 import { OncePerWindow } from '../domain/once-per-window';
+import { RateLimiter } from '../domain/rate-limit';
 import { canonicalKey, checkReportSignature, keyThumbprint } from '../domain/report-signature';
 import { siblingId } from '../domain/report-order';
 import { ReplayRefused, SignatureRefused } from '../storage/fleet-store';
@@ -37,6 +38,8 @@ export function reportRoutes(
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;
   const refusals = new OncePerWindow(REFUSAL_RECORD_MS);
+  // The audit log grows with each entry: refusals go into it at a bounded rate, the device's row holds the latest.
+  const refusalAudits = new RateLimiter(60, 60);
 
   routes.post(
     '/reports',
@@ -73,7 +76,7 @@ export function reportRoutes(
       const { verdict, duplicate, alerted } = await deps.fleet.submit(report, deps.policy.get(), now(), { key, at: Number(signed.timestamp) }).catch((err: unknown) => {
         // Another key's first report bound the device while this one's signature was checked: the browser sends it
         // again, and it goes to its own key's device.
-        if (err instanceof SignatureRefused) throw refused(c, report.deviceId, 'invalid');
+        if (err instanceof SignatureRefused) throw new ApiError('DEVICE_SIGNATURE_INVALID', { message: 'Another key bound this device while the report was checked: send it again.' });
         if (err instanceof ReplayRefused) throw refused(c, report.deviceId, 'replayed');
         throw err;
       });
@@ -87,14 +90,16 @@ export function reportRoutes(
   /**
    * A refused report is kept on its device's row, by reason: the admin sees when each kind of refusal last happened,
    * so a flood of one kind (forged signatures) hides no other (a real browser's clock, a replay). Written at most once
-   * per REFUSAL_RECORD_MS per device and reason, and audited with it; a device id nobody registered gets nothing
-   * written: inventing ids costs the relay a counter, not rows.
+   * per REFUSAL_RECORD_MS per device and reason (and, past OncePerWindow's bound, not at all until a window passes),
+   * and audited with it, up to 60 entries an hour; a device id nobody registered gets nothing written: inventing ids
+   * costs the relay a counter, not rows.
    */
   function refused(c: Context<AppEnv>, deviceId: string, reason: RefusalReason): ApiError {
     const at = now();
     if (refusals.admits(`${reason} ${deviceId}`, at)) {
       void (async () => {
         if (!(await deps.fleet.recordRefusal(deviceId, reason, at))) return;
+        if (refusalAudits.take('audit', at) > 0) return;
         await deps.audit.record('device.report-refused', { deviceId, reason }, c.get('requestId'));
         deps.logger.warn({ requestId: c.get('requestId'), deviceId, reason }, 'report refused for a registered device');
       })().catch((err: unknown) => deps.logger.error({ err }, 'refused report not recorded'));
