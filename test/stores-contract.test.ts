@@ -71,6 +71,15 @@ describe.each(Object.keys(engines))('the stores on %s', (engine) => {
     expect(stores.mailSettings.revision()).not.toBe(second);
   });
 
+  it('measure what the store takes, and it grows with what is stored (the store budget reads it)', async () => {
+    const stores = await open(engine);
+    const empty = await stores.sizeBytes();
+    expect(empty).toBeGreaterThan(0);
+    for (let i = 0; i < 200; i++) await stores.audit.record('alerts.retried', { padding: randomBytes(3_000).toString('base64'), i }, `request-${i}`);
+    // PostgreSQL's database size counts whole 8 KB pages of every relation, SQLite's its pages and its write-ahead log.
+    await expect.poll(() => stores.sizeBytes()).toBeGreaterThan(empty + 400_000);
+  });
+
   it('answer the default policy until one is saved, then the saved one', async () => {
     const stores = await open(engine);
     expect(stores.policy.get()).toEqual(DEFAULT_POLICY);
