@@ -10,8 +10,6 @@ export const MAX_EXTENSIONS = 500;
 export const MAX_PERMISSIONS = 200;
 export const MAX_SETTINGS = 50;
 
-export { oneLine };
-
 /**
  * A list whose length is checked before its items: an over-long list costs one comparison, not an issue per element
  * (valibot checks a pipe's actions after its schema, so `v.pipe(v.array(item), v.maxLength(n))` would judge every item
