@@ -15,6 +15,7 @@ export class StoreWatch {
   #state: BudgetState = { admitsNew: true, warns: false, detail: 'not measured yet' };
   #timer: NodeJS.Timeout | null = null;
   #measuredAt = Number.NEGATIVE_INFINITY;
+  #measuring: Promise<BudgetState> | null = null;
 
   constructor(
     private readonly o: {
@@ -31,12 +32,21 @@ export class StoreWatch {
     return this.#state;
   }
 
-  /** The state, measured again if older than `maxAgeMs`: what readiness answers, however often it is asked. */
+  /**
+   * The state, measured again if older than `maxAgeMs`: what readiness answers, however often it is asked (anyone may
+   * ask /readyz; concurrent askers share one measurement).
+   */
   async current(maxAgeMs = 5_000): Promise<BudgetState> {
     return Date.now() - this.#measuredAt < maxAgeMs ? this.#state : this.measure();
   }
 
-  async measure(): Promise<BudgetState> {
+  /** Measures now, or joins the measurement under way. */
+  measure(): Promise<BudgetState> {
+    this.#measuring ??= this.#measure().finally(() => (this.#measuring = null));
+    return this.#measuring;
+  }
+
+  async #measure(): Promise<BudgetState> {
     const storeBytes = await this.o.stores.sizeBytes();
     const stats = this.o.volume ? statfsSync(this.o.volume) : null;
     const before = this.#state;

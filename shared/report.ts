@@ -57,12 +57,6 @@ export const DeviceKey = v.strictObject(
 );
 export type DeviceKey = v.InferOutput<typeof DeviceKey>;
 
-/**
- * What a device key's thumbprint is the SHA-256 of (RFC 7638 §3.2: the required members in lexicographic order, no
- * white space). The relay and the popup show it, so that an admin can tell the key a browser holds from another.
- */
-export const thumbprintInput = (key: DeviceKey): string => JSON.stringify({ crv: key.crv, kty: key.kty, x: key.x, y: key.y });
-
 export const ComplianceReport = v.strictObject(
   {
     reportId: id('reportId'),

@@ -1,9 +1,9 @@
 /**
  * Lets through at most one event per key per window, in bounded memory, however many come: what a flood of refusals
  * for one device writes to the store and the audit log, or a flood of anything writes to the log. Unlike Episodes, a
- * window is not extended by the events it turns away, so a steady flood is still written down once per window. Keys past MAX_KEYS are forgotten oldest first once
- * their window has passed; while more than MAX_KEYS keys are inside their window (a flood of distinct invented ids),
- * new keys are turned away until room frees up: only the first writes of a flood are made, and each is one row at most.
+ * window is not extended by the events it turns away, so a steady flood is still written down once per window. Keys
+ * past MAX_KEYS are forgotten oldest first once their window has passed; while MAX_KEYS keys are inside their window
+ * (a flood of distinct invented ids), new keys are turned away until room frees up.
  */
 export class OncePerWindow {
   static readonly MAX_KEYS = 10_000;

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { promisify } from 'node:util';
-import { thumbprintInput, type DeviceKey } from '../../shared/report';
+import type { DeviceKey } from '../../shared/report';
 
 /** How far a signed report's time may be from the relay's: a captured report cannot be replayed later than this. */
 export const MAX_SIGNATURE_SKEW_MS = 5 * 60_000;
@@ -12,8 +12,12 @@ const verifyOffLoop = promisify(verify);
 /** The key as the store keeps it: its four fields, in one order. */
 export const canonicalKey = (key: DeviceKey): string => JSON.stringify({ kty: key.kty, crv: key.crv, x: key.x, y: key.y });
 
-/** The key's RFC 7638 thumbprint (SHA-256, base64url): what the popup shows of a browser's key, and an admin accepts. */
-export const keyThumbprint = (key: DeviceKey): string => createHash('sha256').update(thumbprintInput(key)).digest('base64url');
+/**
+ * The key's RFC 7638 thumbprint (SHA-256, base64url, of the required members in lexicographic order without white
+ * space): what names another key's device beside a bound one (report-order.ts's siblingId).
+ */
+export const keyThumbprint = (key: DeviceKey): string =>
+  createHash('sha256').update(JSON.stringify({ crv: key.crv, kty: key.kty, x: key.x, y: key.y })).digest('base64url');
 
 /**
  * Whether `signature` is the device key's ECDSA P-256 signature (SHA-256, r‖s as WebCrypto makes it) over

@@ -38,10 +38,12 @@ export class OutboxStore implements OutboxStorage {
       "SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending_retry') LIMIT 1",
     );
     // Once the oldest alert is due, everything pending rides along: one mail per grouping window, of at most @max alerts
-    // and MAX_BATCH_BYTES of them (the first always), so that loading a batch stays bounded whatever was stored.
+    // and MAX_BATCH_BYTES of them (the first always), so that loading a batch stays bounded whatever was stored. The
+    // limit comes before the sizes are summed, so a long backlog's payloads are not all read for each batch.
     const takePending = db.prepare(
       `UPDATE outbox SET state = 'running', batch_id = @batch, lease_until = @lease WHERE id IN (
-         SELECT id FROM (SELECT id, sum(length(payload)) OVER (ORDER BY id) - length(payload) AS before FROM outbox WHERE state = 'pending' ORDER BY id LIMIT @max)
+         SELECT id FROM (SELECT id, sum(length(payload)) OVER (ORDER BY id) - length(payload) AS before
+                         FROM (SELECT id, payload FROM outbox WHERE state = 'pending' ORDER BY id LIMIT @max))
          WHERE before < ${MAX_BATCH_BYTES})`,
     );
 
