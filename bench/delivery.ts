@@ -9,8 +9,7 @@ import * as v from 'valibot';
 import { composeRelay } from '../relay/compose';
 import { createLogger } from '../relay/log';
 import { AccessTokens } from '../relay/storage/access-tokens';
-import { openDatabase } from '../relay/storage/db';
-import { sqliteStores } from '../relay/storage/sqlite-stores';
+import { openSqliteStores } from '../relay/storage/sqlite/index';
 import { SecretBox } from '../relay/storage/secret-box';
 import { MailSettingsInput } from '../shared/mail-settings';
 import { testPki } from '../test/fixtures/tls';
@@ -87,30 +86,30 @@ const APIS: Api[] = [
   },
 ];
 
-function benchRelay() {
-  const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-bench-')));
+async function benchRelay() {
+  const stores = await openSqliteStores(mkdtempSync(join(tmpdir(), 'guardmail-bench-')), new SecretBox(randomBytes(32)), createLogger('silent'));
   const deps = composeRelay({
-    stores: sqliteStores(db, new SecretBox(randomBytes(32))), accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }),
+    stores, accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }),
     logger: createLogger('silent'), extensionOrigins: [], oauthRedirectUrls: [], providerMinuteMs: MINUTE_MS,
   });
-  return { db, deps };
+  return { stores, deps };
 }
 
 /** The same messages through an HTTP API with the relay's kept-alive pool, at the provider's per-mailbox concurrency. */
 async function apiRate(api: Api): Promise<number> {
   const sink = await api.start(async (token) => (token === TOKEN ? { account: USER, clientId: 'bench', scopes: [api.settings.scope], roles: [] } : null));
-  const { db, deps } = benchRelay();
-  deps.mailSettings.save(v.parse(MailSettingsInput, {
+  const { stores, deps } = await benchRelay();
+  await deps.mailSettings.save(v.parse(MailSettingsInput, {
     authType: 'oauth', ...api.settings, apiUrl: sink.url, caCertificate: testPki().caCert, senderAddress: USER,
     clientId: 'bench', authorizationUrl: 'https://login.example.com/a', tokenUrl: 'https://login.example.com/t',
   }));
-  deps.oauth.connect({ account: USER, scope: api.settings.scope, refreshToken: 'unused', accessToken: TOKEN, accessExpiresAt: Date.now() + 3_600_000, now: Date.now() });
+  await deps.oauth.connect({ account: USER, scope: api.settings.scope, refreshToken: 'unused', accessToken: TOKEN, accessExpiresAt: Date.now() + 3_600_000, now: Date.now() });
   const rates: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     rates.push(await rate((i) => deps.sender.sendPooled(message(i))));
     deps.sender.close();
   }
-  db.close();
+  await stores.close();
   await sink.close();
   return median(rates);
 }
@@ -125,12 +124,12 @@ export async function benchDelivery(): Promise<void> {
   const smtpRates = new Map<string, number>();
   for (const provider of PROVIDERS) {
     const sink = await provider.start(async (token) => (token === TOKEN ? { account: USER, clientId: 'bench', scopes: [provider.settings.scope], roles: [] } : null));
-    const { db, deps } = benchRelay();
-    deps.mailSettings.save(v.parse(MailSettingsInput, {
+    const { stores, deps } = await benchRelay();
+    await deps.mailSettings.save(v.parse(MailSettingsInput, {
       authType: 'oauth', ...provider.settings, host: '127.0.0.1', port: sink.port, tls: true, caCertificate: tls.ca, senderAddress: USER,
       clientId: 'bench', authorizationUrl: 'https://login.example.com/a', tokenUrl: 'https://login.example.com/t',
     }));
-    deps.oauth.connect({ account: USER, scope: provider.settings.scope, refreshToken: 'unused', accessToken: TOKEN, accessExpiresAt: Date.now() + 3_600_000, now: Date.now() });
+    await deps.oauth.connect({ account: USER, scope: provider.settings.scope, refreshToken: 'unused', accessToken: TOKEN, accessExpiresAt: Date.now() + 3_600_000, now: Date.now() });
 
     const relayRates: number[] = [];
     const pooledRates: number[] = [];
@@ -154,7 +153,7 @@ export async function benchDelivery(): Promise<void> {
     if (provider.settings.provider === 'google') gmailRelayRate = ours;
     report(`delivery, ${provider.name}`, ours, 'msg/s', median(pooledRates), 'bare nodemailer pool', '≥ 0.8');
     report('  vs a connection per message', ours, 'msg/s', median(perConnectionRates), 'new connection per message', '≥ 4');
-    db.close();
+    await stores.close();
     await sink.close();
   }
   for (const api of APIS) {

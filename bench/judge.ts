@@ -6,11 +6,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DEFAULT_FEED_OPTIONS, FeedRefresher } from '../relay/feeds/refresh';
 import { createLogger } from '../relay/log';
-import { openDatabase } from '../relay/storage/db';
-import { MailSettingsStore } from '../relay/storage/mail-settings-store';
-import { ReleaseStore } from '../relay/storage/release-store';
 import { SecretBox } from '../relay/storage/secret-box';
-import { SecretStore } from '../relay/storage/secret-store';
+import { openSqliteStores } from '../relay/storage/sqlite/index';
 import { evaluate, withPolicy } from '../shared/checks/index';
 import { DEFAULT_POLICY } from '../shared/alert-policy';
 import { ReleaseIndex, type ChannelReleases, type ReleaseFeed } from '../shared/releases';
@@ -77,10 +74,9 @@ export async function benchFeedMemory(): Promise<void> {
   const days = (n: number) => Array.from({ length: n }, (_, i) => ({ version: `143.0.${7000 - i}.${100 + (i % 8)}`, day: new Date(Date.now() - i * 2 * DAY).toISOString().slice(0, 10) }));
   const peer = await startReleaseFeeds({ chrome: { stable: days(300), extended: days(100) }, edge: { stable: days(200) }, firefox: { release: days(600), esr: days(300) }, kev: [] });
   const dataDir = mkdtempSync(join(tmpdir(), 'guardmail-bench-feeds-'));
-  const db = openDatabase(dataDir);
-  const store = new ReleaseStore(db);
   const logger = createLogger('error');
-  const refresher = new FeedRefresher({ store, mailSettings: new MailSettingsStore(db, new SecretStore(db, new SecretBox(randomBytes(32)))), logger, options: { ...DEFAULT_FEED_OPTIONS, urls: { ...peer.urls }, nvdPaceMs: 0 } });
+  const stores = await openSqliteStores(dataDir, new SecretBox(randomBytes(32)), logger);
+  const refresher = new FeedRefresher({ store: stores.releases, mailSettings: stores.mailSettings, logger, options: { ...DEFAULT_FEED_OPTIONS, urls: { ...peer.urls }, nvdPaceMs: 0 } });
   const heap = () => {
     gc();
     return process.memoryUsage().heapUsed / 1024 / 1024;
@@ -90,6 +86,6 @@ export async function benchFeedMemory(): Promise<void> {
   for (let i = 0; i < 45; i++) await refresher.refresh();
   const late = heap();
   await peer.close();
-  db.close();
+  await stores.close();
   report('heap after 50 feed refreshes', late, 'MB', early, 'heap after 5', 'flat (≈ 1)');
 }

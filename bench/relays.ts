@@ -60,7 +60,7 @@ async function delivery(smtp: SmtpPeer, relays: Relay[]): Promise<number> {
 
 export async function deliveryOn(cluster: PostgresCluster, smtp: SmtpPeer, count: number, database: string | null): Promise<number> {
   const options = { worker: { maxBatch: 1 } };
-  if (!database) return delivery(smtp, [createTestRelay(options)]);
+  if (!database) return delivery(smtp, [await createTestRelay(options)]);
   const shared = { secretKey: randomBytes(32), adminToken: generateToken('admin'), enrollmentToken: generateToken('enrollment') };
   const url = cluster.createDatabase(database);
   return delivery(smtp, await Promise.all(Array.from({ length: count }, () => createPostgresTestRelay(url, shared, options))));

@@ -2,9 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_POLICY } from '../shared/alert-policy';
-import { openDatabase } from '../relay/storage/db';
-import { FleetStore } from '../relay/storage/fleet-store';
-import { PostgresFleet } from '../relay/storage/postgres/fleet';
+import { FleetStore } from '../relay/storage/fleet';
+import { PostgresSql } from '../relay/storage/postgres/sql';
+import { openDatabase } from '../relay/storage/sqlite/db';
+import { SqliteSql } from '../relay/storage/sqlite/sql';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
 import { startPostgres, testPool } from '../test/fixtures/postgres';
 import { riskyReport, report as makeReport } from '../test/fixtures/reports';
@@ -40,14 +41,14 @@ export async function benchStorage(): Promise<void> {
     const postgres: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-bench-storage-')));
-      const fleet = new FleetStore(db);
+      const fleet = new FleetStore(new SqliteSql(db));
       sqlite.push(await ingestRate((i) => fleet.submit(reportOf(`s${run}`, i), DEFAULT_POLICY, Date.now())));
       fleet.close();
       db.close();
 
       const pool = testPool(cluster.createDatabase(`bench_${run}`), { max: 4 });
       await migratePostgres(pool);
-      const pgFleet = new PostgresFleet(pool);
+      const pgFleet = new FleetStore(new PostgresSql(pool));
       postgres.push(await ingestRate((i) => pgFleet.submit(reportOf(`p${run}`, i), DEFAULT_POLICY, Date.now())));
       await pool.end();
     }

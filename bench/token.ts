@@ -7,8 +7,7 @@ import { createApp } from '../relay/app';
 import { composeRelay } from '../relay/compose';
 import { createLogger } from '../relay/log';
 import { AccessTokens } from '../relay/storage/access-tokens';
-import { openDatabase } from '../relay/storage/db';
-import { sqliteStores } from '../relay/storage/sqlite-stores';
+import { openSqliteStores } from '../relay/storage/sqlite/index';
 import { SecretBox } from '../relay/storage/secret-box';
 import { EXTENSION_ORIGIN, EXTENSION_REDIRECT_URL } from '../shared/extension';
 import { MailSettingsInput } from '../shared/mail-settings';
@@ -23,9 +22,9 @@ export async function benchTokenRefresh(): Promise<void> {
   const as = await startAuthorizationServer({ flavour: 'microsoft', clients: { bench: { secret: 's3cret', redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
   as.tokenDelayMs = 20;
   let clock = Date.now();
-  const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-bench-')));
-  const deps = composeRelay({ stores: sqliteStores(db, new SecretBox(randomBytes(32))), accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }), logger: createLogger('silent'), extensionOrigins: [EXTENSION_ORIGIN], oauthRedirectUrls: [], now: () => clock });
-  deps.mailSettings.save(v.parse(MailSettingsInput, {
+  const stores = await openSqliteStores(mkdtempSync(join(tmpdir(), 'guardmail-bench-')), new SecretBox(randomBytes(32)), createLogger('silent'));
+  const deps = composeRelay({ stores, accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }), logger: createLogger('silent'), extensionOrigins: [EXTENSION_ORIGIN], oauthRedirectUrls: [], now: () => clock });
+  await deps.mailSettings.save(v.parse(MailSettingsInput, {
     authType: 'oauth', host: '127.0.0.1', port: 25, emailType: 'smtp', tls: true, senderAddress: 'a@example.com',
     clientId: 'bench', clientSecret: 's3cret', authorizationUrl: as.authorizationUrl, tokenUrl: as.tokenUrl, scope: as.mailScope,
   }));
@@ -45,7 +44,7 @@ export async function benchTokenRefresh(): Promise<void> {
     await Promise.all(Array.from({ length: 50 }, () => deps.tokenManager.accessToken()));
     perExpiry.push(as.tokenRequests.length - before);
   }
-  db.close();
+  await stores.close();
   await as.close();
   report('token refreshes per expiry, 50 waiting', Math.max(...perExpiry), 'requests', 1, 'target', 'exactly 1 (ratio 1.00)');
 }

@@ -1,4 +1,3 @@
-import { databaseUnavailable } from './storage/postgres/errors';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { API_PREFIX } from '../shared/api';
@@ -18,7 +17,8 @@ import { healthRoutes } from './routes/health';
 import { mailSettingsRoutes } from './routes/mail-settings';
 import { oauthRoutes } from './routes/oauth';
 import { statusRoutes } from './routes/status';
-import { AdmissionRefused, ReportRejected } from './storage/fleet-store';
+import { AdmissionRefused, ReportRejected } from './domain/ingest';
+import { storageFailure } from './storage/errors';
 import { deploymentRoutes, extensionRoutes } from './routes/extension';
 import type { AppDeps, AppEnv } from './deps';
 
@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
     if (err instanceof DeliveryError) return errorResponse(c, ApiError.fromDelivery(err));
-    const storage = storageError(err);
+    const storage = storageFailure(err);
     if (storage) {
       deps.logger.error({ requestId: c.get('requestId'), code: (err as { code?: string }).code }, 'storage write failed');
       return errorResponse(c, new ApiError(storage));
@@ -88,17 +88,4 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return errorResponse(c, new ApiError('INTERNAL'));
   });
   return app;
-}
-
-/**
- * A full disk and I/O failures, from SQLite or from syncing its log (storage/wal-sync.ts), and a PostgreSQL that cannot
- * be reached, are the operator's to fix, not a bug: a clear 503, nothing accepted.
- */
-function storageError(err: unknown): 'STORAGE_FULL' | 'STORAGE_UNAVAILABLE' | 'DATABASE_UNAVAILABLE' | null {
-  if (databaseUnavailable(err)) return 'DATABASE_UNAVAILABLE';
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code !== 'string') return null;
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return 'STORAGE_FULL';
-  if (code.startsWith('SQLITE_IOERR') || ['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'EIO', 'EROFS'].includes(code)) return 'STORAGE_UNAVAILABLE';
-  return null;
 }

@@ -14,8 +14,7 @@ import { createMetrics } from './metrics';
 import { StoreWatch } from './store-watch';
 import type { AccessTokens } from './storage/access-tokens';
 import { DEFAULT_FEED_OPTIONS, FeedRefresher, type FeedOptions } from './feeds/refresh';
-import { ENROLLMENT_TOKEN_SECRET, keptEnrollmentToken } from './storage/secret-store';
-import type { Awaitable } from './storage/db';
+import { ENROLLMENT_TOKEN_SECRET, keptEnrollmentToken } from './storage/secrets';
 import type { Stores } from './storage/stores';
 
 export interface ComposeOptions {
@@ -111,6 +110,6 @@ export function composeRelay(o: ComposeOptions): AppDeps {
 }
 
 /** Keeps an enrollment token known in plain text (generated, or from the environment) sealed, for the policies the relay writes. */
-export function keepEnrollmentToken(stores: Stores, token: string): Awaitable<void> {
+export function keepEnrollmentToken(stores: Stores, token: string): Promise<void> {
   return stores.keepSecret(ENROLLMENT_TOKEN_SECRET, token);
 }

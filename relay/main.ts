@@ -17,13 +17,12 @@ import type { FleetExtension, PackedExtension } from './extension/fleet-extensio
 import { fleetExtension } from './extension/setup';
 import { createLogger, type Logger } from './log';
 import { AccessTokens } from './storage/access-tokens';
-import { ensureDataDir, openDatabase, type Db } from './storage/db';
+import { ensureDataDir } from './storage/sqlite/db';
 import { claimDataDir } from './storage/pid-file';
 import { pruneExpired } from './storage/prune';
 import { PRUNE_EVERY_MS } from './domain/retention';
 import { loadKeyring, type SecretBox } from './storage/secret-box';
-import { foreignKeyIds, foreignKeyMessage } from './storage/secret-store';
-import { sqliteStores } from './storage/sqlite-stores';
+import { openSqliteStores } from './storage/sqlite/index';
 import type { Stores } from './storage/stores';
 
 /** The build beside the relay: dist/relay.mjs and relay/main.ts are both one folder below the project. */
@@ -48,10 +47,10 @@ async function main(): Promise<void> {
     if (config.command.name === 'backup') return void process.stdout.write(await (await import('./commands/backup')).backup(config.dataDir, config.command.to));
     if (config.command.name === 'rotate-key') return void process.stdout.write(await (await import('./commands/rotate-key')).rotateKey(config));
     if (config.command.name === 'migrate-to-postgres') return void process.stdout.write(await (await import('./commands/migrate-to-postgres')).migrateToPostgres(config));
-    if (config.command.name === 'export-feeds') return void process.stdout.write((await import('./commands/feeds')).exportFeeds(config.dataDir, config.command.file));
-    if (config.command.name === 'import-feeds') return void process.stdout.write((await import('./commands/feeds')).importFeeds(config.dataDir, config.command.file));
+    if (config.command.name === 'export-feeds') return void process.stdout.write(await (await import('./commands/feeds')).exportFeeds(config.dataDir, config.command.file));
+    if (config.command.name === 'import-feeds') return void process.stdout.write(await (await import('./commands/feeds')).importFeeds(config.dataDir, config.command.file));
     if (config.command.name === 'policy') {
-      const { body, note } = (await import('./commands/policy')).writePolicy(config, config.command.platform);
+      const { body, note } = await (await import('./commands/policy')).writePolicy(config, config.command.platform);
       process.stderr.write(note);
       return void process.stdout.write(body);
     }
@@ -188,23 +187,12 @@ async function run(config: RelayConfig): Promise<void> {
  */
 async function openStores(config: RelayConfig, box: SecretBox, logger: Logger): Promise<Stores> {
   if (config.database) {
-    const { openPostgresStores } = await import('./storage/postgres/stores');
+    const { openPostgresStores } = await import('./storage/postgres/index');
     return openPostgresStores({ url: config.database.url, ca: config.database.ca, box, logger }).catch((err: Error) => {
       throw new Error(`cannot use the database: ${err.message}`, { cause: err });
     });
   }
-  let db: Db;
-  try {
-    db = openDatabase(config.dataDir);
-  } catch (err) {
-    throw new Error(`cannot open the data directory ${resolve(config.dataDir)}: ${(err as Error).message}`, { cause: err });
-  }
-  const foreign = foreignKeyIds(db, box);
-  if (foreign.length > 0) {
-    db.close();
-    throw new Error(foreignKeyMessage(foreign, box, 'or the secret.key file of the data directory it came from; a secret.key created just now is a new key, replace it'));
-  }
-  return sqliteStores(db, box);
+  return openSqliteStores(config.dataDir, box, logger);
 }
 
 /** The tokens generated at first start, in a file only the relay's user can read: stdout may be a log collector's. */

@@ -118,7 +118,7 @@ describe('the fleet\'s extension', () => {
   it('serves nothing, with a coded error, while there is no build', async () => {
     const extension = fleetExtensionOf(join(tmp('guardmail-out-'), 'no-build'));
     expect(await extension.current()).toBeNull();
-    const relay = createTestRelay({ extension });
+    const relay = await createTestRelay({ extension });
     const res = await relay.app.request('/extension/updates.xml');
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('EXTENSION_NOT_BUILT');
@@ -135,7 +135,7 @@ describe('serving the extension and its policy', () => {
   beforeAll(async () => {
     extension = fleetExtensionOf(fakeBuild());
     await extension.current();
-    relay = createTestRelay({ extension, publicUrl });
+    relay = await createTestRelay({ extension, publicUrl });
   });
   afterAll(() => relay.close());
 
@@ -218,7 +218,7 @@ describe('serving the extension and its policy', () => {
   it('writes the token it knows when it generated it, without being given it', async () => {
     const known = 'gm_enr_' + 'k'.repeat(8) + 'generated-at-first-start-by-this-relay';
     // As main.ts does with a token it generated or was given: kept sealed in the store, next to the SMTP password.
-    const knowing = createTestRelay({ enrollmentToken: known, extension: fleetExtensionOf(fakeBuild()) });
+    const knowing = await createTestRelay({ enrollmentToken: known, extension: fleetExtensionOf(fakeBuild()) });
     expect((await (await knowing.call('GET', '/api/v1/deployment')).json()) as DeploymentAnswer).toMatchObject({ enrollmentTokenKnown: true });
     const res = await knowing.call('GET', '/api/v1/deployment/policy?platform=linux');
     const json = (await res.json()) as { '3rdparty': { extensions: Record<string, { enrollmentToken: string }> } };
@@ -229,11 +229,11 @@ describe('serving the extension and its policy', () => {
 
   it('does not write a token it kept once it no longer accepts it', async () => {
     const kept = keptStore();
-    const first = createTestRelay({ enrollmentToken: 'gm_enr_' + 'a'.repeat(8) + '-given-in-the-environment-once', extension: fleetExtensionOf(fakeBuild()) }, kept);
+    const first = await createTestRelay({ enrollmentToken: 'gm_enr_' + 'a'.repeat(8) + '-given-in-the-environment-once', extension: fleetExtensionOf(fakeBuild()) }, kept);
     const extension = first.deps.extension;
     await first.close();
     // Started again without it: the store's hash is another token's, and the sealed copy must not reach a policy.
-    const later = createTestRelay({ extension }, kept);
+    const later = await createTestRelay({ extension }, kept);
     expect((await (await later.call('GET', '/api/v1/deployment')).json()) as DeploymentAnswer).toMatchObject({ enrollmentTokenKnown: false });
     expect((await later.call('GET', '/api/v1/deployment/policy?platform=linux')).status).toBe(409);
     await later.close();

@@ -6,13 +6,14 @@ import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertPolicy } from '../shared/alert-policy';
 import type { ComplianceReport } from '../shared/report';
-import { openDatabase } from '../relay/storage/db';
-import { AdmissionRefused, FleetStore, ReplayRefused, ReportRejected, SignatureRefused, UNSIGNED } from '../relay/storage/fleet-store';
-import { PostgresFleet } from '../relay/storage/postgres/fleet';
+import { AdmissionRefused, ReplayRefused, ReportRejected, SignatureRefused, type IngestResult } from '../relay/domain/ingest';
+import { FleetStore, UNSIGNED } from '../relay/storage/fleet';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
+import { PostgresSql } from '../relay/storage/postgres/sql';
+import { openDatabase } from '../relay/storage/sqlite/db';
+import { SqliteSql } from '../relay/storage/sqlite/sql';
 import { idleErrors, startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { report, riskyReport } from './fixtures/reports';
-import type { IngestResult } from '../relay/storage/stores';
 import type { DeviceSummary, RefusalReason } from '../shared/fleet';
 
 /** Taking reports, whichever engine stores them. */
@@ -44,11 +45,11 @@ afterAll(async () => {
 
 function sqliteEngine(admit?: (now: number) => number): Engine {
   const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-fleet-contract-')));
-  const fleet = new FleetStore(db, { admit });
+  const fleet = new FleetStore(new SqliteSql(db), { admit });
   return {
     submit: (r, now, key = null, signedAt = now) => fleet.submit(r, POLICY, now, key ? { key, at: signedAt } : UNSIGNED),
-    recordRefusal: async (id, reason, at) => fleet.recordRefusal(id, reason, at),
-    device: async (id) => fleet.devices(1000).find((d) => d.id === id),
+    recordRefusal: (id, reason, at) => fleet.recordRefusal(id, reason, at),
+    device: async (id) => (await fleet.devices(1000)).find((d) => d.id === id),
     alerts: async () => db.prepare("SELECT device_id FROM outbox WHERE state = 'pending' ORDER BY id").pluck().all() as string[],
     corrupt: async (id) => void db.prepare("UPDATE devices SET alerted = '{' WHERE id = ?").run(id),
   };
@@ -65,7 +66,7 @@ async function postgresDatabase(): Promise<string> {
 function postgresEngine(url: string, admit?: (now: number) => number): Engine {
   const pool = testPool(url, { max: 4 });
   pools.push(pool);
-  const fleet = new PostgresFleet(pool, { admit });
+  const fleet = new FleetStore(new PostgresSql(pool), { admit });
   return {
     submit: (r, now, key = null, signedAt = now) => fleet.submit(r, POLICY, now, key ? { key, at: signedAt } : UNSIGNED),
     recordRefusal: (id, reason, at) => fleet.recordRefusal(id, reason, at),

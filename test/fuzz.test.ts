@@ -15,7 +15,7 @@ const ENDPOINTS: [method: string, path: string][] = [
 let relay: TestRelay;
 
 beforeAll(async () => {
-  relay = createTestRelay();
+  relay = await createTestRelay();
   // OAuth selected but never connected: a test send answers 409 instead of reaching for a server.
   await relay.call('PUT', '/api/v1/mail-settings', {
     ...basicSettings({ authType: 'oauth', requiresAuth: false, username: '', password: undefined }),

@@ -54,7 +54,7 @@ async function startAs(flavour: Flavour, appPermissions: Record<string, string[]
     appPermissions,
   });
   clock = Date.now();
-  relay = createTestRelay({ now: () => clock, ...relayOptions });
+  relay = await createTestRelay({ now: () => clock, ...relayOptions });
 }
 
 /** The preset for the transport and grant, pointed at the test peers: only the URLs change. */
@@ -285,7 +285,7 @@ describe('Microsoft Graph app-only (client credentials)', () => {
       appPermissions: { [CLIENT_ID]: ['Mail.Send'] },
     });
     clock = Date.now();
-    relay = createTestRelay({ now: () => clock });
+    relay = await createTestRelay({ now: () => clock });
     await startGraphPeer();
     // The assertion's audience is the token endpoint as called; oidc-provider serves it without Microsoft's tenant segment.
     const certificate = (pair: { cert: string; key: string }) =>

@@ -10,8 +10,8 @@ import { testPki } from './fixtures/tls';
 
 
 let relay: TestRelay;
-beforeEach(() => {
-  relay = createTestRelay();
+beforeEach(async () => {
+  relay = await createTestRelay();
 });
 afterEach(() => relay.close());
 

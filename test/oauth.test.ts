@@ -51,7 +51,7 @@ async function setup(options: { flavour?: Flavour; client?: Partial<TestClient>;
   });
   smtp = flavour === 'google' ? await startGmail({ verifyToken: as.verifyToken }) : await startMicrosoft365({ verifyToken: as.verifyToken, ...options.microsoft });
   clock = Date.now();
-  relay = createTestRelay({ now: () => clock, ...options.relay });
+  relay = await createTestRelay({ now: () => clock, ...options.relay });
 }
 
 function oauthSettings(overrides: Record<string, unknown> = {}) {
@@ -169,7 +169,7 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
     as = await startAuthorizationServer({ flavour: 'google', clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
     smtp = await startGmail({ verifyToken: as.verifyToken, tls: 'starttls' });
     clock = Date.now();
-    relay = createTestRelay({ now: () => clock });
+    relay = await createTestRelay({ now: () => clock });
     expect((await connect(oauthSettings({ emailType: 'smtp', tls: true }))).status).toBe(200);
     expect((await sendTest()).status).toBe(200);
     expect(smtp.ehloSeen.plain).not.toContainEqual(expect.stringMatching(/^AUTH/));

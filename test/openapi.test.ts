@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { createTestRelay } from './fixtures/relay';
 
-const relay = createTestRelay();
+const relay = await createTestRelay();
 afterAll(() => relay.close());
 
 interface Document {

@@ -119,7 +119,7 @@ describe('a mail outage of days', () => {
     const options = { now: () => clock, worker: { random: () => 0.999 } };
     smtp = await startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } });
     smtp.refuseConnections(MAINTENANCE);
-    relay = createTestRelay(options, store);
+    relay = await createTestRelay(options, store);
     await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }));
     await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
     await postRisky('device-outage-1');
@@ -132,8 +132,8 @@ describe('a mail outage of days', () => {
     await relay.close();
 
     // Four days and four hours in, a new process on the same store.
-    relay = createTestRelay(options, store);
-    relay.deps.outbox.recoverInterrupted(clock);
+    relay = await createTestRelay(options, store);
+    await relay.deps.outbox.recoverInterrupted(clock);
     expect(await alerts()).toEqual(before);
     await relay.deps.worker.wake();
     expect(await alerts()).toMatchObject([{ state: 'pending_retry', attempts: 11 }]);

@@ -5,10 +5,12 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertItem, AlertState } from '../shared/fleet';
 import type { AlertPayload } from '../relay/domain/judgement';
-import { openDatabase, type Db } from '../relay/storage/db';
-import { MAX_BATCH_BYTES, OutboxStore } from '../relay/storage/outbox-store';
+import { MAX_BATCH_BYTES, OutboxStore } from '../relay/storage/outbox';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { PostgresOutbox } from '../relay/storage/postgres/outbox';
+import { PostgresSql } from '../relay/storage/postgres/sql';
+import { sql, type Sql } from '../relay/storage/sql';
+import { openDatabase } from '../relay/storage/sqlite/db';
+import { SqliteSql } from '../relay/storage/sqlite/sql';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import type { Batch, OutboxStats } from '../relay/storage/stores';
 
@@ -44,56 +46,25 @@ const payload = (deviceId: string): AlertPayload => ({
   reportedAt: NOW,
 });
 
-const DEVICE_SQL = `INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at)
-  VALUES ($1, $1, 'Chrome', '131.0.6778.85', 'Windows', 'high', 0, '[]', $2, $2) ON CONFLICT (id) DO NOTHING`;
-const OUTBOX_SQL = `INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at, first_due_at)
-  VALUES ($1, $2, $3, 'pending', $4, $5, $5)`;
-/** The same statements for better-sqlite3, which names its parameters: $1 becomes @p1. */
-const named = (sql: string) => sql.replace(/\$(\d)/g, '@p$1');
-const params = (...values: unknown[]) => Object.fromEntries(values.map((v, i) => [`p${i + 1}`, v]));
-
-function sqliteEngine(): Engine {
-  const db: Db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-outbox-')));
-  const store = new OutboxStore(db);
+/** An engine's outbox, and what the fleet store writes when a report raises an alert, in the SQL both engines take. */
+function engineOn(db: Sql, alone: boolean): Engine {
   let reports = 0;
   return {
-    // The SQLite store answers at once; the worker awaits either engine alike.
-    outbox: {
-      claim: async (...a) => store.claim(...a),
-      sent: async (...a) => store.sent(...a),
-      retryLater: async (...a) => store.retryLater(...a),
-      failed: async (...a) => store.failed(...a),
-      split: async (...a) => store.split(...a),
-      release: async (...a) => store.release(...a),
-      retryFailed: async (...a) => store.retryFailed(...a),
-      expire: async (...a) => store.expire(...a),
-      stats: async (...a) => store.stats(...a),
-      waitingError: async () => store.waitingError(),
-      list: async (...a) => store.list(...a),
-    },
+    outbox: new OutboxStore(db, { alone }),
     async enqueue(deviceId, json, now, dueAt = now) {
-      db.prepare(named(DEVICE_SQL)).run(params(deviceId, now));
-      db.prepare(named(OUTBOX_SQL)).run(params(deviceId, `report-${++reports}`, json, now, dueAt));
+      await db.run(sql`INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at)
+        VALUES (${deviceId}, ${deviceId}, 'Chrome', '131.0.6778.85', 'Windows', 'high', 0, '[]', ${now}, ${now}) ON CONFLICT (id) DO NOTHING`);
+      await db.run(sql`INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at, first_due_at)
+        VALUES (${deviceId}, ${`report-${++reports}`}, ${json}, 'pending', ${now}, ${dueAt}, ${dueAt})`);
     },
     async lastAlertedAt(deviceId) {
-      return (db.prepare('SELECT last_alerted_at FROM devices WHERE id = ?').pluck().get(deviceId) as number | null) ?? null;
+      return (await db.get<{ last_alerted_at: number | null }>(sql`SELECT last_alerted_at FROM devices WHERE id = ${deviceId}`))?.last_alerted_at ?? null;
     },
   };
 }
 
-function postgresEngine(pool: pg.Pool): Engine {
-  let reports = 0;
-  return {
-    outbox: new PostgresOutbox(pool),
-    async enqueue(deviceId, json, now, dueAt = now) {
-      await pool.query(DEVICE_SQL, [deviceId, now]);
-      await pool.query(OUTBOX_SQL, [deviceId, `report-${++reports}`, json, now, dueAt]);
-    },
-    async lastAlertedAt(deviceId) {
-      return (await pool.query<{ last_alerted_at: number | null }>('SELECT last_alerted_at FROM devices WHERE id = $1', [deviceId])).rows[0]?.last_alerted_at ?? null;
-    },
-  };
-}
+const sqliteEngine = (): Engine => engineOn(new SqliteSql(openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-outbox-')))), true);
+const postgresEngine = (pool: pg.Pool): Engine => engineOn(new PostgresSql(pool), false);
 
 let cluster: PostgresCluster;
 const pools: pg.Pool[] = [];
@@ -210,14 +181,14 @@ describe.each(ENGINES)('the outbox on %s', (_, make) => {
 });
 
 describe('the outbox shared by three relays on PostgreSQL', () => {
-  async function threeRelays(): Promise<{ engine: Engine; pool: pg.Pool; relays: PostgresOutbox[] }> {
+  async function threeRelays(): Promise<{ engine: Engine; pool: pg.Pool; relays: OutboxStore[] }> {
     const pool = await freshPostgres();
     const others = [0, 1].map(() => {
       const p = testPool(cluster.url(`outbox_${databases}`), { max: 4 });
       pools.push(p);
       return p;
     });
-    return { engine: postgresEngine(pool), pool, relays: [pool, ...others].map((p) => new PostgresOutbox(p)) };
+    return { engine: postgresEngine(pool), pool, relays: [pool, ...others].map((p) => new OutboxStore(new PostgresSql(p), { alone: false })) };
   }
 
   it('sends a grouping window as one mail when the three claim it at the same moment', async () => {

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '../relay/storage/secret-box';
-import { copySqliteToPostgres } from '../relay/storage/postgres/copy';
-import { PostgresSecrets } from '../relay/storage/postgres/oauth';
-import { PostgresOutbox } from '../relay/storage/postgres/outbox';
-import { PostgresSettings } from '../relay/storage/postgres/settings';
+import { copySqliteToPostgres } from '../relay/commands/migrate-to-postgres';
+import { OutboxStore } from '../relay/storage/outbox';
+import { PostgresSql } from '../relay/storage/postgres/sql';
+import { SecretStore } from '../relay/storage/secrets';
+import { PolicyStore } from '../relay/storage/settings';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { createTestRelay, SMTP_PASSWORD, SMTP_USER, type TestRelay } from './fixtures/relay';
 import { report, riskyReport } from './fixtures/reports';
@@ -20,7 +21,7 @@ const pools: pg.Pool[] = [];
 
 beforeAll(async () => {
   cluster = await startPostgres();
-  relay = createTestRelay({}, { dataDir: mkdtempSync(join(tmpdir(), 'guardmail-copy-')), secretKey: KEY });
+  relay = await createTestRelay({}, { dataDir: mkdtempSync(join(tmpdir(), 'guardmail-copy-')), secretKey: KEY });
 });
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.end()));
@@ -51,10 +52,13 @@ describe('copying a relay\'s SQLite store into PostgreSQL', () => {
     expect(Object.fromEntries(counts)).toMatchObject({ devices: 2, outbox: 1, secrets: expect.any(Number), settings: expect.any(Number) });
 
     // The secret opens with the relay's key, under its own name; the policy and the waiting alert are the same.
-    expect(await new PostgresSecrets(new SecretBox(KEY)).get(pool, 'mail.password')).toBe(SMTP_PASSWORD);
-    expect(await new PostgresSettings(pool).get('alert-policy')).toMatchObject({ recipients: ['it@example.com'] });
-    const outbox = new PostgresOutbox(pool);
-    expect(await outbox.list(10)).toEqual(relay.deps.outbox.list(10));
+    const copy = new PostgresSql(pool);
+    expect(await new SecretStore(new SecretBox(KEY)).get(copy, 'mail.password')).toBe(SMTP_PASSWORD);
+    const policy = new PolicyStore(copy);
+    await policy.load();
+    expect(policy.get()).toMatchObject({ recipients: ['it@example.com'] });
+    const outbox = new OutboxStore(copy, { alone: false });
+    expect(await outbox.list(10)).toEqual(await relay.deps.outbox.list(10));
     // The alert the relay tried to send (the server is unreachable) goes on under its batch id, so its Message-ID.
     const sqliteBatch = relay.db.prepare('SELECT batch_id FROM outbox').pluck().get() as string;
     const batch = await outbox.claim(Date.now() + 86_400_000, 60_000, 10);

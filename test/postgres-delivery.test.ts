@@ -2,9 +2,10 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailSender } from '../relay/delivery/mail-sender';
 import { OutboxWorker } from '../relay/delivery/outbox-worker';
-import { PostgresFleet } from '../relay/storage/postgres/fleet';
+import { FleetStore } from '../relay/storage/fleet';
+import { OutboxStore } from '../relay/storage/outbox';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { PostgresOutbox } from '../relay/storage/postgres/outbox';
+import { PostgresSql } from '../relay/storage/postgres/sql';
 import { decoded, unfold } from './fixtures/mail';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { basicSettings, createTestRelay, type TestRelay } from './fixtures/relay';
@@ -34,7 +35,7 @@ const sentBy: number[] = [];
 /** A relay's delivery, with its own mail settings, policy and SMTP pool, taking alerts from the shared outbox. */
 async function relayWorker(url: string): Promise<OutboxWorker> {
   const index = sentBy.push(0) - 1;
-  const relay = createTestRelay();
+  const relay = await createTestRelay();
   relays.push(relay);
   const put = await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }));
   expect(put.status, await put.clone().text()).toBe(200);
@@ -45,7 +46,7 @@ async function relayWorker(url: string): Promise<OutboxWorker> {
   const { policy, mailSettings, oauth, sender, logger } = relay.deps;
   const counted = { sendPooled: (mail: Parameters<MailSender['sendPooled']>[0]) => (sentBy[index]!++, sender.sendPooled(mail)) } as MailSender;
   // Ten alerts a mail, so that there are batches for the three relays to share.
-  return new OutboxWorker({ outbox: new PostgresOutbox(pool), policy, mailSettings, oauth, sender: counted, logger, maxBatch: 10 });
+  return new OutboxWorker({ outbox: new OutboxStore(new PostgresSql(pool), { alone: false }), policy, mailSettings, oauth, sender: counted, logger, maxBatch: 10 });
 }
 
 describe('three relays delivering from one PostgreSQL outbox', () => {
@@ -54,7 +55,7 @@ describe('three relays delivering from one PostgreSQL outbox', () => {
     const pool = testPool(url, { max: 4 });
     pools.push(pool);
     await migratePostgres(pool);
-    const fleet = new PostgresFleet(pool);
+    const fleet = new FleetStore(new PostgresSql(pool));
     const workers = await Promise.all([0, 1, 2].map(() => relayWorker(url)));
     const policy = relays[0]!.deps.policy.get();
     const devices = Array.from({ length: 200 }, (_, i) => `device-${String(i).padStart(3, '0')}`);

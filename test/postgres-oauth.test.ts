@@ -2,19 +2,16 @@ import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_REDIRECT_URL } from '../shared/extension';
 import type { AuthorizeAnswer } from '../shared/oauth';
-import { DeliveryError } from '../relay/delivery/errors';
 import { TokenManager } from '../relay/delivery/token-manager';
-import { refreshAccessToken } from '../relay/delivery/oauth-client';
-import { refreshFailure } from '../relay/domain/oauth-account';
-import { needsRefresh } from '../relay/domain/token-policy';
-import { keyIdOf, SecretBox } from '../relay/storage/secret-box';
+import { OAuthStore } from '../relay/storage/oauth';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { PostgresOAuthAccount, PostgresSecrets, resealPostgres } from '../relay/storage/postgres/oauth';
+import { PostgresSql } from '../relay/storage/postgres/sql';
+import { keyIdOf, SecretBox } from '../relay/storage/secret-box';
+import { SecretStore } from '../relay/storage/secrets';
 import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 import { createTestRelay, type TestRelay } from './fixtures/relay';
 import { testPki } from './fixtures/tls';
 import { startAuthorizationServer, type AuthorizationServer } from './peers/authorization-server';
-import type { RefreshOutcome, RefreshedTokens } from '../relay/storage/stores';
 
 const CLIENT_ID = 'guardmail-test-client';
 const CLIENT_SECRET = 'client-secret-7f3a9c1e';
@@ -32,7 +29,7 @@ beforeAll(async () => {
     // Configured as Microsoft: every refresh rotates the refresh token, and the old one stops working.
     startAuthorizationServer({ flavour: 'microsoft', clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
   ]);
-  relay = createTestRelay();
+  relay = await createTestRelay();
 });
 // Each test's relays close their connections: the server takes 100 at most.
 afterEach(async () => {
@@ -58,18 +55,22 @@ async function consentedAccount() {
 }
 
 /** Three relays' views of one database. */
-async function threeRelays(database: string): Promise<PostgresOAuthAccount[]> {
+async function threeRelays(database: string): Promise<OAuthStore[]> {
   const url = cluster.createDatabase(database);
   const made = [0, 1, 2].map(() => testPool(url, { max: 10 }));
   pools.push(...made);
   await migratePostgres(made[0]!);
-  return made.map((p) => new PostgresOAuthAccount(p, KEY));
+  return made.map((p) => new OAuthStore(new PostgresSql(p), new SecretStore(KEY)));
 }
 
-/** The refresh a relay makes: the real token request to the provider, with the relay's settings. */
-const refresh = (refreshToken: string): Promise<RefreshedTokens> =>
-  refreshAccessToken(relay.deps.mailSettings.get()!, relay.deps.mailSettings.secrets(), refreshToken, { timeoutMs: 10_000 });
-const judge = (err: unknown) => refreshFailure(err instanceof DeliveryError ? err.failure : null);
+/**
+ * A token manager of one of the relays, making the real token request to the provider with the relay's settings; each
+ * has its own in-process sharing of a refresh, so only the account's lock makes their refreshes one.
+ */
+function tokenManager(oauth: OAuthStore, now: () => number, refreshed: { count: number } = { count: 0 }): TokenManager {
+  const metrics = { tokenRefreshes: { inc: ({ outcome }: { outcome: string }) => void (outcome === 'ok' && refreshed.count++) } };
+  return new TokenManager({ oauth, mailSettings: relay.deps.mailSettings, logger: relay.deps.logger, client: { timeoutMs: 10_000 }, now, metrics: metrics as never });
+}
 
 describe('the OAuth account shared by three relays on PostgreSQL', () => {
   it('lets a consent started on one relay be finished on another, once', async () => {
@@ -91,16 +92,15 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     await relays[0]!.connect({ account: MAILBOX, scope: as.mailScope, refreshToken: consented.refreshToken, accessToken: consented.accessToken, accessExpiresAt: clock - 1, now: clock });
     const before = as.tokenRequests.length;
     as.tokenDelayMs = 50;
-    const sends = () =>
-      Promise.all(Array.from({ length: 50 }, (_, i) => relays[i % 3]!.refreshOnce(() => clock, (expiresAt) => !needsRefresh(expiresAt, clock), refresh, judge)));
+    const refreshed = { count: 0 };
+    const sends = () => Promise.all(Array.from({ length: 50 }, (_, i) => tokenManager(relays[i % 3]!, () => clock, refreshed).accessToken()));
 
-    const tokens = (outcomes: RefreshOutcome[]) => outcomes.map((r) => (r.kind === 'token' ? r : expect.fail(`no token: ${r.kind}`)));
-    const first = tokens(await sends());
+    const first = await sends();
     const refreshes = () => as.tokenRequests.slice(before).filter((r) => r.grantType === 'refresh_token');
     expect(refreshes()).toEqual([{ grantType: 'refresh_token', refreshToken: consented.refreshToken }]);
-    expect(first.filter((r) => r.refreshed)).toHaveLength(1);
-    expect(new Set(first.map((r) => r.accessToken)).size).toBe(1);
-    expect(first[0]!.account).toBe(MAILBOX);
+    expect(refreshed.count).toBe(1);
+    expect(new Set(first.map((r) => r.token)).size).toBe(1);
+    expect(first[0]!.user).toBe(MAILBOX);
     const rotated = await relays[1]!.refreshToken();
     expect(rotated).not.toBe(consented.refreshToken);
 
@@ -118,7 +118,7 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     const consented = await consentedAccount();
     let clock = Date.now();
     await relays[0]!.connect({ account: MAILBOX, scope: as.mailScope, refreshToken: consented.refreshToken, accessToken: consented.accessToken, accessExpiresAt: clock - 1, now: clock });
-    const managers = relays.map((oauth) => new TokenManager({ oauth, mailSettings: relay.deps.mailSettings, logger: relay.deps.logger, client: { timeoutMs: 10_000 }, now: () => clock }));
+    const managers = relays.map((oauth) => tokenManager(oauth, () => clock));
     const before = as.tokenRequests.length;
     const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => managers[i % 3]!.accessToken()));
     expect(as.tokenRequests.slice(before).filter((r) => r.grantType === 'refresh_token')).toHaveLength(1);
@@ -139,10 +139,10 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     await relays[0]!.connect({ account: MAILBOX, scope: as.mailScope, refreshToken: consented.refreshToken, accessToken: consented.accessToken, accessExpiresAt: clock - 1, now: clock });
     await as.revokeAll();
     const before = as.tokenRequests.length;
-    const results = await Promise.allSettled(relays.map((r) => r.refreshOnce(() => clock, () => false, refresh, judge)));
-    // The relay that asked hears the provider's refusal; the others, waiting on the lock, find the grant lost.
-    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'fulfilled').map((r) => r.value.kind)).toEqual(['reauth', 'reauth']);
+    const results = await Promise.allSettled(relays.map((r) => tokenManager(r, () => clock).refresh()));
+    // The relay that asked hears the provider's refusal; the others, waiting on the lock, find the grant lost and ask nothing.
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { failure: { code: string } }).failure.code : 'token'));
+    expect(codes).toEqual(['OAUTH_REAUTH_REQUIRED', 'OAUTH_REAUTH_REQUIRED', 'OAUTH_REAUTH_REQUIRED']);
     expect(as.tokenRequests.slice(before)).toHaveLength(1);
     expect((await relays[2]!.account())!.reauth).toMatchObject({ code: 'OAUTH_REAUTH_REQUIRED' });
     expect(await relays[1]!.refreshToken()).toBeNull();
@@ -155,11 +155,11 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     await relays[0]!.connect({ account: MAILBOX, scope: 'x', refreshToken: 'refresh-1', accessToken: 'access-1', accessExpiresAt: Date.now() + 3_600_000, now: Date.now() });
     const pool = pools.at(-1)!;
     // Each relay restarted with the new key as its current one and the old as its previous: they read both.
-    expect(await resealPostgres(pool, new SecretBox(newKey, [oldKey]))).toBe(2);
+    expect(await new SecretStore(new SecretBox(newKey, [oldKey])).resealAll(new PostgresSql(pool))).toBe(2);
     const { rows } = await pool.query<{ key_id: string }>('SELECT DISTINCT key_id FROM secrets');
     expect(rows).toEqual([{ key_id: keyIdOf(newKey) }]);
     // Then restarted with the new key alone.
-    expect(await new PostgresSecrets(new SecretBox(newKey)).get(pool, 'oauth.refreshToken')).toBe('refresh-1');
-    await expect(new PostgresSecrets(new SecretBox(oldKey)).get(pool, 'oauth.refreshToken')).rejects.toThrow('which this relay does not have');
+    expect(await new SecretStore(new SecretBox(newKey)).get(new PostgresSql(pool), 'oauth.refreshToken')).toBe('refresh-1');
+    await expect(new SecretStore(new SecretBox(oldKey)).get(new PostgresSql(pool), 'oauth.refreshToken')).rejects.toThrow('which this relay does not have');
   });
 });

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../relay/storage/db';
-import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { PG_MIGRATIONS, POSTGRES_ONLY_TABLES } from '../relay/storage/postgres/migrations';
+import { migratePostgres, POSTGRES_ONLY_TABLES } from '../relay/storage/postgres/migrate';
+import { MIGRATIONS } from '../relay/storage/schema';
+import { openDatabase } from '../relay/storage/sqlite/db';
 import { startPostgres, type PostgresCluster } from './fixtures/postgres';
 
 let cluster: PostgresCluster;
@@ -48,9 +48,9 @@ describe('the PostgreSQL schema', () => {
   it('is migrated once when three relays start together: one applies it, the others wait on the lock and find it done', async () => {
     const url = cluster.createDatabase('three_relays');
     const applied = await Promise.all([pool(url), pool(url), pool(url)].map((p) => migratePostgres(p)));
-    expect(applied.sort()).toEqual([0, 0, PG_MIGRATIONS.length]);
+    expect(applied.sort()).toEqual([0, 0, MIGRATIONS.length]);
     const { rows } = await pool(url).query('SELECT version FROM schema_version');
-    expect(rows).toEqual([{ version: PG_MIGRATIONS.at(-1)!.version }]);
+    expect(rows).toEqual([{ version: MIGRATIONS.at(-1)!.version }]);
     expect(await migratePostgres(pool(url))).toBe(0);
   });
 

@@ -1,22 +1,27 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as v from 'valibot';
+import { AlertPolicy } from '../shared/alert-policy';
+import { listenForChanges } from '../relay/storage/postgres/listen';
 import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { PostgresSettings } from '../relay/storage/postgres/settings';
+import { PostgresSql } from '../relay/storage/postgres/sql';
+import { PolicyStore } from '../relay/storage/settings';
 import { idleErrors, startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
 
 let cluster: PostgresCluster;
 const pools: pg.Pool[] = [];
-let relays: PostgresSettings[];
+let relays: PolicyStore[];
+const stops: (() => void)[] = [];
 
 beforeAll(async () => {
   cluster = await startPostgres();
   const url = cluster.createDatabase('settings');
   pools.push(testPool(url, { max: 3 }), testPool(url, { max: 3 }));
   await migratePostgres(pools[0]!);
-  relays = pools.map((p) => new PostgresSettings(p));
+  relays = pools.map((p) => new PolicyStore(new PostgresSql(p)));
 });
 afterAll(async () => {
-  await Promise.all(relays.map((r) => r.close()));
+  for (const stop of stops) stop();
   await Promise.all(pools.map((p) => p.end()));
   cluster?.stop();
 });
@@ -29,22 +34,24 @@ const until = async (done: () => boolean) => {
 describe('settings shared by two relays on PostgreSQL', () => {
   it('tells every relay which setting an admin changed on another, once it is committed', async () => {
     const heard: string[] = [];
-    await relays[1]!.listen((name) => heard.push(name), () => undefined);
-    expect(await relays[1]!.get('alert-policy')).toBeNull();
-    await relays[0]!.put('alert-policy', { recipients: ['it@example.com'] });
+    stops.push(await listenForChanges(pools[1]!, (name) => heard.push(name), () => undefined));
+    await relays[1]!.load();
+    expect(relays[1]!.get().recipients).toEqual([]);
+    await relays[0]!.save(v.parse(AlertPolicy, { recipients: ['it@example.com'] }));
     await until(() => heard.includes('alert-policy'));
-    expect(await relays[1]!.get('alert-policy')).toEqual({ recipients: ['it@example.com'] });
+    await relays[1]!.load();
+    expect(relays[1]!.get().recipients).toEqual(['it@example.com']);
   });
 
   it('says when its listening connection is lost, so the relay drops every cached setting', async () => {
     const lost: Error[] = [];
-    const listener = new PostgresSettings(pools[0]!);
-    await listener.listen(() => undefined, (err) => lost.push(err));
+    stops.push(await listenForChanges(pools[0]!, () => undefined, (err) => lost.push(err)));
     cluster.pause();
     await until(() => lost.length === 1);
     cluster.resume();
     // The pools open new connections: nothing else is lost.
-    expect(await relays[0]!.get('alert-policy')).toEqual({ recipients: ['it@example.com'] });
+    await relays[0]!.load();
+    expect(relays[0]!.get().recipients).toEqual(['it@example.com']);
     for (const err of idleErrors) expect(err.message).toMatch(/terminat/);
   });
 });

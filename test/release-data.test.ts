@@ -65,7 +65,7 @@ afterEach(async () => {
 async function setup(store?: KeptStore, nvdLookupsPerRefresh?: number): Promise<TestRelay> {
   feeds = await startReleaseFeeds(structuredClone(DATA), { nvdWindowMs: NVD_WINDOW_MS });
   clock = NOW;
-  relay = createTestRelay({ now: () => clock, feeds: feedOptions(feeds.urls, nvdLookupsPerRefresh) }, store);
+  relay = await createTestRelay({ now: () => clock, feeds: feedOptions(feeds.urls, nvdLookupsPerRefresh) }, store);
   return relay;
 }
 
@@ -191,7 +191,7 @@ describe('a catalog entry NVD has analysed without a browser version', () => {
       { nvdWindowMs: NVD_WINDOW_MS },
     );
     clock = NOW;
-    relay = createTestRelay({ now: () => clock, feeds: feedOptions(feeds.urls) });
+    relay = await createTestRelay({ now: () => clock, feeds: feedOptions(feeds.urls) });
     await relay.deps.feeds.refresh();
     await relay.deps.feeds.refresh();
     expect(feeds.requests.filter((r) => r.startsWith('/rest/json/cves/2.0'))).toEqual(['/rest/json/cves/2.0?cveId=CVE-2026-13006']);
@@ -270,7 +270,7 @@ describe('a relay without internet', () => {
     expect(imported.stdout).toContain('kev: imported (5 vulnerabilities)');
 
     clock = NOW;
-    relay = createTestRelay({ now: () => clock, feeds: feedOptions(feeds.urls) }, airGapped);
+    relay = await createTestRelay({ now: () => clock, feeds: feedOptions(feeds.urls) }, airGapped);
     expect((await status()).basis).toBe('vendor');
     expect(await judge({ name: 'Chrome', version: '143.0.7499.40' })).toHaveLength(1);
     const answer = await json<ReportAnswer>(await relay.call('POST', '/api/v1/reports', report({ deviceId: 'device-air-gapped', browser: { name: 'Chrome', version: '143.0.7499.40' } }), { token: relay.enrollmentToken }));

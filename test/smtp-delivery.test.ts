@@ -29,7 +29,7 @@ async function smtp(options: MtaOptions): Promise<SmtpPeer> {
 
 /** Saves the settings (expecting success) and sends the test mail; answers the status and body. */
 async function configureAndTest(settings: Record<string, unknown>, body?: unknown) {
-  relay = createTestRelay();
+  relay = await createTestRelay();
   const put = await relay.call('PUT', '/api/v1/mail-settings', settings);
   expect(put.status, await put.clone().text()).toBe(200);
   const res = await relay.call('POST', '/api/v1/mail-settings/test', body);
@@ -59,7 +59,7 @@ describe('test mail over real SMTP', () => {
 
   it('keeps the Message-ID when the client repeats the request id, so a resend is recognisable', async () => {
     const server = await smtp({ tls: 'starttls', users: USERS });
-    relay = createTestRelay();
+    relay = await createTestRelay();
     await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: server.port, caCertificate: testPki().caCert }));
     const send = async () => {
       const res = await relay.call('POST', '/api/v1/mail-settings/test', undefined, { headers: { 'X-Request-Id': 'retry-42' } });
@@ -173,7 +173,7 @@ describe('test mail over real SMTP', () => {
 
   it('never sends a password over a plaintext connection unless insecure authentication is allowed', async () => {
     const server = await smtp({ tls: 'plain', users: USERS });
-    relay = createTestRelay();
+    relay = await createTestRelay();
     const refused = await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: server.port, tls: false }));
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as ApiErrorBody).error.field).toBe('tls');
@@ -188,10 +188,10 @@ describe('test mail over real SMTP', () => {
 
   it('refuses at send time to put a password on a connection without TLS, whatever the store holds', async () => {
     const server = await smtp({ tls: 'plain', users: USERS });
-    relay = createTestRelay();
+    relay = await createTestRelay();
     // As a store written before today's check could hold them: the API refuses to save these.
     const allowed = v.parse(MailSettingsInput, basicSettings({ port: server.port, tls: false, allowInsecureAuth: true }));
-    relay.deps.mailSettings.save({ ...allowed, allowInsecureAuth: false });
+    await relay.deps.mailSettings.save({ ...allowed, allowInsecureAuth: false });
     const res = await relay.call('POST', '/api/v1/mail-settings/test');
     expect(res.status).toBe(409);
     expect(((await res.json()) as ApiErrorBody).error.code).toBe('SMTP_INSECURE_AUTH_REFUSED');

@@ -8,10 +8,9 @@ import { AlertPolicy, DEFAULT_POLICY } from '../shared/alert-policy';
 import { MailSettingsInput } from '../shared/mail-settings';
 import { createLogger } from '../relay/log';
 import { AccessTokens } from '../relay/storage/access-tokens';
-import { openDatabase } from '../relay/storage/db';
-import { openPostgresStores } from '../relay/storage/postgres/stores';
+import { openPostgresStores } from '../relay/storage/postgres/index';
 import { SecretBox } from '../relay/storage/secret-box';
-import { sqliteStores } from '../relay/storage/sqlite-stores';
+import { openSqliteStores } from '../relay/storage/sqlite/index';
 import type { Stores } from '../relay/storage/stores';
 import { startPostgres, type PostgresCluster } from './fixtures/postgres';
 import { basicSettings } from './fixtures/relay';
@@ -35,7 +34,7 @@ afterEach(async () => {
 afterAll(() => cluster?.stop());
 
 const engines: Record<string, () => Promise<Stores>> = {
-  sqlite: async () => sqliteStores(openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-stores-'))), box),
+  sqlite: async () => openSqliteStores(mkdtempSync(join(tmpdir(), 'guardmail-stores-')), box, createLogger('silent')),
   postgres: async () => openPostgresStores({ url: cluster.createDatabase(`stores_${databases++}`), box, logger: createLogger('silent'), maxConnections: 2 }),
 };
 

@@ -2,8 +2,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { FEED_SOURCES, type ReleaseFeed } from '../../shared/releases';
 import { checkFeed, FeedRefused } from '../feeds/fetch-feed';
-import { openDatabase } from '../storage/db';
-import { ReleaseStore } from '../storage/release-store';
+import { ReleaseStore } from '../storage/releases';
+import { openDatabase } from '../storage/sqlite/db';
+import { SqliteSql } from '../storage/sqlite/sql';
+
+/** The release data of a relay's data directory, read, with what closes it. */
+async function openReleases(dataDir: string): Promise<{ store: ReleaseStore; close: () => void }> {
+  const sql = new SqliteSql(openDatabase(dataDir));
+  const store = new ReleaseStore(sql);
+  await store.load();
+  return { store, close: () => sql.close() };
+}
 
 const FORMAT = 'guardmail-release-feeds/1';
 
@@ -40,10 +49,9 @@ const Bundle = v.object({
 });
 
 /** Writes the release data this relay holds to `file`, for a relay without internet to import. */
-export function exportFeeds(dataDir: string, file: string): string {
-  const db = openDatabase(dataDir);
+export async function exportFeeds(dataDir: string, file: string): Promise<string> {
+  const { store, close } = await openReleases(dataDir);
   try {
-    const store = new ReleaseStore(db);
     const feeds = store.feeds();
     if (feeds.length === 0) throw new Error('this relay has no release data yet: let it fetch the feeds first (or check its proxy and /readyz)');
     const kevAt = store.status().find((s) => s.source === 'kev')?.fetchedAt ?? null;
@@ -52,7 +60,7 @@ export function exportFeeds(dataDir: string, file: string): string {
     const what = [...feeds.map((f) => `${f.source} (fetched ${new Date(f.fetchedAt).toISOString()})`), ...(exploited ? [`kev (fetched ${new Date(exploited.fetchedAt).toISOString()}, ${exploited.vulnerabilities.length} vulnerabilities)`] : [])];
     return `Exported ${what.join(', ')} to ${file}.\n`;
   } finally {
-    db.close();
+    close();
   }
 }
 
@@ -60,16 +68,15 @@ export function exportFeeds(dataDir: string, file: string): string {
  * Loads a bundle another relay exported. Each feed is checked as a fetched one is, and one older than the copy already
  * held is skipped: an old bundle must not roll the data back. A running relay uses it within the hour.
  */
-export function importFeeds(dataDir: string, file: string, now = Date.now()): string {
+export async function importFeeds(dataDir: string, file: string, now = Date.now()): Promise<string> {
   let bundle: v.InferOutput<typeof Bundle>;
   try {
     bundle = v.parse(Bundle, JSON.parse(readFileSync(file, 'utf8')));
   } catch (err) {
     throw new Error(`${file} is not a release data bundle from export-feeds (${err instanceof v.ValiError ? (err.issues[0]?.message ?? 'wrong shape') : (err as Error).message})`, { cause: err });
   }
-  const db = openDatabase(dataDir);
+  const { store, close } = await openReleases(dataDir);
   try {
-    const store = new ReleaseStore(db);
     const lines: string[] = [];
     for (const feed of bundle.feeds as ReleaseFeed[]) {
       const held = store.feed(feed.source);
@@ -88,15 +95,15 @@ export function importFeeds(dataDir: string, file: string, now = Date.now()): st
     // Checked first, saved after: a bundle is taken whole or not at all.
     for (const feed of bundle.feeds as ReleaseFeed[]) {
       const held = store.feed(feed.source);
-      if (!held || held.fetchedAt < feed.fetchedAt) store.save(feed);
+      if (!held || held.fetchedAt < feed.fetchedAt) await store.save(feed);
     }
     const kevAt = store.status().find((s) => s.source === 'kev')?.fetchedAt ?? null;
     if (bundle.exploited && (kevAt === null || kevAt < bundle.exploited.fetchedAt)) {
-      store.saveExploited(bundle.exploited.vulnerabilities, bundle.exploited.fetchedAt);
+      await store.saveExploited(bundle.exploited.vulnerabilities, bundle.exploited.fetchedAt);
       lines.push(`kev: imported (${bundle.exploited.vulnerabilities.length} vulnerabilities)`);
     }
     return `${lines.join('\n')}\n`;
   } finally {
-    db.close();
+    close();
   }
 }

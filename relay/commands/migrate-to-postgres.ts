@@ -1,8 +1,12 @@
+import type { Pool } from 'pg';
 import type { RelayConfig } from '../config';
-import { openDatabase } from '../storage/db';
 import { runningRelay } from '../storage/pid-file';
+import { copyIntoPostgres } from '../storage/postgres/copy';
 import { openPostgres } from '../storage/postgres/pool';
-import { copySqliteToPostgres } from '../storage/postgres/copy';
+import { dumpTables, openDatabase, type Db } from '../storage/sqlite/db';
+
+/** Copies a relay's SQLite store into an empty PostgreSQL database, whole or not at all; answers the rows per table. */
+export const copySqliteToPostgres = (db: Db, pool: Pool): Promise<Record<string, number>> => copyIntoPostgres(pool, dumpTables(db));
 
 /**
  * Copies the data directory's SQLite store into the empty PostgreSQL database --database-url names, whole or not at

@@ -3,7 +3,7 @@ import { refreshFailure, sendingMailbox, xoauth2User, type RefreshFailure } from
 import { KEEP_ALIVE_CHECK_MS, needsKeepAlive, needsRefresh } from '../domain/token-policy';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { AuditStorage, MailSettingsStorage, OAuthAccounts } from '../storage/stores';
+import type { AuditStorage, MailSettingsStorage, OAuthStorage } from '../storage/stores';
 import { DeliveryError } from './errors';
 import { clientCredentialsToken, refreshAccessToken, type OAuthClientOptions } from './oauth-client';
 
@@ -16,8 +16,8 @@ export interface AccessToken {
 }
 
 export interface TokenManagerDeps {
-  /** SQLite's account, or PostgreSQL's shared by several relays: every call is awaited. */
-  oauth: OAuthAccounts;
+  /** The connected account, maybe shared by several relays. */
+  oauth: Pick<OAuthStorage, 'account' | 'accessToken' | 'dropAccessToken' | 'withAccountLock'>;
   mailSettings: MailSettingsStorage;
   logger: Logger;
   client: OAuthClientOptions;
@@ -148,30 +148,49 @@ export class TokenManager {
     }
   }
 
+  /**
+   * The refresh lifecycle, under the account's lock: relays whose token expired together make one refresh request
+   * between them (the others find it fresh), a rotated refresh token is stored before any relay can read the old one,
+   * and a failure is recorded as refreshFailure() judges it before it is thrown.
+   */
   async #refresh(whenStale: boolean): Promise<AccessToken> {
     const settings = this.#deps.mailSettings.get();
     if (!settings) throw new DeliveryError({ code: 'OAUTH_NOT_CONNECTED' });
-    let failure: RefreshFailure | undefined;
-    const judge = (err: unknown) => (failure = refreshFailure(err instanceof DeliveryError ? err.failure : null));
-    let outcome;
-    try {
-      outcome = await this.#deps.oauth.refreshOnce(
-        this.#now,
-        (expiresAt) => whenStale && !needsRefresh(expiresAt, this.#now()),
-        (refreshToken) => refreshAccessToken(settings, this.#deps.mailSettings.secrets(), refreshToken, this.#deps.client),
-        judge,
-      );
-    } catch (err) {
-      if (failure?.kind === 'grant-lost') {
+    const outcome = await this.#deps.oauth.withAccountLock(async (locked): Promise<RefreshOutcome> => {
+      const account = await locked.account();
+      if (!account) return { kind: 'not-connected' };
+      if (account.reauth) return { kind: 'reauth', reason: account.reauth.reason };
+      const current = await locked.accessToken();
+      // Another relay (or an earlier caller) refreshed it meanwhile.
+      if (whenStale && current && account.accessExpiresAt !== null && !needsRefresh(account.accessExpiresAt, this.#now())) {
+        return { kind: 'token', account: account.account, accessToken: current, expiresAt: account.accessExpiresAt, refreshed: false };
+      }
+      const refreshToken = await locked.refreshToken();
+      if (!refreshToken) return { kind: 'not-connected' };
+      try {
+        const tokens = await refreshAccessToken(settings, this.#deps.mailSettings.secrets(), refreshToken, this.#deps.client);
+        const now = this.#now();
+        const expiresAt = now + tokens.expiresInSeconds * 1000;
+        await locked.refreshed({ accessToken: tokens.accessToken, accessExpiresAt: expiresAt, refreshToken: tokens.refreshToken, scope: tokens.scope, now });
+        return { kind: 'token', account: account.account, accessToken: tokens.accessToken, expiresAt, refreshed: true };
+      } catch (err) {
+        const failure = refreshFailure(err instanceof DeliveryError ? err.failure : null);
+        await locked.refreshFailed(failure);
+        // Answered, not thrown: the failure's record commits with the lock's transaction.
+        return { kind: 'failed', error: err, failure, account: account.account };
+      }
+    });
+    if (outcome.kind === 'failed') {
+      const { failure } = outcome;
+      if (failure.kind === 'grant-lost') {
         this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'reauthorization_required' });
-        const account = await this.#deps.oauth.account();
-        await this.#deps.audit?.record('oauth.reauthorization-required', { account: account?.account ?? '', reason: failure.reason }, '', this.#now());
+        await this.#deps.audit?.record('oauth.reauthorization-required', { account: outcome.account, reason: failure.reason }, '', this.#now());
         this.#deps.logger.warn({ reason: failure.reason }, 'OAuth grant lost: re-authorization required');
       } else {
         this.#deps.metrics?.tokenRefreshes.inc({ outcome: 'failed' });
-        this.#deps.logger.warn({ code: failure?.code ?? 'unknown' }, 'OAuth refresh failed');
+        this.#deps.logger.warn({ code: failure.code }, 'OAuth refresh failed');
       }
-      throw err;
+      throw outcome.error;
     }
     if (outcome.kind === 'not-connected') throw new DeliveryError({ code: 'OAUTH_NOT_CONNECTED' });
     if (outcome.kind === 'reauth') throw new DeliveryError({ code: 'OAUTH_REAUTH_REQUIRED', detail: outcome.reason });
@@ -182,6 +201,13 @@ export class TokenManager {
     return { token: outcome.accessToken, user: this.#user(outcome.account), expiresAt: outcome.expiresAt };
   }
 }
+
+/** An access token to send with, or why there is none. */
+type RefreshOutcome =
+  | { kind: 'token'; account: string; accessToken: string; expiresAt: number; refreshed: boolean }
+  | { kind: 'not-connected' }
+  | { kind: 'reauth'; reason: string }
+  | { kind: 'failed'; error: unknown; failure: RefreshFailure; account: string };
 
 const isAppOnly = (settings: MailSettings) => settings.authType === 'oauth' && settings.oauthGrant === 'client_credentials';
 

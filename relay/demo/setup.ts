@@ -27,13 +27,13 @@ function sampleReport(): ComplianceReport {
  * no mail server sees an alert arrive within seconds.
  */
 export async function prepareDemo(deps: AppDeps, mailbox: DemoMailbox): Promise<void> {
-  deps.mailSettings.save(
+  await deps.mailSettings.save(
     v.parse(MailSettingsInput, {
       authType: 'basic', provider: 'custom', host: '127.0.0.1', port: mailbox.port, emailType: 'smtp', tls: false, requiresAuth: false,
       senderName: 'Guardmail demo', senderAddress: 'alerts@guardmail.demo', testAddress: RECIPIENT,
     }),
   );
-  deps.policy.save(v.parse(AlertPolicy, { ...deps.policy.get(), recipients: [RECIPIENT], groupingWindowSeconds: 0, cooldownMinutes: 0 }));
+  await deps.policy.save(v.parse(AlertPolicy, { ...deps.policy.get(), recipients: [RECIPIENT], groupingWindowSeconds: 0, cooldownMinutes: 0 }));
   const { alerted } = await deps.fleet.submit(sampleReport(), deps.policy.get(), Date.now());
   if (alerted) void deps.worker.wake();
 }

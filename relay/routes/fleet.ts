@@ -10,7 +10,7 @@ import { OncePerWindow } from '../domain/once-per-window';
 import { RateLimiter } from '../domain/rate-limit';
 import { canonicalKey, checkReportSignature, keyThumbprint } from '../domain/report-signature';
 import { siblingId } from '../domain/report-order';
-import { ReplayRefused, SignatureRefused } from '../storage/fleet-store';
+import { ReplayRefused, SignatureRefused } from '../domain/ingest';
 import { ApiError, errorResponse, limitParam, parseBody, parseQuery } from '../http/api-error';
 import { limitBody } from '../http/body-limit';
 

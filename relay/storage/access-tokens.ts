@@ -1,19 +1,19 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Awaitable, Db } from './db';
+import { sql, type Sql } from './sql';
 
 export type Role = 'admin' | 'enrollment';
 
-/** Where the hashes are kept, on either engine. `insert` answers false when a hash for the role was already there. */
+/** Where the hashes are kept. `insert` answers false when a hash for the role was already there. */
 export interface TokenRows {
-  find(role: Role): Awaitable<Buffer | null>;
-  insert(role: Role, sha256: Buffer): Awaitable<boolean>;
+  find(role: Role): Promise<Buffer | null>;
+  insert(role: Role, sha256: Buffer): Promise<boolean>;
 }
 
-/** The hashes in SQLite's access_tokens table. */
-export function sqliteTokenRows(db: Db): TokenRows {
+/** The hashes in the access_tokens table. */
+export function tokenRows(db: Sql): TokenRows {
   return {
-    find: (role) => (db.prepare('SELECT sha256 FROM access_tokens WHERE role = ?').get(role) as { sha256: Buffer } | undefined)?.sha256 ?? null,
-    insert: (role, hash) => db.prepare('INSERT INTO access_tokens (role, sha256, created_at) VALUES (?, ?, ?) ON CONFLICT (role) DO NOTHING').run(role, hash, new Date().toISOString()).changes === 1,
+    find: async (role) => (await db.get<{ sha256: Buffer }>(sql`SELECT sha256 FROM access_tokens WHERE role = ${role}`))?.sha256 ?? null,
+    insert: async (role, hash) => (await db.run(sql`INSERT INTO access_tokens (role, sha256, created_at) VALUES (${role}, ${hash}, ${new Date().toISOString()}) ON CONFLICT (role) DO NOTHING`)) === 1,
   };
 }
 
@@ -57,9 +57,12 @@ export class AccessTokens {
   }
 
   /** The stored hashes only, generating nothing: for commands that read the data directory of a relay. */
-  static load(db: Db): AccessTokens {
+  static async load(rows: TokenRows): Promise<AccessTokens> {
     const tokens = new AccessTokens();
-    for (const row of db.prepare('SELECT role, sha256 FROM access_tokens').all() as { role: Role; sha256: Buffer }[]) tokens.#hashes.set(row.role, row.sha256);
+    for (const role of ['admin', 'enrollment'] as const) {
+      const stored = await rows.find(role);
+      if (stored) tokens.#hashes.set(role, stored);
+    }
     return tokens;
   }
 

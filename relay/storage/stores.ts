@@ -1,11 +1,11 @@
 /**
- * The relay's storage contract: what the routes, the delivery worker and the token manager ask of a store, on either
- * engine. SQLite (one relay, embedded, the default) answers at once; PostgreSQL (several relays sharing one database)
- * answers with promises. Callers await every answer that may be a promise.
+ * The relay's storage contract: what the routes, the delivery worker and the token manager ask of a store. Each store
+ * is written once, against the SQL interface (sql.ts) that either engine answers: SQLite (one relay, embedded, the
+ * default) or PostgreSQL (several relays sharing one database).
  *
  * Settings that every request and send reads (the mail settings, the alert policy, the delivery record, the release
- * data) are answered from memory on both engines: on PostgreSQL each relay reloads them when any relay announces a
- * change (postgres/settings.ts), so reading them stays synchronous and costs no query.
+ * data) are answered from memory: each relay reads them again when any relay announces a change (settings.ts), so
+ * reading them stays synchronous and costs no query.
  */
 import type { AlertPolicy, Level } from '../../shared/alert-policy';
 import type { AuditEntry } from '../../shared/api';
@@ -14,12 +14,11 @@ import type { MailSettings, MailSettingsParsed, MailSettingsView, SecretField } 
 import type { ComplianceReport } from '../../shared/report';
 import type { ExploitIndex, ExploitedVulnerability, FeedSource, ReleaseFeed, ReleaseIndex } from '../../shared/releases';
 import type { ErrorCode } from '../../shared/errors';
-import type { Verdict } from '../../shared/checks/index';
+import type { IngestResult } from '../domain/ingest';
 import type { AlertPayload } from '../domain/judgement';
 import type { RefreshFailure } from '../domain/oauth-account';
 import type { ReportSignature } from '../domain/report-order';
 import type { TokenRows } from './access-tokens';
-import type { Awaitable } from './db';
 
 export type AuditAction =
   | 'mail-settings.updated'
@@ -37,12 +36,6 @@ export type AuditAction =
 export interface DeliveryRecord {
   lastDeliveredAt: number | null;
   lastFailure: { code: ErrorCode; at: number } | null;
-}
-
-export interface IngestResult {
-  verdict: Verdict;
-  duplicate: boolean;
-  alerted: boolean;
 }
 
 export type MailSecrets = Partial<Record<SecretField, string>>;
@@ -65,35 +58,18 @@ export interface OAuthAccount {
   reauth: { code: string; reason: string } | null;
 }
 
-/** What a provider's refresh answers, as a store records it. */
-export interface RefreshedTokens {
-  accessToken: string;
-  expiresInSeconds: number;
-  /** A rotated refresh token (Microsoft rotates); absent when the old one stays valid (Google). */
-  refreshToken?: string;
-  scope?: string;
-}
-
-/** An access token to send with, or why there is none. */
-export type RefreshOutcome =
-  | { kind: 'token'; account: string; accessToken: string; expiresAt: number; refreshed: boolean }
-  | { kind: 'not-connected' }
-  | { kind: 'reauth'; reason: string };
-
-/**
- * What the token manager needs of the connected account, on either engine: this SQLite store, or the PostgreSQL one
- * (postgres/oauth.ts) that several relays share and refresh under a row lock.
- */
-export interface OAuthAccounts {
-  account(): Awaitable<OAuthAccount | null>;
-  accessToken(): Awaitable<string | null>;
-  /** A server refused the access token: the next send refreshes. The refresh token and its health are untouched. */
-  dropAccessToken(): Awaitable<void>;
+/** The connected account, held against every other relay while a refresh is decided and made (OAuthStorage.withAccountLock). */
+export interface LockedAccount {
+  account(): Promise<OAuthAccount | null>;
+  accessToken(): Promise<string | null>;
+  refreshToken(): Promise<string | null>;
+  /** Records a successful refresh; a rotated refresh token replaces the stored one, else the old one is kept. */
+  refreshed(r: { accessToken: string; accessExpiresAt: number; refreshToken?: string; scope?: string; now: number }): Promise<void>;
   /**
-   * The access token, refreshed first unless `fresh(expiresAt)` says it serves; a failed refresh is recorded as
-   * `judge` says and thrown.
+   * Records a failed refresh as the domain judged it (refreshFailure): a lost grant drops both tokens and asks for
+   * re-authorization; a passing failure keeps the refresh token and notes the error.
    */
-  refreshOnce(now: () => number, fresh: (expiresAt: number) => boolean, refresh: (refreshToken: string) => Promise<RefreshedTokens>, judge: (err: unknown) => RefreshFailure): Promise<RefreshOutcome>;
+  refreshFailed(failure: RefreshFailure): Promise<void>;
 }
 
 export interface OutboxStats {
@@ -110,19 +86,16 @@ export interface Batch {
   alerts: { id: number; payload: AlertPayload; attempts: number }[];
 }
 
-/**
- * What the delivery worker needs of an outbox, on either engine: this SQLite store answers at once, the PostgreSQL one
- * (postgres/outbox.ts), shared by several relays, with promises.
- */
+/** What the delivery worker needs of the outbox. */
 export interface Outbox {
-  claim(now: number, leaseMs: number, maxBatch: number): Awaitable<Batch | null>;
-  sent(batchId: string, now: number): Awaitable<void>;
-  split(batchId: string, now: number): Awaitable<void>;
-  release(batchId: string): Awaitable<void>;
-  retryLater(batchId: string, error: string, retryAt: number): Awaitable<void>;
-  failed(batchId: string, error: string): Awaitable<void>;
-  retryNow(now: number): Awaitable<number>;
-  expire(cutoff: number, lifetime: string): Awaitable<number>;
+  claim(now: number, leaseMs: number, maxBatch: number): Promise<Batch | null>;
+  sent(batchId: string, now: number): Promise<void>;
+  split(batchId: string, now: number): Promise<void>;
+  release(batchId: string): Promise<void>;
+  retryLater(batchId: string, error: string, retryAt: number): Promise<void>;
+  failed(batchId: string, error: string): Promise<void>;
+  retryNow(now: number): Promise<number>;
+  expire(cutoff: number, lifetime: string): Promise<number>;
 }
 
 /** The release feeds, and CISA's catalog of exploited vulnerabilities. */
@@ -165,12 +138,12 @@ export interface MailSettingsStorage {
   /** Changes with every save (on any relay), so that connections made with older settings can be let go. */
   revision(): number;
   /** Replaces the settings. A secret that is undefined is kept, null clears it, a string replaces it. */
-  save(input: MailSettingsParsed): Awaitable<void>;
+  save(input: MailSettingsParsed): Promise<void>;
 }
 
 export interface PolicyStorage {
   get(): AlertPolicy;
-  save(policy: AlertPolicy): Awaitable<void>;
+  save(policy: AlertPolicy): Promise<void>;
 }
 
 export interface DeliveryLogStorage {
@@ -179,7 +152,7 @@ export interface DeliveryLogStorage {
   delivered(at: number): void;
   failed(code: ErrorCode, at: number): void;
   /** Writes what was held back (at shutdown). */
-  flush(): Awaitable<void>;
+  flush(): Promise<void>;
 }
 
 export interface ReleaseStorage {
@@ -189,49 +162,55 @@ export interface ReleaseStorage {
   feed(source: FeedSource): ReleaseFeed | null;
   exploited(): ExploitedVulnerability[];
   status(): FeedStatus[];
-  save(feed: ReleaseFeed): Awaitable<void>;
-  saveExploited(vulnerabilities: readonly ExploitedVulnerability[], fetchedAt: number): Awaitable<void>;
-  refused(source: StatusSource, error: string, at: number): Awaitable<void>;
+  save(feed: ReleaseFeed): Promise<void>;
+  saveExploited(vulnerabilities: readonly ExploitedVulnerability[], fetchedAt: number): Promise<void>;
+  refused(source: StatusSource, error: string, at: number): Promise<void>;
   /** Reads the store again: another process or relay may have written to it. */
-  reload(): Awaitable<void>;
+  reload(): Promise<void>;
 }
 
 export interface AuditStorage {
-  record(action: AuditAction, details: Record<string, unknown>, requestId?: string, at?: number): Awaitable<void>;
-  prune(cutoff: number): Awaitable<number>;
-  list(limit: number): Awaitable<AuditEntry[]>;
+  record(action: AuditAction, details: Record<string, unknown>, requestId?: string, at?: number): Promise<void>;
+  prune(cutoff: number): Promise<number>;
+  list(limit: number): Promise<AuditEntry[]>;
 }
 
-export interface OAuthStorage extends OAuthAccounts {
-  beginConsent(consent: { state: string; redirectUri: string; expiresAt: number; codeVerifier: string }): Awaitable<void>;
-  pendingConsent(): Awaitable<PendingConsent | null>;
-  claimConsent(state: string): Awaitable<{ codeVerifier: string; redirectUri: string } | null>;
-  connect(c: { account: string; scope: string; refreshToken: string; accessToken: string; accessExpiresAt: number; now: number }): Awaitable<void>;
-  refreshToken(): Awaitable<string | null>;
-  disconnect(): Awaitable<void>;
+export interface OAuthStorage {
+  account(): Promise<OAuthAccount | null>;
+  accessToken(): Promise<string | null>;
+  /** A server refused the access token: the next send refreshes. The refresh token and its health are untouched. */
+  dropAccessToken(): Promise<void>;
+  /** Runs `work` holding the account against every relay sharing the store; what it records is committed when it resolves. */
+  withAccountLock<T>(work: (account: LockedAccount) => Promise<T>): Promise<T>;
+  beginConsent(consent: { state: string; redirectUri: string; expiresAt: number; codeVerifier: string }): Promise<void>;
+  pendingConsent(): Promise<PendingConsent | null>;
+  claimConsent(state: string): Promise<{ codeVerifier: string; redirectUri: string } | null>;
+  connect(c: { account: string; scope: string; refreshToken: string; accessToken: string; accessExpiresAt: number; now: number }): Promise<void>;
+  refreshToken(): Promise<string | null>;
+  disconnect(): Promise<void>;
 }
 
 export interface OutboxStorage extends Outbox {
-  stats(now: number): Awaitable<OutboxStats>;
-  waitingError(): Awaitable<string | null>;
-  list(limit: number, state?: AlertState): Awaitable<AlertItem[]>;
-  retryFailed(now: number): Awaitable<number>;
-  pruneSent(cutoff: number): Awaitable<number>;
+  stats(now: number): Promise<OutboxStats>;
+  waitingError(): Promise<string | null>;
+  list(limit: number, state?: AlertState): Promise<AlertItem[]>;
+  retryFailed(now: number): Promise<number>;
+  pruneSent(cutoff: number): Promise<number>;
   /** At start-up: batches a killed process left running. A no-op where relays share the outbox (their leases do it). */
-  recoverInterrupted(now: number): Awaitable<number>;
+  recoverInterrupted(now: number): Promise<number>;
 }
 
 export interface FleetStorage {
-  /** Orders (domain/report-order.ts), judges and stores a report; its promise settles once the report is durable. */
+  /** Orders, judges (domain/ingest.ts) and stores a report; its promise settles once the report is durable. */
   submit(report: ComplianceReport, policy: AlertPolicy, now: number, signature?: ReportSignature): Promise<IngestResult>;
-  deviceKey(deviceId: string): Awaitable<string | null>;
-  forget(deviceId: string): Awaitable<boolean>;
+  deviceKey(deviceId: string): Promise<string | null>;
+  forget(deviceId: string): Promise<boolean>;
   /** Notes when a report for the device was last refused, and why; answers whether the device exists. */
-  recordRefusal(deviceId: string, reason: RefusalReason, at: number): Awaitable<boolean>;
-  counts(): Awaitable<LevelCounts>;
-  stoppedReporting(staleBefore: number): Awaitable<number>;
-  prune(cutoff: number): Awaitable<number>;
-  devices(limit: number, level?: Level, staleBefore?: number): Awaitable<DeviceSummary[]>;
+  recordRefusal(deviceId: string, reason: RefusalReason, at: number): Promise<boolean>;
+  counts(): Promise<LevelCounts>;
+  stoppedReporting(staleBefore: number): Promise<number>;
+  prune(cutoff: number): Promise<number>;
+  devices(limit: number, level?: Level, staleBefore?: number): Promise<DeviceSummary[]>;
   close(): void;
 }
 
@@ -257,13 +236,13 @@ export interface Stores {
   /** The fleet, told how new devices are admitted and where the release data is. */
   openFleet(options: FleetOptions): FleetStorage;
   /** A sealed secret by name (the enrollment token kept for the policies the relay writes). */
-  secret(name: string): Awaitable<string | null>;
-  keepSecret(name: string, plaintext: string): Awaitable<void>;
+  secret(name: string): Promise<string | null>;
+  keepSecret(name: string, plaintext: string): Promise<void>;
   /** A provider's per-mailbox limits, held with the other relays sharing the store; absent on SQLite (one relay). */
   readonly sendLimits?: SharedSendLimits;
   /** Throws the database's reason when it does not answer (readiness). */
-  ping(): Awaitable<void>;
+  ping(): Promise<void>;
   /** How many bytes the store takes: SQLite's file and log, or PostgreSQL's database. */
-  sizeBytes(): Awaitable<number>;
-  close(): Awaitable<void>;
+  sizeBytes(): Promise<number>;
+  close(): Promise<void>;
 }

@@ -40,7 +40,7 @@ it('reports a browser made highly vulnerable by a risky extension, and the alert
   const { devices } = (await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: { id: string; label: string; level: string; os: string }[] };
   expect(devices).toMatchObject([{ label: 'QA workstation 7', level: 'high' }]);
   // The browser bound its device ID to the key it made (WebCrypto in IndexedDB): the relay now refuses it unsigned.
-  expect(relay.deps.fleet.deviceKey(devices[0]!.id)).toMatch(/^\{"kty":"EC","crv":"P-256","x":"[\w-]{43}","y":"[\w-]{43}"\}$/);
+  expect(await relay.deps.fleet.deviceKey(devices[0]!.id)).toMatch(/^\{"kty":"EC","crv":"P-256","x":"[\w-]{43}","y":"[\w-]{43}"\}$/);
 });
 
 it('reports an extension disabled and enabled again within seconds, and the device falling back is alerted again', async () => {

@@ -227,7 +227,7 @@ describe('the admin popup in Chromium', () => {
     type ChromeStorage = { chrome: { storage: { local: { get(keys: null): Promise<Record<string, unknown>> } } } };
     const stored = await (await chromium.worker()).evaluate(() => (globalThis as unknown as ChromeStorage).chrome.storage.local.get(null));
     const dump = JSON.stringify(stored);
-    for (const secret of [SMTP_PASSWORD, CLIENT_SECRET, relay.deps.oauth.refreshToken()!]) expect(dump).not.toContain(secret);
+    for (const secret of [SMTP_PASSWORD, CLIENT_SECRET, (await relay.deps.oauth.refreshToken())!]) expect(dump).not.toContain(secret);
     await reopened.close();
   });
 

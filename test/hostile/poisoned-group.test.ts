@@ -71,7 +71,7 @@ describe('schema-valid hostile reports interleaved with good ones', () => {
   });
 
   it('answers every good report 202 and stores it', async () => {
-    relay = createTestRelay();
+    relay = await createTestRelay();
     await relay.call('PUT', '/api/v1/alert-policy', { recipients: [], minimumVersions: { Chrome: '130', constructor: '1' } });
     let round = 0;
     await fc.assert(

@@ -1,30 +1,36 @@
 import type { Pool } from 'pg';
-import type { Db } from '../db';
 import { migratePostgres } from './migrate';
 import { transaction } from './pool';
 
 /** Tables whose id PostgreSQL generates: copied with their ids, then the sequence moves past the highest. */
 const IDENTITY_TABLES = new Set(['outbox', 'audit_log']);
 
+/** PostgreSQL takes at most 65,535 parameters a statement. */
+const MAX_PARAMETERS = 65_535;
+
+/** A table of another store, read row by row (sqlite/db.ts: dumpTables). */
+export interface TableDump {
+  table: string;
+  columns: string[];
+  rows: Iterable<unknown[]>;
+}
+
 /**
- * Copies a relay's SQLite store into an empty PostgreSQL database, whole or not at all (one transaction): every
- * table, row for row, ids and sealed secrets included, so the relays started on it need the same secret key. The two
- * schemas have the same tables and columns (test/postgres-schema.test.ts). Refuses a database that already holds a
- * relay's data. Answers how many rows each table got.
+ * Copies another store into an empty PostgreSQL database, whole or not at all (one transaction): every table, row for
+ * row, ids and sealed secrets included, so the relays started on it need the same secret key. Both engines' tables
+ * come from one schema (../schema.ts). Refuses a database that already holds a relay's data. Answers how many rows
+ * each table got.
  */
-export async function copySqliteToPostgres(db: Db, pool: Pool): Promise<Record<string, number>> {
+export async function copyIntoPostgres(pool: Pool, tables: TableDump[]): Promise<Record<string, number>> {
   await migratePostgres(pool);
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
   return transaction(pool, async (client) => {
-    for (const table of tables) {
+    for (const { table } of tables) {
       const { rows } = await client.query(`SELECT 1 FROM ${table} LIMIT 1`);
       if (rows.length > 0) throw new Error(`the PostgreSQL database already holds a relay's data (table ${table} is not empty): copy into an empty database`);
     }
     const copied: Record<string, number> = {};
-    for (const table of tables) {
-      const columns = db.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').pluck().all(table) as string[];
-      // PostgreSQL takes at most 65,535 parameters a statement.
-      const perStatement = Math.floor(65_535 / columns.length);
+    for (const { table, columns, rows } of tables) {
+      const perStatement = Math.floor(MAX_PARAMETERS / columns.length);
       let batch: unknown[][] = [];
       let count = 0;
       const insert = async () => {
@@ -35,7 +41,7 @@ export async function copySqliteToPostgres(db: Db, pool: Pool): Promise<Record<s
         count += batch.length;
         batch = [];
       };
-      for (const row of db.prepare(`SELECT ${columns.join(', ')} FROM ${table}`).raw().iterate() as IterableIterator<unknown[]>) {
+      for (const row of rows) {
         batch.push(row);
         if (batch.length === perStatement) await insert();
       }

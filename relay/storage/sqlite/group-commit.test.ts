@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { report, riskyReport } from '../../test/fixtures/reports';
-import { migrate, openDatabase, type Db } from './db';
-import { FleetStore } from './fleet-store';
-import { MIGRATIONS } from './migrations';
-import { PolicyStore } from './policy-store';
+import { DEFAULT_POLICY } from '../../../shared/alert-policy';
+import { report, riskyReport } from '../../../test/fixtures/reports';
+import { FleetStore } from '../fleet';
+import { MIGRATIONS } from '../schema';
+import { migrate, openDatabase, SQLITE_TYPES, type Db } from './db';
+import { SqliteSql } from './sql';
 
 // The log's sync is the one thing a test cannot watch on a real disk: hold each one until the test lets it finish.
 const syncs = vi.hoisted(() => [] as { path: string; done: (err: NodeJS.ErrnoException | null) => void }[]);
@@ -48,8 +49,8 @@ const settled = async <T>(p: Promise<T>) => {
 describe('group commit', () => {
   it('answers reports only once the write-ahead log holding them is synced, and gathers the next group meanwhile', async () => {
     db = openDatabase(dir);
-    const fleet = new FleetStore(db);
-    const policy = new PolicyStore(db).get();
+    const fleet = new FleetStore(new SqliteSql(db));
+    const policy = DEFAULT_POLICY;
     const stored = () => (db.prepare('SELECT id FROM devices ORDER BY id').all() as { id: string }[]).map((d) => d.id);
     const first = [fleet.submit(report({ deviceId: 'device-a' }), policy, NOW), fleet.submit(report({ deviceId: 'device-b' }), policy, NOW)];
     expect(await settled(first[0]!)).toBe('pending');
@@ -63,8 +64,8 @@ describe('group commit', () => {
     expect(stored()).toEqual(['device-a', 'device-b']);
     syncs[0]!.done(null);
     expect(await Promise.all(first)).toMatchObject([{ duplicate: false }, { duplicate: false }]);
-    expect(stored()).toEqual(['device-a', 'device-b', 'device-c', 'device-d']);
     expect(await settled(second[0]!)).toBe('pending');
+    expect(stored()).toEqual(['device-a', 'device-b', 'device-c', 'device-d']);
     expect(syncs).toHaveLength(2);
     syncs[1]!.done(null);
     expect(await Promise.all(second)).toMatchObject([{ duplicate: false }, { duplicate: false }]);
@@ -73,8 +74,8 @@ describe('group commit', () => {
 
   it('refuses every report of a group whose sync failed, and keeps the rest of the store writing with full sync', async () => {
     db = openDatabase(dir);
-    const fleet = new FleetStore(db);
-    const policy = new PolicyStore(db).get();
+    const fleet = new FleetStore(new SqliteSql(db));
+    const policy = DEFAULT_POLICY;
     const pending = fleet.submit(report({ deviceId: 'device-a' }), policy, NOW);
     await settled(pending);
     syncs[0]!.done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
@@ -87,8 +88,8 @@ describe('group commit', () => {
 describe('deduplication', () => {
   it("answers a repeat of a device's latest report with its stored verdict and changes nothing", async () => {
     db = openDatabase(dir);
-    const fleet = new FleetStore(db);
-    const policy = new PolicyStore(db).get();
+    const fleet = new FleetStore(new SqliteSql(db));
+    const policy = DEFAULT_POLICY;
     const risky = riskyReport();
     const submit = async (r = risky) => {
       const answer = fleet.submit(r, policy, NOW);
@@ -108,7 +109,7 @@ describe('deduplication', () => {
 
   it("upgrades a store that kept every report: each device keeps its latest report's id", async () => {
     db = new Database(join(dir, 'guardmail.sqlite'));
-    for (const m of MIGRATIONS.filter((m) => m.version <= 4)) db.exec(m.sql);
+    for (const m of MIGRATIONS.filter((m) => m.version <= 4)) db.exec(m.sql(SQLITE_TYPES));
     db.pragma('user_version = 4');
     db.exec(`
       INSERT INTO devices (id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at)

@@ -1,7 +1,10 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS, type ColumnTypes } from '../schema';
+
+/** The schema's column types on SQLite: its tables are STRICT, so a value of the wrong type is refused, not stored. */
+export const SQLITE_TYPES: ColumnTypes = { time: 'INTEGER', bytes: 'BLOB', serial: 'INTEGER PRIMARY KEY AUTOINCREMENT', strict: ' STRICT' };
 
 export type Db = Database.Database;
 
@@ -37,16 +40,21 @@ export function migrate(db: Db): void {
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     db.transaction(() => {
-      db.exec(m.sql);
+      db.exec(m.sql(SQLITE_TYPES));
       db.pragma(`user_version = ${m.version}`);
     })();
   }
 }
 
-/** A store's answer: at once on SQLite, a promise on PostgreSQL; callers await either. */
-export type Awaitable<T> = T | Promise<T>;
-
-/** Answers when the database takes a query; throws SQLite's reason when it does not (readiness). */
-export function ping(db: Db): void {
-  db.prepare('SELECT 1').get();
+/** Every table of the store with its columns, its rows read one at a time (for copying it elsewhere). */
+export function dumpTables(db: Db): { table: string; columns: string[]; rows: Iterable<unknown[]> }[] {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+  return tables.map((table) => {
+    const columns = db.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').pluck().all(table) as string[];
+    // Read only when copied: while a statement iterates, the connection runs no other.
+    const rows = function* () {
+      yield* db.prepare(`SELECT ${columns.join(', ')} FROM ${table}`).raw().iterate() as Iterable<unknown[]>;
+    };
+    return { table, columns, rows: rows() };
+  });
 }

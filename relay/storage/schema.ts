@@ -1,63 +1,82 @@
 /**
- * Versioned schema migrations. Each runs once, in order, in its own transaction; the applied version is
- * PRAGMA user_version. Never edit a released migration: add the next one.
+ * The schema, once for both engines: versioned migrations, each run once and in order. A migration names its column
+ * types through `t`, which each engine fills with its own (sqlite/db.ts, postgres/migrate.ts): epoch milliseconds are
+ * INTEGER or BIGINT, bytes BLOB or BYTEA. JSON stays TEXT on both, since the stores parse and validate what they read,
+ * and byte-identical payloads keep an alert's mail the same whichever relay sends it. Never edit a released migration:
+ * add the next one.
  */
-export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export interface ColumnTypes {
+  /** Epoch milliseconds, and other integers past 2^31. */
+  time: string;
+  bytes: string;
+  /** An id the database gives each new row, as the primary key. */
+  serial: string;
+  /** What ends a CREATE TABLE: SQLite's STRICT, nothing on PostgreSQL. */
+  strict: string;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: (t: ColumnTypes) => string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'settings, secrets and access tokens',
-    sql: `
+    sql: (t) => `
       CREATE TABLE settings (
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL,              -- JSON, never a secret
         updated_at TEXT NOT NULL
-      ) STRICT;
+      )${t.strict};
       CREATE TABLE secrets (
         name TEXT PRIMARY KEY,
         key_id TEXT NOT NULL,             -- which encryption key sealed it, so keys can rotate
-        iv BLOB NOT NULL,
-        ciphertext BLOB NOT NULL,
-        tag BLOB NOT NULL,
+        iv ${t.bytes} NOT NULL,
+        ciphertext ${t.bytes} NOT NULL,
+        tag ${t.bytes} NOT NULL,
         updated_at TEXT NOT NULL
-      ) STRICT;
+      )${t.strict};
       CREATE TABLE access_tokens (
         role TEXT PRIMARY KEY CHECK (role IN ('admin', 'enrollment')),
-        sha256 BLOB NOT NULL,             -- tokens are 256-bit random, so a plain hash cannot be brute-forced
+        sha256 ${t.bytes} NOT NULL,             -- tokens are 256-bit random, so a plain hash cannot be brute-forced
         created_at TEXT NOT NULL
-      ) STRICT;
+      )${t.strict};
     `,
   },
   {
     version: 2,
     name: 'OAuth consent in progress and connected account',
-    sql: `
+    sql: (t) => `
       -- At most one consent is in progress: a new one replaces it. Its PKCE verifier is a sealed secret.
       CREATE TABLE oauth_consent (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         state TEXT NOT NULL,
         redirect_uri TEXT NOT NULL,
-        expires_at INTEGER NOT NULL,      -- epoch ms
+        expires_at ${t.time} NOT NULL,      -- epoch ms
         redeemed INTEGER NOT NULL DEFAULT 0
-      ) STRICT;
+      )${t.strict};
       -- The connected account; its refresh and access tokens are sealed secrets.
       CREATE TABLE oauth_account (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         account TEXT NOT NULL,
         scope TEXT NOT NULL,
-        connected_at INTEGER NOT NULL,
-        refresh_token_issued_at INTEGER NOT NULL,
-        access_expires_at INTEGER,
-        last_refresh_at INTEGER,
+        connected_at ${t.time} NOT NULL,
+        refresh_token_issued_at ${t.time} NOT NULL,
+        access_expires_at ${t.time},
+        last_refresh_at ${t.time},
         last_refresh_error TEXT,
         reauth_code TEXT,                 -- non-null: re-authorization required, and why
         reauth_reason TEXT
-      ) STRICT;
+      )${t.strict};
     `,
   },
   {
     version: 3,
     name: 'fleet: devices, report history, newest versions, alert outbox',
-    sql: `
+    sql: (t) => `
       CREATE TABLE devices (
         id TEXT PRIMARY KEY,
         label TEXT NOT NULL,
@@ -67,38 +86,38 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         level TEXT NOT NULL,
         compliant INTEGER NOT NULL,
         findings TEXT NOT NULL,           -- JSON Finding[] of the latest report
-        first_seen_at INTEGER NOT NULL,
-        last_seen_at INTEGER NOT NULL,
-        last_alerted_at INTEGER           -- for the cooldown
-      ) STRICT;
+        first_seen_at ${t.time} NOT NULL,
+        last_seen_at ${t.time} NOT NULL,
+        last_alerted_at ${t.time}           -- for the cooldown
+      )${t.strict};
       CREATE INDEX devices_level ON devices (level, last_seen_at);
       CREATE TABLE reports (
         report_id TEXT PRIMARY KEY,       -- a repeated report id is ignored
         device_id TEXT NOT NULL,
-        received_at INTEGER NOT NULL,
+        received_at ${t.time} NOT NULL,
         level TEXT NOT NULL,
         compliant INTEGER NOT NULL
-      ) STRICT;
+      )${t.strict};
       CREATE INDEX reports_device ON reports (device_id, received_at);
       CREATE TABLE browser_majors (
         browser TEXT PRIMARY KEY,
         newest_major INTEGER NOT NULL
-      ) STRICT;
+      )${t.strict};
       -- pending -> running -> sent | pending_retry | failed; a running batch whose lease expired is taken again.
       CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id ${t.serial},
         device_id TEXT NOT NULL,
         report_id TEXT NOT NULL,
         payload TEXT NOT NULL,            -- JSON: the device and its findings when it was alerted
         state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'sent', 'pending_retry', 'failed')),
-        created_at INTEGER NOT NULL,
-        due_at INTEGER NOT NULL,
+        created_at ${t.time} NOT NULL,
+        due_at ${t.time} NOT NULL,
         batch_id TEXT,                    -- the mail it goes out in; fixes the Message-ID across retries
-        lease_until INTEGER,
+        lease_until ${t.time},
         attempts INTEGER NOT NULL DEFAULT 0,
         last_error TEXT,
-        sent_at INTEGER
-      ) STRICT;
+        sent_at ${t.time}
+      )${t.strict};
       CREATE INDEX outbox_state_due ON outbox (state, due_at);
       CREATE INDEX outbox_batch ON outbox (batch_id);
     `,
@@ -106,14 +125,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
   {
     version: 4,
     name: 'audit log of admin changes',
-    sql: `
+    sql: (t) => `
       CREATE TABLE audit_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at INTEGER NOT NULL,
+        id ${t.serial},
+        at ${t.time} NOT NULL,
         request_id TEXT NOT NULL,         -- '' for changes made by the relay itself or a relay command
         action TEXT NOT NULL,
         details TEXT NOT NULL             -- JSON; names of changed secrets, never their values
-      ) STRICT;
+      )${t.strict};
     `,
   },
   {
@@ -122,7 +141,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     // A browser sends its queued reports one at a time and only moves on once one is answered, so a repeat is always
     // of its latest report. The reports table grew by every report of every browser (2.4 million rows a day for
     // 100,000 browsers) and cost two of the four writes each report made.
-    sql: `
+    sql: () => `
       ALTER TABLE devices ADD COLUMN last_report_id TEXT;
       UPDATE devices SET last_report_id = (SELECT report_id FROM reports WHERE device_id = devices.id ORDER BY received_at DESC LIMIT 1);
       DROP TABLE reports;
@@ -133,26 +152,26 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'the fleet\'s newest browser versions derived from the devices, not kept as a high-water mark',
     // One report of "Chrome 99999" raised the stored newest major for good and made every real Chrome look outdated;
     // the newest version now needs a quorum of devices (domain/fleet-versions.ts) and follows their latest reports.
-    sql: `DROP TABLE browser_majors;`,
+    sql: () => `DROP TABLE browser_majors;`,
   },
   {
     version: 7,
     name: 'alerts waiting per device',
     // A device gets no second alert while one waits, and its cooldown runs from delivery: looked up by device.
-    sql: `CREATE INDEX outbox_device_state ON outbox (device_id, state);`,
+    sql: () => `CREATE INDEX outbox_device_state ON outbox (device_id, state);`,
   },
   {
     version: 8,
     name: 'each device bound to the key its browser made',
     // The public key (JWK) a device's first signed report registered; its later reports must be signed with it.
-    sql: `ALTER TABLE devices ADD COLUMN public_key TEXT;`,
+    sql: () => `ALTER TABLE devices ADD COLUMN public_key TEXT;`,
   },
   {
     version: 9,
     name: 'when each alert first became due',
     // Retries move due_at; the queue lifetime and "delivery delayed since" count from the first time it was due.
-    sql: `
-      ALTER TABLE outbox ADD COLUMN first_due_at INTEGER;
+    sql: (t) => `
+      ALTER TABLE outbox ADD COLUMN first_due_at ${t.time};
       UPDATE outbox SET first_due_at = due_at;
       CREATE INDEX outbox_waiting ON outbox (state, first_due_at);
     `,
@@ -161,40 +180,40 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     version: 10,
     name: 'the vendors\' release data, and why a refresh was refused',
     // The last good copy of each feed (null until one arrives) and the last refusal, which leaves that copy in use.
-    sql: `
+    sql: (t) => `
       CREATE TABLE release_feeds (
         source TEXT PRIMARY KEY,
-        fetched_at INTEGER,
+        fetched_at ${t.time},
         channels TEXT,
         last_error TEXT,
-        last_error_at INTEGER
-      ) STRICT;
+        last_error_at ${t.time}
+      )${t.strict};
     `,
   },
   {
     version: 11,
     name: 'vulnerabilities exploited in the wild that affect browsers',
     // CISA's KEV entries for Chrome, Edge and Firefox with the versions NVD says they affect; replaced at each refresh.
-    sql: `
+    sql: (t) => `
       CREATE TABLE exploited (
         cve TEXT PRIMARY KEY,
         date_added TEXT NOT NULL,
         ranges TEXT NOT NULL
-      ) STRICT;
+      )${t.strict};
     `,
   },
   {
     version: 12,
     name: 'what each device was last alerted for',
     // A finding the device was not alerted for raises an alert whatever the cooldown (domain/alert-rule.ts).
-    sql: `ALTER TABLE devices ADD COLUMN alerted TEXT;`,
+    sql: () => `ALTER TABLE devices ADD COLUMN alerted TEXT;`,
   },
   {
     version: 13,
     name: 'one alert per report',
     // A report raises at most one alert: the store already answers a repeated report from the device's state, and the
     // outbox now says so itself. Copies an older relay might have left are dropped, the first one kept.
-    sql: `
+    sql: () => `
       DELETE FROM outbox WHERE id NOT IN (SELECT min(id) FROM outbox GROUP BY device_id, report_id);
       CREATE UNIQUE INDEX outbox_report ON outbox (device_id, report_id);
     `,
@@ -203,9 +222,9 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     version: 14,
     name: 'reports ordered by their signature time, and each device\'s latest refused report',
     // A replayed report signed before the last one applied is refused (domain/report-order.ts); an admin sees the last
-    // refusal per device and may accept the key it was signed with (routes/fleet.ts).
-    sql: `
-      ALTER TABLE devices ADD COLUMN last_signed_at INTEGER;
+    // refusal per device and why (routes/fleet.ts).
+    sql: (t) => `
+      ALTER TABLE devices ADD COLUMN last_signed_at ${t.time};
       ALTER TABLE devices ADD COLUMN last_refusal TEXT;
     `,
   },
