@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
-import type { AlertPolicy } from '../../../shared/alert-policy';
-import type { DevicesAnswer } from '../../../shared/fleet';
-import type { MailSettingsView } from '../../../shared/mail-settings';
-import type { StatusAnswer } from '../../../shared/api';
-import { ClientError, type ShownError } from '../../utils/client-errors';
-import { lang, t } from '../../utils/i18n';
-import { logFailure } from '../../utils/log';
-import { ask, type ConnectionView } from '../../utils/protocol';
-import { consentItem, type ConsentState } from '../../utils/storage';
+import type { AlertPolicy } from '../../shared/alert-policy';
+import type { DevicesAnswer } from '../../shared/fleet';
+import type { MailSettingsView } from '../../shared/mail-settings';
+import type { StatusAnswer } from '../../shared/api';
+import { type ShownError } from '../utils/client-errors';
+import { lang, t } from '../utils/i18n';
+import { logFailure } from '../utils/log';
+import { ask, type ConnectionView } from '../utils/protocol';
+import { consentItem, type ConsentState } from '../utils/storage';
 import { needsAttention, type TabId } from './attention';
 import { ConnectSection } from './ConnectSection';
 import { AlertPolicyForm } from './AlertPolicyForm';
@@ -19,6 +19,7 @@ import { MailSettingsForm } from './MailSettingsForm';
 import { StatusPanel, TAB_NAMES } from './StatusPanel';
 import { TabList, TabPanel } from './Tabs';
 import { ThisBrowserPanel } from './ThisBrowserPanel';
+import { shownError } from './use-action';
 
 interface Loaded {
   settings: MailSettingsView | null;
@@ -54,7 +55,7 @@ export function App({ page }: { page: 'popup' | 'options' }) {
       setLoaded({ settings, status, policy, fleet });
       setError(null);
     } catch (err) {
-      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
+      setError(shownError(err));
     }
   }, []);
   const refreshStatus = useCallback(() => {

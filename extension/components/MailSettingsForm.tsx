@@ -1,13 +1,13 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { MailSettingsInput, MailSettingsView, Transport } from '../../../shared/mail-settings';
-import { offers, type OAuthGrant, type ProviderId } from '../../../shared/presets';
-import { ClientError, type ShownError } from '../../utils/client-errors';
-import { t } from '../../utils/i18n';
-import { ask } from '../../utils/protocol';
+import type { MailSettingsInput, MailSettingsView, Transport } from '../../shared/mail-settings';
+import { offers, type OAuthGrant, type ProviderId } from '../../shared/presets';
+import { t } from '../utils/i18n';
+import { ask } from '../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { Check, Choice, Field } from './Field';
 import { applyPreset, emptyForm, formFromView, permissionsHelp, toInput, validate, type FormState } from './form-state';
 import { RedirectUrl } from './RedirectUrl';
+import { useAction } from './use-action';
 
 interface Props {
   saved: MailSettingsView | null;
@@ -19,8 +19,7 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
   const [form, setForm] = useState<FormState>(() => (saved ? formFromView(saved) : emptyForm()));
   const [touched, setTouched] = useState<Set<string>>(new Set());
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ShownError | null>(null);
+  const { busy, error, setError, run } = useAction();
   const [notice, setNotice] = useState('');
   const errors = useMemo(() => validate(form), [form]);
   const shown = (field: keyof FormState) => (submitted || touched.has(field) ? errors[field] : undefined) ?? (error?.field === field ? error.message : undefined);
@@ -45,17 +44,12 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
       field?.focus();
       return;
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       const { settings, consentStarted } = await ask({ type: 'settings/save', input: toInput(form) as MailSettingsInput });
       setForm(formFromView(settings));
       setNotice(consentStarted ? t('consentRunning') : t('saved'));
       onSaved(settings, consentStarted);
-    } catch (err) {
-      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const oauth = form.authType === 'oauth';

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { DeploymentAnswer } from '../../../shared/api';
-import { ClientError, type ShownError } from '../../utils/client-errors';
-import { t } from '../../utils/i18n';
-import { ask } from '../../utils/protocol';
+import type { DeploymentAnswer } from '../../shared/api';
+import { t } from '../utils/i18n';
+import { ask } from '../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
+import { shownError, useAction } from './use-action';
 
 const PLATFORMS = [
   { id: 'linux', label: 'policyLinux' },
@@ -28,21 +28,18 @@ function save(file: { fileName: string; contentType: string; base64: string }): 
 export function DeploymentPanel() {
   const [deployment, setDeployment] = useState<DeploymentAnswer | null>(null);
   const [token, setToken] = useState('');
-  const [error, setError] = useState<ShownError | null>(null);
+  const { error, setError, run } = useAction();
   const [saved, setSaved] = useState('');
   useEffect(() => {
-    ask({ type: 'deployment/get' }).then(setDeployment, (err: unknown) => setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' }));
-  }, []);
-  const download = async (platform: string) => {
-    setError(null);
+    ask({ type: 'deployment/get' }).then(setDeployment, (err: unknown) => setError(shownError(err)));
+  }, [setError]);
+  const download = (platform: string) => {
     setSaved('');
-    try {
+    return run(async () => {
       const file = await ask({ type: 'deployment/policy', platform, ...(token.trim() ? { enrollmentToken: token } : {}) });
       save(file);
       setSaved(file.fileName);
-    } catch (err) {
-      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
-    }
+    });
   };
   return (
     <details id="deployment">

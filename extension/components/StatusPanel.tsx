@@ -1,16 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
-import { LEVELS } from '../../../shared/alert-policy';
-import type { AuditEntry, StatusAnswer } from '../../../shared/api';
-import { needsConsent, type TestMailResult } from '../../../shared/mail-settings';
-import { sendsAsAnother } from '../../../shared/oauth';
-import type { UiKey } from '../../../shared/locales/en';
-import { ClientError, type AnyErrorCode, type ShownError } from '../../utils/client-errors';
-import { lang, t } from '../../utils/i18n';
-import { logFailure } from '../../utils/log';
-import { ask } from '../../utils/protocol';
-import type { ConsentState } from '../../utils/storage';
+import { LEVELS } from '../../shared/alert-policy';
+import type { AuditEntry, StatusAnswer } from '../../shared/api';
+import { needsConsent, type TestMailResult } from '../../shared/mail-settings';
+import { sendsAsAnother } from '../../shared/oauth';
+import type { UiKey } from '../../shared/locales/en';
+import type { AnyErrorCode } from '../utils/client-errors';
+import { lang, t } from '../utils/i18n';
+import { logFailure } from '../utils/log';
+import { ask } from '../utils/protocol';
+import type { ConsentState } from '../utils/storage';
 import { needsAttention, type TabId } from './attention';
 import { ErrorBox } from './ErrorBox';
+import { useAction } from './use-action';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(lang) : t('never'));
 
@@ -28,26 +29,17 @@ interface Props {
  * alerts wait; the test mail and Re-authorize.
  */
 export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: act } = useAction();
   const [result, setResult] = useState<TestMailResult | null>(null);
-  const [error, setError] = useState<ShownError | null>(null);
   const [audit, setAudit] = useState<AuditEntry[]>([]);
   useEffect(() => {
     ask({ type: 'audit/get' }).then((a) => setAudit(a.entries), logFailure('reading the audit log'));
   }, [status]);
 
   const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
     setResult(null);
-    try {
-      await work();
-    } catch (err) {
-      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
-    } finally {
-      setBusy(false);
-      onRefresh();
-    }
+    await act(work);
+    onRefresh();
   };
   const sendTest = () => run(async () => setResult(await ask({ type: 'test/send' })));
   const reauthorize = () => run(async () => void (await ask({ type: 'consent/start' })));

@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { fieldMessage } from '../../utils/i18n';
+import { fieldMessage } from '../utils/i18n';
 
 interface FieldProps {
   id: string;

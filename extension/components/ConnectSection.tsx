@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
-import { ClientError, type ShownError } from '../../utils/client-errors';
-import { t } from '../../utils/i18n';
-import { ask, type ConnectionView } from '../../utils/protocol';
+import { t } from '../utils/i18n';
+import { ask, type ConnectionView } from '../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
+import { useAction } from './use-action';
 
 interface Props {
   connection: ConnectionView;
@@ -15,23 +15,16 @@ export function ConnectSection({ connection, onConnected }: Props) {
   const [editing, setEditing] = useState(!connection.relayUrl);
   const [relayUrl, setRelayUrl] = useState(connection.relayUrl ?? '');
   const [adminToken, setAdminToken] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ShownError | null>(null);
+  const { busy, error, run } = useAction();
 
-  const connect = async (e: Event) => {
+  const connect = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    return run(async () => {
       const saved = await ask({ type: 'connection/save', relayUrl, adminToken });
       setAdminToken('');
       setEditing(false);
       onConnected(saved);
-    } catch (err) {
-      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (!editing) {

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
-import { t } from '../../utils/i18n';
+import { t } from '../utils/i18n';
 
 /** The URL the authorization server must know, with a copy button and (unless said elsewhere) where to register it. */
 export function RedirectUrl({ help = true }: { help?: boolean }) {

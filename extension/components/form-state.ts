@@ -1,41 +1,13 @@
 import * as v from 'valibot';
-import { MailSettingsInput, SECRET_FIELDS, type MailSettingsView, type Transport } from '../../../shared/mail-settings';
-import { offers, presetFields, type OAuthGrant, type ProviderId } from '../../../shared/presets';
+import { MailSettingsInput, SECRET_FIELDS, type MailSettingsParsed, type MailSettingsView, type Transport } from '../../shared/mail-settings';
+import { offers, presetFields, type OAuthGrant, type ProviderId } from '../../shared/presets';
 
-/** The form as the admin edits it: text for every input, and empty secrets meaning "keep the saved one". */
-export interface FormState {
-  transport: Transport;
-  provider: ProviderId;
-  tenant: string;
-  authType: 'oauth' | 'basic';
-  oauthGrant: OAuthGrant;
-  apiUrl: string;
-  host: string;
-  port: string;
-  emailType: 'smtps' | 'smtp';
-  tls: boolean;
-  senderName: string;
-  senderAddress: string;
-  testAddress: string;
-  requiresAuth: boolean;
-  username: string;
-  password: string;
-  allowInsecureAuth: boolean;
-  caCertificate: string;
-  clientId: string;
-  clientSecret: string;
-  clientCertificate: string;
-  clientPrivateKey: string;
-  authorizationUrl: string;
-  tokenUrl: string;
-  scope: string;
-  authorizeParams: string;
-  clientAuthMethod: 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt' | 'none';
-  proxyUrl: string;
-  proxyUsername: string;
-  proxyPassword: string;
-  allowInsecureProxyAuth: boolean;
-}
+/**
+ * The form as the admin edits it, derived from the relay's schema: every field present, numbers as the text typed, and
+ * secrets as text where empty means "keep the saved one".
+ */
+export type FormState = { [K in keyof MailSettingsParsed]-?: FormValue<MailSettingsParsed[K]> };
+type FormValue<T> = [Exclude<T, null | undefined>] extends [number] ? string : Exclude<T, null | undefined>;
 
 export type FieldErrors = Partial<Record<keyof FormState | string, string>>;
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { lang, t } from '../../utils/i18n';
-import { logFailure } from '../../utils/log';
-import { ask, type ThisBrowserView } from '../../utils/protocol';
+import { lang, t } from '../utils/i18n';
+import { logFailure } from '../utils/log';
+import { ask, type ThisBrowserView } from '../utils/protocol';
 import { Findings, LevelBadge } from './Findings';
 
 /**

@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
-import { ClientError, type ShownError } from '../../utils/client-errors';
-import { t } from '../../utils/i18n';
-import { ask } from '../../utils/protocol';
+import { t } from '../utils/i18n';
+import { ask } from '../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
+import { useAction } from './use-action';
 
 type Action = 'device/forget';
 
@@ -12,22 +12,15 @@ type Action = 'device/forget';
  * invented) is rarely among the most vulnerable.
  */
 export function DeviceActions({ deviceId, onDeviceId, onDone }: { deviceId: string; onDeviceId: (id: string) => void; onDone: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ShownError | null>(null);
+  const { busy, error, run: act } = useAction();
   const [done, setDone] = useState<Action | null>(null);
-  const run = async (type: Action) => {
-    setBusy(true);
-    setError(null);
+  const run = (type: Action) => {
     setDone(null);
-    try {
+    return act(async () => {
       await ask({ type, deviceId: deviceId.trim() });
       setDone(type);
       onDone();
-    } catch (err) {
-      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const empty = deviceId.trim() === '';
   return (

@@ -1,5 +1,5 @@
-import type { ShownError } from '../../utils/client-errors';
-import { errorText, t } from '../../utils/i18n';
+import type { ShownError } from '../utils/client-errors';
+import { errorText, t } from '../utils/i18n';
 import { RedirectUrl } from './RedirectUrl';
 
 const CONSENT_ERRORS = new Set(['CONSENT_WINDOW_CLOSED', 'CONSENT_PAGE_UNLOADABLE', 'OAUTH_REDIRECT_URI_MISMATCH', 'OAUTH_REDIRECT_URL_NOT_ALLOWED']);

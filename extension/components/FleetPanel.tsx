@@ -1,13 +1,13 @@
-import { LEVELS } from '../../../shared/alert-policy';
-import type { StatusAnswer } from '../../../shared/api';
-import { REFUSAL_REASONS, type DevicesAnswer } from '../../../shared/fleet';
+import { LEVELS } from '../../shared/alert-policy';
+import type { StatusAnswer } from '../../shared/api';
+import { REFUSAL_REASONS, type DevicesAnswer } from '../../shared/fleet';
 import { useState } from 'preact/hooks';
-import { ClientError, type ShownError } from '../../utils/client-errors';
-import { lang, t } from '../../utils/i18n';
-import { ask } from '../../utils/protocol';
+import { lang, t } from '../utils/i18n';
+import { ask } from '../utils/protocol';
 import { DeviceActions } from './DeviceActions';
 import { ErrorBox } from './ErrorBox';
 import { LevelBadge } from './Findings';
+import { useAction } from './use-action';
 
 const SOURCE_NAMES: Record<string, string> = { chrome: 'Chrome', edge: 'Edge', firefox: 'Firefox', kev: 'CISA KEV' };
 
@@ -27,20 +27,12 @@ function ReleaseBasis({ data }: { data: StatusAnswer['releaseData'] }) {
 /** Counts per level as a small bar chart, the outbox with a retry for failed alerts, and the most vulnerable devices. */
 export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer; status: StatusAnswer | null; onChanged: () => void }) {
   const [deviceId, setDeviceId] = useState('');
-  const [retrying, setRetrying] = useState(false);
-  const [error, setError] = useState<ShownError | null>(null);
-  const retry = async () => {
-    setRetrying(true);
-    setError(null);
-    try {
+  const { busy: retrying, error, run } = useAction();
+  const retry = () =>
+    run(async () => {
       await ask({ type: 'alerts/retry' });
       onChanged();
-    } catch (err) {
-      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
-    } finally {
-      setRetrying(false);
-    }
-  };
+    });
   const max = Math.max(1, ...LEVELS.map((l) => fleet.counts[l]));
   const total = LEVELS.reduce((n, l) => n + fleet.counts[l], 0);
   return (

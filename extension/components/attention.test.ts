@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StatusAnswer } from '../../../shared/api';
+import type { StatusAnswer } from '../../shared/api';
 import { needsAttention } from './attention';
 
 const healthy: StatusAnswer = {

@@ -1,6 +1,6 @@
-import type { Level } from '../../../shared/alert-policy';
-import type { Finding } from '../../../shared/checks/index';
-import { lang, t } from '../../utils/i18n';
+import type { Level } from '../../shared/alert-policy';
+import type { Finding } from '../../shared/checks/index';
+import { lang, t } from '../utils/i18n';
 
 /** A level as words and a colour, never colour alone. */
 export function LevelBadge({ level }: { level: Level }) {

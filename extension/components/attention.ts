@@ -1,5 +1,5 @@
-import type { StatusAnswer } from '../../../shared/api';
-import { needsConsent } from '../../../shared/mail-settings';
+import type { StatusAnswer } from '../../shared/api';
+import { needsConsent } from '../../shared/mail-settings';
 
 export type TabId = 'status' | 'mail' | 'alerts' | 'fleet';
 

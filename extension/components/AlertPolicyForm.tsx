@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
 import * as v from 'valibot';
-import { AlertPolicy, BASELINES, type Baseline } from '../../../shared/alert-policy';
-import { ClientError, type ShownError } from '../../utils/client-errors';
-import { t } from '../../utils/i18n';
-import { ask } from '../../utils/protocol';
+import { AlertPolicy, BASELINES, type Baseline } from '../../shared/alert-policy';
+import { t } from '../utils/i18n';
+import { ask } from '../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { Check, Field } from './Field';
+import { useAction } from './use-action';
 
 const lines = (s: string) => s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
 
@@ -59,7 +59,7 @@ function toPolicy(f: FormState): unknown {
 export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSaved: (p: AlertPolicy) => void }) {
   const [form, setForm] = useState(() => toForm(saved));
   const [notice, setNotice] = useState('');
-  const [error, setError] = useState<ShownError | null>(null);
+  const { error, run } = useAction();
   const result = v.safeParse(AlertPolicy, toPolicy(form));
   const issues: Record<string, string> = {};
   if (!result.success) for (const i of result.issues) issues[(v.getDotPath(i) ?? '').split('.')[0]!] ??= i.message;
@@ -73,16 +73,14 @@ export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSave
   const submit = async (e: Event) => {
     e.preventDefault();
     setNotice('');
-    setError(null);
     if (!result.success) return setNotice(t('fixFields'));
-    try {
-      const policy = await ask({ type: 'policy/save', policy: result.output });
+    const { output } = result;
+    await run(async () => {
+      const policy = await ask({ type: 'policy/save', policy: output });
       setForm(toForm(policy));
       setNotice(t('saved'));
       onSaved(policy);
-    } catch (err) {
-      setError(err instanceof ClientError ? err.shown : { code: 'INTERNAL' });
-    }
+    });
   };
 
   return (
