@@ -72,11 +72,23 @@ export function healthRoutes(deps: Pick<AppDeps, 'stores' | 'mailSettings' | 'oa
   return routes;
 }
 
+/**
+ * How long a probe may take before it counts as failed: a load balancer's own check times out within a few seconds, and
+ * a database that hangs must read as not ready, not as a readiness answer that never comes.
+ */
+export const PROBE_TIMEOUT_MS = 2_000;
+
 async function probe(name: string, critical: boolean, run: () => string | Promise<string>): Promise<ReadinessCheck> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS / 1000} s`)), PROBE_TIMEOUT_MS);
+  });
   try {
-    return { name, ok: true, critical, detail: await run() };
+    return { name, ok: true, critical, detail: await Promise.race([Promise.resolve().then(run), timeout]) };
   } catch (err) {
     return { name, ok: false, critical, detail: err instanceof Error ? err.message : 'failed' };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
