@@ -1,6 +1,6 @@
 import type { AppDeps } from './deps';
 import type { FleetExtension } from './extension/fleet-extension';
-import type { SmtpTimeouts } from './domain/smtp-options';
+import type { SmtpTimeouts } from './delivery/smtp-options';
 import { MailSender } from './delivery/mail-sender';
 import { createAuthThrottle } from './http/auth';
 import { OutboxWorker } from './delivery/outbox-worker';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EXTENSION_ORIGIN } from '../shared/extension';
+import { COMMANDS } from './commands/index';
 import { parseConfig } from './config';
 
 describe('parseConfig', () => {
@@ -39,5 +40,27 @@ describe('parseConfig', () => {
     const result = parseConfig([], { [name]: value });
     expect(result.ok).toBe(false);
     expect(result.ok === false && result.errors.join('\n')).toContain(reason);
+  });
+});
+
+describe('the commands', () => {
+  it('are each listed by --help, with how they are called (policy was missing when the list was kept by hand)', () => {
+    const help = parseConfig(['--help'], {}, COMMANDS);
+    expect(help.ok).toBe('help');
+    const text = (help as { text: string }).text;
+    for (const command of COMMANDS) expect(text).toContain(`guardmail-relay ${command.usage}`);
+    expect(text).toContain('guardmail-relay policy <platform>');
+  });
+
+  it("check their arguments and the store they work on, naming the command and the fix", () => {
+    expect(parseConfig(['policy', 'plan9'], {}, COMMANDS)).toEqual({ ok: false, errors: [expect.stringMatching(/^policy: give the platform, one of linux/)] });
+    expect(parseConfig(['backup'], {}, COMMANDS)).toEqual({ ok: false, errors: ['backup: give the file, e.g. "backup /var/backups/guardmail.sqlite".'] });
+    expect(parseConfig(['migrate-to-postgres'], {}, COMMANDS)).toEqual({ ok: false, errors: [expect.stringContaining('migrate-to-postgres: give the database to copy the store into with --database-url')] });
+    expect(parseConfig(['export-feeds', 'x.json', '--database-url', 'postgres://relay@127.0.0.1/guardmail'], {}, COMMANDS)).toEqual({
+      ok: false,
+      errors: [expect.stringContaining('export-feeds: works on the SQLite store of a data directory')],
+    });
+    expect(parseConfig(['restore', 'x'], {}, COMMANDS)).toEqual({ ok: false, errors: [expect.stringContaining('"restore x" is not a command: use serve (the default), backup <file>')] });
+    expect(parseConfig(['policy', 'linux'], {}, COMMANDS)).toMatchObject({ ok: true, config: { command: { name: 'policy', args: ['linux'] } } });
   });
 });

@@ -7,7 +7,6 @@ import type { Retention } from './domain/retention';
 import type { DeliveryTimes } from './domain/retry';
 import { DEFAULT_FEED_OPTIONS, type FeedOptions } from './feeds/refresh';
 import { DATA_SOURCES, DEFAULT_FEED_URLS, type DataSource } from './feeds/sources';
-import { POLICY_PLATFORMS, type PolicyPlatform } from './domain/fleet-policy';
 import { LOG_LEVELS, type LogLevel } from './log';
 import { postgresConnection } from './storage/postgres/url';
 
@@ -169,13 +168,23 @@ export const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 
 
-export type Command =
-  | { name: 'serve' }
-  | { name: 'backup'; to: string }
-  | { name: 'rotate-key' }
-  | { name: 'migrate-to-postgres' }
-  | { name: 'import-feeds' | 'export-feeds'; file: string }
-  | { name: 'policy'; platform: PolicyPlatform };
+/** The command asked for, and its arguments; `serve` runs the relay. */
+export interface Command {
+  name: string;
+  args: string[];
+}
+
+/** What parsing needs to know of a command (commands/index.ts lists them, with what each runs). */
+export interface CommandSpec {
+  name: string;
+  /** How it is called, for --help: `backup <file>`. */
+  usage: string;
+  summary: string;
+  /** Null when its arguments will do, else what is wrong with them. */
+  checkArgs(args: string[]): string | null;
+  /** The one store it works on, and why. */
+  store?: { only: 'sqlite' | 'postgres'; why: string };
+}
 
 export interface RelayConfig {
   command: Command;
@@ -234,7 +243,7 @@ function estimatedBits(token: string): number {
 }
 
 /** Reads flags and environment (flags win), checks every option, and reports all problems at once. */
-export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, commands: readonly CommandSpec[] = []): ConfigResult {
   const flagOptions = Object.fromEntries(
     Object.values(OPTIONS).filter((o) => o.flag).map((o) => [o.flag.slice(2), { type: o.flag === '--demo' ? ('boolean' as const) : ('string' as const) }]),
   );
@@ -245,26 +254,17 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
   } catch (err) {
     return { ok: false, errors: [(err as Error).message] };
   }
-  if (flags.help) return { ok: 'help', text: helpText() };
+  if (flags.help) return { ok: 'help', text: helpText(commands) };
 
   const errors: string[] = [];
   const [name = 'serve', ...args] = positionals;
-  let command: Command = { name: 'serve' };
-  if (name === 'backup') {
-    if (args.length !== 1) errors.push('backup: give the file to write, e.g. "backup /var/backups/guardmail.sqlite".');
-    command = { name: 'backup', to: args[0] ?? '' };
-  } else if (name === 'import-feeds' || name === 'export-feeds') {
-    if (args.length !== 1) errors.push(`${name}: give the bundle file, e.g. "${name} /media/usb/guardmail-feeds.json".`);
-    command = { name, file: args[0] ?? '' };
-  } else if (name === 'policy') {
-    if (args.length !== 1 || !(POLICY_PLATFORMS as readonly string[]).includes(args[0]!)) errors.push(`policy: give the platform, one of ${POLICY_PLATFORMS.join(', ')} (e.g. "policy linux > guardmail.json").`);
-    command = { name: 'policy', platform: (args[0] ?? 'linux') as PolicyPlatform };
-  } else if (name === 'rotate-key' && args.length === 0) {
-    command = { name: 'rotate-key' };
-  } else if (name === 'migrate-to-postgres' && args.length === 0) {
-    command = { name: 'migrate-to-postgres' };
+  const command: Command = { name, args };
+  const spec = commands.find((c) => c.name === name);
+  if (spec) {
+    const wrong = spec.checkArgs(args);
+    if (wrong) errors.push(`${name}: ${wrong}`);
   } else if (name !== 'serve' || args.length > 0) {
-    errors.push(`"${positionals.join(' ')}" is not a command: use serve (the default), backup <file>, rotate-key, migrate-to-postgres, export-feeds <file>, import-feeds <file> or policy <platform>.`);
+    errors.push(`"${positionals.join(' ')}" is not a command: use serve (the default), ${commands.map((c) => c.usage).join(', ')}.`);
   }
   const raw = (name: OptionName): string => {
     const o = OPTIONS[name];
@@ -296,10 +296,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResul
       errors.push(`${label('databaseUrl')}: ${(err as Error).message}.`);
     }
   } else if (caPath) errors.push(`${label('databaseCa')}: only used with ${label('databaseUrl')}.`);
-  if (command.name === 'migrate-to-postgres' && !databaseUrl) errors.push(`migrate-to-postgres: give the database to copy the store into with ${label('databaseUrl')}.`);
-  if (databaseUrl && (command.name === 'backup' || command.name === 'export-feeds' || command.name === 'import-feeds')) {
-    errors.push(`${command.name}: works on the SQLite store of a data directory; on PostgreSQL use pg_dump for backups (see the README), and run ${command.name} without ${label('databaseUrl')}.`);
-  }
+  if (spec?.store?.only === 'postgres' && !databaseUrl) errors.push(`${name}: ${spec.store.why} with ${label('databaseUrl')}.`);
+  if (spec?.store?.only === 'sqlite' && databaseUrl) errors.push(`${name}: ${spec.store.why} ${label('databaseUrl')}.`);
 
   const bool = (option: 'behindTlsProxy' | 'demo') => {
     const text = raw(option);
@@ -455,17 +453,13 @@ function readPem(path: string, kind: string, label: string, errors: string[]): s
   return text;
 }
 
-function helpText(): string {
+function helpText(commands: readonly CommandSpec[]): string {
   const rows = Object.values(OPTIONS).map(
     (o) => `  ${[o.flag, o.env].filter(Boolean).join(', ')}${o.default ? ` (default ${o.default})` : ''}\n      ${o.description}`,
   );
-  return (
-    `Usage: guardmail-relay [serve] [options]     run the relay\n` +
-    `       guardmail-relay backup <file>          copy the store, online, to <file>\n` +
-    `       guardmail-relay rotate-key             re-seal every secret with a new key (relay stopped; on PostgreSQL, with the current key)\n` +
-    `       guardmail-relay migrate-to-postgres    copy the data directory's SQLite store into --database-url's empty database\n` +
-    `       guardmail-relay export-feeds <file>    write the vendors' release data this relay holds to <file>\n` +
-    `       guardmail-relay import-feeds <file>    load release data exported by a connected relay (air-gapped sites)\n\n` +
-    `Options (flags override environment variables):\n${rows.join('\n')}\n`
+  const width = Math.max(...commands.map((c) => c.usage.length), 'serve'.length) + 2;
+  const usage = [{ usage: '[serve] [options]', summary: 'run the relay' }, ...commands].map(
+    (c, i) => `${i === 0 ? 'Usage:' : '      '} guardmail-relay ${c.usage.padEnd(width)}${c.summary}`,
   );
+  return `${usage.join('\n')}\n\nOptions (flags override environment variables):\n${rows.join('\n')}\n`;
 }

@@ -17,28 +17,34 @@ import type { FeedOptions, FeedRefresher } from './feeds/refresh';
 import type { FleetExtension } from './extension/fleet-extension';
 import type { StoreWatch } from './store-watch';
 import type { AuthThrottle } from './http/auth';
-import type { AuditStorage, DeliveryLogStorage, FleetStorage, MailSettingsStorage, OAuthStorage, OutboxStorage, PolicyStorage, ReleaseStorage, Stores } from './storage/stores';
+import type { AuditLog } from './storage/audit-log';
+import type { FleetStore } from './storage/fleet';
+import type { OAuthStore } from './storage/oauth';
+import type { OutboxStore } from './storage/outbox';
+import type { ReleaseStore } from './storage/releases';
+import type { DeliveryLog, MailSettingsStore, PolicyStore } from './storage/settings';
+import type { Stores } from './storage/stores';
 
 export interface AppDeps {
   stores: Stores;
   accessTokens: AccessTokens;
-  mailSettings: MailSettingsStorage;
-  oauth: OAuthStorage;
+  mailSettings: MailSettingsStore;
+  oauth: OAuthStore;
   tokenManager: TokenManager;
   sender: MailSender;
-  deliveryLog: DeliveryLogStorage;
+  deliveryLog: DeliveryLog;
   oauthClient: OAuthClientOptions;
-  fleet: FleetStorage;
-  releases: ReleaseStorage;
+  fleet: FleetStore;
+  releases: ReleaseStore;
   feeds: FeedRefresher;
   feedOptions: FeedOptions;
-  outbox: OutboxStorage;
-  policy: PolicyStorage;
+  outbox: OutboxStore;
+  policy: PolicyStore;
   worker: OutboxWorker;
   /** Reports per device: a burst, then a steady rate. */
   reportLimiter: RateLimiter;
   metrics: Metrics;
-  audit: AuditStorage;
+  audit: AuditLog;
   /** How long devices, sent alerts and audit entries are kept. */
   retention: Retention;
   delivery: DeliveryTimes;

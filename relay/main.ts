@@ -10,7 +10,8 @@ import { resolve } from 'node:path';
 import { createApp } from './app';
 import { composeRelay, keepEnrollmentToken } from './compose';
 import { limitConnections, serverTimeouts } from './http/connections';
-import { DEFAULT_SMTP_TIMEOUTS } from './domain/smtp-options';
+import { DEFAULT_SMTP_TIMEOUTS } from './delivery/smtp-options';
+import { COMMANDS } from './commands/index';
 import { parseConfig, type RelayConfig } from './config';
 import type { DemoMailbox } from './demo/mailbox';
 import type { FleetExtension, PackedExtension } from './extension/fleet-extension';
@@ -19,8 +20,7 @@ import { createLogger, type Logger } from './log';
 import { AccessTokens } from './storage/access-tokens';
 import { ensureDataDir } from './storage/sqlite/db';
 import { claimDataDir } from './storage/pid-file';
-import { pruneExpired } from './storage/prune';
-import { PRUNE_EVERY_MS } from './domain/retention';
+import { startRelay } from './lifecycle';
 import { loadKeyring, type SecretBox } from './storage/secret-box';
 import { openSqliteStores } from './storage/sqlite/index';
 import type { Stores } from './storage/stores';
@@ -36,26 +36,21 @@ const fail = (message: string, code = 1): never => {
 };
 
 async function main(): Promise<void> {
-  const parsed = parseConfig(process.argv.slice(2), process.env);
+  const parsed = parseConfig(process.argv.slice(2), process.env, COMMANDS);
   if (parsed.ok === 'help') return void process.stdout.write(parsed.text);
   if (!parsed.ok) {
     return fail(`cannot start, ${parsed.errors.length} bad option(s):\n${parsed.errors.map((e) => `  - ${e}\n`).join('')}Run with --help for every option.`, 2);
   }
   const config = parsed.config;
-  try {
-    // Commands and the demo load their modules only when used: a relay starts with what serving needs.
-    if (config.command.name === 'backup') return void process.stdout.write(await (await import('./commands/backup')).backup(config.dataDir, config.command.to));
-    if (config.command.name === 'rotate-key') return void process.stdout.write(await (await import('./commands/rotate-key')).rotateKey(config));
-    if (config.command.name === 'migrate-to-postgres') return void process.stdout.write(await (await import('./commands/migrate-to-postgres')).migrateToPostgres(config));
-    if (config.command.name === 'export-feeds') return void process.stdout.write(await (await import('./commands/feeds')).exportFeeds(config.dataDir, config.command.file));
-    if (config.command.name === 'import-feeds') return void process.stdout.write(await (await import('./commands/feeds')).importFeeds(config.dataDir, config.command.file));
-    if (config.command.name === 'policy') {
-      const { body, note } = await (await import('./commands/policy')).writePolicy(config, config.command.platform);
-      process.stderr.write(note);
-      return void process.stdout.write(body);
+  const command = COMMANDS.find((c) => c.name === config.command.name);
+  if (command) {
+    try {
+      const { out, note } = await command.run(config);
+      if (note) process.stderr.write(note);
+      return void process.stdout.write(out);
+    } catch (err) {
+      return fail(`${command.name} failed: ${(err as Error).message}`);
     }
-  } catch (err) {
-    return fail(`${config.command.name} failed: ${(err as Error).message}`);
   }
   await run(config);
 }
@@ -112,22 +107,7 @@ async function run(config: RelayConfig): Promise<void> {
     app.route('/', (await import('./routes/demo')).demoRoutes(mailbox));
   }
 
-  deps.tokenManager.start();
-  const prune = () =>
-    pruneExpired(deps, config.retention, Date.now()).then(
-      (pruned) => {
-        if (pruned.devices + pruned.alerts + pruned.audit > 0) logger.info(pruned, 'pruned what outlived its retention');
-      },
-      (err: unknown) => logger.error({ err }, 'pruning failed; it runs again within the hour'),
-    );
-  void prune();
-  const pruning = setInterval(() => void prune(), PRUNE_EVERY_MS);
-  pruning.unref();
-  const recovered = await deps.outbox.recoverInterrupted(Date.now());
-  if (recovered > 0) logger.warn({ alerts: recovered }, 'alerts interrupted by the last stop are due again');
-  deps.worker.start();
-  deps.feeds.start();
-  deps.storeWatch.start();
+  const running = await startRelay(deps);
 
   const server = serve(
     {
@@ -159,16 +139,9 @@ async function run(config: RelayConfig): Promise<void> {
     force.unref();
     server.close();
     (server as import('node:http').Server).closeIdleConnections?.();
-    deps.tokenManager.stop();
-    deps.storeWatch.stop();
-    clearInterval(pruning);
-    void Promise.all([deps.worker.stop(), deps.feeds.stop()])
+    void running
+      .stop()
       .then(() => mailbox?.close())
-      .then(async () => {
-        deps.sender.close();
-        await deps.deliveryLog.flush();
-        deps.fleet.close();
-      })
       .catch((err: unknown) => logger.error({ err }, 'the store could not be closed cleanly'))
       .finally(async () => {
         await Promise.resolve(stores.close()).catch(() => undefined);

@@ -4,12 +4,12 @@ import type { Dispatcher } from 'undici';
 import { needsConsent, TRANSPORT_NAMES, type MailSettings } from '../../shared/mail-settings';
 import { classifyApiAnswer, classifyApiNetworkError, sendRequest, type ApiTransport } from '../domain/mail-api';
 import { sendingMailbox } from '../domain/oauth-account';
-import type { SmtpTimeouts } from '../domain/smtp-options';
+import type { SmtpTimeouts } from './smtp-options';
 import { needsRefresh } from '../domain/token-policy';
 import { DeliveryError } from './errors';
 import { proxyAgent } from './oauth-client';
 import type { AccessToken, TokenManager } from './token-manager';
-import type { MailSecrets } from '../storage/stores';
+import type { MailSecrets } from '../storage/settings';
 
 /** What a transport says about a mail it took. */
 export interface SentInfo {

@@ -1,7 +1,9 @@
 import type { ErrorCode } from '../../shared/errors';
 import { deliveryHold } from '../domain/delivery-hold';
 import type { DeliveryTimes } from '../domain/retry';
-import type { MailSettingsStorage, OAuthStorage, OutboxStats, OutboxStorage, PolicyStorage } from '../storage/stores';
+import type { OAuthStore } from '../storage/oauth';
+import type { OutboxStats, OutboxStore } from '../storage/outbox';
+import type { MailSettingsStore, PolicyStore } from '../storage/settings';
 
 /** Alert mail that should have gone out and has not: since when, and the error an admin can act on. */
 export interface DeliveryDelay {
@@ -11,10 +13,10 @@ export interface DeliveryDelay {
 }
 
 export interface DelayStores {
-  outbox: OutboxStorage;
-  mailSettings: MailSettingsStorage;
-  policy: PolicyStorage;
-  oauth: OAuthStorage;
+  outbox: OutboxStore;
+  mailSettings: MailSettingsStore;
+  policy: PolicyStore;
+  oauth: OAuthStore;
 }
 
 /**

@@ -5,8 +5,9 @@ import { authenticates, mayAuthenticate, type MailSettings } from '../../shared/
 import { sendingLimits } from '../../shared/presets';
 import { sendingMailbox } from '../domain/oauth-account';
 import { classifySmtpError, type SmtpErrorLike } from '../domain/smtp-errors';
-import { DEFAULT_SMTP_TIMEOUTS, smtpOptions, type SmtpTimeouts } from '../domain/smtp-options';
-import type { DeliveryLogStorage, MailSettingsStorage, SendSlot, SharedSendLimits } from '../storage/stores';
+import { DEFAULT_SMTP_TIMEOUTS, smtpOptions, type SmtpTimeouts } from './smtp-options';
+import type { DeliveryLog, MailSettingsStore } from '../storage/settings';
+import type { SendSlot, SharedSendLimits } from '../storage/stores';
 import type { SentInfo } from './api-sender';
 import { DeliveryError } from './errors';
 import type { TokenManager } from './token-manager';
@@ -44,9 +45,9 @@ const SHARED_IDLE_MS = 5_000;
 const SHARED_RENEW_MS = 30_000;
 
 export interface MailSenderDeps {
-  mailSettings: MailSettingsStorage;
+  mailSettings: MailSettingsStore;
   tokens: TokenManager;
-  deliveryLog: DeliveryLogStorage;
+  deliveryLog: DeliveryLog;
   timeouts?: SmtpTimeouts;
   now?: () => number;
   /** The length of the provider's minute (tests scale it down). */

@@ -5,7 +5,7 @@ import type { MailSettings } from '../../shared/mail-settings';
 import { accountFromIdToken, trustedIssuer, unverifiedIssuer } from '../domain/oauth-account';
 import { classifyOAuthError, type OAuthFailureInput, type OAuthPhase } from '../domain/oauth-errors';
 import { DeliveryError } from './errors';
-import type { MailSecrets } from '../storage/stores';
+import type { MailSecrets } from '../storage/settings';
 
 export interface TokenSet {
   accessToken: string;

@@ -3,16 +3,21 @@ import { deliveryHold } from '../domain/delivery-hold';
 import { afterFailure, DEFAULT_DELIVERY_TIMES, type DeliveryTimes } from '../domain/retry';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { MailSettingsStorage, OAuthStorage, Outbox, PolicyStorage } from '../storage/stores';
+import type { OAuthStore } from '../storage/oauth';
+import type { OutboxStore } from '../storage/outbox';
+import type { MailSettingsStore, PolicyStore } from '../storage/settings';
+
+/** What the worker does with the outbox. */
+type Outbox = Pick<OutboxStore, 'claim' | 'sent' | 'split' | 'release' | 'retryLater' | 'failed' | 'retryNow' | 'expire'>;
 import { DeliveryError, type Failure } from './errors';
 import { messageIdFor, type MailSender } from './mail-sender';
 
 export interface OutboxWorkerDeps {
   /** SQLite's, or PostgreSQL's shared by several relays: every call is awaited. */
   outbox: Outbox;
-  policy: PolicyStorage;
-  mailSettings: MailSettingsStorage;
-  oauth: OAuthStorage;
+  policy: PolicyStore;
+  mailSettings: MailSettingsStore;
+  oauth: OAuthStore;
   sender: MailSender;
   logger: Logger;
   metrics?: Pick<Metrics, 'alertsSent' | 'alertsFailed' | 'alertsRetried' | 'deliveryLatency'>;

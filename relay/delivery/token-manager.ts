@@ -3,7 +3,9 @@ import { refreshFailure, sendingMailbox, xoauth2User, type RefreshFailure } from
 import { KEEP_ALIVE_CHECK_MS, needsKeepAlive, needsRefresh } from '../domain/token-policy';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { AuditStorage, MailSettingsStorage, OAuthStorage } from '../storage/stores';
+import type { AuditLog } from '../storage/audit-log';
+import type { OAuthStore } from '../storage/oauth';
+import type { MailSettingsStore } from '../storage/settings';
 import { DeliveryError } from './errors';
 import { clientCredentialsToken, refreshAccessToken, type OAuthClientOptions } from './oauth-client';
 
@@ -17,12 +19,12 @@ export interface AccessToken {
 
 export interface TokenManagerDeps {
   /** The connected account, maybe shared by several relays. */
-  oauth: Pick<OAuthStorage, 'account' | 'accessToken' | 'dropAccessToken' | 'withAccountLock'>;
-  mailSettings: MailSettingsStorage;
+  oauth: Pick<OAuthStore, 'account' | 'accessToken' | 'dropAccessToken' | 'withAccountLock'>;
+  mailSettings: MailSettingsStore;
   logger: Logger;
   client: OAuthClientOptions;
   metrics?: Pick<Metrics, 'tokenRefreshes'>;
-  audit?: AuditStorage;
+  audit?: AuditLog;
   now?: () => number;
 }
 

@@ -1,7 +1,8 @@
 import { FEED_SOURCES } from '../../shared/releases';
 import { proxyAgent } from '../delivery/oauth-client';
 import type { Logger } from '../log';
-import type { MailSettingsStorage, ReleaseStorage, StatusSource } from '../storage/stores';
+import type { ReleaseStore, StatusSource } from '../storage/releases';
+import type { MailSettingsStore } from '../storage/settings';
 import { FeedRefused, fetchFeed, type Fetcher } from './fetch-feed';
 import { fetchExploited, NVD_PACE_MS } from './kev';
 import { DEFAULT_FEED_URLS, type DataSource } from './sources';
@@ -36,7 +37,7 @@ export const DEFAULT_FEED_OPTIONS: FeedOptions = {
  * keeping the last good copy of each feed when a new one is refused.
  */
 export class FeedRefresher {
-  readonly #d: { store: ReleaseStorage; mailSettings: MailSettingsStorage; logger: Logger; now: () => number; options: FeedOptions };
+  readonly #d: { store: ReleaseStore; mailSettings: MailSettingsStore; logger: Logger; now: () => number; options: FeedOptions };
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   /** Aborts the fetches in flight when the relay stops: a slow vendor must not hold the shutdown. */
@@ -45,7 +46,7 @@ export class FeedRefresher {
   #kevPending = 0;
   readonly #nvdPace = { lastAt: Number.NEGATIVE_INFINITY };
 
-  constructor(deps: { store: ReleaseStorage; mailSettings: MailSettingsStorage; logger: Logger; now?: () => number; options?: FeedOptions }) {
+  constructor(deps: { store: ReleaseStore; mailSettings: MailSettingsStore; logger: Logger; now?: () => number; options?: FeedOptions }) {
     this.#d = { now: Date.now, options: DEFAULT_FEED_OPTIONS, ...deps };
   }
 

@@ -1,5 +1,5 @@
 import type { ReleaseDataStatus } from '../../shared/api';
-import type { ReleaseStorage } from '../storage/stores';
+import type { ReleaseStore } from '../storage/releases';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -7,7 +7,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * What the versions are judged against, as /readyz and the popup say it: the vendors' data (and whether some of it is
  * older than `maxAgeMs`), or the fleet-relative fallback while none has arrived.
  */
-export function releaseDataStatus(store: Pick<ReleaseStorage, 'status'>, maxAgeMs: number, now: number): ReleaseDataStatus {
+export function releaseDataStatus(store: Pick<ReleaseStore, 'status'>, maxAgeMs: number, now: number): ReleaseDataStatus {
   const sources = store.status();
   const fetched = sources.filter((s) => s.fetchedAt !== null);
   return {

@@ -5,7 +5,7 @@ import type { OAuthStatus } from '../../shared/oauth';
 import type { AppDeps, AppEnv } from '../deps';
 import { deliveryDelay } from '../delivery/delay';
 import { releaseDataStatus } from '../feeds/release-status';
-import type { OAuthAccount } from '../storage/stores';
+import type { OAuthAccount } from '../storage/oauth';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -1,6 +1,18 @@
 import type { AuditEntry } from '../../shared/api';
 import { sql, type Sql } from './sql';
-import type { AuditAction, AuditStorage } from './stores';
+
+export type AuditAction =
+  | 'mail-settings.updated'
+  | 'alert-policy.updated'
+  | 'oauth.consent-granted'
+  | 'oauth.disconnected'
+  | 'oauth.reauthorization-required'
+  | 'secret-key.rotated'
+  | 'alerts.retried'
+  | 'devices.admission-limited'
+  | 'device.report-refused'
+  | 'device.forgotten'
+  | 'deployment.policy-written';
 
 interface AuditRow {
   id: number;
@@ -11,7 +23,7 @@ interface AuditRow {
 }
 
 /** Who changed what and when; details never hold a secret's value (see domain/audit.ts). */
-export class AuditLog implements AuditStorage {
+export class AuditLog {
   readonly #sql: Sql;
 
   constructor(sql: Sql) {

@@ -6,7 +6,14 @@ import { FleetVersions, versionsEntry } from '../domain/fleet-versions';
 import { ingestGroup, type DeviceState, type IncomingReport, type IngestOutcome, type IngestResult } from '../domain/ingest';
 import type { ReportSignature } from '../domain/report-order';
 import { constant, forUpdate, inList, sql, type Sql } from './sql';
-import type { FleetOptions, FleetStorage } from './stores';
+import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
+
+export interface FleetOptions {
+  /** 0 to let a device the relay has never seen in, else how long it must wait. */
+  admit?: (now: number) => number;
+  releases?: () => ReleaseIndex | null;
+  exploited?: () => ExploitIndex | null;
+}
 
 export interface DeviceRow extends DeviceState {
   /** JSON: when a report was last refused, by reason (ms), or null. */
@@ -48,7 +55,7 @@ const DEVICE_UPSERT = `ON CONFLICT (id) DO UPDATE SET label = excluded.label, br
  * reports reach this count when it is counted again, every `reloadVersionsMs`: they are a quorum of the fleet, not one
  * device's fact.
  */
-export class FleetStore implements FleetStorage {
+export class FleetStore {
   readonly #sql: Sql;
   readonly #versions = new FleetVersions();
   readonly #options: FleetOptions;

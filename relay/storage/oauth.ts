@@ -1,7 +1,38 @@
 import type { RefreshFailure } from '../domain/oauth-account';
 import type { SecretStore } from './secrets';
 import { sql, type Sql } from './sql';
-import type { OAuthAccount, OAuthStorage, PendingConsent, LockedAccount } from './stores';
+
+export interface PendingConsent {
+  state: string;
+  redirectUri: string;
+  expiresAt: number;
+  redeemed: boolean;
+}
+
+export interface OAuthAccount {
+  account: string;
+  scope: string;
+  connectedAt: number;
+  refreshTokenIssuedAt: number;
+  accessExpiresAt: number | null;
+  lastRefreshAt: number | null;
+  lastRefreshError: string | null;
+  reauth: { code: string; reason: string } | null;
+}
+
+/** The connected account, held against every other relay while a refresh is decided and made (OAuthStore.withAccountLock). */
+export interface LockedAccount {
+  account(): Promise<OAuthAccount | null>;
+  accessToken(): Promise<string | null>;
+  refreshToken(): Promise<string | null>;
+  /** Records a successful refresh; a rotated refresh token replaces the stored one, else the old one is kept. */
+  refreshed(r: { accessToken: string; accessExpiresAt: number; refreshToken?: string; scope?: string; now: number }): Promise<void>;
+  /**
+   * Records a failed refresh as the domain judged it (refreshFailure): a lost grant drops both tokens and asks for
+   * re-authorization; a passing failure keeps the refresh token and notes the error.
+   */
+  refreshFailed(failure: RefreshFailure): Promise<void>;
+}
 
 const VERIFIER = 'oauth.codeVerifier';
 const REFRESH_TOKEN = 'oauth.refreshToken';
@@ -35,7 +66,7 @@ const toAccount = (row: AccountRow): OAuthAccount => ({
  * the PKCE verifier live sealed among the secrets. The refresh lifecycle itself is the token manager's
  * (delivery/token-manager.ts), run under withAccountLock().
  */
-export class OAuthStore implements OAuthStorage {
+export class OAuthStore {
   readonly #sql: Sql;
   readonly #secrets: SecretStore;
 

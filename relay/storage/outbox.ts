@@ -1,9 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertItem, AlertState } from '../../shared/fleet';
 import { inList, skipLocked, sql, type Sql } from './sql';
-import type { Batch, OutboxStats, OutboxStorage } from './stores';
 import * as v from 'valibot';
 import { AlertPayloadSchema, type AlertPayload } from '../domain/judgement';
+
+export interface OutboxStats {
+  /** Alerts waiting: not yet sent nor failed. */
+  pending: number;
+  failed: number;
+  /** How long the oldest waiting alert has been due, across its retries; null when none is due. */
+  oldestDueAgeSeconds: number | null;
+}
+
+/** A batch of alerts taken by the worker: they go out in one mail, under one Message-ID. */
+export interface Batch {
+  batchId: string;
+  alerts: { id: number; payload: AlertPayload; attempts: number }[];
+}
 
 export interface OutboxRow {
   id: number;
@@ -22,7 +35,7 @@ export interface OutboxRow {
  * lease; a worker that dies leaves the lease to expire and the same batch (same id, so the same Message-ID) is taken
  * again, by whichever relay. Nothing leaves the table except as sent or failed.
  */
-export class OutboxStore implements OutboxStorage {
+export class OutboxStore {
   readonly #sql: Sql;
   readonly #alone: boolean;
 

@@ -1,9 +1,11 @@
 import type { Retention } from '../domain/retention';
-import type { AuditStorage, FleetStorage, OutboxStorage } from './stores';
+import type { AuditLog } from './audit-log';
+import type { FleetStore } from './fleet';
+import type { OutboxStore } from './outbox';
 
 /** Forgets what outlived its retention: silent devices, old sent alerts, old audit entries. Answers how many of each. */
 export async function pruneExpired(
-  stores: { fleet: Pick<FleetStorage, 'prune'>; outbox: Pick<OutboxStorage, 'pruneSent'>; audit: Pick<AuditStorage, 'prune'> },
+  stores: { fleet: Pick<FleetStore, 'prune'>; outbox: Pick<OutboxStore, 'pruneSent'>; audit: Pick<AuditLog, 'prune'> },
   retention: Retention,
   now: number,
 ): Promise<{ devices: number; alerts: number; audit: number }> {

@@ -1,7 +1,18 @@
 import { ExploitIndex, FEED_SOURCES, ReleaseIndex, type ChannelReleases, type ExploitedVulnerability, type FeedSource, type ReleaseFeed } from '../../shared/releases';
 import type { Cached } from './settings';
 import { sql, type Sql } from './sql';
-import type { FeedStatus, ReleaseStorage, StatusSource } from './stores';
+
+/** The release feeds, and CISA's catalog of exploited vulnerabilities. */
+export type StatusSource = FeedSource | 'kev';
+
+export interface FeedStatus {
+  source: StatusSource;
+  /** When the copy in use was fetched; null while there is none. */
+  fetchedAt: number | null;
+  /** The last refusal (code: reason), kept until a good copy replaces it. */
+  lastError: string | null;
+  lastErrorAt: number | null;
+}
 
 const STATUS_SOURCES: readonly StatusSource[] = [...FEED_SOURCES, 'kev'];
 
@@ -20,7 +31,7 @@ export const RELEASES_NAME = 'releases';
  * The last good copy of each vendor's feed and CISA's catalog of exploited vulnerabilities, held in memory with the
  * indexes the checks judge with, rebuilt when a copy changes (here, in another relay, or in another process: reload).
  */
-export class ReleaseStore implements ReleaseStorage, Cached {
+export class ReleaseStore implements Cached {
   readonly #sql: Sql;
   #rows: ReleaseRow[] = [];
   #exploited: ExploitedVulnerability[] = [];

@@ -6,7 +6,13 @@ import type { Logger } from '../log';
 import type { Sealed } from './secret-box';
 import type { SecretStore } from './secrets';
 import { forUpdate, sql, type Sql } from './sql';
-import type { DeliveryLogStorage, DeliveryRecord, MailSecrets, MailSettingsStorage, PolicyStorage } from './stores';
+
+export interface DeliveryRecord {
+  lastDeliveredAt: number | null;
+  lastFailure: { code: ErrorCode; at: number } | null;
+}
+
+export type MailSecrets = Partial<Record<SecretField, string>>;
 
 /**
  * The settings every request and send reads, held in memory and answered without a query. load() reads the store: at
@@ -52,7 +58,7 @@ function plainFields(input: MailSettingsParsed): Record<string, unknown> {
 }
 
 /** The mail settings: plain fields as JSON, secrets sealed apart, both written in one transaction; held sealed, opened only when asked for. */
-export class MailSettingsStore implements MailSettingsStorage, Cached {
+export class MailSettingsStore implements Cached {
   readonly #sql: Sql;
   readonly #secrets: SecretStore;
   #settings: MailSettings | null = null;
@@ -124,7 +130,7 @@ export class MailSettingsStore implements MailSettingsStorage, Cached {
 const readPolicy = (json: string): AlertPolicy => v.parse(AlertPolicy, JSON.parse(json));
 
 /** The alert policy, as JSON in the settings table; the default until an admin saves one. */
-export class PolicyStore implements PolicyStorage, Cached {
+export class PolicyStore implements Cached {
   readonly #sql: Sql;
   #policy: AlertPolicy = DEFAULT_POLICY;
 
@@ -164,7 +170,7 @@ export const WRITE_EVERY_MS = 5_000;
  * relay records its own sends (a success at most every few seconds), merged into the stored record under its row
  * lock, so one relay's success does not hide another's failure.
  */
-export class DeliveryLog implements DeliveryLogStorage, Cached {
+export class DeliveryLog implements Cached {
   readonly #sql: Sql;
   readonly #logger: Logger;
   #current: DeliveryRecord = NO_DELIVERY;

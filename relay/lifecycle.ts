@@ -1,0 +1,52 @@
+import type { AppDeps } from './deps';
+import { PRUNE_EVERY_MS } from './domain/retention';
+import { pruneExpired } from './storage/prune';
+
+/** The relay's background work, started: stop() ends it and leaves the store as a next start expects it. */
+export interface Running {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what the relay does on its own: the token keep-alive, pruning what outlived its retention, taking back the
+ * batches a killed process left running, the outbox worker, the release feeds and the store's measurements.
+ */
+export async function startRelay(deps: AppDeps): Promise<Running> {
+  const { logger } = deps;
+  deps.tokenManager.start();
+  const prune = () =>
+    pruneExpired(deps, deps.retention, Date.now()).then(
+      (pruned) => {
+        if (pruned.devices + pruned.alerts + pruned.audit > 0) logger.info(pruned, 'pruned what outlived its retention');
+      },
+      (err: unknown) => logger.error({ err }, 'pruning failed; it runs again within the hour'),
+    );
+  void prune();
+  const pruning = setInterval(() => void prune(), PRUNE_EVERY_MS);
+  pruning.unref();
+  const recovered = await deps.outbox.recoverInterrupted(Date.now());
+  if (recovered > 0) logger.warn({ alerts: recovered }, 'alerts interrupted by the last stop are due again');
+  deps.worker.start();
+  deps.feeds.start();
+  deps.storeWatch.start();
+  return {
+    stop: async () => {
+      clearInterval(pruning);
+      await stopRelay(deps);
+    },
+  };
+}
+
+/**
+ * Stops the relay's work, started or not (the tests drive the worker and the feeds by hand): the send in flight and a
+ * feed refresh finish, pooled connections close, the delivery record held back is written, and the fleet's group
+ * commit stops. The stores stay open for whoever opened them to close.
+ */
+export async function stopRelay(deps: AppDeps): Promise<void> {
+  deps.tokenManager.stop();
+  deps.storeWatch.stop();
+  await Promise.all([deps.worker.stop(), deps.feeds.stop()]);
+  deps.sender.close();
+  await deps.deliveryLog.flush();
+  deps.fleet.close();
+}
