@@ -68,7 +68,8 @@ export interface StatusAnswer {
     lastDeliveredAt: string | null;
     lastFailure: { code: string; at: string } | null;
     /** Alert mail due longer than the relay's delay threshold: since when, and the error (a code of the error table). */
-    delayed: { since: string; code: string; detail: string | null } | null;
+    /** Since when alerts wait, and why: the error's code, with its message and hint in English (the popup translates the code). */
+    delayed: { since: string; code: string; detail: string | null; message: string; hint: string } | null;
   };
   fleet: FleetStatus;
   /** Alerts wait while the policy has no recipient. */

@@ -11,7 +11,7 @@ export function ErrorBox({ error }: { error: ShownError }) {
     <div class="error" role="alert" data-code={error.code}>
       <p class="error-message">{message}</p>
       {error.serverResponse && <p class="server-said">{t('serverSaid', error.serverResponse)}</p>}
-      <p>{t('whatToDo', hint)}</p>
+      {hint && <p>{t('whatToDo', hint)}</p>}
       {CONSENT_ERRORS.has(error.code) && (
         <>
           <p>{t('consentGuidanceMismatch')}</p>

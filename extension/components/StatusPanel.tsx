@@ -69,7 +69,7 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
       {delivery.delayed && (
         <div id="delivery-delayed">
           <p class="warn">{t('deliveryDelayed', when(delivery.delayed.since))}</p>
-          <ErrorBox error={{ code: delivery.delayed.code as AnyErrorCode, ...(delivery.delayed.detail ? { serverResponse: delivery.delayed.detail } : {}) }} />
+          <ErrorBox error={{ code: delivery.delayed.code as AnyErrorCode, message: delivery.delayed.message, hint: delivery.delayed.hint, ...(delivery.delayed.detail ? { serverResponse: delivery.delayed.detail } : {}) }} />
         </div>
       )}
       <dl id="health">

@@ -9,6 +9,8 @@ export interface ShownError {
   code: AnyErrorCode;
   /** The relay's English message (with the provider's own words in it), shown when the UI is in English. */
   message?: string;
+  /** The relay's English hint, shown with its message. */
+  hint?: string;
   field?: string;
   serverResponse?: string;
 }

@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import { errors as enErrors, ui as enUi, type UiKey } from '../../shared/locales/en';
+import { clientErrors, ui as enUi, type ErrorText, type UiKey } from '../../shared/locales/en';
 import { LANGS, type Lang } from '../../shared/locales/lang';
 import type * as esModule from '../../shared/locales/es';
 import type { AnyErrorCode, ShownError } from './client-errors';
@@ -20,9 +20,10 @@ function uiLanguage(): string {
 
 export const lang: Lang = detectLang(uiLanguage());
 
-type Catalog = Pick<typeof esModule, 'ui' | 'errors'> & { fields?: typeof esModule.fields };
-// Named parts, not the module: the findings' and the mail's texts stay out of the popup's bundle.
-let catalog: Catalog = { ui: enUi, errors: enErrors };
+type Catalog = Pick<typeof esModule, 'ui'> & { errors: Partial<typeof esModule.errors>; fields?: typeof esModule.fields };
+// Named parts, not the module: the findings' and the mail's texts stay out of the popup's bundle. In English the
+// relay's errors come with their own message and hint, so only the extension's own are here.
+let catalog: Catalog = { ui: enUi, errors: clientErrors };
 
 /** Each language but English (built in) is a chunk of its own, so a popup downloads only its own language. */
 const LOADERS: Record<Exclude<Lang, 'en'>, () => Promise<Catalog>> = { es: () => import('../../shared/locales/es') };
@@ -41,9 +42,11 @@ export function t(key: UiKey, ...args: (string | number)[]): string {
  * An error in the admin's language. In English the relay's own message is kept, since it carries the provider's
  * words; in Spanish the catalog's message is used and the provider's words stay in `serverResponse`.
  */
-export function errorText(error: ShownError): { message: string; hint: string } {
-  const text = catalog.errors[error.code as AnyErrorCode] ?? catalog.errors.INTERNAL;
-  return { message: lang === 'en' && error.message ? error.message : text.message, hint: text.hint };
+export function errorText(error: ShownError): ErrorText {
+  const known = catalog.errors[error.code as AnyErrorCode];
+  if (lang === 'en' && error.message) return { message: error.message, hint: error.hint ?? known?.hint ?? '' };
+  const text = known ?? catalog.errors.INTERNAL ?? { message: t('errorUnexpected'), hint: t('errorUnexpectedHint') };
+  return lang === 'en' ? { message: text.message, hint: error.hint ?? text.hint } : text;
 }
 
 /** A field's validation message: the schema's English one, or the Spanish one for that field. */

@@ -46,7 +46,7 @@ async function refusal(res: Response): Promise<never> {
   const body = (await res.json().catch(() => null)) as Partial<ApiErrorBody> | null;
   const error = body?.error;
   if (!error || typeof error.code !== 'string') throw new ClientError({ code: 'RELAY_BAD_ANSWER' });
-  throw new ClientError({ code: error.code, message: error.message, field: error.field, serverResponse: error.serverResponse });
+  throw new ClientError({ code: error.code, message: error.message, hint: error.hint, field: error.field, serverResponse: error.serverResponse });
 }
 
 /** Calls the relay and answers its JSON, or throws a ClientError with the relay's code or the extension's own. */

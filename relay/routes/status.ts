@@ -1,3 +1,4 @@
+import { errorCodes } from '../../shared/errors';
 import { Hono } from 'hono';
 import { API_VERSION, type StatusAnswer } from '../../shared/api';
 import { mailDestination } from '../../shared/mail-settings';
@@ -65,10 +66,16 @@ export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'del
       delivery: {
         lastDeliveredAt: iso(delivery.lastDeliveredAt),
         lastFailure: delivery.lastFailure ? { code: delivery.lastFailure.code, at: new Date(delivery.lastFailure.at).toISOString() } : null,
-        delayed: delay ? { since: new Date(delay.since).toISOString(), code: delay.code, detail: delay.detail } : null,
+        delayed: delay ? { since: new Date(delay.since).toISOString(), code: delay.code, detail: delay.detail, ...englishText(delay.code) } : null,
       },
     };
     return c.json(answer);
   });
   return routes;
+}
+
+/** A code's English message and hint from the error table; a code a stored error carries that the table lacks reads as INTERNAL's. */
+function englishText(code: string): { message: string; hint: string } {
+  const spec = (errorCodes as Record<string, { message: string; hint: string }>)[code] ?? errorCodes.INTERNAL;
+  return { message: spec.message, hint: spec.hint };
 }

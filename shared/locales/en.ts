@@ -136,6 +136,8 @@ export const ui = {
   testSent: 'Sent to $1. The server answered: $2',
   serverSaid: 'The server said: $1',
   whatToDo: 'What to do: $1',
+  errorUnexpected: 'Something went wrong in the extension.',
+  errorUnexpectedHint: 'Try again; if it happens again, reload the extension and note what you did.',
   consentGuidanceMismatch: 'If the window showed an error such as "redirect_uri_mismatch" or AADSTS50011, the redirect URL below is not registered: add it exactly, with its trailing slash.',
   thisBrowserHeading: 'This browser',
   notManaged: 'Not managed: no relay URL is set by policy, so this browser reports nothing. Checked here with the default rules:',
@@ -251,10 +253,15 @@ export const clientErrors: Record<ClientErrorCode, ErrorText> = {
 };
 
 /** English error texts: the relay's own table, so the two never drift, plus the extension's. */
-export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
-  ...Object.fromEntries(Object.entries(errorCodes).map(([code, spec]) => [code, { message: spec.message, hint: spec.hint }])),
-  ...clientErrors,
-} as Record<ErrorCode | ClientErrorCode, ErrorText>;
+// Marked pure so that a bundle which does not read it (the popup: the relay's answers carry their English) drops the table.
+export const errors = /* @__PURE__ */ englishErrors();
+
+function englishErrors(): Record<ErrorCode | ClientErrorCode, ErrorText> {
+  return {
+    ...Object.fromEntries(Object.entries(errorCodes).map(([code, spec]) => [code, { message: spec.message, hint: spec.hint }])),
+    ...clientErrors,
+  } as Record<ErrorCode | ClientErrorCode, ErrorText>;
+}
 
 /**
  * What the checks say: findings' titles and remediations, and a digest's summary of each check ("2,973 browsers

@@ -135,6 +135,8 @@ export const ui: UiCatalog = {
   testSent: 'Enviado a $1. El servidor respondió: $2',
   serverSaid: 'El servidor dijo: $1',
   whatToDo: 'Qué hacer: $1',
+  errorUnexpected: 'Algo falló en la extensión.',
+  errorUnexpectedHint: 'Inténtelo de nuevo; si vuelve a ocurrir, recargue la extensión y anote lo que hizo.',
   consentGuidanceMismatch: 'Si la ventana mostró un error como «redirect_uri_mismatch» o AADSTS50011, la URL de redirección de abajo no está registrada: añádala exactamente, con su barra final.',
   thisBrowserHeading: 'Este navegador',
   notManaged: 'No administrado: ninguna directiva fija la URL del relé, así que este navegador no informa. Comprobado aquí con las reglas predeterminadas:',
