@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditAnswer, StatusAnswer } from '../shared/api';
-import type { ApiErrorBody } from '../shared/errors';
+import { errorCodes, type ApiErrorBody } from '../shared/errors';
+import { PROBE_TIMEOUT_MS } from '../relay/routes/health';
 import { basicSettings, createAlertingRelay, SMTP_PASSWORD, type TestRelay } from './fixtures/relay';
 import { report, riskyReport } from './fixtures/reports';
 import type { SmtpPeer } from './peers/smtp-peer';
@@ -61,7 +62,17 @@ describe('readiness', () => {
     const since = new Date(due).toISOString();
     expect(ready.checks).toContainEqual({ name: 'outbox', ok: false, critical: false, detail: `delivery delayed since ${since}: ALERT_RECIPIENTS_MISSING (1 waiting, 0 failed)` });
     const status = (await (await relay.call('GET', '/api/v1/status')).json()) as StatusAnswer;
-    expect(status.delivery.delayed).toEqual({ since, code: 'ALERT_RECIPIENTS_MISSING', detail: null });
+    const { message, hint } = errorCodes.ALERT_RECIPIENTS_MISSING;
+    expect(status.delivery.delayed).toEqual({ since, code: 'ALERT_RECIPIENTS_MISSING', detail: null, message, hint });
+  });
+
+  it('answers within its probes\' timeout when the database hangs, not ready, naming the probe that did not answer', async () => {
+    await setup();
+    relay.deps.stores.ping = () => new Promise<void>(() => undefined);
+    // Without the timeout this request would never be answered.
+    const res = await relay.call('GET', '/readyz');
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { checks: unknown[] }).checks).toContainEqual({ name: 'database', ok: false, critical: true, detail: `no answer within ${PROBE_TIMEOUT_MS / 1000} s` });
   });
 });
 
