@@ -11,7 +11,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'relay', include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'test/*.test.ts', 'test/hostile/*.test.ts'] },
+        test: { name: 'relay', include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'test/{contract,in-process,processes,hostile,docs}/*.test.ts'] },
       },
       {
         extends: true,
@@ -21,9 +21,9 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/e2e/build-extension.ts'],
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/build-extension.ts'],
           // One Chromium at a time on two cores; each file shares one browser across its tests.
           fileParallelism: false,
           testTimeout: 60_000,

@@ -4,17 +4,17 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertPolicy } from '../shared/alert-policy';
-import type { ComplianceReport } from '../shared/report';
-import { AdmissionRefused, ReplayRefused, ReportRejected, SignatureRefused, type IngestResult } from '../relay/domain/ingest';
-import { FleetStore, UNSIGNED } from '../relay/storage/fleet';
-import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { PostgresSql } from '../relay/storage/postgres/sql';
-import { openDatabase } from '../relay/storage/sqlite/db';
-import { SqliteSql } from '../relay/storage/sqlite/sql';
-import { idleErrors, startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
-import { report, riskyReport } from './fixtures/reports';
-import type { DeviceSummary, RefusalReason } from '../shared/fleet';
+import { AlertPolicy } from '../../shared/alert-policy';
+import type { ComplianceReport } from '../../shared/report';
+import { AdmissionRefused, ReplayRefused, ReportRejected, SignatureRefused, type IngestResult } from '../../relay/domain/ingest';
+import { FleetStore, UNSIGNED } from '../../relay/storage/fleet';
+import { migratePostgres } from '../../relay/storage/postgres/migrate';
+import { PostgresSql } from '../../relay/storage/postgres/sql';
+import { openDatabase } from '../../relay/storage/sqlite/db';
+import { SqliteSql } from '../../relay/storage/sqlite/sql';
+import { idleErrors, startPostgres, testPool, type PostgresCluster } from '../fixtures/postgres';
+import { report, riskyReport } from '../fixtures/reports';
+import type { DeviceSummary, RefusalReason } from '../../shared/fleet';
 
 /** Taking reports, whichever engine stores them. */
 interface Engine {

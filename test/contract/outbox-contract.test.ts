@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertItem, AlertState } from '../shared/fleet';
-import type { AlertPayload } from '../relay/domain/judgement';
-import { MAX_BATCH_BYTES, OutboxStore, type Batch, type OutboxStats } from '../relay/storage/outbox';
-import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { PostgresSql } from '../relay/storage/postgres/sql';
-import { sql, type Sql } from '../relay/storage/sql';
-import { openDatabase } from '../relay/storage/sqlite/db';
-import { SqliteSql } from '../relay/storage/sqlite/sql';
-import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
+import type { AlertItem, AlertState } from '../../shared/fleet';
+import type { AlertPayload } from '../../relay/domain/judgement';
+import { MAX_BATCH_BYTES, OutboxStore, type Batch, type OutboxStats } from '../../relay/storage/outbox';
+import { migratePostgres } from '../../relay/storage/postgres/migrate';
+import { PostgresSql } from '../../relay/storage/postgres/sql';
+import { sql, type Sql } from '../../relay/storage/sql';
+import { openDatabase } from '../../relay/storage/sqlite/db';
+import { SqliteSql } from '../../relay/storage/sqlite/sql';
+import { startPostgres, testPool, type PostgresCluster } from '../fixtures/postgres';
 
 /** The outbox as the worker uses it, whichever engine holds it. */
 interface Outbox {

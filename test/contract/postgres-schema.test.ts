@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratePostgres, POSTGRES_ONLY_TABLES } from '../relay/storage/postgres/migrate';
-import { MIGRATIONS } from '../relay/storage/schema';
-import { openDatabase } from '../relay/storage/sqlite/db';
-import { startPostgres, type PostgresCluster } from './fixtures/postgres';
+import { migratePostgres, POSTGRES_ONLY_TABLES } from '../../relay/storage/postgres/migrate';
+import { MIGRATIONS } from '../../relay/storage/schema';
+import { openDatabase } from '../../relay/storage/sqlite/db';
+import { startPostgres, type PostgresCluster } from '../fixtures/postgres';
 
 let cluster: PostgresCluster;
 const pools: pg.Pool[] = [];

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { PostgresSendLimits } from '../relay/storage/postgres/send-limits';
-import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
+import { migratePostgres } from '../../relay/storage/postgres/migrate';
+import { PostgresSendLimits } from '../../relay/storage/postgres/send-limits';
+import { startPostgres, testPool, type PostgresCluster } from '../fixtures/postgres';
 
 const NOW = Date.parse('2026-12-03T09:00:00Z');
 const MAILBOX = 'alerts@contoso.com';

@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as v from 'valibot';
-import { AlertPolicy } from '../shared/alert-policy';
-import { listenForChanges } from '../relay/storage/postgres/listen';
-import { migratePostgres } from '../relay/storage/postgres/migrate';
-import { PostgresSql } from '../relay/storage/postgres/sql';
-import { PolicyStore } from '../relay/storage/settings';
-import { idleErrors, startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
+import { AlertPolicy } from '../../shared/alert-policy';
+import { listenForChanges } from '../../relay/storage/postgres/listen';
+import { migratePostgres } from '../../relay/storage/postgres/migrate';
+import { PostgresSql } from '../../relay/storage/postgres/sql';
+import { PolicyStore } from '../../relay/storage/settings';
+import { idleErrors, startPostgres, testPool, type PostgresCluster } from '../fixtures/postgres';
 
 let cluster: PostgresCluster;
 const pools: pg.Pool[] = [];

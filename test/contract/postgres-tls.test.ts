@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresConnection } from '../relay/storage/postgres/url';
-import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
-import { testPki } from './fixtures/tls';
+import { postgresConnection } from '../../relay/storage/postgres/url';
+import { startPostgres, testPool, type PostgresCluster } from '../fixtures/postgres';
+import { testPki } from '../fixtures/tls';
 
 let database: PostgresCluster;
 let impostor: PostgresCluster;

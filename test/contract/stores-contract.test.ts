@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AlertPolicy, DEFAULT_POLICY } from '../shared/alert-policy';
-import { MailSettingsInput } from '../shared/mail-settings';
-import { createLogger } from '../relay/log';
-import { AccessTokens } from '../relay/storage/access-tokens';
-import { openPostgresStores } from '../relay/storage/postgres/index';
-import { SecretBox } from '../relay/storage/secret-box';
-import { openSqliteStores } from '../relay/storage/sqlite/index';
-import type { Stores } from '../relay/storage/stores';
-import { startPostgres, type PostgresCluster } from './fixtures/postgres';
-import { basicSettings } from './fixtures/relay';
+import { AlertPolicy, DEFAULT_POLICY } from '../../shared/alert-policy';
+import { MailSettingsInput } from '../../shared/mail-settings';
+import { createLogger } from '../../relay/log';
+import { AccessTokens } from '../../relay/storage/access-tokens';
+import { openPostgresStores } from '../../relay/storage/postgres/index';
+import { SecretBox } from '../../relay/storage/secret-box';
+import { openSqliteStores } from '../../relay/storage/sqlite/index';
+import type { Stores } from '../../relay/storage/stores';
+import { startPostgres, type PostgresCluster } from '../fixtures/postgres';
+import { basicSettings } from '../fixtures/relay';
 
 /**
  * The stores the relay reads its settings, audit, release data, tokens and secrets from, the same scenarios on both

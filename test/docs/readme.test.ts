@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OPTIONS } from '../relay/config';
-import { CHECKS } from '../shared/checks/index';
-import { errorCodes } from '../shared/errors';
+import { OPTIONS } from '../../relay/config';
+import { CHECKS } from '../../shared/checks/index';
+import { errorCodes } from '../../shared/errors';
 
-const root = join(import.meta.dirname, '..');
+const root = join(import.meta.dirname, '../../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const benchmarks = readFileSync(join(import.meta.dirname, '../docs/benchmarks.md'), 'utf8');
+const benchmarks = readFileSync(join(import.meta.dirname, '../../docs/benchmarks.md'), 'utf8');
 
 describe('README', () => {
   it('opens with the two commands: install and start, then test', () => {

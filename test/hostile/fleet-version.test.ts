@@ -9,7 +9,7 @@ import { reportRequest } from '../fixtures/signing';
 /**
  * Attack 3: a single "Chrome 99999" report set the fleet's newest major for good; every real Chrome was then
  * "99857 versions behind" and alerted, and nothing could reset it. Then a quorum of freshly invented devices did the
- * same. (That a device with a day of history votes is tested with a clock: test/alerts.test.ts.)
+ * same. (That a device with a day of history votes is tested with a clock: test/in-process/alerts.test.ts.)
  */
 describe('one report claiming a future browser, against the relay as a process', () => {
   let relay: Awaited<ReturnType<typeof startRelayWithTokens>>;

@@ -1,15 +1,15 @@
 import { readdirSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertPolicy } from '../shared/alert-policy';
-import type { StatusAnswer } from '../shared/api';
-import type { ApiErrorBody } from '../shared/errors';
-import type { AlertsAnswer, DevicesAnswer, ReportAnswer } from '../shared/fleet';
-import { decoded, unfold } from './fixtures/mail';
-import { basicSettings, createAlertingRelay, SMTP_PASSWORD, SMTP_USER, type TestRelay } from './fixtures/relay';
-import { extension, report, riskyReport } from './fixtures/reports';
-import { startMta, type MtaOptions } from './peers/mta';
-import type { SmtpPeer } from './peers/smtp-peer';
-import { testPki } from './fixtures/tls';
+import type { AlertPolicy } from '../../shared/alert-policy';
+import type { StatusAnswer } from '../../shared/api';
+import type { ApiErrorBody } from '../../shared/errors';
+import type { AlertsAnswer, DevicesAnswer, ReportAnswer } from '../../shared/fleet';
+import { decoded, unfold } from '../fixtures/mail';
+import { basicSettings, createAlertingRelay, SMTP_PASSWORD, SMTP_USER, type TestRelay } from '../fixtures/relay';
+import { extension, report, riskyReport } from '../fixtures/reports';
+import { startMta, type MtaOptions } from '../peers/mta';
+import type { SmtpPeer } from '../peers/smtp-peer';
+import { testPki } from '../fixtures/tls';
 
 const MINUTE = 60_000;
 /** Postfix refusing an address it has no mailbox for (local_recipient_maps; unknown_local_recipient_reject_code 550). */

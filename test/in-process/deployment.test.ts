@@ -5,13 +5,13 @@ import { join, resolve } from 'node:path';
 import { parse as parsePlist } from 'plist';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXTENSION_ID } from '../shared/extension';
-import type { DeploymentAnswer } from '../shared/api';
-import { FleetExtension } from '../relay/extension/fleet-extension';
-import { extensionIdOf, loadSigningKey } from '../relay/extension/signing-key';
-import { createLogger } from '../relay/log';
-import { createTestRelay, fleetExtensionOf, keptStore, type TestRelay } from './fixtures/relay';
-import { report } from './fixtures/reports';
+import { EXTENSION_ID } from '../../shared/extension';
+import type { DeploymentAnswer } from '../../shared/api';
+import { FleetExtension } from '../../relay/extension/fleet-extension';
+import { extensionIdOf, loadSigningKey } from '../../relay/extension/signing-key';
+import { createLogger } from '../../relay/log';
+import { createTestRelay, fleetExtensionOf, keptStore, type TestRelay } from '../fixtures/relay';
+import { report } from '../fixtures/reports';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 const silent = createLogger('silent');
@@ -34,7 +34,7 @@ const ExtensionSettingsEntry = v.strictObject({
 });
 
 /** The extension's own managed-storage schema: every value the policy sets must be a declared property of its type. */
-const managedSchema = JSON.parse(readFileSync(resolve(import.meta.dirname, '../extension/public/managed-schema.json'), 'utf8')) as { properties: Record<string, { type: string }> };
+const managedSchema = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../extension/public/managed-schema.json'), 'utf8')) as { properties: Record<string, { type: string }> };
 function matchesManagedSchema(values: Record<string, unknown>): boolean {
   return Object.entries(values).every(([k, value]) => {
     const type = managedSchema.properties[k]?.type;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { basicSettings, createTestRelay, type TestRelay } from './fixtures/relay';
-import { riskyReport } from './fixtures/reports';
+import { basicSettings, createTestRelay, type TestRelay } from '../fixtures/relay';
+import { riskyReport } from '../fixtures/reports';
 
 /** Every endpoint, with the token it expects. */
 const ENDPOINTS: [method: string, path: string][] = [

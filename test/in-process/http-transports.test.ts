@@ -1,23 +1,23 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { StatusAnswer } from '../shared/api';
-import type { ApiErrorBody, ErrorCode } from '../shared/errors';
-import { EXTENSION_REDIRECT_URL } from '../shared/extension';
-import type { AlertsAnswer } from '../shared/fleet';
-import type { TestMailResult } from '../shared/mail-settings';
-import type { AuthorizeAnswer } from '../shared/oauth';
-import { presetFields, type OAuthGrant } from '../shared/presets';
-import type { ComposeOptions } from '../relay/compose';
-import { decoded, unfold } from './fixtures/mail';
-import { createTestRelay, type TestRelay } from './fixtures/relay';
-import { riskyReport } from './fixtures/reports';
-import { serveHttps, testPki } from './fixtures/tls';
-import { startAuthorizationServer, TENANT_ID, type AuthorizationServer, type Flavour } from './peers/authorization-server';
-import { startGmailApi, type GmailApiOptions, type GmailApiPeer } from './peers/gmail-api';
-import { startGraph, type GraphOptions, type GraphPeer } from './peers/graph';
-import { startMicrosoft365 } from './peers/microsoft-365';
-import type { SmtpPeer } from './peers/smtp-peer';
+import type { StatusAnswer } from '../../shared/api';
+import type { ApiErrorBody, ErrorCode } from '../../shared/errors';
+import { EXTENSION_REDIRECT_URL } from '../../shared/extension';
+import type { AlertsAnswer } from '../../shared/fleet';
+import type { TestMailResult } from '../../shared/mail-settings';
+import type { AuthorizeAnswer } from '../../shared/oauth';
+import { presetFields, type OAuthGrant } from '../../shared/presets';
+import type { ComposeOptions } from '../../relay/compose';
+import { decoded, unfold } from '../fixtures/mail';
+import { createTestRelay, type TestRelay } from '../fixtures/relay';
+import { riskyReport } from '../fixtures/reports';
+import { serveHttps, testPki } from '../fixtures/tls';
+import { startAuthorizationServer, TENANT_ID, type AuthorizationServer, type Flavour } from '../peers/authorization-server';
+import { startGmailApi, type GmailApiOptions, type GmailApiPeer } from '../peers/gmail-api';
+import { startGraph, type GraphOptions, type GraphPeer } from '../peers/graph';
+import { startMicrosoft365 } from '../peers/microsoft-365';
+import type { SmtpPeer } from '../peers/smtp-peer';
 
 /**
  * Sending where SMTP AUTH is off: Microsoft Graph (delegated and app-only), Microsoft 365 SMTP app-only, and the Gmail

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXTENSION_ORIGIN } from '../shared/extension';
-import type { ApiErrorBody } from '../shared/errors';
-import type { MailSettingsView } from '../shared/mail-settings';
-import { basicSettings, createTestRelay, SMTP_PASSWORD, type TestRelay } from './fixtures/relay';
-import { extension, riskyReport } from './fixtures/reports';
-import { testPki } from './fixtures/tls';
+import { EXTENSION_ORIGIN } from '../../shared/extension';
+import type { ApiErrorBody } from '../../shared/errors';
+import type { MailSettingsView } from '../../shared/mail-settings';
+import { basicSettings, createTestRelay, SMTP_PASSWORD, type TestRelay } from '../fixtures/relay';
+import { extension, riskyReport } from '../fixtures/reports';
+import { testPki } from '../fixtures/tls';
 
 
 let relay: TestRelay;

@@ -1,22 +1,22 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ApiErrorBody } from '../shared/errors';
-import { EXTENSION_REDIRECT_URL } from '../shared/extension';
-import type { TestMailResult } from '../shared/mail-settings';
-import type { AuthorizeAnswer, ConnectedAnswer } from '../shared/oauth';
-import type { StatusAnswer } from '../shared/api';
-import { startProxy, type TestProxy } from './fixtures/proxy';
-import { startAuthorizationServer, type AuthorizationServer, type Flavour, type TestClient } from './peers/authorization-server';
-import { startGmail } from './peers/gmail';
-import { startMicrosoft365, type Microsoft365Options, type Microsoft365Peer } from './peers/microsoft-365';
-import { RECORDED } from './peers/recorded-replies';
-import type { SmtpPeer } from './peers/smtp-peer';
-import type { AlertsAnswer } from '../shared/fleet';
-import type { ComposeOptions } from '../relay/compose';
-import { createTestRelay, type TestRelay } from './fixtures/relay';
-import { riskyReport } from './fixtures/reports';
-import { testPki } from './fixtures/tls';
+import type { ApiErrorBody } from '../../shared/errors';
+import { EXTENSION_REDIRECT_URL } from '../../shared/extension';
+import type { TestMailResult } from '../../shared/mail-settings';
+import type { AuthorizeAnswer, ConnectedAnswer } from '../../shared/oauth';
+import type { StatusAnswer } from '../../shared/api';
+import { startProxy, type TestProxy } from '../fixtures/proxy';
+import { startAuthorizationServer, type AuthorizationServer, type Flavour, type TestClient } from '../peers/authorization-server';
+import { startGmail } from '../peers/gmail';
+import { startMicrosoft365, type Microsoft365Options, type Microsoft365Peer } from '../peers/microsoft-365';
+import { RECORDED } from '../peers/recorded-replies';
+import type { SmtpPeer } from '../peers/smtp-peer';
+import type { AlertsAnswer } from '../../shared/fleet';
+import type { ComposeOptions } from '../../relay/compose';
+import { createTestRelay, type TestRelay } from '../fixtures/relay';
+import { riskyReport } from '../fixtures/reports';
+import { testPki } from '../fixtures/tls';
 
 const CLIENT_ID = 'guardmail-test-client';
 const CLIENT_SECRET = 'client-secret-7f3a9c1e';
@@ -179,7 +179,7 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
 
   it('never falls back to a password mechanism when the server does not offer XOAUTH2', async () => {
     await setup();
-    const { startMta } = await import('./peers/mta');
+    const { startMta } = await import('../peers/mta');
     const mta = await startMta({ tls: 'starttls', users: { [MAILBOX]: 'irrelevant' } });
     try {
       // Consented for this server: moving a connected account to another one would forget it (secret-binding.ts).

@@ -1,5 +1,5 @@
 import { afterAll, expect, it } from 'vitest';
-import { createTestRelay } from './fixtures/relay';
+import { createTestRelay } from '../fixtures/relay';
 
 const relay = await createTestRelay();
 afterAll(() => relay.close());

@@ -1,11 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditAnswer, StatusAnswer } from '../shared/api';
-import { errorCodes, type ApiErrorBody } from '../shared/errors';
-import { PROBE_TIMEOUT_MS } from '../relay/routes/health';
-import { basicSettings, createAlertingRelay, SMTP_PASSWORD, type TestRelay } from './fixtures/relay';
-import { report, riskyReport } from './fixtures/reports';
-import type { SmtpPeer } from './peers/smtp-peer';
-import { testPki } from './fixtures/tls';
+import type { AuditAnswer, StatusAnswer } from '../../shared/api';
+import { errorCodes, type ApiErrorBody } from '../../shared/errors';
+import { PROBE_TIMEOUT_MS } from '../../relay/routes/health';
+import { basicSettings, createAlertingRelay, SMTP_PASSWORD, type TestRelay } from '../fixtures/relay';
+import { report, riskyReport } from '../fixtures/reports';
+import type { SmtpPeer } from '../peers/smtp-peer';
+import { testPki } from '../fixtures/tls';
 
 let relay: TestRelay;
 let smtp: SmtpPeer | undefined;

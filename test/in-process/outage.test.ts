@@ -1,12 +1,12 @@
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadinessAnswer, StatusAnswer } from '../shared/api';
-import type { AlertsAnswer } from '../shared/fleet';
-import { basicSettings, createAlertingRelay, createTestRelay, keptStore, SMTP_PASSWORD, SMTP_USER, type TestRelay } from './fixtures/relay';
-import { riskyReport } from './fixtures/reports';
-import { testPki } from './fixtures/tls';
-import { startMta } from './peers/mta';
-import type { Reply, SmtpPeer } from './peers/smtp-peer';
+import type { ReadinessAnswer, StatusAnswer } from '../../shared/api';
+import type { AlertsAnswer } from '../../shared/fleet';
+import { basicSettings, createAlertingRelay, createTestRelay, keptStore, SMTP_PASSWORD, SMTP_USER, type TestRelay } from '../fixtures/relay';
+import { riskyReport } from '../fixtures/reports';
+import { testPki } from '../fixtures/tls';
+import { startMta } from '../peers/mta';
+import type { Reply, SmtpPeer } from '../peers/smtp-peer';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

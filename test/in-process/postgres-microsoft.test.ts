@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXTENSION_REDIRECT_URL } from '../shared/extension';
-import type { AuthorizeAnswer } from '../shared/oauth';
-import { generateToken } from '../relay/storage/access-tokens';
-import { startPostgres, type PostgresCluster } from './fixtures/postgres';
-import { createPostgresTestRelay, type PostgresTestRelay } from './fixtures/relay';
-import { riskyReport } from './fixtures/reports';
-import { testPki } from './fixtures/tls';
-import { startAuthorizationServer, type AuthorizationServer } from './peers/authorization-server';
-import { startMicrosoft365, type Microsoft365Peer } from './peers/microsoft-365';
+import { EXTENSION_REDIRECT_URL } from '../../shared/extension';
+import type { AuthorizeAnswer } from '../../shared/oauth';
+import { generateToken } from '../../relay/storage/access-tokens';
+import { startPostgres, type PostgresCluster } from '../fixtures/postgres';
+import { createPostgresTestRelay, type PostgresTestRelay } from '../fixtures/relay';
+import { riskyReport } from '../fixtures/reports';
+import { testPki } from '../fixtures/tls';
+import { startAuthorizationServer, type AuthorizationServer } from '../peers/authorization-server';
+import { startMicrosoft365, type Microsoft365Peer } from '../peers/microsoft-365';
 
 /**
  * Relays on one PostgreSQL sending for one Microsoft 365 mailbox: its limits (3 connections, 30 messages a
  * minute) and its rotating refresh token are the mailbox's, whichever relays send. Each relay is the real app over its
- * own pool, as main.ts composes it; test/postgres-relays.test.ts runs them as processes.
+ * own pool, as main.ts composes it; test/processes/postgres-relays.test.ts runs them as processes.
  */
 const CLIENT_ID = 'guardmail-test-client';
 const CLIENT_SECRET = 'client-secret-7f3a9c1e';

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StatusAnswer } from '../shared/api';
-import type { DevicesAnswer } from '../shared/fleet';
-import { pruneExpired } from '../relay/storage/prune';
-import { createAlertingRelay, type TestRelay } from './fixtures/relay';
-import { report, riskyReport } from './fixtures/reports';
-import type { SmtpPeer } from './peers/smtp-peer';
+import type { StatusAnswer } from '../../shared/api';
+import type { DevicesAnswer } from '../../shared/fleet';
+import { pruneExpired } from '../../relay/storage/prune';
+import { createAlertingRelay, type TestRelay } from '../fixtures/relay';
+import { report, riskyReport } from '../fixtures/reports';
+import type { SmtpPeer } from '../peers/smtp-peer';
 
 const DAY = 86_400_000;
 

@@ -1,14 +1,14 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as v from 'valibot';
-import type { ApiErrorBody } from '../shared/errors';
-import { MailSettingsInput, type TestMailResult } from '../shared/mail-settings';
-import { basicSettings, createTestRelay, SMTP_PASSWORD, SMTP_USER, type TestRelay } from './fixtures/relay';
-import { startMta, type MtaOptions } from './peers/mta';
-import type { SmtpPeer } from './peers/smtp-peer';
-import { testPki } from './fixtures/tls';
-import { startGmail } from './peers/gmail';
-import { startMicrosoft365 } from './peers/microsoft-365';
+import type { ApiErrorBody } from '../../shared/errors';
+import { MailSettingsInput, type TestMailResult } from '../../shared/mail-settings';
+import { basicSettings, createTestRelay, SMTP_PASSWORD, SMTP_USER, type TestRelay } from '../fixtures/relay';
+import { startMta, type MtaOptions } from '../peers/mta';
+import type { SmtpPeer } from '../peers/smtp-peer';
+import { testPki } from '../fixtures/tls';
+import { startGmail } from '../peers/gmail';
+import { startMicrosoft365 } from '../peers/microsoft-365';
 
 const USERS = { [SMTP_USER]: SMTP_PASSWORD };
 

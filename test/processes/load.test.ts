@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { runLoad, rssMb } from './fixtures/load';
-import { startRelayProcess, type RelayProcess } from './fixtures/relay-process';
-import { report, riskyReport } from './fixtures/reports';
-import { signedReport } from './fixtures/signing';
-import { generateToken } from '../relay/storage/access-tokens';
+import { runLoad, rssMb } from '../fixtures/load';
+import { startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
+import { report, riskyReport } from '../fixtures/reports';
+import { signedReport } from '../fixtures/signing';
+import { generateToken } from '../../relay/storage/access-tokens';
 
 const ENROLLMENT = generateToken('enrollment');
 /** 100,000 browsers reporting hourly is 28 reports a second; the test sends 20 times that. */

@@ -4,22 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ReadinessAnswer } from '../shared/api';
-import type { DevicesAnswer } from '../shared/fleet';
-import { generateToken } from '../relay/storage/access-tokens';
-import { unfold } from './fixtures/mail';
-import { startPostgres, testPool, type PostgresCluster } from './fixtures/postgres';
-import { basicSettings } from './fixtures/relay';
-import { callRelay, runRelayToExit, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
-import { riskyReport } from './fixtures/reports';
-import { testPki } from './fixtures/tls';
-import { EXTENSION_REDIRECT_URL } from '../shared/extension';
-import type { AuthorizeAnswer } from '../shared/oauth';
-import { REFRESH_AHEAD_MS } from '../relay/domain/token-policy';
-import { startAuthorizationServer } from './peers/authorization-server';
-import { startMicrosoft365 } from './peers/microsoft-365';
-import { startMta } from './peers/mta';
-import type { SmtpPeer } from './peers/smtp-peer';
+import type { ReadinessAnswer } from '../../shared/api';
+import type { DevicesAnswer } from '../../shared/fleet';
+import { generateToken } from '../../relay/storage/access-tokens';
+import { unfold } from '../fixtures/mail';
+import { startPostgres, testPool, type PostgresCluster } from '../fixtures/postgres';
+import { basicSettings } from '../fixtures/relay';
+import { callRelay, runRelayToExit, startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
+import { riskyReport } from '../fixtures/reports';
+import { testPki } from '../fixtures/tls';
+import { EXTENSION_REDIRECT_URL } from '../../shared/extension';
+import type { AuthorizeAnswer } from '../../shared/oauth';
+import { REFRESH_AHEAD_MS } from '../../relay/domain/token-policy';
+import { startAuthorizationServer } from '../peers/authorization-server';
+import { startMicrosoft365 } from '../peers/microsoft-365';
+import { startMta } from '../peers/mta';
+import type { SmtpPeer } from '../peers/smtp-peer';
 
 /**
  * Three relay processes, as operators run them behind a load balancer, sharing one PostgreSQL: each with its own data

@@ -4,11 +4,11 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OPTIONS } from '../relay/config';
-import { generateToken } from '../relay/storage/access-tokens';
-import { keyIdOf } from '../relay/storage/secret-box';
-import { runRelayToExit, startRelayProcess, type RelayProcess } from './fixtures/relay-process';
-import { testPki } from './fixtures/tls';
+import { OPTIONS } from '../../relay/config';
+import { generateToken } from '../../relay/storage/access-tokens';
+import { keyIdOf } from '../../relay/storage/secret-box';
+import { runRelayToExit, startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
+import { testPki } from '../fixtures/tls';
 
 const running: RelayProcess[] = [];
 afterEach(async () => {
@@ -154,7 +154,7 @@ describe('starting the relay', () => {
   });
 
   it('runs as operators run it: the esbuild bundle under plain node (npm run relay)', async () => {
-    execFileSync('npm', ['run', '--silent', 'build:relay'], { cwd: join(import.meta.dirname, '..'), stdio: 'pipe' });
+    execFileSync('npm', ['run', '--silent', 'build:relay'], { cwd: join(import.meta.dirname, '../../..'), stdio: 'pipe' });
     const relay = await startRelayProcess(['--port', '0', '--data-dir', freshDataDir()], {}, { bundle: true });
     expect((await fetch(`${relay.url}/healthz`)).status).toBe(200);
     expect(await relay.stop()).toBe(0);
