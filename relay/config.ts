@@ -10,162 +10,290 @@ import { DATA_SOURCES, DEFAULT_FEED_URLS, type DataSource } from './feeds/source
 import { LOG_LEVELS, type LogLevel } from './log';
 import { postgresConnection } from './storage/postgres/url';
 
+/** One option: its flag and environment variable, its default, what it is for, and how its text is read. */
+interface OptionSpec<T> {
+  flag: string;
+  env: string;
+  default: string;
+  description: string;
+  /** The option's value from its text; throws OptionError saying what is wrong, without the option's name. */
+  parse: (text: string) => T;
+}
+
+class OptionError extends Error {}
+const fail = (message: string): never => {
+  throw new OptionError(message);
+};
+
+const text = (t: string): string => t;
+const list = (t: string): string[] => t.split(',').map((s) => s.trim()).filter(Boolean);
+const bool = (t: string): boolean => (['true', 'false', '1', '0'].includes(t) ? t === 'true' || t === '1' : fail(`"${t}" must be true or false.`));
+
+/** A whole number from min to max, times `unitMs` (1 for a plain count). */
+const count =
+  (min: number, max: number, times = 1) =>
+  (t: string): number =>
+    Number.isInteger(Number(t)) && t.trim() !== '' && Number(t) >= min && Number(t) <= max ? Number(t) * times : fail(`"${t}" must be a whole number from ${min} to ${max}.`);
+
+const UNIT_MS = { seconds: 1000, minutes: 60_000, days: 86_400_000 } as const;
+/** A whole number of `unit` from 1 to max, in milliseconds. */
+const duration =
+  (max: number, unit: keyof typeof UNIT_MS) =>
+  (t: string): number =>
+    Number.isInteger(Number(t)) && t.trim() !== '' && Number(t) >= 1 && Number(t) <= max ? Number(t) * UNIT_MS[unit] : fail(`"${t}" must be a whole number of ${unit} from 1 to ${max}.`);
+
+/** `ms` when it is at least `min`. */
+const atLeast = (min: number, ms: number, why: string): number => (ms >= min ? ms : fail(why));
+
+/** A PEM file's contents, read at start-up; undefined when no file is named. */
+const pem =
+  (kind: string) =>
+  (path: string): string | undefined => {
+    if (!path) return undefined;
+    let contents: string;
+    try {
+      contents = readFileSync(path, 'utf8');
+    } catch (err) {
+      return fail(`cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+    }
+    return new RegExp(`-----BEGIN [A-Z ]*${kind}-----`).test(contents) ? contents : fail(`"${path}" is not a PEM ${kind.toLowerCase()}.`);
+  };
+
+const MIN_TOKEN_LENGTH = 32;
+/** About what `openssl rand -hex 16` gives by the estimate below; a token typed by hand, or 32 × "a", gives far less. */
+const MIN_TOKEN_BITS = 100;
+
+/** Shannon's estimate of a string's information, from how often each of its own characters occurs. */
+function estimatedBits(token: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of token) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= n * Math.log2(n / token.length);
+  return bits;
+}
+
+/** A bearer token given by the operator, or null for one the relay generates. */
+function token(t: string): string | null {
+  if (t === '') return null;
+  if (t.length < MIN_TOKEN_LENGTH || /\s/.test(t)) return fail(`must be at least ${MIN_TOKEN_LENGTH} characters without spaces (try: openssl rand -base64 32).`);
+  if (estimatedBits(t) < MIN_TOKEN_BITS) return fail(`does not look random (about ${Math.round(estimatedBits(t))} bits); generate one with: openssl rand -base64 32.`);
+  return t;
+}
+
+/** A 32-byte key in base64, or null. */
+function key(t: string): Buffer | null {
+  if (!t) return null;
+  const bytes = Buffer.from(t, 'base64');
+  return bytes.length === 32 && bytes.toString('base64') === t.trim() ? bytes : fail('must be the base64 of exactly 32 bytes (try: openssl rand -base64 32).');
+}
+
+/** Mirrors of the vendors' feeds, `source=url` pairs, over the default URLs. */
+function feedUrls(t: string): Record<DataSource, string> {
+  const urls = { ...DEFAULT_FEED_URLS };
+  for (const pair of list(t)) {
+    const [source, url = ''] = pair.split(/=(.*)/s);
+    if (!DATA_SOURCES.includes(source as DataSource) || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      fail(`"${pair}" must be chrome=, edge=, firefox=, kev= or nvd= followed by an http(s) URL.`);
+    }
+    urls[source as DataSource] = url;
+  }
+  return urls;
+}
+
 /**
- * Every relay option, each as a flag and an environment variable. This table is the one place where an
- * option and its default are described; `--help` prints it and a test checks that the README lists it.
+ * Every relay option, each as a flag and an environment variable. This table is the one place where an option, its
+ * default and how it is read are written; `--help` prints it and a test checks that the README lists it.
  */
 export const OPTIONS = {
   host: {
     flag: '--host', env: 'GUARDMAIL_HOST', default: '127.0.0.1',
     description: 'Address to listen on. Loopback by default; any other address needs --tls-cert/--tls-key or --behind-tls-proxy.',
+    parse: (t) => (isIP(t) || t === 'localhost' ? t : fail(`"${t}" is not an IP address; use e.g. 127.0.0.1, 0.0.0.0 or ::.`)),
   },
   port: {
     flag: '--port', env: 'GUARDMAIL_PORT', default: '8787',
     description: 'TCP port to listen on (0 picks a free one).',
+    parse: (t) => (/^\d+$/.test(t) && Number(t) <= 65535 ? Number(t) : fail(`"${t}" is not a port number (0-65535).`)),
   },
   dataDir: {
     flag: '--data-dir', env: 'GUARDMAIL_DATA_DIR', default: './data',
     description: 'Directory for the SQLite store and the key file; created if missing.',
+    parse: (t) => (t.trim() === '' ? fail('must not be empty.') : t),
   },
   databaseUrl: {
     flag: '--database-url', env: 'GUARDMAIL_DATABASE_URL', default: '',
     description: 'postgres://user:password@host:5432/guardmail?sslmode=verify-full: store everything in PostgreSQL, shared by every relay given the same URL, instead of SQLite in the data directory. Plain connections only to loopback.',
+    parse: text,
   },
   databaseCa: {
     flag: '--database-ca', env: 'GUARDMAIL_DATABASE_CA', default: '',
     description: 'PEM file of the CA that signed the database server\'s certificate, when it is not one the system trusts.',
+    parse: pem('CERTIFICATE'),
   },
   tlsCert: {
     flag: '--tls-cert', env: 'GUARDMAIL_TLS_CERT', default: '',
     description: 'PEM certificate chain file: the relay then serves HTTPS.',
+    parse: pem('CERTIFICATE'),
   },
   tlsKey: {
     flag: '--tls-key', env: 'GUARDMAIL_TLS_KEY', default: '',
     description: 'PEM private key file for --tls-cert.',
+    parse: pem('PRIVATE KEY'),
   },
   behindTlsProxy: {
     flag: '--behind-tls-proxy', env: 'GUARDMAIL_BEHIND_TLS_PROXY', default: 'false',
     description: 'Set to true when a TLS-terminating reverse proxy is the only way in; allows plain HTTP on a non-loopback address.',
+    parse: bool,
   },
   allowedHosts: {
     flag: '--allowed-hosts', env: 'GUARDMAIL_ALLOWED_HOSTS', default: '',
     description: 'Comma-separated host names clients may reach the relay by, beside loopback, --host and --public-url\'s; others get 421 (a guard against DNS rebinding).',
+    parse: (t) => list(t).map((h) => h.toLowerCase()),
   },
   newDevicesPerHour: {
     flag: '--new-devices-per-hour', env: 'GUARDMAIL_NEW_DEVICES_PER_HOUR', default: '100000',
     description: 'Devices never seen before that the relay admits per hour (a fiftieth of them at once); beyond it their reports get 429 and wait in the browser.',
+    parse: (t) => (Number.isInteger(Number(t)) && Number(t) >= 1 ? Number(t) : fail(`"${t}" must be a whole number of at least 1.`)),
   },
   maxConnections: {
     flag: '--max-connections', env: 'GUARDMAIL_MAX_CONNECTIONS', default: '4096',
     description: 'Open connections the relay holds at most; more are closed at once. Each costs a file descriptor and some memory, whatever its client sends.',
+    parse: count(16, 1_000_000),
   },
   maxConnectionsPerClient: {
     flag: '--max-connections-per-client', env: 'GUARDMAIL_MAX_CONNECTIONS_PER_CLIENT', default: '128',
     description: 'Open connections one address holds at most (not applied behind --behind-tls-proxy, where every connection is the proxy\'s: limit there).',
+    parse: count(1, 1_000_000),
   },
   headerTimeoutSeconds: {
     flag: '--header-timeout-seconds', env: 'GUARDMAIL_HEADER_TIMEOUT_SECONDS', default: '10',
     description: 'How long a client may take to send a request\'s headers; a request\'s body gets 30 seconds more. A connection holding a half-sent request is closed then.',
+    parse: count(1, 600, 1000),
   },
   smtpConnectSeconds: {
     flag: '--smtp-connect-seconds', env: 'GUARDMAIL_SMTP_CONNECT_SECONDS', default: '10',
     description: 'How long the relay waits for a mail server to accept a connection, and then again for its greeting. A server that is not reached is answered after both, whatever went wrong.',
+    parse: count(1, 300, 1000),
   },
   storeBudgetMb: {
     flag: '--store-budget-mb', env: 'GUARDMAIL_STORE_BUDGET_MB', default: '4096',
     description: 'Size the store may grow to, in MB: past it (or with less than a tenth of it free on the data volume) new devices are refused with 507 STORE_BUDGET_REACHED while known ones keep reporting; /readyz warns from 90 %.',
+    parse: count(1, 16_777_216, 1024 * 1024),
   },
   deviceStaleDays: {
     flag: '--device-stale-days', env: 'GUARDMAIL_DEVICE_STALE_DAYS', default: '7',
     description: 'A device with no report for this many days is shown as "stopped reporting".',
+    parse: duration(36_500, 'days'),
   },
   devicePruneDays: {
     flag: '--device-prune-days', env: 'GUARDMAIL_DEVICE_PRUNE_DAYS', default: '90',
     description: 'A device with no report for this many days is forgotten (checked hourly).',
+    parse: duration(36_500, 'days'),
   },
   alertRetentionDays: {
     flag: '--alert-retention-days', env: 'GUARDMAIL_ALERT_RETENTION_DAYS', default: '365',
     description: 'Sent alerts older than this many days are forgotten; waiting and failed ones are kept.',
+    parse: duration(36_500, 'days'),
   },
   auditRetentionDays: {
     flag: '--audit-retention-days', env: 'GUARDMAIL_AUDIT_RETENTION_DAYS', default: '365',
     description: 'Audit log entries older than this many days are forgotten.',
+    parse: duration(36_500, 'days'),
   },
   queueLifetimeDays: {
     flag: '--queue-lifetime-days', env: 'GUARDMAIL_QUEUE_LIFETIME_DAYS', default: '5',
     description: 'An alert not delivered after this many days (the mail server down, a password to fix) fails with its last error; an admin sends it again.',
+    parse: duration(365, 'days'),
   },
   deliveryDelayedMinutes: {
     flag: '--delivery-delayed-minutes', env: 'GUARDMAIL_DELIVERY_DELAYED_MINUTES', default: '15',
     description: 'An alert due this many minutes and not delivered makes /readyz, the status and the popup say "delivery delayed" with the error.',
+    parse: duration(1440, 'minutes'),
   },
   deliveryLeaseSeconds: {
     flag: '--delivery-lease-seconds', env: 'GUARDMAIL_DELIVERY_LEASE_SECONDS', default: '120',
     description: 'How long a relay\'s claim on a batch of alerts lasts: a relay killed mid-send leaves its batch to another (or to itself, restarted) after this long, under the same Message-ID. Longer than a send can take.',
+    parse: (t) => atLeast(10_000, duration(3600, 'seconds')(t), 'must be at least 10 seconds, longer than a send can take.'),
   },
   releaseRefreshHours: {
     flag: '--release-refresh-hours', env: 'GUARDMAIL_RELEASE_REFRESH_HOURS', default: '24',
     description: 'How often the vendors\' release data (Chrome, Edge, Firefox) is fetched; 0 never fetches it (air-gapped: use import-feeds).',
+    parse: (t) => (/^\d+$/.test(t) && Number(t) <= 720 ? Number(t) * 3_600_000 : fail(`"${t}" must be a whole number of hours from 0 (never) to 720.`)),
   },
   releaseMaxAgeDays: {
     flag: '--release-max-age-days', env: 'GUARDMAIL_RELEASE_MAX_AGE_DAYS', default: '7',
     description: 'Release data older than this is reported as stale in /readyz and the popup; it is still used.',
+    parse: duration(365, 'days'),
   },
   releaseFeedUrls: {
     flag: '--release-feed-urls', env: 'GUARDMAIL_RELEASE_FEED_URLS', default: '',
     description: 'Mirrors of the vendors\' feeds, e.g. chrome=https://mirror.example.com/chrome,edge=…,firefox=…,kev=…,nvd=…; their own hosts otherwise.',
+    parse: feedUrls,
   },
   publicUrl: {
     flag: '--public-url', env: 'GUARDMAIL_PUBLIC_URL', default: '',
     description: 'The https:// URL admins and browsers use (behind a reverse proxy); printed at startup.',
+    parse: (t) => (t === '' || (URL.canParse(t) && new URL(t).protocol === 'https:') ? t : fail(`"${t}" must be an https:// URL.`)),
   },
   adminToken: {
     flag: '', env: 'GUARDMAIL_ADMIN_TOKEN', default: '',
     description: 'Admin bearer token (at least 32 characters). Generated and printed once on first start when unset.',
+    parse: token,
   },
   enrollmentToken: {
     flag: '', env: 'GUARDMAIL_ENROLLMENT_TOKEN', default: '',
     description: 'Token managed browsers report with (at least 32 characters). Generated and printed once on first start when unset.',
+    parse: token,
   },
   secretKey: {
     flag: '', env: 'GUARDMAIL_SECRET_KEY', default: '',
     description: 'Base64 of 32 random bytes (openssl rand -base64 32) encrypting secrets at rest. Unset: a 0600 key file secret.key in the data directory.',
+    parse: key,
   },
   extensionOrigins: {
     flag: '--extension-origins', env: 'GUARDMAIL_EXTENSION_ORIGINS', default: EXTENSION_ORIGIN,
     description: 'Comma-separated origins allowed by CORS besides the relay\'s own signed extension (chrome-extension://<id>, moz-extension://<uuid>); the development build\'s by default.',
+    parse: (t) => list(t).map((origin) => (/^(chrome|moz|ms-browser|safari-web)-extension:\/\/[a-z0-9-]+$/i.test(origin) || /^https?:\/\/[^/]+$/.test(origin) ? origin : fail(`"${origin}" is not an origin such as chrome-extension://<extension id>.`))),
   },
   extensionKeyFile: {
     flag: '--extension-key-file', env: 'GUARDMAIL_EXTENSION_KEY_FILE', default: '',
     description: 'The RSA key (PEM) that signs the fleet\'s extension and fixes its ID. Unset: extension-signing-key.pem in the data directory, made 0600 on first start.',
+    parse: text,
   },
   extensionBuildDir: {
     flag: '--extension-build-dir', env: 'GUARDMAIL_EXTENSION_BUILD_DIR', default: '',
     description: 'The extension build the relay signs and serves to managed browsers. Unset: extension/.output/chrome-mv3 beside the relay.',
+    parse: text,
   },
   oauthRedirectUrls: {
     flag: '--oauth-redirect-urls', env: 'GUARDMAIL_OAUTH_REDIRECT_URLS', default: '',
     description: 'Comma-separated OAuth redirect URLs accepted besides https://<id>.chromiumapp.org/ of the allowed extensions (e.g. Firefox\'s) and loopback.',
+    parse: (t) => list(t).map((url) => (URL.canParse(url) && ['https:', 'http:'].includes(new URL(url).protocol) ? url : fail(`"${url}" is not an http(s) URL.`))),
   },
   previousSecretKey: {
     flag: '', env: 'GUARDMAIL_PREVIOUS_SECRET_KEY', default: '',
     description: 'After rotate-key with GUARDMAIL_SECRET_KEY: the old key, so secrets sealed with it stay readable until re-sealed.',
+    parse: key,
   },
   newSecretKey: {
     flag: '', env: 'GUARDMAIL_NEW_SECRET_KEY', default: '',
     description: 'For rotate-key when the key comes from GUARDMAIL_SECRET_KEY: the key to re-seal every secret with.',
+    parse: key,
   },
   demo: {
     flag: '--demo', env: 'GUARDMAIL_DEMO', default: 'false',
     description: 'Start with a built-in development mailbox on loopback, preconfigured, and a sample alert (see the README).',
+    parse: bool,
   },
   logLevel: {
     flag: '--log-level', env: 'GUARDMAIL_LOG_LEVEL', default: 'info',
     description: 'One of fatal, error, warn, info, debug, silent.',
+    parse: (t) => ((LOG_LEVELS as readonly string[]).includes(t) ? (t as LogLevel) : fail(`"${t}" must be one of ${LOG_LEVELS.join(', ')}.`)),
   },
-} as const;
+} satisfies Record<string, OptionSpec<unknown>>;
 
 type OptionName = keyof typeof OPTIONS;
+type OptionValues = { [K in OptionName]: ReturnType<(typeof OPTIONS)[K]['parse']> };
 
 
 /** The command asked for, and its arguments; `serve` runs the relay. */
@@ -229,19 +357,6 @@ export interface RelayConfig {
 
 export type ConfigResult = { ok: true; config: RelayConfig } | { ok: false; errors: string[] } | { ok: 'help'; text: string };
 
-const MIN_TOKEN_LENGTH = 32;
-/** About what `openssl rand -hex 16` gives by the estimate below; a token typed by hand, or 32 × "a", gives far less. */
-const MIN_TOKEN_BITS = 100;
-
-/** Shannon's estimate of a string's information, from how often each of its own characters occurs. */
-function estimatedBits(token: string): number {
-  const counts = new Map<string, number>();
-  for (const ch of token) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let bits = 0;
-  for (const n of counts.values()) bits -= n * Math.log2(n / token.length);
-  return bits;
-}
-
 /** Reads flags and environment (flags win), checks every option, and reports all problems at once. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, commands: readonly CommandSpec[] = []): ConfigResult {
   const flagOptions = Object.fromEntries(
@@ -274,183 +389,93 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, commands: re
   };
   const label = (name: OptionName) => [OPTIONS[name].flag, OPTIONS[name].env].filter(Boolean).join(' / ');
 
-  const host = raw('host');
-  if (!isIP(host) && host !== 'localhost') errors.push(`${label('host')}: "${host}" is not an IP address; use e.g. 127.0.0.1, 0.0.0.0 or ::.`);
-
-  const portText = raw('port');
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) errors.push(`${label('port')}: "${portText}" is not a port number (0-65535).`);
-
-  const dataDir = raw('dataDir');
-  if (dataDir.trim() === '') errors.push(`${label('dataDir')}: must not be empty.`);
+  // Each option read by its own parser, then what must hold between them, and every problem said at once. A check
+  // between options looks only at those that were read.
+  const v = {} as OptionValues;
+  const bad = new Set<OptionName>();
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    try {
+      (v as Record<OptionName, unknown>)[name] = OPTIONS[name].parse(raw(name));
+    } catch (err) {
+      if (!(err instanceof OptionError)) throw err;
+      errors.push(`${label(name)}: ${err.message}`);
+      bad.add(name);
+    }
+  }
+  const read = (...names: OptionName[]) => names.every((n) => !bad.has(n));
 
   let database: RelayConfig['database'] = null;
-  const databaseUrl = raw('databaseUrl');
-  const caPath = raw('databaseCa');
-  if (databaseUrl) {
-    const ca = caPath ? (readPem(caPath, 'CERTIFICATE', label('databaseCa'), errors) ?? undefined) : undefined;
+  if (v.databaseUrl && read('databaseCa')) {
     try {
-      postgresConnection(databaseUrl, ca);
-      database = { url: databaseUrl, ca };
+      postgresConnection(v.databaseUrl, v.databaseCa);
+      database = { url: v.databaseUrl, ca: v.databaseCa };
     } catch (err) {
       errors.push(`${label('databaseUrl')}: ${(err as Error).message}.`);
     }
-  } else if (caPath) errors.push(`${label('databaseCa')}: only used with ${label('databaseUrl')}.`);
-  if (spec?.store?.only === 'postgres' && !databaseUrl) errors.push(`${name}: ${spec.store.why} with ${label('databaseUrl')}.`);
-  if (spec?.store?.only === 'sqlite' && databaseUrl) errors.push(`${name}: ${spec.store.why} ${label('databaseUrl')}.`);
+  } else if (!v.databaseUrl && raw('databaseCa')) errors.push(`${label('databaseCa')}: only used with ${label('databaseUrl')}.`);
+  if (spec?.store?.only === 'postgres' && !v.databaseUrl) errors.push(`${name}: ${spec.store.why} with ${label('databaseUrl')}.`);
+  if (spec?.store?.only === 'sqlite' && v.databaseUrl) errors.push(`${name}: ${spec.store.why} ${label('databaseUrl')}.`);
 
-  const bool = (option: 'behindTlsProxy' | 'demo') => {
-    const text = raw(option);
-    if (!['true', 'false', '1', '0'].includes(text)) errors.push(`${label(option)}: "${text}" must be true or false.`);
-    return text === 'true' || text === '1';
-  };
-  const behindTlsProxy = bool('behindTlsProxy');
-  const demo = bool('demo');
-
-  let tls: RelayConfig['tls'] = null;
-  const certPath = raw('tlsCert');
-  const keyPath = raw('tlsKey');
-  if (Boolean(certPath) !== Boolean(keyPath)) {
-    errors.push(`${label('tlsCert')} and ${label('tlsKey')}: give both or neither.`);
-  } else if (certPath && keyPath) {
-    const cert = readPem(certPath, 'CERTIFICATE', label('tlsCert'), errors);
-    const key = readPem(keyPath, 'PRIVATE KEY', label('tlsKey'), errors);
-    if (cert && key) tls = { cert, key };
-  }
-
-  if (isIP(host) && !isLoopbackHost(host) && !certPath && !behindTlsProxy) {
+  if (Boolean(raw('tlsCert')) !== Boolean(raw('tlsKey'))) errors.push(`${label('tlsCert')} and ${label('tlsKey')}: give both or neither.`);
+  const tls = v.tlsCert && v.tlsKey ? { cert: v.tlsCert, key: v.tlsKey } : null;
+  if (read('host', 'behindTlsProxy') && isIP(v.host) && !isLoopbackHost(v.host) && !raw('tlsCert') && !v.behindTlsProxy) {
     errors.push(
-      `${label('host')}: "${host}" is reachable from the network, and the admin token must not cross it in clear. ` +
+      `${label('host')}: "${v.host}" is reachable from the network, and the admin token must not cross it in clear. ` +
         `Give ${label('tlsCert')} and ${label('tlsKey')}, or run behind a TLS-terminating reverse proxy with ${label('behindTlsProxy')}=true.`,
     );
   }
 
-  const publicUrl = raw('publicUrl');
-  if (publicUrl && !(URL.canParse(publicUrl) && new URL(publicUrl).protocol === 'https:')) {
-    errors.push(`${label('publicUrl')}: "${publicUrl}" must be an https:// URL.`);
-  }
+  const retention: Retention = { deviceStaleMs: v.deviceStaleDays, devicePruneMs: v.devicePruneDays, sentAlertMs: v.alertRetentionDays, auditMs: v.auditRetentionDays };
+  if (read('devicePruneDays', 'deviceStaleDays') && retention.devicePruneMs < retention.deviceStaleMs) errors.push(`${label('devicePruneDays')}: must be at least ${label('deviceStaleDays')}, so a device is shown as stopped before it is forgotten.`);
 
-  const wildcard = host === '0.0.0.0' || host === '::';
-  const listedHosts = raw('allowedHosts').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
-  const publicHost = publicUrl && URL.canParse(publicUrl) ? [new URL(publicUrl).hostname] : [];
-  const allowedHosts =
-    wildcard && publicHost.length === 0 && listedHosts.length === 0
-      ? null
-      : ['127.0.0.1', 'localhost', '[::1]', ...(wildcard ? [] : [isIP(host) === 6 ? `[${host}]` : host.toLowerCase()]), ...publicHost, ...listedHosts];
-
-  const newDevicesPerHour = Number(raw('newDevicesPerHour'));
-  if (!Number.isInteger(newDevicesPerHour) || newDevicesPerHour < 1) {
-    errors.push(`${label('newDevicesPerHour')}: "${raw('newDevicesPerHour')}" must be a whole number of at least 1.`);
-  }
-
-  const count = (option: 'maxConnections' | 'maxConnectionsPerClient' | 'headerTimeoutSeconds' | 'storeBudgetMb' | 'smtpConnectSeconds', min: number, max: number): number => {
-    const value = Number(raw(option));
-    if (!Number.isInteger(value) || value < min || value > max) errors.push(`${label(option)}: "${raw(option)}" must be a whole number from ${min} to ${max}.`);
-    return value;
-  };
-  const connections = { max: count('maxConnections', 16, 1_000_000), perClient: count('maxConnectionsPerClient', 1, 1_000_000), headerTimeoutMs: count('headerTimeoutSeconds', 1, 600) * 1000 };
-  const storeBudgetBytes = count('storeBudgetMb', 1, 16_777_216) * 1024 * 1024;
-  const smtpConnectMs = count('smtpConnectSeconds', 1, 300) * 1000;
-
-  const days = (option: 'deviceStaleDays' | 'devicePruneDays' | 'alertRetentionDays' | 'auditRetentionDays'): number => {
-    const value = Number(raw(option));
-    if (!Number.isInteger(value) || value < 1 || value > 36_500) errors.push(`${label(option)}: "${raw(option)}" must be a whole number of days from 1 to 36500.`);
-    return value * 86_400_000;
-  };
-  const retention: Retention = { deviceStaleMs: days('deviceStaleDays'), devicePruneMs: days('devicePruneDays'), sentAlertMs: days('alertRetentionDays'), auditMs: days('auditRetentionDays') };
-  if (retention.devicePruneMs < retention.deviceStaleMs) errors.push(`${label('devicePruneDays')}: must be at least ${label('deviceStaleDays')}, so a device is shown as stopped before it is forgotten.`);
-
-  const whole = (option: 'queueLifetimeDays' | 'deliveryDelayedMinutes' | 'releaseMaxAgeDays' | 'deliveryLeaseSeconds', max: number, unitMs: number, unit: string): number => {
-    const value = Number(raw(option));
-    if (!Number.isInteger(value) || value < 1 || value > max) errors.push(`${label(option)}: "${raw(option)}" must be a whole number of ${unit} from 1 to ${max}.`);
-    return value * unitMs;
-  };
-  const deliveryLeaseMs = whole('deliveryLeaseSeconds', 3600, 1000, 'seconds');
-  if (deliveryLeaseMs < 10_000 && Number.isInteger(deliveryLeaseMs)) errors.push(`${label('deliveryLeaseSeconds')}: must be at least 10 seconds, longer than a send can take.`);
-  const delivery: DeliveryTimes = { queueLifetimeMs: whole('queueLifetimeDays', 365, 86_400_000, 'days'), delayedAfterMs: whole('deliveryDelayedMinutes', 1440, 60_000, 'minutes') };
-
-  const refreshHours = Number(raw('releaseRefreshHours'));
-  if (!Number.isInteger(refreshHours) || refreshHours < 0 || refreshHours > 24 * 30) errors.push(`${label('releaseRefreshHours')}: "${raw('releaseRefreshHours')}" must be a whole number of hours from 0 (never) to 720.`);
-  const urls = { ...DEFAULT_FEED_URLS };
-  for (const pair of raw('releaseFeedUrls').split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [source, url = ''] = pair.split(/=(.*)/s);
-    if (!DATA_SOURCES.includes(source as DataSource) || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-      errors.push(`${label('releaseFeedUrls')}: "${pair}" must be chrome=, edge=, firefox=, kev= or nvd= followed by an http(s) URL.`);
-    } else urls[source as DataSource] = url;
-  }
-  const feeds: FeedOptions = { ...DEFAULT_FEED_OPTIONS, urls, refreshMs: refreshHours * 3_600_000, maxAgeMs: whole('releaseMaxAgeDays', 365, 86_400_000, 'days') };
-
-  const token = (name: 'adminToken' | 'enrollmentToken'): string | null => {
-    const value = raw(name);
-    if (value === '') return null;
-    if (value.length < MIN_TOKEN_LENGTH || /\s/.test(value)) {
-      errors.push(`${label(name)}: must be at least ${MIN_TOKEN_LENGTH} characters without spaces (try: openssl rand -base64 32).`);
-    } else if (estimatedBits(value) < MIN_TOKEN_BITS) {
-      errors.push(`${label(name)}: does not look random (about ${Math.round(estimatedBits(value))} bits); generate one with: openssl rand -base64 32.`);
-    }
-    return value;
-  };
-  const adminToken = token('adminToken');
-  const enrollmentToken = token('enrollmentToken');
-  if (adminToken && adminToken === enrollmentToken) {
+  if (v.adminToken && v.adminToken === v.enrollmentToken) {
     errors.push(`${label('enrollmentToken')}: must differ from the admin token, which every managed browser would otherwise hold.`);
   }
-
-  const key = (option: 'secretKey' | 'previousSecretKey' | 'newSecretKey'): Buffer | null => {
-    const text = raw(option);
-    if (!text) return null;
-    const bytes = Buffer.from(text, 'base64');
-    if (bytes.length !== 32 || bytes.toString('base64') !== text.trim()) errors.push(`${label(option)}: must be the base64 of exactly 32 bytes (try: openssl rand -base64 32).`);
-    return bytes;
-  };
-  const secretKey = key('secretKey');
-  const previousSecretKey = key('previousSecretKey');
-  const newSecretKey = key('newSecretKey');
   // On PostgreSQL the relays hold the key themselves while it rotates; rotate-key re-seals with the current one.
-  if (command.name === 'rotate-key' && secretKey && !newSecretKey && !databaseUrl) {
+  if (command.name === 'rotate-key' && v.secretKey && !v.newSecretKey && !v.databaseUrl) {
     errors.push(`rotate-key: the key comes from ${label('secretKey')}, so give the new one in ${label('newSecretKey')} (openssl rand -base64 32).`);
   }
 
-  const extensionOrigins = raw('extensionOrigins').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const origin of extensionOrigins) {
-    if (!/^(chrome|moz|ms-browser|safari-web)-extension:\/\/[a-z0-9-]+$/i.test(origin) && !/^https?:\/\/[^/]+$/.test(origin)) {
-      errors.push(`${label('extensionOrigins')}: "${origin}" is not an origin such as chrome-extension://<extension id>.`);
-    }
-  }
-
-  const oauthRedirectUrls = raw('oauthRedirectUrls').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const url of oauthRedirectUrls) {
-    if (!URL.canParse(url) || !['https:', 'http:'].includes(new URL(url).protocol)) {
-      errors.push(`${label('oauthRedirectUrls')}: "${url}" is not an http(s) URL.`);
-    }
-  }
-
-  const logLevel = raw('logLevel') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) errors.push(`${label('logLevel')}: "${logLevel}" must be one of ${LOG_LEVELS.join(', ')}.`);
-
   if (errors.length > 0) return { ok: false, errors };
+  const wildcard = v.host === '0.0.0.0' || v.host === '::';
+  const publicHost = v.publicUrl ? [new URL(v.publicUrl).hostname] : [];
+  const allowedHosts =
+    wildcard && publicHost.length === 0 && v.allowedHosts.length === 0
+      ? null
+      : ['127.0.0.1', 'localhost', '[::1]', ...(wildcard ? [] : [isIP(v.host) === 6 ? `[${v.host}]` : v.host.toLowerCase()]), ...publicHost, ...v.allowedHosts];
   return {
     ok: true,
     config: {
-      command, demo, host, port, dataDir, database, tls, behindTlsProxy, connections, storeBudgetBytes, smtpConnectMs, publicUrl, adminToken, enrollmentToken, secretKey, previousSecretKey, newSecretKey,
-      extensionOrigins, extensionKeyFile: raw('extensionKeyFile'), extensionBuildDir: raw('extensionBuildDir'), oauthRedirectUrls, logLevel, allowedHosts, newDevicesPerHour, retention, delivery, deliveryLeaseMs, feeds,
+      command,
+      demo: v.demo,
+      host: v.host,
+      port: v.port,
+      dataDir: v.dataDir,
+      database,
+      tls,
+      behindTlsProxy: v.behindTlsProxy,
+      connections: { max: v.maxConnections, perClient: v.maxConnectionsPerClient, headerTimeoutMs: v.headerTimeoutSeconds },
+      storeBudgetBytes: v.storeBudgetMb,
+      smtpConnectMs: v.smtpConnectSeconds,
+      publicUrl: v.publicUrl,
+      allowedHosts,
+      newDevicesPerHour: v.newDevicesPerHour,
+      retention,
+      delivery: { queueLifetimeMs: v.queueLifetimeDays, delayedAfterMs: v.deliveryDelayedMinutes },
+      deliveryLeaseMs: v.deliveryLeaseSeconds,
+      feeds: { ...DEFAULT_FEED_OPTIONS, urls: v.releaseFeedUrls, refreshMs: v.releaseRefreshHours, maxAgeMs: v.releaseMaxAgeDays },
+      adminToken: v.adminToken,
+      enrollmentToken: v.enrollmentToken,
+      secretKey: v.secretKey,
+      previousSecretKey: v.previousSecretKey,
+      newSecretKey: v.newSecretKey,
+      extensionOrigins: v.extensionOrigins,
+      extensionKeyFile: v.extensionKeyFile,
+      extensionBuildDir: v.extensionBuildDir,
+      oauthRedirectUrls: v.oauthRedirectUrls,
+      logLevel: v.logLevel,
     },
   };
-}
-
-function readPem(path: string, kind: string, label: string, errors: string[]): string | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    errors.push(`${label}: cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
-    return null;
-  }
-  if (!new RegExp(`-----BEGIN [A-Z ]*${kind}-----`).test(text)) {
-    errors.push(`${label}: "${path}" is not a PEM ${kind.toLowerCase()}.`);
-    return null;
-  }
-  return text;
 }
 
 function helpText(commands: readonly CommandSpec[]): string {

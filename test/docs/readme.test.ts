@@ -6,7 +6,7 @@ import { OPTIONS } from '../../relay/config';
 import { CHECKS } from '../../shared/checks/index';
 import { errorCodes } from '../../shared/errors';
 
-const root = join(import.meta.dirname, '../../..');
+const root = join(import.meta.dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const benchmarks = readFileSync(join(import.meta.dirname, '../../docs/benchmarks.md'), 'utf8');
 

@@ -154,7 +154,7 @@ describe('starting the relay', () => {
   });
 
   it('runs as operators run it: the esbuild bundle under plain node (npm run relay)', async () => {
-    execFileSync('npm', ['run', '--silent', 'build:relay'], { cwd: join(import.meta.dirname, '../../..'), stdio: 'pipe' });
+    execFileSync('npm', ['run', '--silent', 'build:relay'], { cwd: join(import.meta.dirname, '../..'), stdio: 'pipe' });
     const relay = await startRelayProcess(['--port', '0', '--data-dir', freshDataDir()], {}, { bundle: true });
     expect((await fetch(`${relay.url}/healthz`)).status).toBe(200);
     expect(await relay.stop()).toBe(0);
