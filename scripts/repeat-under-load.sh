@@ -12,7 +12,7 @@ for _ in $(seq "$(nproc)"); do
 done
 trap 'kill $loops 2>/dev/null' EXIT INT TERM
 for run in $(seq "$runs"); do
-  if ! npx vitest run --reporter=dot "$@" >"/tmp/repeat-under-load.$run.log" 2>&1; then
+  if ! NO_COLOR=1 npx vitest run --reporter=dot "$@" >"/tmp/repeat-under-load.$run.log" 2>&1; then
     echo "run $run of $runs failed: /tmp/repeat-under-load.$run.log"
     exit 1
   fi
