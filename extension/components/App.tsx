@@ -7,8 +7,8 @@ import type { StatusAnswer } from '../../shared/api';
 import { type ShownError } from '../utils/client-errors';
 import { lang, t } from '../utils/i18n';
 import { logFailure } from '../utils/log';
-import { ask, type ConnectionView } from '../utils/protocol';
-import { consentItem, type ConsentState } from '../utils/storage';
+import { ask, onConsentChanged, type ConnectionView } from '../utils/protocol';
+import type { ConsentState } from '../utils/storage';
 import { needsAttention, type TabId } from './attention';
 import { ConnectSection } from './ConnectSection';
 import { AlertPolicyForm } from './AlertPolicyForm';
@@ -75,9 +75,9 @@ export function App({ page }: { page: 'popup' | 'options' }) {
       setConnection(c);
       if (c.relayUrl) void load();
     });
-    void consentItem.getValue().then(setConsent);
+    void ask({ type: 'consent/get' }).then(setConsent, logFailure('reading the consent'));
     // The consent runs in the background and may end while the popup is open: follow it live.
-    return consentItem.watch((value) => {
+    return onConsentChanged((value) => {
       setConsent(value);
       refreshStatus();
     });

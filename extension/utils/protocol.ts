@@ -5,6 +5,7 @@ import type { AuditAnswer, DeploymentAnswer, StatusAnswer } from '../../shared/a
 import type { Verdict } from '../../shared/checks/index';
 import type { DevicesAnswer, ReportAnswer, RetryAnswer } from '../../shared/fleet';
 import { ClientError, type ShownError } from './client-errors';
+import type { ConsentState } from './storage';
 
 /** What the popup may ask the background, which alone talks to the relay and holds the admin token. */
 export type Request =
@@ -13,6 +14,7 @@ export type Request =
   | { type: 'settings/get' }
   | { type: 'settings/save'; input: MailSettingsInput }
   | { type: 'consent/start' }
+  | { type: 'consent/get' }
   | { type: 'test/send'; to?: string }
   | { type: 'status/get' }
   | { type: 'browser/get' }
@@ -50,6 +52,7 @@ export interface Responses {
   'settings/get': MailSettingsView | null;
   'settings/save': { settings: MailSettingsView; consentStarted: boolean };
   'consent/start': null;
+  'consent/get': ConsentState;
   'test/send': TestMailResult;
   'status/get': StatusAnswer;
   'browser/get': ThisBrowserView;
@@ -71,6 +74,24 @@ export async function ask<R extends Request>(request: R): Promise<Responses[R['t
   if (!reply) throw new ClientError({ code: 'RELAY_BAD_ANSWER' });
   if (!reply.ok) throw new ClientError(reply.error);
   return reply.value;
+}
+
+/** What the background tells open pages without being asked: the consent it runs moved on. */
+export interface ConsentChanged {
+  type: 'consent/changed';
+  state: ConsentState;
+}
+
+/**
+ * Follows the consent the background runs, which may end while a page is open; answers how to stop. The page reads
+ * nothing from storage itself: the background owns it.
+ */
+export function onConsentChanged(listener: (state: ConsentState) => void): () => void {
+  const heard = (message: unknown) => {
+    if ((message as Partial<ConsentChanged> | null)?.type === 'consent/changed') listener((message as ConsentChanged).state);
+  };
+  browser.runtime.onMessage.addListener(heard);
+  return () => browser.runtime.onMessage.removeListener(heard);
 }
 
 /** Masks a token for display: enough to recognise it, never enough to use it. */

@@ -3,21 +3,28 @@ import { API_PREFIX } from '../../../shared/api';
 import type { AuthorizeAnswer, ConnectedAnswer } from '../../../shared/oauth';
 import { ClientError, type ShownError } from '../../utils/client-errors';
 import { relayFetch, type Connection } from '../../utils/relay-client';
-import { consentItem } from '../../utils/storage';
+import type { ConsentChanged } from '../../utils/protocol';
+import { consentItem, type ConsentState } from '../../utils/storage';
 
 let running = false;
+
+/** Keeps the consent's state for a page opened later, and tells the pages open now (none may be: that is no error). */
+async function setConsent(state: ConsentState): Promise<void> {
+  await consentItem.setValue(state);
+  await browser.runtime.sendMessage({ type: 'consent/changed', state } satisfies ConsentChanged).catch(() => undefined);
+}
 
 /** After a service-worker restart no flow can still be running: a stored "running" is stale. */
 export async function resetStaleConsent(): Promise<void> {
   if (!running && (await consentItem.getValue()).phase === 'running') {
-    await consentItem.setValue({ phase: 'failed', error: { code: 'CONSENT_FAILED' }, at: Date.now() });
+    await setConsent({ phase: 'failed', error: { code: 'CONSENT_FAILED' }, at: Date.now() });
   }
 }
 
 /**
  * The consent flow (docs/architecture.md, flow 3), run here because the popup closes when the consent window takes focus:
  * ask the relay for the authorization URL, open it with launchWebAuthFlow, hand the final URL back to the relay.
- * The outcome goes to storage, where the popup, open or reopened, reads it. One flow at a time.
+ * The outcome goes to storage, where a page opened later reads it, and to the pages open now. One flow at a time.
  */
 export function startConsent(connection: Connection): void {
   if (running) throw new ClientError({ code: 'CONSENT_IN_PROGRESS' });
@@ -28,7 +35,7 @@ export function startConsent(connection: Connection): void {
 }
 
 async function runConsent(connection: Connection): Promise<void> {
-  await consentItem.setValue({ phase: 'running', at: Date.now() });
+  await setConsent({ phase: 'running', at: Date.now() });
   try {
     const { authorizationUrl } = await relayFetch<AuthorizeAnswer>(connection.relayUrl, `${API_PREFIX}/oauth/authorize`, {
       method: 'POST',
@@ -42,10 +49,10 @@ async function runConsent(connection: Connection): Promise<void> {
       body: { callbackUrl },
       timeoutMs: 30_000,
     });
-    await consentItem.setValue({ phase: 'connected', account: connected.account ?? undefined, at: Date.now() });
+    await setConsent({ phase: 'connected', account: connected.account ?? undefined, at: Date.now() });
   } catch (err) {
     const error: ShownError = err instanceof ClientError ? err.shown : { code: 'CONSENT_FAILED', message: String(err) };
-    await consentItem.setValue({ phase: 'failed', error, at: Date.now() });
+    await setConsent({ phase: 'failed', error, at: Date.now() });
   }
 }
 

@@ -7,7 +7,7 @@ import { needsConsent, type MailSettingsView, type TestMailResult } from '../../
 import { ClientError } from '../../utils/client-errors';
 import type { Reply, Request, Responses } from '../../utils/protocol';
 import { relayDownload, relayFetch } from '../../utils/relay-client';
-import { lastVerdictItem } from '../../utils/storage';
+import { consentItem, lastVerdictItem } from '../../utils/storage';
 import { collectReport } from './collect';
 import { connectionView, requireConnection, saveConnection } from './connection';
 import { startConsent } from './consent';
@@ -32,6 +32,7 @@ const handlers: Handlers = {
     if (consentStarted) startConsent(c);
     return { settings, consentStarted };
   },
+  'consent/get': () => consentItem.getValue(),
   'consent/start': async () => {
     startConsent(await requireConnection());
     return null;
