@@ -20,7 +20,15 @@ export default tseslint.config(
   {
     files: ['shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'shared/ runs in the browser too.' }, { group: ['../relay/*', '../extension/*'], message: 'shared/ imports nothing of ours.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'shared/ runs in the browser too.' },
+            { group: ['../relay/*', '../extension/*'], message: 'shared/ imports nothing of ours.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -30,8 +38,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['pg', 'nodemailer', 'nodemailer/*', 'better-sqlite3', 'node:net', 'node:tls', 'node:http', 'node:https', 'node:fs', 'undici'], message: 'relay/domain is pure: no SQL, mail, sockets or files.' },
-            { group: ['hono', 'hono/*', '../storage/*', '../delivery/*', '../routes/*', '../http/*', '../feeds/*'], message: 'relay/domain is pure: it decides, others remember and talk.' },
+            {
+              group: ['pg', 'nodemailer', 'nodemailer/*', 'better-sqlite3', 'node:net', 'node:tls', 'node:http', 'node:https', 'node:fs', 'undici'],
+              message: 'relay/domain is pure: no SQL, mail, sockets or files.',
+            },
+            {
+              group: ['hono', 'hono/*', '../storage/*', '../delivery/*', '../routes/*', '../http/*', '../feeds/*'],
+              message: 'relay/domain is pure: it decides, others remember and talk.',
+            },
             { group: ['../../extension/*'], message: APART },
           ],
         },
@@ -39,24 +53,54 @@ export default tseslint.config(
     },
   },
   // The top-level extension/ seen from relay/*/ and relay/*/*/ (relay/extension/ is the relay's own: signing, serving).
-  { files: ['relay/*/*.ts'], ignores: ['relay/domain/**', 'relay/storage/**'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../extension/*'], message: APART }] }] } },
-  { files: ['relay/*/*/*.ts'], ignores: ['relay/storage/**'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../../extension/*'], message: APART }] }] } },
+  {
+    files: ['relay/*/*.ts'],
+    ignores: ['relay/domain/**', 'relay/storage/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../extension/*'], message: APART }] }] },
+  },
+  {
+    files: ['relay/*/*/*.ts'],
+    ignores: ['relay/storage/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../../extension/*'], message: APART }] }] },
+  },
   {
     files: ['extension/**/*.ts', 'extension/**/*.tsx'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/relay/*'], message: APART }] }] },
   },
   {
     files: ['relay/storage/sqlite/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../postgres/*', 'pg'], message: 'each engine keeps to its folder: SQLite code never loads PostgreSQL\'s.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../postgres/*', 'pg'], message: "each engine keeps to its folder: SQLite code never loads PostgreSQL's." }] },
+      ],
+    },
   },
   {
     files: ['relay/storage/postgres/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../sqlite/*', 'better-sqlite3'], message: 'each engine keeps to its folder: PostgreSQL code never loads SQLite\'s.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../sqlite/*', 'better-sqlite3'], message: "each engine keeps to its folder: PostgreSQL code never loads SQLite's." }] },
+      ],
+    },
   },
   {
     files: ['relay/storage/*.ts'],
     ignores: ['relay/storage/errors.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['./sqlite/*', './postgres/*', 'pg', 'better-sqlite3'], message: 'the stores are written once, against sql.ts: what differs per engine lives in its folder.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['./sqlite/*', './postgres/*', 'pg', 'better-sqlite3'],
+              message: 'the stores are written once, against sql.ts: what differs per engine lives in its folder.',
+            },
+          ],
+        },
+      ],
+    },
   },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } } },
   { files: ['**/*.mjs'], languageOptions: { globals: { process: 'readonly', setImmediate: 'readonly' } } },

@@ -40,7 +40,12 @@ export async function benchAlertLatency(): Promise<void> {
       const device = `latency-${i}`;
       sentAt.set(device, performance.now());
       const signed = signedReport(riskyReport({ deviceId: device }));
-      return { method: 'POST', path: '/api/v1/reports', headers: { Authorization: `Bearer ${relay.enrollmentToken}`, 'Content-Type': 'application/json', ...signed.headers }, body: signed.body };
+      return {
+        method: 'POST',
+        path: '/api/v1/reports',
+        headers: { Authorization: `Bearer ${relay.enrollmentToken}`, 'Content-Type': 'application/json', ...signed.headers },
+        body: signed.body,
+      };
     },
   });
   const deadline = Date.now() + 10_000;

@@ -17,7 +17,11 @@ type Chrome = { chrome: { management: { getAll(): Promise<{ id: string; name: st
 export async function benchChangeToAlert(): Promise<void> {
   execFileSync(process.execPath, [resolve(ROOT, 'node_modules/wxt/bin/wxt.mjs'), 'build', 'extension'], { cwd: ROOT, stdio: 'pipe' });
   const [relay, smtp] = await Promise.all([serveTestRelay(), startMta({ tls: 'implicit', users: { 'alerts@example.com': 'pw-123456' } })]);
-  await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: 'pw-123456', caCertificate: testPki().caCert }));
+  await relay.call(
+    'PUT',
+    '/api/v1/mail-settings',
+    basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: 'pw-123456', caCertificate: testPki().caCert }),
+  );
   await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
   const removePolicy = writeExtensionPolicy({ relayUrl: relay.url, enrollmentToken: relay.enrollmentToken, deviceLabel: 'Bench PC' });
   // One risky extension per run, all disabled at once first: each run's enable is a new finding, and the whole bench
@@ -30,11 +34,15 @@ export async function benchChangeToAlert(): Promise<void> {
   const level = async () => ((await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: { level: string }[] }).devices[0]?.level;
   try {
     await until(() => smtp.received.length === 1);
-    const ids = await (await chromium.worker()).evaluate(
+    const ids = await (
+      await chromium.worker()
+    ).evaluate(
       async (wanted) => (await (globalThis as unknown as Chrome).chrome.management.getAll()).filter((e) => wanted.includes(e.name)).map((e) => e.id),
       names,
     );
-    await (await chromium.worker()).evaluate((all) => Promise.all(all.map((x) => (globalThis as unknown as Chrome).chrome.management.setEnabled(x, false))), ids);
+    await (
+      await chromium.worker()
+    ).evaluate((all) => Promise.all(all.map((x) => (globalThis as unknown as Chrome).chrome.management.setEnabled(x, false))), ids);
     // Still loaded in developer mode: low, below the threshold.
     await until(async () => (await level()) === 'low');
     const times: number[] = [];

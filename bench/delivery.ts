@@ -35,9 +35,11 @@ const message = (i: number) => ({ from: USER, to: 'it@example.com', subject: `be
 async function rate(send: (i: number) => Promise<unknown>, concurrency = CONCURRENCY): Promise<number> {
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < MESSAGES) await send(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < MESSAGES) await send(next++);
+    }),
+  );
   return MESSAGES / ((performance.now() - started) / 1000);
 }
 
@@ -89,8 +91,12 @@ const APIS: Api[] = [
 async function benchRelay() {
   const stores = await openSqliteStores(mkdtempSync(join(tmpdir(), 'guardmail-bench-')), new SecretBox(randomBytes(32)), createLogger('silent'));
   const deps = composeRelay({
-    stores, accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }),
-    logger: createLogger('silent'), extensionOrigins: [], oauthRedirectUrls: [], providerMinuteMs: MINUTE_MS,
+    stores,
+    accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }),
+    logger: createLogger('silent'),
+    extensionOrigins: [],
+    oauthRedirectUrls: [],
+    providerMinuteMs: MINUTE_MS,
   });
   return { stores, deps };
 }
@@ -99,11 +105,26 @@ async function benchRelay() {
 async function apiRate(api: Api): Promise<number> {
   const sink = await api.start(async (token) => (token === TOKEN ? { account: USER, clientId: 'bench', scopes: [api.settings.scope], roles: [] } : null));
   const { stores, deps } = await benchRelay();
-  await deps.mailSettings.save(v.parse(MailSettingsInput, {
-    authType: 'oauth', ...api.settings, apiUrl: sink.url, caCertificate: testPki().caCert, senderAddress: USER,
-    clientId: 'bench', authorizationUrl: 'https://login.example.com/a', tokenUrl: 'https://login.example.com/t',
-  }));
-  await deps.oauth.connect({ account: USER, scope: api.settings.scope, refreshToken: 'unused', accessToken: TOKEN, accessExpiresAt: Date.now() + 3_600_000, now: Date.now() });
+  await deps.mailSettings.save(
+    v.parse(MailSettingsInput, {
+      authType: 'oauth',
+      ...api.settings,
+      apiUrl: sink.url,
+      caCertificate: testPki().caCert,
+      senderAddress: USER,
+      clientId: 'bench',
+      authorizationUrl: 'https://login.example.com/a',
+      tokenUrl: 'https://login.example.com/t',
+    }),
+  );
+  await deps.oauth.connect({
+    account: USER,
+    scope: api.settings.scope,
+    refreshToken: 'unused',
+    accessToken: TOKEN,
+    accessExpiresAt: Date.now() + 3_600_000,
+    now: Date.now(),
+  });
   const rates: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     rates.push(await rate((i) => deps.sender.sendPooled(message(i))));
@@ -123,13 +144,32 @@ export async function benchDelivery(): Promise<void> {
   let gmailRelayRate = 0;
   const smtpRates = new Map<string, number>();
   for (const provider of PROVIDERS) {
-    const sink = await provider.start(async (token) => (token === TOKEN ? { account: USER, clientId: 'bench', scopes: [provider.settings.scope], roles: [] } : null));
+    const sink = await provider.start(async (token) =>
+      token === TOKEN ? { account: USER, clientId: 'bench', scopes: [provider.settings.scope], roles: [] } : null,
+    );
     const { stores, deps } = await benchRelay();
-    await deps.mailSettings.save(v.parse(MailSettingsInput, {
-      authType: 'oauth', ...provider.settings, host: '127.0.0.1', port: sink.port, tls: true, caCertificate: tls.ca, senderAddress: USER,
-      clientId: 'bench', authorizationUrl: 'https://login.example.com/a', tokenUrl: 'https://login.example.com/t',
-    }));
-    await deps.oauth.connect({ account: USER, scope: provider.settings.scope, refreshToken: 'unused', accessToken: TOKEN, accessExpiresAt: Date.now() + 3_600_000, now: Date.now() });
+    await deps.mailSettings.save(
+      v.parse(MailSettingsInput, {
+        authType: 'oauth',
+        ...provider.settings,
+        host: '127.0.0.1',
+        port: sink.port,
+        tls: true,
+        caCertificate: tls.ca,
+        senderAddress: USER,
+        clientId: 'bench',
+        authorizationUrl: 'https://login.example.com/a',
+        tokenUrl: 'https://login.example.com/t',
+      }),
+    );
+    await deps.oauth.connect({
+      account: USER,
+      scope: provider.settings.scope,
+      refreshToken: 'unused',
+      accessToken: TOKEN,
+      accessExpiresAt: Date.now() + 3_600_000,
+      now: Date.now(),
+    });
 
     const relayRates: number[] = [];
     const pooledRates: number[] = [];
@@ -143,10 +183,19 @@ export async function benchDelivery(): Promise<void> {
       pooledRates.push(await rate((i) => pool.sendMail(message(i))));
       pool.close();
 
-      perConnectionRates.push(await rate((i) => {
-        const single = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: provider.pool.secure, requireTLS: provider.pool.requireTLS, tls, auth });
-        return single.sendMail(message(i)).finally(() => single.close());
-      }, provider.pool.maxConnections));
+      perConnectionRates.push(
+        await rate((i) => {
+          const single = nodemailer.createTransport({
+            host: '127.0.0.1',
+            port: sink.port,
+            secure: provider.pool.secure,
+            requireTLS: provider.pool.requireTLS,
+            tls,
+            auth,
+          });
+          return single.sendMail(message(i)).finally(() => single.close());
+        }, provider.pool.maxConnections),
+      );
     }
     const ours = median(relayRates);
     smtpRates.set(provider.settings.provider, ours);
@@ -167,7 +216,20 @@ export async function benchDelivery(): Promise<void> {
     const plain = await startMta({ tls: 'plain' });
     const started = performance.now();
     // Asynchronously: the sink runs in this process and must keep answering while smtp-source sends.
-    await promisify(execFile)('/usr/sbin/smtp-source', ['-d', '-s', String(CONCURRENCY), '-m', String(MESSAGES), '-l', '2000', '-f', USER, '-t', 'it@example.com', `127.0.0.1:${plain.port}`]);
+    await promisify(execFile)('/usr/sbin/smtp-source', [
+      '-d',
+      '-s',
+      String(CONCURRENCY),
+      '-m',
+      String(MESSAGES),
+      '-l',
+      '2000',
+      '-f',
+      USER,
+      '-t',
+      'it@example.com',
+      `127.0.0.1:${plain.port}`,
+    ]);
     const ceiling = MESSAGES / ((performance.now() - started) / 1000);
     await plain.close();
     report('delivery vs raw SMTP (context only)', ours, 'msg/s', ceiling, "Postfix's smtp-source, no TLS", 'context');

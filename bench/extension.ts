@@ -16,7 +16,7 @@ export async function benchExtension(): Promise<void> {
   const html = readFileSync(join(out, 'popup.html'), 'utf8');
   const scripts = [...html.matchAll(/(?:src|href)="\/([^"]+\.js)"/g)].map((m) => m[1]!);
   const gzKb = scripts.reduce((sum, file) => sum + gzipSync(readFileSync(join(out, file))).length, 0) / 1024;
-  report("popup JavaScript, gzipped (English)", gzKb, 'KB', 30, 'target', '≤ 30 KB (ratio ≤ 1)');
+  report('popup JavaScript, gzipped (English)', gzKb, 'KB', 30, 'target', '≤ 30 KB (ratio ≤ 1)');
 
   const chromium = await launchBrowser();
   const page = await chromium.browser.newPage();
@@ -33,7 +33,7 @@ export async function benchExtension(): Promise<void> {
     popupMs.push(await open(`chrome-extension://${EXTENSION_ID}/popup.html`, '#relayUrl:not([disabled])'));
     blankMs.push(await open(`chrome-extension://${EXTENSION_ID}/managed-schema.json`, 'body'));
   }
-  report('popup open to interactive form', median(popupMs), 'ms', median(blankMs), "an extension page, no script", 'context');
+  report('popup open to interactive form', median(popupMs), 'ms', median(blankMs), 'an extension page, no script', 'context');
 
   // One collection (browser, extensions, privacy settings) plus evaluation, through the popup's own message path,
   // against the cheapest message the background answers.

@@ -30,7 +30,10 @@ function signedRequest(i: number): { body: string; headers: Record<string, strin
   });
   const key = keys[i % keys.length]!;
   const timestamp = String(Date.now());
-  const unsigned = bodies[i % bodies.length]!.replace(/"deviceId":"[^"]*"/, `"deviceId":"bench-device-${i}"`).replace(/"reportId":"[^"]*"/, `"reportId":"bench-report-${i}"`);
+  const unsigned = bodies[i % bodies.length]!.replace(/"deviceId":"[^"]*"/, `"deviceId":"bench-device-${i}"`).replace(
+    /"reportId":"[^"]*"/,
+    `"reportId":"bench-report-${i}"`,
+  );
   const body = JSON.stringify({ ...JSON.parse(unsigned), deviceKey: key.deviceKey });
   const signature = sign('sha256', Buffer.from(`${timestamp}.${body}`), { key: key.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
   return { body, headers: { ...HEADERS, [SIGNATURE_HEADER]: signature, [TIMESTAMP_HEADER]: timestamp } };
@@ -44,7 +47,12 @@ export const load = (url: string, seconds = SECONDS, offset = 0, request = (i: n
   runLoad({ url, connections, rate: Infinity, durationMs: seconds * 1000, request: (i) => ({ method: 'POST', path: '/api/v1/reports', ...request(i) }) });
 
 // Every report invents a device: the benchmark measures ingest, not the admission of new devices.
-export const relayEnv = { GUARDMAIL_ADMIN_TOKEN: generateToken('admin'), GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT, GUARDMAIL_LOG_LEVEL: 'warn', GUARDMAIL_NEW_DEVICES_PER_HOUR: '1000000000' };
+export const relayEnv = {
+  GUARDMAIL_ADMIN_TOKEN: generateToken('admin'),
+  GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT,
+  GUARDMAIL_LOG_LEVEL: 'warn',
+  GUARDMAIL_NEW_DEVICES_PER_HOUR: '1000000000',
+};
 
 interface Measured {
   rate: number;

@@ -28,7 +28,11 @@ function fullData(now: number): ReleaseFeed[] {
   });
   const platforms = ['windows', 'mac', 'linux', 'chromeos', 'android', 'ios'];
   return [
-    { source: 'chrome', fetchedAt: now, channels: platforms.flatMap((p) => [history('Chrome', p, 'stable', 400, 143), history('Chrome', p, 'extended', 200, 142)]) },
+    {
+      source: 'chrome',
+      fetchedAt: now,
+      channels: platforms.flatMap((p) => [history('Chrome', p, 'stable', 400, 143), history('Chrome', p, 'extended', 200, 142)]),
+    },
     { source: 'edge', fetchedAt: now, channels: platforms.slice(0, 3).map((p) => history('Edge', p, 'stable', 300, 143)) },
     { source: 'firefox', fetchedAt: now, channels: [history('Firefox', '*', 'release', 1500, 146), history('Firefox', '*', 'esr', 600, 140)] },
   ];
@@ -71,12 +75,26 @@ export async function benchFeedMemory(): Promise<void> {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   const { startReleaseFeeds } = await import('../test/peers/release-feeds');
-  const days = (n: number) => Array.from({ length: n }, (_, i) => ({ version: `143.0.${7000 - i}.${100 + (i % 8)}`, day: new Date(Date.now() - i * 2 * DAY).toISOString().slice(0, 10) }));
-  const peer = await startReleaseFeeds({ chrome: { stable: days(300), extended: days(100) }, edge: { stable: days(200) }, firefox: { release: days(600), esr: days(300) }, kev: [] });
+  const days = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      version: `143.0.${7000 - i}.${100 + (i % 8)}`,
+      day: new Date(Date.now() - i * 2 * DAY).toISOString().slice(0, 10),
+    }));
+  const peer = await startReleaseFeeds({
+    chrome: { stable: days(300), extended: days(100) },
+    edge: { stable: days(200) },
+    firefox: { release: days(600), esr: days(300) },
+    kev: [],
+  });
   const dataDir = mkdtempSync(join(tmpdir(), 'guardmail-bench-feeds-'));
   const logger = createLogger('error');
   const stores = await openSqliteStores(dataDir, new SecretBox(randomBytes(32)), logger);
-  const refresher = new FeedRefresher({ store: stores.releases, mailSettings: stores.mailSettings, logger, options: { ...DEFAULT_FEED_OPTIONS, urls: { ...peer.urls }, nvdPaceMs: 0 } });
+  const refresher = new FeedRefresher({
+    store: stores.releases,
+    mailSettings: stores.mailSettings,
+    logger,
+    options: { ...DEFAULT_FEED_OPTIONS, urls: { ...peer.urls }, nvdPaceMs: 0 },
+  });
   const heap = () => {
     gc();
     return process.memoryUsage().heapUsed / 1024 / 1024;

@@ -24,7 +24,14 @@ async function ingest(urls: string[]): Promise<number> {
 }
 
 async function ingestOn(count: number, database: string | null): Promise<number> {
-  const args = () => ['dist/relay.mjs', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'guardmail-bench-')), ...(database ? ['--database-url', database] : [])];
+  const args = () => [
+    'dist/relay.mjs',
+    '--port',
+    '0',
+    '--data-dir',
+    mkdtempSync(join(tmpdir(), 'guardmail-bench-')),
+    ...(database ? ['--database-url', database] : []),
+  ];
   const env = { ...relayEnv, GUARDMAIL_SECRET_KEY: randomBytes(32).toString('base64') };
   const relays = await Promise.all(Array.from({ length: count }, () => spawnServer(args(), env)));
   try {
@@ -44,11 +51,16 @@ async function delivery(smtp: SmtpPeer, relays: Relay[]): Promise<number> {
   const [first] = relays as [Relay];
   await first.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
   while (relays.some((r) => r.deps.policy.get().recipients.length === 0)) await new Promise((r) => setTimeout(r, 5));
-  for (let i = 0; i < ALERTS; i++) await relays[i % relays.length]!.call('POST', '/api/v1/reports', riskyReport({ deviceId: `device-${i}` }), { token: first.enrollmentToken });
+  for (let i = 0; i < ALERTS; i++)
+    await relays[i % relays.length]!.call('POST', '/api/v1/reports', riskyReport({ deviceId: `device-${i}` }), { token: first.enrollmentToken });
   const before = smtp.received.length;
   const started = performance.now();
   // The first relay starts sending at once; the others once they hear of the mail server.
-  const put = await first.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }));
+  const put = await first.call(
+    'PUT',
+    '/api/v1/mail-settings',
+    basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }),
+  );
   if (put.status !== 200) throw new Error(await put.text());
   while (relays.some((r) => r.deps.mailSettings.get() === null)) await new Promise((r) => setTimeout(r, 5));
   await Promise.all(relays.map((r) => r.deps.worker.wake()));

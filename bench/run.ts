@@ -13,7 +13,20 @@ import { benchFeedMemory, benchJudge } from './judge';
 import { benchStart } from './start';
 import { benchTokenRefresh } from './token';
 
-const BENCHES = { ingest: benchIngest, latency: benchAlertLatency, delivery: benchDelivery, token: benchTokenRefresh, start: benchStart, memory: benchMemory, extension: benchExtension, judge: benchJudge, feeds: benchFeedMemory, change: benchChangeToAlert, storage: benchStorage, relays: benchRelays };
+const BENCHES = {
+  ingest: benchIngest,
+  latency: benchAlertLatency,
+  delivery: benchDelivery,
+  token: benchTokenRefresh,
+  start: benchStart,
+  memory: benchMemory,
+  extension: benchExtension,
+  judge: benchJudge,
+  feeds: benchFeedMemory,
+  change: benchChangeToAlert,
+  storage: benchStorage,
+  relays: benchRelays,
+};
 const wanted = process.argv.slice(2).filter((a) => a in BENCHES) as (keyof typeof BENCHES)[];
 
 process.stdout.write(`Guardmail benchmarks (node ${process.version}, medians of several runs)\n\n`);

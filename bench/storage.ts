@@ -21,9 +21,11 @@ type Submit = (i: number) => Promise<unknown>;
 async function ingestRate(submit: Submit): Promise<number> {
   let sent = 0;
   const until = Date.now() + SECONDS * 1000;
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (Date.now() < until) await submit(sent++);
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (Date.now() < until) await submit(sent++);
+    }),
+  );
   return sent / SECONDS;
 }
 

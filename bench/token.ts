@@ -19,19 +19,44 @@ const EXPIRIES = 5;
 /** Refresh requests per access-token expiry while 50 sends ask for a token at once. Target: exactly 1. */
 export async function benchTokenRefresh(): Promise<void> {
   // Microsoft-like: a new refresh token at every refresh, the harder case.
-  const as = await startAuthorizationServer({ flavour: 'microsoft', clients: { bench: { secret: 's3cret', redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
+  const as = await startAuthorizationServer({
+    flavour: 'microsoft',
+    clients: { bench: { secret: 's3cret', redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } },
+  });
   as.tokenDelayMs = 20;
   let clock = Date.now();
   const stores = await openSqliteStores(mkdtempSync(join(tmpdir(), 'guardmail-bench-')), new SecretBox(randomBytes(32)), createLogger('silent'));
-  const deps = composeRelay({ stores, accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }), logger: createLogger('silent'), extensionOrigins: [EXTENSION_ORIGIN], oauthRedirectUrls: [], now: () => clock });
-  await deps.mailSettings.save(v.parse(MailSettingsInput, {
-    authType: 'oauth', host: '127.0.0.1', port: 25, emailType: 'smtp', tls: true, senderAddress: 'a@example.com',
-    clientId: 'bench', clientSecret: 's3cret', authorizationUrl: as.authorizationUrl, tokenUrl: as.tokenUrl, scope: as.mailScope,
-  }));
+  const deps = composeRelay({
+    stores,
+    accessTokens: AccessTokens.of({ admin: 'a'.repeat(40), enrollment: 'e'.repeat(40) }),
+    logger: createLogger('silent'),
+    extensionOrigins: [EXTENSION_ORIGIN],
+    oauthRedirectUrls: [],
+    now: () => clock,
+  });
+  await deps.mailSettings.save(
+    v.parse(MailSettingsInput, {
+      authType: 'oauth',
+      host: '127.0.0.1',
+      port: 25,
+      emailType: 'smtp',
+      tls: true,
+      senderAddress: 'a@example.com',
+      clientId: 'bench',
+      clientSecret: 's3cret',
+      authorizationUrl: as.authorizationUrl,
+      tokenUrl: as.tokenUrl,
+      scope: as.mailScope,
+    }),
+  );
   // A real consent, so the refresh token is one the server knows.
   const app = createApp(deps);
   const call = (path: string, body: unknown) =>
-    app.request(path, { method: 'POST', headers: { Authorization: `Bearer ${'a'.repeat(40)}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    app.request(path, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${'a'.repeat(40)}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const { authorizationUrl } = (await (await call('/api/v1/oauth/authorize', { redirectUrl: EXTENSION_REDIRECT_URL })).json()) as { authorizationUrl: string };
   const callbackUrl = await as.consent(authorizationUrl, 'allow');
   const connected = await call('/api/v1/oauth/callback', { callbackUrl });

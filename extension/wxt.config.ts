@@ -20,15 +20,19 @@ export default defineConfig({
     // The public half of the extension's signing key: it fixes the extension ID (shared/extension.ts), and with it
     // the origin the relay allows and the OAuth redirect URL admins register.
     ...(browser === 'firefox'
-      ? { browser_specific_settings: {
-          gecko: {
-            id: 'guardmail@guardmail.invalid',
-            strict_min_version: '115.0',
-            // It reports this browser's version, extensions and security settings to the organization's relay.
-            data_collection_permissions: { required: ['technicalAndInteraction'] },
+      ? {
+          browser_specific_settings: {
+            gecko: {
+              id: 'guardmail@guardmail.invalid',
+              strict_min_version: '115.0',
+              // It reports this browser's version, extensions and security settings to the organization's relay.
+              data_collection_permissions: { required: ['technicalAndInteraction'] },
+            },
           },
-        } }
-      : { key: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAn1+hj/ElnbnxxuIPFSOMyhbLaneF89rLzj6NftUxcdNqu3pOmoRamnAgcMAWqMftO9/n8AcoqgZDgAX8C0CxgDhtj4HXyLhJZGvNwcS+QZfFupUX1UIGz//TW/eau2iDcrOEpHDndaUzdPFHG73o1AH45gw9p9uZfO0QYEkhAbTjV1IWCH8/2eIcYAQCyGIXZC52uLketIK1WFNrqgUr1aWPEZ/ODyN7F0LwJoT+Zn3EOMr6WCrpCQksicEHJzTf3JKXfwX7n3USZorRRROb8efLaceoJ296P5wzWKzX++Zj1EEYJeXG7uGApeXjMHhniglJP1rhLgEKWxVEYUYTsQIDAQAB' }),
+        }
+      : {
+          key: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAn1+hj/ElnbnxxuIPFSOMyhbLaneF89rLzj6NftUxcdNqu3pOmoRamnAgcMAWqMftO9/n8AcoqgZDgAX8C0CxgDhtj4HXyLhJZGvNwcS+QZfFupUX1UIGz//TW/eau2iDcrOEpHDndaUzdPFHG73o1AH45gw9p9uZfO0QYEkhAbTjV1IWCH8/2eIcYAQCyGIXZC52uLketIK1WFNrqgUr1aWPEZ/ODyN7F0LwJoT+Zn3EOMr6WCrpCQksicEHJzTf3JKXfwX7n3USZorRRROb8efLaceoJ296P5wzWKzX++Zj1EEYJeXG7uGApeXjMHhniglJP1rhLgEKWxVEYUYTsQIDAQAB',
+        }),
     // storage: settings, the report queue and the consent outcome; identity: the consent window; alarms: the report
     // schedule; management and privacy: what the compliance report says about extensions and security settings.
     // The relay answers CORS for this extension's origin, so no host permissions are needed.

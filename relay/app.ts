@@ -71,9 +71,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       deps.metrics.devicesRefused.inc();
       c.header('Retry-After', String(Math.ceil(err.retryAfterMs / 1000)));
       if (deps.admissionEpisode.begins((deps.now ?? Date.now)())) {
-        void Promise.resolve(deps.audit.record('devices.admission-limited', { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }, c.get('requestId'))).catch(
-          (auditErr: unknown) => deps.logger.error({ err: auditErr }, 'audit entry not written'),
-        );
+        void Promise.resolve(
+          deps.audit.record('devices.admission-limited', { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }, c.get('requestId')),
+        ).catch((auditErr: unknown) => deps.logger.error({ err: auditErr }, 'audit entry not written'));
         deps.logger.warn({ requestId: c.get('requestId') }, 'new devices arrive faster than admitted: their reports wait in their browsers');
       }
       return errorResponse(c, new ApiError('DEVICE_ADMISSION_LIMITED'));
@@ -83,7 +83,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       return errorResponse(c, new ApiError('REPORT_UNPROCESSABLE'));
     }
     // Code and message at error level; the stack only for whoever runs the relay at debug level.
-    deps.logger.error({ requestId: c.get('requestId'), code: 'INTERNAL', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'unhandled error');
+    deps.logger.error(
+      { requestId: c.get('requestId'), code: 'INTERNAL', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) },
+      'unhandled error',
+    );
     deps.logger.debug({ requestId: c.get('requestId'), err }, 'unhandled error, with its stack');
     return errorResponse(c, new ApiError('INTERNAL'));
   });

@@ -61,12 +61,31 @@ export function composeRelay(o: ComposeOptions): AppDeps {
   const oauthClient = { timeoutMs: o.tokenRequestTimeoutMs ?? 15_000 };
   const metrics = createMetrics(outbox, o.now);
   const tokenManager = new TokenManager({ oauth, mailSettings, logger: o.logger, client: oauthClient, metrics, audit, now: o.now });
-  const sender = new MailSender({ mailSettings, tokens: tokenManager, deliveryLog, timeouts: o.smtpTimeouts, now: o.now, minuteMs: o.providerMinuteMs, shared: stores.sendLimits });
+  const sender = new MailSender({
+    mailSettings,
+    tokens: tokenManager,
+    deliveryLog,
+    timeouts: o.smtpTimeouts,
+    now: o.now,
+    minuteMs: o.providerMinuteMs,
+    shared: stores.sendLimits,
+  });
   // Onboarding 100,000 browsers fits in an hour; a holder of the enrollment token inventing IDs adds no more than that.
   const deviceAdmission = new RateLimiter(o.deviceAdmission?.burst ?? 2_000, o.deviceAdmission?.perHour ?? 100_000);
   const feedOptions = o.feeds ?? DEFAULT_FEED_OPTIONS;
   const delivery = o.delivery ?? DEFAULT_DELIVERY_TIMES;
-  const worker = new OutboxWorker({ outbox, policy, mailSettings, oauth, sender, logger: o.logger, metrics, times: delivery, ...o.worker, ...(o.now ? { now: o.now } : {}) });
+  const worker = new OutboxWorker({
+    outbox,
+    policy,
+    mailSettings,
+    oauth,
+    sender,
+    logger: o.logger,
+    metrics,
+    times: delivery,
+    ...o.worker,
+    ...(o.now ? { now: o.now } : {}),
+  });
   return {
     stores,
     accessTokens: o.accessTokens,
@@ -75,7 +94,11 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     tokenManager,
     deliveryLog,
     sender,
-    fleet: stores.openFleet({ admit: (now) => deviceAdmission.take('new-devices', now), releases: () => releases.index(), exploited: () => releases.exploitIndex() }),
+    fleet: stores.openFleet({
+      admit: (now) => deviceAdmission.take('new-devices', now),
+      releases: () => releases.index(),
+      exploited: () => releases.exploitIndex(),
+    }),
     releases,
     feeds: new FeedRefresher({ store: releases, mailSettings, logger: o.logger, options: feedOptions, ...(o.now ? { now: o.now } : {}) }),
     feedOptions,

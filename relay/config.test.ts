@@ -52,15 +52,21 @@ describe('the commands', () => {
     expect(text).toContain('guardmail-relay policy <platform>');
   });
 
-  it("check their arguments and the store they work on, naming the command and the fix", () => {
+  it('check their arguments and the store they work on, naming the command and the fix', () => {
     expect(parseConfig(['policy', 'plan9'], {}, COMMANDS)).toEqual({ ok: false, errors: [expect.stringMatching(/^policy: give the platform, one of linux/)] });
     expect(parseConfig(['backup'], {}, COMMANDS)).toEqual({ ok: false, errors: ['backup: give the file, e.g. "backup /var/backups/guardmail.sqlite".'] });
-    expect(parseConfig(['migrate-to-postgres'], {}, COMMANDS)).toEqual({ ok: false, errors: [expect.stringContaining('migrate-to-postgres: give the database to copy the store into with --database-url')] });
+    expect(parseConfig(['migrate-to-postgres'], {}, COMMANDS)).toEqual({
+      ok: false,
+      errors: [expect.stringContaining('migrate-to-postgres: give the database to copy the store into with --database-url')],
+    });
     expect(parseConfig(['export-feeds', 'x.json', '--database-url', 'postgres://relay@127.0.0.1/guardmail'], {}, COMMANDS)).toEqual({
       ok: false,
       errors: [expect.stringContaining('export-feeds: works on the SQLite store of a data directory')],
     });
-    expect(parseConfig(['restore', 'x'], {}, COMMANDS)).toEqual({ ok: false, errors: [expect.stringContaining('"restore x" is not a command: use serve (the default), backup <file>')] });
+    expect(parseConfig(['restore', 'x'], {}, COMMANDS)).toEqual({
+      ok: false,
+      errors: [expect.stringContaining('"restore x" is not a command: use serve (the default), backup <file>')],
+    });
     expect(parseConfig(['policy', 'linux'], {}, COMMANDS)).toMatchObject({ ok: true, config: { command: { name: 'policy', args: ['linux'] } } });
   });
 });

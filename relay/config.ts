@@ -26,21 +26,29 @@ const fail = (message: string): never => {
 };
 
 const text = (t: string): string => t;
-const list = (t: string): string[] => t.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (t: string): string[] =>
+  t
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const bool = (t: string): boolean => (['true', 'false', '1', '0'].includes(t) ? t === 'true' || t === '1' : fail(`"${t}" must be true or false.`));
 
 /** A whole number from min to max, times `unitMs` (1 for a plain count). */
 const count =
   (min: number, max: number, times = 1) =>
   (t: string): number =>
-    Number.isInteger(Number(t)) && t.trim() !== '' && Number(t) >= min && Number(t) <= max ? Number(t) * times : fail(`"${t}" must be a whole number from ${min} to ${max}.`);
+    Number.isInteger(Number(t)) && t.trim() !== '' && Number(t) >= min && Number(t) <= max
+      ? Number(t) * times
+      : fail(`"${t}" must be a whole number from ${min} to ${max}.`);
 
 const UNIT_MS = { seconds: 1000, minutes: 60_000, days: 86_400_000 } as const;
 /** A whole number of `unit` from 1 to max, in milliseconds. */
 const duration =
   (max: number, unit: keyof typeof UNIT_MS) =>
   (t: string): number =>
-    Number.isInteger(Number(t)) && t.trim() !== '' && Number(t) >= 1 && Number(t) <= max ? Number(t) * UNIT_MS[unit] : fail(`"${t}" must be a whole number of ${unit} from 1 to ${max}.`);
+    Number.isInteger(Number(t)) && t.trim() !== '' && Number(t) >= 1 && Number(t) <= max
+      ? Number(t) * UNIT_MS[unit]
+      : fail(`"${t}" must be a whole number of ${unit} from 1 to ${max}.`);
 
 /** `ms` when it is at least `min`. */
 const atLeast = (min: number, ms: number, why: string): number => (ms >= min ? ms : fail(why));
@@ -75,8 +83,10 @@ function estimatedBits(token: string): number {
 /** A bearer token given by the operator, or null for one the relay generates. */
 function token(t: string): string | null {
   if (t === '') return null;
-  if (t.length < MIN_TOKEN_LENGTH || /\s/.test(t)) return fail(`must be at least ${MIN_TOKEN_LENGTH} characters without spaces (try: openssl rand -base64 32).`);
-  if (estimatedBits(t) < MIN_TOKEN_BITS) return fail(`does not look random (about ${Math.round(estimatedBits(t))} bits); generate one with: openssl rand -base64 32.`);
+  if (t.length < MIN_TOKEN_LENGTH || /\s/.test(t))
+    return fail(`must be at least ${MIN_TOKEN_LENGTH} characters without spaces (try: openssl rand -base64 32).`);
+  if (estimatedBits(t) < MIN_TOKEN_BITS)
+    return fail(`does not look random (about ${Math.round(estimatedBits(t))} bits); generate one with: openssl rand -base64 32.`);
   return t;
 }
 
@@ -106,187 +116,276 @@ function feedUrls(t: string): Record<DataSource, string> {
  */
 export const OPTIONS = {
   host: {
-    flag: '--host', env: 'GUARDMAIL_HOST', default: '127.0.0.1',
+    flag: '--host',
+    env: 'GUARDMAIL_HOST',
+    default: '127.0.0.1',
     description: 'Address to listen on. Loopback by default; any other address needs --tls-cert/--tls-key or --behind-tls-proxy.',
     parse: (t) => (isIP(t) || t === 'localhost' ? t : fail(`"${t}" is not an IP address; use e.g. 127.0.0.1, 0.0.0.0 or ::.`)),
   },
   port: {
-    flag: '--port', env: 'GUARDMAIL_PORT', default: '8787',
+    flag: '--port',
+    env: 'GUARDMAIL_PORT',
+    default: '8787',
     description: 'TCP port to listen on (0 picks a free one).',
     parse: (t) => (/^\d+$/.test(t) && Number(t) <= 65535 ? Number(t) : fail(`"${t}" is not a port number (0-65535).`)),
   },
   dataDir: {
-    flag: '--data-dir', env: 'GUARDMAIL_DATA_DIR', default: './data',
+    flag: '--data-dir',
+    env: 'GUARDMAIL_DATA_DIR',
+    default: './data',
     description: 'Directory for the SQLite store and the key file; created if missing.',
     parse: (t) => (t.trim() === '' ? fail('must not be empty.') : t),
   },
   databaseUrl: {
-    flag: '--database-url', env: 'GUARDMAIL_DATABASE_URL', default: '',
-    description: 'postgres://user:password@host:5432/guardmail?sslmode=verify-full: store everything in PostgreSQL, shared by every relay given the same URL, instead of SQLite in the data directory. Plain connections only to loopback.',
+    flag: '--database-url',
+    env: 'GUARDMAIL_DATABASE_URL',
+    default: '',
+    description:
+      'postgres://user:password@host:5432/guardmail?sslmode=verify-full: store everything in PostgreSQL, shared by every relay given the same URL, instead of SQLite in the data directory. Plain connections only to loopback.',
     parse: text,
   },
   databaseCa: {
-    flag: '--database-ca', env: 'GUARDMAIL_DATABASE_CA', default: '',
-    description: 'PEM file of the CA that signed the database server\'s certificate, when it is not one the system trusts.',
+    flag: '--database-ca',
+    env: 'GUARDMAIL_DATABASE_CA',
+    default: '',
+    description: "PEM file of the CA that signed the database server's certificate, when it is not one the system trusts.",
     parse: pem('CERTIFICATE'),
   },
   tlsCert: {
-    flag: '--tls-cert', env: 'GUARDMAIL_TLS_CERT', default: '',
+    flag: '--tls-cert',
+    env: 'GUARDMAIL_TLS_CERT',
+    default: '',
     description: 'PEM certificate chain file: the relay then serves HTTPS.',
     parse: pem('CERTIFICATE'),
   },
   tlsKey: {
-    flag: '--tls-key', env: 'GUARDMAIL_TLS_KEY', default: '',
+    flag: '--tls-key',
+    env: 'GUARDMAIL_TLS_KEY',
+    default: '',
     description: 'PEM private key file for --tls-cert.',
     parse: pem('PRIVATE KEY'),
   },
   behindTlsProxy: {
-    flag: '--behind-tls-proxy', env: 'GUARDMAIL_BEHIND_TLS_PROXY', default: 'false',
+    flag: '--behind-tls-proxy',
+    env: 'GUARDMAIL_BEHIND_TLS_PROXY',
+    default: 'false',
     description: 'Set to true when a TLS-terminating reverse proxy is the only way in; allows plain HTTP on a non-loopback address.',
     parse: bool,
   },
   allowedHosts: {
-    flag: '--allowed-hosts', env: 'GUARDMAIL_ALLOWED_HOSTS', default: '',
-    description: 'Comma-separated host names clients may reach the relay by, beside loopback, --host and --public-url\'s; others get 421 (a guard against DNS rebinding).',
+    flag: '--allowed-hosts',
+    env: 'GUARDMAIL_ALLOWED_HOSTS',
+    default: '',
+    description:
+      "Comma-separated host names clients may reach the relay by, beside loopback, --host and --public-url's; others get 421 (a guard against DNS rebinding).",
     parse: (t) => list(t).map((h) => h.toLowerCase()),
   },
   newDevicesPerHour: {
-    flag: '--new-devices-per-hour', env: 'GUARDMAIL_NEW_DEVICES_PER_HOUR', default: '100000',
-    description: 'Devices never seen before that the relay admits per hour (a fiftieth of them at once); beyond it their reports get 429 and wait in the browser.',
+    flag: '--new-devices-per-hour',
+    env: 'GUARDMAIL_NEW_DEVICES_PER_HOUR',
+    default: '100000',
+    description:
+      'Devices never seen before that the relay admits per hour (a fiftieth of them at once); beyond it their reports get 429 and wait in the browser.',
     parse: (t) => (Number.isInteger(Number(t)) && Number(t) >= 1 ? Number(t) : fail(`"${t}" must be a whole number of at least 1.`)),
   },
   maxConnections: {
-    flag: '--max-connections', env: 'GUARDMAIL_MAX_CONNECTIONS', default: '4096',
+    flag: '--max-connections',
+    env: 'GUARDMAIL_MAX_CONNECTIONS',
+    default: '4096',
     description: 'Open connections the relay holds at most; more are closed at once. Each costs a file descriptor and some memory, whatever its client sends.',
     parse: count(16, 1_000_000),
   },
   maxConnectionsPerClient: {
-    flag: '--max-connections-per-client', env: 'GUARDMAIL_MAX_CONNECTIONS_PER_CLIENT', default: '128',
-    description: 'Open connections one address holds at most (not applied behind --behind-tls-proxy, where every connection is the proxy\'s: limit there).',
+    flag: '--max-connections-per-client',
+    env: 'GUARDMAIL_MAX_CONNECTIONS_PER_CLIENT',
+    default: '128',
+    description: "Open connections one address holds at most (not applied behind --behind-tls-proxy, where every connection is the proxy's: limit there).",
     parse: count(1, 1_000_000),
   },
   headerTimeoutSeconds: {
-    flag: '--header-timeout-seconds', env: 'GUARDMAIL_HEADER_TIMEOUT_SECONDS', default: '10',
-    description: 'How long a client may take to send a request\'s headers; a request\'s body gets 30 seconds more. A connection holding a half-sent request is closed then.',
+    flag: '--header-timeout-seconds',
+    env: 'GUARDMAIL_HEADER_TIMEOUT_SECONDS',
+    default: '10',
+    description:
+      "How long a client may take to send a request's headers; a request's body gets 30 seconds more. A connection holding a half-sent request is closed then.",
     parse: count(1, 600, 1000),
   },
   smtpConnectSeconds: {
-    flag: '--smtp-connect-seconds', env: 'GUARDMAIL_SMTP_CONNECT_SECONDS', default: '10',
-    description: 'How long the relay waits for a mail server to accept a connection, and then again for its greeting. A server that is not reached is answered after both, whatever went wrong.',
+    flag: '--smtp-connect-seconds',
+    env: 'GUARDMAIL_SMTP_CONNECT_SECONDS',
+    default: '10',
+    description:
+      'How long the relay waits for a mail server to accept a connection, and then again for its greeting. A server that is not reached is answered after both, whatever went wrong.',
     parse: count(1, 300, 1000),
   },
   storeBudgetMb: {
-    flag: '--store-budget-mb', env: 'GUARDMAIL_STORE_BUDGET_MB', default: '4096',
-    description: 'Size the store may grow to, in MB: past it (or with less than a tenth of it free on the data volume) new devices are refused with 507 STORE_BUDGET_REACHED while known ones keep reporting; /readyz warns from 90 %.',
+    flag: '--store-budget-mb',
+    env: 'GUARDMAIL_STORE_BUDGET_MB',
+    default: '4096',
+    description:
+      'Size the store may grow to, in MB: past it (or with less than a tenth of it free on the data volume) new devices are refused with 507 STORE_BUDGET_REACHED while known ones keep reporting; /readyz warns from 90 %.',
     parse: count(1, 16_777_216, 1024 * 1024),
   },
   deviceStaleDays: {
-    flag: '--device-stale-days', env: 'GUARDMAIL_DEVICE_STALE_DAYS', default: '7',
+    flag: '--device-stale-days',
+    env: 'GUARDMAIL_DEVICE_STALE_DAYS',
+    default: '7',
     description: 'A device with no report for this many days is shown as "stopped reporting".',
     parse: duration(36_500, 'days'),
   },
   devicePruneDays: {
-    flag: '--device-prune-days', env: 'GUARDMAIL_DEVICE_PRUNE_DAYS', default: '90',
+    flag: '--device-prune-days',
+    env: 'GUARDMAIL_DEVICE_PRUNE_DAYS',
+    default: '90',
     description: 'A device with no report for this many days is forgotten (checked hourly).',
     parse: duration(36_500, 'days'),
   },
   alertRetentionDays: {
-    flag: '--alert-retention-days', env: 'GUARDMAIL_ALERT_RETENTION_DAYS', default: '365',
+    flag: '--alert-retention-days',
+    env: 'GUARDMAIL_ALERT_RETENTION_DAYS',
+    default: '365',
     description: 'Sent alerts older than this many days are forgotten; waiting and failed ones are kept.',
     parse: duration(36_500, 'days'),
   },
   auditRetentionDays: {
-    flag: '--audit-retention-days', env: 'GUARDMAIL_AUDIT_RETENTION_DAYS', default: '365',
+    flag: '--audit-retention-days',
+    env: 'GUARDMAIL_AUDIT_RETENTION_DAYS',
+    default: '365',
     description: 'Audit log entries older than this many days are forgotten.',
     parse: duration(36_500, 'days'),
   },
   queueLifetimeDays: {
-    flag: '--queue-lifetime-days', env: 'GUARDMAIL_QUEUE_LIFETIME_DAYS', default: '5',
+    flag: '--queue-lifetime-days',
+    env: 'GUARDMAIL_QUEUE_LIFETIME_DAYS',
+    default: '5',
     description: 'An alert not delivered after this many days (the mail server down, a password to fix) fails with its last error; an admin sends it again.',
     parse: duration(365, 'days'),
   },
   deliveryDelayedMinutes: {
-    flag: '--delivery-delayed-minutes', env: 'GUARDMAIL_DELIVERY_DELAYED_MINUTES', default: '15',
+    flag: '--delivery-delayed-minutes',
+    env: 'GUARDMAIL_DELIVERY_DELAYED_MINUTES',
+    default: '15',
     description: 'An alert due this many minutes and not delivered makes /readyz, the status and the popup say "delivery delayed" with the error.',
     parse: duration(1440, 'minutes'),
   },
   deliveryLeaseSeconds: {
-    flag: '--delivery-lease-seconds', env: 'GUARDMAIL_DELIVERY_LEASE_SECONDS', default: '120',
-    description: 'How long a relay\'s claim on a batch of alerts lasts: a relay killed mid-send leaves its batch to another (or to itself, restarted) after this long, under the same Message-ID. Longer than a send can take.',
+    flag: '--delivery-lease-seconds',
+    env: 'GUARDMAIL_DELIVERY_LEASE_SECONDS',
+    default: '120',
+    description:
+      "How long a relay's claim on a batch of alerts lasts: a relay killed mid-send leaves its batch to another (or to itself, restarted) after this long, under the same Message-ID. Longer than a send can take.",
     parse: (t) => atLeast(10_000, duration(3600, 'seconds')(t), 'must be at least 10 seconds, longer than a send can take.'),
   },
   releaseRefreshHours: {
-    flag: '--release-refresh-hours', env: 'GUARDMAIL_RELEASE_REFRESH_HOURS', default: '24',
-    description: 'How often the vendors\' release data (Chrome, Edge, Firefox) is fetched; 0 never fetches it (air-gapped: use import-feeds).',
+    flag: '--release-refresh-hours',
+    env: 'GUARDMAIL_RELEASE_REFRESH_HOURS',
+    default: '24',
+    description: "How often the vendors' release data (Chrome, Edge, Firefox) is fetched; 0 never fetches it (air-gapped: use import-feeds).",
     parse: (t) => (/^\d+$/.test(t) && Number(t) <= 720 ? Number(t) * 3_600_000 : fail(`"${t}" must be a whole number of hours from 0 (never) to 720.`)),
   },
   releaseMaxAgeDays: {
-    flag: '--release-max-age-days', env: 'GUARDMAIL_RELEASE_MAX_AGE_DAYS', default: '7',
+    flag: '--release-max-age-days',
+    env: 'GUARDMAIL_RELEASE_MAX_AGE_DAYS',
+    default: '7',
     description: 'Release data older than this is reported as stale in /readyz and the popup; it is still used.',
     parse: duration(365, 'days'),
   },
   releaseFeedUrls: {
-    flag: '--release-feed-urls', env: 'GUARDMAIL_RELEASE_FEED_URLS', default: '',
-    description: 'Mirrors of the vendors\' feeds, e.g. chrome=https://mirror.example.com/chrome,edge=…,firefox=…,kev=…,nvd=…; their own hosts otherwise.',
+    flag: '--release-feed-urls',
+    env: 'GUARDMAIL_RELEASE_FEED_URLS',
+    default: '',
+    description: "Mirrors of the vendors' feeds, e.g. chrome=https://mirror.example.com/chrome,edge=…,firefox=…,kev=…,nvd=…; their own hosts otherwise.",
     parse: feedUrls,
   },
   publicUrl: {
-    flag: '--public-url', env: 'GUARDMAIL_PUBLIC_URL', default: '',
+    flag: '--public-url',
+    env: 'GUARDMAIL_PUBLIC_URL',
+    default: '',
     description: 'The https:// URL admins and browsers use (behind a reverse proxy); printed at startup.',
     parse: (t) => (t === '' || (URL.canParse(t) && new URL(t).protocol === 'https:') ? t : fail(`"${t}" must be an https:// URL.`)),
   },
   adminToken: {
-    flag: '', env: 'GUARDMAIL_ADMIN_TOKEN', default: '',
+    flag: '',
+    env: 'GUARDMAIL_ADMIN_TOKEN',
+    default: '',
     description: 'Admin bearer token (at least 32 characters). Generated and printed once on first start when unset.',
     parse: token,
   },
   enrollmentToken: {
-    flag: '', env: 'GUARDMAIL_ENROLLMENT_TOKEN', default: '',
+    flag: '',
+    env: 'GUARDMAIL_ENROLLMENT_TOKEN',
+    default: '',
     description: 'Token managed browsers report with (at least 32 characters). Generated and printed once on first start when unset.',
     parse: token,
   },
   secretKey: {
-    flag: '', env: 'GUARDMAIL_SECRET_KEY', default: '',
+    flag: '',
+    env: 'GUARDMAIL_SECRET_KEY',
+    default: '',
     description: 'Base64 of 32 random bytes (openssl rand -base64 32) encrypting secrets at rest. Unset: a 0600 key file secret.key in the data directory.',
     parse: key,
   },
   extensionOrigins: {
-    flag: '--extension-origins', env: 'GUARDMAIL_EXTENSION_ORIGINS', default: EXTENSION_ORIGIN,
-    description: 'Comma-separated origins allowed by CORS besides the relay\'s own signed extension (chrome-extension://<id>, moz-extension://<uuid>); the development build\'s by default.',
-    parse: (t) => list(t).map((origin) => (/^(chrome|moz|ms-browser|safari-web)-extension:\/\/[a-z0-9-]+$/i.test(origin) || /^https?:\/\/[^/]+$/.test(origin) ? origin : fail(`"${origin}" is not an origin such as chrome-extension://<extension id>.`))),
+    flag: '--extension-origins',
+    env: 'GUARDMAIL_EXTENSION_ORIGINS',
+    default: EXTENSION_ORIGIN,
+    description:
+      "Comma-separated origins allowed by CORS besides the relay's own signed extension (chrome-extension://<id>, moz-extension://<uuid>); the development build's by default.",
+    parse: (t) =>
+      list(t).map((origin) =>
+        /^(chrome|moz|ms-browser|safari-web)-extension:\/\/[a-z0-9-]+$/i.test(origin) || /^https?:\/\/[^/]+$/.test(origin)
+          ? origin
+          : fail(`"${origin}" is not an origin such as chrome-extension://<extension id>.`),
+      ),
   },
   extensionKeyFile: {
-    flag: '--extension-key-file', env: 'GUARDMAIL_EXTENSION_KEY_FILE', default: '',
-    description: 'The RSA key (PEM) that signs the fleet\'s extension and fixes its ID. Unset: extension-signing-key.pem in the data directory, made 0600 on first start.',
+    flag: '--extension-key-file',
+    env: 'GUARDMAIL_EXTENSION_KEY_FILE',
+    default: '',
+    description:
+      "The RSA key (PEM) that signs the fleet's extension and fixes its ID. Unset: extension-signing-key.pem in the data directory, made 0600 on first start.",
     parse: text,
   },
   extensionBuildDir: {
-    flag: '--extension-build-dir', env: 'GUARDMAIL_EXTENSION_BUILD_DIR', default: '',
+    flag: '--extension-build-dir',
+    env: 'GUARDMAIL_EXTENSION_BUILD_DIR',
+    default: '',
     description: 'The extension build the relay signs and serves to managed browsers. Unset: extension/.output/chrome-mv3 beside the relay.',
     parse: text,
   },
   oauthRedirectUrls: {
-    flag: '--oauth-redirect-urls', env: 'GUARDMAIL_OAUTH_REDIRECT_URLS', default: '',
-    description: 'Comma-separated OAuth redirect URLs accepted besides https://<id>.chromiumapp.org/ of the allowed extensions (e.g. Firefox\'s) and loopback.',
-    parse: (t) => list(t).map((url) => (URL.canParse(url) && ['https:', 'http:'].includes(new URL(url).protocol) ? url : fail(`"${url}" is not an http(s) URL.`))),
+    flag: '--oauth-redirect-urls',
+    env: 'GUARDMAIL_OAUTH_REDIRECT_URLS',
+    default: '',
+    description: "Comma-separated OAuth redirect URLs accepted besides https://<id>.chromiumapp.org/ of the allowed extensions (e.g. Firefox's) and loopback.",
+    parse: (t) =>
+      list(t).map((url) => (URL.canParse(url) && ['https:', 'http:'].includes(new URL(url).protocol) ? url : fail(`"${url}" is not an http(s) URL.`))),
   },
   previousSecretKey: {
-    flag: '', env: 'GUARDMAIL_PREVIOUS_SECRET_KEY', default: '',
+    flag: '',
+    env: 'GUARDMAIL_PREVIOUS_SECRET_KEY',
+    default: '',
     description: 'After rotate-key with GUARDMAIL_SECRET_KEY: the old key, so secrets sealed with it stay readable until re-sealed.',
     parse: key,
   },
   newSecretKey: {
-    flag: '', env: 'GUARDMAIL_NEW_SECRET_KEY', default: '',
+    flag: '',
+    env: 'GUARDMAIL_NEW_SECRET_KEY',
+    default: '',
     description: 'For rotate-key when the key comes from GUARDMAIL_SECRET_KEY: the key to re-seal every secret with.',
     parse: key,
   },
   demo: {
-    flag: '--demo', env: 'GUARDMAIL_DEMO', default: 'false',
+    flag: '--demo',
+    env: 'GUARDMAIL_DEMO',
+    default: 'false',
     description: 'Start with a built-in development mailbox on loopback, preconfigured, and a sample alert (see the README).',
     parse: bool,
   },
   logLevel: {
-    flag: '--log-level', env: 'GUARDMAIL_LOG_LEVEL', default: 'info',
+    flag: '--log-level',
+    env: 'GUARDMAIL_LOG_LEVEL',
+    default: 'info',
     description: 'One of fatal, error, warn, info, debug, silent.',
     parse: (t) => ((LOG_LEVELS as readonly string[]).includes(t) ? (t as LogLevel) : fail(`"${t}" must be one of ${LOG_LEVELS.join(', ')}.`)),
   },
@@ -294,7 +393,6 @@ export const OPTIONS = {
 
 type OptionName = keyof typeof OPTIONS;
 type OptionValues = { [K in OptionName]: ReturnType<(typeof OPTIONS)[K]['parse']> };
-
 
 /** The command asked for, and its arguments; `serve` runs the relay. */
 export interface Command {
@@ -360,7 +458,9 @@ export type ConfigResult = { ok: true; config: RelayConfig } | { ok: false; erro
 /** Reads flags and environment (flags win), checks every option, and reports all problems at once. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, commands: readonly CommandSpec[] = []): ConfigResult {
   const flagOptions = Object.fromEntries(
-    Object.values(OPTIONS).filter((o) => o.flag).map((o) => [o.flag.slice(2), { type: o.flag === '--demo' ? ('boolean' as const) : ('string' as const) }]),
+    Object.values(OPTIONS)
+      .filter((o) => o.flag)
+      .map((o) => [o.flag.slice(2), { type: o.flag === '--demo' ? ('boolean' as const) : ('string' as const) }]),
   );
   let flags: Record<string, string | boolean | undefined>;
   let positionals: string[];
@@ -425,8 +525,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, commands: re
     );
   }
 
-  const retention: Retention = { deviceStaleMs: v.deviceStaleDays, devicePruneMs: v.devicePruneDays, sentAlertMs: v.alertRetentionDays, auditMs: v.auditRetentionDays };
-  if (read('devicePruneDays', 'deviceStaleDays') && retention.devicePruneMs < retention.deviceStaleMs) errors.push(`${label('devicePruneDays')}: must be at least ${label('deviceStaleDays')}, so a device is shown as stopped before it is forgotten.`);
+  const retention: Retention = {
+    deviceStaleMs: v.deviceStaleDays,
+    devicePruneMs: v.devicePruneDays,
+    sentAlertMs: v.alertRetentionDays,
+    auditMs: v.auditRetentionDays,
+  };
+  if (read('devicePruneDays', 'deviceStaleDays') && retention.devicePruneMs < retention.deviceStaleMs)
+    errors.push(`${label('devicePruneDays')}: must be at least ${label('deviceStaleDays')}, so a device is shown as stopped before it is forgotten.`);
 
   if (v.adminToken && v.adminToken === v.enrollmentToken) {
     errors.push(`${label('enrollmentToken')}: must differ from the admin token, which every managed browser would otherwise hold.`);

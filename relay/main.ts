@@ -91,8 +91,17 @@ async function run(config: RelayConfig): Promise<void> {
   const tokensFile = generated.admin || generated.enrollment ? writeFirstStartTokens(config.dataDir, generated) : null;
   const enrollmentToken = config.enrollmentToken ?? generated.enrollment;
   if (enrollmentToken) await keepEnrollmentToken(stores, enrollmentToken);
-  const deps = composeRelay({ stores: stores, accessTokens, logger, extensionOrigins: config.extensionOrigins, oauthRedirectUrls: config.oauthRedirectUrls, allowedHosts: config.allowedHosts,
-    extension, publicUrl: config.publicUrl, behindProxy: config.behindTlsProxy, storeBudget: { bytes: config.storeBudgetBytes, dataDir: config.dataDir },
+  const deps = composeRelay({
+    stores: stores,
+    accessTokens,
+    logger,
+    extensionOrigins: config.extensionOrigins,
+    oauthRedirectUrls: config.oauthRedirectUrls,
+    allowedHosts: config.allowedHosts,
+    extension,
+    publicUrl: config.publicUrl,
+    behindProxy: config.behindTlsProxy,
+    storeBudget: { bytes: config.storeBudgetBytes, dataDir: config.dataDir },
     smtpTimeouts: { ...DEFAULT_SMTP_TIMEOUTS, connectionMs: config.smtpConnectMs, greetingMs: config.smtpConnectMs },
     deviceAdmission: { burst: Math.ceil(config.newDevicesPerHour / 50), perHour: config.newDevicesPerHour },
     retention: config.retention,
@@ -195,9 +204,17 @@ function banner(
 ): string {
   const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   const url = config.publicUrl || `${config.tls ? 'https' : 'http'}://${host}:${info.port}`;
-  const lines = [``, `Guardmail relay is running at ${url}`, `  data: ${config.database ? `PostgreSQL at ${databaseHost(config.database.url)}, keys in ${resolve(config.dataDir)}` : resolve(config.dataDir)}`];
+  const lines = [
+    ``,
+    `Guardmail relay is running at ${url}`,
+    `  data: ${config.database ? `PostgreSQL at ${databaseHost(config.database.url)}, keys in ${resolve(config.dataDir)}` : resolve(config.dataDir)}`,
+  ];
   if (generated) {
-    lines.push(``, `First start: the admin and enrollment tokens are in ${generated.file} (readable only by you).`, `They are stored only as hashes: keep them, then delete that file.`);
+    lines.push(
+      ``,
+      `First start: the admin and enrollment tokens are in ${generated.file} (readable only by you).`,
+      `They are stored only as hashes: keep them, then delete that file.`,
+    );
     if (process.stdout.isTTY) {
       if (generated.admin) lines.push(`  admin token:      ${generated.admin}`);
       if (generated.enrollment) lines.push(`  enrollment token: ${generated.enrollment}`);

@@ -21,7 +21,10 @@ interface Metric {
 
 class Counter implements Metric {
   readonly #values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
 
   inc(labelsOrValue: Labels | number = 1, value = 1): void {
     const [labels, by] = typeof labelsOrValue === 'number' ? [{}, labelsOrValue] : [labelsOrValue, value];
@@ -38,7 +41,10 @@ class Counter implements Metric {
 /** Set just before rendering, from what the store answers then. */
 class Gauge implements Metric {
   #value = 0;
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
 
   set(value: number): void {
     this.#value = value;
@@ -53,7 +59,11 @@ class Histogram implements Metric {
   readonly #counts: number[];
   #sum = 0;
   #count = 0;
-  constructor(readonly name: string, readonly help: string, readonly buckets: number[]) {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: number[],
+  ) {
     this.#counts = buckets.map(() => 0);
   }
 
@@ -111,14 +121,18 @@ export function createMetrics(outbox: OutboxGauges, now: () => number = Date.now
     alertsSent: new Counter('guardmail_alerts_sent_total', 'Alerts delivered (a device in a sent mail).'),
     alertsFailed: new Counter('guardmail_alerts_failed_total', 'Alerts stopped by a permanent failure.'),
     alertsRetried: new Counter('guardmail_alerts_retried_total', 'Alerts put back for a later attempt after a temporary failure.'),
-    deliveryLatency: new Histogram('guardmail_alert_delivery_seconds', 'From the report that raised an alert to the mail server accepting it.', [0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300, 900, 3600]),
+    deliveryLatency: new Histogram(
+      'guardmail_alert_delivery_seconds',
+      'From the report that raised an alert to the mail server accepting it.',
+      [0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300, 900, 3600],
+    ),
     tokenRefreshes: new Counter('guardmail_token_refreshes_total', 'OAuth access-token refreshes, by outcome.'),
     authFailures: new Counter('guardmail_auth_failures_total', 'Requests refused for a missing or wrong bearer token, by the role asked for.'),
     authThrottled: new Counter('guardmail_auth_throttled_total', 'Requests refused (429) from a client that kept sending wrong tokens.'),
     connectionsRefused: new Counter('guardmail_connections_refused_total', 'Connections closed on arrival, by the bound they were over (total, per-client).'),
     requestsRefused: new Counter('guardmail_http_refused_total', 'Requests answered with a 4xx status, by status; their access-log lines are sampled.'),
-    storeBytes: new Gauge('guardmail_store_bytes', 'Bytes the store takes (SQLite\'s file and log, or the PostgreSQL database), measured every 30 s.'),
-    storeBudgetBytes: new Gauge('guardmail_store_budget_bytes', 'The store\'s budget (--store-budget-mb): past it, new devices are refused.'),
+    storeBytes: new Gauge('guardmail_store_bytes', "Bytes the store takes (SQLite's file and log, or the PostgreSQL database), measured every 30 s."),
+    storeBudgetBytes: new Gauge('guardmail_store_budget_bytes', "The store's budget (--store-budget-mb): past it, new devices are refused."),
     outboxDepth: new Gauge('guardmail_outbox_depth', 'Alerts not yet sent nor failed.'),
     oldestDueAge: new Gauge('guardmail_outbox_oldest_due_age_seconds', 'How long the oldest due alert has waited; 0 when none waits.'),
   };
@@ -127,7 +141,9 @@ export function createMetrics(outbox: OutboxGauges, now: () => number = Date.now
     const stats = await outbox.stats(now());
     metrics.outboxDepth.set(stats.pending);
     metrics.oldestDueAge.set(stats.oldestDueAgeSeconds ?? 0);
-    return Object.values(metrics).map((m: Metric) => m.render()).join('');
+    return Object.values(metrics)
+      .map((m: Metric) => m.render())
+      .join('');
   };
   return {
     ...metrics,

@@ -54,13 +54,15 @@ export class StoreWatch {
     this.#state = storeBudget({ storeBytes, freeBytes: stats ? stats.bavail * stats.bsize : null, budgetBytes: this.o.budgetBytes });
     this.o.metrics.storeBytes.set(storeBytes);
     this.o.metrics.storeBudgetBytes.set(this.o.budgetBytes);
-    if (before.admitsNew && !this.#state.admitsNew) this.o.logger.error({ detail: this.#state.detail }, 'the store reached its budget: new devices are refused');
+    if (before.admitsNew && !this.#state.admitsNew)
+      this.o.logger.error({ detail: this.#state.detail }, 'the store reached its budget: new devices are refused');
     else if (!before.warns && this.#state.warns) this.o.logger.warn({ detail: this.#state.detail }, 'the store is close to its budget');
     return this.#state;
   }
 
   start(): void {
-    const again = () => void this.measure().catch((err: unknown) => this.o.logger.warn({ error: (err as Error).message }, 'the store\'s size could not be measured'));
+    const again = () =>
+      void this.measure().catch((err: unknown) => this.o.logger.warn({ error: (err as Error).message }, "the store's size could not be measured"));
     again();
     this.#timer = setInterval(again, STORE_MEASURE_EVERY_MS);
     this.#timer.unref();

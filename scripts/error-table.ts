@@ -8,5 +8,7 @@ const readme = readFileSync(path, 'utf8');
 const header = '| code | status | meaning | what to do |\n|---|---|---|---|\n';
 const start = readme.indexOf(header) + header.length;
 const end = readme.indexOf('\n\n', start);
-const rows = Object.entries(errorCodes).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.message} | ${e.hint} |`).join('\n');
+const rows = Object.entries(errorCodes)
+  .map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.message} | ${e.hint} |`)
+  .join('\n');
 writeFileSync(path, readme.slice(0, start) + rows + readme.slice(end));

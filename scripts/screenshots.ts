@@ -32,7 +32,11 @@ await relay.call('PUT', '/api/v1/mail-settings', {
 await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it-team@contoso.com'], blocklist: ['badbadbadbadbadbadbadbadbadbadba'] });
 const fleet = [
   riskyReport({ deviceId: 'dev-reception', deviceLabel: 'Reception PC' }),
-  report({ deviceId: 'dev-fin-042', deviceLabel: 'FIN-LAPTOP-042', extensions: [extension({ id: 'badbadbadbadbadbadbadbadbadbadba', name: 'Coupon Helper' })] }),
+  report({
+    deviceId: 'dev-fin-042',
+    deviceLabel: 'FIN-LAPTOP-042',
+    extensions: [extension({ id: 'badbadbadbadbadbadbadbadbadbadba', name: 'Coupon Helper' })],
+  }),
   report({ deviceId: 'dev-dev-007', deviceLabel: 'DEV-WS-007', extensions: [extension({ name: 'Unpacked tool', installType: 'development' })] }),
   ...['a', 'b', 'c'].map((n) => report({ deviceId: `dev-office-${n}`, deviceLabel: `Office ${n.toUpperCase()}` })),
 ];

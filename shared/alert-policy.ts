@@ -20,7 +20,11 @@ export const BASELINES = ['stig', 'cis-l1', 'cis-l2'] as const;
 export type Baseline = (typeof BASELINES)[number];
 
 const email = v.pipe(v.string('Recipient must be text.'), v.trim(), v.maxLength(254), v.email('Recipient must be an email address such as it@example.com.'));
-const extensionId = v.pipe(v.string('Extension id must be text.'), v.trim(), v.regex(/^[\w@.{}-]{1,128}$/, 'Extension id must look like abcdefghijklmnopabcdefghijklmnop.'));
+const extensionId = v.pipe(
+  v.string('Extension id must be text.'),
+  v.trim(),
+  v.regex(/^[\w@.{}-]{1,128}$/, 'Extension id must look like abcdefghijklmnopabcdefghijklmnop.'),
+);
 const version = v.pipe(v.string('Version must be text.'), v.regex(/^\d+(\.\d+){0,3}$/, 'Version must look like 131 or 131.0.6778.85.'));
 
 /** GET/PUT /api/v1/alert-policy: who gets the mail, from which level, how often, and what the rules consider. */
@@ -30,18 +34,44 @@ export const AlertPolicy = v.strictObject(
     /** Devices at this level or worse are non-compliant and alerted. */
     threshold: v.optional(v.picklist(['very_high', 'high', 'low'], 'threshold must be "very_high", "high" or "low".'), 'high'),
     /** A device that stays at or above the threshold is alerted again only after this long. */
-    cooldownMinutes: v.optional(v.pipe(v.number('cooldownMinutes must be a number.'), v.integer(), v.minValue(0), v.maxValue(43_200, 'cooldownMinutes must be at most 30 days.')), 1440),
+    cooldownMinutes: v.optional(
+      v.pipe(v.number('cooldownMinutes must be a number.'), v.integer(), v.minValue(0), v.maxValue(43_200, 'cooldownMinutes must be at most 30 days.')),
+      1440,
+    ),
     /** Alerts that fall due within this window go out in one mail. */
-    groupingWindowSeconds: v.optional(v.pipe(v.number('groupingWindowSeconds must be a number.'), v.integer(), v.minValue(0), v.maxValue(86_400, 'groupingWindowSeconds must be at most a day.')), 300),
+    groupingWindowSeconds: v.optional(
+      v.pipe(
+        v.number('groupingWindowSeconds must be a number.'),
+        v.integer(),
+        v.minValue(0),
+        v.maxValue(86_400, 'groupingWindowSeconds must be at most a day.'),
+      ),
+      300,
+    ),
     language: v.optional(v.picklist(LANGS, `language must be one of ${LANGS.map((l) => `"${l}"`).join(', ')}.`), 'en'),
     /** Per browser name (Chrome, Edge, Chromium, Firefox): older versions are highly vulnerable. */
-    minimumVersions: v.optional(v.pipe(v.record(v.pipe(v.string(), v.maxLength(50)), version, 'minimumVersions must map a browser name to a version.'), v.check((r) => Object.keys(r).length <= 20, 'minimumVersions must have at most 20 browsers.')), {}),
+    minimumVersions: v.optional(
+      v.pipe(
+        v.record(v.pipe(v.string(), v.maxLength(50)), version, 'minimumVersions must map a browser name to a version.'),
+        v.check((r) => Object.keys(r).length <= 20, 'minimumVersions must have at most 20 browsers.'),
+      ),
+      {},
+    ),
     /** How long a browser may run a version its vendor has superseded on its channel (with vendor release data). */
-    releaseGraceDays: v.optional(v.pipe(v.number('releaseGraceDays must be a number.'), v.integer(), v.minValue(0), v.maxValue(90, 'releaseGraceDays must be at most 90.')), 7),
+    releaseGraceDays: v.optional(
+      v.pipe(v.number('releaseGraceDays must be a number.'), v.integer(), v.minValue(0), v.maxValue(90, 'releaseGraceDays must be at most 90.')),
+      7,
+    ),
     /** How many major versions a browser may lag behind the newest one seen in the fleet (without vendor release data). */
     maxMajorsBehind: v.optional(v.pipe(v.number('maxMajorsBehind must be a number.'), v.integer(), v.minValue(0), v.maxValue(50)), 2),
     /** The baselines whose browser-setting rules make findings; none by default, as most fleets are not audited. */
-    baselines: v.optional(v.pipe(v.array(v.picklist(BASELINES, `baselines must be a list of ${BASELINES.join(', ')}.`), 'baselines must be a list.'), v.maxLength(BASELINES.length)), []),
+    baselines: v.optional(
+      v.pipe(
+        v.array(v.picklist(BASELINES, `baselines must be a list of ${BASELINES.join(', ')}.`), 'baselines must be a list.'),
+        v.maxLength(BASELINES.length),
+      ),
+      [],
+    ),
     /** Extensions allowed despite risky permissions or developer mode. */
     allowlist: v.optional(v.pipe(v.array(extensionId, 'allowlist must be a list of extension ids.'), v.maxLength(1000)), []),
     /** Extensions that make a browser very highly vulnerable wherever they are installed. */

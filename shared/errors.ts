@@ -43,17 +43,17 @@ export const errorCodes = {
   NOT_FOUND: {
     status: 404,
     message: 'There is no such endpoint.',
-    hint: 'Check the URL against the relay\'s API (version v1).',
+    hint: "Check the URL against the relay's API (version v1).",
   },
   METHOD_NOT_ALLOWED: {
     status: 405,
     message: 'This endpoint does not accept that method.',
-    hint: 'Check the method against the relay\'s API.',
+    hint: "Check the method against the relay's API.",
   },
   DEVICE_NOT_FOUND: {
     status: 404,
     message: 'The relay has no device with this ID.',
-    hint: 'Copy the ID from the device list or from the audit log\'s refused report; a forgotten device comes back with its next report.',
+    hint: "Copy the ID from the device list or from the audit log's refused report; a forgotten device comes back with its next report.",
   },
   EXTENSION_NOT_BUILT: {
     status: 503,
@@ -67,13 +67,13 @@ export const errorCodes = {
   },
   ENROLLMENT_TOKEN_WRONG: {
     status: 400,
-    message: 'That is not this relay\'s enrollment token.',
+    message: "That is not this relay's enrollment token.",
     hint: 'Copy the enrollment token from first-start-tokens.txt, or from the policy already on your managed browsers.',
   },
   DEVICE_SIGNATURE_INVALID: {
     status: 401,
     message: 'The report is not signed with the key it carries.',
-    hint: 'The extension signs every report with its browser\'s own key and sends the key with it; a report that is not so signed is not from a Guardmail browser. If a browser\'s reports are all refused, check that its clock is right.',
+    hint: "The extension signs every report with its browser's own key and sends the key with it; a report that is not so signed is not from a Guardmail browser. If a browser's reports are all refused, check that its clock is right.",
   },
   REPORT_REPLAYED: {
     status: 409,
@@ -83,7 +83,7 @@ export const errorCodes = {
   REPORT_UNPROCESSABLE: {
     status: 422,
     message: 'The relay could not evaluate this report, so it was not stored. Other reports are not affected.',
-    hint: 'The extension drops such a report and sends its next one; if every report of a browser is refused, look up the request id in the relay\'s log.',
+    hint: "The extension drops such a report and sends its next one; if every report of a browser is refused, look up the request id in the relay's log.",
   },
   RATE_LIMITED: {
     status: 429,
@@ -97,35 +97,35 @@ export const errorCodes = {
   },
   STORE_BUDGET_REACHED: {
     status: 507,
-    message: 'The relay\'s store reached its budget: reports from devices it has not seen before are not stored.',
+    message: "The relay's store reached its budget: reports from devices it has not seen before are not stored.",
     hint: 'Nothing to do for a browser: it keeps the report. Operators: forget devices that are gone or invented (popup, Fleet), or raise --store-budget-mb where the volume has room; known devices keep reporting meanwhile.',
   },
   STORAGE_FULL: {
     status: 503,
-    message: 'The relay\'s disk is full: nothing was stored.',
-    hint: 'Free space on the relay\'s data volume. Browsers keep their reports and send them again.',
+    message: "The relay's disk is full: nothing was stored.",
+    hint: "Free space on the relay's data volume. Browsers keep their reports and send them again.",
   },
   STORAGE_UNAVAILABLE: {
     status: 503,
     message: 'The relay cannot write to its store: nothing was stored.',
-    hint: 'Check the data directory\'s disk and permissions in the relay\'s log.',
+    hint: "Check the data directory's disk and permissions in the relay's log.",
   },
   DATABASE_UNAVAILABLE: {
     status: 503,
     message: 'The relay cannot reach its PostgreSQL database: nothing was stored.',
-    hint: 'Check the database server and the relay\'s --database-url in its log; the relay reconnects by itself. Browsers keep their reports and send them again.',
+    hint: "Check the database server and the relay's --database-url in its log; the relay reconnects by itself. Browsers keep their reports and send them again.",
   },
   INTERNAL: {
     status: 500,
     message: 'The relay failed unexpectedly.',
-    hint: 'Look up the request id in the relay\'s log.',
+    hint: "Look up the request id in the relay's log.",
   },
 
   // --- Mail settings
   ALERT_RECIPIENTS_MISSING: {
     status: 409,
     message: 'Alerts wait: the alert policy has no recipient.',
-    hint: 'Add the admins\' addresses under Alerts in the popup (PUT /api/v1/alert-policy); the waiting alerts go out at once.',
+    hint: "Add the admins' addresses under Alerts in the popup (PUT /api/v1/alert-policy); the waiting alerts go out at once.",
   },
   ALERT_UNREADABLE: {
     status: 409,
@@ -160,7 +160,7 @@ export const errorCodes = {
   OAUTH_NOT_CONNECTED: {
     status: 409,
     message: 'OAuth is selected, but no account is connected yet.',
-    hint: 'Save the settings from the extension\'s popup and accept the consent window.',
+    hint: "Save the settings from the extension's popup and accept the consent window.",
   },
   SECRET_REQUIRED: {
     status: 400,
@@ -202,16 +202,16 @@ export const errorCodes = {
   SMTP_STARTTLS_UNAVAILABLE: {
     status: 502,
     message: 'TLS is required, but the mail server does not offer STARTTLS.',
-    hint: 'Use the server\'s STARTTLS port (usually 587), choose SMTPS if the port is 465, or turn TLS off only for a trusted internal server.',
+    hint: "Use the server's STARTTLS port (usually 587), choose SMTPS if the port is 465, or turn TLS off only for a trusted internal server.",
   },
   SMTP_CERT_UNTRUSTED: {
     status: 502,
-    message: 'The mail server\'s certificate is not signed by a trusted authority.',
+    message: "The mail server's certificate is not signed by a trusted authority.",
     hint: 'If the server uses a private CA, paste that CA certificate (PEM) into the mail settings. Verification is never skipped.',
   },
   SMTP_CERT_HOSTNAME_MISMATCH: {
     status: 502,
-    message: 'The mail server\'s certificate is issued for another host name.',
+    message: "The mail server's certificate is issued for another host name.",
     hint: 'Use the server name that the certificate names (see the message).',
   },
   SMTP_TLS_FAILED: {
@@ -227,12 +227,12 @@ export const errorCodes = {
   SMTP_TIMEOUT: {
     status: 504,
     message: 'The mail server stopped answering in the middle of the session.',
-    hint: 'Try again; if it persists, look at the mail server\'s logs for the time of the failure.',
+    hint: "Try again; if it persists, look at the mail server's logs for the time of the failure.",
   },
   SMTP_CONNECTION_LOST: {
     status: 502,
     message: 'The mail server closed the connection unexpectedly.',
-    hint: 'Try again; if it persists, check the email type against the port and the server\'s logs.',
+    hint: "Try again; if it persists, check the email type against the port and the server's logs.",
   },
   SMTP_CONCURRENT_LIMIT: {
     status: 502,
@@ -257,7 +257,7 @@ export const errorCodes = {
   SMTP_XOAUTH2_NOT_OFFERED: {
     status: 502,
     message: 'The mail server does not offer XOAUTH2, so it cannot take an OAuth token.',
-    hint: 'Use the provider\'s submission server (smtp.gmail.com, smtp.office365.com) or basic authentication for this server. Microsoft 365 offers XOAUTH2 only after STARTTLS on port 587.',
+    hint: "Use the provider's submission server (smtp.gmail.com, smtp.office365.com) or basic authentication for this server. Microsoft 365 offers XOAUTH2 only after STARTTLS on port 587.",
   },
   SMTP_SENDER_REJECTED: {
     status: 502,
@@ -272,12 +272,12 @@ export const errorCodes = {
   SMTP_MESSAGE_TOO_LARGE: {
     status: 502,
     message: 'The mail server refused the message as too large (552).',
-    hint: 'Alert mails are split until they fit; a test mail is small. Check the server\'s size limit if this persists.',
+    hint: "Alert mails are split until they fit; a test mail is small. Check the server's size limit if this persists.",
   },
   SMTP_MESSAGE_REJECTED: {
     status: 502,
     message: 'The mail server refused the message.',
-    hint: 'Read the server\'s answer in the message.',
+    hint: "Read the server's answer in the message.",
   },
   SMTP_TEMPORARY_FAILURE: {
     status: 502,
@@ -287,7 +287,7 @@ export const errorCodes = {
   SMTP_FAILED: {
     status: 502,
     message: 'Sending through the mail server failed.',
-    hint: 'Read the server\'s answer in the message.',
+    hint: "Read the server's answer in the message.",
   },
   // --- OAuth 2.0 consent and tokens (docs/providers.md, the failure table)
   OAUTH_NOT_SELECTED: {
@@ -298,12 +298,12 @@ export const errorCodes = {
   OAUTH_REDIRECT_URL_NOT_ALLOWED: {
     status: 400,
     message: 'This redirect URL is not one the relay accepts.',
-    hint: 'Use the extension\'s own redirect URL (https://<extension-id>.chromiumapp.org/) for an allowed extension, or add it to GUARDMAIL_OAUTH_REDIRECT_URLS.',
+    hint: "Use the extension's own redirect URL (https://<extension-id>.chromiumapp.org/) for an allowed extension, or add it to GUARDMAIL_OAUTH_REDIRECT_URLS.",
   },
   OAUTH_NO_CONSENT_IN_PROGRESS: {
     status: 409,
     message: 'No consent is in progress.',
-    hint: 'Start again with Save: the consent window must be opened by the relay\'s authorization URL.',
+    hint: "Start again with Save: the consent window must be opened by the relay's authorization URL.",
   },
   OAUTH_CONSENT_EXPIRED: {
     status: 400,
@@ -333,7 +333,7 @@ export const errorCodes = {
   OAUTH_INVALID_CLIENT: {
     status: 400,
     message: 'The authorization server rejected the client ID, client secret or client certificate.',
-    hint: 'Copy the client ID and the client secret\'s value (not its ID) from the app registration, and save again. With a certificate: upload that certificate to the app registration (Certificates & secrets › Certificates) and give its own private key.',
+    hint: "Copy the client ID and the client secret's value (not its ID) from the app registration, and save again. With a certificate: upload that certificate to the app registration (Certificates & secrets › Certificates) and give its own private key.",
   },
   OAUTH_CLIENT_SECRET_EXPIRED: {
     status: 400,
@@ -378,7 +378,7 @@ export const errorCodes = {
   OAUTH_REAUTH_REQUIRED: {
     status: 409,
     message: 'Re-authorization required: the refresh token no longer works.',
-    hint: 'Open the extension\'s popup and click Re-authorize. Alerts wait until then.',
+    hint: "Open the extension's popup and click Re-authorize. Alerts wait until then.",
   },
   OAUTH_TOKEN_ENDPOINT_UNREACHABLE: {
     status: 502,
@@ -387,7 +387,7 @@ export const errorCodes = {
   },
   OAUTH_PROXY_AUTH_FAILED: {
     status: 502,
-    message: 'The proxy refused the relay\'s credentials (407).',
+    message: "The proxy refused the relay's credentials (407).",
     hint: 'Check the proxy user name and password.',
   },
   OAUTH_PROXY_UNREACHABLE: {
@@ -398,7 +398,7 @@ export const errorCodes = {
   OAUTH_PROVIDER_ERROR: {
     status: 502,
     message: 'The authorization server answered with an error.',
-    hint: 'Read the provider\'s error in the message; it names the setting to change.',
+    hint: "Read the provider's error in the message; it names the setting to change.",
   },
   SMTP_XOAUTH2_SCOPE_MISSING: {
     status: 502,
@@ -408,23 +408,23 @@ export const errorCodes = {
   SMTP_XOAUTH2_REJECTED: {
     status: 502,
     message: 'The mail server refused the OAuth token, even after a refresh.',
-    hint: 'Check that the connected account is the sender\'s mailbox and that the app has the SMTP.Send (Microsoft) or https://mail.google.com/ (Google) permission.',
+    hint: "Check that the connected account is the sender's mailbox and that the app has the SMTP.Send (Microsoft) or https://mail.google.com/ (Google) permission.",
   },
   SMTP_APP_ONLY_NOT_PERMITTED: {
     status: 502,
-    message: 'Microsoft 365 refused the application\'s token for SMTP (535 5.7.3): Exchange does not let this application send as the mailbox.',
+    message: "Microsoft 365 refused the application's token for SMTP (535 5.7.3): Exchange does not let this application send as the mailbox.",
     hint: 'Give the app the SMTP.SendAsApp application permission (Office 365 Exchange Online) with admin consent, then in Exchange Online PowerShell register its service principal and grant it the mailbox: New-ServicePrincipal -AppId <application (client) ID> -ObjectId <enterprise application object ID>; Add-MailboxPermission -Identity <sender address> -User <service principal ID> -AccessRights FullAccess.',
   },
   OAUTH_CONSENT_NOT_NEEDED: {
     status: 409,
     message: 'App-only access has no consent window: the application signs in with its own client secret.',
-    hint: 'Grant the application permission in the provider\'s admin console (admin consent), then send a test mail.',
+    hint: "Grant the application permission in the provider's admin console (admin consent), then send a test mail.",
   },
   // --- HTTP mail APIs (Microsoft Graph, Gmail API)
   API_TOKEN_REJECTED: {
     status: 502,
     message: 'The mail API refused the access token (401), even after a fresh one.',
-    hint: 'Check that the scope is the API\'s own (https://graph.microsoft.com/… for Graph, https://www.googleapis.com/auth/gmail.send for Gmail) and re-authorize; the server\'s words are below.',
+    hint: "Check that the scope is the API's own (https://graph.microsoft.com/… for Graph, https://www.googleapis.com/auth/gmail.send for Gmail) and re-authorize; the server's words are below.",
   },
   API_THROTTLED: {
     status: 502,
@@ -434,16 +434,16 @@ export const errorCodes = {
   API_UNAVAILABLE: {
     status: 502,
     message: 'The mail API is unavailable for now (5xx).',
-    hint: 'Nothing to do: the relay tries again later, after the time the API asks for. If it lasts, check the provider\'s service health page.',
+    hint: "Nothing to do: the relay tries again later, after the time the API asks for. If it lasts, check the provider's service health page.",
   },
   API_UNREACHABLE: {
     status: 502,
     message: 'The relay could not reach the mail API.',
-    hint: 'Check the API URL, DNS and the relay\'s outbound HTTPS (port 443); if the network needs a proxy, set it under Advanced.',
+    hint: "Check the API URL, DNS and the relay's outbound HTTPS (port 443); if the network needs a proxy, set it under Advanced.",
   },
   API_CERT_UNTRUSTED: {
     status: 502,
-    message: 'The mail API\'s certificate is not trusted.',
+    message: "The mail API's certificate is not trusted.",
     hint: 'A TLS-inspecting proxy or firewall signs with its own CA: add that CA certificate under Advanced.',
   },
   API_MESSAGE_TOO_LARGE: {
@@ -454,12 +454,12 @@ export const errorCodes = {
   API_MESSAGE_REJECTED: {
     status: 502,
     message: 'The mail API refused this message (400).',
-    hint: 'Read the API\'s words below: usually a recipient address it does not accept. Correct the alert recipients or the test address.',
+    hint: "Read the API's words below: usually a recipient address it does not accept. Correct the alert recipients or the test address.",
   },
   API_FAILED: {
     status: 502,
     message: 'The mail API answered with an error the relay does not know.',
-    hint: 'Read the API\'s answer below.',
+    hint: "Read the API's answer below.",
   },
   GRAPH_ACCESS_DENIED: {
     status: 502,
@@ -469,7 +469,7 @@ export const errorCodes = {
   GRAPH_MAILBOX_OUT_OF_SCOPE: {
     status: 502,
     message: 'Microsoft Graph denied access to this mailbox: an application access policy or RBAC for Applications scope excludes it.',
-    hint: 'Add the sender mailbox to the scope: the mail-enabled security group of the application access policy (Test-ApplicationAccessPolicy -Identity <sender> -AppId <client ID> shows the result), or the management scope of the app\'s RBAC role assignment (Test-ServicePrincipalAuthorization).',
+    hint: "Add the sender mailbox to the scope: the mail-enabled security group of the application access policy (Test-ApplicationAccessPolicy -Identity <sender> -AppId <client ID> shows the result), or the management scope of the app's RBAC role assignment (Test-ServicePrincipalAuthorization).",
   },
   GRAPH_SEND_AS_DENIED: {
     status: 502,
@@ -478,18 +478,18 @@ export const errorCodes = {
   },
   GRAPH_MAILBOX_NOT_ENABLED: {
     status: 502,
-    message: 'The sender\'s mailbox cannot use Microsoft Graph (MailboxNotEnabledForRESTAPI): it is inactive, soft-deleted, on-premises or unlicensed.',
+    message: "The sender's mailbox cannot use Microsoft Graph (MailboxNotEnabledForRESTAPI): it is inactive, soft-deleted, on-premises or unlicensed.",
     hint: 'Send from a licensed Exchange Online mailbox (a shared mailbox needs no licence), or use SMTP for an on-premises one.',
   },
   GRAPH_MAILBOX_NOT_FOUND: {
     status: 502,
     message: 'Microsoft Graph does not know the sender address as a user in this tenant.',
-    hint: 'Use the sender mailbox\'s primary address (or its user principal name) in this tenant.',
+    hint: "Use the sender mailbox's primary address (or its user principal name) in this tenant.",
   },
   GMAIL_API_SCOPE_MISSING: {
     status: 502,
     message: 'The Gmail API refused the token: it lacks the gmail.send scope (403 insufficientPermissions).',
-    hint: 'Use the scope https://www.googleapis.com/auth/gmail.send (the Google preset fills it), add it to the OAuth consent screen\'s scopes, and re-authorize.',
+    hint: "Use the scope https://www.googleapis.com/auth/gmail.send (the Google preset fills it), add it to the OAuth consent screen's scopes, and re-authorize.",
   },
   GMAIL_API_DISABLED: {
     status: 502,
@@ -499,7 +499,7 @@ export const errorCodes = {
   GMAIL_API_NOT_ENABLED_FOR_USER: {
     status: 502,
     message: 'Gmail refused to send for this account (400 failedPrecondition): Gmail is not turned on for it.',
-    hint: 'Send as an account with Gmail: in the Google Admin console › Apps › Google Workspace › Gmail, turn the service on for the account\'s organizational unit.',
+    hint: "Send as an account with Gmail: in the Google Admin console › Apps › Google Workspace › Gmail, turn the service on for the account's organizational unit.",
   },
   GMAIL_API_DAILY_LIMIT: {
     status: 502,
@@ -523,8 +523,6 @@ export const CLIENT_ERROR_CODES = [
   'CONSENT_FAILED',
 ] as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
-
-
 
 /** One field that failed validation: its dotted path in the request and why. */
 export interface FieldIssue {

@@ -3,9 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { MailSettingsInput } from './mail-settings';
 
 const valid = {
-  authType: 'oauth', host: 'smtp.office365.com', port: 587, emailType: 'smtp', tls: true, senderAddress: 'alerts@contoso.com',
-  clientId: 'id', authorizationUrl: 'https://login.microsoftonline.com/contoso.com/oauth2/v2.0/authorize',
-  tokenUrl: 'https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token', scope: 'https://outlook.office.com/SMTP.Send offline_access',
+  authType: 'oauth',
+  host: 'smtp.office365.com',
+  port: 587,
+  emailType: 'smtp',
+  tls: true,
+  senderAddress: 'alerts@contoso.com',
+  clientId: 'id',
+  authorizationUrl: 'https://login.microsoftonline.com/contoso.com/oauth2/v2.0/authorize',
+  tokenUrl: 'https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token',
+  scope: 'https://outlook.office.com/SMTP.Send offline_access',
 };
 
 const fieldsAtFault = (input: unknown) => {

@@ -80,17 +80,17 @@ export type Transport = (typeof TRANSPORTS)[number];
 export const mailSettingsEntries = {
   transport: v.optional(v.picklist(TRANSPORTS, 'Transport must be "smtp", "graph" (Microsoft Graph) or "gmail-api".'), 'smtp'),
   provider: v.optional(v.picklist(['google', 'microsoft', 'custom'], 'Provider must be "google", "microsoft" or "custom".'), 'custom'),
-  tenant: v.optional(
-    v.pipe(singleLine('Tenant', 256), v.regex(/^[\w.-]*$/, 'Tenant must be a tenant ID or a domain such as contoso.onmicrosoft.com.')),
-    '',
-  ),
+  tenant: v.optional(v.pipe(singleLine('Tenant', 256), v.regex(/^[\w.-]*$/, 'Tenant must be a tenant ID or a domain such as contoso.onmicrosoft.com.')), ''),
   authType: v.picklist(['oauth', 'basic'], 'Authentication type must be "oauth" or "basic".'),
   /**
    * How the relay gets its OAuth tokens: an account's consent (authorization code), or the application's own identity
    * (client credentials: Microsoft 365 app-only, no user to leave the company and take the grant with them).
    */
   oauthGrant: v.optional(
-    v.picklist(['authorization_code', 'client_credentials'], 'OAuth grant must be "authorization_code" (an account consents) or "client_credentials" (app-only).'),
+    v.picklist(
+      ['authorization_code', 'client_credentials'],
+      'OAuth grant must be "authorization_code" (an account consents) or "client_credentials" (app-only).',
+    ),
     'authorization_code',
   ),
   /** Only for the SMTP transport. */
@@ -98,16 +98,22 @@ export const mailSettingsEntries = {
     v.pipe(
       v.string('Server name must be text.'),
       v.trim(),
-      v.check((s) => s === '' || HOST_NAME.test(s) || (s.includes(':') && IPV6_LITERAL.test(s)), 'Server name must be a host name or IP address, without a scheme or port.'),
+      v.check(
+        (s) => s === '' || HOST_NAME.test(s) || (s.includes(':') && IPV6_LITERAL.test(s)),
+        'Server name must be a host name or IP address, without a scheme or port.',
+      ),
     ),
     '',
   ),
-  port: v.optional(v.pipe(
-    v.number('Port must be a number.'),
-    v.integer('Port must be a whole number.'),
-    v.minValue(1, 'Port must be between 1 and 65535 (465 for SMTPS, 587 for SMTP with TLS).'),
-    v.maxValue(65535, 'Port must be between 1 and 65535 (465 for SMTPS, 587 for SMTP with TLS).'),
-  ), 465),
+  port: v.optional(
+    v.pipe(
+      v.number('Port must be a number.'),
+      v.integer('Port must be a whole number.'),
+      v.minValue(1, 'Port must be between 1 and 65535 (465 for SMTPS, 587 for SMTP with TLS).'),
+      v.maxValue(65535, 'Port must be between 1 and 65535 (465 for SMTPS, 587 for SMTP with TLS).'),
+    ),
+    465,
+  ),
   emailType: v.optional(v.picklist(['smtps', 'smtp'], 'Email type must be "smtps" or "smtp".'), 'smtps'),
   tls: v.optional(v.boolean('TLS must be true or false.'), true),
   /** The API's base URL for the Graph and Gmail API transports; tests and sovereign clouds point it elsewhere. */
@@ -182,7 +188,8 @@ const OAUTH_FIELD_LABELS = {
 } as const;
 
 /** Whether these settings send credentials over SMTP at all: a password, or an OAuth token. */
-export const authenticates = (s: { transport: string; authType: string; requiresAuth: boolean }) => s.transport === 'smtp' && (s.authType === 'oauth' || s.requiresAuth);
+export const authenticates = (s: { transport: string; authType: string; requiresAuth: boolean }) =>
+  s.transport === 'smtp' && (s.authType === 'oauth' || s.requiresAuth);
 
 /**
  * Whether credentials may go on this SMTP connection: only encrypted, unless the admin explicitly allowed insecure
@@ -210,7 +217,11 @@ export const MailSettingsInput = v.pipe(
     ['host'],
   ),
   v.forward(
-    v.partialCheck([['transport'], ['apiUrl']], (s) => s.transport === 'smtp' || s.apiUrl !== '', 'API URL is required for this transport, for example https://graph.microsoft.com/v1.0.'),
+    v.partialCheck(
+      [['transport'], ['apiUrl']],
+      (s) => s.transport === 'smtp' || s.apiUrl !== '',
+      'API URL is required for this transport, for example https://graph.microsoft.com/v1.0.',
+    ),
     ['apiUrl'],
   ),
   v.forward(
@@ -306,10 +317,7 @@ export interface MailSettingsView extends MailSettings {
 }
 
 /** Body of POST /api/v1/mail-settings/test. */
-export const TestMailInput = v.strictObject(
-  { to: v.optional(emailAddress('Recipient')) },
-  'Unknown field: only "to" is accepted.',
-);
+export const TestMailInput = v.strictObject({ to: v.optional(emailAddress('Recipient')) }, 'Unknown field: only "to" is accepted.');
 
 /** Answer of POST /api/v1/mail-settings/test. */
 export interface TestMailResult {

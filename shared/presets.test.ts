@@ -7,7 +7,10 @@ describe('presets', () => {
   it('fills Microsoft 365 with the tenant in both endpoints and offline_access in the scope', () => {
     const fields = presetFields('microsoft', 'contoso.onmicrosoft.com');
     expect(fields).toMatchObject({
-      host: 'smtp.office365.com', port: 587, emailType: 'smtp', tls: true,
+      host: 'smtp.office365.com',
+      port: 587,
+      emailType: 'smtp',
+      tls: true,
       authorizationUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize',
       tokenUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
     });
@@ -15,12 +18,24 @@ describe('presets', () => {
     expect(sendingLimits({ transport: 'smtp', provider: 'microsoft' })).toEqual({ maxConnections: 3, messagesPerMinute: 30 });
   });
 
-  it("fills Google with the full mail scope and the parameters that make it return a refresh token", () => {
-    expect(presetFields('google')).toMatchObject({ host: 'smtp.gmail.com', port: 465, emailType: 'smtps', scope: 'https://mail.google.com/ openid email', authorizeParams: 'access_type=offline&prompt=consent' });
+  it('fills Google with the full mail scope and the parameters that make it return a refresh token', () => {
+    expect(presetFields('google')).toMatchObject({
+      host: 'smtp.gmail.com',
+      port: 465,
+      emailType: 'smtps',
+      scope: 'https://mail.google.com/ openid email',
+      authorizeParams: 'access_type=offline&prompt=consent',
+    });
   });
 
   it.each(['google', 'microsoft'] as const)('yields settings the shared schema accepts (%s)', (id) => {
-    const result = v.safeParse(MailSettingsInput, { ...presetFields(id, 'contoso.com'), provider: id, authType: 'oauth', clientId: 'x', senderAddress: 'a@contoso.com' });
+    const result = v.safeParse(MailSettingsInput, {
+      ...presetFields(id, 'contoso.com'),
+      provider: id,
+      authType: 'oauth',
+      clientId: 'x',
+      senderAddress: 'a@contoso.com',
+    });
     expect(result.issues).toBeUndefined();
   });
 
@@ -40,7 +55,11 @@ describe('presets', () => {
 
   it('fills the Gmail API with gmail.send, and refuses it app-only or with a password', () => {
     const fields = presetFields('google', '', 'gmail-api');
-    expect(fields).toMatchObject({ apiUrl: 'https://gmail.googleapis.com', scope: 'https://www.googleapis.com/auth/gmail.send openid email', authorizeParams: 'access_type=offline&prompt=consent' });
+    expect(fields).toMatchObject({
+      apiUrl: 'https://gmail.googleapis.com',
+      scope: 'https://www.googleapis.com/auth/gmail.send openid email',
+      authorizeParams: 'access_type=offline&prompt=consent',
+    });
     const input = { ...fields, provider: 'google', authType: 'oauth', clientId: 'x', senderAddress: 'a@b.co' };
     expect(v.safeParse(MailSettingsInput, input).issues).toBeUndefined();
     expect(v.safeParse(MailSettingsInput, { ...input, oauthGrant: 'client_credentials' }).issues?.map((i) => v.getDotPath(i))).toEqual(['oauthGrant']);
@@ -49,13 +68,27 @@ describe('presets', () => {
   });
 
   it('asks for a server name only for SMTP, and an API URL only for the APIs', () => {
-    const base = { provider: 'microsoft', authType: 'oauth', clientId: 'x', senderAddress: 'a@contoso.com', tokenUrl: 'https://login.example/token', authorizationUrl: 'https://login.example/auth', scope: 's' };
+    const base = {
+      provider: 'microsoft',
+      authType: 'oauth',
+      clientId: 'x',
+      senderAddress: 'a@contoso.com',
+      tokenUrl: 'https://login.example/token',
+      authorizationUrl: 'https://login.example/auth',
+      scope: 's',
+    };
     expect(v.safeParse(MailSettingsInput, { ...base, transport: 'smtp' }).issues?.map((i) => v.getDotPath(i))).toEqual(['host']);
     expect(v.safeParse(MailSettingsInput, { ...base, transport: 'graph' }).issues?.map((i) => v.getDotPath(i))).toEqual(['apiUrl']);
   });
 
-  it('refuses authorize parameters that would override the relay\'s own', () => {
-    const result = v.safeParse(MailSettingsInput, { ...presetFields('google'), authType: 'oauth', clientId: 'x', senderAddress: 'a@b.co', authorizeParams: 'state=evil' });
+  it("refuses authorize parameters that would override the relay's own", () => {
+    const result = v.safeParse(MailSettingsInput, {
+      ...presetFields('google'),
+      authType: 'oauth',
+      clientId: 'x',
+      senderAddress: 'a@b.co',
+      authorizeParams: 'state=evil',
+    });
     expect(result.issues?.map((i) => v.getDotPath(i))).toEqual(['authorizeParams']);
   });
 });

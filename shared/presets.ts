@@ -63,8 +63,14 @@ export const PRESETS: Record<ProviderId, ProviderPreset> = {
     scopes: {
       // Delegated: without offline_access there is no refresh token; `openid email` names the account that signed in.
       // App-only: client credentials take only the resource's `.default`, which stands for the permissions an admin granted.
-      smtp: { authorization_code: 'https://outlook.office.com/SMTP.Send openid email offline_access', client_credentials: 'https://outlook.office365.com/.default' },
-      graph: { authorization_code: 'https://graph.microsoft.com/Mail.Send openid email offline_access', client_credentials: 'https://graph.microsoft.com/.default' },
+      smtp: {
+        authorization_code: 'https://outlook.office.com/SMTP.Send openid email offline_access',
+        client_credentials: 'https://outlook.office365.com/.default',
+      },
+      graph: {
+        authorization_code: 'https://graph.microsoft.com/Mail.Send openid email offline_access',
+        client_credentials: 'https://graph.microsoft.com/.default',
+      },
     },
     apiUrls: { graph: 'https://graph.microsoft.com/v1.0' },
     needsTenant: true,
@@ -106,7 +112,18 @@ export function offers(id: ProviderId, transport: Transport, grant: OAuthGrant =
 
 export type PresetFields = Pick<
   MailSettingsInput,
-  'transport' | 'oauthGrant' | 'host' | 'port' | 'emailType' | 'tls' | 'apiUrl' | 'authorizationUrl' | 'tokenUrl' | 'scope' | 'authorizeParams' | 'clientAuthMethod'
+  | 'transport'
+  | 'oauthGrant'
+  | 'host'
+  | 'port'
+  | 'emailType'
+  | 'tls'
+  | 'apiUrl'
+  | 'authorizationUrl'
+  | 'tokenUrl'
+  | 'scope'
+  | 'authorizeParams'
+  | 'clientAuthMethod'
 >;
 
 /**

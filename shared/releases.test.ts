@@ -8,8 +8,25 @@ const index = new ReleaseIndex([
     fetchedAt: day('2026-12-01'),
     channels: [
       // Out of order on purpose: feeds list newest first, or by rollout, never by version.
-      { browser: 'Chrome', platform: 'windows', channel: 'stable', releases: [{ version: '143.0.7499.110', at: day('2026-11-18') }, { version: '143.0.7499.40', at: day('2026-11-10') }, { version: '143.0.7499.169', at: day('2026-11-25') }] },
-      { browser: 'Chrome', platform: 'windows', channel: 'extended', releases: [{ version: '142.0.7444.162', at: day('2026-11-10') }, { version: '142.0.7444.176', at: day('2026-11-18') }] },
+      {
+        browser: 'Chrome',
+        platform: 'windows',
+        channel: 'stable',
+        releases: [
+          { version: '143.0.7499.110', at: day('2026-11-18') },
+          { version: '143.0.7499.40', at: day('2026-11-10') },
+          { version: '143.0.7499.169', at: day('2026-11-25') },
+        ],
+      },
+      {
+        browser: 'Chrome',
+        platform: 'windows',
+        channel: 'extended',
+        releases: [
+          { version: '142.0.7444.162', at: day('2026-11-10') },
+          { version: '142.0.7444.176', at: day('2026-11-18') },
+        ],
+      },
     ],
   },
 ]);
@@ -25,9 +42,20 @@ describe('ReleaseIndex', () => {
     expect(index.superseded('Chrome', 'win', '144.0.7559.3')).toBeNull();
   });
 
-  it('dates a version unknown to the feed, older than its list, from the first newer release on its major\'s channel', () => {
-    expect(index.superseded('Chrome', 'Windows', '143.0.7499.4')).toMatchObject({ channel: 'stable', by: '143.0.7499.40', sinceDay: '2026-11-10', behind: 3, target: '143.0.7499.169' });
-    expect(index.superseded('Chrome', 'Windows', '142.0.7444.100')).toMatchObject({ channel: 'extended', by: '142.0.7444.162', behind: 2, target: '142.0.7444.176' });
+  it("dates a version unknown to the feed, older than its list, from the first newer release on its major's channel", () => {
+    expect(index.superseded('Chrome', 'Windows', '143.0.7499.4')).toMatchObject({
+      channel: 'stable',
+      by: '143.0.7499.40',
+      sinceDay: '2026-11-10',
+      behind: 3,
+      target: '143.0.7499.169',
+    });
+    expect(index.superseded('Chrome', 'Windows', '142.0.7444.100')).toMatchObject({
+      channel: 'extended',
+      by: '142.0.7444.162',
+      behind: 2,
+      target: '142.0.7444.176',
+    });
     expect(index.superseded('Chrome', 'Windows', '120.0.6099.71')).toMatchObject({ channel: 'stable', by: '143.0.7499.40', behind: 3 });
   });
 
@@ -41,7 +69,17 @@ describe('ReleaseIndex', () => {
 describe('platformOf', () => {
   it('names report platforms as the feeds do', () => {
     expect(['Windows', 'win', 'macOS', 'mac', 'Linux', 'linux', 'Chrome OS', 'cros', 'Android', 'openbsd', 'Fuchsia'].map(platformOf)).toEqual([
-      'windows', 'windows', 'mac', 'mac', 'linux', 'linux', 'chromeos', 'chromeos', 'android', 'linux', '',
+      'windows',
+      'windows',
+      'mac',
+      'mac',
+      'linux',
+      'linux',
+      'chromeos',
+      'chromeos',
+      'android',
+      'linux',
+      '',
     ]);
   });
 });

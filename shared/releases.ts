@@ -153,7 +153,14 @@ export class ReleaseIndex {
     if (from === channel.releases.length) return null;
     const first = channel.releases[channel.earliestFrom[from]!]!;
     const sinceDay = new Date(first.at).toISOString().slice(0, 10);
-    return { channel: channel.channel, by: first.version, since: first.at, sinceDay, behind: channel.releases.length - from, target: channel.releases.at(-1)!.version };
+    return {
+      channel: channel.channel,
+      by: first.version,
+      since: first.at,
+      sinceDay,
+      behind: channel.releases.length - from,
+      target: channel.releases.at(-1)!.version,
+    };
   }
 
   #lookup(browser: string, osPlatform: string): IndexedChannel[] {
@@ -218,7 +225,11 @@ export class ExploitIndex {
     for (const [cve, ranges] of byCve) {
       const own = ranges.filter((r) => r.fixed[0] === v[0] || r.from?.[0] === v[0]);
       const affected = (own.length > 0 ? own : ranges).filter((r) => compareAt(v, r.fixed, 4) < 0 && (!r.from || compareAt(v, r.from, 4) >= 0));
-      if (affected.length > 0) hitsByCve.set(cve, affected.reduce((a, b) => (compareAt(b.fixed, a.fixed, 4) < 0 ? b : a)));
+      if (affected.length > 0)
+        hitsByCve.set(
+          cve,
+          affected.reduce((a, b) => (compareAt(b.fixed, a.fixed, 4) < 0 ? b : a)),
+        );
     }
     const hits = [...hitsByCve.values()]
       .map(({ cve, dateAdded, fixedIn }) => ({ cve, dateAdded, fixedIn }))

@@ -38,7 +38,10 @@ export type ExtensionFacts = v.InferOutput<typeof ExtensionFacts>;
 export const SettingFacts = v.strictObject({
   /** The privacy.* setting's path, e.g. "services.safeBrowsingEnabled". */
   name: v.pipe(text('Setting name', 100), v.regex(/^[\w.]+$/, 'Setting name must be a dotted name.')),
-  value: v.union([v.boolean(), v.pipe(v.string(), v.maxLength(200), v.transform(oneLine)), v.number(), v.null()], 'Setting value must be a boolean, text of at most 200 characters, a number or null.'),
+  value: v.union(
+    [v.boolean(), v.pipe(v.string(), v.maxLength(200), v.transform(oneLine)), v.number(), v.null()],
+    'Setting value must be a boolean, text of at most 200 characters, a number or null.',
+  ),
   /** Whether policy (or another extension) fixes the value, so the user cannot change it. */
   locked: v.boolean('locked must be true or false.'),
 });
@@ -52,7 +55,12 @@ const base64url = (field: string) => v.pipe(v.string(`${field} must be text.`), 
 
 /** The device's public key (JWK, ECDSA P-256): registered by its first signed report, then required. */
 export const DeviceKey = v.strictObject(
-  { kty: v.literal('EC', 'deviceKey.kty must be "EC".'), crv: v.literal('P-256', 'deviceKey.crv must be "P-256".'), x: base64url('deviceKey.x'), y: base64url('deviceKey.y') },
+  {
+    kty: v.literal('EC', 'deviceKey.kty must be "EC".'),
+    crv: v.literal('P-256', 'deviceKey.crv must be "P-256".'),
+    x: base64url('deviceKey.x'),
+    y: base64url('deviceKey.y'),
+  },
   'Unknown field: remove it.',
 );
 export type DeviceKey = v.InferOutput<typeof DeviceKey>;
@@ -66,7 +74,10 @@ export const ComplianceReport = v.strictObject(
     browser: v.strictObject({
       name: v.pipe(text('Browser name', 50), v.nonEmpty('Browser name must not be empty.')),
       // Bounded before anything compares or stores it: a major of at most 3 digits, other parts of at most 6.
-      version: v.pipe(text('Browser version', 50), v.regex(/^\d{1,3}(\.\d{1,6}){0,3}$/, 'Browser version must look like 131.0.6778.85 (a major of at most 3 digits).')),
+      version: v.pipe(
+        text('Browser version', 50),
+        v.regex(/^\d{1,3}(\.\d{1,6}){0,3}$/, 'Browser version must look like 131.0.6778.85 (a major of at most 3 digits).'),
+      ),
     }),
     os: v.strictObject({ platform: text('OS platform', 50), version: v.optional(text('OS version', 50), '') }),
     extensions: boundedList('extensions', ExtensionFacts, MAX_EXTENSIONS),

@@ -7,7 +7,11 @@ import { ErrorBox } from './ErrorBox';
 import { Check, Field } from './Field';
 import { useAction } from './use-action';
 
-const lines = (s: string) => s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
+const lines = (s: string) =>
+  s
+    .split(/[\n,]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 interface FormState {
   baselines: readonly Baseline[];
@@ -30,7 +34,9 @@ function toForm(p: AlertPolicy): FormState {
     cooldownMinutes: String(p.cooldownMinutes),
     groupingWindowSeconds: String(p.groupingWindowSeconds),
     language: p.language,
-    minimumVersions: Object.entries(p.minimumVersions).map(([b, ver]) => `${b}=${ver}`).join('\n'),
+    minimumVersions: Object.entries(p.minimumVersions)
+      .map(([b, ver]) => `${b}=${ver}`)
+      .join('\n'),
     maxMajorsBehind: String(p.maxMajorsBehind),
     releaseGraceDays: String(p.releaseGraceDays),
     baselines: p.baselines,
@@ -67,8 +73,7 @@ export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSave
   const set = (k: TextKey) => (value: string) => setForm((f) => ({ ...f, [k]: value }));
   const field = (k: TextKey) => ({ id: k, value: form[k], onValue: set(k), error: issues[k] });
   // Kept in BASELINES order, so the saved list does not depend on the order of the clicks.
-  const toggle = (b: Baseline) => (on: boolean) =>
-    setForm((f) => ({ ...f, baselines: BASELINES.filter((x) => (x === b ? on : f.baselines.includes(x))) }));
+  const toggle = (b: Baseline) => (on: boolean) => setForm((f) => ({ ...f, baselines: BASELINES.filter((x) => (x === b ? on : f.baselines.includes(x))) }));
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -85,7 +90,9 @@ export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSave
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="policy-heading">
-      <h2 id="policy-heading" class="sr-only">{t('alertPolicyHeading')}</h2>
+      <h2 id="policy-heading" class="sr-only">
+        {t('alertPolicyHeading')}
+      </h2>
       <Field {...field('recipients')} label={t('recipients')} help={t('recipientsHelp')} multiline />
       <div class="row2">
         <div class="field">
@@ -113,7 +120,9 @@ export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSave
         <Check id="baseline-stig" label={t('baselineStig')} checked={form.baselines.includes('stig')} onChecked={toggle('stig')} />
         <Check id="baseline-cis-l1" label={t('baselineCisL1')} checked={form.baselines.includes('cis-l1')} onChecked={toggle('cis-l1')} />
         <Check id="baseline-cis-l2" label={t('baselineCisL2')} checked={form.baselines.includes('cis-l2')} onChecked={toggle('cis-l2')} />
-        <p class="help" id="baselines-help">{t('baselinesHelp')}</p>
+        <p class="help" id="baselines-help">
+          {t('baselinesHelp')}
+        </p>
       </fieldset>
       <details>
         <summary>{t('advanced')}</summary>
@@ -123,8 +132,12 @@ export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSave
         <Field {...field('allowlist')} label={t('allowlist')} help={t('extensionIdsHelp')} multiline />
         <Field {...field('blocklist')} label={t('blocklist')} help={t('extensionIdsHelp')} multiline />
       </details>
-      <button type="submit" id="save-policy" class="primary">{t('save')}</button>
-      <p class="notice" role="status" aria-live="polite">{notice}</p>
+      <button type="submit" id="save-policy" class="primary">
+        {t('save')}
+      </button>
+      <p class="notice" role="status" aria-live="polite">
+        {notice}
+      </p>
       {error && <ErrorBox error={error} />}
     </form>
   );

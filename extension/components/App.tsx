@@ -97,7 +97,13 @@ export function App({ page }: { page: 'popup' | 'options' }) {
   };
   const attention = loaded ? needsAttention(loaded.status).length + (loaded.status.delivery.delayed ? 1 : 0) : 0;
   const connect = connection && (
-    <ConnectSection connection={connection} onConnected={(c) => { setConnection(c); void load(); }} />
+    <ConnectSection
+      connection={connection}
+      onConnected={(c) => {
+        setConnection(c);
+        void load();
+      }}
+    />
   );
 
   return (
@@ -105,16 +111,22 @@ export function App({ page }: { page: 'popup' | 'options' }) {
       <header>
         <h1>{t('title')}</h1>
         {loaded && (
-          <TabList label={t('tabsLabel')} selected={tab} onSelect={select}
+          <TabList
+            label={t('tabsLabel')}
+            selected={tab}
+            onSelect={select}
             tabs={TABS.map((id) => ({
               id,
               label: t(TAB_NAMES[id]),
               ...(id === 'status' && attention > 0 ? { badge: { shown: String(attention), spoken: t('attentionCount', attention) } } : {}),
-            }))} />
+            }))}
+          />
         )}
         {loaded && page === 'popup' && (
           <button type="button" class="icon" id="open-in-tab" title={t('openInTab')} aria-label={t('openInTab')} onClick={openInTab}>
-            <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.5" d="M9 2h5v5M14 2 7 9M12 10v4H2V4h4" /></svg>
+            <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+              <path fill="none" stroke="currentColor" stroke-width="1.5" d="M9 2h5v5M14 2 7 9M12 10v4H2V4h4" />
+            </svg>
           </button>
         )}
       </header>
@@ -141,10 +153,22 @@ export function App({ page }: { page: 'popup' | 'options' }) {
             {connect}
           </TabPanel>
           <TabPanel id="mail" selected={tab === 'mail'}>
-            <MailSettingsForm saved={loaded.settings} onSaved={(settings) => { setLoaded((l) => (l ? { ...l, settings } : l)); refreshStatus(); }} />
+            <MailSettingsForm
+              saved={loaded.settings}
+              onSaved={(settings) => {
+                setLoaded((l) => (l ? { ...l, settings } : l));
+                refreshStatus();
+              }}
+            />
           </TabPanel>
           <TabPanel id="alerts" selected={tab === 'alerts'}>
-            <AlertPolicyForm saved={loaded.policy} onSaved={(policy) => { setLoaded((l) => (l ? { ...l, policy } : l)); refreshStatus(); }} />
+            <AlertPolicyForm
+              saved={loaded.policy}
+              onSaved={(policy) => {
+                setLoaded((l) => (l ? { ...l, policy } : l));
+                refreshStatus();
+              }}
+            />
           </TabPanel>
           <TabPanel id="fleet" selected={tab === 'fleet'}>
             <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />

@@ -31,18 +31,35 @@ export function ConnectSection({ connection, onConnected }: Props) {
     return (
       <section aria-labelledby="relay-heading" class="connection">
         <h2 id="relay-heading">{t('connectionHeading')}</h2>
-        <p id="connected-to">{t('connectedTo', connection.relayUrl ?? '')} <code>{connection.tokenHint}</code></p>
-        {connection.managed ? <p class="help">{t('setByPolicy')}</p> : <button type="button" onClick={() => setEditing(true)}>{t('change')}</button>}
+        <p id="connected-to">
+          {t('connectedTo', connection.relayUrl ?? '')} <code>{connection.tokenHint}</code>
+        </p>
+        {connection.managed ? (
+          <p class="help">{t('setByPolicy')}</p>
+        ) : (
+          <button type="button" onClick={() => setEditing(true)}>
+            {t('change')}
+          </button>
+        )}
       </section>
     );
   }
   return (
     <form onSubmit={(e) => void connect(e)} aria-labelledby="relay-heading" class="connection">
       <h2 id="relay-heading">{t('connectionHeading')}</h2>
-      <Field id="relayUrl" label={t('relayUrl')} help={t('relayUrlHelp')} type="url" value={relayUrl} onValue={setRelayUrl}
-        error={error?.field === 'relayUrl' ? (error.message ?? '') : undefined} />
+      <Field
+        id="relayUrl"
+        label={t('relayUrl')}
+        help={t('relayUrlHelp')}
+        type="url"
+        value={relayUrl}
+        onValue={setRelayUrl}
+        error={error?.field === 'relayUrl' ? (error.message ?? '') : undefined}
+      />
       <Field id="adminToken" label={t('adminToken')} help={t('adminTokenHelp')} type="password" value={adminToken} onValue={setAdminToken} autoComplete="off" />
-      <button type="submit" id="connect" class="primary" disabled={busy || !relayUrl || !adminToken}>{busy ? t('connecting') : t('connect')}</button>
+      <button type="submit" id="connect" class="primary" disabled={busy || !relayUrl || !adminToken}>
+        {busy ? t('connecting') : t('connect')}
+      </button>
       {error && <ErrorBox error={error} />}
     </form>
   );

@@ -43,25 +43,41 @@ export function DeploymentPanel() {
   };
   return (
     <details id="deployment">
-      <summary><h2 id="deployment-heading">{t('deploymentHeading')}</h2></summary>
+      <summary>
+        <h2 id="deployment-heading">{t('deploymentHeading')}</h2>
+      </summary>
       {deployment && (
         <>
           <dl>
             <dt>{t('extensionId')}</dt>
-            <dd id="deployment-id"><code>{deployment.extensionId}</code></dd>
+            <dd id="deployment-id">
+              <code>{deployment.extensionId}</code>
+            </dd>
             <dt>{t('updateUrl')}</dt>
-            <dd id="deployment-update-url"><code>{deployment.updateUrl}</code> {deployment.version ? `(${deployment.version})` : t('notBuilt')}</dd>
+            <dd id="deployment-update-url">
+              <code>{deployment.updateUrl}</code> {deployment.version ? `(${deployment.version})` : t('notBuilt')}
+            </dd>
             <dt>{t('redirectUrlLabel')}</dt>
-            <dd><code>{deployment.redirectUrl}</code></dd>
+            <dd>
+              <code>{deployment.redirectUrl}</code>
+            </dd>
           </dl>
           <p>{t('deploymentHelp')}</p>
-          {!deployment.enrollmentTokenKnown && <Field id="deploymentEnrollmentToken" label={t('enrollmentTokenLabel')} help={t('enrollmentTokenHelp')} value={token} onValue={setToken} />}
+          {!deployment.enrollmentTokenKnown && (
+            <Field id="deploymentEnrollmentToken" label={t('enrollmentTokenLabel')} help={t('enrollmentTokenHelp')} value={token} onValue={setToken} />
+          )}
           <div class="actions">
             {PLATFORMS.map((p) => (
-              <button type="button" id={`policy-${p.id}`} key={p.id} onClick={() => void download(p.id)}>{t(p.label)}</button>
+              <button type="button" id={`policy-${p.id}`} key={p.id} onClick={() => void download(p.id)}>
+                {t(p.label)}
+              </button>
             ))}
           </div>
-          {saved && <p role="status" id="policy-saved">{t('policySaved', saved)}</p>}
+          {saved && (
+            <p role="status" id="policy-saved">
+              {t('policySaved', saved)}
+            </p>
+          )}
         </>
       )}
       {error && <ErrorBox error={error} />}

@@ -25,11 +25,26 @@ export function DeviceActions({ deviceId, onDeviceId, onDone }: { deviceId: stri
   const empty = deviceId.trim() === '';
   return (
     <div class="device-actions">
-      <Field id="deviceId" label={t('deviceId')} help={t('deviceIdHelp')} value={deviceId} onValue={(v) => { onDeviceId(v); setDone(null); }} />
+      <Field
+        id="deviceId"
+        label={t('deviceId')}
+        help={t('deviceIdHelp')}
+        value={deviceId}
+        onValue={(v) => {
+          onDeviceId(v);
+          setDone(null);
+        }}
+      />
       <div class="actions">
-        <button type="button" id="forget-device" disabled={busy || empty} onClick={() => void run('device/forget')}>{t('forgetDevice')}</button>
+        <button type="button" id="forget-device" disabled={busy || empty} onClick={() => void run('device/forget')}>
+          {t('forgetDevice')}
+        </button>
       </div>
-      {done && <p role="status" id="device-action-done">{t('deviceForgotten')}</p>}
+      {done && (
+        <p role="status" id="device-action-done">
+          {t('deviceForgotten')}
+        </p>
+      )}
       {error && <ErrorBox error={error} />}
     </div>
   );

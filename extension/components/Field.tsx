@@ -32,8 +32,16 @@ export function Field(p: FieldProps) {
     <div class="field">
       <label for={p.id}>{p.label}</label>
       {p.multiline ? <textarea rows={3} {...common} /> : <input type={p.type ?? 'text'} autoComplete={p.autoComplete ?? 'off'} {...common} />}
-      {p.help && <p class="help" id={`${p.id}-help`}>{p.help}</p>}
-      {p.error && <p class="field-error" id={`${p.id}-error`}>{fieldMessage(p.id, p.error)}</p>}
+      {p.help && (
+        <p class="help" id={`${p.id}-help`}>
+          {p.help}
+        </p>
+      )}
+      {p.error && (
+        <p class="field-error" id={`${p.id}-error`}>
+          {fieldMessage(p.id, p.error)}
+        </p>
+      )}
     </div>
   );
 }
@@ -49,10 +57,21 @@ interface CheckProps {
 export function Check(p: CheckProps) {
   return (
     <div class="field check">
-      <input type="checkbox" id={p.id} name={p.id} checked={p.checked} aria-invalid={p.error ? true : undefined}
-        aria-describedby={p.error ? `${p.id}-error` : undefined} onChange={(e) => p.onChecked(e.currentTarget.checked)} />
+      <input
+        type="checkbox"
+        id={p.id}
+        name={p.id}
+        checked={p.checked}
+        aria-invalid={p.error ? true : undefined}
+        aria-describedby={p.error ? `${p.id}-error` : undefined}
+        onChange={(e) => p.onChecked(e.currentTarget.checked)}
+      />
       <label for={p.id}>{p.label}</label>
-      {p.error && <p class="field-error" id={`${p.id}-error`}>{fieldMessage(p.id, p.error)}</p>}
+      {p.error && (
+        <p class="field-error" id={`${p.id}-error`}>
+          {fieldMessage(p.id, p.error)}
+        </p>
+      )}
     </div>
   );
 }

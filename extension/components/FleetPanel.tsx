@@ -14,7 +14,11 @@ const SOURCE_NAMES: Record<string, string> = { chrome: 'Chrome', edge: 'Edge', f
 /** What browser versions are judged against, and how old that data is. */
 function ReleaseBasis({ data }: { data: StatusAnswer['releaseData'] }) {
   const sources = data.sources
-    .map((s) => (s.fetchedAt ? t('releaseFetched', SOURCE_NAMES[s.source] ?? s.source, new Date(s.fetchedAt).toLocaleString(lang)) : t('releaseMissing', SOURCE_NAMES[s.source] ?? s.source)))
+    .map((s) =>
+      s.fetchedAt
+        ? t('releaseFetched', SOURCE_NAMES[s.source] ?? s.source, new Date(s.fetchedAt).toLocaleString(lang))
+        : t('releaseMissing', SOURCE_NAMES[s.source] ?? s.source),
+    )
     .join('; ');
   return (
     <div id="release-basis">
@@ -37,7 +41,9 @@ export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer;
   const total = LEVELS.reduce((n, l) => n + fleet.counts[l], 0);
   return (
     <section aria-labelledby="fleet-heading">
-      <h2 id="fleet-heading" class="sr-only">{t('fleetHeading')}</h2>
+      <h2 id="fleet-heading" class="sr-only">
+        {t('fleetHeading')}
+      </h2>
       {total === 0 ? (
         <p>{t('noDevices')}</p>
       ) : (
@@ -48,7 +54,9 @@ export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer;
               <div class="bar-row" key={l}>
                 <span class="bar-label">{t(`level_${l}`)}</span>
                 <span class={`bar level-${l}`} style={{ width: `${(fleet.counts[l] / max) * 60}%` }} />
-                <span class="bar-count" id={`count-${l}`}>{fleet.counts[l]}</span>
+                <span class="bar-count" id={`count-${l}`}>
+                  {fleet.counts[l]}
+                </span>
               </div>
             ))}
           </figure>
@@ -56,10 +64,25 @@ export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer;
           <ul class="devices">
             {fleet.devices.map((d) => (
               <li key={d.id}>
-                <button type="button" class="link" title={d.id} onClick={() => setDeviceId(d.id)}>{d.label}</button> — {d.browser} {d.version} — <LevelBadge level={d.level} /> — {d.findings.length === 1 ? t('findingsOne') : t('findingsCount', d.findings.length)}
+                <button type="button" class="link" title={d.id} onClick={() => setDeviceId(d.id)}>
+                  {d.label}
+                </button>{' '}
+                — {d.browser} {d.version} — <LevelBadge level={d.level} /> —{' '}
+                {d.findings.length === 1 ? t('findingsOne') : t('findingsCount', d.findings.length)}
                 {d.stoppedReporting && <span class="warn"> — {t('stoppedReporting')}</span>}
                 {d.sameIdAs && <span class="warn"> — {t('sameIdAs')}</span>}
-                {d.refusals && <span class="warn"> — {t('reportsRefused', REFUSAL_REASONS.filter((r) => d.refusals?.[r]).map((r) => t(`refusal_${r}`)).join(', '))}</span>}
+                {d.refusals && (
+                  <span class="warn">
+                    {' '}
+                    —{' '}
+                    {t(
+                      'reportsRefused',
+                      REFUSAL_REASONS.filter((r) => d.refusals?.[r])
+                        .map((r) => t(`refusal_${r}`))
+                        .join(', '),
+                    )}
+                  </span>
+                )}
               </li>
             ))}
           </ul>

@@ -22,12 +22,15 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
   const { busy, error, setError, run } = useAction();
   const [notice, setNotice] = useState('');
   const errors = useMemo(() => validate(form), [form]);
-  const shown = (field: keyof FormState) => (submitted || touched.has(field) ? errors[field] : undefined) ?? (error?.field === field ? error.message : undefined);
+  const shown = (field: keyof FormState) =>
+    (submitted || touched.has(field) ? errors[field] : undefined) ?? (error?.field === field ? error.message : undefined);
 
-  const set = <K extends keyof FormState>(field: K) => (value: FormState[K]) => {
-    setForm((f) => ({ ...f, [field]: value }));
-    setTouched((s) => new Set(s).add(field));
-  };
+  const set =
+    <K extends keyof FormState>(field: K) =>
+    (value: FormState[K]) => {
+      setForm((f) => ({ ...f, [field]: value }));
+      setTouched((s) => new Set(s).add(field));
+    };
   const text = (field: keyof FormState) => ({ id: field, value: String(form[field]), onValue: set(field) as (v: string) => void, error: shown(field) });
   const secretHelp = (field: 'password' | 'clientSecret' | 'clientPrivateKey' | 'proxyPassword') => (saved?.secretsSet[field] ? t('secretSaved') : undefined);
 
@@ -59,7 +62,9 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
   const preset = (choice: Parameters<typeof applyPreset>[2]) => setForm((f) => applyPreset(f, f.provider, choice));
   return (
     <form id="mail-form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="mail-heading">
-      <h2 id="mail-heading" class="sr-only">{t('mailServerHeading')}</h2>
+      <h2 id="mail-heading" class="sr-only">
+        {t('mailServerHeading')}
+      </h2>
       <div class="row2">
         <div class="field">
           <label for="provider">{t('provider')}</label>
@@ -71,14 +76,23 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
         </div>
         <div class="field">
           <label for="transport">{t('transport')}</label>
-          <select id="transport" value={form.transport} aria-describedby="transport-help" onChange={(e) => preset({ transport: e.currentTarget.value as Transport })}>
+          <select
+            id="transport"
+            value={form.transport}
+            aria-describedby="transport-help"
+            onChange={(e) => preset({ transport: e.currentTarget.value as Transport })}
+          >
             <option value="smtp">{t('transportSmtp')}</option>
             {offers(form.provider, 'graph') && <option value="graph">{t('transportGraph')}</option>}
             {offers(form.provider, 'gmail-api') && <option value="gmail-api">{t('transportGmailApi')}</option>}
           </select>
         </div>
       </div>
-      {(form.provider === 'microsoft' || !smtp) && <p class="help field-note" id="transport-help">{t(smtp ? 'transportSmtpHelp' : 'transportApiHelp')}</p>}
+      {(form.provider === 'microsoft' || !smtp) && (
+        <p class="help field-note" id="transport-help">
+          {t(smtp ? 'transportSmtpHelp' : 'transportApiHelp')}
+        </p>
+      )}
       <div class="row2">
         {smtp && (
           <div class="field">
@@ -99,9 +113,7 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
           </div>
         )}
       </div>
-      {form.provider === 'microsoft' && (
-        <Field {...text('tenant')} label={t('tenant')} help={t('tenantHelp')} onValue={(tenant) => preset({ tenant })} />
-      )}
+      {form.provider === 'microsoft' && <Field {...text('tenant')} label={t('tenant')} help={t('tenantHelp')} onValue={(tenant) => preset({ tenant })} />}
       <div class="row3">
         <Field {...text('senderName')} label={t('senderName')} />
         <Field {...text('senderAddress')} label={t('senderAddress')} type="email" autoComplete="email" />
@@ -113,11 +125,21 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
           {(permissions || delegated) && (
             <details id="permissions">
               <summary>{t('permissionsSummary')}</summary>
-              {permissions && <p class="help" id="permissions-help">{t(permissions)}</p>}
+              {permissions && (
+                <p class="help" id="permissions-help">
+                  {t(permissions)}
+                </p>
+              )}
               {delegated && <p class="help">{t('redirectHelp')}</p>}
             </details>
           )}
-          {delegated ? <RedirectUrl help={false} /> : <p class="help field-note" id="no-redirect">{t('appOnlyNoRedirect')}</p>}
+          {delegated ? (
+            <RedirectUrl help={false} />
+          ) : (
+            <p class="help field-note" id="no-redirect">
+              {t('appOnlyNoRedirect')}
+            </p>
+          )}
           {form.clientAuthMethod === 'private_key_jwt' ? (
             <>
               <Field {...text('clientId')} label={t('clientId')} />
@@ -153,8 +175,17 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
                 <Field {...text('host')} label={t('host')} />
                 <Field {...text('port')} label={t('port')} type="number" />
               </div>
-              <Choice id="emailType" legend={t('emailType')} value={form.emailType} onValue={set('emailType')} inline
-                options={[{ value: 'smtps', label: t('smtps') }, { value: 'smtp', label: t('smtp') }]} />
+              <Choice
+                id="emailType"
+                legend={t('emailType')}
+                value={form.emailType}
+                onValue={set('emailType')}
+                inline
+                options={[
+                  { value: 'smtps', label: t('smtps') },
+                  { value: 'smtp', label: t('smtp') },
+                ]}
+              />
               {form.emailType === 'smtp' && <Check id="tls" label={t('tls')} checked={form.tls} onChecked={set('tls')} error={shown('tls')} />}
             </>
           )}
@@ -176,7 +207,11 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
             {delegated && <Field {...text('authorizeParams')} label={t('authorizeParams')} />}
             <div class="field">
               <label for="clientAuthMethod">{t('clientAuthMethod')}</label>
-              <select id="clientAuthMethod" value={form.clientAuthMethod} onChange={(e) => set('clientAuthMethod')(e.currentTarget.value as FormState['clientAuthMethod'])}>
+              <select
+                id="clientAuthMethod"
+                value={form.clientAuthMethod}
+                onChange={(e) => set('clientAuthMethod')(e.currentTarget.value as FormState['clientAuthMethod'])}
+              >
                 <option value="client_secret_post">{t('clientSecretPost')}</option>
                 <option value="client_secret_basic">{t('clientSecretBasic')}</option>
                 <option value="private_key_jwt">{t('clientPrivateKeyJwt')}</option>
@@ -188,7 +223,12 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
               <Field {...text('proxyUrl')} label={t('proxyUrl')} type="url" placeholder="http://proxy.example.com:3128" />
               <Field {...text('proxyUsername')} label={t('proxyUsername')} />
               <Field {...text('proxyPassword')} label={t('proxyPassword')} type="password" help={secretHelp('proxyPassword')} autoComplete="new-password" />
-              <Check id="allowInsecureProxyAuth" label={t('allowInsecureProxyAuth')} checked={form.allowInsecureProxyAuth} onChecked={set('allowInsecureProxyAuth')} />
+              <Check
+                id="allowInsecureProxyAuth"
+                label={t('allowInsecureProxyAuth')}
+                checked={form.allowInsecureProxyAuth}
+                onChecked={set('allowInsecureProxyAuth')}
+              />
             </fieldset>
           </>
         )}
@@ -198,8 +238,12 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
         )}
       </details>
 
-      <button type="submit" id="save" class="primary" disabled={busy}>{busy ? t('saving') : t('save')}</button>
-      <p class="notice" role="status" aria-live="polite">{notice}</p>
+      <button type="submit" id="save" class="primary" disabled={busy}>
+        {busy ? t('saving') : t('save')}
+      </button>
+      <p class="notice" role="status" aria-live="polite">
+        {notice}
+      </p>
       {error && <ErrorBox error={error} />}
     </form>
   );

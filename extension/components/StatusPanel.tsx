@@ -51,16 +51,25 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
   const browsers = LEVELS.reduce((n, l) => n + fleet.counts[l], 0);
   return (
     <section aria-labelledby="status-heading">
-      <h2 id="status-heading" class="sr-only">{t('statusHeading')}</h2>
+      <h2 id="status-heading" class="sr-only">
+        {t('statusHeading')}
+      </h2>
       {attention.length === 0 && !delivery.delayed ? (
-        <p class="ok" id="attention-none">{t('attentionNone')}</p>
+        <p class="ok" id="attention-none">
+          {t('attentionNone')}
+        </p>
       ) : (
         <ul class="attention" id="attention" aria-label={t('attentionHeading')}>
           {attention.map((a) => (
             <li key={a.kind} id={`attention-${a.kind}`} class="warn">
               {t(`attention_${a.kind}`, a.arg ?? '')}
               {a.tab !== 'status' && (
-                <> <button type="button" class="link" onClick={() => onTab(a.tab)}>{t('goTo', t(TAB_NAMES[a.tab]))}</button></>
+                <>
+                  {' '}
+                  <button type="button" class="link" onClick={() => onTab(a.tab)}>
+                    {t('goTo', t(TAB_NAMES[a.tab]))}
+                  </button>
+                </>
               )}
             </li>
           ))}
@@ -69,24 +78,39 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
       {delivery.delayed && (
         <div id="delivery-delayed">
           <p class="warn">{t('deliveryDelayed', when(delivery.delayed.since))}</p>
-          <ErrorBox error={{ code: delivery.delayed.code as AnyErrorCode, message: delivery.delayed.message, hint: delivery.delayed.hint, ...(delivery.delayed.detail ? { serverResponse: delivery.delayed.detail } : {}) }} />
+          <ErrorBox
+            error={{
+              code: delivery.delayed.code as AnyErrorCode,
+              message: delivery.delayed.message,
+              hint: delivery.delayed.hint,
+              ...(delivery.delayed.detail ? { serverResponse: delivery.delayed.detail } : {}),
+            }}
+          />
         </div>
       )}
       <dl id="health">
         <dt>{t('statusServer')}</dt>
         <dd id="destination">{mail.configured ? mail.destination : t('notConfigured')}</dd>
-        {appOnly && <dd class="note" id="app-only">{t('statusAppOnly')}</dd>}
+        {appOnly && (
+          <dd class="note" id="app-only">
+            {t('statusAppOnly')}
+          </dd>
+        )}
         {oauth && (
           <>
             <dt>{t('statusAccount')}</dt>
             <dd id="account">{oauth.account ?? t('accountUnnamed')}</dd>
             {mail.configured && mail.senderAddress && sendsAsAnother(oauth.account, mail.senderAddress) && (
-              <dd class="warn" id="sends-as">{t('sendsAsAnother', oauth.account!, mail.senderAddress)}</dd>
+              <dd class="warn" id="sends-as">
+                {t('sendsAsAnother', oauth.account!, mail.senderAddress)}
+              </dd>
             )}
             {!oauth.reauthRequired && (
               <>
                 <dt>{t('statusTokenExpiry')}</dt>
-                <dd>{when(oauth.accessTokenExpiresAt)} — <span class="help">{t('statusAutoRefresh')}</span></dd>
+                <dd>
+                  {when(oauth.accessTokenExpiresAt)} — <span class="help">{t('statusAutoRefresh')}</span>
+                </dd>
               </>
             )}
           </>
@@ -96,7 +120,9 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
         {delivery.lastFailure && (
           <>
             <dt>{t('statusLastFailure')}</dt>
-            <dd>{delivery.lastFailure.code} — {when(delivery.lastFailure.at)}</dd>
+            <dd>
+              {delivery.lastFailure.code} — {when(delivery.lastFailure.at)}
+            </dd>
           </>
         )}
         <dt>{t('pendingAlerts')}</dt>
@@ -105,14 +131,24 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
         <dd id="browsers">{t('statusBrowsersValue', browsers, fleet.counts.very_high + fleet.counts.high)}</dd>
       </dl>
       <div class="actions">
-        <button type="button" id="send-test" onClick={() => void sendTest()} disabled={busy || !mail.configured}>{busy ? t('sending') : t('sendTest')}</button>
+        <button type="button" id="send-test" onClick={() => void sendTest()} disabled={busy || !mail.configured}>
+          {busy ? t('sending') : t('sendTest')}
+        </button>
         {delegated && (
-          <button type="button" id="reauthorize" onClick={() => void reauthorize()} disabled={busy || consent.phase === 'running'}>{t('reauthorize')}</button>
+          <button type="button" id="reauthorize" onClick={() => void reauthorize()} disabled={busy || consent.phase === 'running'}>
+            {t('reauthorize')}
+          </button>
         )}
-        <button type="button" onClick={onRefresh}>{t('refresh')}</button>
+        <button type="button" onClick={onRefresh}>
+          {t('refresh')}
+        </button>
       </div>
       <div aria-live="polite">
-        {result && <p class="ok" id="test-result">{t('testSent', result.to, result.serverResponse)}</p>}
+        {result && (
+          <p class="ok" id="test-result">
+            {t('testSent', result.to, result.serverResponse)}
+          </p>
+        )}
         {error && <ErrorBox error={error} />}
       </div>
       {audit.length > 0 && (
@@ -120,7 +156,9 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
           <summary>{t('auditHeading')}</summary>
           <ul id="audit">
             {audit.map((e) => (
-              <li key={e.id}>{when(e.at)} — {t(`audit_${e.action}` as UiKey)}</li>
+              <li key={e.id}>
+                {when(e.at)} — {t(`audit_${e.action}` as UiKey)}
+              </li>
             ))}
           </ul>
         </details>

@@ -33,12 +33,22 @@ export function TabList<T extends string>({ label, tabs, selected, onSelect }: P
   return (
     <div role="tablist" aria-label={label} class="tabs" ref={list} onKeyDown={move}>
       {tabs.map((tab) => (
-        <button type="button" role="tab" key={tab.id} id={`tab-${tab.id}`} aria-controls={`panel-${tab.id}`}
-          aria-selected={tab.id === selected} tabIndex={tab.id === selected ? 0 : -1} onClick={() => onSelect(tab.id)}>
+        <button
+          type="button"
+          role="tab"
+          key={tab.id}
+          id={`tab-${tab.id}`}
+          aria-controls={`panel-${tab.id}`}
+          aria-selected={tab.id === selected}
+          tabIndex={tab.id === selected ? 0 : -1}
+          onClick={() => onSelect(tab.id)}
+        >
           {tab.label}
           {tab.badge && (
             <>
-              <span class="badge" aria-hidden="true">{tab.badge.shown}</span>
+              <span class="badge" aria-hidden="true">
+                {tab.badge.shown}
+              </span>
               <span class="sr-only">{tab.badge.spoken}</span>
             </>
           )}

@@ -28,7 +28,9 @@ export function ThisBrowserPanel({ compact = false }: { compact?: boolean }) {
   if (compact) {
     return (
       <details id="this-browser">
-        <summary><strong id="browser-heading">{t('thisBrowserHeading')}</strong>: {level}</summary>
+        <summary>
+          <strong id="browser-heading">{t('thisBrowserHeading')}</strong>: {level}
+        </summary>
         <p class="help">{view.browser}</p>
         <p>{intro}</p>
         <Findings findings={verdict.findings} />

@@ -5,12 +5,28 @@ import { needsAttention } from './attention';
 const healthy: StatusAnswer = {
   apiVersion: 'v1',
   mail: {
-    configured: true, transport: 'smtp', destination: 'smtp.office365.com:587', host: 'smtp.office365.com', port: 587, emailType: 'smtp',
-    authType: 'oauth', oauthGrant: 'authorization_code', provider: 'microsoft', senderAddress: 'alerts@example.com',
+    configured: true,
+    transport: 'smtp',
+    destination: 'smtp.office365.com:587',
+    host: 'smtp.office365.com',
+    port: 587,
+    emailType: 'smtp',
+    authType: 'oauth',
+    oauthGrant: 'authorization_code',
+    provider: 'microsoft',
+    senderAddress: 'alerts@example.com',
   },
   oauth: {
-    account: 'alerts@example.com', scope: 'SMTP.Send', connectedAt: '2026-12-01T00:00:00Z', accessTokenExpiresAt: null, lastRefreshAt: null,
-    lastRefreshError: null, refreshTokenIssuedAt: '2026-12-01T00:00:00Z', refreshTokenAgeDays: 1, reauthRequired: false, reauthReason: null,
+    account: 'alerts@example.com',
+    scope: 'SMTP.Send',
+    connectedAt: '2026-12-01T00:00:00Z',
+    accessTokenExpiresAt: null,
+    lastRefreshAt: null,
+    lastRefreshError: null,
+    refreshTokenIssuedAt: '2026-12-01T00:00:00Z',
+    refreshTokenAgeDays: 1,
+    reauthRequired: false,
+    reauthReason: null,
   },
   delivery: { lastDeliveredAt: null, lastFailure: null, delayed: null },
   fleet: { counts: { very_high: 0, high: 0, low: 2, secure: 5 }, stoppedReporting: 0, outbox: { pending: 0, failed: 0, oldestDueAgeSeconds: null } },
@@ -18,7 +34,7 @@ const healthy: StatusAnswer = {
   releaseData: { basis: 'vendor', stale: false, sources: [] },
 };
 
-describe('what needs the admin\'s attention', () => {
+describe("what needs the admin's attention", () => {
   it('is nothing for a relay that sends and a fleet that is fine', () => {
     expect(needsAttention(healthy)).toEqual([]);
   });
@@ -35,7 +51,7 @@ describe('what needs the admin\'s attention', () => {
     expect(needsAttention(basic)).toEqual([]);
   });
 
-  it('lists mail before alerts before the fleet, with the counts and the provider\'s reason', () => {
+  it("lists mail before alerts before the fleet, with the counts and the provider's reason", () => {
     const status: StatusAnswer = {
       ...healthy,
       oauth: { ...healthy.oauth!, reauthRequired: true, reauthReason: 'AADSTS50173' },

@@ -4,14 +4,7 @@ import { needsConsent } from '../../shared/mail-settings';
 export type TabId = 'status' | 'mail' | 'alerts' | 'fleet';
 
 export type AttentionKind =
-  | 'mail-not-configured'
-  | 'not-connected'
-  | 'reauth'
-  | 'no-recipients'
-  | 'failed-alerts'
-  | 'vulnerable'
-  | 'stopped-reporting'
-  | 'release-stale';
+  'mail-not-configured' | 'not-connected' | 'reauth' | 'no-recipients' | 'failed-alerts' | 'vulnerable' | 'stopped-reporting' | 'release-stale';
 
 /** One thing an admin should act on, and the tab where it is done. */
 export interface Attention {

@@ -26,7 +26,11 @@ export async function devicePublicKey(): Promise<{ kty: 'EC'; crv: 'P-256'; x: s
 
 /** The signature over `${timestamp}.${body}`, base64url of WebCrypto's r‖s (IEEE P1363). */
 export async function signReport(body: string, timestamp: number): Promise<string> {
-  const signed = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, (await deviceKeys()).privateKey, new TextEncoder().encode(`${timestamp}.${body}`));
+  const signed = await crypto.subtle.sign(
+    { name: 'ECDSA', hash: 'SHA-256' },
+    (await deviceKeys()).privateKey,
+    new TextEncoder().encode(`${timestamp}.${body}`),
+  );
   return base64url(new Uint8Array(signed));
 }
 
@@ -57,5 +61,8 @@ function generate(): Promise<CryptoKeyPair> {
 }
 
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }

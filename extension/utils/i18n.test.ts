@@ -24,8 +24,10 @@ describe('i18n', () => {
     }
   });
 
-  it('keeps the relay\'s English message, which carries the provider\'s own words', () => {
-    expect(errorText({ code: 'OAUTH_PROVIDER_ERROR', message: 'The authorization server answered with an error. (temporarily_unavailable)' }).message).toContain('temporarily_unavailable');
+  it("keeps the relay's English message, which carries the provider's own words", () => {
+    expect(
+      errorText({ code: 'OAUTH_PROVIDER_ERROR', message: 'The authorization server answered with an error. (temporarily_unavailable)' }).message,
+    ).toContain('temporarily_unavailable');
     expect(errorText({ code: 'RELAY_UNREACHABLE' }).message).toBe('The relay cannot be reached.');
   });
 });

@@ -13,18 +13,30 @@ describe('relay client', () => {
   });
 
   it('explains an unreachable relay, a foreign server and another API version', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))),
+    );
     await expect(relayFetch('https://r.example.com', '/healthz')).rejects.toMatchObject({ shown: { code: 'RELAY_UNREACHABLE' } });
 
-    vi.stubGlobal('fetch', vi.fn(async () => new Response('<html>', { status: 200 })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response('<html>', { status: 200 })),
+    );
     await expect(relayFetch('https://r.example.com', '/healthz')).rejects.toMatchObject({ shown: { code: 'RELAY_BAD_ANSWER' } });
 
-    vi.stubGlobal('fetch', vi.fn(async () => answer(200, { status: 'ok', apiVersion: 'v2' })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => answer(200, { status: 'ok', apiVersion: 'v2' })),
+    );
     await expect(verifyConnection({ relayUrl: 'https://r.example.com', adminToken: 't' })).rejects.toMatchObject({ shown: { code: 'RELAY_VERSION_MISMATCH' } });
   });
 
-  it('passes the relay\'s coded error through', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => answer(401, { error: { code: 'UNAUTHORIZED', message: 'A valid admin bearer token is required.', hint: '', requestId: 'r' } })));
+  it("passes the relay's coded error through", async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => answer(401, { error: { code: 'UNAUTHORIZED', message: 'A valid admin bearer token is required.', hint: '', requestId: 'r' } })),
+    );
     await expect(relayFetch('https://r.example.com', '/api/v1/status', { token: 'bad' })).rejects.toMatchObject({ shown: { code: 'UNAUTHORIZED' } });
   });
 });

@@ -14,10 +14,12 @@ export interface Connection {
  */
 export function normalizeRelayUrl(input: string): string {
   const text = input.trim();
-  if (!URL.canParse(text)) throw new ClientError({ code: 'VALIDATION_FAILED', field: 'relayUrl', message: 'relayUrl: enter a URL such as https://guardmail.example.com' });
+  if (!URL.canParse(text))
+    throw new ClientError({ code: 'VALIDATION_FAILED', field: 'relayUrl', message: 'relayUrl: enter a URL such as https://guardmail.example.com' });
   const url = new URL(text);
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) throw new ClientError({ code: 'RELAY_URL_INSECURE', field: 'relayUrl' });
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ClientError({ code: 'VALIDATION_FAILED', field: 'relayUrl', message: 'relayUrl: use https://' });
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ClientError({ code: 'VALIDATION_FAILED', field: 'relayUrl', message: 'relayUrl: use https://' });
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -62,7 +64,11 @@ export async function relayFetch<T>(relayUrl: string, path: string, init: RelayR
 }
 
 /** A file the relay answers (a policy to apply), as base64 to cross to the popup, with the name the relay gave it. */
-export async function relayDownload(relayUrl: string, path: string, init: RelayRequest = {}): Promise<{ fileName: string; contentType: string; base64: string }> {
+export async function relayDownload(
+  relayUrl: string,
+  path: string,
+  init: RelayRequest = {},
+): Promise<{ fileName: string; contentType: string; base64: string }> {
   const res = await send(relayUrl, path, init);
   if (!res.ok) return refusal(res);
   const fileName = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? 'guardmail-policy';
@@ -76,6 +82,10 @@ export async function relayDownload(relayUrl: string, path: string, init: RelayR
 export async function verifyConnection(connection: Connection): Promise<void> {
   const health = await relayFetch<Partial<HealthAnswer>>(connection.relayUrl, '/healthz');
   if (health?.status !== 'ok') throw new ClientError({ code: 'RELAY_BAD_ANSWER' });
-  if (health.apiVersion !== API_VERSION) throw new ClientError({ code: 'RELAY_VERSION_MISMATCH', message: `The relay speaks API ${health.apiVersion ?? 'unknown'}; this extension speaks ${API_VERSION}.` });
+  if (health.apiVersion !== API_VERSION)
+    throw new ClientError({
+      code: 'RELAY_VERSION_MISMATCH',
+      message: `The relay speaks API ${health.apiVersion ?? 'unknown'}; this extension speaks ${API_VERSION}.`,
+    });
   await relayFetch(connection.relayUrl, `${API_PREFIX}/status`, { token: connection.adminToken });
 }

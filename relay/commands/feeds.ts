@@ -26,7 +26,13 @@ const Bundle = v.object({
         v.object({
           cve: v.pipe(v.string(), v.regex(/^CVE-\d{4}-\d{4,7}$/)),
           dateAdded: v.pipe(v.string(), v.isoDate()),
-          ranges: v.array(v.object({ browser: v.pipe(v.string(), v.maxLength(50)), from: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){0,3}$/))), fixedIn: v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){0,3}$/)) })),
+          ranges: v.array(
+            v.object({
+              browser: v.pipe(v.string(), v.maxLength(50)),
+              from: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){0,3}$/))),
+              fixedIn: v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){0,3}$/)),
+            }),
+          ),
           awaitingAnalysis: v.optional(v.literal(true)),
         }),
       ),
@@ -57,7 +63,10 @@ export async function exportFeeds(dataDir: string, file: string): Promise<string
     const kevAt = store.status().find((s) => s.source === 'kev')?.fetchedAt ?? null;
     const exploited = kevAt === null ? undefined : { fetchedAt: kevAt, vulnerabilities: store.exploited() };
     writeFileSync(file, JSON.stringify({ format: FORMAT, exportedAt: new Date().toISOString(), feeds, ...(exploited ? { exploited } : {}) }));
-    const what = [...feeds.map((f) => `${f.source} (fetched ${new Date(f.fetchedAt).toISOString()})`), ...(exploited ? [`kev (fetched ${new Date(exploited.fetchedAt).toISOString()}, ${exploited.vulnerabilities.length} vulnerabilities)`] : [])];
+    const what = [
+      ...feeds.map((f) => `${f.source} (fetched ${new Date(f.fetchedAt).toISOString()})`),
+      ...(exploited ? [`kev (fetched ${new Date(exploited.fetchedAt).toISOString()}, ${exploited.vulnerabilities.length} vulnerabilities)`] : []),
+    ];
     return `Exported ${what.join(', ')} to ${file}.\n`;
   } finally {
     close();
@@ -73,7 +82,10 @@ export async function importFeeds(dataDir: string, file: string, now = Date.now(
   try {
     bundle = v.parse(Bundle, JSON.parse(readFileSync(file, 'utf8')));
   } catch (err) {
-    throw new Error(`${file} is not a release data bundle from export-feeds (${err instanceof v.ValiError ? (err.issues[0]?.message ?? 'wrong shape') : (err as Error).message})`, { cause: err });
+    throw new Error(
+      `${file} is not a release data bundle from export-feeds (${err instanceof v.ValiError ? (err.issues[0]?.message ?? 'wrong shape') : (err as Error).message})`,
+      { cause: err },
+    );
   }
   const { store, close } = await openReleases(dataDir);
   try {

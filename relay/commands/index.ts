@@ -63,7 +63,9 @@ export const COMMANDS: readonly RelayCommand[] = [
     usage: 'policy <platform>',
     summary: `write the file that force-installs and enrols the extension (${POLICY_PLATFORMS.join(', ')}) to stdout`,
     checkArgs: (args) =>
-      args.length === 1 && (POLICY_PLATFORMS as readonly string[]).includes(args[0]!) ? null : `give the platform, one of ${POLICY_PLATFORMS.join(', ')} (e.g. "policy linux > guardmail.json").`,
+      args.length === 1 && (POLICY_PLATFORMS as readonly string[]).includes(args[0]!)
+        ? null
+        : `give the platform, one of ${POLICY_PLATFORMS.join(', ')} (e.g. "policy linux > guardmail.json").`,
     run: async (config) => {
       const { body, note } = await (await import('./policy')).writePolicy(config, config.command.args[0] as PolicyPlatform);
       return { out: body, note };

@@ -21,7 +21,9 @@ export async function migrateToPostgres(config: RelayConfig): Promise<string> {
   const pool = openPostgres(database.url, { ca: database.ca, max: 1, idleError: () => undefined });
   try {
     const copied = await copySqliteToPostgres(db, pool);
-    const rows = Object.entries(copied).filter(([, n]) => n > 0).map(([table, n]) => `${table} ${n}`);
+    const rows = Object.entries(copied)
+      .filter(([, n]) => n > 0)
+      .map(([table, n]) => `${table} ${n}`);
     return (
       `Copied ${rows.length > 0 ? rows.join(', ') : 'an empty store'} into PostgreSQL.\n` +
       `Start every relay with --database-url and the secret key of ${config.dataDir} (its secret.key file, or GUARDMAIL_SECRET_KEY), ` +

@@ -17,11 +17,14 @@ export async function writePolicy(config: RelayConfig, platform: PolicyPlatform)
   try {
     const kept = await new SecretStore(loadKeyring(config.dataDir, config).box).get(sql, ENROLLMENT_TOKEN_SECRET);
     const enrollmentToken = config.enrollmentToken ?? keptEnrollmentToken(kept, await AccessTokens.load(tokenRows(sql)));
-    if (!enrollmentToken) throw new Error('the relay keeps only a hash of its enrollment token: give it in GUARDMAIL_ENROLLMENT_TOKEN (first-start-tokens.txt has it)');
+    if (!enrollmentToken)
+      throw new Error('the relay keeps only a hash of its enrollment token: give it in GUARDMAIL_ENROLLMENT_TOKEN (first-start-tokens.txt has it)');
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
     const relayUrl = config.publicUrl || `${config.tls ? 'https' : 'http'}://${host}:${config.port}`;
     const file = fleetPolicy(platform, { extensionId: identity.id, updateUrl: `${relayUrl}/extension/updates.xml`, relayUrl, enrollmentToken });
-    const note = config.publicUrl ? '' : `guardmail-relay: no --public-url, so the policy points browsers at ${relayUrl}; set it to the https:// URL they reach.\n`;
+    const note = config.publicUrl
+      ? ''
+      : `guardmail-relay: no --public-url, so the policy points browsers at ${relayUrl}; set it to the https:// URL they reach.\n`;
     return { body: file.body, note };
   } finally {
     sql.close();

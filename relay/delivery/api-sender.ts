@@ -65,11 +65,12 @@ export class ApiSender {
     const sender = sendingMailbox(settings);
     const request = sendRequest(this.#transport, settings.apiUrl, !needsConsent(settings), sender, mime);
     let freshToken = false;
-    for (let waits = 0; ; ) {
+    for (let waits = 0; ;) {
       await this.#quiet();
       const { token } = await this.#accessToken();
       const answer = await this.#post(request, token);
-      if (answer.status >= 200 && answer.status < 300) return { response: `${answer.status} ${STATUS_CODES[answer.status] ?? ''} (${TRANSPORT_NAMES[this.#transport]})`, accepted: recipients };
+      if (answer.status >= 200 && answer.status < 300)
+        return { response: `${answer.status} ${STATUS_CODES[answer.status] ?? ''} (${TRANSPORT_NAMES[this.#transport]})`, accepted: recipients };
       const failure = classifyApiAnswer(this.#transport, answer, now());
       if (failure.code === 'API_TOKEN_REJECTED' && !freshToken) {
         await this.#drop(token);
@@ -125,7 +126,13 @@ export class ApiSender {
       const chain: { code?: string; message?: string; cause?: unknown }[] = [];
       for (let e: unknown = err; e && typeof e === 'object' && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e as (typeof chain)[number]);
       const code = chain.map((e) => e.code).find((c) => typeof c === 'string' && !c.startsWith('UND_ERR_')) ?? chain[0]?.code;
-      const failure = classifyApiNetworkError(code, chain.map((e) => e.message).filter(Boolean).join(': ') || String(err));
+      const failure = classifyApiNetworkError(
+        code,
+        chain
+          .map((e) => e.message)
+          .filter(Boolean)
+          .join(': ') || String(err),
+      );
       throw new DeliveryError(failure, { cause: err });
     }
   }
@@ -137,7 +144,10 @@ export class ApiSender {
  */
 let loaded: Promise<{ undici: typeof import('undici'); MailComposer: typeof import('nodemailer/lib/mail-composer').default }> | null = null;
 const modules = () =>
-  (loaded ??= Promise.all([import('undici'), import('nodemailer/lib/mail-composer')]).then(([undici, composer]) => ({ undici, MailComposer: composer.default })));
+  (loaded ??= Promise.all([import('undici'), import('nodemailer/lib/mail-composer')]).then(([undici, composer]) => ({
+    undici,
+    MailComposer: composer.default,
+  })));
 
 /** An API's answer is a few hundred bytes; more is not read, so a broken or hostile server cannot fill memory. */
 const MAX_ANSWER_BYTES = 16_384;

@@ -182,7 +182,14 @@ export class MailSender {
     if (settings.transport !== 'smtp') {
       const { ApiSender } = await import('./api-sender');
       const timeouts = this.#deps.timeouts ?? DEFAULT_SMTP_TIMEOUTS;
-      return new ApiSender({ settings, secrets: this.#deps.mailSettings.secrets(), tokens: this.#deps.tokens, timeouts, maxConnections: pooled ? maxConnections : 1, now: this.#deps.now });
+      return new ApiSender({
+        settings,
+        secrets: this.#deps.mailSettings.secrets(),
+        tokens: this.#deps.tokens,
+        timeouts,
+        maxConnections: pooled ? maxConnections : 1,
+        now: this.#deps.now,
+      });
     }
     const base = smtpOptions(settings, this.#deps.mailSettings.secrets(), this.#deps.timeouts);
     const options = settings.authType === 'oauth' ? { ...base, ...xoauth2Options(this.#deps.tokens, sendingMailbox(settings)) } : base;

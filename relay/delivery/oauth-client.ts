@@ -34,7 +34,15 @@ export async function redeemCode(
     const iss = consent.callbackUrl.searchParams.get('iss');
     if (iss !== null) ctx.as = { ...ctx.as, issuer: trustedIssuer(settings.authorizationUrl, iss) ?? ctx.as.issuer };
     const params = oauth.validateAuthResponse(ctx.as, ctx.client, consent.callbackUrl, consent.state);
-    const response = await oauth.authorizationCodeGrantRequest(ctx.as, ctx.client, ctx.clientAuth, params, consent.redirectUri, consent.codeVerifier, ctx.request);
+    const response = await oauth.authorizationCodeGrantRequest(
+      ctx.as,
+      ctx.client,
+      ctx.clientAuth,
+      params,
+      consent.redirectUri,
+      consent.codeVerifier,
+      ctx.request,
+    );
     if (iss === null) await expectIdTokenIssuer(ctx, settings, response);
     const result = await oauth.processAuthorizationCodeResponse(ctx.as, ctx.client, response);
     const claims = oauth.getValidatedIdTokenClaims(result);
@@ -67,7 +75,10 @@ export async function clientCredentialsToken(settings: MailSettings, secrets: Ma
  * configured authorization server does (see trustedIssuer). Otherwise the origin stays expected, and validation fails.
  */
 async function expectIdTokenIssuer(ctx: EndpointContext, settings: MailSettings, response: Response): Promise<void> {
-  const body = (await response.clone().json().catch(() => null)) as { id_token?: unknown } | null;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { id_token?: unknown } | null;
   if (typeof body?.id_token !== 'string') return;
   ctx.as = { ...ctx.as, issuer: trustedIssuer(settings.authorizationUrl, unverifiedIssuer(body.id_token)) ?? ctx.as.issuer };
 }
@@ -92,7 +103,10 @@ async function withEndpoint<T>(
 ): Promise<T> {
   const clientAuth = await clientAuthentication(settings, secrets).catch((err: unknown) => {
     // Checked when saved; a key or certificate unreadable now is the client's credentials, not the network.
-    throw new DeliveryError({ code: 'OAUTH_INVALID_CLIENT', detail: `the client certificate or its key cannot be used: ${err instanceof Error ? err.message : String(err)}` });
+    throw new DeliveryError({
+      code: 'OAUTH_INVALID_CLIENT',
+      detail: `the client certificate or its key cannot be used: ${err instanceof Error ? err.message : String(err)}`,
+    });
   });
   // undici is loaded only when a proxy is set: most relays never need it, and it is the heaviest module at start-up.
   const undici = settings.proxyUrl ? await import('undici') : null;
@@ -101,11 +115,20 @@ async function withEndpoint<T>(
     signal: () => AbortSignal.timeout(options.timeoutMs),
     // The schema accepts http:// endpoints only on loopback (development and tests).
     [oauth.allowInsecureRequests]: new URL(settings.tokenUrl).protocol === 'http:',
-    ...(undici && proxy ? { [oauth.customFetch]: (url: string, init: oauth.CustomFetchOptions<string, unknown>) => undici.fetch(url, { ...init, dispatcher: proxy } as never) as unknown as Promise<Response> } : {}),
+    ...(undici && proxy
+      ? {
+          [oauth.customFetch]: (url: string, init: oauth.CustomFetchOptions<string, unknown>) =>
+            undici.fetch(url, { ...init, dispatcher: proxy } as never) as unknown as Promise<Response>,
+        }
+      : {}),
   };
   const ctx: EndpointContext = {
     // App-only settings have no authorization URL; the token URL's origin names the server then.
-    as: { issuer: new URL(settings.authorizationUrl || settings.tokenUrl).origin, authorization_endpoint: settings.authorizationUrl || undefined, token_endpoint: settings.tokenUrl },
+    as: {
+      issuer: new URL(settings.authorizationUrl || settings.tokenUrl).origin,
+      authorization_endpoint: settings.authorizationUrl || undefined,
+      token_endpoint: settings.tokenUrl,
+    },
     client: { client_id: settings.clientId },
     clientAuth,
     request,
@@ -150,7 +173,9 @@ async function certificateAssertion(settings: MailSettings, privateKeyPem: strin
 }
 
 export function proxyAgent(Agent: typeof ProxyAgent, settings: MailSettings, secrets: MailSecrets, options: Omit<ProxyAgent.Options, 'uri'> = {}): ProxyAgent {
-  const credentials = settings.proxyUsername ? `Basic ${Buffer.from(`${settings.proxyUsername}:${secrets.proxyPassword ?? ''}`).toString('base64')}` : undefined;
+  const credentials = settings.proxyUsername
+    ? `Basic ${Buffer.from(`${settings.proxyUsername}:${secrets.proxyPassword ?? ''}`).toString('base64')}`
+    : undefined;
   return new Agent({ uri: settings.proxyUrl, ...(credentials ? { token: credentials } : {}), ...options });
 }
 

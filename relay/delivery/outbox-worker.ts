@@ -105,11 +105,14 @@ export class OutboxWorker {
     const settings = d.mailSettings.get();
     const policy = d.policy.get();
     // Alerts wait for an admin (settings, recipients, re-authorization); they are not tried, so they do not fail.
-    if (!settings || await deliveryHold({ settings, recipients: policy.recipients.length, account: () => d.oauth.account() })) return false;
+    if (!settings || (await deliveryHold({ settings, recipients: policy.recipients.length, account: () => d.oauth.account() }))) return false;
     const batch = await d.outbox.claim(d.now(), d.leaseMs, d.maxBatch);
     if (!batch) return false;
 
-    const mail = alertMail(batch.alerts.map((a) => a.payload), policy.language);
+    const mail = alertMail(
+      batch.alerts.map((a) => a.payload),
+      policy.language,
+    );
     d.logger.debug({ batch: batch.batchId, devices: batch.alerts.length }, 'sending alert mail');
     try {
       await d.sender.sendPooled({

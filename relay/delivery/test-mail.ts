@@ -14,24 +14,25 @@ export async function sendTestMail(sender: MailSender, to: string, requestId: st
   const settings = sender.settings();
   const messageId = messageIdFor('test', requestId, settings.senderAddress);
   const started = performance.now();
-  const info = await sender.send({
-    from: { name: settings.senderName, address: settings.senderAddress },
-    to,
-    subject: 'Guardmail test mail',
-    messageId,
-    text:
-      `This is a test mail from Guardmail.\n\n` +
-      `It went through ${through(settings)}, so alert mail will reach you the same way.\n`,
-  }).catch(async (err: unknown) => {
-    // Refused at once or timed out, the answer comes at the same time: the test mail is no port scanner.
-    if (err instanceof DeliveryError && UNREACHABLE.has(err.failure.code)) await delay(sender.unreachableAnswerMs() - (performance.now() - started));
-    throw err;
-  });
+  const info = await sender
+    .send({
+      from: { name: settings.senderName, address: settings.senderAddress },
+      to,
+      subject: 'Guardmail test mail',
+      messageId,
+      text: `This is a test mail from Guardmail.\n\n` + `It went through ${through(settings)}, so alert mail will reach you the same way.\n`,
+    })
+    .catch(async (err: unknown) => {
+      // Refused at once or timed out, the answer comes at the same time: the test mail is no port scanner.
+      if (err instanceof DeliveryError && UNREACHABLE.has(err.failure.code)) await delay(sender.unreachableAnswerMs() - (performance.now() - started));
+      throw err;
+    });
   return { messageId, to, serverResponse: info.response, accepted: info.accepted.map(String) };
 }
 
 function through(settings: MailSettings): string {
-  const auth = settings.authType === 'basic' ? (settings.requiresAuth ? 'password' : 'no authentication') : needsConsent(settings) ? 'OAuth 2.0' : 'OAuth 2.0 app-only';
+  const auth =
+    settings.authType === 'basic' ? (settings.requiresAuth ? 'password' : 'no authentication') : needsConsent(settings) ? 'OAuth 2.0' : 'OAuth 2.0 app-only';
   if (settings.transport !== 'smtp') return `${mailDestination(settings)} with ${auth}`;
   const starttls = settings.emailType === 'smtp' && settings.tls ? ' with STARTTLS' : '';
   return `${settings.host}:${settings.port} (${settings.emailType.toUpperCase()}${starttls}, ${auth})`;

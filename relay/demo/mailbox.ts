@@ -40,7 +40,10 @@ export async function startDemoMailbox(port = 0): Promise<DemoMailbox> {
             id: next++,
             receivedAt: new Date().toISOString(),
             from: mail.from?.text ?? '',
-            to: [mail.to ?? []].flat().map((a) => a.text).join(', '),
+            to: [mail.to ?? []]
+              .flat()
+              .map((a) => a.text)
+              .join(', '),
             subject: mail.subject ?? '',
             html: typeof mail.html === 'string' ? mail.html : '',
             text: mail.text ?? '',

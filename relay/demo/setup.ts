@@ -17,7 +17,17 @@ function sampleReport(): ComplianceReport {
     collectedAt: new Date().toISOString(),
     browser: { name: 'Chrome', version: '131.0.6778.85' },
     os: { platform: 'win', version: '15.0.0' },
-    extensions: [{ id: 'abcdefghijklmnopabcdefghijklmnop', name: 'Tab Inspector', version: '0.3', enabled: true, installType: 'development', permissions: ['debugger', 'tabs'], hostPermissions: ['<all_urls>'] }],
+    extensions: [
+      {
+        id: 'abcdefghijklmnopabcdefghijklmnop',
+        name: 'Tab Inspector',
+        version: '0.3',
+        enabled: true,
+        installType: 'development',
+        permissions: ['debugger', 'tabs'],
+        hostPermissions: ['<all_urls>'],
+      },
+    ],
     settings: [{ name: 'services.safeBrowsingEnabled', value: false, locked: false }],
   };
 }
@@ -29,8 +39,16 @@ function sampleReport(): ComplianceReport {
 export async function prepareDemo(deps: AppDeps, mailbox: DemoMailbox): Promise<void> {
   await deps.mailSettings.save(
     v.parse(MailSettingsInput, {
-      authType: 'basic', provider: 'custom', host: '127.0.0.1', port: mailbox.port, emailType: 'smtp', tls: false, requiresAuth: false,
-      senderName: 'Guardmail demo', senderAddress: 'alerts@guardmail.demo', testAddress: RECIPIENT,
+      authType: 'basic',
+      provider: 'custom',
+      host: '127.0.0.1',
+      port: mailbox.port,
+      emailType: 'smtp',
+      tls: false,
+      requiresAuth: false,
+      senderName: 'Guardmail demo',
+      senderAddress: 'alerts@guardmail.demo',
+      testAddress: RECIPIENT,
     }),
   );
   await deps.policy.save(v.parse(AlertPolicy, { ...deps.policy.get(), recipients: [RECIPIENT], groupingWindowSeconds: 0, cooldownMinutes: 0 }));

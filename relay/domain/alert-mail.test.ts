@@ -4,22 +4,33 @@ import { alertMail, MAX_DEVICES_PER_MAIL } from './alert-mail';
 import { MAX_FINDINGS_PER_DEVICE, type AlertPayload } from './judgement';
 
 const finding = (i: number, severity: Finding['severity'] = 'high'): Finding => ({
-  check: 'risky-permissions', severity, subject: `ext ${i}`, title: { en: `Extension ${i} can debug every tab`, es: `La extensión ${i} puede depurar todas las pestañas` },
+  check: 'risky-permissions',
+  severity,
+  subject: `ext ${i}`,
+  title: { en: `Extension ${i} can debug every tab`, es: `La extensión ${i} puede depurar todas las pestañas` },
   remediation: { en: `Remove extension ${i}.`, es: `Quite la extensión ${i}.` },
 });
 const alert = (id: string, findings: Finding[], level: AlertPayload['level'] = 'high'): AlertPayload => ({
-  device: { id, label: id, browser: 'Chrome', version: '131.0', os: 'win' }, level, findings, reportedAt: Date.UTC(2026, 11, 2),
+  device: { id, label: id, browser: 'Chrome', version: '131.0', os: 'win' },
+  level,
+  findings,
+  reportedAt: Date.UTC(2026, 11, 2),
 });
 
 describe('alertMail', () => {
   it('lists at most the worst devices and their worst findings, and counts what it leaves out', () => {
-    const many = Array.from({ length: 60 }, (_, i) => alert(`device-${i}`, Array.from({ length: 20 }, (_, j) => finding(j, j === 19 ? 'critical' : 'high'))));
+    const many = Array.from({ length: 60 }, (_, i) =>
+      alert(
+        `device-${i}`,
+        Array.from({ length: 20 }, (_, j) => finding(j, j === 19 ? 'critical' : 'high')),
+      ),
+    );
     const mail = alertMail([...many, alert('device-real', [finding(0)], 'very_high')], 'en');
     expect(mail.subject).toContain('61 browsers');
     const blocks = mail.text.split('\n').filter((l) => l.startsWith('== '));
     expect(blocks).toHaveLength(MAX_DEVICES_PER_MAIL);
     expect(blocks[0]).toBe('== “device-real” (name reported by the browser; device-real)'); // the worst level first
-    expect(mail.text).toContain('And 11 more browsers: the full list is in the extension\'s Fleet panel.');
+    expect(mail.text).toContain("And 11 more browsers: the full list is in the extension's Fleet panel.");
     const first = mail.text.split('== “device-0” ')[1]!.split('\n\n')[0]!;
     expect(first.match(/^ {2}- /gm)).toHaveLength(MAX_FINDINGS_PER_DEVICE);
     expect(first).toContain('Extension 19 can debug every tab'); // the critical one is kept
@@ -27,7 +38,7 @@ describe('alertMail', () => {
     expect(alertMail(many, 'es').html).toContain('Y 10 navegadores más');
   });
 
-  it('opens a storm with how many browsers have each kind of finding, most first, in the policy\'s language', () => {
+  it("opens a storm with how many browsers have each kind of finding, most first, in the policy's language", () => {
     const outdated = (id: string): Finding => ({ ...finding(0), check: 'browser-version', title: { en: `${id} is old`, es: `${id} es antiguo` } });
     const safeBrowsingOff: Finding = { ...finding(1), check: 'safe-browsing' };
     const storm = [
@@ -38,7 +49,7 @@ describe('alertMail', () => {
     expect(mail.text).toContain('In short:\n  * 3,000 browsers run an outdated browser version\n  * 27 browsers have Safe Browsing off\n');
     expect(mail.text.split('\n').filter((l) => l.startsWith('== '))).toHaveLength(MAX_DEVICES_PER_MAIL);
     expect(Buffer.byteLength(mail.text) + Buffer.byteLength(mail.html)).toBeLessThan(200_000);
-    expect(alertMail(storm, 'es').text).toContain('3000 navegadores usan una versión del navegador desactualizada') // Spanish groups from 5 digits (CLDR);
+    expect(alertMail(storm, 'es').text).toContain('3000 navegadores usan una versión del navegador desactualizada'); // Spanish groups from 5 digits (CLDR);
     expect(alertMail(storm.slice(0, 3), 'en').text).not.toContain('In short:');
   });
 });

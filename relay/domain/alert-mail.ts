@@ -43,7 +43,9 @@ export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
   // A storm (a browser zero-day makes the whole fleet vulnerable) reads as one digest by kind of finding.
   const digest = sorted.length >= DIGEST_FROM ? digestLines(sorted, lang) : [];
   const worst = sorted[0]?.level ?? 'high';
-  const counts = LEVELS.filter((l) => sorted.some((a) => a.level === l)).map((l) => `${sorted.filter((a) => a.level === l).length.toLocaleString(lang)} ${t.levels[l]}`);
+  const counts = LEVELS.filter((l) => sorted.some((a) => a.level === l)).map(
+    (l) => `${sorted.filter((a) => a.level === l).length.toLocaleString(lang)} ${t.levels[l]}`,
+  );
   const subject = say(t.subject, sorted.length, { worst: t.levels[worst] }) + (counts.length === 1 ? '' : ` (${counts.join(', ')})`);
   const intro = say(t.intro, sorted.length);
   const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
@@ -68,7 +70,14 @@ export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
 ${digest.length ? `<p>${t.digest}</p><ul>${digest.map((l) => `<li>${escape(l)}</li>`).join('')}</ul><p>${t.worst}</p>` : ''}
 ${listed
   .map(
-    ({ device, level, findings, more, reportedAt, newFindings }) => `<h3 style="margin-bottom:4px">“${escape(device.label)}” <small style="color:#666">${escape(t.reportedName)}; ${escape(device.id)}</small></h3>
+    ({
+      device,
+      level,
+      findings,
+      more,
+      reportedAt,
+      newFindings,
+    }) => `<h3 style="margin-bottom:4px">“${escape(device.label)}” <small style="color:#666">${escape(t.reportedName)}; ${escape(device.id)}</small></h3>
 <p style="margin-top:0">${t.browser}: <b>${escape(`${device.browser} ${device.version}`)}</b> · ${t.os}: ${escape(device.os)} · ${t.level}: <b style="color:${level === 'very_high' ? '#a51d2d' : '#c64600'}">${t.levels[level]}</b> · ${t.reported}: ${when(reportedAt)}</p>
 <ul>${findings.map((f) => `<li>${isNew(f, newFindings) ? `<b style="color:#b00020">${t.new}:</b> ` : ''}<b>${escape(f.title[lang])}</b><br>${t.todo}: ${escape(f.remediation[lang])}</li>`).join('')}${more ? `<li>${escape(say(t.moreFindings, more))}</li>` : ''}</ul>`,
   )

@@ -2,13 +2,34 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../shared/checks/index';
 import { decideAlert, findingKey, memoryKey, type Alerted } from './alert-rule';
 
-const finding = (check: string, subject: string, severity: Finding['severity'] = 'high'): Finding => ({ check, subject, severity, title: { en: check, es: check }, remediation: { en: '', es: '' } });
+const finding = (check: string, subject: string, severity: Finding['severity'] = 'high'): Finding => ({
+  check,
+  subject,
+  severity,
+  title: { en: check, es: check },
+  remediation: { en: '', es: '' },
+});
 const debuggerExt = finding('risky-permissions', 'Tab Debugger');
 const unpacked = finding('unmanaged-install', 'Dev Helper');
 const policy = { threshold: 'high' as const, cooldownMinutes: 60 };
 const HOUR = 3_600_000;
-const decide = (o: { findings: Finding[]; level?: 'very_high' | 'high' | 'low' | 'secure'; alerted?: Alerted | null; lastDeliveredAt?: number | null; waiting?: boolean; now?: number }) =>
-  decideAlert({ level: o.level ?? 'high', findings: o.findings, policy, alerted: o.alerted ?? null, lastDeliveredAt: o.lastDeliveredAt ?? null, waiting: () => o.waiting ?? false, now: o.now ?? 10 * HOUR });
+const decide = (o: {
+  findings: Finding[];
+  level?: 'very_high' | 'high' | 'low' | 'secure';
+  alerted?: Alerted | null;
+  lastDeliveredAt?: number | null;
+  waiting?: boolean;
+  now?: number;
+}) =>
+  decideAlert({
+    level: o.level ?? 'high',
+    findings: o.findings,
+    policy,
+    alerted: o.alerted ?? null,
+    lastDeliveredAt: o.lastDeliveredAt ?? null,
+    waiting: () => o.waiting ?? false,
+    now: o.now ?? 10 * HOUR,
+  });
 const alertedFor = (...findings: Finding[]): Alerted => ({ level: 'high', findings: findings.map((f) => memoryKey(findingKey(f))) });
 
 describe('decideAlert', () => {
@@ -38,7 +59,11 @@ describe('decideAlert', () => {
   });
 
   it('queues nothing more while an alert for the device waits', () => {
-    expect(decide({ findings: [debuggerExt, unpacked], alerted: alertedFor(debuggerExt), waiting: true })).toEqual({ alert: false, newFindings: [], remember: undefined });
+    expect(decide({ findings: [debuggerExt, unpacked], alerted: alertedFor(debuggerExt), waiting: true })).toEqual({
+      alert: false,
+      newFindings: [],
+      remember: undefined,
+    });
   });
 
   it('remembers each finding in 16 characters, however long the name a report gave its extension', () => {

@@ -25,11 +25,25 @@ describe('isAllowedRedirectUrl', () => {
 
 describe('authorizationUrl', () => {
   it("adds Google's offline parameters, PKCE and the login hint, and the relay's own parameters win", () => {
-    const url = new URL(authorizationUrl({ ...google, authorizeParams: 'access_type=offline&prompt=consent&hd=example.com' }, { redirectUri: EXTENSION_REDIRECT_URL, state: 's', codeChallenge: 'c' }));
+    const url = new URL(
+      authorizationUrl(
+        { ...google, authorizeParams: 'access_type=offline&prompt=consent&hd=example.com' },
+        { redirectUri: EXTENSION_REDIRECT_URL, state: 's', codeChallenge: 'c' },
+      ),
+    );
     expect(url.origin + url.pathname).toBe('https://accounts.google.com/o/oauth2/v2/auth');
     expect(Object.fromEntries(url.searchParams)).toEqual({
-      access_type: 'offline', prompt: 'consent', hd: 'example.com', response_type: 'code', client_id: 'cid', redirect_uri: EXTENSION_REDIRECT_URL,
-      scope: 'https://mail.google.com/ openid email', state: 's', code_challenge: 'c', code_challenge_method: 'S256', login_hint: 'alerts@example.com',
+      access_type: 'offline',
+      prompt: 'consent',
+      hd: 'example.com',
+      response_type: 'code',
+      client_id: 'cid',
+      redirect_uri: EXTENSION_REDIRECT_URL,
+      scope: 'https://mail.google.com/ openid email',
+      state: 's',
+      code_challenge: 'c',
+      code_challenge_method: 'S256',
+      login_hint: 'alerts@example.com',
     });
   });
 });
@@ -37,7 +51,9 @@ describe('authorizationUrl', () => {
 describe('missingRefreshTokenHint', () => {
   it('names the parameter each provider needs', () => {
     expect(missingRefreshTokenHint(google)).toContain('access_type=offline');
-    expect(missingRefreshTokenHint({ ...google, provider: 'microsoft', authorizationUrl: presetFields('microsoft', 'contoso.com').authorizationUrl! })).toContain('offline_access');
+    expect(
+      missingRefreshTokenHint({ ...google, provider: 'microsoft', authorizationUrl: presetFields('microsoft', 'contoso.com').authorizationUrl! }),
+    ).toContain('offline_access');
   });
 });
 

@@ -72,13 +72,22 @@ export function checkCallback(pending: ConsentInProgress | null, callbackUrl: UR
   if (!pending) return { ok: false, code: 'OAUTH_NO_CONSENT_IN_PROGRESS' };
   const expected = new URL(pending.redirectUri);
   if (callbackUrl.origin !== expected.origin || callbackUrl.pathname !== expected.pathname) {
-    return { ok: false, code: 'VALIDATION_FAILED', field: 'callbackUrl', message: `callbackUrl: must start with the redirect URL of the consent in progress (${pending.redirectUri}).` };
+    return {
+      ok: false,
+      code: 'VALIDATION_FAILED',
+      field: 'callbackUrl',
+      message: `callbackUrl: must start with the redirect URL of the consent in progress (${pending.redirectUri}).`,
+    };
   }
   const state = callbackUrl.searchParams.get('state');
   if (state !== pending.state) return { ok: false, code: 'OAUTH_STATE_MISMATCH' };
   if (pending.redeemed) return { ok: false, code: 'OAUTH_CODE_ALREADY_REDEEMED' };
   if (pending.expiresAt < now) return { ok: false, code: 'OAUTH_CONSENT_EXPIRED' };
   const error = callbackUrl.searchParams.get('error');
-  if (error) return { ok: false, provider: classifyOAuthError({ kind: 'oauth', error, description: callbackUrl.searchParams.get('error_description') ?? undefined }, 'consent') };
+  if (error)
+    return {
+      ok: false,
+      provider: classifyOAuthError({ kind: 'oauth', error, description: callbackUrl.searchParams.get('error_description') ?? undefined }, 'consent'),
+    };
   return { ok: true, state };
 }

@@ -8,7 +8,10 @@ describe('what holds every alert', () => {
     expect(await deliveryHold({ settings: null, recipients: 0, account: () => null })).toEqual({ code: 'MAIL_NOT_CONFIGURED', detail: null });
     expect((await deliveryHold({ settings: delegated, recipients: 0, account: () => null }))?.code).toBe('ALERT_RECIPIENTS_MISSING');
     expect((await deliveryHold({ settings: delegated, recipients: 2, account: () => null }))?.code).toBe('OAUTH_NOT_CONNECTED');
-    expect(await deliveryHold({ settings: delegated, recipients: 2, account: () => ({ reauth: { reason: 'revoked' } }) })).toEqual({ code: 'OAUTH_REAUTH_REQUIRED', detail: 'revoked' });
+    expect(await deliveryHold({ settings: delegated, recipients: 2, account: () => ({ reauth: { reason: 'revoked' } }) })).toEqual({
+      code: 'OAUTH_REAUTH_REQUIRED',
+      detail: 'revoked',
+    });
     expect(await deliveryHold({ settings: delegated, recipients: 2, account: () => ({ reauth: null }) })).toBeNull();
   });
 

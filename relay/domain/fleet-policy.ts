@@ -64,7 +64,11 @@ function windows(p: FleetPolicyInput): PolicyFile {
     lines.push('');
   }
   const text = lines.join('\r\n');
-  return { fileName: 'guardmail.reg', contentType: 'text/plain; charset=utf-16le', body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]) };
+  return {
+    fileName: 'guardmail.reg',
+    contentType: 'text/plain; charset=utf-16le',
+    body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+  };
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -90,7 +94,10 @@ function payloadUuid(seed: string): string {
   }
   bytes[6] = (bytes[6]! & 0x0f) | 0x40;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  const hex = bytes
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 

@@ -19,7 +19,12 @@ export const SHARE = 0.05;
 export const HISTORY_MS = 24 * 3_600_000;
 
 /** A device as the fleet's versions count it: undefined while it has not reported for HISTORY_MS. */
-export function versionsEntry(device: { browser: string; version: string; first_seen_at: number; last_seen_at: number }): { browser: string; version: string } | undefined {
+export function versionsEntry(device: {
+  browser: string;
+  version: string;
+  first_seen_at: number;
+  last_seen_at: number;
+}): { browser: string; version: string } | undefined {
   return device.last_seen_at - device.first_seen_at >= HISTORY_MS ? { browser: device.browser, version: device.version } : undefined;
 }
 

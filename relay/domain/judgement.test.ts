@@ -27,23 +27,34 @@ describe('judging a report', () => {
     const first = judge();
     const previous = { alerted: first.remember!, lastDeliveredAt: now - 10 * 60_000 };
     expect(judge(riskyReport(), previous).alert).toBeNull();
-    const more = riskyReport({ extensions: [extension({ name: 'Tab Debugger', permissions: ['debugger'] }), extension({ id: 'b'.repeat(32), name: 'Proxy', permissions: ['proxy'] })] });
+    const more = riskyReport({
+      extensions: [extension({ name: 'Tab Debugger', permissions: ['debugger'] }), extension({ id: 'b'.repeat(32), name: 'Proxy', permissions: ['proxy'] })],
+    });
     const again = judge(more, previous);
     expect(again.alert?.newFindings?.length).toBeGreaterThan(0);
     expect(judge(more, previous, true).alert).toBeNull(); // an alert still waiting: the device joins it
   });
 
   it('keeps the worst findings only, however many a report makes', () => {
-    const padded = riskyReport({ extensions: Array.from({ length: 80 }, (_, i) => extension({ id: String(i).padStart(32, 'a'), name: `Debugger ${i}`, permissions: ['debugger'] })) });
+    const padded = riskyReport({
+      extensions: Array.from({ length: 80 }, (_, i) => extension({ id: String(i).padStart(32, 'a'), name: `Debugger ${i}`, permissions: ['debugger'] })),
+    });
     const { verdict, alert } = judge(padded);
     expect(verdict.findings).toHaveLength(MAX_STORED_FINDINGS);
     expect(alert!.findings).toHaveLength(MAX_FINDINGS_PER_DEVICE);
     expect(alert!.moreFindings).toBe(80 - MAX_FINDINGS_PER_DEVICE);
   });
 
-  it('keeps a device\'s findings within their byte bound when a report pads every name, and remembers only those', () => {
+  it("keeps a device's findings within their byte bound when a report pads every name, and remembers only those", () => {
     const padded = riskyReport({
-      extensions: Array.from({ length: 500 }, (_, i) => extension({ id: String(i).padStart(32, 'a'), name: `${i}`.padEnd(200, 'n'), permissions: ['debugger', 'proxy', 'nativeMessaging'], installType: 'development' })),
+      extensions: Array.from({ length: 500 }, (_, i) =>
+        extension({
+          id: String(i).padStart(32, 'a'),
+          name: `${i}`.padEnd(200, 'n'),
+          permissions: ['debugger', 'proxy', 'nativeMessaging'],
+          installType: 'development',
+        }),
+      ),
     });
     const { verdict, alert, remember } = judge(padded);
     expect(JSON.stringify(verdict.findings).length).toBeLessThanOrEqual(MAX_STORED_FINDINGS_BYTES);

@@ -18,9 +18,7 @@ export const AlertPayloadSchema = v.object({
   device: v.object({ id: v.string(), label: v.string(), browser: v.string(), version: v.string(), os: v.string() }),
   level: v.picklist(LEVELS),
   /** The worst findings, at most MAX_FINDINGS_PER_DEVICE: all a mail shows. */
-  findings: v.array(
-    v.object({ check: v.string(), severity: v.picklist(SEVERITY_ORDER), subject: v.string(), title: localized, remediation: localized }),
-  ),
+  findings: v.array(v.object({ check: v.string(), severity: v.picklist(SEVERITY_ORDER), subject: v.string(), title: localized, remediation: localized })),
   /** How many more findings the device had. */
   moreFindings: v.optional(v.number()),
   /** Findings (check|subject) the device's previous alert did not have: marked as new in the mail. */
@@ -50,7 +48,8 @@ export function capFindings(findings: readonly Finding[], maxCount: number, maxC
 }
 
 /** The worst findings first, so a cap keeps what matters. */
-export const worstFirst = (findings: readonly Finding[]): Finding[] => [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
+export const worstFirst = (findings: readonly Finding[]): Finding[] =>
+  [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
 
 /** What the relay knows of a device before this report. */
 export interface PreviousState {

@@ -5,7 +5,11 @@ const now = Date.parse('2026-12-03T10:00:00Z');
 const graph = (status: number, code: string, message: string, retryAfter: string | null = null) =>
   classifyApiAnswer('graph', { status, body: JSON.stringify({ error: { code, message, innerError: { 'request-id': 'x' } } }), retryAfter }, now);
 const gmail = (status: number, reason: string, message: string, extra: Record<string, unknown> = {}) =>
-  classifyApiAnswer('gmail-api', { status, body: JSON.stringify({ error: { code: status, message, errors: [{ message, domain: 'global', reason }], ...extra } }), retryAfter: null }, now);
+  classifyApiAnswer(
+    'gmail-api',
+    { status, body: JSON.stringify({ error: { code: status, message, errors: [{ message, domain: 'global', reason }], ...extra } }), retryAfter: null },
+    now,
+  );
 
 describe('the request for each API', () => {
   const mime = Buffer.from('From: a@contoso.com\r\nTo: b@contoso.com\r\n\r\nhi');
@@ -16,7 +20,9 @@ describe('the request for each API', () => {
       contentType: 'text/plain',
       body: mime.toString('base64'),
     });
-    expect(sendRequest('graph', 'https://graph.microsoft.com/v1.0', true, 'a@contoso.com', mime).url).toBe('https://graph.microsoft.com/v1.0/users/a%40contoso.com/sendMail');
+    expect(sendRequest('graph', 'https://graph.microsoft.com/v1.0', true, 'a@contoso.com', mime).url).toBe(
+      'https://graph.microsoft.com/v1.0/users/a%40contoso.com/sendMail',
+    );
   });
 
   it('posts the message base64url-encoded in `raw` to the Gmail API', () => {
@@ -29,8 +35,18 @@ describe('the request for each API', () => {
 describe("what Graph's answers mean", () => {
   it.each([
     [403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.', 'GRAPH_ACCESS_DENIED'],
-    [403, 'ErrorAccessDenied', 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.', 'GRAPH_MAILBOX_OUT_OF_SCOPE'],
-    [403, 'ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.', 'GRAPH_SEND_AS_DENIED'],
+    [
+      403,
+      'ErrorAccessDenied',
+      'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.',
+      'GRAPH_MAILBOX_OUT_OF_SCOPE',
+    ],
+    [
+      403,
+      'ErrorSendAsDenied',
+      'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.',
+      'GRAPH_SEND_AS_DENIED',
+    ],
     [404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.', 'GRAPH_MAILBOX_NOT_ENABLED'],
     [404, 'ErrorInvalidUser', "The requested user 'nobody@contoso.com' is invalid.", 'GRAPH_MAILBOX_NOT_FOUND'],
     [401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.', 'API_TOKEN_REJECTED'],
@@ -43,20 +59,32 @@ describe("what Graph's answers mean", () => {
   });
 
   it('waits as long as Retry-After says on a 429 or a 503', () => {
-    expect(graph(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', '2')).toMatchObject({ code: 'API_THROTTLED', temporary: true, retryAfterMs: 2000 });
-    expect(graph(503, 'ServiceUnavailable', 'Service Unavailable', 'Thu, 03 Dec 2026 10:00:30 GMT')).toMatchObject({ code: 'API_UNAVAILABLE', temporary: true, retryAfterMs: 30_000 });
+    expect(graph(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', '2')).toMatchObject({
+      code: 'API_THROTTLED',
+      temporary: true,
+      retryAfterMs: 2000,
+    });
+    expect(graph(503, 'ServiceUnavailable', 'Service Unavailable', 'Thu, 03 Dec 2026 10:00:30 GMT')).toMatchObject({
+      code: 'API_UNAVAILABLE',
+      temporary: true,
+      retryAfterMs: 30_000,
+    });
   });
 
-  it('describes an answer that is not the provider\'s error format, and never echoes it', () => {
+  it("describes an answer that is not the provider's error format, and never echoes it", () => {
     expect(classifyApiAnswer('graph', { status: 502, body: '<html>Bad gateway\n</html>', retryAfter: null }, now)).toMatchObject({
       code: 'API_UNAVAILABLE',
-      serverResponse: '502 an answer that is not Microsoft Graph\'s error format (25 bytes)',
+      serverResponse: "502 an answer that is not Microsoft Graph's error format (25 bytes)",
     });
     // An intranet page behind an API URL an attacker set: its content stays where it is.
     const page = classifyApiAnswer('gmail-api', { status: 404, body: 'Internal wiki: passwords are in /secrets\n'.repeat(20), retryAfter: null }, now);
-    expect(page.serverResponse).toBe('404 an answer that is not the Gmail API\'s error format (820 bytes)');
+    expect(page.serverResponse).toBe("404 an answer that is not the Gmail API's error format (820 bytes)");
     // The provider's own words are kept, on one line and bounded.
-    const graph = classifyApiAnswer('graph', { status: 400, body: JSON.stringify({ error: { code: 'ErrorInvalidRecipients', message: `bad\u202e${'x'.repeat(500)}` } }), retryAfter: null }, now);
+    const graph = classifyApiAnswer(
+      'graph',
+      { status: 400, body: JSON.stringify({ error: { code: 'ErrorInvalidRecipients', message: `bad\u202e${'x'.repeat(500)}` } }), retryAfter: null },
+      now,
+    );
     expect(graph.serverResponse).toMatch(/^400 ErrorInvalidRecipients: bad x+$/);
     expect(graph.serverResponse!.length).toBeLessThan(250);
   });
@@ -74,12 +102,19 @@ describe("what the Gmail API's answers mean", () => {
   });
 
   it('reads a reason given only in the ErrorInfo details', () => {
-    const answer = gmail(403, 'forbidden', 'Gmail API has not been used', { status: 'PERMISSION_DENIED', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED' }] });
+    const answer = gmail(403, 'forbidden', 'Gmail API has not been used', {
+      status: 'PERMISSION_DENIED',
+      details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED' }],
+    });
     expect(answer.code).toBe('GMAIL_API_DISABLED');
   });
 
   it('reads the wait from "Retry after" in the message, where Gmail says it', () => {
-    expect(gmail(429, 'rateLimitExceeded', 'User-rate limit exceeded.  Retry after 2026-12-03T10:00:05.000Z')).toMatchObject({ code: 'API_THROTTLED', temporary: true, retryAfterMs: 5000 });
+    expect(gmail(429, 'rateLimitExceeded', 'User-rate limit exceeded.  Retry after 2026-12-03T10:00:05.000Z')).toMatchObject({
+      code: 'API_THROTTLED',
+      temporary: true,
+      retryAfterMs: 5000,
+    });
     expect(gmail(403, 'dailyLimitExceeded', 'Daily Limit Exceeded')).toMatchObject({ code: 'GMAIL_API_DAILY_LIMIT', temporary: true });
   });
 });
@@ -93,7 +128,10 @@ describe('Retry-After and network failures', () => {
   });
 
   it('tells an untrusted certificate (the admin must act) from a network that may come back', () => {
-    expect(classifyApiNetworkError('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain')).toMatchObject({ code: 'API_CERT_UNTRUSTED', temporary: false });
+    expect(classifyApiNetworkError('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain')).toMatchObject({
+      code: 'API_CERT_UNTRUSTED',
+      temporary: false,
+    });
     expect(classifyApiNetworkError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1')).toMatchObject({ code: 'API_UNREACHABLE', temporary: true });
   });
 });

@@ -109,7 +109,9 @@ function classifyGraph(status: number, body: string): Omit<ApiFailure, 'serverRe
 /** Google's error body: `{"error": {"code", "message", "errors": [{"reason"}], "status", "details"}}` (Gmail API, "Resolve errors"). */
 function classifyGmail(status: number, body: string): Omit<ApiFailure, 'serverResponse' | 'retryAfterMs'> & { words: string } {
   const error = errorObject<GoogleError>(body);
-  const reasons = [...(error.errors ?? []).map((e) => e.reason), ...(error.details ?? []).map((d) => d.reason), error.status].filter((r): r is string => Boolean(r));
+  const reasons = [...(error.errors ?? []).map((e) => e.reason), ...(error.details ?? []).map((d) => d.reason), error.status].filter((r): r is string =>
+    Boolean(r),
+  );
   const has = (...r: string[]) => reasons.some((reason) => r.includes(reason));
   const message = error.message ?? '';
   const words = error.message ? `${said(String(reasons[0] ?? status))}: ${said(message)}` : unexpected('the Gmail API', body);
@@ -138,7 +140,8 @@ export function classifyApiAnswer(transport: ApiTransport, answer: ApiAnswer, no
   return { ...failure, serverResponse: `${answer.status} ${words}`.trim(), ...(wait !== null && failure.temporary ? { retryAfterMs: wait } : {}) };
 }
 
-const UNTRUSTED_CERT = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+const UNTRUSTED_CERT =
+  /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
 
 /** A request that got no HTTP answer: an untrusted certificate needs the admin; anything else is the network, and passes. */
 export function classifyApiNetworkError(systemCode: string | undefined, message: string): { code: ErrorCode; temporary: boolean; detail: string } {

@@ -54,18 +54,40 @@ describe('xoauth2User', () => {
 
 describe('forgetsAccount', () => {
   const settings = {
-    authType: 'oauth', oauthGrant: 'authorization_code', clientId: 'c', authorizationUrl: 'https://a.example/auth', tokenUrl: 'https://a.example/token', scope: 's',
-    transport: 'smtp', host: 'smtp.example.com', port: 587, emailType: 'smtp', tls: true, allowInsecureAuth: false, caCertificate: '', apiUrl: '',
+    authType: 'oauth',
+    oauthGrant: 'authorization_code',
+    clientId: 'c',
+    authorizationUrl: 'https://a.example/auth',
+    tokenUrl: 'https://a.example/token',
+    scope: 's',
+    transport: 'smtp',
+    host: 'smtp.example.com',
+    port: 587,
+    emailType: 'smtp',
+    tls: true,
+    allowInsecureAuth: false,
+    caCertificate: '',
+    apiUrl: '',
   } as const;
 
   it('forgets the account when the client, its grant, its endpoints, its scope or where its tokens go change, and keeps it otherwise', () => {
     expect(forgetsAccount(settings, { ...settings })).toBe(false);
     expect(forgetsAccount(null, settings)).toBe(false);
     const changes = [
-      { clientId: 'd' }, { oauthGrant: 'client_credentials' }, { tokenUrl: 'https://b.example/token' }, { scope: 's2' }, { authType: 'basic' },
+      { clientId: 'd' },
+      { oauthGrant: 'client_credentials' },
+      { tokenUrl: 'https://b.example/token' },
+      { scope: 's2' },
+      { authType: 'basic' },
       // A stolen admin token moving the mail, and the bearer token with it, to a server of its own.
-      { host: 'mail.attacker.example' }, { port: 25 }, { tls: false }, { allowInsecureAuth: true }, { emailType: 'smtps' }, { caCertificate: 'PEM' },
-      { transport: 'graph' }, { apiUrl: 'https://graph.attacker.example' },
+      { host: 'mail.attacker.example' },
+      { port: 25 },
+      { tls: false },
+      { allowInsecureAuth: true },
+      { emailType: 'smtps' },
+      { caCertificate: 'PEM' },
+      { transport: 'graph' },
+      { apiUrl: 'https://graph.attacker.example' },
     ] as const;
     for (const change of changes) expect(forgetsAccount(settings, { ...settings, ...change }), JSON.stringify(change)).toBe(true);
   });
@@ -74,12 +96,17 @@ describe('forgetsAccount', () => {
 describe('refreshFailure', () => {
   it('loses the account only when the provider says the grant is gone, with its reason', () => {
     expect(refreshFailure({ code: 'OAUTH_REAUTH_REQUIRED', detail: 'AADSTS50173: the grant was revoked' })).toEqual({
-      kind: 'grant-lost', code: 'OAUTH_REAUTH_REQUIRED', reason: 'AADSTS50173: the grant was revoked',
+      kind: 'grant-lost',
+      code: 'OAUTH_REAUTH_REQUIRED',
+      reason: 'AADSTS50173: the grant was revoked',
     });
   });
 
-  it('keeps the account through a passing failure, and through one that is not the provider\'s answer at all', () => {
-    expect(refreshFailure({ code: 'OAUTH_TOKEN_ENDPOINT_UNREACHABLE', detail: 'ECONNREFUSED' })).toEqual({ kind: 'passing', code: 'OAUTH_TOKEN_ENDPOINT_UNREACHABLE' });
+  it("keeps the account through a passing failure, and through one that is not the provider's answer at all", () => {
+    expect(refreshFailure({ code: 'OAUTH_TOKEN_ENDPOINT_UNREACHABLE', detail: 'ECONNREFUSED' })).toEqual({
+      kind: 'passing',
+      code: 'OAUTH_TOKEN_ENDPOINT_UNREACHABLE',
+    });
     expect(refreshFailure({ code: 'OAUTH_PROVIDER_ERROR' })).toEqual({ kind: 'passing', code: 'OAUTH_PROVIDER_ERROR' });
     expect(refreshFailure(null)).toEqual({ kind: 'passing', code: 'refresh failed' });
   });

@@ -85,6 +85,9 @@ export function refreshFailure(failure: { code: string; detail?: string } | null
 const ACCOUNT_FIELDS = ['authType', 'oauthGrant', 'clientId', 'authorizationUrl', 'tokenUrl', 'scope', ...MAIL_DESTINATION] as const;
 
 /** Whether saving `after` over `before` must forget the connected account: another client, scope or destination. */
-export function forgetsAccount(before: Pick<MailSettings, (typeof ACCOUNT_FIELDS)[number]> | null, after: Pick<MailSettings, (typeof ACCOUNT_FIELDS)[number]>): boolean {
+export function forgetsAccount(
+  before: Pick<MailSettings, (typeof ACCOUNT_FIELDS)[number]> | null,
+  after: Pick<MailSettings, (typeof ACCOUNT_FIELDS)[number]>,
+): boolean {
   return before !== null && ACCOUNT_FIELDS.some((field) => before[field] !== after[field]);
 }

@@ -14,17 +14,28 @@ describe('classifyOAuthError', () => {
   });
 
   it('treats invalid_grant at redemption as a bad code, not a lost account', () => {
-    expect(classifyOAuthError({ kind: 'oauth', error: 'invalid_grant', description: 'Malformed auth code.' }, 'redeem')).toMatchObject({ code: 'OAUTH_GRANT_INVALID' });
-    expect(classifyOAuthError({ kind: 'oauth', error: 'invalid_grant', description: 'The authorization code has already been redeemed.' }, 'redeem').code).toBe('OAUTH_CODE_ALREADY_REDEEMED');
+    expect(classifyOAuthError({ kind: 'oauth', error: 'invalid_grant', description: 'Malformed auth code.' }, 'redeem')).toMatchObject({
+      code: 'OAUTH_GRANT_INVALID',
+    });
+    expect(classifyOAuthError({ kind: 'oauth', error: 'invalid_grant', description: 'The authorization code has already been redeemed.' }, 'redeem').code).toBe(
+      'OAUTH_CODE_ALREADY_REDEEMED',
+    );
   });
 
   it('explains network failures, naming the proxy when it is at fault', () => {
-    expect(classifyOAuthError({ kind: 'network', message: 'Proxy response (407)', viaProxy: true, proxyStatus: 407 }, 'refresh').code).toBe('OAUTH_PROXY_AUTH_FAILED');
-    expect(classifyOAuthError({ kind: 'network', message: 'connect ECONNREFUSED', viaProxy: true, proxyRefused: true }, 'refresh').code).toBe('OAUTH_PROXY_UNREACHABLE');
+    expect(classifyOAuthError({ kind: 'network', message: 'Proxy response (407)', viaProxy: true, proxyStatus: 407 }, 'refresh').code).toBe(
+      'OAUTH_PROXY_AUTH_FAILED',
+    );
+    expect(classifyOAuthError({ kind: 'network', message: 'connect ECONNREFUSED', viaProxy: true, proxyRefused: true }, 'refresh').code).toBe(
+      'OAUTH_PROXY_UNREACHABLE',
+    );
     expect(classifyOAuthError({ kind: 'network', message: 'connect ETIMEDOUT', viaProxy: false }, 'redeem').code).toBe('OAUTH_TOKEN_ENDPOINT_UNREACHABLE');
   });
 
   it('keeps an unknown provider error verbatim', () => {
-    expect(classifyOAuthError({ kind: 'oauth', error: 'temporarily_unavailable', description: 'try later' }, 'refresh')).toEqual({ code: 'OAUTH_PROVIDER_ERROR', detail: 'temporarily_unavailable: try later' });
+    expect(classifyOAuthError({ kind: 'oauth', error: 'temporarily_unavailable', description: 'try later' }, 'refresh')).toEqual({
+      code: 'OAUTH_PROVIDER_ERROR',
+      detail: 'temporarily_unavailable: try later',
+    });
   });
 });

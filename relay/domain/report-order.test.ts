@@ -4,7 +4,7 @@ import { orderReport } from './report-order';
 const bound = { public_key: 'key-a', last_report_id: 'r1', last_signed_at: 1_000 };
 
 describe('orderReport', () => {
-  it('judges a new device\'s first report, whatever signed it', () => {
+  it("judges a new device's first report, whatever signed it", () => {
     expect(orderReport(undefined, 'r1', { key: 'key-a', at: 5 })).toBe('judge');
   });
 

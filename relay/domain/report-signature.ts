@@ -17,13 +17,21 @@ export const canonicalKey = (key: DeviceKey): string => JSON.stringify({ kty: ke
  * space): what names another key's device beside a bound one (report-order.ts's siblingId).
  */
 export const keyThumbprint = (key: DeviceKey): string =>
-  createHash('sha256').update(JSON.stringify({ crv: key.crv, kty: key.kty, x: key.x, y: key.y })).digest('base64url');
+  createHash('sha256')
+    .update(JSON.stringify({ crv: key.crv, kty: key.kty, x: key.x, y: key.y }))
+    .digest('base64url');
 
 /**
  * Whether `signature` is the device key's ECDSA P-256 signature (SHA-256, r‖s as WebCrypto makes it) over
  * `${timestamp}.${body}`, made within MAX_SIGNATURE_SKEW_MS of `now`.
  */
-export async function checkReportSignature(input: { body: string; timestamp: string | undefined; signature: string | undefined; key: DeviceKey; now: number }): Promise<SignatureCheck> {
+export async function checkReportSignature(input: {
+  body: string;
+  timestamp: string | undefined;
+  signature: string | undefined;
+  key: DeviceKey;
+  now: number;
+}): Promise<SignatureCheck> {
   if (!input.signature || !input.timestamp) return 'missing';
   const at = Number(input.timestamp);
   if (!/^\d{1,16}$/.test(input.timestamp) || Math.abs(input.now - at) > MAX_SIGNATURE_SKEW_MS) return 'stale';
@@ -31,7 +39,12 @@ export async function checkReportSignature(input: { body: string; timestamp: str
   try {
     const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: input.key.x, y: input.key.y }, format: 'jwk' });
     // With a callback, node:crypto verifies on libuv's thread pool: half the cost of a signed report leaves the event loop.
-    const ok = await verifyOffLoop('sha256', Buffer.from(`${input.timestamp}.${input.body}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(input.signature, 'base64url'));
+    const ok = await verifyOffLoop(
+      'sha256',
+      Buffer.from(`${input.timestamp}.${input.body}`),
+      { key, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(input.signature, 'base64url'),
+    );
     return ok ? 'ok' : 'invalid';
   } catch {
     return 'invalid'; // not a point on the curve

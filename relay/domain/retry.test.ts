@@ -16,7 +16,14 @@ describe('afterFailure', () => {
   const one = { size: 1, attempts: 3 };
 
   it('retries what may pass or what an admin may fix, with backoff and no limit on attempts', () => {
-    for (const code of ['SMTP_TEMPORARY_FAILURE', 'SMTP_UNREACHABLE', 'OAUTH_TOKEN_ENDPOINT_UNREACHABLE', 'SMTP_AUTH_FAILED', 'SMTP_CERT_UNTRUSTED', 'SMTP_SEND_AS_DENIED'] as const) {
+    for (const code of [
+      'SMTP_TEMPORARY_FAILURE',
+      'SMTP_UNREACHABLE',
+      'OAUTH_TOKEN_ENDPOINT_UNREACHABLE',
+      'SMTP_AUTH_FAILED',
+      'SMTP_CERT_UNTRUSTED',
+      'SMTP_SEND_AS_DENIED',
+    ] as const) {
       expect(afterFailure({ code }, { size: 1, attempts: 10_000 }, now, () => 0.5)).toEqual({ kind: 'retry', at: now + RETRY_MAX_MS / 2 });
     }
   });
@@ -28,7 +35,8 @@ describe('afterFailure', () => {
 
   it('splits a batch too large for the server, and leaves alerts untouched while an admin must act', () => {
     expect(afterFailure({ code: 'SMTP_MESSAGE_TOO_LARGE' }, { size: 2, attempts: 1 }, now)).toEqual({ kind: 'split' });
-    for (const code of ['OAUTH_REAUTH_REQUIRED', 'OAUTH_NOT_CONNECTED', 'MAIL_NOT_CONFIGURED'] as const) expect(afterFailure({ code }, one, now)).toEqual({ kind: 'wait' });
+    for (const code of ['OAUTH_REAUTH_REQUIRED', 'OAUTH_NOT_CONNECTED', 'MAIL_NOT_CONFIGURED'] as const)
+      expect(afterFailure({ code }, one, now)).toEqual({ kind: 'wait' });
     expect(afterFailure({ code: 'API_MESSAGE_TOO_LARGE' }, { size: 2, attempts: 1 }, now)).toEqual({ kind: 'split' });
     expect(afterFailure({ code: 'API_MESSAGE_REJECTED' }, one, now)).toEqual({ kind: 'fail' });
   });

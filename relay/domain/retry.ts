@@ -27,16 +27,18 @@ export function retryDelay(attempt: number, random: () => number = Math.random):
 }
 
 /** Refusals of this mail or its recipients: the same mail sent again is refused again. */
-const REFUSED_MAIL: ReadonlySet<ErrorCode> = new Set(['SMTP_RECIPIENT_REJECTED', 'SMTP_MESSAGE_REJECTED', 'SMTP_MESSAGE_TOO_LARGE', 'API_MESSAGE_REJECTED', 'API_MESSAGE_TOO_LARGE']);
+const REFUSED_MAIL: ReadonlySet<ErrorCode> = new Set([
+  'SMTP_RECIPIENT_REJECTED',
+  'SMTP_MESSAGE_REJECTED',
+  'SMTP_MESSAGE_TOO_LARGE',
+  'API_MESSAGE_REJECTED',
+  'API_MESSAGE_TOO_LARGE',
+]);
 const TOO_LARGE: ReadonlySet<ErrorCode> = new Set(['SMTP_MESSAGE_TOO_LARGE', 'API_MESSAGE_TOO_LARGE']);
 /** Not failures of a send: nothing is tried until an admin acts, and the alerts wait untouched. */
 const ADMIN_MUST_ACT: ReadonlySet<ErrorCode> = new Set(['OAUTH_REAUTH_REQUIRED', 'OAUTH_NOT_CONNECTED', 'MAIL_NOT_CONFIGURED']);
 
-export type NextStep =
-  | { kind: 'split' }
-  | { kind: 'wait' }
-  | { kind: 'fail' }
-  | { kind: 'retry'; at: number };
+export type NextStep = { kind: 'split' } | { kind: 'wait' } | { kind: 'fail' } | { kind: 'retry'; at: number };
 
 /**
  * What the outbox does after a batch failed. A mail too large for the server is split; a refused recipient or message

@@ -6,7 +6,16 @@ import type { MailSettings, MailSettingsParsed, SecretField } from '../../shared
  * admin token that moves any of them, with `tls: false, allowInsecureAuth: true` say, would otherwise hand the next
  * test mail's password or live access token to a server of its choosing.
  */
-export const MAIL_DESTINATION = ['transport', 'host', 'port', 'emailType', 'tls', 'allowInsecureAuth', 'caCertificate', 'apiUrl'] as const satisfies readonly (keyof MailSettings)[];
+export const MAIL_DESTINATION = [
+  'transport',
+  'host',
+  'port',
+  'emailType',
+  'tls',
+  'allowInsecureAuth',
+  'caCertificate',
+  'apiUrl',
+] as const satisfies readonly (keyof MailSettings)[];
 
 /** App-only (client credentials): the client secret or key fetches the tokens sent with the mail, so it goes where they go. */
 const appOnly = (s: MailSettingsParsed) => s.authType === 'oauth' && s.oauthGrant === 'client_credentials';
@@ -18,12 +27,21 @@ const appOnly = (s: MailSettingsParsed) => s.authType === 'oauth' && s.oauthGran
  * it, it must be entered again (`reenter`); if they do not (basic authentication switched to OAuth), it is forgotten
  * (`forget`), so a later switch back cannot send it to the new place.
  */
-const BINDINGS: { secret: SecretField; destination: (s: MailSettingsParsed) => readonly (keyof MailSettings)[]; usedBy: (s: MailSettingsParsed) => boolean }[] = [
-  { secret: 'password', destination: () => MAIL_DESTINATION, usedBy: (s) => s.authType === 'basic' && s.requiresAuth },
-  { secret: 'clientSecret', destination: (s) => ['tokenUrl', ...(appOnly(s) ? MAIL_DESTINATION : [])], usedBy: (s) => s.authType === 'oauth' && s.clientAuthMethod !== 'private_key_jwt' },
-  { secret: 'clientPrivateKey', destination: (s) => ['tokenUrl', ...(appOnly(s) ? MAIL_DESTINATION : [])], usedBy: (s) => s.authType === 'oauth' && s.clientAuthMethod === 'private_key_jwt' },
-  { secret: 'proxyPassword', destination: () => ['proxyUrl'], usedBy: (s) => s.authType === 'oauth' && s.proxyUrl !== '' },
-];
+const BINDINGS: { secret: SecretField; destination: (s: MailSettingsParsed) => readonly (keyof MailSettings)[]; usedBy: (s: MailSettingsParsed) => boolean }[] =
+  [
+    { secret: 'password', destination: () => MAIL_DESTINATION, usedBy: (s) => s.authType === 'basic' && s.requiresAuth },
+    {
+      secret: 'clientSecret',
+      destination: (s) => ['tokenUrl', ...(appOnly(s) ? MAIL_DESTINATION : [])],
+      usedBy: (s) => s.authType === 'oauth' && s.clientAuthMethod !== 'private_key_jwt',
+    },
+    {
+      secret: 'clientPrivateKey',
+      destination: (s) => ['tokenUrl', ...(appOnly(s) ? MAIL_DESTINATION : [])],
+      usedBy: (s) => s.authType === 'oauth' && s.clientAuthMethod === 'private_key_jwt',
+    },
+    { secret: 'proxyPassword', destination: () => ['proxyUrl'], usedBy: (s) => s.authType === 'oauth' && s.proxyUrl !== '' },
+  ];
 
 export interface MovedSecret {
   field: SecretField;

@@ -76,7 +76,8 @@ export function classifySmtpError(err: SmtpErrorLike, { authType, oauthGrant }: 
   }
   // Gmail: 534-5.7.9 Application-specific password required.
   if (/5\.7\.9\b/.test(text) || /application-specific password/i.test(text)) return low('SMTP_APP_PASSWORD_REQUIRED');
-  if (err.code === 'EAUTH' || err.command?.startsWith('AUTH')) return low('SMTP_AUTH_FAILED', (err.responseCode ?? 500) < 500 && (err.responseCode ?? 0) >= 400);
+  if (err.code === 'EAUTH' || err.command?.startsWith('AUTH'))
+    return low('SMTP_AUTH_FAILED', (err.responseCode ?? 500) < 500 && (err.responseCode ?? 0) >= 400);
 
   if (UNTRUSTED_CERT_CODES.has(system)) return low('SMTP_CERT_UNTRUSTED');
   if (system === 'ERR_TLS_CERT_ALTNAME_INVALID') {

@@ -5,7 +5,11 @@ const MB = 1024 * 1024;
 
 describe('storeBudget', () => {
   it('admits new devices below the budget, and warns from 90 %', () => {
-    expect(storeBudget({ storeBytes: 100 * MB, freeBytes: 10_000 * MB, budgetBytes: 1000 * MB })).toEqual({ admitsNew: true, warns: false, detail: 'store 100 MB of a 1000 MB budget, 10000 MB free on its volume' });
+    expect(storeBudget({ storeBytes: 100 * MB, freeBytes: 10_000 * MB, budgetBytes: 1000 * MB })).toEqual({
+      admitsNew: true,
+      warns: false,
+      detail: 'store 100 MB of a 1000 MB budget, 10000 MB free on its volume',
+    });
     expect(storeBudget({ storeBytes: 900 * MB, freeBytes: null, budgetBytes: 1000 * MB })).toMatchObject({ admitsNew: true, warns: true });
   });
 

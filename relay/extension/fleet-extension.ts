@@ -91,7 +91,8 @@ export class FleetExtension {
     cpSync(buildDir, staging, { recursive: true });
     const manifest = JSON.parse(readFileSync(join(staging, 'manifest.json'), 'utf8')) as { version: string; key?: string };
     // Chromium's own rule for a version, and what keeps the CRX's file name inside the output folder.
-    if (!/^\d{1,9}(\.\d{1,9}){0,3}$/.test(manifest.version)) throw new Error(`the extension build's manifest version "${manifest.version}" is not one to four dot-separated numbers`);
+    if (!/^\d{1,9}(\.\d{1,9}){0,3}$/.test(manifest.version))
+      throw new Error(`the extension build's manifest version "${manifest.version}" is not one to four dot-separated numbers`);
     manifest.key = identity.manifestKey;
     writeFileSync(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2));
     // A copy keeps the build's modes (0644): like every file in the data directory, it is the relay user's alone.

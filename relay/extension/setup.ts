@@ -13,6 +13,15 @@ export function signingKeyOf(config: Pick<RelayConfig, 'dataDir' | 'extensionKey
  * The fleet's extension as the options say: the operator's key file (which must exist), or the data directory's
  * (made on first start); the build given, or the one beside the relay; signed copies in the data directory.
  */
-export function fleetExtension(config: Pick<RelayConfig, 'dataDir' | 'extensionKeyFile' | 'extensionBuildDir'>, defaultBuildDir: string, logger: Logger): FleetExtension {
-  return new FleetExtension({ buildDir: config.extensionBuildDir || defaultBuildDir, outDir: resolve(config.dataDir, 'extension'), identity: signingKeyOf(config), logger });
+export function fleetExtension(
+  config: Pick<RelayConfig, 'dataDir' | 'extensionKeyFile' | 'extensionBuildDir'>,
+  defaultBuildDir: string,
+  logger: Logger,
+): FleetExtension {
+  return new FleetExtension({
+    buildDir: config.extensionBuildDir || defaultBuildDir,
+    outDir: resolve(config.dataDir, 'extension'),
+    identity: signingKeyOf(config),
+    logger,
+  });
 }

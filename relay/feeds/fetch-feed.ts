@@ -55,7 +55,8 @@ export function checkFeed(feed: ReleaseFeed, previous: ReleaseFeed | null, now: 
     if (c.releases.length === 0) throw new FeedRefused('RELEASE_FEED_ABSURD', `${where}: no releases`);
     for (const r of c.releases) {
       if (!Number.isFinite(r.at)) throw new FeedRefused('RELEASE_FEED_MALFORMED', `${where}: ${r.version} has no valid time`);
-      if (r.at > now + MAX_FUTURE_MS) throw new FeedRefused('RELEASE_FEED_ABSURD', `${where}: ${r.version} is dated ${new Date(r.at).toISOString()}, days ahead`);
+      if (r.at > now + MAX_FUTURE_MS)
+        throw new FeedRefused('RELEASE_FEED_ABSURD', `${where}: ${r.version} is dated ${new Date(r.at).toISOString()}, days ahead`);
     }
     const before = previous && newestMajor(previous.channels.filter((p) => p.browser === c.browser));
     const major = newestMajor([c]);

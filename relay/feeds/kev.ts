@@ -11,13 +11,22 @@ import { FeedRefused, fetchJson, type Fetcher } from './fetch-feed';
 export const KEV_PATH = '/sites/default/files/feeds/known_exploited_vulnerabilities.json';
 const Kev = v.object({
   vulnerabilities: v.pipe(
-    v.array(v.object({ cveID: v.pipe(v.string(), v.regex(/^CVE-\d{4}-\d{4,7}$/)), vendorProject: v.string(), product: v.string(), dateAdded: v.pipe(v.string(), v.isoDate()) })),
+    v.array(
+      v.object({
+        cveID: v.pipe(v.string(), v.regex(/^CVE-\d{4}-\d{4,7}$/)),
+        vendorProject: v.string(),
+        product: v.string(),
+        dateAdded: v.pipe(v.string(), v.isoDate()),
+      }),
+    ),
     v.minLength(1, 'the catalog lists no vulnerability'),
   ),
 });
 /** The catalog's names for the browsers' own code: Chromium's engine parts (V8, Mojo, ANGLE …) are Chrome's and Edge's. */
 const BROWSER_ENTRY = (e: { vendorProject: string; product: string }) =>
-  (e.vendorProject === 'Google' && /chrom/i.test(e.product)) || (e.vendorProject === 'Microsoft' && /edge/i.test(e.product)) || (e.vendorProject === 'Mozilla' && /firefox/i.test(e.product));
+  (e.vendorProject === 'Google' && /chrom/i.test(e.product)) ||
+  (e.vendorProject === 'Microsoft' && /edge/i.test(e.product)) ||
+  (e.vendorProject === 'Mozilla' && /firefox/i.test(e.product));
 
 /**
  * NVD's CVE API 2.0 (https://nvd.nist.gov/developers/vulnerabilities): `GET /rest/json/cves/2.0?cveId=…` answers
@@ -33,14 +42,36 @@ const Nvd = v.object({
       cve: v.object({
         id: v.string(),
         configurations: v.optional(
-          v.array(v.object({ nodes: v.array(v.object({ cpeMatch: v.optional(v.array(v.object({ vulnerable: v.boolean(), criteria: v.string(), versionStartIncluding: v.optional(v.string()), versionEndExcluding: v.optional(v.string()) })), []) })) })),
+          v.array(
+            v.object({
+              nodes: v.array(
+                v.object({
+                  cpeMatch: v.optional(
+                    v.array(
+                      v.object({
+                        vulnerable: v.boolean(),
+                        criteria: v.string(),
+                        versionStartIncluding: v.optional(v.string()),
+                        versionEndExcluding: v.optional(v.string()),
+                      }),
+                    ),
+                    [],
+                  ),
+                }),
+              ),
+            }),
+          ),
           [],
         ),
       }),
     }),
   ),
 });
-const CPE_BROWSERS: [RegExp, string][] = [[/^cpe:2\.3:a:google:chrome:/, 'Chrome'], [/^cpe:2\.3:a:microsoft:edge(_chromium)?:/, 'Edge'], [/^cpe:2\.3:a:mozilla:firefox(_esr)?:/, 'Firefox']];
+const CPE_BROWSERS: [RegExp, string][] = [
+  [/^cpe:2\.3:a:google:chrome:/, 'Chrome'],
+  [/^cpe:2\.3:a:microsoft:edge(_chromium)?:/, 'Edge'],
+  [/^cpe:2\.3:a:mozilla:firefox(_esr)?:/, 'Firefox'],
+];
 const VERSION = /^\d{1,4}(\.\d{1,6}){0,3}$/;
 
 export interface KevOptions {
@@ -65,7 +96,10 @@ export async function fetchExploited(o: KevOptions): Promise<{ vulnerabilities: 
     catalog = v.parse(Kev, await fetchJson(`${o.kevUrl.replace(/\/+$/, '')}${KEV_PATH}`, o));
   } catch (err) {
     if (err instanceof FeedRefused) throw err;
-    throw new FeedRefused('RELEASE_FEED_MALFORMED', `the KEV catalog has an unexpected shape: ${(err as v.ValiError<v.GenericSchema>).issues?.[0]?.message ?? String(err)}`);
+    throw new FeedRefused(
+      'RELEASE_FEED_MALFORMED',
+      `the KEV catalog has an unexpected shape: ${(err as v.ValiError<v.GenericSchema>).issues?.[0]?.message ?? String(err)}`,
+    );
   }
   const entries = catalog.vulnerabilities.filter(BROWSER_ENTRY);
   const vulnerabilities: ExploitedVulnerability[] = [];

@@ -74,9 +74,11 @@ export class FeedRefresher {
   /** Fetches every feed (or those older than the refresh interval), one after another. */
   refresh(o: { onlyDue?: boolean } = {}): Promise<void> {
     // The store failing (a database outage) ends this refresh; the next one tries again.
-    this.#running ??= this.#refresh(o.onlyDue ?? false).catch((err: unknown) => this.#d.logger.error({ err }, 'release data could not be stored')).finally(() => {
-      this.#running = null;
-    });
+    this.#running ??= this.#refresh(o.onlyDue ?? false)
+      .catch((err: unknown) => this.#d.logger.error({ err }, 'release data could not be stored'))
+      .finally(() => {
+        this.#running = null;
+      });
     return this.#running;
   }
 
@@ -91,7 +93,13 @@ export class FeedRefresher {
       if (onlyDue && now - last < options.refreshMs) continue;
       if (this.#stopping.signal.aborted) return;
       try {
-        const feed = await fetchFeed(source, options.urls[source], { fetch: fetcher, timeoutMs: options.timeoutMs, now, previous: store.feed(source), signal: this.#stopping.signal });
+        const feed = await fetchFeed(source, options.urls[source], {
+          fetch: fetcher,
+          timeoutMs: options.timeoutMs,
+          now,
+          previous: store.feed(source),
+          signal: this.#stopping.signal,
+        });
         await store.save(feed);
         logger.info({ source, channels: feed.channels.length }, 'release data refreshed');
       } catch (err) {
@@ -105,8 +113,15 @@ export class FeedRefresher {
     try {
       const known = new Map(store.exploited().map((v) => [v.cve, v]));
       const { vulnerabilities, pending } = await fetchExploited({
-        fetch: fetcher, kevUrl: options.urls.kev, nvdUrl: options.urls.nvd, timeoutMs: options.timeoutMs, signal: this.#stopping.signal,
-        known, paceMs: options.nvdPaceMs, pace: this.#nvdPace, maxLookups: options.nvdLookupsPerRefresh,
+        fetch: fetcher,
+        kevUrl: options.urls.kev,
+        nvdUrl: options.urls.nvd,
+        timeoutMs: options.timeoutMs,
+        signal: this.#stopping.signal,
+        known,
+        paceMs: options.nvdPaceMs,
+        pace: this.#nvdPace,
+        maxLookups: options.nvdLookupsPerRefresh,
       });
       await store.saveExploited(vulnerabilities, now);
       this.#kevPending = pending;

@@ -20,6 +20,8 @@ export function releaseDataStatus(store: Pick<ReleaseStore, 'status'>, maxAgeMs:
 /** One line for /readyz: which data is in use, and what is missing or old. */
 export function releaseDataLine(status: ReleaseDataStatus, now: number): string {
   const age = (at: string) => `${Math.floor((now - Date.parse(at)) / 3_600_000)} h old`;
-  const parts = status.sources.map((s) => `${s.source} ${s.fetchedAt ? age(s.fetchedAt) : 'missing'}${s.lastError ? ` (last refresh refused: ${s.lastError})` : ''}`);
+  const parts = status.sources.map(
+    (s) => `${s.source} ${s.fetchedAt ? age(s.fetchedAt) : 'missing'}${s.lastError ? ` (last refresh refused: ${s.lastError})` : ''}`,
+  );
   return status.basis === 'fleet' ? `no vendor release data, versions judged against the fleet: ${parts.join('; ')}` : parts.join('; ');
 }

@@ -26,7 +26,14 @@ const version = v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){1,3}$/));
  * `{ releases: [{ name, serving: { startTime, endTime? }, fraction, version, … }], nextPageToken? }`, one entry per
  * rollout interval of a version; newest first with `order_by=starttime desc`, the first page is the recent history.
  */
-const CHROME_PLATFORMS: [string, string][] = [['win64', 'windows'], ['mac', 'mac'], ['linux', 'linux'], ['chromeos', 'chromeos'], ['android', 'android'], ['ios', 'ios']];
+const CHROME_PLATFORMS: [string, string][] = [
+  ['win64', 'windows'],
+  ['mac', 'mac'],
+  ['linux', 'linux'],
+  ['chromeos', 'chromeos'],
+  ['android', 'android'],
+  ['ios', 'ios'],
+];
 const CHROME_CHANNELS: [string, string, string[]][] = [
   ['stable', 'stable', CHROME_PLATFORMS.map(([p]) => p)],
   // Extended stable exists on the desktop platforms only.
@@ -88,7 +95,10 @@ const edge: SourceSpec = {
  * desktop platform.
  */
 const FirefoxReleases = v.object({
-  releases: v.record(v.string(), v.object({ category: v.string(), date: v.pipe(v.string(), v.isoDate()), version: v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){1,3}(esr|b\d+)?$/)) })),
+  releases: v.record(
+    v.string(),
+    v.object({ category: v.string(), date: v.pipe(v.string(), v.isoDate()), version: v.pipe(v.string(), v.regex(/^\d{1,4}(\.\d{1,6}){1,3}(esr|b\d+)?$/)) }),
+  ),
 });
 
 const firefox: SourceSpec = {

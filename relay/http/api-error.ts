@@ -100,7 +100,13 @@ function fieldIssue(issue: v.BaseIssue<unknown>, whole: string): { field: string
 /** A `limit` query parameter: a whole number from 1 to 1000, `fallback` when absent. */
 export const limitParam = (fallback: number) =>
   v.optional(
-    v.pipe(v.string(), v.regex(/^\d{1,4}$/, 'limit must be a whole number from 1 to 1000.'), v.transform(Number), v.minValue(1, 'limit must be at least 1.'), v.maxValue(1000, 'limit must be at most 1000.')),
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,4}$/, 'limit must be a whole number from 1 to 1000.'),
+      v.transform(Number),
+      v.minValue(1, 'limit must be at least 1.'),
+      v.maxValue(1000, 'limit must be at most 1000.'),
+    ),
     String(fallback),
   );
 

@@ -14,7 +14,12 @@ import { ApiError } from './api-error';
  * whole fleet and every admin. Behind a TLS proxy (`--behind-tls-proxy`), the client is the address that proxy put
  * last in X-Forwarded-For.
  */
-export function createAuthThrottle(deps: { logger: Logger; metrics: Pick<Metrics, 'authFailures' | 'authThrottled'>; behindProxy?: boolean; now?: () => number }) {
+export function createAuthThrottle(deps: {
+  logger: Logger;
+  metrics: Pick<Metrics, 'authFailures' | 'authThrottled'>;
+  behindProxy?: boolean;
+  now?: () => number;
+}) {
   const failures = new RateLimiter(30, 60);
   const now = deps.now ?? Date.now;
   const bucket = (c: Context, role: Role) => `${role} ${clientAddress(c, deps.behindProxy ?? false)}`;
@@ -26,7 +31,8 @@ export function createAuthThrottle(deps: { logger: Logger; metrics: Pick<Metrics
       const key = bucket(c, role);
       failures.take(key, now());
       // Logged once, when the bucket empties; what follows is counted by authThrottled.
-      if (failures.wait(key, now()) > 0) deps.logger.warn({ requestId: c.get('requestId') as string, client: key, role }, 'wrong bearer tokens from this client: throttled');
+      if (failures.wait(key, now()) > 0)
+        deps.logger.warn({ requestId: c.get('requestId') as string, client: key, role }, 'wrong bearer tokens from this client: throttled');
     },
     throttled: () => deps.metrics.authThrottled.inc(),
   };

@@ -6,7 +6,10 @@ export function allowedMethods(routes: readonly { method: string; path: string }
   const methods = new Set<string>();
   for (const route of routes) {
     if (route.method === 'ALL') continue;
-    const pattern = route.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+').replace(/\*/g, '.*');
+    const pattern = route.path
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/\/:[^/]+/g, '/[^/]+')
+      .replace(/\*/g, '.*');
     if (new RegExp(`^${pattern}/?$`).test(path)) methods.add(route.method);
   }
   if (methods.has('GET')) methods.add('HEAD');

@@ -16,6 +16,7 @@ export function ownOrigin(c: Context, publicUrl: string): string {
   // In-process (app.request() in tests) there is no connection, and the URL is the one the caller built.
   if (!incoming) return new URL(c.req.url).origin;
   const host = incoming.headers.host;
-  if (typeof host !== 'string' || !HOST_HEADER.test(host)) throw new ApiError('HOST_NOT_ALLOWED', { message: 'The request has no usable Host header to build the relay\'s URLs from: configure --public-url.' });
+  if (typeof host !== 'string' || !HOST_HEADER.test(host))
+    throw new ApiError('HOST_NOT_ALLOWED', { message: "The request has no usable Host header to build the relay's URLs from: configure --public-url." });
   return `${incoming.socket.encrypted ? 'https' : 'http'}://${host.toLowerCase()}`;
 }

@@ -20,7 +20,6 @@ export const REPORT_BODY_LIMIT_BYTES = 512 * 1024;
 /** A device's refused reports are written down at most this often per reason: the latest, not every one of a flood. */
 export const REFUSAL_RECORD_MS = 60_000;
 
-
 const Listing = v.object({
   limit: limitParam(100),
   level: v.optional(v.picklist(LEVELS, `level must be one of ${LEVELS.join(', ')}.`)),
@@ -73,13 +72,16 @@ export function reportRoutes(
         c.header('Retry-After', String(Math.ceil(wait / 1000)));
         throw new ApiError('RATE_LIMITED');
       }
-      const { verdict, duplicate, alerted } = await deps.fleet.submit(report, deps.policy.get(), now(), { key, at: Number(signed.timestamp) }).catch((err: unknown) => {
-        // Another key's first report bound the device while this one's signature was checked: the browser sends it
-        // again, and it goes to its own key's device.
-        if (err instanceof SignatureRefused) throw new ApiError('DEVICE_SIGNATURE_INVALID', { message: 'Another key bound this device while the report was checked: send it again.' });
-        if (err instanceof ReplayRefused) throw refused(c, report.deviceId, 'replayed');
-        throw err;
-      });
+      const { verdict, duplicate, alerted } = await deps.fleet
+        .submit(report, deps.policy.get(), now(), { key, at: Number(signed.timestamp) })
+        .catch((err: unknown) => {
+          // Another key's first report bound the device while this one's signature was checked: the browser sends it
+          // again, and it goes to its own key's device.
+          if (err instanceof SignatureRefused)
+            throw new ApiError('DEVICE_SIGNATURE_INVALID', { message: 'Another key bound this device while the report was checked: send it again.' });
+          if (err instanceof ReplayRefused) throw refused(c, report.deviceId, 'replayed');
+          throw err;
+        });
       if (alerted) deps.metrics.alertsEnqueued.inc();
       if (alerted) void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
       const extensionVersion = deps.extension?.servedVersion();
@@ -105,7 +107,11 @@ export function reportRoutes(
       })().catch((err: unknown) => deps.logger.error({ err }, 'refused report not recorded'));
     }
     if (reason === 'replayed') return new ApiError('REPORT_REPLAYED');
-    const why = { unsigned: 'is not signed with a key it carries', stale: 'is signed at a time too far from the relay\'s', invalid: 'is not signed with the key it carries' }[reason];
+    const why = {
+      unsigned: 'is not signed with a key it carries',
+      stale: "is signed at a time too far from the relay's",
+      invalid: 'is not signed with the key it carries',
+    }[reason];
     return new ApiError('DEVICE_SIGNATURE_INVALID', { message: `The report ${why}.` });
   }
 
@@ -113,7 +119,9 @@ export function reportRoutes(
 }
 
 /** Devices, alerts and the alert policy, for admins. */
-export function fleetRoutes(deps: Pick<AppDeps, 'extension' | 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'retention' | 'now'>): Hono<AppEnv> {
+export function fleetRoutes(
+  deps: Pick<AppDeps, 'extension' | 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'retention' | 'now'>,
+): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;
 

@@ -7,7 +7,12 @@ import { releaseDataLine, releaseDataStatus } from '../feeds/release-status';
 import { bearerToken } from '../http/auth';
 
 /** Liveness checks nothing but the process; readiness runs named probes and fails only on a critical one. */
-export function healthRoutes(deps: Pick<AppDeps, 'stores' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'releases' | 'feedOptions' | 'accessTokens' | 'storeWatch' | 'now'>): Hono<AppEnv> {
+export function healthRoutes(
+  deps: Pick<
+    AppDeps,
+    'stores' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'releases' | 'feedOptions' | 'accessTokens' | 'storeWatch' | 'now'
+  >,
+): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   routes.get('/healthz', (c) => {
@@ -16,50 +21,64 @@ export function healthRoutes(deps: Pick<AppDeps, 'stores' | 'mailSettings' | 'oa
   });
 
   routes.get('/readyz', async (c) => {
-    const checks: Promise<ReadinessCheck>[] = [probe('database', true, async () => {
-      await deps.stores.ping();
-      return 'reachable';
-    })];
+    const checks: Promise<ReadinessCheck>[] = [
+      probe('database', true, async () => {
+        await deps.stores.ping();
+        return 'reachable';
+      }),
+    ];
     // Not critical: an unconfigured relay must stay reachable so that an admin can configure it.
-    checks.push(probe('mail-configured', false, () => {
-      const settings = deps.mailSettings.get();
-      if (!settings) throw new Error('no mail settings saved yet');
-      return `${mailDestination(settings)}, ${settings.authType === 'basic' ? 'password' : needsConsent(settings) ? 'OAuth' : 'OAuth app-only'}`;
-    }));
+    checks.push(
+      probe('mail-configured', false, () => {
+        const settings = deps.mailSettings.get();
+        if (!settings) throw new Error('no mail settings saved yet');
+        return `${mailDestination(settings)}, ${settings.authType === 'basic' ? 'password' : needsConsent(settings) ? 'OAuth' : 'OAuth app-only'}`;
+      }),
+    );
     if (mailUsesOAuth(deps)) {
-      checks.push(probe('oauth-token', false, async () => {
-        const account = await deps.oauth.account();
-        if (!account) throw new Error('no account connected: save the settings from the popup and accept the consent');
-        if (account.reauth) throw new Error(`re-authorization required: ${account.reauth.reason}`);
-        const expiry = account.accessExpiresAt ? `access token valid until ${new Date(account.accessExpiresAt).toISOString()}` : 'access token refreshed at the next send';
-        return `connected as ${account.account || 'an account the provider did not name'}; ${expiry}`;
-      }));
+      checks.push(
+        probe('oauth-token', false, async () => {
+          const account = await deps.oauth.account();
+          if (!account) throw new Error('no account connected: save the settings from the popup and accept the consent');
+          if (account.reauth) throw new Error(`re-authorization required: ${account.reauth.reason}`);
+          const expiry = account.accessExpiresAt
+            ? `access token valid until ${new Date(account.accessExpiresAt).toISOString()}`
+            : 'access token refreshed at the next send';
+          return `connected as ${account.account || 'an account the provider did not name'}; ${expiry}`;
+        }),
+      );
     }
-    checks.push(probe('outbox', false, async () => {
-      const now = (deps.now ?? Date.now)();
-      const stats = await deps.outbox.stats(now);
-      const { pending, failed } = stats;
-      const delay = await deliveryDelay(deps, deps.delivery, now, stats);
-      if (delay) {
-        const error = delay.detail ? `${delay.code}: ${delay.detail}` : delay.code;
-        throw new Error(`delivery delayed since ${new Date(delay.since).toISOString()}: ${error} (${pending} waiting, ${failed} failed)`);
-      }
-      return `${pending} waiting, ${failed} failed`;
-    }));
+    checks.push(
+      probe('outbox', false, async () => {
+        const now = (deps.now ?? Date.now)();
+        const stats = await deps.outbox.stats(now);
+        const { pending, failed } = stats;
+        const delay = await deliveryDelay(deps, deps.delivery, now, stats);
+        if (delay) {
+          const error = delay.detail ? `${delay.code}: ${delay.detail}` : delay.code;
+          throw new Error(`delivery delayed since ${new Date(delay.since).toISOString()}: ${error} (${pending} waiting, ${failed} failed)`);
+        }
+        return `${pending} waiting, ${failed} failed`;
+      }),
+    );
     // Not critical: without vendor data (or with old data) versions are still judged, against the fleet or the old data.
-    checks.push(probe('release-data', false, () => {
-      const now = (deps.now ?? Date.now)();
-      const status = releaseDataStatus(deps.releases, deps.feedOptions.maxAgeMs, now);
-      const line = releaseDataLine(status, now);
-      if (status.stale) throw new Error(`stale: ${line}`);
-      return line;
-    }));
+    checks.push(
+      probe('release-data', false, () => {
+        const now = (deps.now ?? Date.now)();
+        const status = releaseDataStatus(deps.releases, deps.feedOptions.maxAgeMs, now);
+        const line = releaseDataLine(status, now);
+        if (status.stale) throw new Error(`stale: ${line}`);
+        return line;
+      }),
+    );
     // Not critical: known devices keep reporting past the budget; the operator is told before new ones are refused.
-    checks.push(probe('store-budget', false, async () => {
-      const state = await deps.storeWatch.current();
-      if (state.warns) throw new Error(state.detail);
-      return state.detail;
-    }));
+    checks.push(
+      probe('store-budget', false, async () => {
+        const state = await deps.storeWatch.current();
+        if (state.warns) throw new Error(state.detail);
+        return state.detail;
+      }),
+    );
     const done = await Promise.all(checks);
     const ready = done.every((check) => check.ok || !check.critical);
     c.header('Cache-Control', 'no-store');

@@ -8,7 +8,6 @@ import { forgetsAccount } from '../domain/oauth-account';
 import { movedSecrets } from '../domain/secret-binding';
 import { ApiError, parseBody } from '../http/api-error';
 
-
 export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'sender' | 'worker' | 'logger' | 'audit'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const store = deps.mailSettings;
@@ -18,7 +17,11 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
 
   routes.put('/mail-settings', async (c) => {
     const input = await parseBody(c, MailSettingsInput);
-    checkAgainstStored(input, { password: store.hasSecret('password'), clientSecret: store.hasSecret('clientSecret'), clientPrivateKey: store.hasSecret('clientPrivateKey') });
+    checkAgainstStored(input, {
+      password: store.hasSecret('password'),
+      clientSecret: store.hasSecret('clientSecret'),
+      clientPrivateKey: store.hasSecret('clientPrivateKey'),
+    });
     const before = store.get();
     const moved = movedSecrets(before, input, store.view()?.secretsSet ?? {});
     const reenter = moved.find((m) => m.action === 'reenter');
@@ -36,7 +39,11 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
     const account = await deps.oauth.account();
     if (account && forgetsAccount(before, input)) {
       await deps.oauth.disconnect();
-      await deps.audit.record('oauth.disconnected', { account: account.account, reason: 'the client, its endpoints, the scope or where mail is sent changed' }, requestId);
+      await deps.audit.record(
+        'oauth.disconnected',
+        { account: account.account, reason: 'the client, its endpoints, the scope or where mail is sent changed' },
+        requestId,
+      );
       deps.logger.info({ requestId }, 'OAuth account disconnected: the client, its endpoints or where mail is sent changed');
     }
     // The change may be the fix delivery waited for: alerts waiting for their next retry go now.
@@ -68,7 +75,10 @@ function checkAgainstStored(input: MailSettingsParsed, stored: { password: boole
     issues.push({ field: 'clientSecret', message: 'Client secret is required for app-only access: the application signs in with it.' });
   }
   if (input.authType === 'oauth' && certificate && missing('clientPrivateKey')) {
-    issues.push({ field: 'clientPrivateKey', message: 'Client private key is required for certificate authentication: the relay signs its assertion with it.' });
+    issues.push({
+      field: 'clientPrivateKey',
+      message: 'Client private key is required for certificate authentication: the relay signs its assertion with it.',
+    });
   }
   if (certificate && input.clientCertificate) {
     const problem = certificateProblem(input.clientCertificate, typeof input.clientPrivateKey === 'string' ? input.clientPrivateKey : null);
@@ -95,7 +105,8 @@ function certificateProblem(certificatePem: string, privateKeyPem: string | null
   if (privateKeyPem === null) return null;
   try {
     const key = createPrivateKey(privateKeyPem);
-    if (key.asymmetricKeyType !== 'rsa') return { field: 'clientPrivateKey', message: 'Client private key must be an RSA key, as Microsoft Entra signs and checks RS256.' };
+    if (key.asymmetricKeyType !== 'rsa')
+      return { field: 'clientPrivateKey', message: 'Client private key must be an RSA key, as Microsoft Entra signs and checks RS256.' };
     if (!certificate.checkPrivateKey(key)) return { field: 'clientPrivateKey', message: 'Client private key does not belong to the client certificate.' };
   } catch {
     return { field: 'clientPrivateKey', message: 'Client private key is not a readable, unencrypted private key in PEM.' };

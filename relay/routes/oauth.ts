@@ -11,7 +11,9 @@ import { authorizationUrl, checkCallback, CONSENT_TTL_MS, isAllowedRedirectUrl, 
 import { ApiError, parseBody } from '../http/api-error';
 
 /** The consent flow (docs/architecture.md, flow 3): the extension opens the window; the relay makes the URL and redeems the code. */
-export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'worker' | 'extensionOrigins' | 'oauthRedirectUrls' | 'oauthClient' | 'logger' | 'audit' | 'now'>): Hono<AppEnv> {
+export function oauthRoutes(
+  deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'worker' | 'extensionOrigins' | 'oauthRedirectUrls' | 'oauthClient' | 'logger' | 'audit' | 'now'>,
+): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;
 
@@ -51,7 +53,12 @@ export function oauthRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'work
     const claim = await deps.oauth.claimConsent(state);
     if (!claim) throw new ApiError('OAUTH_CODE_ALREADY_REDEEMED');
 
-    const tokens = await redeemCode(settings, deps.mailSettings.secrets(), { callbackUrl: url, state, redirectUri: claim.redirectUri, codeVerifier: claim.codeVerifier }, deps.oauthClient);
+    const tokens = await redeemCode(
+      settings,
+      deps.mailSettings.secrets(),
+      { callbackUrl: url, state, redirectUri: claim.redirectUri, codeVerifier: claim.codeVerifier },
+      deps.oauthClient,
+    );
     if (!tokens.refreshToken) {
       throw new ApiError('OAUTH_NO_REFRESH_TOKEN', { message: `${errorCodes.OAUTH_NO_REFRESH_TOKEN.message} ${missingRefreshTokenHint(settings)}` });
     }

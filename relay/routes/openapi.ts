@@ -20,38 +20,66 @@ interface Operation {
 /** Every route the relay serves: a test checks this list against the app's routes, so neither drifts. */
 export const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/healthz': { get: { summary: 'The process is alive.', who: 'anyone', ok: 200 } },
-  '/readyz': { get: { summary: 'Named readiness checks; 503 when a critical one fails. Each check\'s detail only with the admin token.', who: 'anyone', ok: 200 } },
+  '/readyz': {
+    get: { summary: "Named readiness checks; 503 when a critical one fails. Each check's detail only with the admin token.", who: 'anyone', ok: 200 },
+  },
   '/metrics': { get: { summary: 'Prometheus text format, for loopback peers only.', who: 'anyone', ok: 200 } },
   '/openapi.json': { get: { summary: 'This document.', who: 'anyone', ok: 200 } },
   '/api/v1/mail-settings': {
     get: { summary: 'The mail settings, secrets only as set or not; null before the first save.', who: 'admin', ok: 200 },
     put: { summary: 'Replace the mail settings; an omitted secret is kept, null clears it.', who: 'admin', body: MailSettingsInput, ok: 200 },
   },
-  '/api/v1/mail-settings/test': { post: { summary: 'Send a test mail now and answer the server\'s reply.', who: 'admin', body: TestMailInput, ok: 200 } },
-  '/api/v1/oauth/authorize': { post: { summary: 'Start a consent: answers the authorization URL for the consent window.', who: 'admin', body: AuthorizeInput, ok: 200 } },
-  '/api/v1/oauth/callback': { post: { summary: 'Finish the consent with the URL the window ended on; answers the connected account.', who: 'admin', body: CallbackInput, ok: 200 } },
+  '/api/v1/mail-settings/test': { post: { summary: "Send a test mail now and answer the server's reply.", who: 'admin', body: TestMailInput, ok: 200 } },
+  '/api/v1/oauth/authorize': {
+    post: { summary: 'Start a consent: answers the authorization URL for the consent window.', who: 'admin', body: AuthorizeInput, ok: 200 },
+  },
+  '/api/v1/oauth/callback': {
+    post: { summary: 'Finish the consent with the URL the window ended on; answers the connected account.', who: 'admin', body: CallbackInput, ok: 200 },
+  },
   '/api/v1/oauth/connection': { delete: { summary: 'Forget the connected account and its tokens.', who: 'admin', ok: 204 } },
   '/api/v1/status': { get: { summary: 'Mail server, token health, last delivery, fleet and outbox.', who: 'admin', ok: 200 } },
   '/api/v1/alert-policy': {
     get: { summary: 'The alert policy.', who: 'admin', ok: 200 },
     put: { summary: 'Replace the alert policy.', who: 'admin', body: AlertPolicy, ok: 200 },
   },
-  '/api/v1/reports': { post: { summary: 'A managed browser\'s compliance report; answers 202 with the verdict.', who: 'enrollment', body: ComplianceReport, ok: 202 } },
+  '/api/v1/reports': {
+    post: { summary: "A managed browser's compliance report; answers 202 with the verdict.", who: 'enrollment', body: ComplianceReport, ok: 202 },
+  },
   '/api/v1/devices': {
-    get: { summary: 'The fleet, worst first, with counts per level.', who: 'admin', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, level: { enum: [...LEVELS] } } },
+    get: {
+      summary: 'The fleet, worst first, with counts per level.',
+      who: 'admin',
+      ok: 200,
+      query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, level: { enum: [...LEVELS] } },
+    },
   },
   '/api/v1/alerts': {
-    get: { summary: 'Alert history, newest first.', who: 'admin', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, state: { enum: ['pending', 'running', 'sent', 'pending_retry', 'failed'] } } },
+    get: {
+      summary: 'Alert history, newest first.',
+      who: 'admin',
+      ok: 200,
+      query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, state: { enum: ['pending', 'running', 'sent', 'pending_retry', 'failed'] } },
+    },
   },
-  '/api/v1/devices/{id}': { delete: { summary: 'Forgets a device; the fleet\'s newest versions are counted again without it.', who: 'admin', ok: 204 } },
+  '/api/v1/devices/{id}': { delete: { summary: "Forgets a device; the fleet's newest versions are counted again without it.", who: 'admin', ok: 204 } },
   '/api/v1/alerts/retry': { post: { summary: 'Sends failed alerts again, with the next mail; answers how many.', who: 'admin', ok: 200 } },
-  '/api/v1/deployment': { get: { summary: 'The fleet\'s extension: its ID, origin, redirect URL, update URL and signed version.', who: 'admin', ok: 200 } },
+  '/api/v1/deployment': { get: { summary: "The fleet's extension: its ID, origin, redirect URL, update URL and signed version.", who: 'admin', ok: 200 } },
   '/api/v1/deployment/policy': {
-    get: { summary: 'The policy file that force-installs and enrols the extension (linux JSON, windows .reg, macos .mobileconfig); the enrollment token may be given in X-Guardmail-Enrollment-Token.', who: 'admin', ok: 200, query: { platform: { enum: ['linux', 'windows', 'macos'] } } },
+    get: {
+      summary:
+        'The policy file that force-installs and enrols the extension (linux JSON, windows .reg, macos .mobileconfig); the enrollment token may be given in X-Guardmail-Enrollment-Token.',
+      who: 'admin',
+      ok: 200,
+      query: { platform: { enum: ['linux', 'windows', 'macos'] } },
+    },
   },
   '/extension/{file}': { get: { summary: 'The signed extension (CRX3) that updates.xml names, e.g. guardmail-0.1.0.crx.', who: 'anyone', ok: 200 } },
-  '/extension/updates.xml': { get: { summary: 'Google\'s update manifest for managed browsers: the signed extension\'s version and CRX URL.', who: 'anyone', ok: 200 } },
-  '/api/v1/audit': { get: { summary: 'The audit log of admin changes, newest first.', who: 'admin', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } } },
+  '/extension/updates.xml': {
+    get: { summary: "Google's update manifest for managed browsers: the signed extension's version and CRX URL.", who: 'anyone', ok: 200 },
+  },
+  '/api/v1/audit': {
+    get: { summary: 'The audit log of admin changes, newest first.', who: 'admin', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
+  },
 };
 
 /** The OpenAPI 3.1 document, its request schemas made from the same valibot schemas the relay validates with. */
@@ -68,7 +96,9 @@ export async function openApiDocument(): Promise<object> {
             summary: op.summary,
             security: op.who === 'anyone' ? [] : [{ [op.who]: [] }],
             ...(op.query ? { parameters: Object.entries(op.query).map(([name, schema]) => ({ name, in: 'query', required: false, schema })) } : {}),
-            ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(op.body, { errorMode: 'ignore' }) } } } } : {}),
+            ...(op.body
+              ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(op.body, { errorMode: 'ignore' }) } } } }
+              : {}),
             responses: { [op.ok]: { description: 'Success' }, '4XX': errorResponse, '5XX': errorResponse },
           },
         ]),
@@ -77,7 +107,11 @@ export async function openApiDocument(): Promise<object> {
   );
   return {
     openapi: '3.1.0',
-    info: { title: 'Guardmail relay', version: API_VERSION, description: 'Errors are one JSON shape with a stable code; the code table is in the Error schema.' },
+    info: {
+      title: 'Guardmail relay',
+      version: API_VERSION,
+      description: 'Errors are one JSON shape with a stable code; the code table is in the Error schema.',
+    },
     paths,
     components: {
       securitySchemes: {

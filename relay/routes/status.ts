@@ -26,7 +26,9 @@ export function oauthStatus(account: OAuthAccount, now: number): OAuthStatus {
   };
 }
 
-export function statusRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'fleet' | 'outbox' | 'policy' | 'retention' | 'delivery' | 'releases' | 'feedOptions' | 'now'>): Hono<AppEnv> {
+export function statusRoutes(
+  deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'deliveryLog' | 'fleet' | 'outbox' | 'policy' | 'retention' | 'delivery' | 'releases' | 'feedOptions' | 'now'>,
+): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get('/status', async (c) => {
     const now = (deps.now ?? Date.now)();

@@ -13,7 +13,10 @@ export interface TokenRows {
 export function tokenRows(db: Sql): TokenRows {
   return {
     find: async (role) => (await db.get<{ sha256: Buffer }>(sql`SELECT sha256 FROM access_tokens WHERE role = ${role}`))?.sha256 ?? null,
-    insert: async (role, hash) => (await db.run(sql`INSERT INTO access_tokens (role, sha256, created_at) VALUES (${role}, ${hash}, ${new Date().toISOString()}) ON CONFLICT (role) DO NOTHING`)) === 1,
+    insert: async (role, hash) =>
+      (await db.run(
+        sql`INSERT INTO access_tokens (role, sha256, created_at) VALUES (${role}, ${hash}, ${new Date().toISOString()}) ON CONFLICT (role) DO NOTHING`,
+      )) === 1,
   };
 }
 
@@ -35,7 +38,10 @@ export class AccessTokens {
    * Loads the stored hashes, generating a token for each role that has neither a hash nor an environment value. Relays
    * starting together on one database race to insert: the one whose insert lands prints its token, the others load it.
    */
-  static async init(rows: TokenRows, fromEnv: Partial<Record<Role, string | null>>): Promise<{ tokens: AccessTokens; generated: Partial<Record<Role, string>> }> {
+  static async init(
+    rows: TokenRows,
+    fromEnv: Partial<Record<Role, string | null>>,
+  ): Promise<{ tokens: AccessTokens; generated: Partial<Record<Role, string>> }> {
     const tokens = new AccessTokens();
     const generated: Partial<Record<Role, string>> = {};
     for (const role of ['admin', 'enrollment'] as const) {

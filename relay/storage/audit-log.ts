@@ -41,6 +41,12 @@ export class AuditLog {
 
   async list(limit: number): Promise<AuditEntry[]> {
     const rows = await this.#sql.all<AuditRow>(sql`SELECT * FROM audit_log ORDER BY id DESC LIMIT ${limit}`);
-    return rows.map((r) => ({ id: r.id, at: new Date(r.at).toISOString(), requestId: r.request_id, action: r.action, details: JSON.parse(r.details) as Record<string, unknown> }));
+    return rows.map((r) => ({
+      id: r.id,
+      at: new Date(r.at).toISOString(),
+      requestId: r.request_id,
+      action: r.action,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }));
   }
 }

@@ -32,7 +32,22 @@ export const UNSIGNED: ReportSignature = { key: null, at: null };
 /** The worst devices first, then the most recently seen. */
 const DEVICE_ORDER = constant(`CASE level ${LEVELS.map((l, i) => `WHEN '${l}' THEN ${i}`).join(' ')} END, last_seen_at DESC`);
 
-const DEVICE_COLUMNS = ['id', 'label', 'browser', 'version', 'os', 'level', 'compliant', 'findings', 'first_seen_at', 'last_seen_at', 'last_report_id', 'public_key', 'last_signed_at', 'alerted'] as const;
+const DEVICE_COLUMNS = [
+  'id',
+  'label',
+  'browser',
+  'version',
+  'os',
+  'level',
+  'compliant',
+  'findings',
+  'first_seen_at',
+  'last_seen_at',
+  'last_report_id',
+  'public_key',
+  'last_signed_at',
+  'alerted',
+] as const;
 /** A device seen before keeps when it was first seen, its key and its last signature time unless the report brings one. */
 const DEVICE_UPSERT = `ON CONFLICT (id) DO UPDATE SET label = excluded.label, browser = excluded.browser, version = excluded.version, os = excluded.os,
   level = excluded.level, compliant = excluded.compliant, findings = excluded.findings, last_seen_at = excluded.last_seen_at,
@@ -177,7 +192,13 @@ export class FleetStore {
       releases: this.#options.releases?.() ?? null,
       exploited: this.#options.exploited?.() ?? null,
     });
-    if (devices.length > 0) await tx.insertRows('devices', DEVICE_COLUMNS, devices.map((d) => DEVICE_COLUMNS.map((c) => d[c])), DEVICE_UPSERT);
+    if (devices.length > 0)
+      await tx.insertRows(
+        'devices',
+        DEVICE_COLUMNS,
+        devices.map((d) => DEVICE_COLUMNS.map((c) => d[c])),
+        DEVICE_UPSERT,
+      );
     if (alerts.length > 0) {
       await tx.insertRows(
         'outbox',

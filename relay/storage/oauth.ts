@@ -99,7 +99,9 @@ export class OAuthStore {
    */
   claimConsent(state: string): Promise<{ codeVerifier: string; redirectUri: string } | null> {
     return this.#sql.transaction(async (tx) => {
-      const claimed = await tx.get<{ redirect_uri: string }>(sql`UPDATE oauth_consent SET redeemed = 1 WHERE id = 1 AND state = ${state} AND redeemed = 0 RETURNING redirect_uri`);
+      const claimed = await tx.get<{ redirect_uri: string }>(
+        sql`UPDATE oauth_consent SET redeemed = 1 WHERE id = 1 AND state = ${state} AND redeemed = 0 RETURNING redirect_uri`,
+      );
       if (!claimed) return null;
       const codeVerifier = await this.#secrets.get(tx, VERIFIER);
       await this.#secrets.delete(tx, VERIFIER);

@@ -51,7 +51,11 @@ export class OutboxStore {
       for (;;) {
         const batchId = (await takeAgain(tx, now, leaseMs)) ?? (await takePending(tx, now, leaseMs, maxBatch));
         if (!batchId) return null;
-        const { alerts, unreadable } = readBatch(await tx.all<{ id: number; payload: string; attempts: number }>(sql`SELECT id, payload, attempts FROM outbox WHERE batch_id = ${batchId} ORDER BY id`));
+        const { alerts, unreadable } = readBatch(
+          await tx.all<{ id: number; payload: string; attempts: number }>(
+            sql`SELECT id, payload, attempts FROM outbox WHERE batch_id = ${batchId} ORDER BY id`,
+          ),
+        );
         for (const { id, error } of unreadable) {
           await tx.run(sql`UPDATE outbox SET state = 'failed', batch_id = NULL, lease_until = NULL, last_error = ${error} WHERE id = ${id}`);
         }
@@ -63,7 +67,9 @@ export class OutboxStore {
   /** The mail was accepted: its alerts are sent, and their devices' cooldown starts now. */
   async sent(batchId: string, now: number): Promise<void> {
     await this.#sql.transaction(async (tx) => {
-      await tx.run(sql`UPDATE outbox SET state = 'sent', sent_at = ${now}, lease_until = NULL, last_error = NULL, attempts = attempts + 1 WHERE batch_id = ${batchId}`);
+      await tx.run(
+        sql`UPDATE outbox SET state = 'sent', sent_at = ${now}, lease_until = NULL, last_error = NULL, attempts = attempts + 1 WHERE batch_id = ${batchId}`,
+      );
       await tx.run(sql`UPDATE devices SET last_alerted_at = ${now} WHERE id IN (SELECT device_id FROM outbox WHERE batch_id = ${batchId})`);
     });
   }
@@ -100,7 +106,8 @@ export class OutboxStore {
               last_error = 'ALERT_EXPIRED: not delivered within ' || ${lifetime} || '; last error: ' || coalesce(last_error, 'none, it waited for an admin')
             WHERE state IN ('pending', 'pending_retry') AND first_due_at < ${cutoff}`,
       );
-      for (const { batch_id } of batches) await tx.run(sql`UPDATE outbox SET batch_id = ${randomUUID()} WHERE batch_id = ${batch_id} AND state = 'pending_retry'`);
+      for (const { batch_id } of batches)
+        await tx.run(sql`UPDATE outbox SET batch_id = ${randomUUID()} WHERE batch_id = ${batch_id} AND state = 'pending_retry'`);
       return expired;
     });
   }
@@ -127,7 +134,9 @@ export class OutboxStore {
 
   /** A permanent failure: it stops, with its reason, for the admins to see. */
   async failed(batchId: string, error: string): Promise<void> {
-    await this.#sql.run(sql`UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ${error}, attempts = attempts + 1 WHERE batch_id = ${batchId}`);
+    await this.#sql.run(
+      sql`UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ${error}, attempts = attempts + 1 WHERE batch_id = ${batchId}`,
+    );
   }
 
   /**
@@ -212,7 +221,9 @@ async function takeAgain(tx: Sql, now: number, leaseMs: number): Promise<string 
  */
 async function takePending(tx: Sql, now: number, leaseMs: number, maxBatch: number): Promise<string | null> {
   await tx.lock('new-batch');
-  const due = await tx.get(sql`SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ${now} AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending_retry') LIMIT 1`);
+  const due = await tx.get(
+    sql`SELECT 1 FROM outbox WHERE state = 'pending' AND due_at <= ${now} AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending_retry') LIMIT 1`,
+  );
   if (!due) return null;
   const batchId = randomUUID();
   const taken = await tx.run(
@@ -268,5 +279,7 @@ export function readPayload(json: string): AlertPayload | string {
     return 'the stored alert is not JSON';
   }
   const result = v.safeParse(AlertPayloadSchema, parsed);
-  return result.success ? result.output : `the stored alert does not match its schema (${v.getDotPath(result.issues[0]) ?? 'root'}: ${result.issues[0].message})`;
+  return result.success
+    ? result.output
+    : `the stored alert does not match its schema (${v.getDotPath(result.issues[0]) ?? 'root'}: ${result.issues[0].message})`;
 }

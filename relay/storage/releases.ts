@@ -1,4 +1,12 @@
-import { ExploitIndex, FEED_SOURCES, ReleaseIndex, type ChannelReleases, type ExploitedVulnerability, type FeedSource, type ReleaseFeed } from '../../shared/releases';
+import {
+  ExploitIndex,
+  FEED_SOURCES,
+  ReleaseIndex,
+  type ChannelReleases,
+  type ExploitedVulnerability,
+  type FeedSource,
+  type ReleaseFeed,
+} from '../../shared/releases';
 import type { Cached } from './settings';
 import { sql, type Sql } from './sql';
 
@@ -103,7 +111,11 @@ export class ReleaseStore implements Cached {
   saveExploited(vulnerabilities: readonly ExploitedVulnerability[], fetchedAt: number): Promise<void> {
     return this.#change(async (tx) => {
       await tx.run(sql`DELETE FROM exploited`);
-      await tx.insertRows('exploited', ['cve', 'date_added', 'ranges'], vulnerabilities.map((v) => [v.cve, v.dateAdded, JSON.stringify(v.awaitingAnalysis ? null : v.ranges)]));
+      await tx.insertRows(
+        'exploited',
+        ['cve', 'date_added', 'ranges'],
+        vulnerabilities.map((v) => [v.cve, v.dateAdded, JSON.stringify(v.awaitingAnalysis ? null : v.ranges)]),
+      );
       await tx.run(
         sql`INSERT INTO release_feeds (source, fetched_at, channels, last_error, last_error_at) VALUES ('kev', ${fetchedAt}, NULL, NULL, NULL)
             ON CONFLICT (source) DO UPDATE SET fetched_at = excluded.fetched_at, last_error = NULL, last_error_at = NULL`,

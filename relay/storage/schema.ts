@@ -149,7 +149,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    name: 'the fleet\'s newest browser versions derived from the devices, not kept as a high-water mark',
+    name: "the fleet's newest browser versions derived from the devices, not kept as a high-water mark",
     // One report of "Chrome 99999" raised the stored newest major for good and made every real Chrome look outdated;
     // the newest version now needs a quorum of devices (domain/fleet-versions.ts) and follows their latest reports.
     sql: () => `DROP TABLE browser_majors;`,
@@ -178,7 +178,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 10,
-    name: 'the vendors\' release data, and why a refresh was refused',
+    name: "the vendors' release data, and why a refresh was refused",
     // The last good copy of each feed (null until one arrives) and the last refusal, which leaves that copy in use.
     sql: (t) => `
       CREATE TABLE release_feeds (
@@ -220,7 +220,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 14,
-    name: 'reports ordered by their signature time, and each device\'s latest refused report',
+    name: "reports ordered by their signature time, and each device's latest refused report",
     // A replayed report signed before the last one applied is refused (domain/report-order.ts); an admin sees the last
     // refusal per device and why (routes/fleet.ts).
     sql: (t) => `

@@ -59,7 +59,10 @@ export class SecretStore {
 
   /** The key ids the store's secrets are sealed with and that this box does not hold. */
   async foreignKeyIds(db: Sql): Promise<string[]> {
-    return unknownKeyIds((await db.all<{ key_id: string }>(sql`SELECT DISTINCT key_id FROM secrets`)).map((r) => r.key_id), this.#box);
+    return unknownKeyIds(
+      (await db.all<{ key_id: string }>(sql`SELECT DISTINCT key_id FROM secrets`)).map((r) => r.key_id),
+      this.#box,
+    );
   }
 
   /**
@@ -78,7 +81,9 @@ export class SecretStore {
 }
 
 const NOTHING = constant('NOTHING');
-const REPLACE_SEALED = constant('UPDATE SET key_id = excluded.key_id, iv = excluded.iv, ciphertext = excluded.ciphertext, tag = excluded.tag, updated_at = excluded.updated_at');
+const REPLACE_SEALED = constant(
+  'UPDATE SET key_id = excluded.key_id, iv = excluded.iv, ciphertext = excluded.ciphertext, tag = excluded.tag, updated_at = excluded.updated_at',
+);
 
 /** Of the key ids secrets are sealed with, those the box does not hold (on either engine). */
 export function unknownKeyIds(used: string[], box: SecretBox): string[] {

@@ -45,7 +45,12 @@ async function readSetting(db: Sql, name: string): Promise<string | undefined> {
   return (await db.get<{ value: string }>(sql`SELECT value FROM settings WHERE name = ${name}`))?.value;
 }
 
-const STORED_DEFAULTS: Pick<MailSettings, 'transport' | 'oauthGrant' | 'apiUrl' | 'clientCertificate'> = { transport: 'smtp', oauthGrant: 'authorization_code', apiUrl: '', clientCertificate: '' };
+const STORED_DEFAULTS: Pick<MailSettings, 'transport' | 'oauthGrant' | 'apiUrl' | 'clientCertificate'> = {
+  transport: 'smtp',
+  oauthGrant: 'authorization_code',
+  apiUrl: '',
+  clientCertificate: '',
+};
 
 /** The settings as stored: those saved before a field existed read as that field's default. */
 export function readMailSettings(json: string): MailSettings {
@@ -217,7 +222,9 @@ export class DeliveryLog implements Cached {
       // The row must exist before it can be locked: two relays writing the first record would both find none to lock,
       // and the second's write would replace the first's (a lost update). An insert that meets another's uncommitted
       // row waits for it, so the lock below is taken in turn.
-      await tx.run(sql`INSERT INTO settings (name, value, updated_at) VALUES (${DELIVERY_NAME}, ${JSON.stringify(NO_DELIVERY)}, ${new Date().toISOString()}) ON CONFLICT (name) DO NOTHING`);
+      await tx.run(
+        sql`INSERT INTO settings (name, value, updated_at) VALUES (${DELIVERY_NAME}, ${JSON.stringify(NO_DELIVERY)}, ${new Date().toISOString()}) ON CONFLICT (name) DO NOTHING`,
+      );
       const stored = await tx.get<{ value: string }>(sql`SELECT value FROM settings WHERE name = ${DELIVERY_NAME} ${forUpdate}`);
       await writeSetting(tx, DELIVERY_NAME, stored ? mergeDeliveries(record, JSON.parse(stored.value) as DeliveryRecord) : record);
     });

@@ -8,7 +8,5 @@ export const alternateErrorPages = settingCheck({
   subject: 'Alternate error pages',
   policy: 'AlternateErrorPagesEnabled',
   policyValue: 'false',
-  rules: [
-    { benchmark: 'cis-chrome', id: '3.8', title: "Ensure 'Enable alternate error pages' is set to 'Disabled'", level: 1 },
-  ],
+  rules: [{ benchmark: 'cis-chrome', id: '3.8', title: "Ensure 'Enable alternate error pages' is set to 'Disabled'", level: 1 }],
 });

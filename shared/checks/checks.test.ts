@@ -28,7 +28,7 @@ describe('browser-version', () => {
     expect(browserVersion.run(report(), ctx({ minimumVersions: { Chrome: '131.0.6778.85', Edge: '200' } }))).toEqual([]);
   });
 
-  it('flags a browser more majors behind the fleet\'s newest than allowed, with no internet needed', () => {
+  it("flags a browser more majors behind the fleet's newest than allowed, with no internet needed", () => {
     expect(browserVersion.run(report(), ctx({ maxMajorsBehind: 2 }, { Chrome: 133 }))).toEqual([]);
     expect(browserVersion.run(report(), ctx({ maxMajorsBehind: 2 }, { Chrome: 134 }))[0]?.title.en).toContain('3 major versions behind');
   });
@@ -37,7 +37,9 @@ describe('browser-version', () => {
 describe('blocklisted-extension', () => {
   it('flags a blocklisted extension as critical, even disabled', () => {
     const r = report({ extensions: [extension({ id: 'badbadbadbadbadbadbadbadbadbadba', name: 'Coupon Helper', enabled: false })] });
-    expect(blocklistedExtension.run(r, ctx({ blocklist: ['badbadbadbadbadbadbadbadbadbadba'] }))).toMatchObject([{ severity: 'critical', subject: 'Coupon Helper' }]);
+    expect(blocklistedExtension.run(r, ctx({ blocklist: ['badbadbadbadbadbadbadbadbadbadba'] }))).toMatchObject([
+      { severity: 'critical', subject: 'Coupon Helper' },
+    ]);
     expect(blocklistedExtension.run(r, ctx())).toEqual([]);
   });
 });
@@ -49,7 +51,9 @@ describe('risky-permissions', () => {
     [{ permissions: ['webRequest', 'cookies'], hostPermissions: ['<all_urls>'] }, 'webRequest, cookies'],
     [{ permissions: ['management'] }, 'management'],
   ])('flags %j', (facts, list) => {
-    expect(riskyPermissionsCheck.run(report({ extensions: [extension(facts)] }), ctx())[0]?.title.en).toBe(`“Some Extension” has high-risk permissions: ${list}`);
+    expect(riskyPermissionsCheck.run(report({ extensions: [extension(facts)] }), ctx())[0]?.title.en).toBe(
+      `“Some Extension” has high-risk permissions: ${list}`,
+    );
   });
 
   it('leaves alone webRequest on a few sites, disabled or allowlisted extensions, and itself', () => {
@@ -63,8 +67,17 @@ describe('risky-permissions', () => {
 
 describe('unmanaged-install', () => {
   it('flags developer-mode and sideloaded extensions as medium', () => {
-    const r = report({ extensions: [extension({ installType: 'development', name: 'Unpacked' }), extension({ installType: 'sideload', name: 'Bundled' }), extension({ installType: 'admin' })] });
-    expect(unmanagedInstall.run(r, ctx()).map((f: Finding) => [f.subject, f.severity])).toEqual([['Unpacked', 'medium'], ['Bundled', 'medium']]);
+    const r = report({
+      extensions: [
+        extension({ installType: 'development', name: 'Unpacked' }),
+        extension({ installType: 'sideload', name: 'Bundled' }),
+        extension({ installType: 'admin' }),
+      ],
+    });
+    expect(unmanagedInstall.run(r, ctx()).map((f: Finding) => [f.subject, f.severity])).toEqual([
+      ['Unpacked', 'medium'],
+      ['Bundled', 'medium'],
+    ]);
   });
 });
 
@@ -72,7 +85,9 @@ describe('safe-browsing', () => {
   it('flags Safe Browsing off whatever the baselines, naming the policy that enforces it', () => {
     const off = (locked: boolean) => report({ settings: [{ name: 'services.safeBrowsingEnabled', value: false, locked }] });
     expect(safeBrowsing.run(off(false), ctx())[0]).toMatchObject({ severity: 'high', title: { en: 'Safe Browsing is off' } });
-    expect(safeBrowsing.run(off(true), ctx())[0]?.remediation.en).toBe('A policy sets it this way: change the SafeBrowsingProtectionLevel policy to 1 (standard) or 2 (enhanced).');
+    expect(safeBrowsing.run(off(true), ctx())[0]?.remediation.en).toBe(
+      'A policy sets it this way: change the SafeBrowsingProtectionLevel policy to 1 (standard) or 2 (enhanced).',
+    );
     expect(safeBrowsing.run(off(false), ctx())[0]?.remediation.es).toBe('Establezca la directiva SafeBrowsingProtectionLevel en 1 (estándar) o 2 (mejorada).');
     expect(safeBrowsing.run(off(false), ctx({ baselines: ['stig', 'cis-l1'] }))[0]?.title.en).toBe('Safe Browsing is off (DISA STIG DTBC-0038; CIS 1.2.2)');
     expect(safeBrowsing.run(report(), ctx())).toEqual([]);
@@ -93,8 +108,12 @@ describe('browser settings against the baselines', () => {
   it('names the STIG of the reporting browser, and no rule for a browser no STIG covers', () => {
     const stig = ctx({ baselines: ['stig'] });
     expect(titles(passwordSaving.run(passwords(true), stig))).toEqual(['medium: The browser offers to save passwords (DISA STIG DTBC-0011)']);
-    expect(titles(passwordSaving.run(passwords(true, false, 'Chromium'), stig))).toEqual(['medium: The browser offers to save passwords (DISA STIG DTBC-0011)']);
-    expect(titles(passwordSaving.run(passwords(true, false, 'Edge'), stig))).toEqual(['medium: The browser offers to save passwords (DISA STIG EDGE-00-000043)']);
+    expect(titles(passwordSaving.run(passwords(true, false, 'Chromium'), stig))).toEqual([
+      'medium: The browser offers to save passwords (DISA STIG DTBC-0011)',
+    ]);
+    expect(titles(passwordSaving.run(passwords(true, false, 'Edge'), stig))).toEqual([
+      'medium: The browser offers to save passwords (DISA STIG EDGE-00-000043)',
+    ]);
     expect(passwordSaving.run(passwords(true, false, 'Firefox'), stig)).toEqual([]);
     expect(passwordSaving.run(passwords(true), stig)[0]?.remediation.en).toBe('Set the PasswordManagerEnabled policy to false.');
   });
@@ -109,7 +128,9 @@ describe('browser settings against the baselines', () => {
     const cis = ctx({ baselines: ['cis-l1'] });
     expect(passwordSaving.run(passwords(true, true), cis)).toEqual([]);
     expect(titles(passwordSaving.run(passwords(true), cis))).toEqual(['low: The browser offers to save passwords (CIS 2.6.1)']);
-    expect(titles(passwordSaving.run(passwords(true, true), ctx({ baselines: ['stig', 'cis-l1'] })))).toEqual(['medium: The browser offers to save passwords (DISA STIG DTBC-0011)']);
+    expect(titles(passwordSaving.run(passwords(true, true), ctx({ baselines: ['stig', 'cis-l1'] })))).toEqual([
+      'medium: The browser offers to save passwords (DISA STIG DTBC-0011)',
+    ]);
   });
 
   it('applies CIS level 2 rules only under the level 2 baseline', () => {
@@ -127,14 +148,21 @@ describe('browser settings against the baselines', () => {
   });
 
   it('lowers the level of an audited browser to low risk, never to highly vulnerable', () => {
-    const r = report({ settings: ['services.passwordSavingEnabled', 'services.autofillCreditCardEnabled', 'services.autofillAddressEnabled', 'services.searchSuggestEnabled'].map((name) => ({ name, value: true, locked: false })) });
+    const r = report({
+      settings: [
+        'services.passwordSavingEnabled',
+        'services.autofillCreditCardEnabled',
+        'services.autofillAddressEnabled',
+        'services.searchSuggestEnabled',
+      ].map((name) => ({ name, value: true, locked: false })),
+    });
     expect(evaluate(r, ctx({ baselines: ['stig'] }))).toMatchObject({ level: 'low', compliant: true });
   });
 });
 
 describe('levels and verdict', () => {
   const f = (severity: Finding['severity']): Finding => ({ check: 'x', severity, subject: '', title: { en: '', es: '' }, remediation: { en: '', es: '' } });
-  it('follows the product page\'s scale', () => {
+  it("follows the product page's scale", () => {
     expect(levelOf([])).toBe('secure');
     expect(levelOf([f('medium'), f('low')])).toBe('low');
     expect(levelOf([f('high')])).toBe('high');
@@ -142,7 +170,7 @@ describe('levels and verdict', () => {
     expect(levelOf([f('critical')])).toBe('very_high');
   });
 
-  it('is non-compliant from the policy\'s threshold on', () => {
+  it("is non-compliant from the policy's threshold on", () => {
     const risky = report({ extensions: [extension({ permissions: ['debugger'] })] });
     expect(evaluate(risky, ctx())).toMatchObject({ level: 'high', compliant: false });
     expect(evaluate(risky, ctx({ threshold: 'very_high' }))).toMatchObject({ level: 'high', compliant: true });

@@ -8,7 +8,5 @@ export const extendedReporting = settingCheck({
   subject: 'Safe Browsing extended reporting',
   policy: 'SafeBrowsingExtendedReportingEnabled',
   policyValue: 'false',
-  rules: [
-    { benchmark: 'stig-chrome', id: 'DTBC-0057', vuln: 'V-221590', title: 'Safe Browsing Extended Reporting must be disabled.' },
-  ],
+  rules: [{ benchmark: 'stig-chrome', id: 'DTBC-0057', vuln: 'V-221590', title: 'Safe Browsing Extended Reporting must be disabled.' }],
 });

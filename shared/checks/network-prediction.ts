@@ -10,6 +10,11 @@ export const networkPrediction = settingCheck({
   rules: [
     { benchmark: 'stig-chrome', id: 'DTBC-0025', vuln: 'V-221574', title: 'Network prediction must be disabled.' },
     { benchmark: 'stig-edge', id: 'EDGE-00-000011', vuln: 'V-235728', title: 'Network prediction must be disabled.' },
-    { benchmark: 'cis-chrome', id: '3.10', title: "Ensure 'Enable predict network actions' is set to 'Enabled: Do not predict actions on any network connection'", level: 1 },
+    {
+      benchmark: 'cis-chrome',
+      id: '3.10',
+      title: "Ensure 'Enable predict network actions' is set to 'Enabled: Do not predict actions on any network connection'",
+      level: 1,
+    },
   ],
 });

@@ -11,6 +11,12 @@ export const passwordSaving = settingCheck({
   rules: [
     { benchmark: 'stig-chrome', id: 'DTBC-0011', vuln: 'V-221567', title: 'The Password Manager must be disabled.' },
     { benchmark: 'stig-edge', id: 'EDGE-00-000043', vuln: 'V-235756', title: 'The Password Manager must be disabled.' },
-    { benchmark: 'cis-chrome', id: '2.6.1', title: "Ensure 'Enable saving passwords to the password manager' is Explicitly Configured", level: 1, lockOnly: true },
+    {
+      benchmark: 'cis-chrome',
+      id: '2.6.1',
+      title: "Ensure 'Enable saving passwords to the password manager' is Explicitly Configured",
+      level: 1,
+      lockOnly: true,
+    },
   ],
 });

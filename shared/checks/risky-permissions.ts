@@ -23,13 +23,15 @@ export const riskyPermissionsCheck: Check = {
       if (!e.enabled || allowed.has(e.id) || e.id === selfId) return [];
       const risky = riskyPermissions(e);
       if (risky.length === 0) return [];
-      return [{
-        check: this.id,
-        severity: 'high' as const,
-        subject: e.name || e.id,
-        title: localize((t) => t['risky-permissions'].title, { extension: e.name, permissions: risky.join(', ') }),
-        remediation: localize((t) => t['risky-permissions'].fix, { extension: e.name, id: e.id }),
-      }];
+      return [
+        {
+          check: this.id,
+          severity: 'high' as const,
+          subject: e.name || e.id,
+          title: localize((t) => t['risky-permissions'].title, { extension: e.name, permissions: risky.join(', ') }),
+          remediation: localize((t) => t['risky-permissions'].fix, { extension: e.name, id: e.id }),
+        },
+      ];
     });
   },
 };

@@ -10,6 +10,11 @@ export const safeBrowsing = settingCheck({
   policy: 'SafeBrowsingProtectionLevel',
   rules: [
     { benchmark: 'stig-chrome', id: 'DTBC-0038', vuln: 'V-221580', title: 'Safe Browsing must be enabled.' },
-    { benchmark: 'cis-chrome', id: '1.2.2', title: "Ensure 'Safe Browsing Protection Level' is set to 'Enabled: Safe Browsing is active in the standard mode.' or higher", level: 1 },
+    {
+      benchmark: 'cis-chrome',
+      id: '1.2.2',
+      title: "Ensure 'Safe Browsing Protection Level' is set to 'Enabled: Safe Browsing is active in the standard mode.' or higher",
+      level: 1,
+    },
   ],
 });

@@ -52,7 +52,13 @@ const withRefs = (text: Localized, rules: readonly BenchmarkRule[]): Localized =
  * II); the wanted value left to the user is a low one, since STIG and CIS both audit the policy, not the current value.
  */
 export function settingCheck(spec: SettingSpec): Check {
-  const finding = (severity: Severity, title: Localized, remediation: Localized): Finding => ({ check: spec.id, severity, subject: spec.subject, title, remediation });
+  const finding = (severity: Severity, title: Localized, remediation: Localized): Finding => ({
+    check: spec.id,
+    severity,
+    subject: spec.subject,
+    title,
+    remediation,
+  });
   const words = (lang: Lang) => {
     const texts = checkTexts(lang).settings[spec.id];
     return { policy: spec.policy, value: 'value' in texts ? texts.value : (spec.policyValue ?? '') };

@@ -8,7 +8,5 @@ export const spellingService = settingCheck({
   subject: 'Spelling web service',
   policy: 'SpellCheckServiceEnabled',
   policyValue: 'false',
-  rules: [
-    { benchmark: 'cis-chrome', id: '3.11', title: "Ensure 'Enable or disable spell checking web service' is set to 'Disabled'", level: 1 },
-  ],
+  rules: [{ benchmark: 'cis-chrome', id: '3.11', title: "Ensure 'Enable or disable spell checking web service' is set to 'Disabled'", level: 1 }],
 });

@@ -14,5 +14,7 @@ export const checkTexts = (lang: Lang): CheckTexts => TEXTS[lang];
  * words themselves, such as a list of CVEs), and `count` chooses a plural entry's sentence.
  */
 export function localize(pick: (texts: CheckTexts) => Text, params: Params | ((lang: Lang) => Params) = {}, count?: number): Localized {
-  return Object.fromEntries(LANGS.map((lang) => [lang, format(pick(TEXTS[lang]), lang, typeof params === 'function' ? params(lang) : params, count)])) as Localized;
+  return Object.fromEntries(
+    LANGS.map((lang) => [lang, format(pick(TEXTS[lang]), lang, typeof params === 'function' ? params(lang) : params, count)]),
+  ) as Localized;
 }

@@ -8,7 +8,5 @@ export const thirdPartyCookies = settingCheck({
   subject: 'Third-party cookies',
   policy: 'BlockThirdPartyCookies',
   policyValue: 'true',
-  rules: [
-    { benchmark: 'cis-chrome', id: '3.4', title: "Ensure 'Block third party cookies' is set to 'Enabled'", level: 1 },
-  ],
+  rules: [{ benchmark: 'cis-chrome', id: '3.4', title: "Ensure 'Block third party cookies' is set to 'Enabled'", level: 1 }],
 });

@@ -8,7 +8,5 @@ export const translationService = settingCheck({
   subject: 'Translate',
   policy: 'TranslateEnabled',
   policyValue: 'false',
-  rules: [
-    { benchmark: 'cis-chrome', id: '3.15', title: "Ensure 'Enable Translate' is set to 'Disabled'", level: 2 },
-  ],
+  rules: [{ benchmark: 'cis-chrome', id: '3.15', title: "Ensure 'Enable Translate' is set to 'Disabled'", level: 2 }],
 });

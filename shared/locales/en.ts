@@ -29,15 +29,22 @@ export const ui = {
   oauthGrant: 'Who signs in',
   grantDelegated: 'A mailbox account (delegated)',
   grantAppOnly: 'The application itself (app-only)',
-  appOnlyNoRedirect: 'App-only needs no redirect URL and no consent window: an administrator grants the application permission once, and the relay signs in with the client secret.',
+  appOnlyNoRedirect:
+    'App-only needs no redirect URL and no consent window: an administrator grants the application permission once, and the relay signs in with the client secret.',
   apiUrl: 'API URL',
   apiUrlHelp: 'Change it only for a national cloud (e.g. https://graph.microsoft.us/v1.0).',
-  permissionsGraphDelegated: 'Permissions: Microsoft Entra › App registrations › your app › API permissions › Microsoft Graph › Delegated: Mail.Send, offline_access, openid, email. Select "Grant admin consent" if your tenant does not let users consent.',
-  permissionsGraphApp: 'Permissions: Microsoft Entra › App registrations › your app › API permissions › Microsoft Graph › Application permissions: Mail.Send, then "Grant admin consent". It can send as any mailbox: limit it to the sender with an application access policy or RBAC for Applications.',
-  permissionsSmtpDelegated: 'Permissions: Microsoft Entra › App registrations › your app › API permissions › Office 365 Exchange Online (or Microsoft Graph) › Delegated: SMTP.Send, offline_access, openid, email. SMTP AUTH must be on for the mailbox.',
-  permissionsSmtpApp: 'Permissions: Office 365 Exchange Online › Application permissions: SMTP.SendAsApp, then "Grant admin consent". Then in Exchange Online PowerShell: New-ServicePrincipal -AppId <client ID> -ObjectId <enterprise app object ID>; Add-MailboxPermission -Identity <sender> -User <service principal ID> -AccessRights FullAccess.',
-  permissionsGmailApi: 'Permissions: Google Cloud console › APIs & Services › enable the Gmail API; OAuth consent screen › scopes: https://www.googleapis.com/auth/gmail.send (sensitive, not restricted); Credentials › Web application client with the redirect URL below.',
-  permissionsGmailSmtp: 'Permissions: Google Cloud console › OAuth consent screen › scopes: https://mail.google.com/ (a restricted scope: the Gmail API needs only gmail.send); Credentials › Web application client with the redirect URL below.',
+  permissionsGraphDelegated:
+    'Permissions: Microsoft Entra › App registrations › your app › API permissions › Microsoft Graph › Delegated: Mail.Send, offline_access, openid, email. Select "Grant admin consent" if your tenant does not let users consent.',
+  permissionsGraphApp:
+    'Permissions: Microsoft Entra › App registrations › your app › API permissions › Microsoft Graph › Application permissions: Mail.Send, then "Grant admin consent". It can send as any mailbox: limit it to the sender with an application access policy or RBAC for Applications.',
+  permissionsSmtpDelegated:
+    'Permissions: Microsoft Entra › App registrations › your app › API permissions › Office 365 Exchange Online (or Microsoft Graph) › Delegated: SMTP.Send, offline_access, openid, email. SMTP AUTH must be on for the mailbox.',
+  permissionsSmtpApp:
+    'Permissions: Office 365 Exchange Online › Application permissions: SMTP.SendAsApp, then "Grant admin consent". Then in Exchange Online PowerShell: New-ServicePrincipal -AppId <client ID> -ObjectId <enterprise app object ID>; Add-MailboxPermission -Identity <sender> -User <service principal ID> -AccessRights FullAccess.',
+  permissionsGmailApi:
+    'Permissions: Google Cloud console › APIs & Services › enable the Gmail API; OAuth consent screen › scopes: https://www.googleapis.com/auth/gmail.send (sensitive, not restricted); Credentials › Web application client with the redirect URL below.',
+  permissionsGmailSmtp:
+    'Permissions: Google Cloud console › OAuth consent screen › scopes: https://mail.google.com/ (a restricted scope: the Gmail API needs only gmail.send); Credentials › Web application client with the redirect URL below.',
   statusAppOnly: 'App-only: no account signs in; the relay gets a token with the client secret at each send.',
   providerGoogle: 'Google (Gmail, Workspace)',
   providerMicrosoft: 'Microsoft 365',
@@ -84,7 +91,8 @@ export const ui = {
   proxyPassword: 'Proxy password',
   advanced: 'Advanced',
   redirectUrl: 'Redirect URL',
-  redirectHelp: 'Register this exact URL with your authorization server: Microsoft Entra › App registrations › Authentication › Web; Google Cloud › Credentials › Web application › Authorized redirect URIs.',
+  redirectHelp:
+    'Register this exact URL with your authorization server: Microsoft Entra › App registrations › Authentication › Web; Google Cloud › Credentials › Web application › Authorized redirect URIs.',
   copy: 'Copy',
   copied: 'Copied',
   save: 'Save',
@@ -138,7 +146,8 @@ export const ui = {
   whatToDo: 'What to do: $1',
   errorUnexpected: 'Something went wrong in the extension.',
   errorUnexpectedHint: 'Try again; if it happens again, reload the extension and note what you did.',
-  consentGuidanceMismatch: 'If the window showed an error such as "redirect_uri_mismatch" or AADSTS50011, the redirect URL below is not registered: add it exactly, with its trailing slash.',
+  consentGuidanceMismatch:
+    'If the window showed an error such as "redirect_uri_mismatch" or AADSTS50011, the redirect URL below is not registered: add it exactly, with its trailing slash.',
   thisBrowserHeading: 'This browser',
   notManaged: 'Not managed: no relay URL is set by policy, so this browser reports nothing. Checked here with the default rules:',
   reportsTo: 'Reports to $1. Last verdict, $2:',
@@ -172,7 +181,8 @@ export const ui = {
   baselineStig: 'DISA STIG (Chrome or Edge)',
   baselineCisL1: 'CIS Google Chrome, level 1',
   baselineCisL2: 'CIS Google Chrome, level 2 (includes level 1)',
-  baselinesHelp: 'A setting that breaks a rule of a chosen benchmark (the wrong value, or one left to the user instead of fixed by policy) is a low-risk finding naming the rule. With none chosen, only Safe Browsing off counts.',
+  baselinesHelp:
+    'A setting that breaks a rule of a chosen benchmark (the wrong value, or one left to the user instead of fixed by policy) is a low-risk finding naming the rule. With none chosen, only Safe Browsing off counts.',
   allowlist: 'Allowed extensions',
   blocklist: 'Blocked extensions',
   extensionIdsHelp: 'One extension ID per line.',
@@ -186,7 +196,8 @@ export const ui = {
   updateUrl: 'Update URL',
   notBuilt: '(not built yet)',
   redirectUrlLabel: 'OAuth redirect URL',
-  deploymentHelp: 'The relay signs the extension with its own key and serves it. Apply a policy file below to install it on managed browsers and enrol them with this relay.',
+  deploymentHelp:
+    'The relay signs the extension with its own key and serves it. Apply a policy file below to install it on managed browsers and enrol them with this relay.',
   enrollmentTokenLabel: 'Enrollment token',
   enrollmentTokenHelp: 'The relay keeps only a hash of it: copy it from first-start-tokens.txt.',
   policyLinux: 'Linux policy (.json)',
@@ -201,7 +212,7 @@ export const ui = {
   deviceId: 'Device ID',
   deviceIdHelp: 'Pick a device above, or paste the ID from the audit log.',
   forgetDevice: 'Forget it',
-  sameIdAs: 'reported under another device\'s ID with another key: a reinstalled browser, or one pretending',
+  sameIdAs: "reported under another device's ID with another key: a reinstalled browser, or one pretending",
   reportsRefused: 'reports refused ($1)',
   refusal_unsigned: 'unsigned',
   refusal_stale: 'signed at a wrong time',
@@ -237,7 +248,10 @@ export const clientErrors: Record<ClientErrorCode, ErrorText> = {
     message: 'The relay URL uses plain http:// on the network.',
     hint: 'Use https://: the admin token and the client secret would otherwise cross the network unencrypted. Plain http:// is accepted only for this computer (127.0.0.1, localhost).',
   },
-  RELAY_UNREACHABLE: { message: 'The relay cannot be reached.', hint: 'Check the URL, that the relay is running, and that it allows this extension (GUARDMAIL_EXTENSION_ORIGINS).' },
+  RELAY_UNREACHABLE: {
+    message: 'The relay cannot be reached.',
+    hint: 'Check the URL, that the relay is running, and that it allows this extension (GUARDMAIL_EXTENSION_ORIGINS).',
+  },
   RELAY_VERSION_MISMATCH: { message: 'The relay speaks another version of the API.', hint: 'Update the extension or the relay so both speak API v1.' },
   RELAY_BAD_ANSWER: { message: 'The address answered, but not as a Guardmail relay.', hint: 'Check the relay URL.' },
   CONSENT_WINDOW_CLOSED: {
@@ -384,14 +398,14 @@ export const mail = {
   /** Beside a device's label: the browser named itself, nobody checked it. */
   reportedName: 'name reported by the browser',
   new: 'New since the last alert',
-  footer: 'You receive this because you are a recipient in Guardmail\'s alert policy.',
+  footer: "You receive this because you are a recipient in Guardmail's alert policy.",
   moreFindings: {
-    one: 'and {count} more finding: see this browser in the extension\'s Fleet panel',
-    other: 'and {count} more findings: see this browser in the extension\'s Fleet panel',
+    one: "and {count} more finding: see this browser in the extension's Fleet panel",
+    other: "and {count} more findings: see this browser in the extension's Fleet panel",
   },
   moreDevices: {
-    one: 'And {count} more browser: the full list is in the extension\'s Fleet panel.',
-    other: 'And {count} more browsers: the full list is in the extension\'s Fleet panel.',
+    one: "And {count} more browser: the full list is in the extension's Fleet panel.",
+    other: "And {count} more browsers: the full list is in the extension's Fleet panel.",
   },
   digest: 'In short:',
   digestLine: { one: '{count} browser {what}', other: '{count} browsers {what}' },

@@ -28,15 +28,22 @@ export const ui: UiCatalog = {
   oauthGrant: 'Quién inicia sesión',
   grantDelegated: 'Un buzón (delegado)',
   grantAppOnly: 'La aplicación (solo aplicación)',
-  appOnlyNoRedirect: 'El acceso solo de aplicación no necesita URL de redirección ni ventana de consentimiento: un administrador concede el permiso a la aplicación una vez, y el relé inicia sesión con el secreto de cliente.',
+  appOnlyNoRedirect:
+    'El acceso solo de aplicación no necesita URL de redirección ni ventana de consentimiento: un administrador concede el permiso a la aplicación una vez, y el relé inicia sesión con el secreto de cliente.',
   apiUrl: 'URL de la API',
   apiUrlHelp: 'Cámbiela solo para una nube nacional (p. ej. https://graph.microsoft.us/v1.0).',
-  permissionsGraphDelegated: 'Permisos: Microsoft Entra › Registros de aplicaciones › su aplicación › Permisos de API › Microsoft Graph › Delegados: Mail.Send, offline_access, openid, email. Pulse «Conceder consentimiento de administrador» si su inquilino no deja consentir a los usuarios.',
-  permissionsGraphApp: 'Permisos: Microsoft Entra › Registros de aplicaciones › su aplicación › Permisos de API › Microsoft Graph › Permisos de aplicación: Mail.Send, y después «Conceder consentimiento de administrador». Puede enviar como cualquier buzón: limítelo al remitente con una directiva de acceso de aplicaciones o RBAC para aplicaciones.',
-  permissionsSmtpDelegated: 'Permisos: Microsoft Entra › Registros de aplicaciones › su aplicación › Permisos de API › Office 365 Exchange Online (o Microsoft Graph) › Delegados: SMTP.Send, offline_access, openid, email. SMTP AUTH debe estar activado para el buzón.',
-  permissionsSmtpApp: 'Permisos: Office 365 Exchange Online › Permisos de aplicación: SMTP.SendAsApp, y después «Conceder consentimiento de administrador». Luego, en PowerShell de Exchange Online: New-ServicePrincipal -AppId <ID de cliente> -ObjectId <ID de objeto de la aplicación empresarial>; Add-MailboxPermission -Identity <remitente> -User <ID de la entidad de servicio> -AccessRights FullAccess.',
-  permissionsGmailApi: 'Permisos: consola de Google Cloud › APIs y servicios › habilite la API de Gmail; Pantalla de consentimiento de OAuth › ámbitos: https://www.googleapis.com/auth/gmail.send (sensible, no restringido); Credenciales › cliente de aplicación web con la URL de redirección de abajo.',
-  permissionsGmailSmtp: 'Permisos: consola de Google Cloud › Pantalla de consentimiento de OAuth › ámbitos: https://mail.google.com/ (un ámbito restringido: la API de Gmail solo necesita gmail.send); Credenciales › cliente de aplicación web con la URL de redirección de abajo.',
+  permissionsGraphDelegated:
+    'Permisos: Microsoft Entra › Registros de aplicaciones › su aplicación › Permisos de API › Microsoft Graph › Delegados: Mail.Send, offline_access, openid, email. Pulse «Conceder consentimiento de administrador» si su inquilino no deja consentir a los usuarios.',
+  permissionsGraphApp:
+    'Permisos: Microsoft Entra › Registros de aplicaciones › su aplicación › Permisos de API › Microsoft Graph › Permisos de aplicación: Mail.Send, y después «Conceder consentimiento de administrador». Puede enviar como cualquier buzón: limítelo al remitente con una directiva de acceso de aplicaciones o RBAC para aplicaciones.',
+  permissionsSmtpDelegated:
+    'Permisos: Microsoft Entra › Registros de aplicaciones › su aplicación › Permisos de API › Office 365 Exchange Online (o Microsoft Graph) › Delegados: SMTP.Send, offline_access, openid, email. SMTP AUTH debe estar activado para el buzón.',
+  permissionsSmtpApp:
+    'Permisos: Office 365 Exchange Online › Permisos de aplicación: SMTP.SendAsApp, y después «Conceder consentimiento de administrador». Luego, en PowerShell de Exchange Online: New-ServicePrincipal -AppId <ID de cliente> -ObjectId <ID de objeto de la aplicación empresarial>; Add-MailboxPermission -Identity <remitente> -User <ID de la entidad de servicio> -AccessRights FullAccess.',
+  permissionsGmailApi:
+    'Permisos: consola de Google Cloud › APIs y servicios › habilite la API de Gmail; Pantalla de consentimiento de OAuth › ámbitos: https://www.googleapis.com/auth/gmail.send (sensible, no restringido); Credenciales › cliente de aplicación web con la URL de redirección de abajo.',
+  permissionsGmailSmtp:
+    'Permisos: consola de Google Cloud › Pantalla de consentimiento de OAuth › ámbitos: https://mail.google.com/ (un ámbito restringido: la API de Gmail solo necesita gmail.send); Credenciales › cliente de aplicación web con la URL de redirección de abajo.',
   statusAppOnly: 'Solo aplicación: ninguna cuenta inicia sesión; el relé obtiene un token con el secreto de cliente en cada envío.',
   providerGoogle: 'Google (Gmail, Workspace)',
   providerMicrosoft: 'Microsoft 365',
@@ -83,7 +90,8 @@ export const ui: UiCatalog = {
   proxyPassword: 'Contraseña del proxy',
   advanced: 'Avanzado',
   redirectUrl: 'URL de redirección',
-  redirectHelp: 'Registre esta URL exacta en su servidor de autorización: Microsoft Entra › Registros de aplicaciones › Autenticación › Web; Google Cloud › Credenciales › Aplicación web › URI de redirección autorizados.',
+  redirectHelp:
+    'Registre esta URL exacta en su servidor de autorización: Microsoft Entra › Registros de aplicaciones › Autenticación › Web; Google Cloud › Credenciales › Aplicación web › URI de redirección autorizados.',
   copy: 'Copiar',
   copied: 'Copiada',
   save: 'Guardar',
@@ -137,7 +145,8 @@ export const ui: UiCatalog = {
   whatToDo: 'Qué hacer: $1',
   errorUnexpected: 'Algo falló en la extensión.',
   errorUnexpectedHint: 'Inténtelo de nuevo; si vuelve a ocurrir, recargue la extensión y anote lo que hizo.',
-  consentGuidanceMismatch: 'Si la ventana mostró un error como «redirect_uri_mismatch» o AADSTS50011, la URL de redirección de abajo no está registrada: añádala exactamente, con su barra final.',
+  consentGuidanceMismatch:
+    'Si la ventana mostró un error como «redirect_uri_mismatch» o AADSTS50011, la URL de redirección de abajo no está registrada: añádala exactamente, con su barra final.',
   thisBrowserHeading: 'Este navegador',
   notManaged: 'No administrado: ninguna directiva fija la URL del relé, así que este navegador no informa. Comprobado aquí con las reglas predeterminadas:',
   reportsTo: 'Informa a $1. Último veredicto, $2:',
@@ -163,7 +172,8 @@ export const ui: UiCatalog = {
   maxMajorsBehind: 'Versiones principales que un navegador puede ir por detrás de la más reciente de la flota (sin datos de publicación del fabricante)',
   releaseGraceDays: 'Días que un navegador puede usar una versión que su fabricante ya ha superado',
   releaseBasisVendor: 'Las versiones de los navegadores se juzgan con los datos de publicación de los fabricantes: $1.',
-  releaseBasisFleet: 'Aún no hay datos de publicación de los fabricantes: las versiones se juzgan con la más reciente que usa una parte suficiente de la flota.',
+  releaseBasisFleet:
+    'Aún no hay datos de publicación de los fabricantes: las versiones se juzgan con la más reciente que usa una parte suficiente de la flota.',
   releaseFetched: '$1 obtenidos el $2',
   releaseMissing: '$1 sin datos',
   releaseStale: 'Faltan datos de publicación o son antiguos; /readyz del relé explica por qué (su proxy, o import-feeds en un sitio sin internet).',
@@ -171,7 +181,8 @@ export const ui: UiCatalog = {
   baselineStig: 'DISA STIG (Chrome o Edge)',
   baselineCisL1: 'CIS Google Chrome, nivel 1',
   baselineCisL2: 'CIS Google Chrome, nivel 2 (incluye el nivel 1)',
-  baselinesHelp: 'Un ajuste que incumple una regla de una referencia elegida (el valor contrario, o un valor que decide el usuario en lugar de una directiva) es un hallazgo de riesgo bajo que nombra la regla. Sin ninguna, solo cuenta la Navegación segura desactivada.',
+  baselinesHelp:
+    'Un ajuste que incumple una regla de una referencia elegida (el valor contrario, o un valor que decide el usuario en lugar de una directiva) es un hallazgo de riesgo bajo que nombra la regla. Sin ninguna, solo cuenta la Navegación segura desactivada.',
   allowlist: 'Extensiones permitidas',
   blocklist: 'Extensiones prohibidas',
   extensionIdsHelp: 'Un ID de extensión por línea.',
@@ -185,7 +196,8 @@ export const ui: UiCatalog = {
   updateUrl: 'URL de actualización',
   notBuilt: '(aún sin compilar)',
   redirectUrlLabel: 'URL de redirección de OAuth',
-  deploymentHelp: 'El relé firma la extensión con su propia clave y la sirve. Aplique uno de estos archivos de directiva para instalarla en los navegadores gestionados e inscribirlos en este relé.',
+  deploymentHelp:
+    'El relé firma la extensión con su propia clave y la sirve. Aplique uno de estos archivos de directiva para instalarla en los navegadores gestionados e inscribirlos en este relé.',
   enrollmentTokenLabel: 'Token de inscripción',
   enrollmentTokenHelp: 'El relé solo guarda un hash: cópielo de first-start-tokens.txt.',
   policyLinux: 'Directiva de Linux (.json)',
@@ -250,7 +262,8 @@ export const fields: Record<keyof MailSettingsInput | 'to' | '(body)', string> =
   scope: 'El ámbito es obligatorio para OAuth.',
   authorizeParams: 'Use la forma clave=valor&clave2=valor2, sin los parámetros que fija el relé (state, redirect_uri, scope…).',
   clientAuthMethod: 'Elija cómo se autentica la aplicación: el acceso solo de aplicación necesita un secreto o un certificado.',
-  clientCertificate: 'Pegue el certificado en PEM (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----); es obligatorio para la autenticación con certificado.',
+  clientCertificate:
+    'Pegue el certificado en PEM (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----); es obligatorio para la autenticación con certificado.',
   clientPrivateKey: 'Pegue la clave privada RSA sin cifrar de ese certificado, en PEM (-----BEGIN PRIVATE KEY----- … -----END PRIVATE KEY-----).',
   proxyUrl: 'Indique la URL como http://proxy.example.com:3128; el usuario y la contraseña van en sus propios campos.',
   proxyUsername: 'Una sola línea, de 256 caracteres como máximo.',
@@ -262,105 +275,343 @@ export const fields: Record<keyof MailSettingsInput | 'to' | '(body)', string> =
 export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
   INVALID_JSON: { message: 'El cuerpo de la solicitud no es JSON válido.', hint: 'Envíe un objeto JSON.' },
   VALIDATION_FAILED: { message: 'Algunos campos no son válidos.', hint: 'Corrija el campo indicado y vuelva a intentarlo.' },
-  DEVICE_NOT_FOUND: { message: 'El relé no tiene ningún dispositivo con este ID.', hint: 'Copie el ID de la lista de dispositivos o del informe rechazado en el registro de auditoría; un dispositivo olvidado vuelve con su próximo informe.' },
-  EXTENSION_NOT_BUILT: { message: 'El relé no tiene una compilación de la extensión que firmar y servir.', hint: 'Ejecute "npm run build" donde funciona el relé (o indique la compilación con --extension-build-dir); el relé la firma en la siguiente petición.' },
-  ENROLLMENT_TOKEN_UNKNOWN: { message: 'El relé solo guarda un hash de su token de inscripción, así que no puede escribirlo en la directiva.', hint: 'Escriba el token de inscripción (first-start-tokens.txt) en la ventana emergente o envíelo en X-Guardmail-Enrollment-Token; iniciar el relé una vez con GUARDMAIL_ENROLLMENT_TOKEN también le permite recordarlo.' },
-  ENROLLMENT_TOKEN_WRONG: { message: 'Ese no es el token de inscripción de este relé.', hint: 'Cópielo de first-start-tokens.txt o de la directiva que ya tienen sus navegadores gestionados.' },
-  DEVICE_SIGNATURE_INVALID: { message: 'El informe no está firmado con la clave que lleva.', hint: 'La extensión firma cada informe con la clave propia de su navegador y la envía con él; un informe que no está firmado así no viene de un navegador de Guardmail. Si se rechazan todos los informes de un navegador, compruebe que su reloj esté en hora.' },
-  REPORT_REPLAYED: { message: 'El informe está firmado no después de un informe ya aplicado para su dispositivo: no se aplicó.', hint: 'Nada que hacer en el navegador: su informe más reciente se mantiene. Si todos los informes de un navegador se rechazan así, su reloj va atrasado: corríjalo.' },
-  REPORT_UNPROCESSABLE: { message: 'El relé no pudo evaluar este informe, así que no lo guardó. Los demás informes no se ven afectados.', hint: 'La extensión descarta ese informe y envía el siguiente; si el relé rechaza todos los informes de un navegador, busque el id de la solicitud en el registro del relé.' },
+  DEVICE_NOT_FOUND: {
+    message: 'El relé no tiene ningún dispositivo con este ID.',
+    hint: 'Copie el ID de la lista de dispositivos o del informe rechazado en el registro de auditoría; un dispositivo olvidado vuelve con su próximo informe.',
+  },
+  EXTENSION_NOT_BUILT: {
+    message: 'El relé no tiene una compilación de la extensión que firmar y servir.',
+    hint: 'Ejecute "npm run build" donde funciona el relé (o indique la compilación con --extension-build-dir); el relé la firma en la siguiente petición.',
+  },
+  ENROLLMENT_TOKEN_UNKNOWN: {
+    message: 'El relé solo guarda un hash de su token de inscripción, así que no puede escribirlo en la directiva.',
+    hint: 'Escriba el token de inscripción (first-start-tokens.txt) en la ventana emergente o envíelo en X-Guardmail-Enrollment-Token; iniciar el relé una vez con GUARDMAIL_ENROLLMENT_TOKEN también le permite recordarlo.',
+  },
+  ENROLLMENT_TOKEN_WRONG: {
+    message: 'Ese no es el token de inscripción de este relé.',
+    hint: 'Cópielo de first-start-tokens.txt o de la directiva que ya tienen sus navegadores gestionados.',
+  },
+  DEVICE_SIGNATURE_INVALID: {
+    message: 'El informe no está firmado con la clave que lleva.',
+    hint: 'La extensión firma cada informe con la clave propia de su navegador y la envía con él; un informe que no está firmado así no viene de un navegador de Guardmail. Si se rechazan todos los informes de un navegador, compruebe que su reloj esté en hora.',
+  },
+  REPORT_REPLAYED: {
+    message: 'El informe está firmado no después de un informe ya aplicado para su dispositivo: no se aplicó.',
+    hint: 'Nada que hacer en el navegador: su informe más reciente se mantiene. Si todos los informes de un navegador se rechazan así, su reloj va atrasado: corríjalo.',
+  },
+  REPORT_UNPROCESSABLE: {
+    message: 'El relé no pudo evaluar este informe, así que no lo guardó. Los demás informes no se ven afectados.',
+    hint: 'La extensión descarta ese informe y envía el siguiente; si el relé rechaza todos los informes de un navegador, busque el id de la solicitud en el registro del relé.',
+  },
   BODY_TOO_LARGE: { message: 'La solicitud es demasiado grande.', hint: 'Envíe menos datos (el certificado de la CA, como máximo 32 KB).' },
-  UNAUTHORIZED: { message: 'El relé no acepta el token de administrador.', hint: 'Copie el token que el relé mostró en su primer arranque, o fije uno con GUARDMAIL_ADMIN_TOKEN.' },
-  AUTH_THROTTLED: { message: 'Demasiados tokens incorrectos desde esta dirección.', hint: 'Espere el tiempo que indica Retry-After y envíe el token correcto (el relé lo dejó en su primer arranque en first-start-tokens.txt).' },
-  HOST_NOT_ALLOWED: { message: 'El relé no atiende este nombre de host.', hint: 'Acceda al relé por su propio nombre, o añada este nombre a GUARDMAIL_ALLOWED_HOSTS (--allowed-hosts).' },
+  UNAUTHORIZED: {
+    message: 'El relé no acepta el token de administrador.',
+    hint: 'Copie el token que el relé mostró en su primer arranque, o fije uno con GUARDMAIL_ADMIN_TOKEN.',
+  },
+  AUTH_THROTTLED: {
+    message: 'Demasiados tokens incorrectos desde esta dirección.',
+    hint: 'Espere el tiempo que indica Retry-After y envíe el token correcto (el relé lo dejó en su primer arranque en first-start-tokens.txt).',
+  },
+  HOST_NOT_ALLOWED: {
+    message: 'El relé no atiende este nombre de host.',
+    hint: 'Acceda al relé por su propio nombre, o añada este nombre a GUARDMAIL_ALLOWED_HOSTS (--allowed-hosts).',
+  },
   NOT_FOUND: { message: 'El relé no conoce esa dirección.', hint: 'Compruebe que la URL es la de un relé Guardmail (API v1).' },
   METHOD_NOT_ALLOWED: { message: 'El relé no acepta ese método.', hint: 'Actualice la extensión o el relé.' },
   RATE_LIMITED: { message: 'Demasiados informes de este dispositivo.', hint: 'Espere el tiempo indicado en Retry-After; la extensión lo hace sola.' },
-  DEVICE_ADMISSION_LIMITED: { message: 'Llegan dispositivos nuevos más rápido de lo que el relé los admite; este informe no se guardó.', hint: 'Nada que hacer en el navegador: conserva el informe y lo envía tras Retry-After. Si un despliegue real es así de rápido, solo tarda un poco más.' },
-  STORE_BUDGET_REACHED: { message: 'El almacén del relé alcanzó su presupuesto: no se guardan informes de dispositivos que no ha visto antes.', hint: 'Nada que hacer en el navegador: conserva el informe. Operadores: olviden los dispositivos retirados o inventados (ventana emergente, Flota), o suban --store-budget-mb si el volumen tiene sitio; los dispositivos conocidos siguen informando.' },
-  STORAGE_FULL: { message: 'El disco del relé está lleno: no se guardó nada.', hint: 'Libere espacio en el volumen de datos del relé. Los navegadores conservan sus informes y los reenvían.' },
-  STORAGE_UNAVAILABLE: { message: 'El relé no puede escribir en su almacén: no se guardó nada.', hint: 'Revise el disco y los permisos del directorio de datos en el registro del relé.' },
-  DATABASE_UNAVAILABLE: { message: 'El relé no puede llegar a su base de datos PostgreSQL: no se guardó nada.', hint: 'Revise el servidor de la base de datos y la opción --database-url del relé en su registro; el relé vuelve a conectarse solo. Los navegadores guardan sus informes y los envían de nuevo.' },
+  DEVICE_ADMISSION_LIMITED: {
+    message: 'Llegan dispositivos nuevos más rápido de lo que el relé los admite; este informe no se guardó.',
+    hint: 'Nada que hacer en el navegador: conserva el informe y lo envía tras Retry-After. Si un despliegue real es así de rápido, solo tarda un poco más.',
+  },
+  STORE_BUDGET_REACHED: {
+    message: 'El almacén del relé alcanzó su presupuesto: no se guardan informes de dispositivos que no ha visto antes.',
+    hint: 'Nada que hacer en el navegador: conserva el informe. Operadores: olviden los dispositivos retirados o inventados (ventana emergente, Flota), o suban --store-budget-mb si el volumen tiene sitio; los dispositivos conocidos siguen informando.',
+  },
+  STORAGE_FULL: {
+    message: 'El disco del relé está lleno: no se guardó nada.',
+    hint: 'Libere espacio en el volumen de datos del relé. Los navegadores conservan sus informes y los reenvían.',
+  },
+  STORAGE_UNAVAILABLE: {
+    message: 'El relé no puede escribir en su almacén: no se guardó nada.',
+    hint: 'Revise el disco y los permisos del directorio de datos en el registro del relé.',
+  },
+  DATABASE_UNAVAILABLE: {
+    message: 'El relé no puede llegar a su base de datos PostgreSQL: no se guardó nada.',
+    hint: 'Revise el servidor de la base de datos y la opción --database-url del relé en su registro; el relé vuelve a conectarse solo. Los navegadores guardan sus informes y los envían de nuevo.',
+  },
   INTERNAL: { message: 'El relé falló de forma inesperada.', hint: 'Busque el identificador de la solicitud en el registro del relé.' },
-  ALERT_RECIPIENTS_MISSING: { message: 'Las alertas esperan: la política de alertas no tiene destinatarios.', hint: 'Añada las direcciones de los administradores en Alertas, en la ventana emergente (PUT /api/v1/alert-policy); las alertas en espera salen enseguida.' },
-  ALERT_UNREADABLE: { message: 'La alerta guardada en la cola de salida no se puede leer, así que falló sola en lugar de romper el correo al que se uniría.', hint: 'Su dispositivo volverá a alertar con su próximo informe si sigue en riesgo. Puede causarlo una cola de salida restaurada de otra versión del relé.' },
-  ALERT_EXPIRED: { message: 'La alerta no se entregó dentro de la vida de la cola y falló.', hint: 'Corrija la causa que indica su último error y pulse «Enviar de nuevo las alertas fallidas» (POST /api/v1/alerts/retry). --queue-lifetime-days fija cuánto esperan las alertas.' },
-  RELEASE_FEED_UNREACHABLE: { message: 'No se pudo obtener el canal de publicaciones de un fabricante (red, proxy, estado de error o tiempo agotado); se sigue usando la última copia buena.', hint: 'Compruebe que el relé llega al servidor del fabricante (versionhistory.googleapis.com, edgeupdates.microsoft.com, product-details.mozilla.org), directamente o por el proxy de la configuración de correo; sin internet, use import-feeds.' },
-  RELEASE_FEED_MALFORMED: { message: 'El canal de publicaciones de un fabricante no era el JSON esperado (cortado, o con otra forma); se rechazó entero y se sigue usando la última copia buena.', hint: 'Suele pasar solo: el relé lo intenta de nuevo en la próxima actualización. Si persiste, el fabricante cambió su canal: comuníquelo con la línea del registro del relé.' },
-  RELEASE_FEED_ABSURD: { message: 'El canal de publicaciones de un fabricante tenía datos imposibles (ninguna publicación, una versión muy por encima de la anterior, fechas días por delante); se rechazó entero.', hint: 'Nada que hacer si pasa; si persiste, compruebe que la URL del canal (--release-feed-urls) apunta al fabricante o a una réplica fiel.' },
+  ALERT_RECIPIENTS_MISSING: {
+    message: 'Las alertas esperan: la política de alertas no tiene destinatarios.',
+    hint: 'Añada las direcciones de los administradores en Alertas, en la ventana emergente (PUT /api/v1/alert-policy); las alertas en espera salen enseguida.',
+  },
+  ALERT_UNREADABLE: {
+    message: 'La alerta guardada en la cola de salida no se puede leer, así que falló sola en lugar de romper el correo al que se uniría.',
+    hint: 'Su dispositivo volverá a alertar con su próximo informe si sigue en riesgo. Puede causarlo una cola de salida restaurada de otra versión del relé.',
+  },
+  ALERT_EXPIRED: {
+    message: 'La alerta no se entregó dentro de la vida de la cola y falló.',
+    hint: 'Corrija la causa que indica su último error y pulse «Enviar de nuevo las alertas fallidas» (POST /api/v1/alerts/retry). --queue-lifetime-days fija cuánto esperan las alertas.',
+  },
+  RELEASE_FEED_UNREACHABLE: {
+    message:
+      'No se pudo obtener el canal de publicaciones de un fabricante (red, proxy, estado de error o tiempo agotado); se sigue usando la última copia buena.',
+    hint: 'Compruebe que el relé llega al servidor del fabricante (versionhistory.googleapis.com, edgeupdates.microsoft.com, product-details.mozilla.org), directamente o por el proxy de la configuración de correo; sin internet, use import-feeds.',
+  },
+  RELEASE_FEED_MALFORMED: {
+    message:
+      'El canal de publicaciones de un fabricante no era el JSON esperado (cortado, o con otra forma); se rechazó entero y se sigue usando la última copia buena.',
+    hint: 'Suele pasar solo: el relé lo intenta de nuevo en la próxima actualización. Si persiste, el fabricante cambió su canal: comuníquelo con la línea del registro del relé.',
+  },
+  RELEASE_FEED_ABSURD: {
+    message:
+      'El canal de publicaciones de un fabricante tenía datos imposibles (ninguna publicación, una versión muy por encima de la anterior, fechas días por delante); se rechazó entero.',
+    hint: 'Nada que hacer si pasa; si persiste, compruebe que la URL del canal (--release-feed-urls) apunta al fabricante o a una réplica fiel.',
+  },
   MAIL_NOT_CONFIGURED: { message: 'El servidor de correo aún no está configurado.', hint: 'Guarde primero la configuración de correo.' },
-  OAUTH_NOT_CONNECTED: { message: 'OAuth está seleccionado, pero no hay ninguna cuenta conectada.', hint: 'Pulse Guardar y acepte la ventana de consentimiento.' },
-  SECRET_REQUIRED: { message: 'Un secreto guardado iría a un destino nuevo: hay que escribirlo de nuevo.', hint: 'Escriba de nuevo el secreto indicado en «field» junto con el nuevo servidor, URL de token o proxy; un secreto guardado nunca se envía adonde no se dio.' },
+  OAUTH_NOT_CONNECTED: {
+    message: 'OAuth está seleccionado, pero no hay ninguna cuenta conectada.',
+    hint: 'Pulse Guardar y acepte la ventana de consentimiento.',
+  },
+  SECRET_REQUIRED: {
+    message: 'Un secreto guardado iría a un destino nuevo: hay que escribirlo de nuevo.',
+    hint: 'Escriba de nuevo el secreto indicado en «field» junto con el nuevo servidor, URL de token o proxy; un secreto guardado nunca se envía adonde no se dio.',
+  },
   TEST_ADDRESS_MISSING: { message: 'No hay dirección para el correo de prueba.', hint: 'Indique la dirección de prueba en la configuración.' },
-  SMTP_AUTH_FAILED: { message: 'El servidor de correo rechazó el usuario o la contraseña.', hint: 'Compruebe el usuario y la contraseña. Con Gmail use una contraseña de aplicación u OAuth; con Microsoft 365, OAuth.' },
-  SMTP_AUTH_DISABLED_FOR_TENANT: { message: 'Microsoft 365 tiene SMTP AUTH desactivado para este buzón o inquilino (535 5.7.139).', hint: 'Active «SMTP autenticado» para el buzón (o el inquilino) en el centro de administración de Microsoft 365. También hace falta con OAuth.' },
-  SMTP_BASIC_AUTH_RETIRED: { message: 'El proveedor ya no acepta contraseñas para SMTP (autenticación básica desactivada).', hint: 'Cambie la autenticación a OAuth.' },
-  SMTP_APP_PASSWORD_REQUIRED: { message: 'Gmail rechaza la contraseña de la cuenta para SMTP (534-5.7.9, se requiere contraseña de aplicación).', hint: 'Use OAuth, o cree una contraseña de aplicación en la cuenta de Google.' },
-  SMTP_STARTTLS_UNAVAILABLE: { message: 'Se exige TLS, pero el servidor no ofrece STARTTLS.', hint: 'Use el puerto STARTTLS (normalmente 587), SMTPS si el puerto es 465, o desactive TLS solo en un servidor interno de confianza.' },
-  SMTP_CERT_UNTRUSTED: { message: 'El certificado del servidor de correo no está firmado por una autoridad de confianza.', hint: 'Si el servidor usa una CA privada, pegue su certificado (PEM) en la configuración. La verificación nunca se omite.' },
-  SMTP_CERT_HOSTNAME_MISMATCH: { message: 'El certificado del servidor de correo es de otro nombre de host.', hint: 'Use el nombre de servidor que figura en el certificado.' },
-  SMTP_TLS_FAILED: { message: 'Falló el protocolo TLS con el servidor de correo.', hint: 'Compruebe que el servidor admite TLS 1.2 o superior y que el tipo de correo corresponde al puerto.' },
-  SMTP_UNREACHABLE: { message: 'Ningún servidor de correo respondió en ese nombre y puerto con el modo que piden los ajustes.', hint: 'Compruebe el nombre del servidor y el puerto, que el tipo de correo corresponda al puerto (SMTPS en 465, SMTP con STARTTLS en 587) y que un cortafuegos deje pasar al relé. No se dice cuál de ellos es, y la respuesta llega tras una espera fija: un correo de prueba no sirve para sondear otras máquinas.' },
-  SMTP_TIMEOUT: { message: 'El servidor de correo dejó de responder en mitad de la sesión.', hint: 'Inténtelo de nuevo; si persiste, mire los registros del servidor de correo a la hora del fallo.' },
-  SMTP_CONNECTION_LOST: { message: 'El servidor de correo cerró la conexión de forma inesperada.', hint: 'Vuelva a intentarlo; si persiste, compruebe el tipo de correo y el puerto.' },
-  SMTP_CONCURRENT_LIMIT: { message: 'El servidor de correo no admite más conexiones simultáneas para este buzón (432 4.3.2).', hint: 'Microsoft 365 admite 3 conexiones por buzón; espere y vuelva a intentarlo.' },
-  SMTP_INSECURE_AUTH_REFUSED: { message: 'La configuración guardada enviaría la contraseña o el token por una conexión sin cifrar, así que no se envió nada.', hint: 'Active TLS (o elija SMTPS) en la configuración de correo; solo para un servidor interno de confianza, permita la autenticación insegura de forma explícita.' },
-  SMTP_MESSAGE_TOO_LARGE: { message: 'El servidor de correo rechazó el mensaje por demasiado grande (552).', hint: 'Los correos de alerta se dividen hasta que caben; un correo de prueba es pequeño. Si persiste, revise el límite de tamaño del servidor.' },
-  SMTP_SEND_AS_DENIED: { message: 'El servidor de correo no permite que la cuenta conectada envíe como la dirección del remitente (550 5.7.60).', hint: 'Inicie sesión como la dirección del remitente, o conceda a la cuenta conectada el permiso «Enviar como» sobre ella (centro de administración de Exchange › buzón del remitente › Delegación).' },
-  SMTP_SENDER_THROTTLED: { message: 'Microsoft 365 limita a este remitente tras envíos fallidos repetidos (550 5.2.25x).', hint: 'Corrija el error anterior (vea el último fallo) y espere: Microsoft levanta el límite por sí solo. El relé reintentará más tarde.' },
-  SMTP_DAILY_QUOTA_EXCEEDED: { message: 'El buzón alcanzó su cuota diaria de envío (554 5.2.0 SubmissionQuotaExceededException).', hint: 'Microsoft 365 admite 10.000 destinatarios al día por buzón; menos destinatarios o una ventana de agrupación más larga envían menos correos. El relé reintentará más tarde.' },
-  SMTP_XOAUTH2_NOT_OFFERED: { message: 'El servidor de correo no ofrece XOAUTH2, así que no puede aceptar un token OAuth.', hint: 'Use el servidor de envío del proveedor (smtp.gmail.com, smtp.office365.com) o la autenticación básica para este servidor. Microsoft 365 ofrece XOAUTH2 solo tras STARTTLS en el puerto 587.' },
-  SMTP_SENDER_REJECTED: { message: 'El servidor de correo rechazó la dirección del remitente.', hint: 'Use una dirección con la que la cuenta autenticada pueda enviar.' },
+  SMTP_AUTH_FAILED: {
+    message: 'El servidor de correo rechazó el usuario o la contraseña.',
+    hint: 'Compruebe el usuario y la contraseña. Con Gmail use una contraseña de aplicación u OAuth; con Microsoft 365, OAuth.',
+  },
+  SMTP_AUTH_DISABLED_FOR_TENANT: {
+    message: 'Microsoft 365 tiene SMTP AUTH desactivado para este buzón o inquilino (535 5.7.139).',
+    hint: 'Active «SMTP autenticado» para el buzón (o el inquilino) en el centro de administración de Microsoft 365. También hace falta con OAuth.',
+  },
+  SMTP_BASIC_AUTH_RETIRED: {
+    message: 'El proveedor ya no acepta contraseñas para SMTP (autenticación básica desactivada).',
+    hint: 'Cambie la autenticación a OAuth.',
+  },
+  SMTP_APP_PASSWORD_REQUIRED: {
+    message: 'Gmail rechaza la contraseña de la cuenta para SMTP (534-5.7.9, se requiere contraseña de aplicación).',
+    hint: 'Use OAuth, o cree una contraseña de aplicación en la cuenta de Google.',
+  },
+  SMTP_STARTTLS_UNAVAILABLE: {
+    message: 'Se exige TLS, pero el servidor no ofrece STARTTLS.',
+    hint: 'Use el puerto STARTTLS (normalmente 587), SMTPS si el puerto es 465, o desactive TLS solo en un servidor interno de confianza.',
+  },
+  SMTP_CERT_UNTRUSTED: {
+    message: 'El certificado del servidor de correo no está firmado por una autoridad de confianza.',
+    hint: 'Si el servidor usa una CA privada, pegue su certificado (PEM) en la configuración. La verificación nunca se omite.',
+  },
+  SMTP_CERT_HOSTNAME_MISMATCH: {
+    message: 'El certificado del servidor de correo es de otro nombre de host.',
+    hint: 'Use el nombre de servidor que figura en el certificado.',
+  },
+  SMTP_TLS_FAILED: {
+    message: 'Falló el protocolo TLS con el servidor de correo.',
+    hint: 'Compruebe que el servidor admite TLS 1.2 o superior y que el tipo de correo corresponde al puerto.',
+  },
+  SMTP_UNREACHABLE: {
+    message: 'Ningún servidor de correo respondió en ese nombre y puerto con el modo que piden los ajustes.',
+    hint: 'Compruebe el nombre del servidor y el puerto, que el tipo de correo corresponda al puerto (SMTPS en 465, SMTP con STARTTLS en 587) y que un cortafuegos deje pasar al relé. No se dice cuál de ellos es, y la respuesta llega tras una espera fija: un correo de prueba no sirve para sondear otras máquinas.',
+  },
+  SMTP_TIMEOUT: {
+    message: 'El servidor de correo dejó de responder en mitad de la sesión.',
+    hint: 'Inténtelo de nuevo; si persiste, mire los registros del servidor de correo a la hora del fallo.',
+  },
+  SMTP_CONNECTION_LOST: {
+    message: 'El servidor de correo cerró la conexión de forma inesperada.',
+    hint: 'Vuelva a intentarlo; si persiste, compruebe el tipo de correo y el puerto.',
+  },
+  SMTP_CONCURRENT_LIMIT: {
+    message: 'El servidor de correo no admite más conexiones simultáneas para este buzón (432 4.3.2).',
+    hint: 'Microsoft 365 admite 3 conexiones por buzón; espere y vuelva a intentarlo.',
+  },
+  SMTP_INSECURE_AUTH_REFUSED: {
+    message: 'La configuración guardada enviaría la contraseña o el token por una conexión sin cifrar, así que no se envió nada.',
+    hint: 'Active TLS (o elija SMTPS) en la configuración de correo; solo para un servidor interno de confianza, permita la autenticación insegura de forma explícita.',
+  },
+  SMTP_MESSAGE_TOO_LARGE: {
+    message: 'El servidor de correo rechazó el mensaje por demasiado grande (552).',
+    hint: 'Los correos de alerta se dividen hasta que caben; un correo de prueba es pequeño. Si persiste, revise el límite de tamaño del servidor.',
+  },
+  SMTP_SEND_AS_DENIED: {
+    message: 'El servidor de correo no permite que la cuenta conectada envíe como la dirección del remitente (550 5.7.60).',
+    hint: 'Inicie sesión como la dirección del remitente, o conceda a la cuenta conectada el permiso «Enviar como» sobre ella (centro de administración de Exchange › buzón del remitente › Delegación).',
+  },
+  SMTP_SENDER_THROTTLED: {
+    message: 'Microsoft 365 limita a este remitente tras envíos fallidos repetidos (550 5.2.25x).',
+    hint: 'Corrija el error anterior (vea el último fallo) y espere: Microsoft levanta el límite por sí solo. El relé reintentará más tarde.',
+  },
+  SMTP_DAILY_QUOTA_EXCEEDED: {
+    message: 'El buzón alcanzó su cuota diaria de envío (554 5.2.0 SubmissionQuotaExceededException).',
+    hint: 'Microsoft 365 admite 10.000 destinatarios al día por buzón; menos destinatarios o una ventana de agrupación más larga envían menos correos. El relé reintentará más tarde.',
+  },
+  SMTP_XOAUTH2_NOT_OFFERED: {
+    message: 'El servidor de correo no ofrece XOAUTH2, así que no puede aceptar un token OAuth.',
+    hint: 'Use el servidor de envío del proveedor (smtp.gmail.com, smtp.office365.com) o la autenticación básica para este servidor. Microsoft 365 ofrece XOAUTH2 solo tras STARTTLS en el puerto 587.',
+  },
+  SMTP_SENDER_REJECTED: {
+    message: 'El servidor de correo rechazó la dirección del remitente.',
+    hint: 'Use una dirección con la que la cuenta autenticada pueda enviar.',
+  },
   SMTP_RECIPIENT_REJECTED: { message: 'El servidor de correo rechazó la dirección del destinatario.', hint: 'Revise la dirección del destinatario.' },
   SMTP_MESSAGE_REJECTED: { message: 'El servidor de correo rechazó el mensaje.', hint: 'Lea la respuesta del servidor.' },
   SMTP_TEMPORARY_FAILURE: { message: 'El servidor de correo respondió con un fallo temporal.', hint: 'Vuelva a intentarlo más tarde.' },
   SMTP_FAILED: { message: 'Falló el envío a través del servidor de correo.', hint: 'Lea la respuesta del servidor.' },
-  OAUTH_NOT_SELECTED: { message: 'La configuración guardada no usa OAuth.', hint: 'Elija OAuth como autenticación, complete el cliente y los puntos de conexión, y guarde.' },
-  OAUTH_REDIRECT_URL_NOT_ALLOWED: { message: 'El relé no acepta esta URL de redirección.', hint: 'Permita esta extensión en el relé (GUARDMAIL_EXTENSION_ORIGINS) o añada la URL a GUARDMAIL_OAUTH_REDIRECT_URLS.' },
+  OAUTH_NOT_SELECTED: {
+    message: 'La configuración guardada no usa OAuth.',
+    hint: 'Elija OAuth como autenticación, complete el cliente y los puntos de conexión, y guarde.',
+  },
+  OAUTH_REDIRECT_URL_NOT_ALLOWED: {
+    message: 'El relé no acepta esta URL de redirección.',
+    hint: 'Permita esta extensión en el relé (GUARDMAIL_EXTENSION_ORIGINS) o añada la URL a GUARDMAIL_OAUTH_REDIRECT_URLS.',
+  },
   OAUTH_NO_CONSENT_IN_PROGRESS: { message: 'No hay ningún consentimiento en curso.', hint: 'Empiece de nuevo con Guardar.' },
   OAUTH_CONSENT_EXPIRED: { message: 'El consentimiento tardó demasiado y caducó.', hint: 'Empiece de nuevo con Guardar y acepte en menos de 10 minutos.' },
   OAUTH_STATE_MISMATCH: { message: 'La respuesta no corresponde al consentimiento en curso.', hint: 'Empiece de nuevo con Guardar, en una sola ventana.' },
   OAUTH_CODE_ALREADY_REDEEMED: { message: 'Este código de autorización ya se usó.', hint: 'Si la cuenta no quedó conectada, empiece de nuevo con Guardar.' },
   OAUTH_ACCESS_DENIED: { message: 'Se rechazó el consentimiento.', hint: 'Vuelva a intentarlo y acepte los permisos con el buzón remitente.' },
-  OAUTH_REDIRECT_URI_MISMATCH: { message: 'El servidor de autorización no conoce esta URL de redirección (AADSTS50011 / redirect_uri_mismatch).', hint: 'Añada la URL de redirección que muestra la ventana, exactamente (con la barra final), al registro de la aplicación (plataforma «Web» en Microsoft, cliente «Aplicación web» en Google) y guarde.' },
-  OAUTH_INVALID_CLIENT: { message: 'El servidor de autorización rechazó el ID, el secreto o el certificado de cliente.', hint: 'Copie el ID de cliente y el valor del secreto (no su ID) del registro de la aplicación y vuelva a guardar. Con un certificado: súbalo al registro de la aplicación (Certificados y secretos › Certificados) e indique su propia clave privada.' },
-  OAUTH_CLIENT_SECRET_EXPIRED: { message: 'El secreto de cliente caducó (AADSTS7000222).', hint: 'Cree un secreto nuevo en el registro de la aplicación y guárdelo.' },
-  OAUTH_CLIENT_SECRET_REQUIRED: { message: 'La aplicación es un cliente confidencial, pero no se envió secreto (AADSTS7000218).', hint: 'Añada el secreto de cliente y guarde.' },
-  OAUTH_PUBLIC_CLIENT_MISMATCH: { message: 'La aplicación está registrada como cliente público y no debe enviar secreto (AADSTS700025).', hint: 'Registre la URL de redirección en una plataforma «Web» para que sea un cliente confidencial.' },
-  OAUTH_SPA_REGISTRATION: { message: 'La URL de redirección está registrada como aplicación de página única (AADSTS9002326/9002327).', hint: 'Muévala a una plataforma «Web»: el relé canjea el código, y los tokens de una SPA caducan en 24 horas.' },
-  OAUTH_ADMIN_CONSENT_REQUIRED: { message: 'La organización exige que un administrador consienta esta aplicación (AADSTS90094 / AADSTS65001).', hint: 'Pida a un administrador de Microsoft Entra (o de Google Workspace) que conceda el consentimiento.' },
-  OAUTH_INVALID_SCOPE: { message: 'El servidor de autorización no acepta el ámbito solicitado.', hint: 'Use https://mail.google.com/ openid email para Google, o https://outlook.office.com/SMTP.Send openid email offline_access para Microsoft 365.' },
-  OAUTH_NO_REFRESH_TOKEN: { message: 'El servidor de autorización no devolvió un token de actualización.', hint: 'Microsoft: añada offline_access al ámbito. Google: mantenga access_type=offline y prompt=consent. Luego vuelva a intentarlo.' },
-  OAUTH_GRANT_INVALID: { message: 'El servidor de autorización rechazó el código (invalid_grant).', hint: 'El código caducó o ya se usó; empiece de nuevo con Guardar.' },
-  OAUTH_REAUTH_REQUIRED: { message: 'Hay que volver a autorizar: el token de actualización ya no sirve.', hint: 'Pulse «Volver a autorizar». Las alertas esperan mientras tanto.' },
-  OAUTH_TOKEN_ENDPOINT_UNREACHABLE: { message: 'El relé no puede llegar a la URL del token.', hint: 'Revise la URL del token. Si esta red solo sale a Internet por un proxy, configure el proxy del servidor de autorización.' },
+  OAUTH_REDIRECT_URI_MISMATCH: {
+    message: 'El servidor de autorización no conoce esta URL de redirección (AADSTS50011 / redirect_uri_mismatch).',
+    hint: 'Añada la URL de redirección que muestra la ventana, exactamente (con la barra final), al registro de la aplicación (plataforma «Web» en Microsoft, cliente «Aplicación web» en Google) y guarde.',
+  },
+  OAUTH_INVALID_CLIENT: {
+    message: 'El servidor de autorización rechazó el ID, el secreto o el certificado de cliente.',
+    hint: 'Copie el ID de cliente y el valor del secreto (no su ID) del registro de la aplicación y vuelva a guardar. Con un certificado: súbalo al registro de la aplicación (Certificados y secretos › Certificados) e indique su propia clave privada.',
+  },
+  OAUTH_CLIENT_SECRET_EXPIRED: {
+    message: 'El secreto de cliente caducó (AADSTS7000222).',
+    hint: 'Cree un secreto nuevo en el registro de la aplicación y guárdelo.',
+  },
+  OAUTH_CLIENT_SECRET_REQUIRED: {
+    message: 'La aplicación es un cliente confidencial, pero no se envió secreto (AADSTS7000218).',
+    hint: 'Añada el secreto de cliente y guarde.',
+  },
+  OAUTH_PUBLIC_CLIENT_MISMATCH: {
+    message: 'La aplicación está registrada como cliente público y no debe enviar secreto (AADSTS700025).',
+    hint: 'Registre la URL de redirección en una plataforma «Web» para que sea un cliente confidencial.',
+  },
+  OAUTH_SPA_REGISTRATION: {
+    message: 'La URL de redirección está registrada como aplicación de página única (AADSTS9002326/9002327).',
+    hint: 'Muévala a una plataforma «Web»: el relé canjea el código, y los tokens de una SPA caducan en 24 horas.',
+  },
+  OAUTH_ADMIN_CONSENT_REQUIRED: {
+    message: 'La organización exige que un administrador consienta esta aplicación (AADSTS90094 / AADSTS65001).',
+    hint: 'Pida a un administrador de Microsoft Entra (o de Google Workspace) que conceda el consentimiento.',
+  },
+  OAUTH_INVALID_SCOPE: {
+    message: 'El servidor de autorización no acepta el ámbito solicitado.',
+    hint: 'Use https://mail.google.com/ openid email para Google, o https://outlook.office.com/SMTP.Send openid email offline_access para Microsoft 365.',
+  },
+  OAUTH_NO_REFRESH_TOKEN: {
+    message: 'El servidor de autorización no devolvió un token de actualización.',
+    hint: 'Microsoft: añada offline_access al ámbito. Google: mantenga access_type=offline y prompt=consent. Luego vuelva a intentarlo.',
+  },
+  OAUTH_GRANT_INVALID: {
+    message: 'El servidor de autorización rechazó el código (invalid_grant).',
+    hint: 'El código caducó o ya se usó; empiece de nuevo con Guardar.',
+  },
+  OAUTH_REAUTH_REQUIRED: {
+    message: 'Hay que volver a autorizar: el token de actualización ya no sirve.',
+    hint: 'Pulse «Volver a autorizar». Las alertas esperan mientras tanto.',
+  },
+  OAUTH_TOKEN_ENDPOINT_UNREACHABLE: {
+    message: 'El relé no puede llegar a la URL del token.',
+    hint: 'Revise la URL del token. Si esta red solo sale a Internet por un proxy, configure el proxy del servidor de autorización.',
+  },
   OAUTH_PROXY_AUTH_FAILED: { message: 'El proxy rechazó las credenciales del relé (407).', hint: 'Revise el usuario y la contraseña del proxy.' },
   OAUTH_PROXY_UNREACHABLE: { message: 'El relé no puede llegar al proxy.', hint: 'Revise la URL y el puerto del proxy.' },
   OAUTH_PROVIDER_ERROR: { message: 'El servidor de autorización respondió con un error.', hint: 'Lea el error del proveedor; indica qué ajuste cambiar.' },
-  SMTP_XOAUTH2_SCOPE_MISSING: { message: 'El servidor de correo rechazó el token: le falta el ámbito de correo.', hint: 'Para Gmail use el ámbito https://mail.google.com/ (gmail.send no sirve para SMTP) y vuelva a autorizar.' },
-  SMTP_XOAUTH2_REJECTED: { message: 'El servidor de correo rechazó el token OAuth, incluso tras renovarlo.', hint: 'Compruebe que la cuenta conectada es el buzón remitente y que la aplicación tiene el permiso SMTP.Send (Microsoft) o https://mail.google.com/ (Google).' },
-  SMTP_APP_ONLY_NOT_PERMITTED: { message: 'Microsoft 365 rechazó el token de la aplicación para SMTP (535 5.7.3): Exchange no permite a esta aplicación enviar como el buzón.', hint: 'Conceda a la aplicación el permiso de aplicación SMTP.SendAsApp (Office 365 Exchange Online) con consentimiento de administrador y, en PowerShell de Exchange Online, registre su entidad de servicio y concédale el buzón: New-ServicePrincipal -AppId <ID de aplicación (cliente)> -ObjectId <ID de objeto de la aplicación empresarial>; Add-MailboxPermission -Identity <dirección del remitente> -User <ID de la entidad de servicio> -AccessRights FullAccess.' },
-  OAUTH_CONSENT_NOT_NEEDED: { message: 'El acceso solo de aplicación no tiene ventana de consentimiento: la aplicación inicia sesión con su propio secreto de cliente.', hint: 'Conceda el permiso a la aplicación en la consola de administración del proveedor (consentimiento de administrador) y envíe un correo de prueba.' },
-  API_TOKEN_REJECTED: { message: 'La API de correo rechazó el token de acceso (401), incluso uno recién obtenido.', hint: 'Compruebe que el ámbito es el de la API (https://graph.microsoft.com/… para Graph, https://www.googleapis.com/auth/gmail.send para Gmail) y vuelva a autorizar; abajo están las palabras del servidor.' },
-  API_THROTTLED: { message: 'La API de correo está limitando este buzón o esta aplicación (429).', hint: 'No hay nada que hacer: el relé espera lo que la API pide (Retry-After) y vuelve a enviar. Menos correos de alerta (una ventana de agrupación más larga) quedan más lejos del límite.' },
-  API_UNAVAILABLE: { message: 'La API de correo no está disponible por ahora (5xx).', hint: 'No hay nada que hacer: el relé lo intentará más tarde, tras el tiempo que pida la API. Si dura, consulte la página de estado del servicio del proveedor.' },
-  API_UNREACHABLE: { message: 'El relé no pudo conectar con la API de correo.', hint: 'Compruebe la URL de la API, el DNS y la salida HTTPS del relé (puerto 443); si la red necesita un proxy, configúrelo en Avanzado.' },
-  API_CERT_UNTRUSTED: { message: 'El certificado de la API de correo no es de confianza.', hint: 'Un proxy o cortafuegos que inspecciona TLS firma con su propia CA: añada ese certificado de CA en Avanzado.' },
-  API_MESSAGE_TOO_LARGE: { message: 'La API de correo rechazó el mensaje por demasiado grande.', hint: 'Nada que hacer para las alertas: el relé divide el lote. Un correo de prueba siempre es pequeño.' },
-  API_MESSAGE_REJECTED: { message: 'La API de correo rechazó este mensaje (400).', hint: 'Lea abajo lo que dijo la API: suele ser una dirección de destinatario que no acepta. Corrija los destinatarios de las alertas o la dirección de prueba.' },
+  SMTP_XOAUTH2_SCOPE_MISSING: {
+    message: 'El servidor de correo rechazó el token: le falta el ámbito de correo.',
+    hint: 'Para Gmail use el ámbito https://mail.google.com/ (gmail.send no sirve para SMTP) y vuelva a autorizar.',
+  },
+  SMTP_XOAUTH2_REJECTED: {
+    message: 'El servidor de correo rechazó el token OAuth, incluso tras renovarlo.',
+    hint: 'Compruebe que la cuenta conectada es el buzón remitente y que la aplicación tiene el permiso SMTP.Send (Microsoft) o https://mail.google.com/ (Google).',
+  },
+  SMTP_APP_ONLY_NOT_PERMITTED: {
+    message: 'Microsoft 365 rechazó el token de la aplicación para SMTP (535 5.7.3): Exchange no permite a esta aplicación enviar como el buzón.',
+    hint: 'Conceda a la aplicación el permiso de aplicación SMTP.SendAsApp (Office 365 Exchange Online) con consentimiento de administrador y, en PowerShell de Exchange Online, registre su entidad de servicio y concédale el buzón: New-ServicePrincipal -AppId <ID de aplicación (cliente)> -ObjectId <ID de objeto de la aplicación empresarial>; Add-MailboxPermission -Identity <dirección del remitente> -User <ID de la entidad de servicio> -AccessRights FullAccess.',
+  },
+  OAUTH_CONSENT_NOT_NEEDED: {
+    message: 'El acceso solo de aplicación no tiene ventana de consentimiento: la aplicación inicia sesión con su propio secreto de cliente.',
+    hint: 'Conceda el permiso a la aplicación en la consola de administración del proveedor (consentimiento de administrador) y envíe un correo de prueba.',
+  },
+  API_TOKEN_REJECTED: {
+    message: 'La API de correo rechazó el token de acceso (401), incluso uno recién obtenido.',
+    hint: 'Compruebe que el ámbito es el de la API (https://graph.microsoft.com/… para Graph, https://www.googleapis.com/auth/gmail.send para Gmail) y vuelva a autorizar; abajo están las palabras del servidor.',
+  },
+  API_THROTTLED: {
+    message: 'La API de correo está limitando este buzón o esta aplicación (429).',
+    hint: 'No hay nada que hacer: el relé espera lo que la API pide (Retry-After) y vuelve a enviar. Menos correos de alerta (una ventana de agrupación más larga) quedan más lejos del límite.',
+  },
+  API_UNAVAILABLE: {
+    message: 'La API de correo no está disponible por ahora (5xx).',
+    hint: 'No hay nada que hacer: el relé lo intentará más tarde, tras el tiempo que pida la API. Si dura, consulte la página de estado del servicio del proveedor.',
+  },
+  API_UNREACHABLE: {
+    message: 'El relé no pudo conectar con la API de correo.',
+    hint: 'Compruebe la URL de la API, el DNS y la salida HTTPS del relé (puerto 443); si la red necesita un proxy, configúrelo en Avanzado.',
+  },
+  API_CERT_UNTRUSTED: {
+    message: 'El certificado de la API de correo no es de confianza.',
+    hint: 'Un proxy o cortafuegos que inspecciona TLS firma con su propia CA: añada ese certificado de CA en Avanzado.',
+  },
+  API_MESSAGE_TOO_LARGE: {
+    message: 'La API de correo rechazó el mensaje por demasiado grande.',
+    hint: 'Nada que hacer para las alertas: el relé divide el lote. Un correo de prueba siempre es pequeño.',
+  },
+  API_MESSAGE_REJECTED: {
+    message: 'La API de correo rechazó este mensaje (400).',
+    hint: 'Lea abajo lo que dijo la API: suele ser una dirección de destinatario que no acepta. Corrija los destinatarios de las alertas o la dirección de prueba.',
+  },
   API_FAILED: { message: 'La API de correo respondió con un error que el relé no conoce.', hint: 'Lea abajo la respuesta de la API.' },
-  GRAPH_ACCESS_DENIED: { message: 'Microsoft Graph denegó el acceso (403 ErrorAccessDenied): a la aplicación le falta el permiso Mail.Send.', hint: 'En el centro de administración de Microsoft Entra › Registros de aplicaciones › la aplicación › Permisos de API, añada Microsoft Graph Mail.Send (Delegado para el consentimiento de una cuenta, Aplicación para solo aplicación) y pulse «Conceder consentimiento de administrador»; después vuelva a autorizar (delegado) o envíe un correo de prueba (solo aplicación).' },
-  GRAPH_MAILBOX_OUT_OF_SCOPE: { message: 'Microsoft Graph denegó el acceso a este buzón: una directiva de acceso de aplicaciones o el ámbito de RBAC para aplicaciones lo excluye.', hint: 'Incluya el buzón remitente en el ámbito: el grupo de seguridad con correo de la directiva de acceso (Test-ApplicationAccessPolicy -Identity <remitente> -AppId <ID de cliente> muestra el resultado), o el ámbito de administración de la asignación de rol RBAC de la aplicación (Test-ServicePrincipalAuthorization).' },
-  GRAPH_SEND_AS_DENIED: { message: 'Microsoft Graph no permite enviar como la dirección del remitente (ErrorSendAsDenied).', hint: 'Inicie sesión como la dirección del remitente, o conceda a la cuenta conectada el permiso «Enviar como» sobre ella (centro de administración de Exchange › buzón del remitente › Delegación).' },
-  GRAPH_MAILBOX_NOT_ENABLED: { message: 'El buzón del remitente no puede usar Microsoft Graph (MailboxNotEnabledForRESTAPI): está inactivo, eliminado temporalmente, en local o sin licencia.', hint: 'Envíe desde un buzón de Exchange Online con licencia (un buzón compartido no la necesita), o use SMTP para uno local.' },
-  GRAPH_MAILBOX_NOT_FOUND: { message: 'Microsoft Graph no conoce la dirección del remitente como usuario de este inquilino.', hint: 'Use la dirección principal del buzón remitente (o su nombre principal de usuario) en este inquilino.' },
-  GMAIL_API_SCOPE_MISSING: { message: 'La API de Gmail rechazó el token: le falta el ámbito gmail.send (403 insufficientPermissions).', hint: 'Use el ámbito https://www.googleapis.com/auth/gmail.send (lo rellena el ajuste de Google), añádalo a los ámbitos de la pantalla de consentimiento OAuth y vuelva a autorizar.' },
-  GMAIL_API_DISABLED: { message: 'La API de Gmail no está habilitada en el proyecto de Google Cloud de este cliente OAuth (403 accessNotConfigured).', hint: 'Consola de Google Cloud › APIs y servicios › Biblioteca › Gmail API › Habilitar, en el proyecto al que pertenece el ID de cliente; tarda unos minutos en aplicarse.' },
-  GMAIL_API_NOT_ENABLED_FOR_USER: { message: 'Gmail rechazó enviar para esta cuenta (400 failedPrecondition): Gmail no está activado para ella.', hint: 'Envíe como una cuenta con Gmail: en la Consola de administración de Google › Aplicaciones › Google Workspace › Gmail, active el servicio para la unidad organizativa de la cuenta.' },
-  GMAIL_API_DAILY_LIMIT: { message: 'La cuenta de Gmail alcanzó su límite diario de envío.', hint: 'Google Workspace admite 2.000 mensajes al día por usuario; el relé lo reintentará más tarde. Menos destinatarios o una ventana de agrupación más larga envían menos.' },
+  GRAPH_ACCESS_DENIED: {
+    message: 'Microsoft Graph denegó el acceso (403 ErrorAccessDenied): a la aplicación le falta el permiso Mail.Send.',
+    hint: 'En el centro de administración de Microsoft Entra › Registros de aplicaciones › la aplicación › Permisos de API, añada Microsoft Graph Mail.Send (Delegado para el consentimiento de una cuenta, Aplicación para solo aplicación) y pulse «Conceder consentimiento de administrador»; después vuelva a autorizar (delegado) o envíe un correo de prueba (solo aplicación).',
+  },
+  GRAPH_MAILBOX_OUT_OF_SCOPE: {
+    message: 'Microsoft Graph denegó el acceso a este buzón: una directiva de acceso de aplicaciones o el ámbito de RBAC para aplicaciones lo excluye.',
+    hint: 'Incluya el buzón remitente en el ámbito: el grupo de seguridad con correo de la directiva de acceso (Test-ApplicationAccessPolicy -Identity <remitente> -AppId <ID de cliente> muestra el resultado), o el ámbito de administración de la asignación de rol RBAC de la aplicación (Test-ServicePrincipalAuthorization).',
+  },
+  GRAPH_SEND_AS_DENIED: {
+    message: 'Microsoft Graph no permite enviar como la dirección del remitente (ErrorSendAsDenied).',
+    hint: 'Inicie sesión como la dirección del remitente, o conceda a la cuenta conectada el permiso «Enviar como» sobre ella (centro de administración de Exchange › buzón del remitente › Delegación).',
+  },
+  GRAPH_MAILBOX_NOT_ENABLED: {
+    message:
+      'El buzón del remitente no puede usar Microsoft Graph (MailboxNotEnabledForRESTAPI): está inactivo, eliminado temporalmente, en local o sin licencia.',
+    hint: 'Envíe desde un buzón de Exchange Online con licencia (un buzón compartido no la necesita), o use SMTP para uno local.',
+  },
+  GRAPH_MAILBOX_NOT_FOUND: {
+    message: 'Microsoft Graph no conoce la dirección del remitente como usuario de este inquilino.',
+    hint: 'Use la dirección principal del buzón remitente (o su nombre principal de usuario) en este inquilino.',
+  },
+  GMAIL_API_SCOPE_MISSING: {
+    message: 'La API de Gmail rechazó el token: le falta el ámbito gmail.send (403 insufficientPermissions).',
+    hint: 'Use el ámbito https://www.googleapis.com/auth/gmail.send (lo rellena el ajuste de Google), añádalo a los ámbitos de la pantalla de consentimiento OAuth y vuelva a autorizar.',
+  },
+  GMAIL_API_DISABLED: {
+    message: 'La API de Gmail no está habilitada en el proyecto de Google Cloud de este cliente OAuth (403 accessNotConfigured).',
+    hint: 'Consola de Google Cloud › APIs y servicios › Biblioteca › Gmail API › Habilitar, en el proyecto al que pertenece el ID de cliente; tarda unos minutos en aplicarse.',
+  },
+  GMAIL_API_NOT_ENABLED_FOR_USER: {
+    message: 'Gmail rechazó enviar para esta cuenta (400 failedPrecondition): Gmail no está activado para ella.',
+    hint: 'Envíe como una cuenta con Gmail: en la Consola de administración de Google › Aplicaciones › Google Workspace › Gmail, active el servicio para la unidad organizativa de la cuenta.',
+  },
+  GMAIL_API_DAILY_LIMIT: {
+    message: 'La cuenta de Gmail alcanzó su límite diario de envío.',
+    hint: 'Google Workspace admite 2.000 mensajes al día por usuario; el relé lo reintentará más tarde. Menos destinatarios o una ventana de agrupación más larga envían menos.',
+  },
   RELAY_NOT_SET: { message: 'La ventana no está conectada a ningún relé.', hint: 'Indique la URL del relé y el token de administrador.' },
-  RELAY_URL_INSECURE: { message: 'La URL del relé usa http:// sin cifrar en la red.', hint: 'Use https://: si no, el token de administrador y el secreto de cliente viajarían sin cifrar. http:// solo se admite para este equipo (127.0.0.1, localhost).' },
-  RELAY_UNREACHABLE: { message: 'No se puede llegar al relé.', hint: 'Compruebe la URL, que el relé está en marcha y que admite esta extensión (GUARDMAIL_EXTENSION_ORIGINS).' },
+  RELAY_URL_INSECURE: {
+    message: 'La URL del relé usa http:// sin cifrar en la red.',
+    hint: 'Use https://: si no, el token de administrador y el secreto de cliente viajarían sin cifrar. http:// solo se admite para este equipo (127.0.0.1, localhost).',
+  },
+  RELAY_UNREACHABLE: {
+    message: 'No se puede llegar al relé.',
+    hint: 'Compruebe la URL, que el relé está en marcha y que admite esta extensión (GUARDMAIL_EXTENSION_ORIGINS).',
+  },
   RELAY_VERSION_MISMATCH: { message: 'El relé habla otra versión de la API.', hint: 'Actualice la extensión o el relé para que ambos usen la API v1.' },
   RELAY_BAD_ANSWER: { message: 'La dirección respondió, pero no como un relé Guardmail.', hint: 'Revise la URL del relé.' },
   CONSENT_WINDOW_CLOSED: { message: 'Se cerró la ventana de consentimiento antes de terminar.', hint: 'Pulse Guardar de nuevo y acepte en la ventana.' },
@@ -475,7 +726,10 @@ export const checks: Catalogue<typeof en.checks> = {
 
 export const mail: Catalogue<typeof en.mail> = {
   subject: { one: '[Guardmail] {count} navegador {worst}', other: '[Guardmail] {count} navegadores {worst}' },
-  intro: { one: 'Guardmail encontró {count} navegador administrado fuera de cumplimiento.', other: 'Guardmail encontró {count} navegadores administrados fuera de cumplimiento.' },
+  intro: {
+    one: 'Guardmail encontró {count} navegador administrado fuera de cumplimiento.',
+    other: 'Guardmail encontró {count} navegadores administrados fuera de cumplimiento.',
+  },
   browser: 'Navegador',
   os: 'Sistema',
   level: 'Nivel',

@@ -27,20 +27,23 @@ describe('the message catalogues', () => {
           expect(other.get(key), `${lang}: ${section}.${key}`).toBeTruthy();
           // A plural's forms differ in their words, not in what they fill in; "one" may leave the count out.
           const expected = placeholders(text).filter((p) => !(key.endsWith('.one') && p === '{count}'));
-          expect(placeholders(other.get(key)!).filter((p) => !(key.endsWith('.one') && p === '{count}')), `${lang}: ${section}.${key}`).toEqual(expected);
+          expect(
+            placeholders(other.get(key)!).filter((p) => !(key.endsWith('.one') && p === '{count}')),
+            `${lang}: ${section}.${key}`,
+          ).toEqual(expected);
         }
       });
     }
   }
 
-  it('chooses a plural\'s sentence by the count and writes numbers the language\'s way', () => {
+  it("chooses a plural's sentence by the count and writes numbers the language's way", () => {
     expect(format(en.mail.subject, 'en', { count: 1, worst: 'highly vulnerable' }, 1)).toBe('[Guardmail] 1 browser highly vulnerable');
     expect(format(en.mail.subject, 'en', { count: 2_973, worst: 'highly vulnerable' }, 2_973)).toBe('[Guardmail] 2,973 browsers highly vulnerable');
     expect(format(es.mail.subject, 'es', { count: 12_345, worst: 'altamente vulnerable' }, 12_345)).toBe('[Guardmail] 12.345 navegadores altamente vulnerable');
     expect(format(es.mail.moreDevices, 'es', { count: 1 }, 1)).toBe('Y 1 navegador más: la lista completa está en el panel Flota de la extensión.');
   });
 
-  it('fills in one pass: a report\'s words that look like a placeholder stay words', () => {
+  it("fills in one pass: a report's words that look like a placeholder stay words", () => {
     expect(format('{extension} has risky permissions ({id})', 'en', { extension: '{id}', id: 'abc' })).toBe('{id} has risky permissions (abc)');
   });
 

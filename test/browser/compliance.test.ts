@@ -14,7 +14,11 @@ let removePolicy: () => void = () => undefined;
 
 beforeAll(async () => {
   [relay, smtp] = await Promise.all([serveTestRelay(), startMta({ tls: 'implicit', users: { 'alerts@example.com': 'pw-123456' } })]);
-  await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: 'pw-123456', caCertificate: testPki().caCert }));
+  await relay.call(
+    'PUT',
+    '/api/v1/mail-settings',
+    basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: 'pw-123456', caCertificate: testPki().caCert }),
+  );
   await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
   removePolicy = writeExtensionPolicy({ relayUrl: relay.url, enrollmentToken: relay.enrollmentToken, deviceLabel: 'QA workstation 7' });
   chromium = await launchBrowser({ extraExtensions: [makeExtension('Risky Helper', ['debugger', 'nativeMessaging'])] });
@@ -70,19 +74,27 @@ it('reports Safe Browsing turned off within seconds, and its finding alerts at o
   await (await chromium.worker()).evaluate(() => (globalThis as unknown as Chrome).chrome.privacy.services.safeBrowsingEnabled.set({ value: true }));
 });
 
-it('audits the browser\'s settings against the STIG once the policy picks it, and a policy fixing a setting answers its rule', async () => {
+it("audits the browser's settings against the STIG once the policy picks it, and a policy fixing a setting answers its rule", async () => {
   type Chrome = { chrome: { privacy: { services: { searchSuggestEnabled: { set(details: { value: boolean }): Promise<void> } } } } };
   const titles = async () =>
-    ((await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: { findings: { title: { en: string } }[] }[] }).devices[0]?.findings.map((f) => f.title.en) ?? [];
+    ((await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: { findings: { title: { en: string } }[] }[] }).devices[0]?.findings.map(
+      (f) => f.title.en,
+    ) ?? [];
   await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0, baselines: ['stig'] });
 
   // Any change reports; this one leaves search suggestions off but in the user's hands (an extension set it).
   await (await chromium.worker()).evaluate(() => (globalThis as unknown as Chrome).chrome.privacy.services.searchSuggestEnabled.set({ value: false }));
-  await vi.waitFor(async () => expect(await titles()).toEqual(expect.arrayContaining([
-    'The browser offers to save passwords (DISA STIG DTBC-0011)',
-    'The browser stores and fills in payment cards (DISA STIG DTBC-0070)',
-    'Search suggestions are off, but the user can turn them on (DISA STIG DTBC-0027)',
-  ])), { timeout: 15_000, interval: 200 });
+  await vi.waitFor(
+    async () =>
+      expect(await titles()).toEqual(
+        expect.arrayContaining([
+          'The browser offers to save passwords (DISA STIG DTBC-0011)',
+          'The browser stores and fills in payment cards (DISA STIG DTBC-0070)',
+          'Search suggestions are off, but the user can turn them on (DISA STIG DTBC-0027)',
+        ]),
+      ),
+    { timeout: 15_000, interval: 200 },
+  );
 
   // An admin's Chromium policy turns the password manager off and fixes it: the next report no longer breaks DTBC-0011.
   const removeBrowserPolicy = writeBrowserPolicy({ PasswordManagerEnabled: false });
@@ -108,7 +120,20 @@ it('shows the relay\'s verdict in the popup\'s "This browser" panel', async () =
 it('shows an admin the reports refused for the device, and lets the admin forget it from the popup', async () => {
   const id = ((await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: { id: string }[] }).devices[0]!.id;
   // Someone else's report for this browser's device, without its signature: refused, and shown on the device.
-  const forged = await relay.call('POST', '/api/v1/reports', JSON.stringify({ reportId: 'forged-report-1', deviceId: id, collectedAt: new Date().toISOString(), browser: { name: 'Chrome', version: '131.0' }, os: { platform: 'linux' }, extensions: [], settings: [] }), { token: relay.enrollmentToken, headers: { [SIGNATURE_HEADER]: 'not-a-signature' } });
+  const forged = await relay.call(
+    'POST',
+    '/api/v1/reports',
+    JSON.stringify({
+      reportId: 'forged-report-1',
+      deviceId: id,
+      collectedAt: new Date().toISOString(),
+      browser: { name: 'Chrome', version: '131.0' },
+      os: { platform: 'linux' },
+      extensions: [],
+      settings: [],
+    }),
+    { token: relay.enrollmentToken, headers: { [SIGNATURE_HEADER]: 'not-a-signature' } },
+  );
   expect(forged.status).toBe(401);
   const popup = await chromium.openPopup();
   await fill(popup, 'relayUrl', relay.url);

@@ -69,15 +69,18 @@ async function extensionVersion(): Promise<string | null> {
   }
 }
 
-it('installs the extension from the relay by policy alone, with the ID of the relay\'s key, and its first report arrives', async () => {
+it("installs the extension from the relay by policy alone, with the ID of the relay's key, and its first report arrives", async () => {
   expect(deployment.extensionId).toMatch(/^[a-p]{32}$/);
   expect(deployment.redirectUrl).toBe(`https://${deployment.extensionId}.chromiumapp.org/`);
   await vi.waitFor(async () => expect(await extensionVersion()).toBe('0.1.0'), { timeout: 60_000, interval: 1_000 });
   // Enrolled from the managed storage in the same policy file, signed with its new device key.
-  await vi.waitFor(async () => {
-    const { devices } = (await (await admin('/api/v1/devices')).json()) as { devices: { browser: string }[] };
-    expect(devices).toMatchObject([{ browser: 'Chromium' }]);
-  }, { timeout: 30_000, interval: 500 });
+  await vi.waitFor(
+    async () => {
+      const { devices } = (await (await admin('/api/v1/devices')).json()) as { devices: { browser: string }[] };
+      expect(devices).toMatchObject([{ browser: 'Chromium' }]);
+    },
+    { timeout: 30_000, interval: 500 },
+  );
 }, 90_000);
 
 it('updates the browser to a newer version the relay serves', async () => {

@@ -13,7 +13,10 @@ describe('the built extension', () => {
   it('carries the key whose hash is the extension ID the relay and the README use', () => {
     const chrome = manifest('chrome-mv3');
     // Chromium's rule: the ID is the first 32 hex digits of SHA-256(public key DER), written with a–p.
-    const hex = createHash('sha256').update(Buffer.from(chrome.key as string, 'base64')).digest('hex').slice(0, 32);
+    const hex = createHash('sha256')
+      .update(Buffer.from(chrome.key as string, 'base64'))
+      .digest('hex')
+      .slice(0, 32);
     expect([...hex].map((d) => String.fromCharCode(97 + parseInt(d, 16))).join('')).toBe(EXTENSION_ID);
   });
 
@@ -23,10 +26,11 @@ describe('the built extension', () => {
     expect(chrome.host_permissions).toBeUndefined();
   });
 
-  it('names and describes itself in the browser\'s language, English and Spanish, from _locales', () => {
+  it("names and describes itself in the browser's language, English and Spanish, from _locales", () => {
     const chrome = manifest('chrome-mv3');
     expect(chrome).toMatchObject({ name: '__MSG_extName__', description: '__MSG_extDescription__', default_locale: 'en' });
-    const messages = (lang: string) => JSON.parse(readFileSync(resolve(root, `extension/.output/chrome-mv3/_locales/${lang}/messages.json`), 'utf8')) as Record<string, { message: string }>;
+    const messages = (lang: string) =>
+      JSON.parse(readFileSync(resolve(root, `extension/.output/chrome-mv3/_locales/${lang}/messages.json`), 'utf8')) as Record<string, { message: string }>;
     for (const lang of LANGS) expect(Object.keys(messages(lang)).sort(), lang).toEqual(Object.keys(messages('en')).sort());
     expect(messages('en').extDescription!.message).toContain('highly vulnerable');
     expect(messages('es').extDescription!.message).toContain('altamente vulnerables');

@@ -14,7 +14,6 @@ import type { SmtpPeer } from '../peers/smtp-peer';
 
 const CLIENT_SECRET = 'e2e-client-secret';
 
-
 let chromium: TestBrowser;
 let relay: Awaited<ReturnType<typeof serveTestRelay>>;
 let as: AuthorizationServer;
@@ -30,9 +29,15 @@ beforeAll(async () => {
     launchBrowser(),
     // Delayed as soon as an alert is due and not sent, so the popup's notice shows without waiting 15 minutes.
     serveTestRelay({ delivery: { queueLifetimeMs: 5 * 86_400_000, delayedAfterMs: 1 }, extension: fleetExtensionOf(EXTENSION_DIR) }),
-    startAuthorizationServer({ flavour: 'microsoft', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
+    startAuthorizationServer({
+      flavour: 'microsoft',
+      clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } },
+    }),
   ]);
-  asGoogle = await startAuthorizationServer({ flavour: 'google', clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
+  asGoogle = await startAuthorizationServer({
+    flavour: 'google',
+    clients: { 'e2e-client': { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } },
+  });
   [oauthSmtp, basicSmtp, gmail, graph] = await Promise.all([
     startMicrosoft365({ verifyToken: as.verifyToken }),
     startMta({ tls: 'implicit', users: { [SMTP_USER]: SMTP_PASSWORD } }),
@@ -48,9 +53,9 @@ afterAll(async () => {
 });
 
 const text = (page: Page) => page.evaluate(() => document.body.innerText);
-const waitForText = (page: Page, needle: string) =>
-  page.waitForFunction((n: string) => document.body.innerText.includes(n), { timeout: 20_000 }, needle);
-const consentWindow = (server = as): Promise<Target> => chromium.browser.waitForTarget((t) => t.url().startsWith(new URL(server.authorizationUrl).origin), { timeout: 20_000 });
+const waitForText = (page: Page, needle: string) => page.waitForFunction((n: string) => document.body.innerText.includes(n), { timeout: 20_000 }, needle);
+const consentWindow = (server = as): Promise<Target> =>
+  chromium.browser.waitForTarget((t) => t.url().startsWith(new URL(server.authorizationUrl).origin), { timeout: 20_000 });
 
 /** On oidc-provider's own pages: types the password where it asks to sign in, then approves on the consent page. */
 async function signInAndApprove(page: Page, server = as): Promise<void> {
@@ -116,11 +121,15 @@ describe('the admin popup in Chromium', () => {
     await fill(popup, 'username', 'alerts@example.com');
     await fill(popup, 'password', SMTP_PASSWORD);
     await press(popup, '#advanced > summary');
-    await popup.$eval('#caCertificate', (e, pem) => {
-      const area = e as HTMLTextAreaElement;
-      area.value = pem;
-      area.dispatchEvent(new Event('input', { bubbles: true }));
-    }, testPki().caCert);
+    await popup.$eval(
+      '#caCertificate',
+      (e, pem) => {
+        const area = e as HTMLTextAreaElement;
+        area.value = pem;
+        area.dispatchEvent(new Event('input', { bubbles: true }));
+      },
+      testPki().caCert,
+    );
     await press(popup, '#save');
     await waitForText(popup, 'Saved.');
     // A saved secret shows as set, never as its value.
@@ -168,7 +177,7 @@ describe('the admin popup in Chromium', () => {
     expect(await guidance!.$eval('#redirect-url', (e) => (e as HTMLInputElement).value)).toBe(EXTENSION_REDIRECT_URL);
   });
 
-  it('connects through oidc-provider\'s own sign-in and consent pages and delivers the test mail over XOAUTH2 to the Microsoft replica', async () => {
+  it("connects through oidc-provider's own sign-in and consent pages and delivers the test mail over XOAUTH2 to the Microsoft replica", async () => {
     await press(popup, '#tab-status');
     await press(popup, '#reauthorize');
     await signInAndApprove(await (await consentWindow()).asPage());
@@ -243,8 +252,11 @@ describe('the admin popup in Chromium', () => {
     const shown = await reopened.$eval('#delivery-delayed', (e) => (e as HTMLElement).innerText);
     expect(shown).toMatch(/^Alert mail delayed since .+\. It is retried until the fix below is made\./);
     expect(shown).toContain('Alerts wait: the alert policy has no recipient.');
-    expect(shown).toContain('Add the admins\' addresses under Alerts in the popup');
-    const colors = await reopened.$eval('#delivery-delayed .warn', (e) => [getComputedStyle(e).color, getComputedStyle(document.querySelector('.error')!).color]);
+    expect(shown).toContain("Add the admins' addresses under Alerts in the popup");
+    const colors = await reopened.$eval('#delivery-delayed .warn', (e) => [
+      getComputedStyle(e).color,
+      getComputedStyle(document.querySelector('.error')!).color,
+    ]);
     expect(colors[0]).toBe(colors[1]);
     expect(await notice!.evaluate((e) => getComputedStyle(e).borderLeftColor)).toBe(colors[1]);
     // What needs attention links to the tab that fixes it, and the focus follows.
@@ -253,7 +265,9 @@ describe('the admin popup in Chromium', () => {
     await reopened.waitForFunction(() => document.activeElement?.id === 'panel-alerts');
     await press(reopened, '#tab-status');
     // This relay has fetched no vendor release data: the Fleet panel says what versions are judged against.
-    expect(await reopened.$eval('#release-basis', (e) => (e as HTMLElement).innerText)).toContain('No vendor release data yet: browser versions are judged against the newest that enough of the fleet runs.');
+    expect(await reopened.$eval('#release-basis', (e) => (e as HTMLElement).innerText)).toContain(
+      'No vendor release data yet: browser versions are judged against the newest that enough of the fleet runs.',
+    );
     await reopened.close();
   });
 
@@ -271,7 +285,7 @@ describe('the admin popup in Chromium', () => {
     await reopened.close();
   });
 
-  it('shows the fleet\'s extension and downloads its policy, asking for the enrollment token the relay does not keep', async () => {
+  it("shows the fleet's extension and downloads its policy, asking for the enrollment token the relay does not keep", async () => {
     const reopened = await chromium.openPopup();
     const id = relay.deps.extension!.identity.id;
     await reopened.waitForSelector('#deployment-id', { timeout: 20_000 });
@@ -300,7 +314,9 @@ describe('the admin popup in Chromium', () => {
     expect(await popup.$('#host')).toBeNull();
     expect(await popup.$('#redirect-url')).toBeNull();
     expect(await popup.$('#authorizationUrl')).toBeNull();
-    expect(await popup.$eval('#permissions-help', (e) => e.textContent)).toContain('Microsoft Graph › Application permissions: Mail.Send, then "Grant admin consent"');
+    expect(await popup.$eval('#permissions-help', (e) => e.textContent)).toContain(
+      'Microsoft Graph › Application permissions: Mail.Send, then "Grant admin consent"',
+    );
     expect(await popup.$eval('#scope', (e) => (e as HTMLInputElement).value)).toBe('https://graph.microsoft.com/.default');
     // Microsoft's preset filled the endpoints, so they are folded away.
     expect(await popup.$eval('#endpoints', (e) => (e as HTMLDetailsElement).open)).toBe(false);
@@ -327,12 +343,13 @@ describe('the admin popup in Chromium', () => {
   it('opens on the status view, and the arrow keys move between the tabs as the tabs pattern says', async () => {
     const reopened = await chromium.openPopup();
     await reopened.waitForSelector('#tab-status[aria-selected="true"]');
-    const selected = () => reopened.evaluate(() => ({
-      tab: document.querySelector('[role="tab"][aria-selected="true"]')!.id,
-      focused: document.activeElement?.id,
-      shown: [...document.querySelectorAll<HTMLElement>('[role="tabpanel"]')].filter((p) => !p.hidden).map((p) => p.id),
-      tabStops: [...document.querySelectorAll('[role="tab"]')].filter((t) => t.getAttribute('tabindex') === '0').length,
-    }));
+    const selected = () =>
+      reopened.evaluate(() => ({
+        tab: document.querySelector('[role="tab"][aria-selected="true"]')!.id,
+        focused: document.activeElement?.id,
+        shown: [...document.querySelectorAll<HTMLElement>('[role="tabpanel"]')].filter((p) => !p.hidden).map((p) => p.id),
+        tabStops: [...document.querySelectorAll('[role="tab"]')].filter((t) => t.getAttribute('tabindex') === '0').length,
+      }));
     await reopened.focus('#tab-status');
     await reopened.keyboard.press('ArrowRight');
     expect(await selected()).toEqual({ tab: 'tab-mail', focused: 'tab-mail', shown: ['panel-mail'], tabStops: 1 });
@@ -345,7 +362,11 @@ describe('the admin popup in Chromium', () => {
     await reopened.keyboard.press('Home');
     expect(await selected()).toMatchObject({ tab: 'tab-status' });
     // Each tab names its panel, and each panel the tab that shows it.
-    expect(await reopened.$$eval('[role="tab"]', (tabs) => tabs.every((t) => document.getElementById(t.getAttribute('aria-controls')!)?.getAttribute('aria-labelledby') === t.id))).toBe(true);
+    expect(
+      await reopened.$$eval('[role="tab"]', (tabs) =>
+        tabs.every((t) => document.getElementById(t.getAttribute('aria-controls')!)?.getAttribute('aria-labelledby') === t.id),
+      ),
+    ).toBe(true);
     await reopened.close();
   });
 

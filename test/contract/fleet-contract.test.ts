@@ -71,7 +71,8 @@ function postgresEngine(url: string, admit?: (now: number) => number): Engine {
     submit: (r, now, key = null, signedAt = now) => fleet.submit(r, POLICY, now, key ? { key, at: signedAt } : UNSIGNED),
     recordRefusal: (id, reason, at) => fleet.recordRefusal(id, reason, at),
     device: async (id) => (await fleet.devices(1000)).find((d) => d.id === id),
-    alerts: async () => (await pool.query<{ device_id: string }>("SELECT device_id FROM outbox WHERE state = 'pending' ORDER BY id")).rows.map((r) => r.device_id),
+    alerts: async () =>
+      (await pool.query<{ device_id: string }>("SELECT device_id FROM outbox WHERE state = 'pending' ORDER BY id")).rows.map((r) => r.device_id),
     corrupt: async (id) => void (await pool.query("UPDATE devices SET alerted = '{' WHERE id = $1", [id])),
   };
 }
@@ -117,11 +118,16 @@ describe.each(ENGINES)('taking reports on %s', (_, make) => {
     const fleet = await make();
     const secure = report({ deviceId: 'laptop', reportId: 'secure' });
     expect(await fleet.submit(secure, NOW, 'key-a', NOW)).toMatchObject({ verdict: { level: 'secure' } });
-    expect(await fleet.submit(riskyReport({ deviceId: 'laptop', reportId: 'risky' }), NOW + 60_000, 'key-a', NOW + 60_000)).toMatchObject({ verdict: { level: 'high' } });
+    expect(await fleet.submit(riskyReport({ deviceId: 'laptop', reportId: 'risky' }), NOW + 60_000, 'key-a', NOW + 60_000)).toMatchObject({
+      verdict: { level: 'high' },
+    });
     await expect(fleet.submit({ ...secure, reportId: 'secure-again' }, NOW + 61_000, 'key-a', NOW)).rejects.toBeInstanceOf(ReplayRefused);
     await expect(fleet.submit({ ...secure, reportId: 'same-time' }, NOW + 61_000, 'key-a', NOW + 60_000)).rejects.toBeInstanceOf(ReplayRefused);
     // The last report resent, however it was signed, is answered as before: a lost answer is not a replay.
-    expect(await fleet.submit(riskyReport({ deviceId: 'laptop', reportId: 'risky' }), NOW + 62_000, 'key-a', NOW + 62_000)).toMatchObject({ duplicate: true, verdict: { level: 'high' } });
+    expect(await fleet.submit(riskyReport({ deviceId: 'laptop', reportId: 'risky' }), NOW + 62_000, 'key-a', NOW + 62_000)).toMatchObject({
+      duplicate: true,
+      verdict: { level: 'high' },
+    });
   });
 
   it('keeps new devices out while admission says wait, and known devices in', async () => {
@@ -148,7 +154,7 @@ describe.each(ENGINES)('taking reports on %s', (_, make) => {
 });
 
 describe('taking reports on two relays sharing PostgreSQL', () => {
-  it('judges one browser\'s reports one after the other whichever relay takes them: one alert, not one per relay', async () => {
+  it("judges one browser's reports one after the other whichever relay takes them: one alert, not one per relay", async () => {
     const url = await postgresDatabase();
     const [a, b] = [postgresEngine(url), postgresEngine(url)];
     const laptops = Array.from({ length: 20 }, (_, i) => `laptop-${i}`);

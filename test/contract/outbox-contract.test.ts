@@ -41,7 +41,15 @@ const LEASE = 60_000;
 const payload = (deviceId: string): AlertPayload => ({
   device: { id: deviceId, label: `Laptop ${deviceId}`, browser: 'Chrome', version: '131.0.6778.85', os: 'Windows' },
   level: 'high',
-  findings: [{ check: 'risky-permissions', severity: 'high', subject: 'Risky Helper', title: { en: 'Risky Helper has high-risk permissions: debugger', es: 'Risky Helper tiene permisos de alto riesgo: debugger' }, remediation: { en: 'Remove it.', es: 'Quítela.' } }],
+  findings: [
+    {
+      check: 'risky-permissions',
+      severity: 'high',
+      subject: 'Risky Helper',
+      title: { en: 'Risky Helper has high-risk permissions: debugger', es: 'Risky Helper tiene permisos de alto riesgo: debugger' },
+      remediation: { en: 'Remove it.', es: 'Quítela.' },
+    },
+  ],
   reportedAt: NOW,
 });
 
@@ -110,13 +118,15 @@ describe.each(ENGINES)('the outbox on %s', (_, make) => {
     expect((await outbox.claim(NOW, LEASE, 100))?.alerts.map((a) => a.payload.device.id)).toEqual(['d']);
   });
 
-  it('marks a sent batch sent and starts its devices\' cooldown', async () => {
+  it("marks a sent batch sent and starts its devices' cooldown", async () => {
     const { outbox, enqueue, lastAlertedAt } = await make();
     await enqueue('a', JSON.stringify(payload('a')), NOW);
     const batch = (await outbox.claim(NOW, LEASE, 100))!;
     await outbox.sent(batch.batchId, NOW + 500);
     expect(await lastAlertedAt('a')).toBe(NOW + 500);
-    expect(await outbox.list(10)).toMatchObject([{ deviceId: 'a', deviceLabel: 'Laptop a', level: 'high', state: 'sent', attempts: 1, sentAt: new Date(NOW + 500).toISOString() }]);
+    expect(await outbox.list(10)).toMatchObject([
+      { deviceId: 'a', deviceLabel: 'Laptop a', level: 'high', state: 'sent', attempts: 1, sentAt: new Date(NOW + 500).toISOString() },
+    ]);
     expect(await outbox.stats(NOW + 500)).toEqual({ pending: 0, failed: 0, oldestDueAgeSeconds: null });
   });
 
@@ -162,7 +172,7 @@ describe.each(ENGINES)('the outbox on %s', (_, make) => {
     expect(rest.alerts.map((a) => a.payload.device.id)).toEqual(['c', 'd']);
   });
 
-  it('gives a batch back untouched, fails one for good, retries the failed on an admin\'s word, and expires what waited too long', async () => {
+  it("gives a batch back untouched, fails one for good, retries the failed on an admin's word, and expires what waited too long", async () => {
     const { outbox, enqueue } = await make();
     await enqueue('a', JSON.stringify(payload('a')), NOW);
     const batch = (await outbox.claim(NOW, LEASE, 100))!;
@@ -208,16 +218,20 @@ describe('the outbox shared by three relays on PostgreSQL', () => {
     const { engine, pool, relays } = await threeRelays();
     // Forty batches waiting for their retry, due at once, and a window of pending alerts behind them.
     for (let i = 0; i < 40; i++) await engine.enqueue(`retry-${i}`, JSON.stringify(payload(`retry-${i}`)), NOW);
-    await pool.query("UPDATE outbox SET state = 'pending_retry', batch_id = 'batch-' || id, due_at = $1, attempts = 1, last_error = 'SMTP_UNAVAILABLE: 421'", [NOW + 1_000]);
+    await pool.query("UPDATE outbox SET state = 'pending_retry', batch_id = 'batch-' || id, due_at = $1, attempts = 1, last_error = 'SMTP_UNAVAILABLE: 421'", [
+      NOW + 1_000,
+    ]);
     for (let i = 0; i < 30; i++) await engine.enqueue(`pending-${i}`, JSON.stringify(payload(`pending-${i}`)), NOW);
 
     const taken: Batch[] = [];
-    await Promise.all(relays.map(async (relay) => {
-      for (let batch = await relay.claim(NOW + 1_000, LEASE, 100); batch; batch = await relay.claim(NOW + 1_000, LEASE, 100)) {
-        taken.push(batch);
-        await relay.sent(batch.batchId, NOW + 1_001);
-      }
-    }));
+    await Promise.all(
+      relays.map(async (relay) => {
+        for (let batch = await relay.claim(NOW + 1_000, LEASE, 100); batch; batch = await relay.claim(NOW + 1_000, LEASE, 100)) {
+          taken.push(batch);
+          await relay.sent(batch.batchId, NOW + 1_001);
+        }
+      }),
+    );
     const ids = taken.flatMap((b) => b.alerts.map((a) => a.id));
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toHaveLength(70);

@@ -38,7 +38,7 @@ async function postgresTables(p: pg.Pool): Promise<Record<string, string[]>> {
 
 function sqliteTables(): Record<string, string[]> {
   const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-schema-')));
-  const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[]);
+  const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
   const tables = Object.fromEntries(names.map((t) => [t, (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(t) as string[]).sort()]));
   db.close();
   return tables;

@@ -26,7 +26,7 @@ afterAll(async () => {
   cluster?.stop();
 });
 
-describe('a mailbox\'s sending limits shared by three relays', () => {
+describe("a mailbox's sending limits shared by three relays", () => {
   it('gives out 3 connections to one mailbox in all, not 3 per relay, and takes back one whose relay died', async () => {
     // Each attempt is a connection a relay wants to open, named as its holder.
     const attempts = await Promise.all(Array.from({ length: 30 }, (_, i) => relays[i % 3]!.acquire(MAILBOX, CONNECTIONS, `connection-${i}`, NOW, 30_000)));
@@ -46,7 +46,7 @@ describe('a mailbox\'s sending limits shared by three relays', () => {
     expect(await relays[0]!.renew(MAILBOX, open[1]!.slot, open[1]!.holder, NOW + 30_002, 30_000)).toBe(false);
   });
 
-  it('paces the mailbox\'s messages across relays: 30 a minute in all, none at the same moment', async () => {
+  it("paces the mailbox's messages across relays: 30 a minute in all, none at the same moment", async () => {
     const times = await Promise.all(Array.from({ length: 30 }, (_, i) => relays[i % 3]!.nextSendAt(MAILBOX, NOW, MINUTE_PACE)));
     expect([...times].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => NOW + i * MINUTE_PACE));
     // Idle long enough, the pace starts again from now, not from a time in the past.

@@ -34,7 +34,13 @@ const until = async (done: () => boolean) => {
 describe('settings shared by two relays on PostgreSQL', () => {
   it('tells every relay which setting an admin changed on another, once it is committed', async () => {
     const heard: string[] = [];
-    stops.push(await listenForChanges(pools[1]!, (name) => heard.push(name), () => undefined));
+    stops.push(
+      await listenForChanges(
+        pools[1]!,
+        (name) => heard.push(name),
+        () => undefined,
+      ),
+    );
     await relays[1]!.load();
     expect(relays[1]!.get().recipients).toEqual([]);
     await relays[0]!.save(v.parse(AlertPolicy, { recipients: ['it@example.com'] }));
@@ -45,7 +51,13 @@ describe('settings shared by two relays on PostgreSQL', () => {
 
   it('says when its listening connection is lost, so the relay drops every cached setting', async () => {
     const lost: Error[] = [];
-    stops.push(await listenForChanges(pools[0]!, () => undefined, (err) => lost.push(err)));
+    stops.push(
+      await listenForChanges(
+        pools[0]!,
+        () => undefined,
+        (err) => lost.push(err),
+      ),
+    );
     cluster.pause();
     await until(() => lost.length === 1);
     cluster.resume();

@@ -41,7 +41,9 @@ describe('TLS to the database', () => {
 
   it('refuses what would not check the certificate, and no TLS beyond this machine, naming the fix', () => {
     expect(() => postgresConnection('postgres://guardmail@db.example.com/guardmail')).toThrow('would cross the network unencrypted: add sslmode=verify-full');
-    expect(() => postgresConnection('postgres://guardmail@db.example.com/guardmail?sslmode=require')).toThrow('sslmode=require does not check that the certificate is the database\'s');
+    expect(() => postgresConnection('postgres://guardmail@db.example.com/guardmail?sslmode=require')).toThrow(
+      "sslmode=require does not check that the certificate is the database's",
+    );
     expect(() => postgresConnection('postgres://guardmail@db.example.com/guardmail?sslmode=verify-ca')).toThrow('use sslmode=verify-full');
     expect(() => postgresConnection('mysql://db.example.com/guardmail')).toThrow('must start with postgres://');
     expect(postgresConnection('postgres://guardmail@127.0.0.1:5432/guardmail')).toMatchObject({ ssl: false });

@@ -44,7 +44,8 @@ async function open(engine: string): Promise<Stores> {
   return stores;
 }
 
-const mailSettings = (overrides: Record<string, unknown> = {}) => v.parse(MailSettingsInput, basicSettings({ port: 465, emailType: 'smtps', tls: false, ...overrides }));
+const mailSettings = (overrides: Record<string, unknown> = {}) =>
+  v.parse(MailSettingsInput, basicSettings({ port: 465, emailType: 'smtps', tls: false, ...overrides }));
 
 describe.each(Object.keys(engines))('the stores on %s', (engine) => {
   it('keep the mail settings with their secrets sealed, a secret kept unless replaced or cleared, and a new revision at each save', async () => {
@@ -99,18 +100,27 @@ describe.each(Object.keys(engines))('the stores on %s', (engine) => {
     expect((await stores.audit.list(10)).map((e) => e.action)).toEqual(['device.forgotten']);
   });
 
-  it('keep the release feeds and the exploited catalog, with their indexes and each source\'s status', async () => {
+  it("keep the release feeds and the exploited catalog, with their indexes and each source's status", async () => {
     const stores = await open(engine);
     expect(stores.releases.index()).toBeNull();
     expect(stores.releases.status().every((s) => s.fetchedAt === null)).toBe(true);
     const channels = [{ browser: 'Chrome', platform: 'windows', channel: 'stable', releases: [{ version: '131.0.6778.86', at: 1_000 }] }];
     await stores.releases.save({ source: 'chrome', fetchedAt: 5_000, channels });
     await stores.releases.refused('edge', 'RELEASE_FEED_MALFORMED: not JSON', 6_000);
-    await stores.releases.saveExploited([{ cve: 'CVE-2026-0001', dateAdded: '2026-11-01', ranges: [{ browser: 'Chrome', fixedIn: '131.0.6778.86' }] }, { cve: 'CVE-2026-0002', dateAdded: '2026-11-02', ranges: [], awaitingAnalysis: true }], 7_000);
+    await stores.releases.saveExploited(
+      [
+        { cve: 'CVE-2026-0001', dateAdded: '2026-11-01', ranges: [{ browser: 'Chrome', fixedIn: '131.0.6778.86' }] },
+        { cve: 'CVE-2026-0002', dateAdded: '2026-11-02', ranges: [], awaitingAnalysis: true },
+      ],
+      7_000,
+    );
     expect(stores.releases.feed('chrome')).toEqual({ source: 'chrome', fetchedAt: 5_000, channels });
     expect(stores.releases.index()).not.toBeNull();
     expect(stores.releases.exploitIndex()).not.toBeNull();
-    expect(stores.releases.exploited().map((e) => [e.cve, e.awaitingAnalysis ?? false])).toEqual([['CVE-2026-0001', false], ['CVE-2026-0002', true]]);
+    expect(stores.releases.exploited().map((e) => [e.cve, e.awaitingAnalysis ?? false])).toEqual([
+      ['CVE-2026-0001', false],
+      ['CVE-2026-0002', true],
+    ]);
     expect(stores.releases.status().filter((s) => s.fetchedAt !== null || s.lastError !== null)).toEqual([
       { source: 'chrome', fetchedAt: 5_000, lastError: null, lastErrorAt: null },
       { source: 'edge', fetchedAt: null, lastError: 'RELEASE_FEED_MALFORMED: not JSON', lastErrorAt: 6_000 },
@@ -141,7 +151,7 @@ describe.each(Object.keys(engines))('the stores on %s', (engine) => {
 });
 
 describe('the stores of relays sharing one PostgreSQL', () => {
-  it('hear each other\'s saves, and merge their delivery records into the latest of each', async () => {
+  it("hear each other's saves, and merge their delivery records into the latest of each", async () => {
     const url = cluster.createDatabase('shared_stores');
     const [a, b] = await Promise.all([0, 1].map(() => openPostgresStores({ url, box, logger: createLogger('silent'), maxConnections: 2 })));
     opened.push(a!, b!);

@@ -13,7 +13,10 @@ const benchmarks = readFileSync(join(import.meta.dirname, '../../docs/benchmarks
 describe('README', () => {
   it('opens with the two commands: install and start, then test', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const commands = firstBlock.trim().split('\n').map((line) => line.replace(/\s+#.*$/, ''));
+    const commands = firstBlock
+      .trim()
+      .split('\n')
+      .map((line) => line.replace(/\s+#.*$/, ''));
     expect(commands).toEqual(['npm install && npm start', 'npm test']);
   });
 
@@ -38,12 +41,14 @@ describe('docs/benchmarks.md', () => {
     const rows = benchmarks.split('\n').filter((line) => line.startsWith('| '));
     for (const check of CHECKS) {
       for (const rule of check.rules ?? []) {
-        expect(rows.some((row) => row.includes(`| ${rule.id} `) && row.includes(rule.title) && row.includes(`\`${check.id}\``)), `${rule.id} → ${check.id}`).toBe(true);
+        expect(
+          rows.some((row) => row.includes(`| ${rule.id} `) && row.includes(rule.title) && row.includes(`\`${check.id}\``)),
+          `${rule.id} → ${check.id}`,
+        ).toBe(true);
       }
     }
   });
 });
-
 
 describe('docs/', () => {
   const tracked = execFileSync('git', ['ls-files', '*.ts', '*.tsx', '*.mjs', '*.md', '*.sh'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -59,7 +64,7 @@ describe('docs/', () => {
     for (const link of links) expect(existsSync(join(root, link)), link).toBe(true);
   });
 
-  it('names in the providers\' failure table only error codes the relay has', () => {
+  it("names in the providers' failure table only error codes the relay has", () => {
     const providers = readFileSync(join(root, 'docs/providers.md'), 'utf8');
     const named = [...providers.matchAll(/`([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)`/g)].map((m) => m[1]!);
     expect(named.length).toBeGreaterThan(20);

@@ -23,7 +23,10 @@ describe('a connected account and stored secrets under a stolen admin token, aga
   /** The attacker's server: plain SMTP that offers XOAUTH2 and PLAIN and writes down whatever it is given. */
   let rogue: SmtpPeer;
   beforeAll(async () => {
-    as = await startAuthorizationServer({ flavour: 'microsoft', clients: { relay: { secret: 'client-secret-7f3a9c1e', redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
+    as = await startAuthorizationServer({
+      flavour: 'microsoft',
+      clients: { relay: { secret: 'client-secret-7f3a9c1e', redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } },
+    });
     microsoft = await startMicrosoft365({ verifyToken: as.verifyToken });
     rogue = await startMta({ tls: 'plain', users: { 'alerts@example.com': 'anything' }, authMethods: ['XOAUTH2', 'PLAIN', 'LOGIN'] });
     relay = await startRelayWithTokens();
@@ -35,18 +38,40 @@ describe('a connected account and stored secrets under a stolen admin token, aga
 
   const call = (path: string, init: { method?: string; body?: unknown } = {}) => callRelay(relay.url, path, { ...init, token: relay.admin });
   const oauth = (overrides: Record<string, unknown> = {}) => ({
-    authType: 'oauth', provider: 'microsoft', host: '127.0.0.1', port: microsoft.port, emailType: 'smtp', tls: true, caCertificate: testPki().caCert,
-    senderAddress: 'alerts@example.com', testAddress: 'it@example.com', clientId: 'relay', clientSecret: 'client-secret-7f3a9c1e', clientAuthMethod: 'client_secret_basic',
-    authorizationUrl: as.authorizationUrl, tokenUrl: as.tokenUrl, scope: as.mailScope, authorizeParams: as.authorizeParams, ...overrides,
+    authType: 'oauth',
+    provider: 'microsoft',
+    host: '127.0.0.1',
+    port: microsoft.port,
+    emailType: 'smtp',
+    tls: true,
+    caCertificate: testPki().caCert,
+    senderAddress: 'alerts@example.com',
+    testAddress: 'it@example.com',
+    clientId: 'relay',
+    clientSecret: 'client-secret-7f3a9c1e',
+    clientAuthMethod: 'client_secret_basic',
+    authorizationUrl: as.authorizationUrl,
+    tokenUrl: as.tokenUrl,
+    scope: as.mailScope,
+    authorizeParams: as.authorizeParams,
+    ...overrides,
   });
 
   it('forgets the connected account when mail is moved elsewhere, so no bearer token reaches the new server', async () => {
     expect((await call('/api/v1/mail-settings', { method: 'PUT', body: oauth() })).status).toBe(200);
-    const { authorizationUrl } = (await (await call('/api/v1/oauth/authorize', { method: 'POST', body: { redirectUrl: EXTENSION_REDIRECT_URL } })).json()) as AuthorizeAnswer;
-    expect((await call('/api/v1/oauth/callback', { method: 'POST', body: { callbackUrl: await as.consent(authorizationUrl, 'allow', 'alerts@example.com') } })).status).toBe(200);
+    const { authorizationUrl } = (await (
+      await call('/api/v1/oauth/authorize', { method: 'POST', body: { redirectUrl: EXTENSION_REDIRECT_URL } })
+    ).json()) as AuthorizeAnswer;
+    expect(
+      (await call('/api/v1/oauth/callback', { method: 'POST', body: { callbackUrl: await as.consent(authorizationUrl, 'allow', 'alerts@example.com') } }))
+        .status,
+    ).toBe(200);
     expect((await call('/api/v1/mail-settings/test', { method: 'POST' })).status).toBe(200);
 
-    const moved = await call('/api/v1/mail-settings', { method: 'PUT', body: oauth({ clientSecret: undefined, port: rogue.port, tls: false, emailType: 'smtp', allowInsecureAuth: true, caCertificate: '' }) });
+    const moved = await call('/api/v1/mail-settings', {
+      method: 'PUT',
+      body: oauth({ clientSecret: undefined, port: rogue.port, tls: false, emailType: 'smtp', allowInsecureAuth: true, caCertificate: '' }),
+    });
     expect(moved.status, await moved.clone().text()).toBe(200);
     const test = await call('/api/v1/mail-settings/test', { method: 'POST' });
     expect(((await test.json()) as ApiErrorBody).error.code).toBe('OAUTH_NOT_CONNECTED');
@@ -58,7 +83,10 @@ describe('a connected account and stored secrets under a stolen admin token, aga
   it('asks for an app-only client secret again when the mail API or server it sends tokens to changes', async () => {
     const appOnly = (overrides: Record<string, unknown> = {}) => oauth({ oauthGrant: 'client_credentials', authorizationUrl: '', ...overrides });
     expect((await call('/api/v1/mail-settings', { method: 'PUT', body: appOnly() })).status).toBe(200);
-    for (const change of [{ port: rogue.port, tls: false, allowInsecureAuth: true }, { transport: 'graph', apiUrl: 'https://graph.attacker.example' }]) {
+    for (const change of [
+      { port: rogue.port, tls: false, allowInsecureAuth: true },
+      { transport: 'graph', apiUrl: 'https://graph.attacker.example' },
+    ]) {
       const res = await call('/api/v1/mail-settings', { method: 'PUT', body: appOnly({ clientSecret: undefined, ...change }) });
       expect(res.status, JSON.stringify(change)).toBe(400);
       expect(((await res.json()) as ApiErrorBody).error).toMatchObject({ code: 'SECRET_REQUIRED', field: 'clientSecret' });
@@ -66,7 +94,8 @@ describe('a connected account and stored secrets under a stolen admin token, aga
   });
 
   it('asks for the password again when the channel that protects it changes on the same server', async () => {
-    const basic = (overrides: Record<string, unknown> = {}) => basicSettings({ port: microsoft.port, emailType: 'smtp', tls: true, caCertificate: testPki().caCert, ...overrides });
+    const basic = (overrides: Record<string, unknown> = {}) =>
+      basicSettings({ port: microsoft.port, emailType: 'smtp', tls: true, caCertificate: testPki().caCert, ...overrides });
     expect((await call('/api/v1/mail-settings', { method: 'PUT', body: basic() })).status).toBe(200);
     for (const change of [{ tls: false, allowInsecureAuth: true }, { caCertificate: '' }, { emailType: 'smtps' }]) {
       const res = await call('/api/v1/mail-settings', { method: 'PUT', body: basic({ password: undefined, ...change }) });

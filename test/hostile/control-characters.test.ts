@@ -76,7 +76,11 @@ describe('control and line-separator characters in reports, against the relay as
       fetch(`${relay.url}/api/v1/mail-settings`, {
         method: 'PUT',
         headers: { Authorization: `Bearer ${relay.admin}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ ...basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }), password: undefined, senderName }),
+        body: JSON.stringify({
+          ...basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }),
+          password: undefined,
+          senderName,
+        }),
       });
     for (const name of ['IT \u202eytiruces', 'IT\u200b Security', 'IT\u{E0041} Security', 'IT\r\nBcc: x@example.com']) {
       const res = await put(name);

@@ -4,7 +4,6 @@ import { startRelayWithTokens } from '../fixtures/relay-process';
 import { report } from '../fixtures/reports';
 import { reportRequest } from '../fixtures/signing';
 
-
 /**
  * Attack 5: reports with fresh device IDs for 10 s created 1,880 devices (about 11,000 a minute), 90 MB of store and
  * 38 alert mails. New devices are now admitted at a bounded rate (2,000 at once, 100,000 an hour; smaller here), known
@@ -17,8 +16,7 @@ describe('a flood of invented device IDs, against the relay as a process', () =>
   it('admits new devices at the bounded rate, keeps known ones reporting, and says so once', async () => {
     // 1,000 an hour: 20 at once, then one every 3.6 s.
     relay = await startRelayWithTokens(['--new-devices-per-hour', '1000']);
-    const post = (deviceId: string) =>
-      fetch(`${relay.url}/api/v1/reports`, reportRequest(report({ deviceId }), relay.enrollment));
+    const post = (deviceId: string) => fetch(`${relay.url}/api/v1/reports`, reportRequest(report({ deviceId }), relay.enrollment));
     const admin = (path: string) => fetch(`${relay.url}${path}`, { headers: { Authorization: `Bearer ${relay.admin}` } });
     expect((await post('device-known')).status).toBe(202);
 

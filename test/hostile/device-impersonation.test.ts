@@ -13,7 +13,9 @@ async function browserKey() {
   return {
     publicKey: { kty: 'EC' as const, crv: 'P-256' as const, x: x!, y: y! },
     sign: async (body: string, timestamp: number) =>
-      Buffer.from(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, new TextEncoder().encode(`${timestamp}.${body}`))).toString('base64url'),
+      Buffer.from(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, new TextEncoder().encode(`${timestamp}.${body}`))).toString(
+        'base64url',
+      ),
   };
 }
 type BrowserKey = Awaited<ReturnType<typeof browserKey>>;
@@ -25,7 +27,7 @@ type BrowserKey = Awaited<ReturnType<typeof browserKey>>;
  * ever while the admin saw a "secure" device; unsigned reports were still taken; and one decoy forgery every few
  * minutes kept the real refusals out of the audit log.
  */
-describe('reports under another browser\'s device ID, against the relay as a process', () => {
+describe("reports under another browser's device ID, against the relay as a process", () => {
   let relay: Awaited<ReturnType<typeof startRelayWithTokens>>;
   beforeAll(async () => {
     relay = await startRelayWithTokens();
@@ -42,7 +44,8 @@ describe('reports under another browser\'s device ID, against the relay as a pro
     return { method: 'POST', headers, body };
   };
   const send = (request: RequestInit) => fetch(`${relay.url}/api/v1/reports`, request);
-  const post = async (r: ComplianceReport, key?: BrowserKey, options: { timestamp?: number; signAs?: BrowserKey } = {}) => send(await signedRequest(r, key, options));
+  const post = async (r: ComplianceReport, key?: BrowserKey, options: { timestamp?: number; signAs?: BrowserKey } = {}) =>
+    send(await signedRequest(r, key, options));
   const admin = (path: string, method = 'GET') => fetch(`${relay.url}${path}`, { method, headers: { Authorization: `Bearer ${relay.admin}` } });
   const devices = async () => ((await (await admin('/api/v1/devices?limit=1000')).json()) as DevicesAnswer).devices;
   const device = async (id: string): Promise<DeviceSummary | undefined> => (await devices()).find((d) => d.id === id);
@@ -56,7 +59,10 @@ describe('reports under another browser\'s device ID, against the relay as a pro
     const forged = [];
     for (let i = 0; i < 9; i++) forged.push(await post(report({ deviceId: 'device-victim' })));
     expect(forged.map((r) => r.status)).toEqual(Array(9).fill(401));
-    expect(((await forged[0]!.json()) as ApiErrorBody).error).toMatchObject({ code: 'DEVICE_SIGNATURE_INVALID', message: 'The report is not signed with a key it carries.' });
+    expect(((await forged[0]!.json()) as ApiErrorBody).error).toMatchObject({
+      code: 'DEVICE_SIGNATURE_INVALID',
+      message: 'The report is not signed with a key it carries.',
+    });
     expect((await post(report({ deviceId: 'device-victim' }), real, { signAs: await browserKey() })).status).toBe(401); // the real key, a forged signature
     expect((await post(report({ deviceId: 'device-victim' }), real, { timestamp: Date.now() - 10 * 60_000 })).status).toBe(401); // signed too long ago
     expect((await device('device-victim'))?.level).toBe('high');
@@ -115,7 +121,8 @@ describe('reports under another browser\'s device ID, against the relay as a pro
     await tick();
     expect((await post(riskyReport({ deviceId: 'device-decoyed' }), real)).status).toBe(202);
     // Decoys first, so that a refusal written once per device would be theirs; then the replay.
-    for (let i = 0; i < 20; i++) expect((await post(report({ deviceId: 'device-decoyed' }), await browserKey(), { signAs: await browserKey() })).status).toBe(401);
+    for (let i = 0; i < 20; i++)
+      expect((await post(report({ deviceId: 'device-decoyed' }), await browserKey(), { signAs: await browserKey() })).status).toBe(401);
     expect((await send(old)).status).toBe(409);
     await expect.poll(async () => Object.keys((await device('device-decoyed'))?.refusals ?? {}).sort()).toEqual(['invalid', 'replayed']);
   });

@@ -3,17 +3,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateToken } from '../../relay/storage/access-tokens';
 import { startRelayWithTokens } from '../fixtures/relay-process';
 
-
 /** One HTTP request with full control of Host and of the client's own address. */
-function get(url: string, path: string, options: { host?: string; token?: string; from?: string; forwardedFor?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(
+  url: string,
+  path: string,
+  options: { host?: string; token?: string; from?: string; forwardedFor?: string } = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { hostname, port, path, localAddress: options.from, headers: {
+      {
+        hostname,
+        port,
+        path,
+        localAddress: options.from,
+        headers: {
           ...(options.host ? { Host: options.host } : {}),
           ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
           ...(options.forwardedFor ? { 'X-Forwarded-For': options.forwardedFor } : {}),
-        } },
+        },
+      },
       (res) => {
         let body = '';
         res.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -61,7 +70,11 @@ describe('host names and token guessing, against the relay as a process', () => 
     expect((await get(relay.url, '/api/v1/mail-settings', { token: relay.admin })).status).toBe(200);
     expect((await get(relay.url, '/api/v1/mail-settings')).status).toBe(429); // no token is a wrong one
     // Failures are counted per role: the admin-token guesses cost the browsers' wrong enrollment tokens nothing.
-    const report = await fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${generateToken('enrollment')}` }, body: '{}' });
+    const report = await fetch(`${relay.url}/api/v1/reports`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${generateToken('enrollment')}` },
+      body: '{}',
+    });
     expect(report.status).toBe(401);
 
     const metrics = await get(relay.url, '/metrics', { from: '127.0.0.2' });
@@ -78,7 +91,8 @@ describe('token guessing behind a TLS proxy, against the relay as a process', ()
   afterAll(() => relay?.stop());
 
   it('counts wrong tokens per forwarded client, trusting only the address the proxy appended', async () => {
-    for (let i = 0; i < 30; i++) expect((await get(relay.url, '/api/v1/status', { token: generateToken('admin'), forwardedFor: '203.0.113.7' })).status).toBe(401);
+    for (let i = 0; i < 30; i++)
+      expect((await get(relay.url, '/api/v1/status', { token: generateToken('admin'), forwardedFor: '203.0.113.7' })).status).toBe(401);
     expect((await get(relay.url, '/api/v1/status', { token: generateToken('admin'), forwardedFor: '203.0.113.7' })).status).toBe(429);
     // Another client behind the same proxy is not held back; a client cannot escape by prepending an address of its own.
     expect((await get(relay.url, '/api/v1/status', { token: generateToken('admin'), forwardedFor: '203.0.113.8' })).status).toBe(401);

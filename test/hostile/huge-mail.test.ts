@@ -19,12 +19,16 @@ describe('padded reports beside a real alert, against the relay as a process', (
     await smtp?.close();
   });
 
-  const post = (body: unknown) =>
-    fetch(`${relay.url}/api/v1/reports`, reportRequest(body, relay.enrollment));
+  const post = (body: unknown) => fetch(`${relay.url}/api/v1/reports`, reportRequest(body, relay.enrollment));
 
   it('sends one mail under 1 MB that names the real device, and answers padded reports with bounded findings', async () => {
     const padding = Array.from({ length: 500 }, (_, i) =>
-      extension({ id: `pad${String(i).padStart(29, '0')}`, name: `${'P'.repeat(190)} ${i}`, permissions: ['debugger', 'nativeMessaging', 'proxy'], hostPermissions: ['<all_urls>'] }),
+      extension({
+        id: `pad${String(i).padStart(29, '0')}`,
+        name: `${'P'.repeat(190)} ${i}`,
+        permissions: ['debugger', 'nativeMessaging', 'proxy'],
+        hostPermissions: ['<all_urls>'],
+      }),
     );
     const answers = await Promise.all([
       ...Array.from({ length: 10 }, (_, i) => post(report({ deviceId: `device-padded-${i}`, extensions: padding }))),

@@ -32,8 +32,7 @@ describe('one hostile report among good ones, against the relay as a process', (
   });
   afterAll(() => relay?.stop());
 
-  const post = (body: unknown) =>
-    fetch(`${relay.url}/api/v1/reports`, reportRequest(body, ENROLLMENT));
+  const post = (body: unknown) => fetch(`${relay.url}/api/v1/reports`, reportRequest(body, ENROLLMENT));
 
   it('answers every good report 202 and stores it, whatever the hostile ones in its group say', async () => {
     const good = Array.from({ length: 30 }, (_, i) => report({ deviceId: `device-good-${i}` }));
@@ -59,15 +58,34 @@ describe('schema-valid hostile reports interleaved with good ones', () => {
   afterEach(() => relay?.close());
 
   const text = (max: number) =>
-    fc.oneof(fc.constantFrom(...OBJECT_KEYS, '', ' ', '\u2028', '\r\nBcc: x@evil.example', '\u0000', '%s%n', '${x}', '🙂'.repeat(10)), fc.string({ maxLength: max, unit: 'binary' }));
+    fc.oneof(
+      fc.constantFrom(...OBJECT_KEYS, '', ' ', '\u2028', '\r\nBcc: x@evil.example', '\u0000', '%s%n', '${x}', '🙂'.repeat(10)),
+      fc.string({ maxLength: max, unit: 'binary' }),
+    );
   const hostileReport = fc.record({
     browser: fc.record({ name: text(50).filter((s) => s.length > 0), version: fc.stringMatching(/^\d{1,3}(\.\d{1,6}){0,3}$/) }),
     os: fc.record({ platform: text(50), version: text(50) }),
     deviceLabel: text(100),
-    extensions: fc.array(fc.record({ id: text(128).filter((s) => s.length > 0), name: text(200), version: text(50), enabled: fc.boolean(),
-      installType: fc.constantFrom('admin', 'development', 'normal', 'sideload', 'other'), permissions: fc.array(text(200), { maxLength: 5 }),
-      hostPermissions: fc.array(text(500), { maxLength: 5 }) }), { maxLength: 5 }),
-    settings: fc.array(fc.record({ name: fc.stringMatching(/^[\w.]{1,100}$/), value: fc.oneof(fc.boolean(), fc.string({ maxLength: 20 }), fc.double(), fc.constant(null)), locked: fc.boolean() }), { maxLength: 5 }),
+    extensions: fc.array(
+      fc.record({
+        id: text(128).filter((s) => s.length > 0),
+        name: text(200),
+        version: text(50),
+        enabled: fc.boolean(),
+        installType: fc.constantFrom('admin', 'development', 'normal', 'sideload', 'other'),
+        permissions: fc.array(text(200), { maxLength: 5 }),
+        hostPermissions: fc.array(text(500), { maxLength: 5 }),
+      }),
+      { maxLength: 5 },
+    ),
+    settings: fc.array(
+      fc.record({
+        name: fc.stringMatching(/^[\w.]{1,100}$/),
+        value: fc.oneof(fc.boolean(), fc.string({ maxLength: 20 }), fc.double(), fc.constant(null)),
+        locked: fc.boolean(),
+      }),
+      { maxLength: 5 },
+    ),
   });
 
   it('answers every good report 202 and stores it', async () => {

@@ -25,9 +25,10 @@ describe('hostile reports against a relay process on PostgreSQL', () => {
   });
 
   const send = (request: RequestInit) => fetch(`${relay.url}/api/v1/reports`, request);
-  const devices = async () => ((await (await fetch(`${relay.url}/api/v1/devices?limit=100`, { headers: { Authorization: `Bearer ${relay.admin}` } })).json()) as DevicesAnswer).devices;
+  const devices = async () =>
+    ((await (await fetch(`${relay.url}/api/v1/devices?limit=100`, { headers: { Authorization: `Bearer ${relay.admin}` } })).json()) as DevicesAnswer).devices;
 
-  it('refuses a replayed report, and keeps a device id\'s real browser reporting as itself', async () => {
+  it("refuses a replayed report, and keeps a device id's real browser reporting as itself", async () => {
     const secure = reportRequest(report({ deviceId: 'device-pg-replayed' }), relay.enrollment);
     expect((await send(secure)).status).toBe(202);
     expect((await send(reportRequest(riskyReport({ deviceId: 'device-pg-replayed' }), relay.enrollment))).status).toBe(202);
@@ -39,18 +40,29 @@ describe('hostile reports against a relay process on PostgreSQL', () => {
 
     // Someone else's key took the id first: the real browser (another key) still reports, under its own device.
     const first = signedReport(report({ deviceId: 'device-pg-taken' }), Date.now(), new Map());
-    expect((await send({ method: 'POST', headers: { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json', ...first.headers }, body: first.body })).status).toBe(202);
+    expect(
+      (
+        await send({
+          method: 'POST',
+          headers: { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json', ...first.headers },
+          body: first.body,
+        })
+      ).status,
+    ).toBe(202);
     expect((await send(reportRequest(riskyReport({ deviceId: 'device-pg-taken' }), relay.enrollment))).status).toBe(202);
     const taken = (await devices()).filter((d) => d.id === 'device-pg-taken' || d.sameIdAs === 'device-pg-taken');
     expect(taken.map((d) => d.level).sort()).toEqual(['high', 'secure']);
   });
 
-  it('refuses new devices past the store\'s budget, as measured in the database', async () => {
+  it("refuses new devices past the store's budget, as measured in the database", async () => {
     await relay.stop();
     // An empty PostgreSQL database already takes several MB: a 1 MB budget is past at once.
     relay = await startRelayWithTokens(['--database-url', cluster.createDatabase('hostile_budget'), '--store-budget-mb', '1']);
-    const readiness = async () => (await (await fetch(`${relay.url}/readyz`, { headers: { Authorization: `Bearer ${relay.admin}` } })).json()) as ReadinessAnswer;
-    await expect.poll(async () => (await readiness()).checks.find((c) => c.name === 'store-budget')?.detail).toMatch(/^new devices refused: store \d+ MB of a 1 MB budget$/);
+    const readiness = async () =>
+      (await (await fetch(`${relay.url}/readyz`, { headers: { Authorization: `Bearer ${relay.admin}` } })).json()) as ReadinessAnswer;
+    await expect
+      .poll(async () => (await readiness()).checks.find((c) => c.name === 'store-budget')?.detail)
+      .toMatch(/^new devices refused: store \d+ MB of a 1 MB budget$/);
     const refused = await send(reportRequest(report({ deviceId: 'device-pg-new' }), relay.enrollment));
     expect(refused.status).toBe(507);
     expect(((await refused.json()) as ApiErrorBody).error.code).toBe('STORE_BUDGET_REACHED');

@@ -19,7 +19,11 @@ describe('reports built to be expensive to refuse, against the relay as a proces
   afterAll(() => relay?.stop());
 
   const post = (body: string) =>
-    fetch(`${relay.url}/api/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json' }, body });
+    fetch(`${relay.url}/api/v1/reports`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${relay.enrollment}`, 'Content-Type': 'application/json' },
+      body,
+    });
   /** 170,000 empty objects in a list whose bound is 500: just under the 512 KB report limit. */
   const emptyObjects = JSON.stringify({ ...report(), extensions: Array(170_000).fill({}) });
   /** 500 extensions, the bound, each with 200 permissions that are not text: 200,000 bad values. */
@@ -31,7 +35,11 @@ describe('reports built to be expensive to refuse, against the relay as a proces
     const text = await res.text();
     expect(res.status).toBe(400);
     expect(text.length).toBeLessThan(1_024);
-    expect((JSON.parse(text) as ApiErrorBody).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'extensions', message: 'extensions: extensions must have at most 500 entries.' });
+    expect((JSON.parse(text) as ApiErrorBody).error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'extensions',
+      message: 'extensions: extensions must have at most 500 entries.',
+    });
   });
 
   it('answers a report full of bad values with its first issue, not one per value', async () => {
@@ -65,7 +73,10 @@ describe('reports built to be expensive to refuse, against the relay as a proces
     expect(rssMb(pid) - before).toBeLessThan(200);
 
     // A line a second at most for refused requests, with the count it left out; every refusal in the metrics.
-    const refusedLines = relay.stdout().split('\n').filter((l) => l.includes('"msg":"request refused"'));
+    const refusedLines = relay
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"request refused"'));
     expect(refusedLines.length).toBeGreaterThan(0);
     expect(refusedLines.length).toBeLessThan(8);
     const metrics = await (await fetch(`${relay.url}/metrics`)).text();

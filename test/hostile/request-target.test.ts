@@ -52,7 +52,7 @@ describe('the URLs the relay writes and the files it keeps, against the relay as
     expect(policy.body).not.toContain('evil.example');
   });
 
-  it('keeps the signed extension and its unpacked copy readable by the relay\'s user only', () => {
+  it("keeps the signed extension and its unpacked copy readable by the relay's user only", () => {
     const modes: string[] = [];
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -5,7 +5,6 @@ import { basicSettings } from '../fixtures/relay';
 import { testPki } from '../fixtures/tls';
 import { startRelayWithTokens } from '../fixtures/relay-process';
 
-
 /**
  * Attack 6: with the admin token, change where a stored secret goes (the SMTP host, the token URL, the proxy) and
  * leave the secret out of the PUT: the relay would send the stored password, client secret or proxy password there.
@@ -18,11 +17,23 @@ describe('stored secrets stay bound to their destination, against the relay as a
   afterAll(() => relay?.stop());
 
   const put = (body: unknown) =>
-    fetch(`${relay.url}/api/v1/mail-settings`, { method: 'PUT', headers: { Authorization: `Bearer ${relay.admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${relay.url}/api/v1/mail-settings`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${relay.admin}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const oauth = (overrides: Record<string, unknown> = {}) => ({
-    ...basicSettings({ host: 'smtp.example.com', password: undefined }), authType: 'oauth', clientId: 'client', clientSecret: 'client-secret-1',
-    authorizationUrl: 'https://login.example.com/authorize', tokenUrl: 'https://login.example.com/token', scope: 'mail',
-    proxyUrl: 'https://proxy.example.com:3128', proxyUsername: 'relay', proxyPassword: 'proxy-secret-1', ...overrides,
+    ...basicSettings({ host: 'smtp.example.com', password: undefined }),
+    authType: 'oauth',
+    clientId: 'client',
+    clientSecret: 'client-secret-1',
+    authorizationUrl: 'https://login.example.com/authorize',
+    tokenUrl: 'https://login.example.com/token',
+    scope: 'mail',
+    proxyUrl: 'https://proxy.example.com:3128',
+    proxyUsername: 'relay',
+    proxyPassword: 'proxy-secret-1',
+    ...overrides,
   });
 
   it('refuses to move the password, the client secret or the proxy password without it, naming the field, and keeps what is stored', async () => {
@@ -36,7 +47,10 @@ describe('stored secrets stay bound to their destination, against the relay as a
 
     const first = await put(oauth());
     expect(first.status, await first.clone().text()).toBe(200);
-    for (const [change, field] of [[{ tokenUrl: 'https://attacker.example/token' }, 'clientSecret'], [{ proxyUrl: 'https://proxy.attacker.example:3128' }, 'proxyPassword']] as const) {
+    for (const [change, field] of [
+      [{ tokenUrl: 'https://attacker.example/token' }, 'clientSecret'],
+      [{ proxyUrl: 'https://proxy.attacker.example:3128' }, 'proxyPassword'],
+    ] as const) {
       const res = await put(oauth({ clientSecret: undefined, proxyPassword: undefined, ...change }));
       expect(res.status).toBe(400);
       expect(((await res.json()) as ApiErrorBody).error).toMatchObject({ code: 'SECRET_REQUIRED', field });
@@ -46,10 +60,19 @@ describe('stored secrets stay bound to their destination, against the relay as a
     expect(((await back.json()) as ApiErrorBody).error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'password' });
   });
 
-  it('keeps a client certificate\'s private key bound to the token URL as well', async () => {
+  it("keeps a client certificate's private key bound to the token URL as well", async () => {
     const { client } = testPki();
     const certificate = (overrides: Record<string, unknown> = {}) =>
-      oauth({ proxyUrl: '', proxyUsername: '', proxyPassword: null, clientSecret: null, clientAuthMethod: 'private_key_jwt', clientCertificate: client.cert, clientPrivateKey: client.key, ...overrides });
+      oauth({
+        proxyUrl: '',
+        proxyUsername: '',
+        proxyPassword: null,
+        clientSecret: null,
+        clientAuthMethod: 'private_key_jwt',
+        clientCertificate: client.cert,
+        clientPrivateKey: client.key,
+        ...overrides,
+      });
     const first = await put(certificate());
     expect(first.status, await first.clone().text()).toBe(200);
     const moved = await put(certificate({ clientPrivateKey: undefined, tokenUrl: 'https://attacker.example/token' }));

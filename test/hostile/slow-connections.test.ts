@@ -54,7 +54,9 @@ describe('connections that never finish a request, against the relay as a proces
   });
 
   it('holds at most its bound in total, counts what it closes by reason, logs it once, and recovers', async () => {
-    const held = await Promise.all(['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'].flatMap((from) => Array.from({ length: 10 }, () => halfSent(relay.url, from))));
+    const held = await Promise.all(
+      ['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'].flatMap((from) => Array.from({ length: 10 }, () => halfSent(relay.url, from))),
+    );
     sockets.push(...held.map((h) => h.socket));
     const over = await halfSent(relay.url, '127.0.0.7');
     sockets.push(over.socket);
@@ -64,7 +66,10 @@ describe('connections that never finish a request, against the relay as a proces
     const metrics = await (await fetch(`${relay.url}/metrics`)).text();
     expect(metrics).toMatch(/guardmail_connections_refused_total\{reason="per-client"\} 5/);
     expect(metrics).toMatch(/guardmail_connections_refused_total\{reason="total"\} [1-9]/);
-    const lines = relay.stdout().split('\n').filter((l) => l.includes('connections over their bound are closed at once'));
+    const lines = relay
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('connections over their bound are closed at once'));
     expect(lines).toHaveLength(2); // one per reason and minute, however many were closed
   });
 });

@@ -30,7 +30,13 @@ describe('a store filled by invented devices, against the relay as a process', (
       deviceId,
       deviceLabel: 'L'.repeat(100),
       extensions: Array.from({ length: 500 }, (_, i) =>
-        extension({ id: `${i}`.padStart(32, 'a'), name: `${i} `.padEnd(200, 'n'), version: '9'.repeat(50), installType: 'development', permissions: ['debugger', 'proxy', 'nativeMessaging', 'webRequest', 'cookies'] }),
+        extension({
+          id: `${i}`.padStart(32, 'a'),
+          name: `${i} `.padEnd(200, 'n'),
+          version: '9'.repeat(50),
+          installType: 'development',
+          permissions: ['debugger', 'proxy', 'nativeMessaging', 'webRequest', 'cookies'],
+        }),
       ),
     });
   const post = (deviceId: string) => fetch(`${relay.url}/api/v1/reports`, reportRequest(maximal(deviceId), relay.enrollment));
@@ -40,7 +46,11 @@ describe('a store filled by invented devices, against the relay as a process', (
     expect((await post('device-maximal')).status).toBe(202);
     const db = new Database(join(relay.dataDir, 'guardmail.sqlite'), { readonly: true });
     try {
-      const row = db.prepare('SELECT length(label) + length(browser) + length(version) + length(os) + length(findings) + coalesce(length(alerted), 0) + coalesce(length(public_key), 0) + coalesce(length(last_refusal), 0) AS n FROM devices WHERE id = ?').get('device-maximal') as { n: number };
+      const row = db
+        .prepare(
+          'SELECT length(label) + length(browser) + length(version) + length(os) + length(findings) + coalesce(length(alerted), 0) + coalesce(length(public_key), 0) + coalesce(length(last_refusal), 0) AS n FROM devices WHERE id = ?',
+        )
+        .get('device-maximal') as { n: number };
       const alert = db.prepare('SELECT length(payload) AS n FROM outbox WHERE device_id = ?').get('device-maximal') as { n: number };
       expect(row.n).toBeLessThan(MAX_DEVICE_BYTES);
       expect(alert.n).toBeLessThan(MAX_ALERT_BYTES);
@@ -61,7 +71,7 @@ describe('a store filled by invented devices, against the relay as a process', (
         await new Promise((r) => setTimeout(r, 5_000));
       }
     }
-    expect(refused, "no new device was refused").toBeDefined();
+    expect(refused, 'no new device was refused').toBeDefined();
     expect(((await refused!.json()) as ApiErrorBody).error.code).toBe('STORE_BUDGET_REACHED');
     const check = (await readiness()).checks.find((c) => c.name === 'store-budget');
     expect(check).toMatchObject({ ok: false, critical: false });

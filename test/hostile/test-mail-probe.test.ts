@@ -39,7 +39,9 @@ describe('the test mail as a probe of other machines, against the relay as a pro
       const relayUrl = relay.url;
       const token = relay.admin;
       // One relay, one settings: each probe is its own save and test, one after the other.
-      expect((await callRelay(relayUrl, '/api/v1/mail-settings', { method: 'PUT', token, body: basicSettings({ host, port, password: 'probe-1234' }) })).status).toBe(200);
+      expect(
+        (await callRelay(relayUrl, '/api/v1/mail-settings', { method: 'PUT', token, body: basicSettings({ host, port, password: 'probe-1234' }) })).status,
+      ).toBe(200);
       const started = performance.now();
       const res = await callRelay(relayUrl, '/api/v1/mail-settings/test', { method: 'POST', token });
       const elapsed = performance.now() - started;
@@ -47,7 +49,13 @@ describe('the test mail as a probe of other machines, against the relay as a pro
       return { status: res.status, error: { ...error, requestId: '' }, elapsed };
     };
     const answers = [];
-    for (const [host, port] of [['127.0.0.1', ports.closed!], ['127.0.0.1', ports.silent!], ['127.0.0.1', ports.banner!], ['mail.guardmail-test.invalid', 587]] as const) answers.push(await probe(host, port));
+    for (const [host, port] of [
+      ['127.0.0.1', ports.closed!],
+      ['127.0.0.1', ports.silent!],
+      ['127.0.0.1', ports.banner!],
+      ['mail.guardmail-test.invalid', 587],
+    ] as const)
+      answers.push(await probe(host, port));
     for (const answer of answers) {
       expect(answer.status).toBe(502);
       expect(answer.error).toEqual(answers[0]!.error);

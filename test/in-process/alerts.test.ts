@@ -34,7 +34,11 @@ const postReport = (body: unknown, token = relay.enrollmentToken) => relay.call(
 async function setup(policy: Partial<AlertPolicy> = {}, smtpOptions: Partial<MtaOptions> = {}) {
   clock = Date.parse('2026-11-27T10:00:00Z');
   const options = { now: () => clock, worker: { random: () => 0 } };
-  ({ relay, smtp } = await createAlertingRelay({ recipients: ['it@example.com', 'soc@example.com'], groupingWindowSeconds: 60, ...policy }, options, smtpOptions));
+  ({ relay, smtp } = await createAlertingRelay(
+    { recipients: ['it@example.com', 'soc@example.com'], groupingWindowSeconds: 60, ...policy },
+    options,
+    smtpOptions,
+  ));
 }
 
 async function alerts(): Promise<AlertsAnswer['alerts']> {
@@ -62,7 +66,8 @@ describe('reports', () => {
 
   it('judges a browser against the newest version enough of the fleet runs, with no internet', async () => {
     await setup({ maxMajorsBehind: 2 });
-    const newer = () => ['device-new-1', 'device-new-2', 'device-new-3'].map((id) => postReport(report({ deviceId: id, browser: { name: 'Chrome', version: '134.0.1.2' } })));
+    const newer = () =>
+      ['device-new-1', 'device-new-2', 'device-new-3'].map((id) => postReport(report({ deviceId: id, browser: { name: 'Chrome', version: '134.0.1.2' } })));
     await Promise.all(newer());
     // Devices count towards the fleet's versions once they have reported for a day (domain/fleet-versions.ts).
     const young = await json<ReportAnswer>(await postReport(report({ deviceId: 'device-old', browser: { name: 'Chrome', version: '131.0.6778.85' } })));
@@ -73,7 +78,7 @@ describe('reports', () => {
     expect(old.findings[0]?.title.en).toBe('Chrome 131.0.6778.85 is 3 major versions behind the newest that enough of the fleet runs (134)');
   });
 
-  it('lets no single report move the fleet\'s newest version, and refuses absurd versions', async () => {
+  it("lets no single report move the fleet's newest version, and refuses absurd versions", async () => {
     await setup({ maxMajorsBehind: 2 });
     const absurd = await postReport(report({ deviceId: 'device-evil', browser: { name: 'Chrome', version: '99999.0' } }));
     expect(absurd.status).toBe(400);
@@ -133,7 +138,9 @@ describe('alert mail', () => {
   it('groups the alerts of one window into one mail with every device and finding, in English', async () => {
     await setup();
     await postReport(riskyReport({ deviceId: 'device-a', deviceLabel: 'Reception' }));
-    await postReport(report({ deviceId: 'device-b', deviceLabel: 'Finance laptop', settings: [{ name: 'services.safeBrowsingEnabled', value: false, locked: false }] }));
+    await postReport(
+      report({ deviceId: 'device-b', deviceLabel: 'Finance laptop', settings: [{ name: 'services.safeBrowsingEnabled', value: false, locked: false }] }),
+    );
     await postReport(report({ deviceId: 'device-c', deviceLabel: 'Clean one' }));
     await relay.deps.worker.wake();
     expect(smtp!.received).toHaveLength(0); // the grouping window is still open
@@ -148,12 +155,13 @@ describe('alert mail', () => {
     expect(raw).toMatch(/Message-ID: <guardmail\.alert\.[\w-]+@example\.com>/);
     expect(raw).toContain('Content-Type: text/html');
     const text = decoded(raw);
-    for (const phrase of ['Reception', '“Tab Debugger” has high-risk permissions: debugger', 'Finance laptop', 'Safe Browsing is off']) expect(text).toContain(phrase);
+    for (const phrase of ['Reception', '“Tab Debugger” has high-risk permissions: debugger', 'Finance laptop', 'Safe Browsing is off'])
+      expect(text).toContain(phrase);
     expect(text).not.toContain('Clean one');
     expect((await alerts()).map((a) => a.state)).toEqual(['sent', 'sent']);
   });
 
-  it('writes the mail in the policy\'s language', async () => {
+  it("writes the mail in the policy's language", async () => {
     await setup({ language: 'es', groupingWindowSeconds: 0 });
     await postReport(riskyReport({ deviceId: 'device-es' }));
     await relay.deps.worker.wake();
@@ -272,7 +280,9 @@ describe('alert mail', () => {
     await relay.call('PUT', '/api/v1/mail-settings', wrong);
     await postReport(riskyReport({ deviceId: 'device-a' }));
     await relay.deps.worker.wake();
-    expect(await alerts()).toMatchObject([{ state: 'pending_retry', attempts: 1, lastError: 'SMTP_AUTH_FAILED: 535 5.7.8 Error: authentication failed: authentication failure' }]);
+    expect(await alerts()).toMatchObject([
+      { state: 'pending_retry', attempts: 1, lastError: 'SMTP_AUTH_FAILED: 535 5.7.8 Error: authentication failed: authentication failure' },
+    ]);
     // Hours later, still the wrong password: still waiting, retried at most half an hour apart.
     for (let hour = 0; hour < 6; hour++) {
       clock += 30 * MINUTE;
@@ -366,7 +376,11 @@ describe('alert mail', () => {
     await postReport(riskyReport({ deviceId: 'device-a' }));
     clock += 5 * MINUTE;
     const status = await json<StatusAnswer>(await relay.call('GET', '/api/v1/status'));
-    expect(status.fleet).toEqual({ counts: { very_high: 0, high: 1, low: 0, secure: 0 }, stoppedReporting: 0, outbox: { pending: 1, failed: 0, oldestDueAgeSeconds: 240 } });
+    expect(status.fleet).toEqual({
+      counts: { very_high: 0, high: 1, low: 0, secure: 0 },
+      stoppedReporting: 0,
+      outbox: { pending: 1, failed: 0, oldestDueAgeSeconds: 240 },
+    });
     expect(readdirSync(relay.dataDir).every((f) => f.startsWith('guardmail.sqlite'))).toBe(true);
   });
 });
@@ -380,7 +394,12 @@ describe('the outbox', () => {
     clock += MINUTE;
     await relay.deps.worker.wake();
     const byDevice = Object.fromEntries((await alerts()).map((a) => [a.deviceId, a]));
-    expect(byDevice['device-b']).toMatchObject({ state: 'failed', level: null, deviceLabel: 'device-b', lastError: expect.stringMatching(/^ALERT_UNREADABLE: the stored alert does not match its schema \(device\.id: /) });
+    expect(byDevice['device-b']).toMatchObject({
+      state: 'failed',
+      level: null,
+      deviceLabel: 'device-b',
+      lastError: expect.stringMatching(/^ALERT_UNREADABLE: the stored alert does not match its schema \(device\.id: /),
+    });
     expect([byDevice['device-a']!.state, byDevice['device-c']!.state]).toEqual(['sent', 'sent']);
     expect(smtp!.received).toHaveLength(1);
     expect(smtp!.received[0]!.raw).not.toContain('device-b');

@@ -34,7 +34,9 @@ const ExtensionSettingsEntry = v.strictObject({
 });
 
 /** The extension's own managed-storage schema: every value the policy sets must be a declared property of its type. */
-const managedSchema = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../extension/public/managed-schema.json'), 'utf8')) as { properties: Record<string, { type: string }> };
+const managedSchema = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../extension/public/managed-schema.json'), 'utf8')) as {
+  properties: Record<string, { type: string }>;
+};
 function matchesManagedSchema(values: Record<string, unknown>): boolean {
   return Object.entries(values).every(([k, value]) => {
     const type = managedSchema.properties[k]?.type;
@@ -64,12 +66,13 @@ function parseReg(bytes: Buffer): Record<string, Record<string, string>> {
 }
 
 describe('the extension signing key', () => {
-  it('gives the ID Chromium derives from a public key (the development build\'s key gives its known ID)', () => {
-    const devKey = 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAn1+hj/ElnbnxxuIPFSOMyhbLaneF89rLzj6NftUxcdNqu3pOmoRamnAgcMAWqMftO9/n8AcoqgZDgAX8C0CxgDhtj4HXyLhJZGvNwcS+QZfFupUX1UIGz//TW/eau2iDcrOEpHDndaUzdPFHG73o1AH45gw9p9uZfO0QYEkhAbTjV1IWCH8/2eIcYAQCyGIXZC52uLketIK1WFNrqgUr1aWPEZ/ODyN7F0LwJoT+Zn3EOMr6WCrpCQksicEHJzTf3JKXfwX7n3USZorRRROb8efLaceoJ296P5wzWKzX++Zj1EEYJeXG7uGApeXjMHhniglJP1rhLgEKWxVEYUYTsQIDAQAB';
+  it("gives the ID Chromium derives from a public key (the development build's key gives its known ID)", () => {
+    const devKey =
+      'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAn1+hj/ElnbnxxuIPFSOMyhbLaneF89rLzj6NftUxcdNqu3pOmoRamnAgcMAWqMftO9/n8AcoqgZDgAX8C0CxgDhtj4HXyLhJZGvNwcS+QZfFupUX1UIGz//TW/eau2iDcrOEpHDndaUzdPFHG73o1AH45gw9p9uZfO0QYEkhAbTjV1IWCH8/2eIcYAQCyGIXZC52uLketIK1WFNrqgUr1aWPEZ/ODyN7F0LwJoT+Zn3EOMr6WCrpCQksicEHJzTf3JKXfwX7n3USZorRRROb8efLaceoJ296P5wzWKzX++Zj1EEYJeXG7uGApeXjMHhniglJP1rhLgEKWxVEYUYTsQIDAQAB';
     expect(extensionIdOf(Buffer.from(devKey, 'base64'))).toBe(EXTENSION_ID);
   });
 
-  it('is made once, readable only by the relay\'s user, and gives the same identity at every start', () => {
+  it("is made once, readable only by the relay's user, and gives the same identity at every start", () => {
     const file = join(tmp('guardmail-key-'), 'extension-signing-key.pem');
     const first = loadSigningKey(file, true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -78,7 +81,7 @@ describe('the extension signing key', () => {
     expect(extensionIdOf(Buffer.from(first.manifestKey, 'base64'))).toBe(first.id);
   });
 
-  it('refuses an operator\'s key file that is missing or not RSA, naming it', () => {
+  it("refuses an operator's key file that is missing or not RSA, naming it", () => {
     const dir = tmp('guardmail-key-');
     expect(() => loadSigningKey(join(dir, 'missing.pem'), false)).toThrow(`the extension signing key ${join(dir, 'missing.pem')} does not exist`);
     const ec = join(dir, 'ec.pem');
@@ -87,8 +90,8 @@ describe('the extension signing key', () => {
   });
 });
 
-describe('the fleet\'s extension', () => {
-  it('is signed as a CRX3 and copied unpacked with the signing key\'s manifest key, and packed again for a new build', async () => {
+describe("the fleet's extension", () => {
+  it("is signed as a CRX3 and copied unpacked with the signing key's manifest key, and packed again for a new build", async () => {
     const buildDir = fakeBuild();
     const outDir = tmp('guardmail-out-');
     const identity = loadSigningKey(join(outDir, 'key.pem'), true);
@@ -110,7 +113,7 @@ describe('the fleet\'s extension', () => {
     expect(readdirSync(join(outDir, 'extension')).filter((f) => f.endsWith('.crx'))).toEqual(['guardmail-1.2.4.crx']);
   });
 
-  it('refuses a build whose version is not Chromium\'s kind, rather than name a file after it', async () => {
+  it("refuses a build whose version is not Chromium's kind, rather than name a file after it", async () => {
     const extension = fleetExtensionOf(fakeBuild('../../etc/x'));
     await expect(extension.current()).rejects.toThrow('manifest version "../../etc/x" is not one to four dot-separated numbers');
   });
@@ -130,7 +133,8 @@ describe('serving the extension and its policy', () => {
   let relay: TestRelay;
   let extension: FleetExtension;
   const publicUrl = 'https://guardmail.example.com';
-  const admin = (path: string, headers: Record<string, string> = {}) => relay.app.request(path, { headers: { Authorization: `Bearer ${relay.adminToken}`, ...headers } });
+  const admin = (path: string, headers: Record<string, string> = {}) =>
+    relay.app.request(path, { headers: { Authorization: `Bearer ${relay.adminToken}`, ...headers } });
 
   beforeAll(async () => {
     extension = fleetExtensionOf(fakeBuild());
@@ -139,7 +143,7 @@ describe('serving the extension and its policy', () => {
   });
   afterAll(() => relay.close());
 
-  it('answers Google\'s update manifest and the CRX it names, without a token', async () => {
+  it("answers Google's update manifest and the CRX it names, without a token", async () => {
     const xml = await (await relay.app.request('/extension/updates.xml')).text();
     expect(xml).toBe(
       `<?xml version='1.0' encoding='UTF-8'?>\n<gupdate xmlns='http://www.google.com/update2/response' protocol='2.0'>\n  <app appid='${extension.identity.id}'>\n    <updatecheck codebase='${publicUrl}/extension/guardmail-1.2.3.crx' version='1.2.3' />\n  </app>\n</gupdate>\n`,
@@ -151,26 +155,40 @@ describe('serving the extension and its policy', () => {
     expect((await relay.app.request('/extension/..%2Fkey.pem')).status).toBe(404);
   });
 
-  it('allows the signed extension\'s origin besides the configured ones, and tells admins who it is', async () => {
+  it("allows the signed extension's origin besides the configured ones, and tells admins who it is", async () => {
     expect(relay.deps.extensionOrigins[0]).toBe(extension.identity.origin);
     expect((await relay.app.request('/api/v1/deployment')).status).toBe(401);
     const answer = (await (await admin('/api/v1/deployment')).json()) as DeploymentAnswer;
     expect(answer).toEqual({
-      extensionId: extension.identity.id, origin: extension.identity.origin, redirectUrl: extension.identity.redirectUrl,
-      updateUrl: `${publicUrl}/extension/updates.xml`, version: '1.2.3', enrollmentTokenKnown: false, platforms: ['linux', 'windows', 'macos'],
+      extensionId: extension.identity.id,
+      origin: extension.identity.origin,
+      redirectUrl: extension.identity.redirectUrl,
+      updateUrl: `${publicUrl}/extension/updates.xml`,
+      version: '1.2.3',
+      enrollmentTokenKnown: false,
+      platforms: ['linux', 'windows', 'macos'],
     });
   });
 
-  it('names the served version in each report\'s answer, so an older extension asks for the update', async () => {
+  it("names the served version in each report's answer, so an older extension asks for the update", async () => {
     const res = await relay.call('POST', '/api/v1/reports', report(), { token: relay.enrollmentToken });
     expect(((await res.json()) as { extensionVersion: string }).extensionVersion).toBe('1.2.3');
   });
 
   it('writes no policy without the enrollment token it keeps only a hash of, nor with a wrong one', async () => {
     const code = async (res: Response) => [res.status, ((await res.json()) as { error: { code: string; field?: string } }).error];
-    expect(await code(await admin('/api/v1/deployment/policy?platform=linux'))).toEqual([409, expect.objectContaining({ code: 'ENROLLMENT_TOKEN_UNKNOWN', field: 'enrollmentToken' })]);
-    expect(await code(await admin('/api/v1/deployment/policy?platform=linux', { 'X-Guardmail-Enrollment-Token': 'gm_enr_wrong' }))).toEqual([400, expect.objectContaining({ code: 'ENROLLMENT_TOKEN_WRONG' })]);
-    expect(await code(await admin('/api/v1/deployment/policy?platform=beos', { 'X-Guardmail-Enrollment-Token': relay.enrollmentToken }))).toEqual([400, expect.objectContaining({ code: 'VALIDATION_FAILED', field: 'platform' })]);
+    expect(await code(await admin('/api/v1/deployment/policy?platform=linux'))).toEqual([
+      409,
+      expect.objectContaining({ code: 'ENROLLMENT_TOKEN_UNKNOWN', field: 'enrollmentToken' }),
+    ]);
+    expect(await code(await admin('/api/v1/deployment/policy?platform=linux', { 'X-Guardmail-Enrollment-Token': 'gm_enr_wrong' }))).toEqual([
+      400,
+      expect.objectContaining({ code: 'ENROLLMENT_TOKEN_WRONG' }),
+    ]);
+    expect(await code(await admin('/api/v1/deployment/policy?platform=beos', { 'X-Guardmail-Enrollment-Token': relay.enrollmentToken }))).toEqual([
+      400,
+      expect.objectContaining({ code: 'VALIDATION_FAILED', field: 'platform' }),
+    ]);
   });
 
   const policy = (platform: string) => admin(`/api/v1/deployment/policy?platform=${platform}`, { 'X-Guardmail-Enrollment-Token': relay.enrollmentToken });
@@ -229,7 +247,10 @@ describe('serving the extension and its policy', () => {
 
   it('does not write a token it kept once it no longer accepts it', async () => {
     const kept = keptStore();
-    const first = await createTestRelay({ enrollmentToken: 'gm_enr_' + 'a'.repeat(8) + '-given-in-the-environment-once', extension: fleetExtensionOf(fakeBuild()) }, kept);
+    const first = await createTestRelay(
+      { enrollmentToken: 'gm_enr_' + 'a'.repeat(8) + '-given-in-the-environment-once', extension: fleetExtensionOf(fakeBuild()) },
+      kept,
+    );
     const extension = first.deps.extension;
     await first.close();
     // Started again without it: the store's hash is another token's, and the sealed copy must not reach a policy.

@@ -5,11 +5,23 @@ import { riskyReport } from '../fixtures/reports';
 
 /** Every endpoint, with the token it expects. */
 const ENDPOINTS: [method: string, path: string][] = [
-  ['GET', '/healthz'], ['GET', '/readyz'], ['GET', '/metrics'], ['GET', '/openapi.json'],
-  ['GET', '/api/v1/mail-settings'], ['PUT', '/api/v1/mail-settings'], ['POST', '/api/v1/mail-settings/test'],
-  ['POST', '/api/v1/oauth/authorize'], ['POST', '/api/v1/oauth/callback'], ['DELETE', '/api/v1/oauth/connection'],
-  ['GET', '/api/v1/status'], ['GET', '/api/v1/alert-policy'], ['PUT', '/api/v1/alert-policy'],
-  ['POST', '/api/v1/reports'], ['GET', '/api/v1/devices'], ['GET', '/api/v1/alerts'], ['GET', '/api/v1/audit'],
+  ['GET', '/healthz'],
+  ['GET', '/readyz'],
+  ['GET', '/metrics'],
+  ['GET', '/openapi.json'],
+  ['GET', '/api/v1/mail-settings'],
+  ['PUT', '/api/v1/mail-settings'],
+  ['POST', '/api/v1/mail-settings/test'],
+  ['POST', '/api/v1/oauth/authorize'],
+  ['POST', '/api/v1/oauth/callback'],
+  ['DELETE', '/api/v1/oauth/connection'],
+  ['GET', '/api/v1/status'],
+  ['GET', '/api/v1/alert-policy'],
+  ['PUT', '/api/v1/alert-policy'],
+  ['POST', '/api/v1/reports'],
+  ['GET', '/api/v1/devices'],
+  ['GET', '/api/v1/alerts'],
+  ['GET', '/api/v1/audit'],
 ];
 
 let relay: TestRelay;
@@ -19,7 +31,10 @@ beforeAll(async () => {
   // OAuth selected but never connected: a test send answers 409 instead of reaching for a server.
   await relay.call('PUT', '/api/v1/mail-settings', {
     ...basicSettings({ authType: 'oauth', requiresAuth: false, username: '', password: undefined }),
-    clientId: 'id', authorizationUrl: 'https://login.example.com/a', tokenUrl: 'https://login.example.com/t', scope: 's',
+    clientId: 'id',
+    authorizationUrl: 'https://login.example.com/a',
+    tokenUrl: 'https://login.example.com/t',
+    scope: 's',
   });
   await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'] });
   await relay.call('POST', '/api/v1/reports', riskyReport({ deviceId: 'device-fuzz' }), { token: relay.enrollmentToken });
@@ -28,16 +43,30 @@ afterAll(() => relay.close());
 
 /** Everything the relay stores; only the status panel's record of the last failed send may change. */
 function snapshot(): string {
-  const tables = (relay.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map(
-    (t) => (t.name === 'settings' ? "settings WHERE name != 'delivery'" : t.name),
+  const tables = (
+    relay.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]
+  ).map((t) => (t.name === 'settings' ? "settings WHERE name != 'delivery'" : t.name));
+  return JSON.stringify(
+    tables.map((t) => relay.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()),
+    (_, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v),
   );
-  return JSON.stringify(tables.map((t) => relay.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()), (_, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v));
 }
 
 /** A valid body with one field replaced by something of the wrong type: it must be refused, never half-applied. */
 const kind = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x);
 const mistyped = (valid: Record<string, unknown>) =>
-  fc.tuple(fc.constantFrom(...Object.keys(valid)), fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string()), fc.object(), fc.string({ maxLength: 3 }).map((s) => `${s}\r\n`)))
+  fc
+    .tuple(
+      fc.constantFrom(...Object.keys(valid)),
+      fc.oneof(
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(fc.string()),
+        fc.object(),
+        fc.string({ maxLength: 3 }).map((s) => `${s}\r\n`),
+      ),
+    )
     .filter(([key, value]) => kind(value) !== kind(valid[key]))
     .map(([key, value]) => JSON.stringify({ ...valid, [key]: value }));
 
@@ -61,7 +90,11 @@ it('never answers a malformed, oversized or mistyped request with a 5xx, and nev
       fc.constantFrom(...ENDPOINTS),
       fc.constantFrom<'none' | 'admin' | 'enrollment' | 'garbage'>('none', 'admin', 'enrollment', 'garbage'),
       body,
-      fc.oneof(fc.constant(''), fc.string({ maxLength: 40 }).map((q) => `?${encodeURIComponent(q)}=${encodeURIComponent(q)}`), fc.constant('?limit=-1&level=worst')),
+      fc.oneof(
+        fc.constant(''),
+        fc.string({ maxLength: 40 }).map((q) => `?${encodeURIComponent(q)}=${encodeURIComponent(q)}`),
+        fc.constant('?limit=-1&level=worst'),
+      ),
       fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded'),
       async ([method, path], who, payload, query, type) => {
         const token = { none: null, admin: relay.adminToken, enrollment: relay.enrollmentToken, garbage: 'gm_adm_' + 'x'.repeat(43) }[who];

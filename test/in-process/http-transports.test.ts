@@ -103,7 +103,7 @@ async function startGraphPeer(options: Partial<GraphOptions> = {}) {
   graph = await startGraph({ verifyToken: as.verifyToken, mailboxes: [MAILBOX, 'shared@contoso.example'], ...options });
 }
 
-describe('Microsoft Graph with an account\'s consent', () => {
+describe("Microsoft Graph with an account's consent", () => {
   it('asks for Mail.Send with offline_access, sends the test mail to /me/sendMail as MIME, and an alert batch as one mail', async () => {
     await startAs('microsoft');
     await startGraphPeer();
@@ -112,7 +112,11 @@ describe('Microsoft Graph with an account\'s consent', () => {
 
     const test = await sendTest();
     expect(test.status, await test.clone().text()).toBe(200);
-    expect(await json<TestMailResult>(test)).toMatchObject({ to: 'it@contoso.example', serverResponse: '202 Accepted (Microsoft Graph)', accepted: ['it@contoso.example'] });
+    expect(await json<TestMailResult>(test)).toMatchObject({
+      to: 'it@contoso.example',
+      serverResponse: '202 Accepted (Microsoft Graph)',
+      accepted: ['it@contoso.example'],
+    });
     expect(graph!.requests.map((r) => [r.path, r.status])).toEqual([['/v1.0/me/sendMail', 202]]);
     const [mail] = graph!.received;
     expect(mail).toMatchObject({ from: MAILBOX, to: ['it@contoso.example'] });
@@ -138,10 +142,13 @@ describe('Microsoft Graph with an account\'s consent', () => {
     const test = await sendTest();
     expect(test.status, await test.clone().text()).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(graph!.requests.map((r) => [r.status, r.code])).toEqual([[429, 'ApplicationThrottled'], [202, undefined]]);
+    expect(graph!.requests.map((r) => [r.status, r.code])).toEqual([
+      [429, 'ApplicationThrottled'],
+      [202, undefined],
+    ]);
   });
 
-  it('gives alerts back to the outbox with the API\'s own wait when Retry-After is longer than the relay waits in line', async () => {
+  it("gives alerts back to the outbox with the API's own wait when Retry-After is longer than the relay waits in line", async () => {
     await startAs('microsoft');
     await startGraphPeer();
     await consent(settings('microsoft', 'graph', 'authorization_code'));
@@ -179,7 +186,7 @@ describe('Microsoft Graph with an account\'s consent', () => {
     expect(await errorOf(refused)).toMatchObject({ code: 'GRAPH_SEND_AS_DENIED', serverResponse: expect.stringContaining('403 ErrorSendAsDenied') });
   });
 
-  it('says a consent in the wrong scope (SMTP\'s) is a token Graph refuses', async () => {
+  it("says a consent in the wrong scope (SMTP's) is a token Graph refuses", async () => {
     await startAs('microsoft');
     await startGraphPeer();
     await consent(settings('microsoft', 'graph', 'authorization_code', { scope: presetFields('microsoft', '', 'smtp').scope }));
@@ -218,7 +225,11 @@ describe('Microsoft Graph app-only (client credentials)', () => {
     graph!.throttle(1, 1);
     await alertBatch(['device-a', 'device-b']);
     expect((await alerts()).map((a) => a.state)).toEqual(['sent', 'sent']);
-    expect(graph!.requests.map((r) => [r.status, r.code])).toEqual([[503, 'ServiceUnavailable'], [429, 'ApplicationThrottled'], [202, undefined]]);
+    expect(graph!.requests.map((r) => [r.status, r.code])).toEqual([
+      [503, 'ServiceUnavailable'],
+      [429, 'ApplicationThrottled'],
+      [202, undefined],
+    ]);
   });
 
   it('explains a certificate the relay does not trust, and an API it cannot reach', async () => {
@@ -251,14 +262,22 @@ describe('Microsoft Graph app-only (client credentials)', () => {
     await startGraphPeer();
     await save(settings('microsoft', 'graph', 'client_credentials'));
     const denied = await sendTest();
-    expect(await errorOf(denied)).toMatchObject({ code: 'GRAPH_ACCESS_DENIED', serverResponse: '403 ErrorAccessDenied: Access is denied. Check credentials and try again.' });
+    expect(await errorOf(denied)).toMatchObject({
+      code: 'GRAPH_ACCESS_DENIED',
+      serverResponse: '403 ErrorAccessDenied: Access is denied. Check credentials and try again.',
+    });
     as.appPermissions[CLIENT_ID] = ['Mail.Send'];
     expect((await sendTest()).status).toBe(200);
     expect(as.tokenRequests.map((r) => r.grantType)).toEqual(['client_credentials', 'client_credentials']);
   });
 
   it.each([
-    ['an application access policy that leaves the sender out', { accessPolicy: { [CLIENT_ID]: ['shared@contoso.example'] } }, 'GRAPH_MAILBOX_OUT_OF_SCOPE', 'RAOP'],
+    [
+      'an application access policy that leaves the sender out',
+      { accessPolicy: { [CLIENT_ID]: ['shared@contoso.example'] } },
+      'GRAPH_MAILBOX_OUT_OF_SCOPE',
+      'RAOP',
+    ],
     ['a sender that is no user of the tenant', { mailboxes: ['someone@contoso.example'] }, 'GRAPH_MAILBOX_NOT_FOUND', 'ErrorInvalidUser'],
     ['a mailbox Graph cannot reach', { restDisabled: [MAILBOX] }, 'GRAPH_MAILBOX_NOT_ENABLED', 'MailboxNotEnabledForRESTAPI'],
   ] satisfies [string, Partial<GraphOptions>, ErrorCode, string][])('explains %s', async (_name, options, code, words) => {
@@ -289,7 +308,13 @@ describe('Microsoft Graph app-only (client credentials)', () => {
     await startGraphPeer();
     // The assertion's audience is the token endpoint as called; oidc-provider serves it without Microsoft's tenant segment.
     const certificate = (pair: { cert: string; key: string }) =>
-      settings('microsoft', 'graph', 'client_credentials', { tokenUrl: as.tokenUrl.replace('/organizations', ''), clientAuthMethod: 'private_key_jwt', clientSecret: undefined, clientCertificate: pair.cert, clientPrivateKey: pair.key });
+      settings('microsoft', 'graph', 'client_credentials', {
+        tokenUrl: as.tokenUrl.replace('/organizations', ''),
+        clientAuthMethod: 'private_key_jwt',
+        clientSecret: undefined,
+        clientCertificate: pair.cert,
+        clientPrivateKey: pair.key,
+      });
     await save(certificate(client));
     const sent = await sendTest();
     expect(sent.status, await sent.clone().text()).toBe(200);
@@ -382,7 +407,10 @@ describe('Gmail API', () => {
     await consent(settings('google', 'gmail-api', 'authorization_code'));
     gmailApi!.throttle(1, 1);
     expect((await sendTest()).status).toBe(200);
-    expect(gmailApi!.requests.map((r) => [r.status, r.reason])).toEqual([[429, 'rateLimitExceeded'], [200, undefined]]);
+    expect(gmailApi!.requests.map((r) => [r.status, r.reason])).toEqual([
+      [429, 'rateLimitExceeded'],
+      [200, undefined],
+    ]);
   });
 
   it.each([
@@ -401,13 +429,18 @@ describe('Gmail API', () => {
     await consent(settings('google', 'gmail-api', 'authorization_code'));
     expect((await sendTest()).status).toBe(200);
     await alertBatch(['device-a']);
-    expect(await alerts()).toEqual([expect.objectContaining({ state: 'pending_retry', lastError: expect.stringContaining('GMAIL_API_DAILY_LIMIT: 403 dailyLimitExceeded') })]);
+    expect(await alerts()).toEqual([
+      expect.objectContaining({ state: 'pending_retry', lastError: expect.stringContaining('GMAIL_API_DAILY_LIMIT: 403 dailyLimitExceeded') }),
+    ]);
   });
 
   it('explains a consent without gmail.send as a missing scope', async () => {
     await startAs('google');
     await startGmailPeer();
     await consent(settings('google', 'gmail-api', 'authorization_code', { scope: 'openid email' }));
-    expect(await errorOf(await sendTest())).toMatchObject({ code: 'GMAIL_API_SCOPE_MISSING', serverResponse: expect.stringContaining('insufficientPermissions') });
+    expect(await errorOf(await sendTest())).toMatchObject({
+      code: 'GMAIL_API_SCOPE_MISSING',
+      serverResponse: expect.stringContaining('insufficientPermissions'),
+    });
   });
 });

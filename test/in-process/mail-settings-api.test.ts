@@ -8,7 +8,6 @@ import { basicSettings, createTestRelay, SMTP_PASSWORD, type TestRelay } from '.
 import { extension, riskyReport } from '../fixtures/reports';
 import { testPki } from '../fixtures/tls';
 
-
 let relay: TestRelay;
 beforeEach(async () => {
   relay = await createTestRelay();
@@ -24,7 +23,12 @@ describe('admin bearer token', () => {
     ['the enrollment token', 'ENROLLMENT'],
   ])('refuses %s on every /api/v1 route with UNAUTHORIZED', async (_, token) => {
     const presented = token === 'ENROLLMENT' ? relay.enrollmentToken : token;
-    for (const [method, path] of [['GET', '/api/v1/mail-settings'], ['PUT', '/api/v1/mail-settings'], ['POST', '/api/v1/mail-settings/test'], ['GET', '/api/v1/anything']]) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/mail-settings'],
+      ['PUT', '/api/v1/mail-settings'],
+      ['POST', '/api/v1/mail-settings/test'],
+      ['GET', '/api/v1/anything'],
+    ]) {
       const res = await relay.call(method!, path!, method === 'GET' ? undefined : basicSettings(), { token: presented });
       expect(res.status, `${method} ${path}`).toBe(401);
       expect(res.headers.get('WWW-Authenticate')).toBe('Bearer');
@@ -74,7 +78,11 @@ describe('mail settings', () => {
     const text = await res.text();
     expect(text).not.toContain('client-secret-value');
     expect(text).not.toContain('proxy-secret-value');
-    expect(JSON.parse(text)).toMatchObject({ clientId: 'client-123', proxyUrl: 'https://proxy.example.com:3128', secretsSet: { clientSecret: true, proxyPassword: true } });
+    expect(JSON.parse(text)).toMatchObject({
+      clientId: 'client-123',
+      proxyUrl: 'https://proxy.example.com:3128',
+      secretsSet: { clientSecret: true, proxyPassword: true },
+    });
   });
 
   const badInputs: [string, unknown, string][] = [
@@ -94,11 +102,19 @@ describe('mail settings', () => {
     ['requires authentication while clearing the password', basicSettings({ password: null }), 'password'],
     ['an empty password', basicSettings({ password: '' }), 'password'],
     ['a password on plain SMTP without TLS', basicSettings({ tls: false }), 'tls'],
-    ['OAuth without a client ID', basicSettings({ authType: 'oauth', tokenUrl: 'https://t.example.com', authorizationUrl: 'https://a.example.com', scope: 's' }), 'clientId'],
+    [
+      'OAuth without a client ID',
+      basicSettings({ authType: 'oauth', tokenUrl: 'https://t.example.com', authorizationUrl: 'https://a.example.com', scope: 's' }),
+      'clientId',
+    ],
     ['an http token URL off loopback', basicSettings({ tokenUrl: 'http://login.example.com/token' }), 'tokenUrl'],
     ['a proxy with credentials in its URL', basicSettings({ proxyUrl: 'http://user:pw@proxy.example.com:3128' }), 'proxyUrl'],
     ['a CA certificate that is not PEM', basicSettings({ caCertificate: 'hello' }), 'caCertificate'],
-    ['a PEM block that is not a certificate', basicSettings({ caCertificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }), 'caCertificate'],
+    [
+      'a PEM block that is not a certificate',
+      basicSettings({ caCertificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }),
+      'caCertificate',
+    ],
     ['an unknown field', basicSettings({ smtpHost: 'x' }), 'smtpHost'],
     ['a huge sender name', basicSettings({ senderName: 'x'.repeat(5000) }), 'senderName'],
     ['an array instead of an object', [basicSettings()], '(body)'],
@@ -173,12 +189,18 @@ describe('mail settings', () => {
 
 describe('operators', () => {
   it('keeps each token and body limit to its routes: reports take the enrollment token and up to 512 KB, the rest the admin token and 64 KB', async () => {
-    const padded = riskyReport({ deviceId: 'device-large', extensions: Array.from({ length: 300 }, (_, i) => extension({ id: `ext-${i}`.padEnd(32, 'a'), name: `Extension ${i}`.padEnd(150, '.') })) });
+    const padded = riskyReport({
+      deviceId: 'device-large',
+      extensions: Array.from({ length: 300 }, (_, i) => extension({ id: `ext-${i}`.padEnd(32, 'a'), name: `Extension ${i}`.padEnd(150, '.') })),
+    });
     expect(JSON.stringify(padded).length).toBeGreaterThan(64 * 1024);
     expect((await relay.call('POST', '/api/v1/reports', padded, { token: relay.enrollmentToken })).status).toBe(202);
     expect((await relay.call('POST', '/api/v1/reports', riskyReport(), { token: relay.adminToken })).status).toBe(401);
     expect((await relay.call('GET', '/api/v1/devices', undefined, { token: relay.enrollmentToken })).status).toBe(401);
-    const large = await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], blocklist: Array.from({ length: 3000 }, (_, i) => String(i).padStart(32, 'a')) });
+    const large = await relay.call('PUT', '/api/v1/alert-policy', {
+      recipients: ['it@example.com'],
+      blocklist: Array.from({ length: 3000 }, (_, i) => String(i).padStart(32, 'a')),
+    });
     expect(large.status).toBe(413);
     expect((await json<ApiErrorBody>(large)).error.code).toBe('BODY_TOO_LARGE');
   });
@@ -192,11 +214,23 @@ describe('operators', () => {
     const before = await json<{ ready: boolean; checks: { name: string; ok: boolean }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
     expect(before.ready).toBe(true);
     // No vendor release data in a fresh relay: reported, and not critical either.
-    expect(before.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', false], ['outbox', true], ['release-data', false], ['store-budget', true]]);
+    expect(before.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['database', true],
+      ['mail-configured', false],
+      ['outbox', true],
+      ['release-data', false],
+      ['store-budget', true],
+    ]);
 
     await relay.call('PUT', '/api/v1/mail-settings', basicSettings());
     const after = await json<{ checks: { name: string; ok: boolean }[] }>(await relay.call('GET', '/readyz', undefined, { token: null }));
-    expect(after.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['mail-configured', true], ['outbox', true], ['release-data', false], ['store-budget', true]]);
+    expect(after.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['database', true],
+      ['mail-configured', true],
+      ['outbox', true],
+      ['release-data', false],
+      ['store-budget', true],
+    ]);
   });
 
   it('answers a wrong method with 405 and the methods allowed, and a missing server name as required', async () => {
@@ -209,14 +243,22 @@ describe('operators', () => {
     const withoutHost = basicSettings();
     delete withoutHost.host;
     const missing = await json<ApiErrorBody>(await relay.call('PUT', '/api/v1/mail-settings', withoutHost));
-    expect(missing.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'host', message: 'host: Server name is required, for example smtp.office365.com.' });
+    expect(missing.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'host',
+      message: 'host: Server name is required, for example smtp.office365.com.',
+    });
   });
 
   it('shows /readyz details (server, account, outbox) only to the admin token, states to anyone', async () => {
     await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ host: 'smtp.internal.example' }));
     const anyone = await relay.call('GET', '/readyz', undefined, { token: null });
     expect(await anyone.text()).not.toContain('smtp.internal.example');
-    expect(((await json<{ checks: object[] }>(await relay.call('GET', '/readyz', undefined, { token: relay.enrollmentToken }))).checks[1])).toEqual({ name: 'mail-configured', ok: true, critical: false });
+    expect((await json<{ checks: object[] }>(await relay.call('GET', '/readyz', undefined, { token: relay.enrollmentToken }))).checks[1]).toEqual({
+      name: 'mail-configured',
+      ok: true,
+      critical: false,
+    });
     const admin = await json<{ checks: { name: string; detail?: string }[] }>(await relay.call('GET', '/readyz'));
     expect(admin.checks.find((c) => c.name === 'mail-configured')?.detail).toBe('smtp.internal.example:587 (SMTP), password');
   });

@@ -43,13 +43,16 @@ const refreshes = () => as.tokenRequests.filter((r) => r.grantType === 'refresh_
  * The provider the test talks to: oidc-provider configured like Microsoft (default) or Google, and the matching SMTP
  * replica, which checks tokens with that server. Gmail listens with implicit TLS on its SMTPS port, as the preset uses it.
  */
-async function setup(options: { flavour?: Flavour; client?: Partial<TestClient>; microsoft?: Partial<Microsoft365Options>; relay?: Partial<ComposeOptions> } = {}) {
+async function setup(
+  options: { flavour?: Flavour; client?: Partial<TestClient>; microsoft?: Partial<Microsoft365Options>; relay?: Partial<ComposeOptions> } = {},
+) {
   const flavour = options.flavour ?? 'microsoft';
   as = await startAuthorizationServer({
     flavour,
     clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic', ...options.client } },
   });
-  smtp = flavour === 'google' ? await startGmail({ verifyToken: as.verifyToken }) : await startMicrosoft365({ verifyToken: as.verifyToken, ...options.microsoft });
+  smtp =
+    flavour === 'google' ? await startGmail({ verifyToken: as.verifyToken }) : await startMicrosoft365({ verifyToken: as.verifyToken, ...options.microsoft });
   clock = Date.now();
   relay = await createTestRelay({ now: () => clock, ...options.relay });
 }
@@ -131,7 +134,9 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
       expect(status.oauth).toMatchObject({ account: MAILBOX, scope: as.mailScope, reauthRequired: false, refreshTokenAgeDays: 0, lastRefreshAt: null });
       expect(status.delivery).toEqual({ lastDeliveredAt: new Date(clock).toISOString(), lastFailure: null, delayed: null });
       const ready = await json<{ checks: { name: string; ok: boolean; detail: string }[] }>(await relay.call('GET', '/readyz'));
-      expect(ready.checks).toContainEqual(expect.objectContaining({ name: 'oauth-token', ok: true, detail: expect.stringContaining(`connected as ${MAILBOX}`) }));
+      expect(ready.checks).toContainEqual(
+        expect.objectContaining({ name: 'oauth-token', ok: true, detail: expect.stringContaining(`connected as ${MAILBOX}`) }),
+      );
     },
   );
 
@@ -143,7 +148,10 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
 
     const refused = await sendTest();
     const { error } = await json<ApiErrorBody>(refused);
-    expect(error).toMatchObject({ code: 'SMTP_SEND_AS_DENIED', serverResponse: expect.stringMatching(/^550 5\.7\.60 SMTP; Client does not have permissions to send as this sender/) });
+    expect(error).toMatchObject({
+      code: 'SMTP_SEND_AS_DENIED',
+      serverResponse: expect.stringMatching(/^550 5\.7\.60 SMTP; Client does not have permissions to send as this sender/),
+    });
     expect(error.hint).toContain('Send As');
     expect(smtp.authAttempts).toEqual([{ method: 'XOAUTH2', username: 'alice@example.com', secure: true, accepted: true }]);
   });
@@ -166,7 +174,10 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
   });
 
   it('logs in with XOAUTH2 at Gmail over STARTTLS on 587 as well, where AUTH appears only after TLS', async () => {
-    as = await startAuthorizationServer({ flavour: 'google', clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } });
+    as = await startAuthorizationServer({
+      flavour: 'google',
+      clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } },
+    });
     smtp = await startGmail({ verifyToken: as.verifyToken, tls: 'starttls' });
     clock = Date.now();
     relay = await createTestRelay({ now: () => clock });
@@ -211,7 +222,9 @@ describe('consent, code redemption and XOAUTH2 delivery', () => {
     const callbackUrl = new URL(await as.consent(await authorize(), 'allow'));
     const forged = new URL(callbackUrl);
     forged.searchParams.set('state', 'forged-state');
-    expect((await json<ApiErrorBody>(await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl: forged.href }))).error.code).toBe('OAUTH_STATE_MISMATCH');
+    expect((await json<ApiErrorBody>(await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl: forged.href }))).error.code).toBe(
+      'OAUTH_STATE_MISMATCH',
+    );
 
     expect((await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl: callbackUrl.href })).status).toBe(200);
     const reused = await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl: callbackUrl.href });
@@ -346,7 +359,10 @@ describe('tokens managed by the relay', () => {
     clock += 2 * HOUR;
     const first = await sendTest();
     expect(first.status).toBe(409);
-    expect((await json<ApiErrorBody>(first)).error).toMatchObject({ code: 'OAUTH_REAUTH_REQUIRED', message: expect.stringContaining('expired or been revoked') });
+    expect((await json<ApiErrorBody>(first)).error).toMatchObject({
+      code: 'OAUTH_REAUTH_REQUIRED',
+      message: expect.stringContaining('expired or been revoked'),
+    });
     const second = await sendTest();
     expect((await json<ApiErrorBody>(second)).error.code).toBe('OAUTH_REAUTH_REQUIRED');
     expect(refreshes()).toHaveLength(1);
@@ -388,7 +404,7 @@ describe('tokens managed by the relay', () => {
     expect(oauth).toMatchObject({ accessTokenExpiresAt: null, lastRefreshError: null, reauthRequired: false });
   });
 
-  it('decodes Gmail\'s 334 challenge when the token lacks the mail scope', async () => {
+  it("decodes Gmail's 334 challenge when the token lacks the mail scope", async () => {
     await setup({ flavour: 'google' });
     expect((await connect(oauthSettings({ scope: 'openid email' }))).status).toBe(200);
     const res = await sendTest();
@@ -517,7 +533,7 @@ describe('alert mail over OAuth', () => {
   });
 });
 
-describe('within Microsoft 365\'s limits', () => {
+describe("within Microsoft 365's limits", () => {
   // Microsoft's minute, scaled down so the rule (30 messages a minute, 3 connections) shows in about a second.
   const MINUTE_MS = 300;
 
@@ -559,12 +575,19 @@ describe('within Microsoft 365\'s limits', () => {
     expect((await json<AlertsAnswer>(await relay.call('GET', '/api/v1/alerts'))).alerts[0]).toMatchObject({ state: 'pending_retry' });
   });
 
-  it('is a limit the replica enforces: nodemailer\'s own rate window, 30 then a pause, gets delayed', async () => {
+  it("is a limit the replica enforces: nodemailer's own rate window, 30 then a pause, gets delayed", async () => {
     await setup({ microsoft: { minuteMs: MINUTE_MS } });
     await connect();
     const pool = (await import('nodemailer')).default.createTransport({
-      host: '127.0.0.1', port: smtp.port, requireTLS: true, tls: { ca: testPki().caCert, servername: 'localhost' }, pool: true, maxConnections: 3,
-      rateLimit: 30, rateDelta: MINUTE_MS, auth: { type: 'OAuth2', user: MAILBOX, accessToken: (await relay.deps.oauth.accessToken())! },
+      host: '127.0.0.1',
+      port: smtp.port,
+      requireTLS: true,
+      tls: { ca: testPki().caCert, servername: 'localhost' },
+      pool: true,
+      maxConnections: 3,
+      rateLimit: 30,
+      rateDelta: MINUTE_MS,
+      auth: { type: 'OAuth2', user: MAILBOX, accessToken: (await relay.deps.oauth.accessToken())! },
     });
     try {
       await Promise.all(Array.from({ length: 100 }, (_, i) => pool.sendMail({ from: MAILBOX, to: 'it@example.com', subject: `${i}`, text: 'x' })));

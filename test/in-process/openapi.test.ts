@@ -6,7 +6,10 @@ afterAll(() => relay.close());
 
 interface Document {
   openapi: string;
-  paths: Record<string, Record<string, { security: object[]; requestBody?: { content: { 'application/json': { schema: { properties: Record<string, { maximum?: number }> } } } } }>>;
+  paths: Record<
+    string,
+    Record<string, { security: object[]; requestBody?: { content: { 'application/json': { schema: { properties: Record<string, { maximum?: number }> } } } } }>
+  >;
 }
 
 it('serves an OpenAPI document that lists exactly the routes the relay serves, with the validation schemas', async () => {
@@ -15,9 +18,13 @@ it('serves an OpenAPI document that lists exactly the routes the relay serves, w
   const doc = (await res.json()) as Document;
   expect(doc.openapi).toBe('3.1.0');
 
-  const documented = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+  const documented = Object.entries(doc.paths)
+    .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
+    .sort();
   // Hono writes a path parameter `:id`, OpenAPI `{id}`.
-  const served = [...new Set(relay.app.routes.filter((r) => r.method !== 'ALL' && !r.path.includes('*')).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`))].sort();
+  const served = [
+    ...new Set(relay.app.routes.filter((r) => r.method !== 'ALL' && !r.path.includes('*')).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`)),
+  ].sort();
   expect(documented).toEqual(served);
 
   expect(doc.paths['/api/v1/mail-settings']!.put!.requestBody!.content['application/json'].schema.properties.port!.maximum).toBe(65535);

@@ -54,37 +54,58 @@ describe('readiness', () => {
     const due = clock;
     await postReport(riskyReport({ deviceId: 'device-a' }));
     clock += 14 * 60_000;
-    const readiness = async () => (await (await relay.call('GET', '/readyz')).json()) as { ready: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    const readiness = async () =>
+      (await (await relay.call('GET', '/readyz')).json()) as { ready: boolean; checks: { name: string; ok: boolean; detail: string }[] };
     expect((await readiness()).checks).toContainEqual({ name: 'outbox', ok: true, critical: false, detail: '1 waiting, 0 failed' });
     clock += 2 * 60_000;
     const ready = await readiness();
     expect(ready.ready).toBe(true); // not critical: reports are still taken
     const since = new Date(due).toISOString();
-    expect(ready.checks).toContainEqual({ name: 'outbox', ok: false, critical: false, detail: `delivery delayed since ${since}: ALERT_RECIPIENTS_MISSING (1 waiting, 0 failed)` });
+    expect(ready.checks).toContainEqual({
+      name: 'outbox',
+      ok: false,
+      critical: false,
+      detail: `delivery delayed since ${since}: ALERT_RECIPIENTS_MISSING (1 waiting, 0 failed)`,
+    });
     const status = (await (await relay.call('GET', '/api/v1/status')).json()) as StatusAnswer;
     const { message, hint } = errorCodes.ALERT_RECIPIENTS_MISSING;
     expect(status.delivery.delayed).toEqual({ since, code: 'ALERT_RECIPIENTS_MISSING', detail: null, message, hint });
   });
 
-  it('answers within its probes\' timeout when the database hangs, not ready, naming the probe that did not answer', async () => {
+  it("answers within its probes' timeout when the database hangs, not ready, naming the probe that did not answer", async () => {
     await setup();
     relay.deps.stores.ping = () => new Promise<void>(() => undefined);
     // Without the timeout this request would never be answered.
     const res = await relay.call('GET', '/readyz');
     expect(res.status).toBe(503);
-    expect(((await res.json()) as { checks: unknown[] }).checks).toContainEqual({ name: 'database', ok: false, critical: true, detail: `no answer within ${PROBE_TIMEOUT_MS / 1000} s` });
+    expect(((await res.json()) as { checks: unknown[] }).checks).toContainEqual({
+      name: 'database',
+      ok: false,
+      critical: true,
+      detail: `no answer within ${PROBE_TIMEOUT_MS / 1000} s`,
+    });
   });
 });
 
 describe('audit log', () => {
   it('records every admin change with its time and request id, naming changed secrets without their values', async () => {
     await setup();
-    await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: 2525, password: 'a-new-password-1' }), { headers: { 'X-Request-Id': 'req-mail-1' } });
-    await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['soc@example.com'], groupingWindowSeconds: 0 }, { headers: { 'X-Request-Id': 'req-policy-1' } });
+    await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: 2525, password: 'a-new-password-1' }), {
+      headers: { 'X-Request-Id': 'req-mail-1' },
+    });
+    await relay.call(
+      'PUT',
+      '/api/v1/alert-policy',
+      { recipients: ['soc@example.com'], groupingWindowSeconds: 0 },
+      { headers: { 'X-Request-Id': 'req-policy-1' } },
+    );
     const { entries } = (await (await relay.call('GET', '/api/v1/audit')).json()) as AuditAnswer;
     expect(entries.map((e) => e.action)).toEqual(['alert-policy.updated', 'mail-settings.updated', 'alert-policy.updated', 'mail-settings.updated']);
     expect(entries[0]).toMatchObject({ requestId: 'req-policy-1', details: { recipients: { from: ['it@example.com'], to: ['soc@example.com'] } } });
-    expect(entries[1]).toMatchObject({ requestId: 'req-mail-1', details: { port: { to: 2525 }, emailType: { from: 'smtps', to: 'smtp' }, password: 'replaced' } });
+    expect(entries[1]).toMatchObject({
+      requestId: 'req-mail-1',
+      details: { port: { to: 2525 }, emailType: { from: 'smtps', to: 'smtp' }, password: 'replaced' },
+    });
     expect(entries[3]!.details).toMatchObject({ password: 'set', caCertificate: 'changed' });
     expect(JSON.stringify(entries)).not.toContain(SMTP_PASSWORD);
     expect(JSON.stringify(entries)).not.toContain('a-new-password-1');

@@ -33,8 +33,10 @@ afterEach(async () => {
 const json = async <T>(res: Response) => (await res.json()) as T;
 const alerts = async () => (await json<AlertsAnswer>(await relay!.call('GET', '/api/v1/alerts?limit=100'))).alerts;
 const status = async () => json<StatusAnswer>(await relay!.call('GET', '/api/v1/status'));
-const postRisky = async (deviceId: string) => expect((await relay!.call('POST', '/api/v1/reports', riskyReport({ deviceId }), { token: relay!.enrollmentToken })).status).toBe(202);
-const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await relay!.call('GET', '/metrics', undefined, { token: null })).text())?.[1]);
+const postRisky = async (deviceId: string) =>
+  expect((await relay!.call('POST', '/api/v1/reports', riskyReport({ deviceId }), { token: relay!.enrollmentToken })).status).toBe(202);
+const metric = async (name: string) =>
+  Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await relay!.call('GET', '/metrics', undefined, { token: null })).text())?.[1]);
 
 /** The device IDs each received mail names, decoded as a mail client would. */
 async function devicesPerMail(): Promise<string[][]> {
@@ -58,7 +60,10 @@ describe('a mail outage of days', () => {
   it('keeps every alert through three days of 421, says delivery is delayed, and sends them grouped once the server is back', async () => {
     clock = START;
     // The largest backoff draw each time: retries as far apart as the 30-minute cap allows.
-    ({ relay, smtp } = await createAlertingRelay({ recipients: ['it@example.com'], groupingWindowSeconds: 300 }, { now: () => clock, worker: { random: () => 0.999 } }));
+    ({ relay, smtp } = await createAlertingRelay(
+      { recipients: ['it@example.com'], groupingWindowSeconds: 300 },
+      { now: () => clock, worker: { random: () => 0.999 } },
+    ));
     smtp.refuseConnections(MAINTENANCE);
     const devices = await outage(72, 2);
 
@@ -74,7 +79,9 @@ describe('a mail outage of days', () => {
     const delayed = { since: firstDue, code: 'SMTP_TEMPORARY_FAILURE', detail: `421 ${MAINTENANCE.lines[0]}` };
     expect((await status()).delivery.delayed).toEqual(delayed);
     const readiness = await json<ReadinessAnswer>(await relay.call('GET', '/readyz'));
-    expect(readiness.checks.find((c) => c.name === 'outbox')?.detail).toBe(`delivery delayed since ${firstDue}: SMTP_TEMPORARY_FAILURE: 421 ${MAINTENANCE.lines[0]} (36 waiting, 0 failed)`);
+    expect(readiness.checks.find((c) => c.name === 'outbox')?.detail).toBe(
+      `delivery delayed since ${firstDue}: SMTP_TEMPORARY_FAILURE: 421 ${MAINTENANCE.lines[0]} (36 waiting, 0 failed)`,
+    );
     expect(await metric('guardmail_outbox_oldest_due_age_seconds')).toBeGreaterThan(71 * 3600);
 
     smtp.refuseConnections(null);
@@ -89,7 +96,10 @@ describe('a mail outage of days', () => {
 
   it('fails what waited longer than the queue lifetime in a six-day outage, delivers the rest, and the retry action sends the failed', async () => {
     clock = START;
-    ({ relay, smtp } = await createAlertingRelay({ recipients: ['it@example.com'], groupingWindowSeconds: 0 }, { now: () => clock, worker: { random: () => 0.999 } }));
+    ({ relay, smtp } = await createAlertingRelay(
+      { recipients: ['it@example.com'], groupingWindowSeconds: 0 },
+      { now: () => clock, worker: { random: () => 0.999 } },
+    ));
     smtp.refuseConnections(MAINTENANCE);
     const devices = await outage(6 * 24, 4);
 

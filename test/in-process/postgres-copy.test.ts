@@ -29,11 +29,18 @@ afterAll(async () => {
   cluster?.stop();
 });
 
-describe('copying a relay\'s SQLite store into PostgreSQL', () => {
+describe("copying a relay's SQLite store into PostgreSQL", () => {
   it('copies every table row for row, secrets sealed as they were and alerts due as they were, and refuses to copy twice', async () => {
     // A store as a relay leaves it: settings with a secret, a policy, devices, an alert waiting, the audit log.
     const settings = await relay.call('PUT', '/api/v1/mail-settings', {
-      host: 'smtp.example.com', port: 465, emailType: 'smtps', authType: 'basic', requiresAuth: true, username: SMTP_USER, password: SMTP_PASSWORD, senderAddress: SMTP_USER,
+      host: 'smtp.example.com',
+      port: 465,
+      emailType: 'smtps',
+      authType: 'basic',
+      requiresAuth: true,
+      username: SMTP_USER,
+      password: SMTP_PASSWORD,
+      senderAddress: SMTP_USER,
     });
     expect(settings.status, await settings.clone().text()).toBe(200);
     expect((await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 })).status).toBe(200);
@@ -43,8 +50,9 @@ describe('copying a relay\'s SQLite store into PostgreSQL', () => {
     }
     // Stopped, as the relay is for the copy: its delivery attempt would write the delivery record meanwhile.
     await relay.deps.worker.stop();
-    const counts = (relay.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[])
-      .map((t) => [t, relay.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number] as const);
+    const counts = (relay.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[]).map(
+      (t) => [t, relay.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number] as const,
+    );
 
     const pool = testPool(cluster.createDatabase('copied'), { max: 2 });
     pools.push(pool);
@@ -64,9 +72,11 @@ describe('copying a relay\'s SQLite store into PostgreSQL', () => {
     const batch = await outbox.claim(Date.now() + 86_400_000, 60_000, 10);
     expect(batch).toMatchObject({ batchId: sqliteBatch, alerts: [{ payload: { device: { id: 'device-risky' } } }] });
     // New rows take ids after the copied ones.
-    const { rows } = await pool.query<{ id: number }>("INSERT INTO audit_log (at, request_id, action, details) VALUES (0, '', 'alerts.retried', '{}') RETURNING id");
+    const { rows } = await pool.query<{ id: number }>(
+      "INSERT INTO audit_log (at, request_id, action, details) VALUES (0, '', 'alerts.retried', '{}') RETURNING id",
+    );
     expect(rows[0]!.id).toBeGreaterThan(Object.fromEntries(counts).audit_log!);
 
-    await expect(copySqliteToPostgres(relay.db, pool)).rejects.toThrow('already holds a relay\'s data');
+    await expect(copySqliteToPostgres(relay.db, pool)).rejects.toThrow("already holds a relay's data");
   });
 });

@@ -37,7 +37,11 @@ async function relayWorker(url: string): Promise<OutboxWorker> {
   const index = sentBy.push(0) - 1;
   const relay = await createTestRelay();
   relays.push(relay);
-  const put = await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }));
+  const put = await relay.call(
+    'PUT',
+    '/api/v1/mail-settings',
+    basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }),
+  );
   expect(put.status, await put.clone().text()).toBe(200);
   expect((await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 })).status).toBe(200);
   await relay.deps.worker.stop();
@@ -46,7 +50,15 @@ async function relayWorker(url: string): Promise<OutboxWorker> {
   const { policy, mailSettings, oauth, sender, logger } = relay.deps;
   const counted = { sendPooled: (mail: Parameters<MailSender['sendPooled']>[0]) => (sentBy[index]!++, sender.sendPooled(mail)) } as MailSender;
   // Ten alerts a mail, so that there are batches for the three relays to share.
-  return new OutboxWorker({ outbox: new OutboxStore(new PostgresSql(pool), { alone: false }), policy, mailSettings, oauth, sender: counted, logger, maxBatch: 10 });
+  return new OutboxWorker({
+    outbox: new OutboxStore(new PostgresSql(pool), { alone: false }),
+    policy,
+    mailSettings,
+    oauth,
+    sender: counted,
+    logger,
+    maxBatch: 10,
+  });
 }
 
 describe('three relays delivering from one PostgreSQL outbox', () => {

@@ -31,7 +31,10 @@ let clock = Date.now();
 beforeAll(async () => {
   [cluster, as] = await Promise.all([
     startPostgres(),
-    startAuthorizationServer({ flavour: 'microsoft', clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
+    startAuthorizationServer({
+      flavour: 'microsoft',
+      clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } },
+    }),
   ]);
   smtp = await startMicrosoft365({ verifyToken: as.verifyToken, minuteMs: MINUTE_MS });
 });
@@ -47,12 +50,27 @@ afterAll(async () => {
 /** Relays on a fresh database, connected to the mailbox by a consent started on one and finished on another. */
 async function connectedRelays(database: string, count = 3): Promise<void> {
   const url = cluster.createDatabase(database);
-  relays = await Promise.all(Array.from({ length: count }, () => createPostgresTestRelay(url, SHARED, { now: () => clock, providerMinuteMs: MINUTE_MS, worker: { maxBatch: 1 } })));
+  relays = await Promise.all(
+    Array.from({ length: count }, () => createPostgresTestRelay(url, SHARED, { now: () => clock, providerMinuteMs: MINUTE_MS, worker: { maxBatch: 1 } })),
+  );
   const [a, b, c] = relays as [PostgresTestRelay, PostgresTestRelay, PostgresTestRelay];
   const put = await a.call('PUT', '/api/v1/mail-settings', {
-    authType: 'oauth', provider: 'microsoft', host: '127.0.0.1', port: smtp.port, emailType: 'smtp', tls: true, caCertificate: testPki().caCert,
-    senderAddress: MAILBOX, testAddress: 'it@example.com', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, clientAuthMethod: 'client_secret_basic',
-    authorizationUrl: as.authorizationUrl, tokenUrl: as.tokenUrl, scope: as.mailScope, authorizeParams: as.authorizeParams,
+    authType: 'oauth',
+    provider: 'microsoft',
+    host: '127.0.0.1',
+    port: smtp.port,
+    emailType: 'smtp',
+    tls: true,
+    caCertificate: testPki().caCert,
+    senderAddress: MAILBOX,
+    testAddress: 'it@example.com',
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    clientAuthMethod: 'client_secret_basic',
+    authorizationUrl: as.authorizationUrl,
+    tokenUrl: as.tokenUrl,
+    scope: as.mailScope,
+    authorizeParams: as.authorizeParams,
   });
   expect(put.status, await put.clone().text()).toBe(200);
   // The settings reach the other relays before the consent is finished on one of them.
@@ -69,7 +87,9 @@ describe('relays sending for one Microsoft 365 mailbox', () => {
     await connectedRelays('microsoft-limits', 4);
     smtp.received.length = 0;
     for (let i = 0; i < 90; i++) {
-      const res = await relays[i % 4]!.call('POST', '/api/v1/reports', riskyReport({ deviceId: `device-${String(i).padStart(3, '0')}` }), { token: SHARED.enrollmentToken });
+      const res = await relays[i % 4]!.call('POST', '/api/v1/reports', riskyReport({ deviceId: `device-${String(i).padStart(3, '0')}` }), {
+        token: SHARED.enrollmentToken,
+      });
       expect(res.status).toBe(202);
     }
     // One alert a mail, the four relays' workers draining the shared outbox at once: one waits for a connection slot.

@@ -27,7 +27,10 @@ beforeAll(async () => {
   [cluster, as] = await Promise.all([
     startPostgres(),
     // Configured as Microsoft: every refresh rotates the refresh token, and the old one stops working.
-    startAuthorizationServer({ flavour: 'microsoft', clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } } }),
+    startAuthorizationServer({
+      flavour: 'microsoft',
+      clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [EXTENSION_REDIRECT_URL], authMethod: 'client_secret_basic' } },
+    }),
   ]);
   relay = await createTestRelay();
 });
@@ -43,9 +46,21 @@ afterAll(async () => {
 /** An account connected through the provider's own consent pages, as the popup does it; answers its tokens. */
 async function consentedAccount() {
   const put = await relay.call('PUT', '/api/v1/mail-settings', {
-    authType: 'oauth', provider: 'microsoft', host: '127.0.0.1', port: 587, emailType: 'smtp', tls: true, caCertificate: testPki().caCert,
-    senderAddress: MAILBOX, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, clientAuthMethod: 'client_secret_basic',
-    authorizationUrl: as.authorizationUrl, tokenUrl: as.tokenUrl, scope: as.mailScope, authorizeParams: as.authorizeParams,
+    authType: 'oauth',
+    provider: 'microsoft',
+    host: '127.0.0.1',
+    port: 587,
+    emailType: 'smtp',
+    tls: true,
+    caCertificate: testPki().caCert,
+    senderAddress: MAILBOX,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    clientAuthMethod: 'client_secret_basic',
+    authorizationUrl: as.authorizationUrl,
+    tokenUrl: as.tokenUrl,
+    scope: as.mailScope,
+    authorizeParams: as.authorizeParams,
   });
   expect(put.status, await put.clone().text()).toBe(200);
   const { authorizationUrl } = (await (await relay.call('POST', '/api/v1/oauth/authorize', { redirectUrl: EXTENSION_REDIRECT_URL })).json()) as AuthorizeAnswer;
@@ -69,7 +84,14 @@ async function threeRelays(database: string): Promise<OAuthStore[]> {
  */
 function tokenManager(oauth: OAuthStore, now: () => number, refreshed: { count: number } = { count: 0 }): TokenManager {
   const metrics = { tokenRefreshes: { inc: ({ outcome }: { outcome: string }) => void (outcome === 'ok' && refreshed.count++) } };
-  return new TokenManager({ oauth, mailSettings: relay.deps.mailSettings, logger: relay.deps.logger, client: { timeoutMs: 10_000 }, now, metrics: metrics as never });
+  return new TokenManager({
+    oauth,
+    mailSettings: relay.deps.mailSettings,
+    logger: relay.deps.logger,
+    client: { timeoutMs: 10_000 },
+    now,
+    metrics: metrics as never,
+  });
 }
 
 describe('the OAuth account shared by three relays on PostgreSQL', () => {
@@ -89,7 +111,14 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     const consented = await consentedAccount();
     let clock = Date.now();
     // The access token expired: every send needs a new one at once.
-    await relays[0]!.connect({ account: MAILBOX, scope: as.mailScope, refreshToken: consented.refreshToken, accessToken: consented.accessToken, accessExpiresAt: clock - 1, now: clock });
+    await relays[0]!.connect({
+      account: MAILBOX,
+      scope: as.mailScope,
+      refreshToken: consented.refreshToken,
+      accessToken: consented.accessToken,
+      accessExpiresAt: clock - 1,
+      now: clock,
+    });
     const before = as.tokenRequests.length;
     as.tokenDelayMs = 50;
     const refreshed = { count: 0 };
@@ -113,11 +142,18 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     expect((await relays[0]!.account())!.refreshTokenIssuedAt).toBe(clock);
   });
 
-  it('has three relays\' token managers, each with its own process-wide refresh, make one request per expiry between them', async () => {
+  it("has three relays' token managers, each with its own process-wide refresh, make one request per expiry between them", async () => {
     const relays = await threeRelays('token_managers');
     const consented = await consentedAccount();
     let clock = Date.now();
-    await relays[0]!.connect({ account: MAILBOX, scope: as.mailScope, refreshToken: consented.refreshToken, accessToken: consented.accessToken, accessExpiresAt: clock - 1, now: clock });
+    await relays[0]!.connect({
+      account: MAILBOX,
+      scope: as.mailScope,
+      refreshToken: consented.refreshToken,
+      accessToken: consented.accessToken,
+      accessExpiresAt: clock - 1,
+      now: clock,
+    });
     const managers = relays.map((oauth) => tokenManager(oauth, () => clock));
     const before = as.tokenRequests.length;
     const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => managers[i % 3]!.accessToken()));
@@ -136,7 +172,14 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     const relays = await threeRelays('grant_lost');
     const consented = await consentedAccount();
     const clock = Date.now();
-    await relays[0]!.connect({ account: MAILBOX, scope: as.mailScope, refreshToken: consented.refreshToken, accessToken: consented.accessToken, accessExpiresAt: clock - 1, now: clock });
+    await relays[0]!.connect({
+      account: MAILBOX,
+      scope: as.mailScope,
+      refreshToken: consented.refreshToken,
+      accessToken: consented.accessToken,
+      accessExpiresAt: clock - 1,
+      now: clock,
+    });
     await as.revokeAll();
     const before = as.tokenRequests.length;
     const results = await Promise.allSettled(relays.map((r) => tokenManager(r, () => clock).refresh()));
@@ -152,7 +195,14 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     const relays = await threeRelays('rotation');
     const oldKey = Buffer.alloc(32, 9);
     const newKey = Buffer.alloc(32, 10);
-    await relays[0]!.connect({ account: MAILBOX, scope: 'x', refreshToken: 'refresh-1', accessToken: 'access-1', accessExpiresAt: Date.now() + 3_600_000, now: Date.now() });
+    await relays[0]!.connect({
+      account: MAILBOX,
+      scope: 'x',
+      refreshToken: 'refresh-1',
+      accessToken: 'access-1',
+      accessExpiresAt: Date.now() + 3_600_000,
+      now: Date.now(),
+    });
     const pool = pools.at(-1)!;
     // Each relay restarted with the new key as its current one and the old as its previous: they read both.
     expect(await new SecretStore(new SecretBox(newKey, [oldKey])).resealAll(new PostgresSql(pool))).toBe(2);

@@ -28,26 +28,69 @@ const DATA: FeedData = {
       { version: '142.0.7444.176', day: '2026-11-18' },
     ],
   },
-  edge: { stable: [{ version: '143.0.3650.40', day: '2026-11-12' }, { version: '143.0.3650.66', day: '2026-11-21' }] },
+  edge: {
+    stable: [
+      { version: '143.0.3650.40', day: '2026-11-12' },
+      { version: '143.0.3650.66', day: '2026-11-21' },
+    ],
+  },
   firefox: {
-    release: [{ version: '145.0', day: '2026-11-10' }, { version: '145.0.1', day: '2026-11-18' }, { version: '146.0', day: '2026-11-28' }],
-    esr: [{ version: '140.5.0', day: '2026-11-10' }, { version: '140.6.0', day: '2026-11-28' }],
+    release: [
+      { version: '145.0', day: '2026-11-10' },
+      { version: '145.0.1', day: '2026-11-18' },
+      { version: '146.0', day: '2026-11-28' },
+    ],
+    esr: [
+      { version: '140.5.0', day: '2026-11-10' },
+      { version: '140.6.0', day: '2026-11-28' },
+    ],
   },
   kev: [
-    { cve: 'CVE-2026-13001', vendorProject: 'Google', product: 'Chromium V8', dateAdded: '2026-11-20', cpe: [{ criteria: 'cpe:2.3:a:google:chrome:*:*:*:*:*:*:*:*', versionEndExcluding: '143.0.7499.110' }] },
-    { cve: 'CVE-2026-12002', vendorProject: 'Google', product: 'Chromium Mojo', dateAdded: '2026-10-02', cpe: [{ criteria: 'cpe:2.3:a:google:chrome:*:*:*:*:*:*:*:*', versionEndExcluding: '141.0.7390.122' }] },
     {
-      cve: 'CVE-2026-13003', vendorProject: 'Mozilla', product: 'Firefox', dateAdded: '2026-11-01',
-      cpe: [{ criteria: 'cpe:2.3:a:mozilla:firefox:*:*:*:*:*:*:*:*', versionEndExcluding: '145.0.1' }, { criteria: 'cpe:2.3:a:mozilla:firefox_esr:*:*:*:*:*:*:*:*', versionStartIncluding: '140.0', versionEndExcluding: '140.5.0' }],
+      cve: 'CVE-2026-13001',
+      vendorProject: 'Google',
+      product: 'Chromium V8',
+      dateAdded: '2026-11-20',
+      cpe: [{ criteria: 'cpe:2.3:a:google:chrome:*:*:*:*:*:*:*:*', versionEndExcluding: '143.0.7499.110' }],
+    },
+    {
+      cve: 'CVE-2026-12002',
+      vendorProject: 'Google',
+      product: 'Chromium Mojo',
+      dateAdded: '2026-10-02',
+      cpe: [{ criteria: 'cpe:2.3:a:google:chrome:*:*:*:*:*:*:*:*', versionEndExcluding: '141.0.7390.122' }],
+    },
+    {
+      cve: 'CVE-2026-13003',
+      vendorProject: 'Mozilla',
+      product: 'Firefox',
+      dateAdded: '2026-11-01',
+      cpe: [
+        { criteria: 'cpe:2.3:a:mozilla:firefox:*:*:*:*:*:*:*:*', versionEndExcluding: '145.0.1' },
+        { criteria: 'cpe:2.3:a:mozilla:firefox_esr:*:*:*:*:*:*:*:*', versionStartIncluding: '140.0', versionEndExcluding: '140.5.0' },
+      ],
     },
     // Not analysed by NVD yet: no versions to judge by, looked up again at the next refresh.
     { cve: 'CVE-2026-13004', vendorProject: 'Google', product: 'Chromium Skia', dateAdded: '2026-11-28', cpe: [] },
-    { cve: 'CVE-2026-13005', vendorProject: 'Microsoft', product: 'Edge', dateAdded: '2026-11-25', cpe: [{ criteria: 'cpe:2.3:a:microsoft:edge_chromium:*:*:*:*:*:*:*:*', versionEndExcluding: '143.0.3650.66' }] },
+    {
+      cve: 'CVE-2026-13005',
+      vendorProject: 'Microsoft',
+      product: 'Edge',
+      dateAdded: '2026-11-25',
+      cpe: [{ criteria: 'cpe:2.3:a:microsoft:edge_chromium:*:*:*:*:*:*:*:*', versionEndExcluding: '143.0.3650.66' }],
+    },
   ],
 };
 /** NVD's window scaled down from 30 s, and the relay's pace with it: the count of 5 a window is NVD's own. */
 const NVD_WINDOW_MS = 300;
-const feedOptions = (urls: ReleaseFeedPeer['urls'], nvdLookupsPerRefresh = 50) => ({ urls, refreshMs: 0, maxAgeMs: 7 * 24 * HOUR, timeoutMs: 1_000, nvdPaceMs: NVD_WINDOW_MS / 5 + 10, nvdLookupsPerRefresh });
+const feedOptions = (urls: ReleaseFeedPeer['urls'], nvdLookupsPerRefresh = 50) => ({
+  urls,
+  refreshMs: 0,
+  maxAgeMs: 7 * 24 * HOUR,
+  timeoutMs: 1_000,
+  nvdPaceMs: NVD_WINDOW_MS / 5 + 10,
+  nvdLookupsPerRefresh,
+});
 
 let feeds: ReleaseFeedPeer;
 let relay: TestRelay | undefined;
@@ -72,14 +115,16 @@ async function setup(store?: KeptStore, nvdLookupsPerRefresh?: number): Promise<
 const json = async <T>(res: Response) => (await res.json()) as T;
 let devices = 0;
 async function judge(browser: ComplianceReport['browser'], platform = 'Windows'): Promise<string[]> {
-  const res = await relay!.call('POST', '/api/v1/reports', report({ deviceId: `device-release-${devices++}`, browser, os: { platform, version: '' } }), { token: relay!.enrollmentToken });
+  const res = await relay!.call('POST', '/api/v1/reports', report({ deviceId: `device-release-${devices++}`, browser, os: { platform, version: '' } }), {
+    token: relay!.enrollmentToken,
+  });
   expect(res.status).toBe(202);
   return (await json<ReportAnswer>(res)).findings.filter((f) => f.check === 'browser-version').map((f) => f.title.en);
 }
 const status = async () => (await json<StatusAnswer>(await relay!.call('GET', '/api/v1/status'))).releaseData;
 const readiness = async () => (await json<ReadinessAnswer>(await relay!.call('GET', '/readyz'))).checks.find((c) => c.name === 'release-data');
 
-describe('judging versions against the vendors\' releases', () => {
+describe("judging versions against the vendors' releases", () => {
   it('flags a version superseded on its channel for longer than the grace period, and names the version to reach', async () => {
     await setup();
     await relay!.deps.feeds.refresh();
@@ -108,7 +153,7 @@ describe('judging versions against the vendors\' releases', () => {
     ]);
   });
 
-  it('follows the policy\'s grace period', async () => {
+  it("follows the policy's grace period", async () => {
     await setup();
     await relay!.deps.feeds.refresh();
     await relay!.call('PUT', '/api/v1/alert-policy', { recipients: [], releaseGraceDays: 0 });
@@ -120,7 +165,11 @@ describe('judging versions against the vendors\' releases', () => {
   it('falls back to the fleet-relative rule while no vendor data has arrived, and says which basis is in use', async () => {
     await setup();
     expect(await status()).toMatchObject({ basis: 'fleet', stale: true });
-    expect(await readiness()).toMatchObject({ ok: false, critical: false, detail: expect.stringContaining('no vendor release data, versions judged against the fleet') });
+    expect(await readiness()).toMatchObject({
+      ok: false,
+      critical: false,
+      detail: expect.stringContaining('no vendor release data, versions judged against the fleet'),
+    });
     expect(await judge({ name: 'Chrome', version: '143.0.7499.40' })).toEqual([]);
 
     await relay!.deps.feeds.refresh();
@@ -145,7 +194,9 @@ describe('judging versions against the vendors\' releases', () => {
 
 describe('vulnerabilities exploited in the wild', () => {
   async function verdict(browser: ComplianceReport['browser'], platform = 'Windows'): Promise<ReportAnswer> {
-    const res = await relay!.call('POST', '/api/v1/reports', report({ deviceId: `device-release-${devices++}`, browser, os: { platform, version: '' } }), { token: relay!.enrollmentToken });
+    const res = await relay!.call('POST', '/api/v1/reports', report({ deviceId: `device-release-${devices++}`, browser, os: { platform, version: '' } }), {
+      token: relay!.enrollmentToken,
+    });
     return json<ReportAnswer>(res);
   }
   const exploited = (answer: ReportAnswer) => answer.findings.filter((f) => f.check === 'known-exploited').map((f) => f.title.en);
@@ -155,18 +206,26 @@ describe('vulnerabilities exploited in the wild', () => {
     await relay!.deps.feeds.refresh();
     const chrome = await verdict({ name: 'Chrome', version: '143.0.7499.40' });
     expect(chrome.level).toBe('very_high');
-    expect(exploited(chrome)).toEqual(['Chrome 143.0.7499.40 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13001 (added 2026-11-20); fixed in 143.0.7499.110']);
+    expect(exploited(chrome)).toEqual([
+      'Chrome 143.0.7499.40 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13001 (added 2026-11-20); fixed in 143.0.7499.110',
+    ]);
     expect(exploited(await verdict({ name: 'Chrome', version: '140.0.7339.80' }, 'macOS'))).toEqual([
       'Chrome 140.0.7339.80 has 2 vulnerabilities exploited in the wild (CISA KEV): CVE-2026-13001 (added 2026-11-20), CVE-2026-12002 (added 2026-10-02); fixed in 143.0.7499.110',
     ]);
     expect(exploited(await verdict({ name: 'Chrome', version: '143.0.7499.110' }))).toEqual([]);
-    expect(exploited(await verdict({ name: 'Firefox', version: '145.0' }, 'linux'))).toEqual(['Firefox 145.0 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13003 (added 2026-11-01); fixed in 145.0.1']);
-    expect(exploited(await verdict({ name: 'Firefox', version: '140.4.0' }, 'linux'))).toEqual(['Firefox 140.4.0 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13003 (added 2026-11-01); fixed in 140.5.0']);
+    expect(exploited(await verdict({ name: 'Firefox', version: '145.0' }, 'linux'))).toEqual([
+      'Firefox 145.0 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13003 (added 2026-11-01); fixed in 145.0.1',
+    ]);
+    expect(exploited(await verdict({ name: 'Firefox', version: '140.4.0' }, 'linux'))).toEqual([
+      'Firefox 140.4.0 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13003 (added 2026-11-01); fixed in 140.5.0',
+    ]);
     expect(exploited(await verdict({ name: 'Firefox', version: '140.5.0' }, 'linux'))).toEqual([]);
-    expect(exploited(await verdict({ name: 'Edge', version: '143.0.3650.40' }))).toEqual(['Edge 143.0.3650.40 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13005 (added 2026-11-25); fixed in 143.0.3650.66']);
+    expect(exploited(await verdict({ name: 'Edge', version: '143.0.3650.40' }))).toEqual([
+      'Edge 143.0.3650.40 has a vulnerability exploited in the wild (CISA KEV): CVE-2026-13005 (added 2026-11-25); fixed in 143.0.3650.66',
+    ]);
   });
 
-  it('looks each CVE up in NVD once, within NVD\'s rate limit, spreading the lookups over refreshes', async () => {
+  it("looks each CVE up in NVD once, within NVD's rate limit, spreading the lookups over refreshes", async () => {
     await setup(undefined, 2);
     const nvd = () => feeds.requests.filter((r) => r.startsWith('/rest/json/cves/2.0')).length;
     await relay!.deps.feeds.refresh();
@@ -187,7 +246,18 @@ describe('a catalog entry NVD has analysed without a browser version', () => {
   it('is looked up once, not at every refresh', async () => {
     // ChromeOS is Google's and its product names Chrome, but NVD's configurations name the OS, not the browser.
     feeds = await startReleaseFeeds(
-      { ...structuredClone(DATA), kev: [{ cve: 'CVE-2026-13006', vendorProject: 'Google', product: 'ChromeOS', dateAdded: '2026-11-29', cpe: [{ criteria: 'cpe:2.3:o:google:chrome_os:*:*:*:*:*:*:*:*', versionEndExcluding: '16002.0' }] }] },
+      {
+        ...structuredClone(DATA),
+        kev: [
+          {
+            cve: 'CVE-2026-13006',
+            vendorProject: 'Google',
+            product: 'ChromeOS',
+            dateAdded: '2026-11-29',
+            cpe: [{ criteria: 'cpe:2.3:o:google:chrome_os:*:*:*:*:*:*:*:*', versionEndExcluding: '16002.0' }],
+          },
+        ],
+      },
       { nvdWindowMs: NVD_WINDOW_MS },
     );
     clock = NOW;
@@ -201,7 +271,11 @@ describe('a catalog entry NVD has analysed without a browser version', () => {
 
 describe('feeds that cannot be trusted', () => {
   const CASES: [FeedFault, 'chrome' | 'edge' | 'firefox', string][] = [
-    ['status-503', 'chrome', 'RELEASE_FEED_UNREACHABLE: http://127.0.0.1:PORT/v1/chrome/platforms/win64/channels/stable/versions/all/releases?order_by=starttime%20desc: HTTP 503'],
+    [
+      'status-503',
+      'chrome',
+      'RELEASE_FEED_UNREACHABLE: http://127.0.0.1:PORT/v1/chrome/platforms/win64/channels/stable/versions/all/releases?order_by=starttime%20desc: HTTP 503',
+    ],
     ['hang', 'edge', 'RELEASE_FEED_UNREACHABLE: http://127.0.0.1:PORT/api/products: timed out'],
     ['truncated', 'firefox', 'RELEASE_FEED_MALFORMED: http://127.0.0.1:PORT/1.0/firefox.json: not JSON (truncated?)'],
     ['wrong-shape', 'chrome', 'RELEASE_FEED_MALFORMED: unexpected shape: releases: Invalid key: Expected "releases" but received undefined'],
@@ -221,7 +295,9 @@ describe('feeds that cannot be trusted', () => {
     const after = (await status()).sources.find((s) => s.source === source)!;
     expect(after.fetchedAt).toBe(before.fetchedAt);
     expect(after.lastError).toBe(reason.replace('PORT', new URL(feeds.url).port));
-    expect(relay!.logs.some((l) => l.includes('"msg":"release data refused; the last good copy stays in use"') && l.includes(`"source":"${source}"`))).toBe(true);
+    expect(relay!.logs.some((l) => l.includes('"msg":"release data refused; the last good copy stays in use"') && l.includes(`"source":"${source}"`))).toBe(
+      true,
+    );
     // The other vendors' feeds were refreshed as usual.
     expect((await status()).sources.filter((s) => s.source !== source).every((s) => s.fetchedAt === new Date(clock).toISOString())).toBe(true);
     expect(await judge({ name: 'Chrome', version: '143.0.7499.40' })).toHaveLength(1);
@@ -234,7 +310,11 @@ describe('feeds that cannot be trusted', () => {
   it('is fetched through the proxy the mail settings name', async () => {
     await setup();
     proxy = await startProxy('feeds-user', 'feeds-password');
-    const put = await relay!.call('PUT', '/api/v1/mail-settings', basicSettings({ proxyUrl: proxy.url, proxyUsername: 'feeds-user', proxyPassword: 'feeds-password' }));
+    const put = await relay!.call(
+      'PUT',
+      '/api/v1/mail-settings',
+      basicSettings({ proxyUrl: proxy.url, proxyUsername: 'feeds-user', proxyPassword: 'feeds-password' }),
+    );
     expect(put.status, await put.clone().text()).toBe(200);
     await relay!.deps.feeds.refresh();
     expect((await status()).basis).toBe('vendor');
@@ -273,7 +353,11 @@ describe('a relay without internet', () => {
     relay = await createTestRelay({ now: () => clock, feeds: feedOptions(feeds.urls) }, airGapped);
     expect((await status()).basis).toBe('vendor');
     expect(await judge({ name: 'Chrome', version: '143.0.7499.40' })).toHaveLength(1);
-    const answer = await json<ReportAnswer>(await relay.call('POST', '/api/v1/reports', report({ deviceId: 'device-air-gapped', browser: { name: 'Chrome', version: '143.0.7499.40' } }), { token: relay.enrollmentToken }));
+    const answer = await json<ReportAnswer>(
+      await relay.call('POST', '/api/v1/reports', report({ deviceId: 'device-air-gapped', browser: { name: 'Chrome', version: '143.0.7499.40' } }), {
+        token: relay.enrollmentToken,
+      }),
+    );
     expect(answer.findings.map((f) => f.check)).toContain('known-exploited');
     expect(feeds.requests.filter((r) => r.startsWith('/api/products'))).toHaveLength(1); // only the connected relay's fetch
   });

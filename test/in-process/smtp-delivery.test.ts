@@ -72,10 +72,9 @@ describe('test mail over real SMTP', () => {
   it('delivers over SMTPS (implicit TLS) with AUTH LOGIN to a given address', async () => {
     // Only LOGIN is offered: nodemailer would otherwise prefer PLAIN.
     const server = await smtp({ tls: 'implicit', users: USERS, authMethods: ['LOGIN'] });
-    const { status } = await configureAndTest(
-      basicSettings({ port: server.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }),
-      { to: 'someone@example.org' },
-    );
+    const { status } = await configureAndTest(basicSettings({ port: server.port, emailType: 'smtps', tls: false, caCertificate: testPki().caCert }), {
+      to: 'someone@example.org',
+    });
     expect(status).toBe(200);
     expect(server.received[0]?.to).toEqual(['someone@example.org']);
     expect(server.received[0]?.secure).toBe(true);
@@ -93,14 +92,34 @@ describe('test mail over real SMTP', () => {
 
   const noTokens = async () => null;
   it.each([
-    ['Microsoft 365 with SMTP AUTH off for the tenant', () => startMicrosoft365({ verifyToken: noTokens, smtpAuthDisabled: true }), 'smtp',
-      /^535 5\.7\.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant/, 'SMTP_AUTH_DISABLED_FOR_TENANT'],
-    ['Microsoft 365 with basic authentication off', () => startMicrosoft365({ verifyToken: noTokens }), 'smtp',
-      /^535 5\.7\.139 Authentication unsuccessful, basic authentication is disabled/, 'SMTP_BASIC_AUTH_RETIRED'],
-    ['Microsoft 365 once basic authentication is removed for good', () => startMicrosoft365({ verifyToken: noTokens, basicAuthRemoved: true }), 'smtp',
-      /^550 5\.7\.30 Basic authentication is not supported for Client Submission/, 'SMTP_BASIC_AUTH_RETIRED'],
-    ['Gmail given the account password', () => startGmail({ verifyToken: noTokens }), 'smtps',
-      /^534.5\.7\.9 Application-specific password required/, 'SMTP_APP_PASSWORD_REQUIRED'],
+    [
+      'Microsoft 365 with SMTP AUTH off for the tenant',
+      () => startMicrosoft365({ verifyToken: noTokens, smtpAuthDisabled: true }),
+      'smtp',
+      /^535 5\.7\.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant/,
+      'SMTP_AUTH_DISABLED_FOR_TENANT',
+    ],
+    [
+      'Microsoft 365 with basic authentication off',
+      () => startMicrosoft365({ verifyToken: noTokens }),
+      'smtp',
+      /^535 5\.7\.139 Authentication unsuccessful, basic authentication is disabled/,
+      'SMTP_BASIC_AUTH_RETIRED',
+    ],
+    [
+      'Microsoft 365 once basic authentication is removed for good',
+      () => startMicrosoft365({ verifyToken: noTokens, basicAuthRemoved: true }),
+      'smtp',
+      /^550 5\.7\.30 Basic authentication is not supported for Client Submission/,
+      'SMTP_BASIC_AUTH_RETIRED',
+    ],
+    [
+      'Gmail given the account password',
+      () => startGmail({ verifyToken: noTokens }),
+      'smtps',
+      /^534.5\.7\.9 Application-specific password required/,
+      'SMTP_APP_PASSWORD_REQUIRED',
+    ],
   ] as const)('explains the answer of %s', async (_name, start, emailType, reply, code) => {
     const server = await start();
     servers.push(server);
@@ -115,7 +134,9 @@ describe('test mail over real SMTP', () => {
   it('logs in to Gmail with an app password', async () => {
     const server = await startGmail({ verifyToken: noTokens, appPasswords: { [SMTP_USER]: 'abcd efgh ijkl mnop' } });
     servers.push(server);
-    const { status } = await configureAndTest(basicSettings({ port: server.port, emailType: 'smtps', caCertificate: testPki().caCert, password: 'abcd efgh ijkl mnop' }));
+    const { status } = await configureAndTest(
+      basicSettings({ port: server.port, emailType: 'smtps', caCertificate: testPki().caCert, password: 'abcd efgh ijkl mnop' }),
+    );
     expect(status).toBe(200);
     // Gmail lists LOGIN before PLAIN; nodemailer prefers PLAIN, which Gmail offers too.
     expect(server.authAttempts).toEqual([{ method: 'PLAIN', username: SMTP_USER, secure: true }]);

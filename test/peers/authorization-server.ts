@@ -114,7 +114,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     ],
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test-signing-key', use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [randomUUID()] },
-    scopes: google ? ['openid', 'email', GMAIL_SCOPE, GMAIL_API_SCOPE] : ['openid', 'email', 'offline_access', MICROSOFT_SCOPE, GRAPH_SCOPE, GRAPH_APP_SCOPE, EXCHANGE_APP_SCOPE],
+    scopes: google
+      ? ['openid', 'email', GMAIL_SCOPE, GMAIL_API_SCOPE]
+      : ['openid', 'email', 'offline_access', MICROSOFT_SCOPE, GRAPH_SCOPE, GRAPH_APP_SCOPE, EXCHANGE_APP_SCOPE],
     claims: { openid: google ? ['sub'] : ['sub', 'tid', 'preferred_username'], email: ['email', 'email_verified'] },
     // Both providers put the account's address in the ID token (the default keeps it for the userinfo endpoint).
     conformIdTokenClaims: false,
@@ -126,7 +128,16 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     features: { devInteractions: { enabled: true }, introspection: { enabled: true }, revocation: { enabled: true }, clientCredentials: { enabled: !google } },
     pkce: { required: () => true },
     routes: { ...paths, introspection: '/introspect', revocation: '/revoke' },
-    ttl: { AccessToken: options.accessTokenTtlSeconds ?? 3600, ClientCredentials: options.accessTokenTtlSeconds ?? 3600, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 90 * 86_400, Grant: 90 * 86_400, Interaction: 600, Session: 3600 },
+    ttl: {
+      AccessToken: options.accessTokenTtlSeconds ?? 3600,
+      ClientCredentials: options.accessTokenTtlSeconds ?? 3600,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      RefreshToken: 90 * 86_400,
+      Grant: 90 * 86_400,
+      Interaction: 600,
+      Session: 3600,
+    },
     rotateRefreshToken: !google,
     // Microsoft writes the application permissions granted at the time into the app-only token, as `roles`.
     extraTokenClaims: (_ctx, token) => (token.kind === 'ClientCredentials' ? { roles: api.appPermissions[token.clientId ?? ''] ?? [] } : undefined),
@@ -188,9 +199,17 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     // Entra finds the uploaded certificate by the assertion's thumbprint, and refuses an assertion naming none it has.
     const assertion = form.get('client_assertion');
     const certificate = options.clients[form.get('client_id') ?? '']?.certificate;
-    if (!google && assertion && certificate && jwtHeader(assertion).x5t !== createHash('sha1').update(new X509Certificate(certificate).raw).digest('base64url')) {
+    if (
+      !google &&
+      assertion &&
+      certificate &&
+      jwtHeader(assertion).x5t !== createHash('sha1').update(new X509Certificate(certificate).raw).digest('base64url')
+    ) {
       ctx.status = 401;
-      ctx.body = { error: 'invalid_client', error_description: 'AADSTS700027: Client assertion contains an invalid signature. [Reason - The key was not found.]' };
+      ctx.body = {
+        error: 'invalid_client',
+        error_description: 'AADSTS700027: Client assertion contains an invalid signature. [Reason - The key was not found.]',
+      };
       return;
     }
     const scope = form.get('scope') ?? '';
@@ -221,7 +240,10 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const introspect: TokenVerifier = async (token) => {
     const res = await fetch(`${origin}/introspect`, {
       method: 'POST',
-      headers: { Authorization: `Basic ${Buffer.from(`${RESOURCE_SERVER.id}:${RESOURCE_SERVER.secret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${RESOURCE_SERVER.id}:${RESOURCE_SERVER.secret}`).toString('base64')}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ token }),
     });
     const info = (await res.json()) as { active: boolean; sub?: string; client_id?: string; scope?: string; token_type?: string; roles?: string[] };

@@ -20,7 +20,12 @@ import type { ReceivedMail, TokenVerifier } from './smtp-peer';
  * Gmail sends to the To, Cc and Bcc of the message's header. Accepted messages are delivered into `received`, the same list the SMTP replicas fill.
  */
 export const GMAIL_API_SCOPE = 'https://www.googleapis.com/auth/gmail.send';
-const SENDING_SCOPES = [GMAIL_API_SCOPE, 'https://www.googleapis.com/auth/gmail.compose', 'https://www.googleapis.com/auth/gmail.modify', 'https://mail.google.com/'];
+const SENDING_SCOPES = [
+  GMAIL_API_SCOPE,
+  'https://www.googleapis.com/auth/gmail.compose',
+  'https://www.googleapis.com/auth/gmail.modify',
+  'https://mail.google.com/',
+];
 
 export interface GmailApiOptions {
   verifyToken: TokenVerifier;
@@ -76,16 +81,46 @@ export async function startGmailApi(options: GmailApiOptions): Promise<GmailApiP
       return fail(res, path, 401, 'authError', 'Invalid Credentials', { status: 'UNAUTHENTICATED' });
     }
     if (options.apiDisabled) {
-      const message = 'Gmail API has not been used in project 123456789012 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/gmail.googleapis.com/overview?project=123456789012 then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.';
-      return fail(res, path, 403, 'accessNotConfigured', message, { status: 'PERMISSION_DENIED', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED', domain: 'googleapis.com', metadata: { service: 'gmail.googleapis.com', consumer: 'projects/123456789012' } }] }, 'usageLimits');
+      const message =
+        'Gmail API has not been used in project 123456789012 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/gmail.googleapis.com/overview?project=123456789012 then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.';
+      return fail(
+        res,
+        path,
+        403,
+        'accessNotConfigured',
+        message,
+        {
+          status: 'PERMISSION_DENIED',
+          details: [
+            {
+              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+              reason: 'SERVICE_DISABLED',
+              domain: 'googleapis.com',
+              metadata: { service: 'gmail.googleapis.com', consumer: 'projects/123456789012' },
+            },
+          ],
+        },
+        'usageLimits',
+      );
     }
     if (!token.scopes.some((s) => SENDING_SCOPES.includes(s))) {
-      return fail(res, path, 403, 'insufficientPermissions', 'Request had insufficient authentication scopes.', { status: 'PERMISSION_DENIED', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT', domain: 'googleapis.com', metadata: { service: 'gmail.googleapis.com', method: 'caribou.api.proto.MailboxService.SendMessage' } }] });
+      return fail(res, path, 403, 'insufficientPermissions', 'Request had insufficient authentication scopes.', {
+        status: 'PERMISSION_DENIED',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+            domain: 'googleapis.com',
+            metadata: { service: 'gmail.googleapis.com', method: 'caribou.api.proto.MailboxService.SendMessage' },
+          },
+        ],
+      });
     }
     const account = token.account.toLowerCase();
     const userId = decodeURIComponent(match[1]!).toLowerCase();
     if (userId !== 'me' && userId !== account) return fail(res, path, 403, 'forbidden', `Delegation denied for ${account}`, { status: 'PERMISSION_DENIED' });
-    if (options.gmailDisabled?.map((a) => a.toLowerCase()).includes(account)) return fail(res, path, 400, 'failedPrecondition', 'Precondition check failed.', { status: 'FAILED_PRECONDITION' });
+    if (options.gmailDisabled?.map((a) => a.toLowerCase()).includes(account))
+      return fail(res, path, 400, 'failedPrecondition', 'Precondition check failed.', { status: 'FAILED_PRECONDITION' });
 
     if (throttled && throttled.count > 0) {
       throttled.count--;
@@ -97,7 +132,8 @@ export async function startGmailApi(options: GmailApiOptions): Promise<GmailApiP
       return fail(res, path, 403, 'dailyLimitExceeded', 'Daily user sending limit exceeded.', { status: 'PERMISSION_DENIED' }, 'usageLimits');
     }
     const minute = (spent.get(account) ?? []).filter((t) => t > now - (options.minuteMs ?? 60_000));
-    if ((minute.length + 1) * SEND_UNITS > UNITS_PER_MINUTE) return fail(res, path, 403, 'userRateLimitExceeded', 'User Rate Limit Exceeded', {}, 'usageLimits');
+    if ((minute.length + 1) * SEND_UNITS > UNITS_PER_MINUTE)
+      return fail(res, path, 403, 'userRateLimitExceeded', 'User Rate Limit Exceeded', {}, 'usageLimits');
     spent.set(account, [...minute, now]);
 
     let raw: string;
@@ -106,7 +142,9 @@ export async function startGmailApi(options: GmailApiOptions): Promise<GmailApiP
       if (typeof body.raw !== 'string' || !/^[A-Za-z0-9_-]+={0,2}$/.test(body.raw)) throw new Error('raw');
       raw = Buffer.from(body.raw, 'base64url').toString('utf8');
     } catch {
-      return fail(res, path, 400, 'invalidArgument', "'raw' RFC822 payload message string or uploading message via /upload/* URL required", { status: 'INVALID_ARGUMENT' });
+      return fail(res, path, 400, 'invalidArgument', "'raw' RFC822 payload message string or uploading message via /upload/* URL required", {
+        status: 'INVALID_ARGUMENT',
+      });
     }
     const { from: claimed, recipients: to } = headerAddresses(raw);
     if (to.length === 0) return fail(res, path, 400, 'invalidArgument', 'Recipient address required', { status: 'INVALID_ARGUMENT' });

@@ -46,7 +46,13 @@ export function startGmail(options: GmailOptions): Promise<SmtpPeer> {
       mechanisms: ['LOGIN', 'PLAIN', 'XOAUTH2'],
       xoauth2Refusal: badCredentials,
       size: SIZE,
-      tooLarge: { code: 552, lines: ["5.3.4 Your message exceeded Google's message size limits. For more information, visit", '5.3.4  https://support.google.com/mail/?p=MaxSizeError'] },
+      tooLarge: {
+        code: 552,
+        lines: [
+          "5.3.4 Your message exceeded Google's message size limits. For more information, visit",
+          '5.3.4  https://support.google.com/mail/?p=MaxSizeError',
+        ],
+      },
       requiresAuth: true,
       async authenticate({ method, username, password, accessToken }) {
         if (method === 'XOAUTH2') {
@@ -59,7 +65,13 @@ export function startGmail(options: GmailOptions): Promise<SmtpPeer> {
         if (password && !options.appPasswords?.[username]) {
           return {
             ok: false,
-            reply: { code: 534, lines: ['5.7.9 Application-specific password required. For more information, go to', '5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor'] },
+            reply: {
+              code: 534,
+              lines: [
+                '5.7.9 Application-specific password required. For more information, go to',
+                '5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor',
+              ],
+            },
           };
         }
         return { ok: false, reply: badCredentials };

@@ -82,7 +82,9 @@ export async function startGraph(options: GraphOptions): Promise<GraphPeer> {
   const answer = (res: ServerResponse, path: string, status: number, code?: string, message?: string, headers: Record<string, string> = {}, concurrent = 0) => {
     requests.push({ path, status, ...(code ? { code } : {}), concurrent });
     const date = new Date().toISOString().slice(0, 19);
-    const body = code ? JSON.stringify({ error: { code, message, innerError: { date, 'request-id': crypto.randomUUID(), 'client-request-id': crypto.randomUUID() } } }) : '';
+    const body = code
+      ? JSON.stringify({ error: { code, message, innerError: { date, 'request-id': crypto.randomUUID(), 'client-request-id': crypto.randomUUID() } } })
+      : '';
     res.writeHead(status, { ...(code ? { 'Content-Type': 'application/json' } : {}), ...headers });
     res.end(body);
   };
@@ -98,8 +100,10 @@ export async function startGraph(options: GraphOptions): Promise<GraphPeer> {
     if (!bearer) return answer(res, path, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
     const token = await options.verifyToken(bearer);
     if (!token) return answer(res, path, 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
-    if (!token.scopes.some((s) => s.startsWith(GRAPH_RESOURCE))) return answer(res, path, 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
-    if (match[1] === 'me' && token.account === null) return answer(res, path, 400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+    if (!token.scopes.some((s) => s.startsWith(GRAPH_RESOURCE)))
+      return answer(res, path, 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
+    if (match[1] === 'me' && token.account === null)
+      return answer(res, path, 400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
     if (!mayMail(token)) return answer(res, path, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
 
     const mailbox = (match[2] ? decodeURIComponent(match[2]) : token.account!).toLowerCase();
@@ -108,7 +112,8 @@ export async function startGraph(options: GraphOptions): Promise<GraphPeer> {
       return answer(res, path, 404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
     }
     // A delegated token reaches another user's mailbox only with delegate rights; this replica grants none.
-    if (token.account !== null && token.account.toLowerCase() !== mailbox) return answer(res, path, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+    if (token.account !== null && token.account.toLowerCase() !== mailbox)
+      return answer(res, path, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
     const policy = options.accessPolicy?.[token.clientId];
     if (token.account === null && policy && !policy.map((m) => m.toLowerCase()).includes(mailbox)) {
       return answer(res, path, 403, 'ErrorAccessDenied', 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.');
@@ -124,23 +129,43 @@ export async function startGraph(options: GraphOptions): Promise<GraphPeer> {
     }
     if (throttled && throttled.count > 0) {
       throttled.count--;
-      return answer(res, path, 429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'Retry-After': String(throttled.seconds) }, concurrent);
+      return answer(
+        res,
+        path,
+        429,
+        'ApplicationThrottled',
+        'Application is over its MailboxConcurrency limit.',
+        { 'Retry-After': String(throttled.seconds) },
+        concurrent,
+      );
     }
-    if (concurrent > CONCURRENT_PER_MAILBOX) return answer(res, path, 429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'Retry-After': '1' }, concurrent);
-    if (window.length >= REQUESTS_PER_TEN_MINUTES) return answer(res, path, 429, 'ApplicationThrottled', 'Application is over its MailboxRequests limit.', { 'Retry-After': '60' }, concurrent);
+    if (concurrent > CONCURRENT_PER_MAILBOX)
+      return answer(res, path, 429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'Retry-After': '1' }, concurrent);
+    if (window.length >= REQUESTS_PER_TEN_MINUTES)
+      return answer(res, path, 429, 'ApplicationThrottled', 'Application is over its MailboxRequests limit.', { 'Retry-After': '60' }, concurrent);
     recent.set(key, [...window, now]);
 
     inFlight.set(key, concurrent);
     try {
       if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
-      if (!/^text\/plain\b/i.test(req.headers['content-type'] ?? '')) return answer(res, path, 400, 'ErrorInvalidRequest', 'Cannot read the request body: send the MIME message as text/plain.', {}, concurrent);
+      if (!/^text\/plain\b/i.test(req.headers['content-type'] ?? ''))
+        return answer(res, path, 400, 'ErrorInvalidRequest', 'Cannot read the request body: send the MIME message as text/plain.', {}, concurrent);
       const text = Buffer.concat(chunks).toString('ascii').replace(/\s+/g, '');
-      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return answer(res, path, 400, 'ErrorMimeContentInvalidBase64String', 'Invalid base64 string for MIME content.', {}, concurrent);
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text))
+        return answer(res, path, 400, 'ErrorMimeContentInvalidBase64String', 'Invalid base64 string for MIME content.', {}, concurrent);
       const raw = Buffer.from(text, 'base64').toString('utf8');
       const { from: claimed, recipients: to } = headerAddresses(raw);
       const from = claimed ?? mailbox;
       if (from !== mailbox && !(options.sendAs?.[mailbox] ?? []).map((a) => a.toLowerCase()).includes(from)) {
-        return answer(res, path, 403, 'ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.', {}, concurrent);
+        return answer(
+          res,
+          path,
+          403,
+          'ErrorSendAsDenied',
+          'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.',
+          {},
+          concurrent,
+        );
       }
       received.push({ from, to, raw, secure: true, user: mailbox, at: Date.now() });
       return answer(res, path, 202, undefined, undefined, {}, concurrent);
@@ -149,7 +174,9 @@ export async function startGraph(options: GraphOptions): Promise<GraphPeer> {
     }
   };
 
-  const server = await serveHttps((req, res) => void handle(req, res).catch((err: unknown) => answer(res, req.url ?? '', 500, 'InternalServerError', String(err))));
+  const server = await serveHttps(
+    (req, res) => void handle(req, res).catch((err: unknown) => answer(res, req.url ?? '', 500, 'InternalServerError', String(err))),
+  );
   return {
     url: `${server.origin}/v1.0`,
     received,

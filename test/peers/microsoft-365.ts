@@ -86,7 +86,13 @@ export async function startMicrosoft365(options: Microsoft365Options): Promise<M
       requiresAuth: true,
       async authenticate({ method, username, password, accessToken }) {
         if (options.smtpAuthDisabled) {
-          return { ok: false, reply: reply(535, '5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.') };
+          return {
+            ok: false,
+            reply: reply(
+              535,
+              '5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.',
+            ),
+          };
         }
         if (method === 'XOAUTH2') {
           const token = await options.verifyToken(accessToken ?? '');
@@ -108,9 +114,16 @@ export async function startMicrosoft365(options: Microsoft365Options): Promise<M
         if (!user) return null;
         authenticated.set(connectionId, user.toLowerCase());
         const open = [...authenticated.values()].filter((m) => m === user.toLowerCase()).length;
-        if (open > CONNECTIONS_PER_MAILBOX) return { code: 432, lines: [`4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending for more information. [Hostname=${HOST}]`] };
+        if (open > CONNECTIONS_PER_MAILBOX)
+          return {
+            code: 432,
+            lines: [`4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending for more information. [Hostname=${HOST}]`],
+          };
         if ((recipientsToday.get(user) ?? 0) >= (options.recipientsPerDay ?? 10_000)) {
-          return reply(554, '5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message Cannot submit message.');
+          return reply(
+            554,
+            '5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message Cannot submit message.',
+          );
         }
         const mayUse = [user, ...(options.sendAs?.[user] ?? [])].map((a) => a.toLowerCase());
         if (mayUse.includes(from.toLowerCase())) {

@@ -90,7 +90,8 @@ export async function startReleaseFeeds(data: FeedData, options: { nvdWindowMs?:
     }
     if (url.pathname === '/api/products') return answer(res, 'edge', edgeProducts(faulted('edge', data.edge.stable)));
     if (url.pathname === '/1.0/firefox.json') return answer(res, 'firefox', firefoxJson(faulted('firefox', data.firefox.release), data.firefox.esr));
-    if (url.pathname === '/sites/default/files/feeds/known_exploited_vulnerabilities.json') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(kevCatalog(data.kev)));
+    if (url.pathname === '/sites/default/files/feeds/known_exploited_vulnerabilities.json')
+      return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(kevCatalog(data.kev)));
     if (url.pathname === '/rest/json/cves/2.0') {
       const now = Date.now();
       while (nvdTimes.length > 0 && nvdTimes[0]! <= now - nvdWindowMs) nvdTimes.shift();
@@ -99,7 +100,9 @@ export async function startReleaseFeeds(data: FeedData, options: { nvdWindowMs?:
         return void res.writeHead(403, { 'Content-Type': 'text/html' }).end('<html><head><title>403 Forbidden</title></head></html>');
       }
       nvdTimes.push(now);
-      return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(nvdAnswer(data.kev.find((e) => e.cve === url.searchParams.get('cveId')))));
+      return void res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify(nvdAnswer(data.kev.find((e) => e.cve === url.searchParams.get('cveId')))));
     }
     res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } }));
   });
@@ -143,8 +146,22 @@ function chromeReleases(releases: ChromeRelease[], platform: string, channel: st
       const next = sorted[i - 1] ? Date.parse(`${sorted[i - 1]!.day}T17:00:00Z`) : undefined;
       const name = `chrome/platforms/${platform}/channels/${channel}/versions/${r.version}/releases`;
       return [
-        { name: `${name}/${(start + 86_400_000) / 1000}`, serving: { startTime: new Date(start + 86_400_000).toISOString(), ...(next ? { endTime: new Date(next).toISOString() } : {}) }, fraction: 1, version: r.version, fractionGroup: '250', pinnable: true },
-        { name: `${name}/${start / 1000}`, serving: { startTime: new Date(start).toISOString(), endTime: new Date(start + 86_400_000).toISOString() }, fraction: 0.25, version: r.version, fractionGroup: '62', pinnable: false },
+        {
+          name: `${name}/${(start + 86_400_000) / 1000}`,
+          serving: { startTime: new Date(start + 86_400_000).toISOString(), ...(next ? { endTime: new Date(next).toISOString() } : {}) },
+          fraction: 1,
+          version: r.version,
+          fractionGroup: '250',
+          pinnable: true,
+        },
+        {
+          name: `${name}/${start / 1000}`,
+          serving: { startTime: new Date(start).toISOString(), endTime: new Date(start + 86_400_000).toISOString() },
+          fraction: 0.25,
+          version: r.version,
+          fractionGroup: '62',
+          pinnable: false,
+        },
       ];
     }),
     nextPageToken: 'ChNjaHJvbWUvcGxhdGZvcm1zL3dpbg',
@@ -156,29 +173,88 @@ function edgeProducts(stable: ChromeRelease[]) {
   let id = 70_000;
   const releases = (list: ChromeRelease[]) =>
     list.flatMap((r) =>
-      [['Windows', 'x86'], ['Windows', 'x64'], ['Windows', 'arm64'], ['MacOS', 'universal'], ['Linux', 'x64'], ['iOS', 'arm64'], ['Android', 'arm64']].map(([platform, architecture]) => ({
+      [
+        ['Windows', 'x86'],
+        ['Windows', 'x64'],
+        ['Windows', 'arm64'],
+        ['MacOS', 'universal'],
+        ['Linux', 'x64'],
+        ['iOS', 'arm64'],
+        ['Android', 'arm64'],
+      ].map(([platform, architecture]) => ({
         ReleaseId: id++,
         Platform: platform,
         Architecture: architecture,
         CVEs: ['CVE-2026-12345'],
         ProductVersion: r.version,
-        Artifacts: platform === 'Windows' ? [{ ArtifactName: 'msi', Location: `https://msedge.sf.dl.delivery.mp.microsoft.com/${r.version}.msi`, Hash: 'AB12', HashAlgorithm: 'SHA256', SizeInBytes: 170_000_000 }] : [],
+        Artifacts:
+          platform === 'Windows'
+            ? [
+                {
+                  ArtifactName: 'msi',
+                  Location: `https://msedge.sf.dl.delivery.mp.microsoft.com/${r.version}.msi`,
+                  Hash: 'AB12',
+                  HashAlgorithm: 'SHA256',
+                  SizeInBytes: 170_000_000,
+                },
+              ]
+            : [],
         PublishedTime: `${r.day}T19:30:00`,
         ExpectedExpiryDate: '2027-06-01T00:00:00',
       })),
     );
   return [
     { Product: 'Stable', Releases: releases(stable) },
-    { Product: 'Beta', Releases: releases(stable.slice(-1).map((r) => ({ version: bump(r.version.replace(/^(\d+)/, (m) => String(Number(m) + 1))), day: r.day }))) },
-    { Product: 'Policy', Releases: [{ ReleaseId: 1, Platform: 'Any', Architecture: 'Any', CVEs: [], ProductVersion: '143.0.3650.66', Artifacts: [], PublishedTime: '2026-11-20T00:00:00', ExpectedExpiryDate: '2027-06-01T00:00:00' }] },
+    {
+      Product: 'Beta',
+      Releases: releases(stable.slice(-1).map((r) => ({ version: bump(r.version.replace(/^(\d+)/, (m) => String(Number(m) + 1))), day: r.day }))),
+    },
+    {
+      Product: 'Policy',
+      Releases: [
+        {
+          ReleaseId: 1,
+          Platform: 'Any',
+          Architecture: 'Any',
+          CVEs: [],
+          ProductVersion: '143.0.3650.66',
+          Artifacts: [],
+          PublishedTime: '2026-11-20T00:00:00',
+          ExpectedExpiryDate: '2027-06-01T00:00:00',
+        },
+      ],
+    },
   ];
 }
 
 function firefoxJson(release: ChromeRelease[], esr: ChromeRelease[]) {
   const entries: [string, Record<string, unknown>][] = [
-    ...release.map((r) => [`firefox-${r.version}`, { build_number: 1, category: /^\d+\.0$/.test(r.version) ? 'major' : 'stability', date: r.day, description: null, is_security_driven: true, product: 'firefox', version: r.version }] as [string, Record<string, unknown>]),
-    ...esr.map((r) => [`firefox-${r.version}esr`, { build_number: 1, category: 'esr', date: r.day, description: null, is_security_driven: true, product: 'firefox', version: `${r.version}esr` }] as [string, Record<string, unknown>]),
-    ['firefox-147.0b3', { build_number: 1, category: 'dev', date: '2026-11-25', description: null, is_security_driven: false, product: 'firefox', version: '147.0b3' }],
+    ...release.map(
+      (r) =>
+        [
+          `firefox-${r.version}`,
+          {
+            build_number: 1,
+            category: /^\d+\.0$/.test(r.version) ? 'major' : 'stability',
+            date: r.day,
+            description: null,
+            is_security_driven: true,
+            product: 'firefox',
+            version: r.version,
+          },
+        ] as [string, Record<string, unknown>],
+    ),
+    ...esr.map(
+      (r) =>
+        [
+          `firefox-${r.version}esr`,
+          { build_number: 1, category: 'esr', date: r.day, description: null, is_security_driven: true, product: 'firefox', version: `${r.version}esr` },
+        ] as [string, Record<string, unknown>],
+    ),
+    [
+      'firefox-147.0b3',
+      { build_number: 1, category: 'dev', date: '2026-11-25', description: null, is_security_driven: false, product: 'firefox', version: '147.0b3' },
+    ],
   ];
   return { releases: Object.fromEntries(entries) };
 }
@@ -186,10 +262,40 @@ function firefoxJson(release: ChromeRelease[], esr: ChromeRelease[]) {
 /** CISA's catalog with the test's browser entries among others that are not browsers. */
 function kevCatalog(entries: KevEntry[]) {
   const vulnerabilities = [
-    ...entries.map((e) => ({ cveID: e.cve, vendorProject: e.vendorProject, product: e.product, vulnerabilityName: `${e.vendorProject} ${e.product} Type Confusion Vulnerability`, dateAdded: e.dateAdded, shortDescription: 'allows a remote attacker to exploit heap corruption via a crafted HTML page.', requiredAction: 'Apply mitigations per vendor instructions or discontinue use of the product if mitigations are unavailable.', dueDate: e.dateAdded, knownRansomwareCampaignUse: 'Unknown', notes: `https://nvd.nist.gov/vuln/detail/${e.cve}`, cwes: ['CWE-843'] })),
-    { cveID: 'CVE-2026-20001', vendorProject: 'Microsoft', product: 'Windows', vulnerabilityName: 'Microsoft Windows Privilege Escalation Vulnerability', dateAdded: '2026-11-11', shortDescription: '…', requiredAction: '…', dueDate: '2026-12-02', knownRansomwareCampaignUse: 'Known', notes: '', cwes: ['CWE-416'] },
+    ...entries.map((e) => ({
+      cveID: e.cve,
+      vendorProject: e.vendorProject,
+      product: e.product,
+      vulnerabilityName: `${e.vendorProject} ${e.product} Type Confusion Vulnerability`,
+      dateAdded: e.dateAdded,
+      shortDescription: 'allows a remote attacker to exploit heap corruption via a crafted HTML page.',
+      requiredAction: 'Apply mitigations per vendor instructions or discontinue use of the product if mitigations are unavailable.',
+      dueDate: e.dateAdded,
+      knownRansomwareCampaignUse: 'Unknown',
+      notes: `https://nvd.nist.gov/vuln/detail/${e.cve}`,
+      cwes: ['CWE-843'],
+    })),
+    {
+      cveID: 'CVE-2026-20001',
+      vendorProject: 'Microsoft',
+      product: 'Windows',
+      vulnerabilityName: 'Microsoft Windows Privilege Escalation Vulnerability',
+      dateAdded: '2026-11-11',
+      shortDescription: '…',
+      requiredAction: '…',
+      dueDate: '2026-12-02',
+      knownRansomwareCampaignUse: 'Known',
+      notes: '',
+      cwes: ['CWE-416'],
+    },
   ];
-  return { title: 'CISA Catalog of Known Exploited Vulnerabilities', catalogVersion: '2026.12.01', dateReleased: '2026-12-01T17:00:00.0000Z', count: vulnerabilities.length, vulnerabilities };
+  return {
+    title: 'CISA Catalog of Known Exploited Vulnerabilities',
+    catalogVersion: '2026.12.01',
+    dateReleased: '2026-12-01T17:00:00.0000Z',
+    count: vulnerabilities.length,
+    vulnerabilities,
+  };
 }
 
 /** NVD's answer for one CVE: its configurations, or none while it awaits analysis. */
@@ -202,9 +308,29 @@ function nvdAnswer(entry: KevEntry | undefined) {
     vulnStatus: entry.cpe.length > 0 ? 'Analyzed' : 'Awaiting Analysis',
     descriptions: [{ lang: 'en', value: 'Type confusion in V8.' }],
     ...(entry.cpe.length > 0
-      ? { configurations: [{ nodes: [{ operator: 'OR', negate: false, cpeMatch: entry.cpe.map((c) => ({ vulnerable: true, ...c, matchCriteriaId: '6A2E4D9B-0000-0000-0000-000000000000' })) }] }] }
+      ? {
+          configurations: [
+            {
+              nodes: [
+                {
+                  operator: 'OR',
+                  negate: false,
+                  cpeMatch: entry.cpe.map((c) => ({ vulnerable: true, ...c, matchCriteriaId: '6A2E4D9B-0000-0000-0000-000000000000' })),
+                },
+              ],
+            },
+          ],
+        }
       : {}),
     references: [],
   };
-  return { resultsPerPage: cve ? 1 : 0, startIndex: 0, totalResults: cve ? 1 : 0, format: 'NVD_CVE', version: '2.0', timestamp: '2026-12-02T12:00:00.000', vulnerabilities: cve ? [{ cve }] : [] };
+  return {
+    resultsPerPage: cve ? 1 : 0,
+    startIndex: 0,
+    totalResults: cve ? 1 : 0,
+    format: 'NVD_CVE',
+    version: '2.0',
+    timestamp: '2026-12-02T12:00:00.000',
+    vulnerabilities: cve ? [{ cve }] : [],
+  };
 }

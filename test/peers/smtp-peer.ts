@@ -147,16 +147,25 @@ export async function startSmtpPeer(profile: SmtpProfile, options: SmtpPeerOptio
     },
     onAuth(auth: SMTPServerAuthentication, session, callback) {
       void profile
-        .authenticate({ method: auth.method, username: auth.username ?? '', password: auth.password ?? undefined, accessToken: auth.accessToken, secure: session.secure })
-        .then((outcome) => {
-          const attempt: AuthAttempt = { method: auth.method, username: auth.username ?? '', secure: session.secure };
-          if (auth.method === 'XOAUTH2') attempt.accepted = outcome.ok;
-          authAttempts.push(attempt);
-          if (outcome.ok) return callback(null, { user: outcome.user });
-          // smtp-server answers a `data` result with 334 and the JSON in base64, as Gmail does.
-          if ('challenge' in outcome) return callback(null, { data: outcome.challenge });
-          return callback(fail(outcome.reply));
-        }, (err: Error) => callback(err));
+        .authenticate({
+          method: auth.method,
+          username: auth.username ?? '',
+          password: auth.password ?? undefined,
+          accessToken: auth.accessToken,
+          secure: session.secure,
+        })
+        .then(
+          (outcome) => {
+            const attempt: AuthAttempt = { method: auth.method, username: auth.username ?? '', secure: session.secure };
+            if (auth.method === 'XOAUTH2') attempt.accepted = outcome.ok;
+            authAttempts.push(attempt);
+            if (outcome.ok) return callback(null, { user: outcome.user });
+            // smtp-server answers a `data` result with 334 and the JSON in base64, as Gmail does.
+            if ('challenge' in outcome) return callback(null, { data: outcome.challenge });
+            return callback(fail(outcome.reply));
+          },
+          (err: Error) => callback(err),
+        );
     },
     onMailFrom(address, session, callback) {
       const reply = profile.mailFrom?.({ user: typeof session.user === 'string' ? session.user : undefined, from: address.address, connectionId: session.id });
@@ -180,7 +189,8 @@ export async function startSmtpPeer(profile: SmtpProfile, options: SmtpPeerOptio
         const hold = (options.dataDelayMs ?? 0) + (profile.acceptDelay?.(user) ?? 0);
         if (hold) await new Promise((r) => setTimeout(r, hold));
         // smtp-server counts the size but leaves refusing to the server: every provider refuses past its SIZE.
-        if ((stream as SMTPServerDataStream & { sizeExceeded?: boolean }).sizeExceeded) return callback(fail(profile.tooLarge ?? { code: 552, lines: ['5.3.4 Message size exceeds fixed limit'] }));
+        if ((stream as SMTPServerDataStream & { sizeExceeded?: boolean }).sizeExceeded)
+          return callback(fail(profile.tooLarge ?? { code: 552, lines: ['5.3.4 Message size exceeds fixed limit'] }));
         const rejection = options.rejectData?.(n);
         if (rejection) return callback(Object.assign(new Error(rejection.message), { responseCode: rejection.responseCode }));
         profile.accepted?.(user, session.envelope.rcptTo.length);

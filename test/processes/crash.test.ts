@@ -23,7 +23,8 @@ afterEach(async () => {
   await smtp?.close();
 });
 
-const api = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) => callRelay(relay!.url, path, { ...init, token: init.token ?? ADMIN });
+const api = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
+  callRelay(relay!.url, path, { ...init, token: init.token ?? ADMIN });
 
 async function until(condition: () => boolean | Promise<boolean>, ms: number) {
   const end = Date.now() + ms;
@@ -38,7 +39,14 @@ it('loses no alert when killed with SIGKILL in the middle of delivering 200, and
   const dataDir = mkdtempSync(join(tmpdir(), 'guardmail-crash-'));
   const env = { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT, GUARDMAIL_LOG_LEVEL: 'warn' };
   relay = await startRelayProcess(['--port', '0', '--data-dir', dataDir], env);
-  expect((await api('/api/v1/mail-settings', { method: 'PUT', body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: 'pw-123456', caCertificate: testPki().caCert }) })).status).toBe(200);
+  expect(
+    (
+      await api('/api/v1/mail-settings', {
+        method: 'PUT',
+        body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: 'pw-123456', caCertificate: testPki().caCert }),
+      })
+    ).status,
+  ).toBe(200);
   expect((await api('/api/v1/alert-policy', { method: 'PUT', body: { recipients: ['it@example.com'], groupingWindowSeconds: 0 } })).status).toBe(200);
 
   for (const deviceId of DEVICES) {

@@ -32,7 +32,12 @@ it(`takes ${RATE} reports a second with flat memory, refusing none but a chatty 
   const device = (i: number) => (i % 100 === 0 ? 'device-chatty' : `device-${i}`);
   const requests = Array.from({ length: Math.ceil(RATE * (DURATION_MS / 1000) * 1.3) }, (_, i) => {
     const signed = signedReport((i % 10 === 0 ? riskyReport : report)({ deviceId: device(i), reportId: `load-${i}-report` }));
-    return { method: 'POST' as const, path: '/api/v1/reports', headers: { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json', ...signed.headers }, body: signed.body };
+    return {
+      method: 'POST' as const,
+      path: '/api/v1/reports',
+      headers: { Authorization: `Bearer ${ENROLLMENT}`, 'Content-Type': 'application/json', ...signed.headers },
+      body: signed.body,
+    };
   });
   const samples: number[] = [];
   let chatty = 0;

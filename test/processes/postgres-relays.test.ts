@@ -62,9 +62,11 @@ function startRelay(url: string, env: Record<string, string> = {}): Promise<Rela
   });
 }
 
-const call = (relay: RelayProcess, path: string, init: { method?: string; body?: unknown; token?: string } = {}) => callRelay(relay.url, path, { ...init, token: init.token ?? ADMIN });
+const call = (relay: RelayProcess, path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
+  callRelay(relay.url, path, { ...init, token: init.token ?? ADMIN });
 
-const report = (relay: RelayProcess, deviceId: string) => call(relay, '/api/v1/reports', { method: 'POST', body: riskyReport({ deviceId }), token: ENROLLMENT });
+const report = (relay: RelayProcess, deviceId: string) =>
+  call(relay, '/api/v1/reports', { method: 'POST', body: riskyReport({ deviceId }), token: ENROLLMENT });
 
 /** Three relays on a fresh database, the mail server configured on one and the alert policy on another. */
 async function threeRelays(database: string, smtpOptions: { dataDelayMs?: number } = {}): Promise<{ url: string; pool: pg.Pool }> {
@@ -72,13 +74,23 @@ async function threeRelays(database: string, smtpOptions: { dataDelayMs?: number
   smtp = await startMta({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD }, ...smtpOptions });
   // Started together: one migrates, the others wait for it.
   relays = await Promise.all([0, 1, 2].map(() => startRelay(url)));
-  const put = await call(relays[0]!, '/api/v1/mail-settings', { method: 'PUT', body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: PASSWORD, caCertificate: testPki().caCert }) });
+  const put = await call(relays[0]!, '/api/v1/mail-settings', {
+    method: 'PUT',
+    body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: PASSWORD, caCertificate: testPki().caCert }),
+  });
   expect(put.status, await put.clone().text()).toBe(200);
-  expect((await call(relays[1]!, '/api/v1/alert-policy', { method: 'PUT', body: { recipients: ['it@example.com'], groupingWindowSeconds: 0 } })).status).toBe(200);
+  expect((await call(relays[1]!, '/api/v1/alert-policy', { method: 'PUT', body: { recipients: ['it@example.com'], groupingWindowSeconds: 0 } })).status).toBe(
+    200,
+  );
   // Each relay has heard of the other's change.
   for (const relay of relays) {
-    await vi.waitFor(async () => expect(((await (await call(relay, '/api/v1/alert-policy')).json()) as { recipients: string[] }).recipients).toEqual(['it@example.com']), { timeout: 5_000 });
-    await vi.waitFor(async () => expect(((await (await call(relay, '/api/v1/mail-settings')).json()) as { port: number }).port).toBe(smtp!.port), { timeout: 5_000 });
+    await vi.waitFor(
+      async () => expect(((await (await call(relay, '/api/v1/alert-policy')).json()) as { recipients: string[] }).recipients).toEqual(['it@example.com']),
+      { timeout: 5_000 },
+    );
+    await vi.waitFor(async () => expect(((await (await call(relay, '/api/v1/mail-settings')).json()) as { port: number }).port).toBe(smtp!.port), {
+      timeout: 5_000,
+    });
   }
   const pool = testPool(url, { max: 2 });
   pools.push(pool);
@@ -107,7 +119,9 @@ describe('three relay processes on one PostgreSQL', () => {
 
   it('refuses to start a relay with another secret key, naming both keys', async () => {
     const { url } = await threeRelays('wrong-key');
-    await expect(startRelay(url, { GUARDMAIL_SECRET_KEY: randomBytes(32).toString('base64') })).rejects.toThrow(/sealed with key [0-9a-f]{16}, and this relay has key [0-9a-f]{16}/);
+    await expect(startRelay(url, { GUARDMAIL_SECRET_KEY: randomBytes(32).toString('base64') })).rejects.toThrow(
+      /sealed with key [0-9a-f]{16}, and this relay has key [0-9a-f]{16}/,
+    );
   });
 
   it('loses none of 200 alerts when a relay is killed with a mail in flight: another sends its batch after the lease, under the same Message-ID', async () => {
@@ -126,7 +140,11 @@ describe('three relay processes on one PostgreSQL', () => {
     const { victim, sending } = await vi.waitFor(
       () => {
         for (const [i, relay] of relays.entries()) {
-          const line = relay.stdout().slice(logged[i]).split('\n').find((l) => l.includes('sending alert mail'));
+          const line = relay
+            .stdout()
+            .slice(logged[i])
+            .split('\n')
+            .find((l) => l.includes('sending alert mail'));
           if (line) return { victim: relay, sending: JSON.parse(line) as { batch: string } };
         }
         throw new Error('no relay is sending yet');
@@ -196,9 +214,14 @@ describe('three relay processes on one PostgreSQL', () => {
     const states = async () => (await pool.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM outbox GROUP BY state')).rows;
     await vi.waitFor(async () => expect(await states()).toEqual([{ state: 'sent', n: 60 }]), { timeout: 20_000, interval: 250 });
     expect(smtp!.received.length).toBeGreaterThan(0);
-    expect((await call(relays[0]!, '/api/v1/alert-policy', { method: 'PUT', body: { recipients: ['soc@example.com'], groupingWindowSeconds: 0 } })).status).toBe(200);
+    expect(
+      (await call(relays[0]!, '/api/v1/alert-policy', { method: 'PUT', body: { recipients: ['soc@example.com'], groupingWindowSeconds: 0 } })).status,
+    ).toBe(200);
     for (const relay of relays.slice(1)) {
-      await vi.waitFor(async () => expect(((await (await call(relay, '/api/v1/alert-policy')).json()) as { recipients: string[] }).recipients).toEqual(['soc@example.com']), { timeout: 10_000 });
+      await vi.waitFor(
+        async () => expect(((await (await call(relay, '/api/v1/alert-policy')).json()) as { recipients: string[] }).recipients).toEqual(['soc@example.com']),
+        { timeout: 10_000 },
+      );
     }
   }, 90_000);
 
@@ -218,18 +241,38 @@ describe('three relay processes on one PostgreSQL', () => {
       const put = await call(relays[0]!, '/api/v1/mail-settings', {
         method: 'PUT',
         body: {
-          authType: 'oauth', provider: 'microsoft', host: '127.0.0.1', port: microsoft.port, emailType: 'smtp', tls: true, caCertificate: testPki().caCert,
-          senderAddress: 'alerts@example.com', testAddress: 'it@example.com', clientId: 'relay', clientSecret: 'client-secret-7f3a9c1e',
-          clientAuthMethod: 'client_secret_basic', authorizationUrl: as.authorizationUrl, tokenUrl: as.tokenUrl, scope: as.mailScope, authorizeParams: as.authorizeParams,
+          authType: 'oauth',
+          provider: 'microsoft',
+          host: '127.0.0.1',
+          port: microsoft.port,
+          emailType: 'smtp',
+          tls: true,
+          caCertificate: testPki().caCert,
+          senderAddress: 'alerts@example.com',
+          testAddress: 'it@example.com',
+          clientId: 'relay',
+          clientSecret: 'client-secret-7f3a9c1e',
+          clientAuthMethod: 'client_secret_basic',
+          authorizationUrl: as.authorizationUrl,
+          tokenUrl: as.tokenUrl,
+          scope: as.mailScope,
+          authorizeParams: as.authorizeParams,
         },
       });
       expect(put.status, await put.clone().text()).toBe(200);
       for (const relay of relays) {
-        await vi.waitFor(async () => expect(((await (await call(relay, '/api/v1/mail-settings')).json()) as { port: number }).port).toBe(microsoft.port), { timeout: 5_000 });
+        await vi.waitFor(async () => expect(((await (await call(relay, '/api/v1/mail-settings')).json()) as { port: number }).port).toBe(microsoft.port), {
+          timeout: 5_000,
+        });
       }
       // Started on one relay, finished on another.
-      const { authorizationUrl } = (await (await call(relays[0]!, '/api/v1/oauth/authorize', { method: 'POST', body: { redirectUrl: EXTENSION_REDIRECT_URL } })).json()) as AuthorizeAnswer;
-      const callback = await call(relays[1]!, '/api/v1/oauth/callback', { method: 'POST', body: { callbackUrl: await as.consent(authorizationUrl, 'allow', 'alerts@example.com') } });
+      const { authorizationUrl } = (await (
+        await call(relays[0]!, '/api/v1/oauth/authorize', { method: 'POST', body: { redirectUrl: EXTENSION_REDIRECT_URL } })
+      ).json()) as AuthorizeAnswer;
+      const callback = await call(relays[1]!, '/api/v1/oauth/callback', {
+        method: 'POST',
+        body: { callbackUrl: await as.consent(authorizationUrl, 'allow', 'alerts@example.com') },
+      });
       expect(callback.status, await callback.clone().text()).toBe(200);
       let issuedAt = Date.now();
       const refreshes = () => as.tokenRequests.filter((r) => r.grantType === 'refresh_token');
@@ -254,14 +297,21 @@ describe('three relay processes on one PostgreSQL', () => {
     }
   }, 90_000);
 
-  it('take over a stopped relay\'s SQLite store with migrate-to-postgres, and re-seal every secret with rotate-key while they run', async () => {
+  it("take over a stopped relay's SQLite store with migrate-to-postgres, and re-seal every secret with rotate-key while they run", async () => {
     const url = cluster.createDatabase('migrated');
     smtp = await startMta({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD } });
     const dataDir = mkdtempSync(join(tmpdir(), 'guardmail-sqlite-'));
     const tokens = { GUARDMAIL_ADMIN_TOKEN: ADMIN, GUARDMAIL_ENROLLMENT_TOKEN: ENROLLMENT };
     const single = await startRelayProcess(['--port', '0', '--data-dir', dataDir], tokens);
     relays = [single];
-    expect((await call(single, '/api/v1/mail-settings', { method: 'PUT', body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: PASSWORD, caCertificate: testPki().caCert }) })).status).toBe(200);
+    expect(
+      (
+        await call(single, '/api/v1/mail-settings', {
+          method: 'PUT',
+          body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: PASSWORD, caCertificate: testPki().caCert }),
+        })
+      ).status,
+    ).toBe(200);
     expect((await report(single, 'device-000')).status).toBe(202);
     const running = await runRelayToExit(['migrate-to-postgres', '--data-dir', dataDir, '--database-url', url]);
     expect(running.code).toBe(1);
@@ -280,7 +330,10 @@ describe('three relay processes on one PostgreSQL', () => {
     expect(((await (await call(relay, '/api/v1/devices')).json()) as DevicesAnswer).devices.map((d) => d.id)).toEqual(['device-000']);
     expect((await call(relay, '/api/v1/mail-settings/test', { method: 'POST' })).status).toBe(200);
 
-    const rotated = await runRelayToExit(['rotate-key', '--data-dir', dataDir, '--database-url', url], { GUARDMAIL_SECRET_KEY: newKey, GUARDMAIL_PREVIOUS_SECRET_KEY: oldKey });
+    const rotated = await runRelayToExit(['rotate-key', '--data-dir', dataDir, '--database-url', url], {
+      GUARDMAIL_SECRET_KEY: newKey,
+      GUARDMAIL_PREVIOUS_SECRET_KEY: oldKey,
+    });
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.stdout).toMatch(/Re-sealed \d+ secrets with key [0-9a-f]{16}/);
     // The running relay reads the password re-sealed under the new key; a relay with the new key alone now starts,

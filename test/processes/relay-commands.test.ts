@@ -29,12 +29,20 @@ afterEach(async () => {
 });
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'guardmail-cmd-'));
-const api = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) => callRelay(relay!.url, path, { ...init, token: init.token ?? ADMIN });
+const api = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
+  callRelay(relay!.url, path, { ...init, token: init.token ?? ADMIN });
 
 async function configured(dir: string, smtpOptions = {}) {
   smtp = await startMta({ tls: 'implicit', users: { 'alerts@example.com': PASSWORD }, ...smtpOptions });
   relay = await startRelayProcess(['--port', '0', '--data-dir', dir], ENV);
-  expect((await api('/api/v1/mail-settings', { method: 'PUT', body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: PASSWORD, caCertificate: testPki().caCert }) })).status).toBe(200);
+  expect(
+    (
+      await api('/api/v1/mail-settings', {
+        method: 'PUT',
+        body: basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: PASSWORD, caCertificate: testPki().caCert }),
+      })
+    ).status,
+  ).toBe(200);
 }
 
 describe('stopping', () => {
@@ -54,7 +62,7 @@ describe('stopping', () => {
     expect(existsSync(join(dir, 'guardmail.sqlite-wal'))).toBe(false);
     expect(existsSync(join(dir, 'relay.pid'))).toBe(false);
     const db = new Database(join(dir, 'guardmail.sqlite'), { readonly: true });
-    expect((db.prepare("SELECT state FROM outbox").all() as { state: string }[]).map((r) => r.state)).toEqual(['sent']);
+    expect((db.prepare('SELECT state FROM outbox').all() as { state: string }[]).map((r) => r.state)).toEqual(['sent']);
     db.close();
   });
 
@@ -136,7 +144,10 @@ describe('policy', () => {
     const generated = /enrollment token: (\S+)/.exec(readFileSync(join(dir, 'first-start-tokens.txt'), 'utf8'))![1]!;
     const { code, stdout, stderr } = await runRelayToExit(['policy', 'linux', '--data-dir', dir, '--port', '8787']);
     expect(code).toBe(0);
-    const policy = JSON.parse(stdout) as { ExtensionSettings: Record<string, { update_url: string }>; '3rdparty': { extensions: Record<string, { enrollmentToken: string }> } };
+    const policy = JSON.parse(stdout) as {
+      ExtensionSettings: Record<string, { update_url: string }>;
+      '3rdparty': { extensions: Record<string, { enrollmentToken: string }> };
+    };
     const [id] = Object.keys(policy.ExtensionSettings);
     expect(policy.ExtensionSettings[id!]!.update_url).toBe('http://127.0.0.1:8787/extension/updates.xml');
     expect(policy['3rdparty'].extensions[id!]!.enrollmentToken).toBe(generated);

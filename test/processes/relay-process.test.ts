@@ -56,7 +56,10 @@ describe('starting the relay', () => {
   });
 
   it('refuses tokens from the environment that do not look random', async () => {
-    const result = await runRelayToExit(['--port', '0', '--data-dir', freshDataDir()], { GUARDMAIL_ADMIN_TOKEN: 'a'.repeat(32), GUARDMAIL_ENROLLMENT_TOKEN: generateToken('enrollment') });
+    const result = await runRelayToExit(['--port', '0', '--data-dir', freshDataDir()], {
+      GUARDMAIL_ADMIN_TOKEN: 'a'.repeat(32),
+      GUARDMAIL_ENROLLMENT_TOKEN: generateToken('enrollment'),
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/GUARDMAIL_ADMIN_TOKEN.*does not look random.*openssl rand/);
   });
@@ -74,24 +77,38 @@ describe('starting the relay', () => {
     expect((await fetch(`${relay.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${adminToken}` } })).status).toBe(200);
   });
 
-  it('refuses to start with another key than the one its store\'s secrets are sealed with, naming both', async () => {
+  it("refuses to start with another key than the one its store's secrets are sealed with, naming both", async () => {
     const dataDir = freshDataDir();
     const env = { GUARDMAIL_ADMIN_TOKEN: generateToken('admin'), GUARDMAIL_ENROLLMENT_TOKEN: generateToken('enrollment') };
     const first = await start(['--port', '0', '--data-dir', dataDir], { ...env, GUARDMAIL_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') });
     const saved = await fetch(`${first.url}/api/v1/mail-settings`, {
       method: 'PUT',
       headers: { Authorization: `Bearer ${env.GUARDMAIL_ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ host: 'smtp.example.com', port: 465, emailType: 'smtps', authType: 'basic', requiresAuth: true, username: 'alerts@example.com', password: 'the password', senderAddress: 'alerts@example.com' }),
+      body: JSON.stringify({
+        host: 'smtp.example.com',
+        port: 465,
+        emailType: 'smtps',
+        authType: 'basic',
+        requiresAuth: true,
+        username: 'alerts@example.com',
+        password: 'the password',
+        senderAddress: 'alerts@example.com',
+      }),
     });
     expect(saved.status).toBe(200);
     await first.stop();
 
-    const { code, stderr } = await runRelayToExit(['--port', '0', '--data-dir', dataDir], { ...env, GUARDMAIL_SECRET_KEY: Buffer.alloc(32, 8).toString('base64') });
+    const { code, stderr } = await runRelayToExit(['--port', '0', '--data-dir', dataDir], {
+      ...env,
+      GUARDMAIL_SECRET_KEY: Buffer.alloc(32, 8).toString('base64'),
+    });
     expect(code).toBe(1);
     expect(stderr).toContain(`sealed with key ${keyIdOf(Buffer.alloc(32, 7))}, and this relay has key ${keyIdOf(Buffer.alloc(32, 8))}`);
     // The same key starts it again, the secret readable.
     const again = await start(['--port', '0', '--data-dir', dataDir], { ...env, GUARDMAIL_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') });
-    const view = (await (await fetch(`${again.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${env.GUARDMAIL_ADMIN_TOKEN}` } })).json()) as { secretsSet: Record<string, boolean> };
+    const view = (await (await fetch(`${again.url}/api/v1/mail-settings`, { headers: { Authorization: `Bearer ${env.GUARDMAIL_ADMIN_TOKEN}` } })).json()) as {
+      secretsSet: Record<string, boolean>;
+    };
     expect(view.secretsSet.password).toBe(true);
   });
 
@@ -102,7 +119,9 @@ describe('starting the relay', () => {
     const relay = await start(['--port', '0', '--data-dir', dir, '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')]);
     expect(relay.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const status = await new Promise<number | undefined>((resolve, reject) => {
-      httpsRequest(`${relay.url}/healthz`, { ca: testPki().caCert }, (res) => resolve(res.statusCode)).on('error', reject).end();
+      httpsRequest(`${relay.url}/healthz`, { ca: testPki().caCert }, (res) => resolve(res.statusCode))
+        .on('error', reject)
+        .end();
     });
     expect(status).toBe(200);
   });

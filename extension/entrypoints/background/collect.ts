@@ -28,7 +28,13 @@ interface UaData {
   getHighEntropyValues(hints: string[]): Promise<{ fullVersionList?: { brand: string; version: string }[]; platform?: string; platformVersion?: string }>;
 }
 
-const BRANDS: [RegExp, string][] = [[/Microsoft Edge/, 'Edge'], [/Google Chrome/, 'Chrome'], [/Opera/, 'Opera'], [/Brave/, 'Brave'], [/^Chromium$/, 'Chromium']];
+const BRANDS: [RegExp, string][] = [
+  [/Microsoft Edge/, 'Edge'],
+  [/Google Chrome/, 'Chrome'],
+  [/Opera/, 'Opera'],
+  [/Brave/, 'Brave'],
+  [/^Chromium$/, 'Chromium'],
+];
 
 /** Browser and full version from UA client hints (Chromium), or from the user agent (Firefox). */
 async function browserAndOs(): Promise<Pick<ComplianceReport, 'browser' | 'os'>> {
@@ -39,7 +45,8 @@ async function browserAndOs(): Promise<Pick<ComplianceReport, 'browser' | 'os'>>
     const list = hints.fullVersionList ?? [];
     for (const [pattern, name] of BRANDS) {
       const brand = list.find((b) => pattern.test(b.brand));
-      if (brand) return { browser: { name, version: brand.version }, os: { platform: hints.platform ?? ua.platform ?? '', version: hints.platformVersion ?? '' } };
+      if (brand)
+        return { browser: { name, version: brand.version }, os: { platform: hints.platform ?? ua.platform ?? '', version: hints.platformVersion ?? '' } };
     }
   }
   const firefox = /Firefox\/([\d.]+)/.exec(nav?.userAgent ?? '');
@@ -69,7 +76,10 @@ async function extensions(): Promise<ExtensionFacts[]> {
 
 /** Each privacy setting with whether it can be changed here: "not_controllable" means a policy fixed it. */
 async function settings(): Promise<SettingFacts[]> {
-  const privacy = browser.privacy as unknown as Record<string, Record<string, { get(details: object): Promise<{ value: unknown; levelOfControl: string }> } | undefined> | undefined>;
+  const privacy = browser.privacy as unknown as Record<
+    string,
+    Record<string, { get(details: object): Promise<{ value: unknown; levelOfControl: string }> } | undefined> | undefined
+  >;
   const facts: SettingFacts[] = [];
   for (const [group, name] of PRIVACY_SETTINGS) {
     const setting = privacy?.[group]?.[name];
@@ -88,5 +98,13 @@ async function settings(): Promise<SettingFacts[]> {
 /** Raw facts about this browser; the relay decides what they mean. */
 export async function collectReport(deviceId: string, deviceLabel: string): Promise<ComplianceReport> {
   const [platform, exts, privacy] = await Promise.all([browserAndOs(), extensions(), settings()]);
-  return { reportId: crypto.randomUUID(), deviceId, deviceLabel: deviceLabel.slice(0, 100), collectedAt: new Date().toISOString(), ...platform, extensions: exts, settings: privacy };
+  return {
+    reportId: crypto.randomUUID(),
+    deviceId,
+    deviceLabel: deviceLabel.slice(0, 100),
+    collectedAt: new Date().toISOString(),
+    ...platform,
+    extensions: exts,
+    settings: privacy,
+  };
 }

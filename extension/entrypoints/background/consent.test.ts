@@ -8,11 +8,16 @@ const connection = { relayUrl: 'http://127.0.0.1:8787', adminToken: 'gm_adm_test
 /** The relay, at the unit level: answers the authorize and callback calls. */
 function stubRelay() {
   const calls: string[] = [];
-  vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-    calls.push(new URL(url).pathname);
-    const body = url.endsWith('/authorize') ? { authorizationUrl: 'https://login.example.com/authorize?x=1', expiresAt: '' } : { account: 'alerts@example.com', scope: 's', accessTokenExpiresAt: '' };
-    return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => {
+      calls.push(new URL(url).pathname);
+      const body = url.endsWith('/authorize')
+        ? { authorizationUrl: 'https://login.example.com/authorize?x=1', expiresAt: '' }
+        : { account: 'alerts@example.com', scope: 's', accessTokenExpiresAt: '' };
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    }),
+  );
   return calls;
 }
 

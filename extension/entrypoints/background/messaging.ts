@@ -39,7 +39,12 @@ const handlers: Handlers = {
   },
   'test/send': async (r) => {
     const c = await requireConnection();
-    return relayFetch<TestMailResult>(c.relayUrl, `${API_PREFIX}/mail-settings/test`, { method: 'POST', token: c.adminToken, body: r.to ? { to: r.to } : {}, timeoutMs: 60_000 });
+    return relayFetch<TestMailResult>(c.relayUrl, `${API_PREFIX}/mail-settings/test`, {
+      method: 'POST',
+      token: c.adminToken,
+      body: r.to ? { to: r.to } : {},
+      timeoutMs: 60_000,
+    });
   },
   'status/get': async () => {
     const c = await requireConnection();

@@ -12,14 +12,17 @@ let refusal: { status: number; code: string } | null = null;
 let hold: Promise<void> | null = null;
 
 function stubRelay() {
-  vi.stubGlobal('fetch', vi.fn(async (_url: string, init: RequestInit) => {
-    if (!relayUp) throw new TypeError('Failed to fetch');
-    if (hold) await hold;
-    const body = JSON.parse(String(init.body)) as ComplianceReport;
-    sent.push(body);
-    if (refusal) return new Response(JSON.stringify({ error: { code: refusal.code, message: 'refused' } }), { status: refusal.status });
-    return new Response(JSON.stringify({ reportId: body.reportId, level: 'secure', compliant: true, findings: [], duplicate: false }), { status: 202 });
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (_url: string, init: RequestInit) => {
+      if (!relayUp) throw new TypeError('Failed to fetch');
+      if (hold) await hold;
+      const body = JSON.parse(String(init.body)) as ComplianceReport;
+      sent.push(body);
+      if (refusal) return new Response(JSON.stringify({ error: { code: refusal.code, message: 'refused' } }), { status: refusal.status });
+      return new Response(JSON.stringify({ reportId: body.reportId, level: 'secure', compliant: true, findings: [], duplicate: false }), { status: 202 });
+    }),
+  );
 }
 
 describe('reporting', () => {
@@ -33,8 +36,26 @@ describe('reporting', () => {
     fakeBrowser.runtime.getPlatformInfo = async () => ({ os: 'linux', arch: 'x86-64', nacl_arch: 'x86-64' }) as never;
     (fakeBrowser as unknown as { management: unknown }).management = {
       getAll: async () => [
-        { id: fakeBrowser.runtime.id, name: 'Guardmail', version: '1', enabled: true, installType: 'admin', type: 'extension', permissions: ['management'], hostPermissions: [] },
-        { id: 'aaaabbbbccccddddeeeeffffgggghhhh', name: 'Other', version: '2.0', enabled: true, installType: 'normal', type: 'extension', permissions: ['tabs'], hostPermissions: [] },
+        {
+          id: fakeBrowser.runtime.id,
+          name: 'Guardmail',
+          version: '1',
+          enabled: true,
+          installType: 'admin',
+          type: 'extension',
+          permissions: ['management'],
+          hostPermissions: [],
+        },
+        {
+          id: 'aaaabbbbccccddddeeeeffffgggghhhh',
+          name: 'Other',
+          version: '2.0',
+          enabled: true,
+          installType: 'normal',
+          type: 'extension',
+          permissions: ['tabs'],
+          hostPermissions: [],
+        },
         { id: 'theme-id-aaaaaaaaaaaaaaaaaaaaaaa', name: 'A theme', version: '1', enabled: true, installType: 'normal', type: 'theme' },
       ],
     };
@@ -57,7 +78,17 @@ describe('reporting', () => {
     expect(sent[0]!.deviceId).toBe(await deviceIdItem.getValue());
     expect(sent[1]!.deviceId).toBe(sent[0]!.deviceId);
     expect(sent[0]).toMatchObject({ deviceLabel: 'Desk 4', os: { platform: 'linux' } });
-    expect(sent[0]!.extensions).toEqual([{ id: 'aaaabbbbccccddddeeeeffffgggghhhh', name: 'Other', version: '2.0', enabled: true, installType: 'normal', permissions: ['tabs'], hostPermissions: [] }]);
+    expect(sent[0]!.extensions).toEqual([
+      {
+        id: 'aaaabbbbccccddddeeeeffffgggghhhh',
+        name: 'Other',
+        version: '2.0',
+        enabled: true,
+        installType: 'normal',
+        permissions: ['tabs'],
+        hostPermissions: [],
+      },
+    ]);
     expect(await lastVerdictItem.getValue()).toMatchObject({ level: 'secure', compliant: true });
   });
 

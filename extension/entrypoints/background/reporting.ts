@@ -7,7 +7,14 @@ import { ClientError } from '../../utils/client-errors';
 import { logFailure } from '../../utils/log';
 import { normalizeRelayUrl, relayFetch } from '../../utils/relay-client';
 import {
-  deviceIdItem, lastVerdictItem, managedDeviceLabelItem, managedEnrollmentTokenItem, managedIntervalItem, managedRelayUrlItem, pendingChangeItem, reportQueueItem,
+  deviceIdItem,
+  lastVerdictItem,
+  managedDeviceLabelItem,
+  managedEnrollmentTokenItem,
+  managedIntervalItem,
+  managedRelayUrlItem,
+  pendingChangeItem,
+  reportQueueItem,
 } from '../../utils/storage';
 import { collectReport } from './collect';
 import { devicePublicKey, signReport } from '../../utils/device-key';
@@ -26,7 +33,13 @@ export const COALESCE_MS = 3_000;
 const QUEUE_LIMIT = 20;
 const DEFAULT_INTERVAL_MINUTES = 60;
 /** The relay refused the report itself, or as older than one it applied (replayed): sending it again cannot succeed. */
-const INVALID_REPORT: ReadonlySet<string> = new Set<ErrorCode>(['INVALID_JSON', 'VALIDATION_FAILED', 'BODY_TOO_LARGE', 'REPORT_UNPROCESSABLE', 'REPORT_REPLAYED']);
+const INVALID_REPORT: ReadonlySet<string> = new Set<ErrorCode>([
+  'INVALID_JSON',
+  'VALIDATION_FAILED',
+  'BODY_TOO_LARGE',
+  'REPORT_UNPROCESSABLE',
+  'REPORT_REPLAYED',
+]);
 
 export interface Enrollment {
   relayUrl: string;
@@ -58,7 +71,8 @@ export async function schedule(): Promise<void> {
   const enrolled = await enrollment();
   if (!enrolled) return void (await browser.alarms.clear(REPORT_ALARM));
   const alarm = await browser.alarms.get(REPORT_ALARM);
-  if (alarm?.periodInMinutes !== enrolled.intervalMinutes) browser.alarms.create(REPORT_ALARM, { periodInMinutes: enrolled.intervalMinutes, delayInMinutes: enrolled.intervalMinutes });
+  if (alarm?.periodInMinutes !== enrolled.intervalMinutes)
+    browser.alarms.create(REPORT_ALARM, { periodInMinutes: enrolled.intervalMinutes, delayInMinutes: enrolled.intervalMinutes });
 }
 
 let running: Promise<void> | null = null;

@@ -47,7 +47,9 @@ export async function copyIntoPostgres(pool: Pool, tables: TableDump[]): Promise
       }
       await insert();
       if (IDENTITY_TABLES.has(table)) {
-        await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT max(id) FROM ${table}), 1), (SELECT max(id) IS NOT NULL FROM ${table}))`);
+        await client.query(
+          `SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT max(id) FROM ${table}), 1), (SELECT max(id) IS NOT NULL FROM ${table}))`,
+        );
       }
       copied[table] = count;
     }

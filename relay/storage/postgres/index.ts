@@ -78,12 +78,16 @@ export async function openPostgresStores(o: PostgresStoreOptions): Promise<Postg
   );
 
   const reload = (name: string) =>
-    void stores.reload(name).catch((err: unknown) => o.logger.error({ err, setting: name }, 'a setting another relay changed could not be read; it is read again at the next change'));
+    void stores
+      .reload(name)
+      .catch((err: unknown) =>
+        o.logger.error({ err, setting: name }, 'a setting another relay changed could not be read; it is read again at the next change'),
+      );
   // Changes made while no one listened are missed: a relay that listens again reads every setting again.
   const listen = async (): Promise<void> => {
     stopListening = await listenForChanges(pool, reload, (err) => {
       if (closed) return;
-      o.logger.warn({ error: err.message }, 'lost the connection other relays\' changes are heard on; listening again');
+      o.logger.warn({ error: err.message }, "lost the connection other relays' changes are heard on; listening again");
       later(relisten);
     });
   };

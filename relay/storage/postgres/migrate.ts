@@ -55,7 +55,8 @@ export async function migratePostgres(pool: Pool): Promise<number> {
     const missing = MIGRATIONS.filter((m) => m.version > current);
     for (const m of missing) await client.query(m.sql(POSTGRES_TYPES));
     await client.query(POSTGRES_TABLES);
-    if (stored !== latest) await client.query('INSERT INTO schema_version (id, version) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET version = excluded.version', [latest]);
+    if (stored !== latest)
+      await client.query('INSERT INTO schema_version (id, version) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET version = excluded.version', [latest]);
     return missing.length;
   });
 }

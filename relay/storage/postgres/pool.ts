@@ -14,7 +14,9 @@ export function openPostgres(url: string, options: { idleError: (err: Error) => 
     max: options.max ?? 10,
     // A database that does not answer is an outage to report (503), not a request to hold open.
     connectionTimeoutMillis: 5_000,
-    types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) } as pg.CustomTypesConfig,
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)),
+    } as pg.CustomTypesConfig,
   });
   pool.on('error', options.idleError);
   return pool;

@@ -29,7 +29,12 @@ export class PostgresSendLimits {
 
   /** Keeps a slot while its connection lives; false when the lease had expired and another relay took it. */
   async renew(mailbox: string, slot: number, holder: string, now: number, leaseMs: number): Promise<boolean> {
-    const result = await this.#pool.query('UPDATE send_slots SET lease_until = $4 WHERE mailbox = $1 AND slot = $2 AND holder = $3', [mailbox, slot, holder, now + leaseMs]);
+    const result = await this.#pool.query('UPDATE send_slots SET lease_until = $4 WHERE mailbox = $1 AND slot = $2 AND holder = $3', [
+      mailbox,
+      slot,
+      holder,
+      now + leaseMs,
+    ]);
     return result.rowCount === 1;
   }
 

@@ -15,14 +15,16 @@ export function postgresConnection(url: string, ca?: string): { connectionString
   } catch {
     throw new Error('the database URL is not a URL: give postgres://user:password@host:5432/database?sslmode=verify-full');
   }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') throw new Error(`the database URL must start with postgres://, not ${parsed.protocol}//`);
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')
+    throw new Error(`the database URL must start with postgres://, not ${parsed.protocol}//`);
   const mode = parsed.searchParams.get('sslmode');
   parsed.searchParams.delete('sslmode');
   const host = parsed.hostname || (parsed.searchParams.get('host') ?? '');
   const local = host === '' || host.startsWith('/') || LOOPBACK.test(host);
   // pg checks the certificate's name against the host (node's checkServerIdentity) once rejectUnauthorized is set.
   if (mode === 'verify-full') return { connectionString: parsed.href, ssl: { rejectUnauthorized: true, ...(ca ? { ca } : {}) } };
-  if (mode !== null && mode !== 'disable') throw new Error(`sslmode=${mode} does not check that the certificate is the database's: use sslmode=verify-full (with the database's CA if it is private)`);
+  if (mode !== null && mode !== 'disable')
+    throw new Error(`sslmode=${mode} does not check that the certificate is the database's: use sslmode=verify-full (with the database's CA if it is private)`);
   if (!local) throw new Error(`the connection to ${host} would cross the network unencrypted: add sslmode=verify-full to the database URL`);
   return { connectionString: parsed.href, ssl: false };
 }

@@ -53,7 +53,10 @@ export function dumpTables(db: Db): { table: string; columns: string[]; rows: It
     const columns = db.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').pluck().all(table) as string[];
     // Read only when copied: while a statement iterates, the connection runs no other.
     const rows = function* () {
-      yield* db.prepare(`SELECT ${columns.join(', ')} FROM ${table}`).raw().iterate() as Iterable<unknown[]>;
+      yield* db
+        .prepare(`SELECT ${columns.join(', ')} FROM ${table}`)
+        .raw()
+        .iterate() as Iterable<unknown[]>;
     };
     return { table, columns, rows: rows() };
   });

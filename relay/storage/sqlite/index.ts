@@ -30,7 +30,9 @@ export async function sqliteStores(db: Db, box: SecretBox, logger: Logger): Prom
   const foreign = await new SecretStore(box).foreignKeyIds(sql);
   if (foreign.length > 0) {
     db.close();
-    throw new Error(foreignKeyMessage(foreign, box, 'or the secret.key file of the data directory it came from; a secret.key created just now is a new key, replace it'));
+    throw new Error(
+      foreignKeyMessage(foreign, box, 'or the secret.key file of the data directory it came from; a secret.key created just now is a new key, replace it'),
+    );
   }
   const stores = createStores(
     {
@@ -38,7 +40,8 @@ export async function sqliteStores(db: Db, box: SecretBox, logger: Logger): Prom
       sql,
       alone: true,
       // The pages in use, and the log not yet folded back into the file: what the store takes of the disk.
-      sizeBytes: async () => (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number) + fileSize(`${db.name}-wal`),
+      sizeBytes: async () =>
+        (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number) + fileSize(`${db.name}-wal`),
       close: async () => sql.close(),
     },
     box,
