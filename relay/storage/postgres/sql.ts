@@ -68,12 +68,13 @@ export class PostgresSql implements Sql {
     return transaction(this.#pool, (client) => work(new PostgresSql(this.#pool, client)));
   }
 
+  // Advisory locks share one key space with whatever else uses the database: the relay's names are prefixed.
   async lock(name: string): Promise<void> {
-    await this.#db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
+    await this.#db.query("SELECT pg_advisory_xact_lock(hashtext('guardmail:' || $1))", [name]);
   }
 
   async tryLock(name: string): Promise<boolean> {
-    const { rows } = await this.#db.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [name]);
+    const { rows } = await this.#db.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock(hashtext('guardmail:' || $1)) AS locked", [name]);
     return rows[0]!.locked;
   }
 
