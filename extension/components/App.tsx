@@ -118,7 +118,7 @@ export function App({ page }: { page: 'popup' | 'options' }) {
             tabs={TABS.map((id) => ({
               id,
               label: t(TAB_NAMES[id]),
-              ...(id === 'status' && attention > 0 ? { badge: { shown: String(attention), spoken: t('attentionCount', attention) } } : {}),
+              ...(id === 'status' && attention > 0 ? { badge: { shown: String(attention), spoken: t('attentionCount', { count: attention }) } } : {}),
             }))}
           />
         )}
@@ -144,7 +144,7 @@ export function App({ page }: { page: 'popup' | 'options' }) {
           {/* Above the tabs: a consent started by Save on the mail tab ends here, whichever tab is open. */}
           <div role="status" aria-live="polite" id="consent">
             {consent.phase === 'running' && <p class="notice">{t('consentRunning')}</p>}
-            {consent.phase === 'connected' && <p class="ok">{consent.account ? t('connectedAs', consent.account) : t('connectedUnnamed')}</p>}
+            {consent.phase === 'connected' && <p class="ok">{consent.account ? t('connectedAs', { account: consent.account }) : t('connectedUnnamed')}</p>}
             {consent.phase === 'failed' && consent.error && <ErrorBox error={consent.error} />}
           </div>
           <TabPanel id="status" selected={tab === 'status'}>

@@ -32,7 +32,7 @@ export function ConnectSection({ connection, onConnected }: Props) {
       <section aria-labelledby="relay-heading" class="connection">
         <h2 id="relay-heading">{t('connectionHeading')}</h2>
         <p id="connected-to">
-          {t('connectedTo', connection.relayUrl ?? '')} <code>{connection.tokenHint}</code>
+          {t('connectedTo', { url: connection.relayUrl ?? '' })} <code>{connection.tokenHint}</code>
         </p>
         {connection.managed ? (
           <p class="help">{t('setByPolicy')}</p>

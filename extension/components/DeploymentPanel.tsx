@@ -75,7 +75,7 @@ export function DeploymentPanel() {
           </div>
           {saved && (
             <p role="status" id="policy-saved">
-              {t('policySaved', saved)}
+              {t('policySaved', { file: saved })}
             </p>
           )}
         </>

@@ -10,8 +10,8 @@ export function ErrorBox({ error }: { error: ShownError }) {
   return (
     <div class="error" role="alert" data-code={error.code}>
       <p class="error-message">{message}</p>
-      {error.serverResponse && <p class="server-said">{t('serverSaid', error.serverResponse)}</p>}
-      {hint && <p>{t('whatToDo', hint)}</p>}
+      {error.serverResponse && <p class="server-said">{t('serverSaid', { answer: error.serverResponse })}</p>}
+      {hint && <p>{t('whatToDo', { hint })}</p>}
       {CONSENT_ERRORS.has(error.code) && (
         <>
           <p>{t('consentGuidanceMismatch')}</p>

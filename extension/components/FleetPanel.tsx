@@ -16,13 +16,13 @@ function ReleaseBasis({ data }: { data: StatusAnswer['releaseData'] }) {
   const sources = data.sources
     .map((s) =>
       s.fetchedAt
-        ? t('releaseFetched', SOURCE_NAMES[s.source] ?? s.source, new Date(s.fetchedAt).toLocaleString(lang))
-        : t('releaseMissing', SOURCE_NAMES[s.source] ?? s.source),
+        ? t('releaseFetched', { source: SOURCE_NAMES[s.source] ?? s.source, at: new Date(s.fetchedAt).toLocaleString(lang) })
+        : t('releaseMissing', { source: SOURCE_NAMES[s.source] ?? s.source }),
     )
     .join('; ');
   return (
     <div id="release-basis">
-      <p>{data.basis === 'vendor' ? t('releaseBasisVendor', sources) : t('releaseBasisFleet')}</p>
+      <p>{data.basis === 'vendor' ? t('releaseBasisVendor', { sources }) : t('releaseBasisFleet')}</p>
       {data.stale && <p class="warn">{t('releaseStale')}</p>}
     </div>
   );
@@ -68,19 +68,18 @@ export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer;
                   {d.label}
                 </button>{' '}
                 — {d.browser} {d.version} — <LevelBadge level={d.level} /> —{' '}
-                {d.findings.length === 1 ? t('findingsOne') : t('findingsCount', d.findings.length)}
+                {d.findings.length === 1 ? t('findingsOne') : t('findingsCount', { count: d.findings.length })}
                 {d.stoppedReporting && <span class="warn"> — {t('stoppedReporting')}</span>}
                 {d.sameIdAs && <span class="warn"> — {t('sameIdAs')}</span>}
                 {d.refusals && (
                   <span class="warn">
                     {' '}
                     —{' '}
-                    {t(
-                      'reportsRefused',
-                      REFUSAL_REASONS.filter((r) => d.refusals?.[r])
+                    {t('reportsRefused', {
+                      reasons: REFUSAL_REASONS.filter((r) => d.refusals?.[r])
                         .map((r) => t(`refusal_${r}`))
                         .join(', '),
-                    )}
+                    })}
                   </span>
                 )}
               </li>

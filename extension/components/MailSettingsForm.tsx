@@ -168,7 +168,7 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
       {(smtp || oauth) && (
         // A provider's preset fills these: folded for Google and Microsoft, open for any other server.
         <details id="endpoints" open={form.provider === 'custom'}>
-          <summary>{smtp && form.host ? t('endpointsOf', `${form.host}:${form.port}`) : t('endpoints')}</summary>
+          <summary>{smtp && form.host ? t('endpointsOf', { server: `${form.host}:${form.port}` }) : t('endpoints')}</summary>
           {smtp && (
             <>
               <div class="row">

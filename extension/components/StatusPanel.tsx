@@ -62,12 +62,12 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
         <ul class="attention" id="attention" aria-label={t('attentionHeading')}>
           {attention.map((a) => (
             <li key={a.kind} id={`attention-${a.kind}`} class="warn">
-              {t(`attention_${a.kind}`, a.arg ?? '')}
+              {t(`attention_${a.kind}`, a.params)}
               {a.tab !== 'status' && (
                 <>
                   {' '}
                   <button type="button" class="link" onClick={() => onTab(a.tab)}>
-                    {t('goTo', t(TAB_NAMES[a.tab]))}
+                    {t('goTo', { tab: t(TAB_NAMES[a.tab]) })}
                   </button>
                 </>
               )}
@@ -77,7 +77,7 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
       )}
       {delivery.delayed && (
         <div id="delivery-delayed">
-          <p class="warn">{t('deliveryDelayed', when(delivery.delayed.since))}</p>
+          <p class="warn">{t('deliveryDelayed', { since: when(delivery.delayed.since) })}</p>
           <ErrorBox
             error={{
               code: delivery.delayed.code as AnyErrorCode,
@@ -102,7 +102,7 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
             <dd id="account">{oauth.account ?? t('accountUnnamed')}</dd>
             {mail.configured && mail.senderAddress && sendsAsAnother(oauth.account, mail.senderAddress) && (
               <dd class="warn" id="sends-as">
-                {t('sendsAsAnother', oauth.account!, mail.senderAddress)}
+                {t('sendsAsAnother', { account: oauth.account!, sender: mail.senderAddress })}
               </dd>
             )}
             {!oauth.reauthRequired && (
@@ -128,7 +128,7 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
         <dt>{t('pendingAlerts')}</dt>
         <dd id="alerts-waiting">{fleet.outbox.pending}</dd>
         <dt>{t('statusBrowsers')}</dt>
-        <dd id="browsers">{t('statusBrowsersValue', browsers, fleet.counts.very_high + fleet.counts.high)}</dd>
+        <dd id="browsers">{t('statusBrowsersValue', { count: browsers, risky: fleet.counts.very_high + fleet.counts.high })}</dd>
       </dl>
       <div class="actions">
         <button type="button" id="send-test" onClick={() => void sendTest()} disabled={busy || !mail.configured}>
@@ -146,7 +146,7 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
       <div aria-live="polite">
         {result && (
           <p class="ok" id="test-result">
-            {t('testSent', result.to, result.serverResponse)}
+            {t('testSent', { to: result.to, answer: result.serverResponse })}
           </p>
         )}
         {error && <ErrorBox error={error} />}

@@ -18,8 +18,8 @@ export function ThisBrowserPanel({ compact = false }: { compact?: boolean }) {
   const intro = !view.enrolled
     ? t('notManaged')
     : view.verdict
-      ? t('reportsTo', view.relayUrl ?? '', new Date(view.verdict.at).toLocaleString(lang))
-      : t('noReportYet', view.relayUrl ?? '');
+      ? t('reportsTo', { url: view.relayUrl ?? '', at: new Date(view.verdict.at).toLocaleString(lang) })
+      : t('noReportYet', { url: view.relayUrl ?? '' });
   const level = (
     <>
       <LevelBadge level={verdict.level} /> · {verdict.compliant ? t('compliant') : t('nonCompliant')}

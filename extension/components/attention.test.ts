@@ -60,11 +60,11 @@ describe("what needs the admin's attention", () => {
       releaseData: { basis: 'vendor', stale: true, sources: [] },
     };
     expect(needsAttention(status)).toEqual([
-      { kind: 'reauth', tab: 'status', arg: 'AADSTS50173' },
+      { kind: 'reauth', tab: 'status', params: { reason: 'AADSTS50173' } },
       { kind: 'no-recipients', tab: 'alerts' },
-      { kind: 'failed-alerts', tab: 'fleet', arg: 2 },
-      { kind: 'vulnerable', tab: 'fleet', arg: 3 },
-      { kind: 'stopped-reporting', tab: 'fleet', arg: 4 },
+      { kind: 'failed-alerts', tab: 'fleet', params: { count: 2 } },
+      { kind: 'vulnerable', tab: 'fleet', params: { count: 3 } },
+      { kind: 'stopped-reporting', tab: 'fleet', params: { count: 4 } },
       { kind: 'release-stale', tab: 'fleet' },
     ]);
   });

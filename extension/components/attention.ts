@@ -1,5 +1,6 @@
 import type { StatusAnswer } from '../../shared/api';
 import { needsConsent } from '../../shared/mail-settings';
+import type { Params } from '../../shared/locales/lang';
 
 export type TabId = 'status' | 'mail' | 'alerts' | 'fleet';
 
@@ -11,7 +12,8 @@ export interface Attention {
   kind: AttentionKind;
   tab: TabId;
   /** Filled into the item's text: a count or the reason the provider gave. */
-  arg?: string | number;
+  /** What its text fills in. */
+  params?: Params;
 }
 
 /**
@@ -23,12 +25,12 @@ export function needsAttention(status: StatusAnswer): Attention[] {
   const { mail, oauth, fleet } = status;
   if (!mail.configured) items.push({ kind: 'mail-not-configured', tab: 'mail' });
   else if (needsConsent(mail) && !oauth) items.push({ kind: 'not-connected', tab: 'status' });
-  if (oauth?.reauthRequired) items.push({ kind: 'reauth', tab: 'status', arg: oauth.reauthReason ?? '' });
+  if (oauth?.reauthRequired) items.push({ kind: 'reauth', tab: 'status', params: { reason: oauth.reauthReason ?? '' } });
   if (status.alertRecipients === 0) items.push({ kind: 'no-recipients', tab: 'alerts' });
-  if (fleet.outbox.failed > 0) items.push({ kind: 'failed-alerts', tab: 'fleet', arg: fleet.outbox.failed });
+  if (fleet.outbox.failed > 0) items.push({ kind: 'failed-alerts', tab: 'fleet', params: { count: fleet.outbox.failed } });
   const vulnerable = fleet.counts.very_high + fleet.counts.high;
-  if (vulnerable > 0) items.push({ kind: 'vulnerable', tab: 'fleet', arg: vulnerable });
-  if (fleet.stoppedReporting > 0) items.push({ kind: 'stopped-reporting', tab: 'fleet', arg: fleet.stoppedReporting });
+  if (vulnerable > 0) items.push({ kind: 'vulnerable', tab: 'fleet', params: { count: vulnerable } });
+  if (fleet.stoppedReporting > 0) items.push({ kind: 'stopped-reporting', tab: 'fleet', params: { count: fleet.stoppedReporting } });
   if (status.releaseData.stale) items.push({ kind: 'release-stale', tab: 'fleet' });
   return items;
 }

@@ -14,7 +14,7 @@ describe('i18n', () => {
   });
 
   it('fills placeholders', () => {
-    expect(t('testSent', 'it@example.com', '250 OK')).toBe('Sent to it@example.com. The server answered: 250 OK');
+    expect(t('testSent', { to: 'it@example.com', answer: '250 OK' })).toBe('Sent to it@example.com. The server answered: 250 OK');
   });
 
   it('has a Spanish text, different from the English one, for every relay and extension error code', () => {

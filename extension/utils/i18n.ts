@@ -1,6 +1,6 @@
 import { browser } from 'wxt/browser';
 import { clientErrors, ui as enUi, type ErrorText, type UiKey } from '../../shared/locales/en';
-import { LANGS, type Lang } from '../../shared/locales/lang';
+import { format, LANGS, type Lang, type Params } from '../../shared/locales/lang';
 import type * as esModule from '../../shared/locales/es';
 import type { AnyErrorCode, ShownError } from './client-errors';
 
@@ -33,9 +33,9 @@ export async function loadCatalog(): Promise<void> {
   if (lang !== 'en') catalog = await LOADERS[lang]();
 }
 
-/** A UI string, with `$1`, `$2`… replaced by the arguments. */
-export function t(key: UiKey, ...args: (string | number)[]): string {
-  return (catalog.ui[key] ?? key).replace(/\$(\d)/g, (_, n: string) => String(args[Number(n) - 1] ?? ''));
+/** A UI string, its `{name}` placeholders filled from `params` as the mail's and the checks' texts are (lang.ts). */
+export function t(key: UiKey, params?: Params): string {
+  return format(catalog.ui[key] ?? key, lang, params);
 }
 
 /**

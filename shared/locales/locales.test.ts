@@ -13,8 +13,8 @@ function texts(value: unknown, prefix = ''): Map<string, string> {
   return new Map(Object.entries(value as object).flatMap(([key, inner]) => [...texts(inner, prefix ? `${prefix}.${key}` : key)]));
 }
 
-/** `$1`… in the popup's texts, `{name}` in the rest: a translation that drops or invents one says something else. */
-const placeholders = (text: string) => [...text.matchAll(/\$\d|\{\w+\}/g)].map((m) => m[0]).sort();
+/** `{name}` everywhere: a translation that drops or invents one says something else. */
+const placeholders = (text: string) => [...text.matchAll(/\{\w+\}/g)].map((m) => m[0]).sort();
 
 describe('the message catalogues', () => {
   for (const lang of LANGS.filter((l) => l !== 'en')) {
