@@ -60,9 +60,10 @@ const DEVICE_UPSERT = `ON CONFLICT (id) DO UPDATE SET label = excluded.label, br
  *
  * Group commit: the reports waiting when the store is free share one transaction, and each promise resolves only once
  * that transaction is durable. While one group commits, the next one gathers, so a group grows with the load and the
- * disk's latency instead of paying a commit per report. A group costs four statements whatever its size: its devices
+ * disk's latency instead of paying a commit per report. A group is four steps whatever its size: its devices
  * read and locked (in id order on every relay, so two relays' groups never wait on each other in a cycle), which of
- * them have an alert waiting, then every device's new state and every new alert written at once. The judging between
+ * them have an alert waiting, then every device's new state and every new alert written at once (a multi-row statement on
+ * PostgreSQL, one prepared statement run per row on SQLite, where that is fastest). The judging between
  * them is domain/ingest.ts's. If the commit fails (disk full, the database gone), every report in the group is
  * refused: none was accepted.
  *
@@ -76,7 +77,10 @@ export class FleetStore {
   readonly #options: FleetOptions;
   #queue: Pending[] = [];
   #committing = false;
-  /** A group failed after counting its devices' versions: they are counted again from the table before the next. */
+  /**
+   * The versions are counted again from the table before the next group: at first, after a group that was not
+   * committed (what it taught the count is gone with it), after devices were forgotten, and every reloadVersionsMs.
+   */
   #versionsStale = true;
   readonly #reloading: NodeJS.Timeout | null;
 
