@@ -6,29 +6,32 @@ import { parseConfig } from './config';
 
 describe('parseConfig', () => {
   it('defaults to loopback on 8787 with ./data and the extension origin', () => {
-    const result = parseConfig([], {});
+    const result = parseConfig([], {}, COMMANDS);
     expect(result).toMatchObject({ ok: true, config: { host: '127.0.0.1', port: 8787, dataDir: './data', extensionOrigins: [EXTENSION_ORIGIN], tls: null } });
   });
 
   it('lets a flag win over its environment variable', () => {
-    const result = parseConfig(['--port', '9000'], { GUARDMAIL_PORT: '9100', GUARDMAIL_HOST: '::1' });
+    const result = parseConfig(['--port', '9000'], { GUARDMAIL_PORT: '9100', GUARDMAIL_HOST: '::1' }, COMMANDS);
     expect(result).toMatchObject({ ok: true, config: { port: 9000, host: '::1' } });
   });
 
   it('allows a non-loopback address behind a TLS-terminating proxy', () => {
-    expect(parseConfig(['--host', '0.0.0.0', '--behind-tls-proxy', 'true'], {}).ok).toBe(true);
-    expect(parseConfig(['--host', '0.0.0.0'], {}).ok).toBe(false);
+    expect(parseConfig(['--host', '0.0.0.0', '--behind-tls-proxy', 'true'], {}, COMMANDS).ok).toBe(true);
+    expect(parseConfig(['--host', '0.0.0.0'], {}, COMMANDS).ok).toBe(false);
   });
 
   it('refuses an enrollment token equal to the admin token', () => {
     const token = randomBytes(32).toString('base64');
-    const result = parseConfig([], { GUARDMAIL_ADMIN_TOKEN: token, GUARDMAIL_ENROLLMENT_TOKEN: token });
+    const result = parseConfig([], { GUARDMAIL_ADMIN_TOKEN: token, GUARDMAIL_ENROLLMENT_TOKEN: token }, COMMANDS);
     expect(result).toEqual({ ok: false, errors: [expect.stringContaining('must differ from the admin token')] });
   });
 
   it('refuses a token that does not look random, and takes one that does', () => {
-    expect(parseConfig([], { GUARDMAIL_ADMIN_TOKEN: 'a'.repeat(32) })).toEqual({ ok: false, errors: [expect.stringContaining('does not look random')] });
-    expect(parseConfig([], { GUARDMAIL_ADMIN_TOKEN: randomBytes(16).toString('hex') }).ok).toBe(true);
+    expect(parseConfig([], { GUARDMAIL_ADMIN_TOKEN: 'a'.repeat(32) }, COMMANDS)).toEqual({
+      ok: false,
+      errors: [expect.stringContaining('does not look random')],
+    });
+    expect(parseConfig([], { GUARDMAIL_ADMIN_TOKEN: randomBytes(16).toString('hex') }, COMMANDS).ok).toBe(true);
   });
 
   it.each([
@@ -37,7 +40,7 @@ describe('parseConfig', () => {
     ['GUARDMAIL_BEHIND_TLS_PROXY', 'yes', 'must be true or false'],
     ['GUARDMAIL_PORT', '-1', 'is not a port number'],
   ])('refuses %s=%s', (name, value, reason) => {
-    const result = parseConfig([], { [name]: value });
+    const result = parseConfig([], { [name]: value }, COMMANDS);
     expect(result.ok).toBe(false);
     expect(result.ok === false && result.errors.join('\n')).toContain(reason);
   });

@@ -455,8 +455,8 @@ export interface RelayConfig {
 
 export type ConfigResult = { ok: true; config: RelayConfig } | { ok: false; errors: string[] } | { ok: 'help'; text: string };
 
-/** Reads flags and environment (flags win), checks every option, and reports all problems at once. */
-export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, commands: readonly CommandSpec[] = []): ConfigResult {
+/** Reads flags and environment (flags win) and the command among `commands`, checks every option, and reports all problems at once. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, commands: readonly CommandSpec[]): ConfigResult {
   const flagOptions = Object.fromEntries(
     Object.values(OPTIONS)
       .filter((o) => o.flag)
