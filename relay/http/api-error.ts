@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as v from 'valibot';
 import { errorCodes, type ApiErrorBody, type ErrorCode, type FieldIssue } from '../../shared/errors';
+import { relayErrors } from '../../shared/locales/en';
 import type { DeliveryError } from '../delivery/errors';
 
 export interface ApiErrorOptions extends ErrorOptions {
@@ -11,7 +12,7 @@ export interface ApiErrorOptions extends ErrorOptions {
   serverResponse?: string;
 }
 
-/** An error meant for the client: its code, status and hint come from the table in shared/errors.ts. */
+/** An error meant for the client: its status comes from shared/errors.ts, its English message and hint from shared/locales/en.ts. */
 export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly field?: string;
@@ -19,7 +20,7 @@ export class ApiError extends Error {
   readonly serverResponse?: string;
 
   constructor(code: ErrorCode, options: ApiErrorOptions = {}) {
-    super(options.message ?? errorCodes[code].message, options);
+    super(options.message ?? relayErrors[code].message, options);
     this.name = this.constructor.name;
     this.code = code;
     this.field = options.field;
@@ -34,7 +35,7 @@ export class ApiError extends Error {
   /** A failure of the mail server or the authorization server, with what they said. */
   static fromDelivery(err: DeliveryError): ApiError {
     const { code, detail, serverResponse } = err.failure;
-    const base = errorCodes[code].message;
+    const base = relayErrors[code].message;
     return new ApiError(code, { message: detail ? `${base} (${detail})` : base, serverResponse, cause: err });
   }
 
@@ -50,7 +51,7 @@ export function errorResponse(c: Context, err: ApiError): Response {
     error: {
       code: err.code,
       message: err.message,
-      hint: errorCodes[err.code].hint,
+      hint: relayErrors[err.code].hint,
       requestId: c.get('requestId') ?? '',
       ...(err.field ? { field: err.field } : {}),
       ...(err.issues ? { issues: err.issues } : {}),

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import type { AlertsAnswer, DevicesAnswer, RefusalReason, ReportAnswer, RetryAnswer } from '../../shared/fleet';
 import { ComplianceReport, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../shared/report';
-import { errorCodes } from '../../shared/errors';
+import { relayErrors } from '../../shared/locales/en';
 import type { AppDeps, AppEnv } from '../deps';
 import { policyChanges } from '../domain/audit';
 import { OncePerWindow } from '../domain/once-per-window';
@@ -65,7 +65,7 @@ export function reportRoutes(
       // A new device adds a row: not past the store's budget, whoever invents devices (domain/store-budget.ts).
       if (!deps.storeWatch.state.admitsNew) {
         const known = report === received ? stored !== null : (await deps.fleet.deviceKey(report.deviceId)) !== null;
-        if (!known) throw new ApiError('STORE_BUDGET_REACHED', { message: `${errorCodes.STORE_BUDGET_REACHED.message} (${deps.storeWatch.state.detail})` });
+        if (!known) throw new ApiError('STORE_BUDGET_REACHED', { message: `${relayErrors.STORE_BUDGET_REACHED.message} (${deps.storeWatch.state.detail})` });
       }
       const wait = deps.reportLimiter.take(report.deviceId, now());
       if (wait > 0) {

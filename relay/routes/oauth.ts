@@ -4,7 +4,7 @@ import * as oauth from 'oauth4webapi';
 import { needsConsent } from '../../shared/mail-settings';
 import { AuthorizeInput, CallbackInput, type AuthorizeAnswer, type ConnectedAnswer } from '../../shared/oauth';
 import type { AppDeps, AppEnv } from '../deps';
-import { errorCodes } from '../../shared/errors';
+import { relayErrors } from '../../shared/locales/en';
 import { DeliveryError } from '../delivery/errors';
 import { redeemCode } from '../delivery/oauth-client';
 import { authorizationUrl, checkCallback, CONSENT_TTL_MS, isAllowedRedirectUrl, missingRefreshTokenHint } from '../domain/consent';
@@ -60,7 +60,7 @@ export function oauthRoutes(
       deps.oauthClient,
     );
     if (!tokens.refreshToken) {
-      throw new ApiError('OAUTH_NO_REFRESH_TOKEN', { message: `${errorCodes.OAUTH_NO_REFRESH_TOKEN.message} ${missingRefreshTokenHint(settings)}` });
+      throw new ApiError('OAUTH_NO_REFRESH_TOKEN', { message: `${relayErrors.OAUTH_NO_REFRESH_TOKEN.message} ${missingRefreshTokenHint(settings)}` });
     }
     const connectedAt = now();
     // '' when the provider did not name the account (no openid scope): XOAUTH2 then logs in as the configured user.

@@ -1,4 +1,4 @@
-import { errorCodes } from '../../shared/errors';
+import { relayErrors, type ErrorText } from '../../shared/locales/en';
 import { Hono } from 'hono';
 import { API_VERSION, type StatusAnswer } from '../../shared/api';
 import { mailDestination } from '../../shared/mail-settings';
@@ -78,6 +78,6 @@ export function statusRoutes(
 
 /** A code's English message and hint from the error table; a code a stored error carries that the table lacks reads as INTERNAL's. */
 function englishText(code: string): { message: string; hint: string } {
-  const spec = (errorCodes as Record<string, { message: string; hint: string }>)[code] ?? errorCodes.INTERNAL;
-  return { message: spec.message, hint: spec.hint };
+  const text = (relayErrors as Record<string, ErrorText>)[code] ?? relayErrors.INTERNAL;
+  return { message: text.message, hint: text.hint };
 }

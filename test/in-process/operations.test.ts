@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditAnswer, StatusAnswer } from '../../shared/api';
-import { errorCodes, type ApiErrorBody } from '../../shared/errors';
+import type { ApiErrorBody } from '../../shared/errors';
+import { relayErrors } from '../../shared/locales/en';
 import { PROBE_TIMEOUT_MS } from '../../relay/routes/health';
 import { basicSettings, createAlertingRelay, SMTP_PASSWORD, type TestRelay } from '../fixtures/relay';
 import { report, riskyReport } from '../fixtures/reports';
@@ -68,7 +69,7 @@ describe('readiness', () => {
       detail: `delivery delayed since ${since}: ALERT_RECIPIENTS_MISSING (1 waiting, 0 failed)`,
     });
     const status = (await (await relay.call('GET', '/api/v1/status')).json()) as StatusAnswer;
-    const { message, hint } = errorCodes.ALERT_RECIPIENTS_MISSING;
+    const { message, hint } = relayErrors.ALERT_RECIPIENTS_MISSING;
     expect(status.delivery.delayed).toEqual({ since, code: 'ALERT_RECIPIENTS_MISSING', detail: null, message, hint });
   });
 

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadinessAnswer, StatusAnswer } from '../../shared/api';
-import { errorCodes } from '../../shared/errors';
+import { relayErrors } from '../../shared/locales/en';
 import type { AlertsAnswer } from '../../shared/fleet';
 import { basicSettings, createAlertingRelay, createTestRelay, keptStore, SMTP_PASSWORD, SMTP_USER, type TestRelay } from '../fixtures/relay';
 import { riskyReport } from '../fixtures/reports';
@@ -77,7 +77,7 @@ describe('a mail outage of days', () => {
     expect(waiting.filter((a) => a.attempts > 0).map((a) => a.deviceId)).toEqual([devices[0]]);
 
     const firstDue = new Date(START + 5 * MINUTE).toISOString();
-    const { message, hint } = errorCodes.SMTP_TEMPORARY_FAILURE;
+    const { message, hint } = relayErrors.SMTP_TEMPORARY_FAILURE;
     const delayed = { since: firstDue, code: 'SMTP_TEMPORARY_FAILURE', detail: `421 ${MAINTENANCE.lines[0]}`, message, hint };
     expect((await status()).delivery.delayed).toEqual(delayed);
     const readiness = await json<ReadinessAnswer>(await relay.call('GET', '/readyz'));
