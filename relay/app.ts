@@ -71,9 +71,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       deps.metrics.devicesRefused.inc();
       c.header('Retry-After', String(Math.ceil(err.retryAfterMs / 1000)));
       if (deps.admissionEpisode.begins((deps.now ?? Date.now)())) {
-        void Promise.resolve(
-          deps.audit.record('devices.admission-limited', { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }, c.get('requestId')),
-        ).catch((auditErr: unknown) => deps.logger.error({ err: auditErr }, 'audit entry not written'));
+        void deps.audit
+          .record('devices.admission-limited', { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }, c.get('requestId'))
+          .catch((auditErr: unknown) => deps.logger.error({ err: auditErr }, 'audit entry not written'));
         deps.logger.warn({ requestId: c.get('requestId') }, 'new devices arrive faster than admitted: their reports wait in their browsers');
       }
       return errorResponse(c, new ApiError('DEVICE_ADMISSION_LIMITED'));

@@ -33,7 +33,7 @@ const list = (t: string): string[] =>
     .filter(Boolean);
 const bool = (t: string): boolean => (['true', 'false', '1', '0'].includes(t) ? t === 'true' || t === '1' : fail(`"${t}" must be true or false.`));
 
-/** A whole number from min to max, times `unitMs` (1 for a plain count). */
+/** A whole number from min to max, multiplied by `times` (a unit in ms or bytes; 1 for a plain count). */
 const count =
   (min: number, max: number, times = 1) =>
   (t: string): number =>

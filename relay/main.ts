@@ -153,7 +153,7 @@ async function run(config: RelayConfig): Promise<void> {
       .then(() => mailbox?.close())
       .catch((err: unknown) => logger.error({ err }, 'the store could not be closed cleanly'))
       .finally(async () => {
-        await Promise.resolve(stores.close()).catch(() => undefined);
+        await stores.close().catch(() => undefined);
         release();
         logger.info('stopped cleanly');
         process.exit(0);

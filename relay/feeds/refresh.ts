@@ -56,7 +56,7 @@ export class FeedRefresher {
    */
   start(): void {
     const hourly = () => {
-      void Promise.resolve(this.#d.store.reload()).catch((err: unknown) => this.#d.logger.error({ err }, 'release data could not be read again'));
+      void this.#d.store.reload().catch((err: unknown) => this.#d.logger.error({ err }, 'release data could not be read again'));
       if (this.#d.options.refreshMs > 0) void this.refresh({ onlyDue: true });
     };
     if (this.#d.options.refreshMs > 0) void this.refresh({ onlyDue: true });

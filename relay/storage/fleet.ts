@@ -15,7 +15,7 @@ export interface FleetOptions {
   exploited?: () => ExploitIndex | null;
 }
 
-export interface DeviceRow extends DeviceState {
+interface DeviceRow extends DeviceState {
   /** JSON: when a report was last refused, by reason (ms), or null. */
   last_refusal: string | null;
 }
@@ -216,7 +216,7 @@ export class FleetStore {
 }
 
 /** A device as admins see it, from its row; those silent since before `staleBefore` are marked. */
-export function deviceSummary(r: DeviceRow, staleBefore: number): DeviceSummary {
+function deviceSummary(r: DeviceRow, staleBefore: number): DeviceSummary {
   return {
     id: r.id,
     label: r.label,

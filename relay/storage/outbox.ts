@@ -242,7 +242,7 @@ export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
  * A claimed batch's rows, read as the worker takes them: each payload checked against its schema, and those that fail
  * set apart with why, to be failed alone (ALERT_UNREADABLE) rather than break the mail they would join.
  */
-export function readBatch(rows: { id: number; payload: string; attempts: number }[]): { alerts: Batch['alerts']; unreadable: { id: number; error: string }[] } {
+function readBatch(rows: { id: number; payload: string; attempts: number }[]): { alerts: Batch['alerts']; unreadable: { id: number; error: string }[] } {
   const alerts: Batch['alerts'] = [];
   const unreadable: { id: number; error: string }[] = [];
   for (const row of rows) {
@@ -254,7 +254,7 @@ export function readBatch(rows: { id: number; payload: string; attempts: number 
 }
 
 /** An outbox row as the admin API lists it; an unreadable payload still shows its device and its error. */
-export function alertItem(r: OutboxRow): AlertItem {
+function alertItem(r: OutboxRow): AlertItem {
   const payload = readPayload(r.payload);
   const known = typeof payload === 'string' ? null : payload;
   return {
@@ -271,7 +271,7 @@ export function alertItem(r: OutboxRow): AlertItem {
 }
 
 /** The stored payload, checked against the schema it was written with; a string says why it is not one. */
-export function readPayload(json: string): AlertPayload | string {
+function readPayload(json: string): AlertPayload | string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);

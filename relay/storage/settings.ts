@@ -29,7 +29,7 @@ export const MAIL_SETTINGS_NAME = 'mail';
 export const POLICY_NAME = 'alert-policy';
 export const DELIVERY_NAME = 'delivery';
 
-export const secretName = (field: SecretField) => `mail.${field}`;
+const secretName = (field: SecretField) => `mail.${field}`;
 
 /** Writes a named setting as JSON and announces it, in the caller's transaction. */
 async function writeSetting(tx: Sql, name: string, value: unknown): Promise<void> {
@@ -53,7 +53,7 @@ const STORED_DEFAULTS: Pick<MailSettings, 'transport' | 'oauthGrant' | 'apiUrl' 
 };
 
 /** The settings as stored: those saved before a field existed read as that field's default. */
-export function readMailSettings(json: string): MailSettings {
+function readMailSettings(json: string): MailSettings {
   return Object.freeze({ ...STORED_DEFAULTS, ...(JSON.parse(json) as Partial<MailSettings>) } as MailSettings);
 }
 
@@ -158,17 +158,17 @@ export class PolicyStore implements Cached {
   }
 }
 
-export const NO_DELIVERY: DeliveryRecord = { lastDeliveredAt: null, lastFailure: null };
+const NO_DELIVERY: DeliveryRecord = { lastDeliveredAt: null, lastFailure: null };
 
 /** Two relays' records as one: the latest delivery and the latest failure of either. */
-export function mergeDeliveries(a: DeliveryRecord, b: DeliveryRecord): DeliveryRecord {
+function mergeDeliveries(a: DeliveryRecord, b: DeliveryRecord): DeliveryRecord {
   const delivered = Math.max(a.lastDeliveredAt ?? -Infinity, b.lastDeliveredAt ?? -Infinity);
   const failure = (a.lastFailure?.at ?? -Infinity) >= (b.lastFailure?.at ?? -Infinity) ? a.lastFailure : b.lastFailure;
   return { lastDeliveredAt: Number.isFinite(delivered) ? delivered : null, lastFailure: failure };
 }
 
 /** Successes are written at most this often: the time of the last delivery is for people, not worth a disk flush per mail. */
-export const WRITE_EVERY_MS = 5_000;
+const WRITE_EVERY_MS = 5_000;
 
 /**
  * The outcome of the latest sends, for the admin's status panel: the latest delivery and failure of any relay. Each

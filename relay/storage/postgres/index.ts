@@ -27,8 +27,8 @@ export interface PostgresStoreOptions {
   relistenMs?: number;
 }
 
-/** Opened PostgreSQL stores, with the pool and the SQL for the commands and tests that need them. */
-export type PostgresStores = OpenStores & { readonly pool: Pool; readonly sql: PostgresSql };
+/** Opened PostgreSQL stores, with the pool for the tests that need it. */
+export type PostgresStores = OpenStores & { readonly pool: Pool };
 
 /**
  * Opens the database several relays share: migrates it (one relay at a time), refuses a key other than the one its
@@ -109,5 +109,5 @@ export async function openPostgresStores(o: PostgresStoreOptions): Promise<Postg
     await stores.close();
     throw err;
   }
-  return Object.assign(stores, { pool, sql });
+  return Object.assign(stores, { pool });
 }

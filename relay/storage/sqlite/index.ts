@@ -8,7 +8,7 @@ import { openDatabase, type Db } from './db';
 import { SqliteSql } from './sql';
 
 /** The embedded engine's stores, with its connection for the commands and tests that reach the file itself. */
-export type SqliteStores = OpenStores & { readonly db: Db; readonly sql: SqliteSql };
+export type SqliteStores = OpenStores & { readonly db: Db };
 
 /**
  * The embedded engine: one relay, one file in the data directory. Throws what is wrong and how to fix it; a store
@@ -48,7 +48,7 @@ export async function sqliteStores(db: Db, box: SecretBox, logger: Logger): Prom
     logger,
   );
   await stores.reloadAll();
-  return Object.assign(stores, { db, sql });
+  return Object.assign(stores, { db });
 }
 
 const fileSize = (path: string): number => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
