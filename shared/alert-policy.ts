@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { ALLOW_ENTRY } from './extension-risk';
 import { LANGS } from './locales/lang';
 
 /**
@@ -23,7 +24,7 @@ const email = v.pipe(v.string('Recipient must be text.'), v.trim(), v.maxLength(
 const extensionId = v.pipe(
   v.string('Extension id must be text.'),
   v.trim(),
-  v.regex(/^[\w@.{}-]{1,128}$/, 'Extension id must look like abcdefghijklmnopabcdefghijklmnop.'),
+  v.regex(/^[\w@.{}+-]{1,128}$/, 'Extension id must look like abcdefghijklmnopabcdefghijklmnop.'),
 );
 const version = v.pipe(v.string('Version must be text.'), v.regex(/^\d+(\.\d+){0,3}$/, 'Version must look like 131 or 131.0.6778.85.'));
 
@@ -72,8 +73,26 @@ export const AlertPolicy = v.strictObject(
       ),
       [],
     ),
-    /** Extensions allowed despite risky permissions or developer mode. */
-    allowlist: v.optional(v.pipe(v.array(extensionId, 'allowlist must be a list of extension ids.'), v.maxLength(1000)), []),
+    /** Extensions (or one version of one, or a permission on any) allowed despite their risk, developer mode or a change (shared/extension-risk.ts). */
+    allowlist: v.optional(
+      v.pipe(
+        v.array(
+          v.pipe(
+            v.string('allowlist entries must be text.'),
+            v.trim(),
+            v.regex(ALLOW_ENTRY, 'allowlist entries must be an extension id, id=version, or permission:name (permission:cookies).'),
+          ),
+          'allowlist must be a list.',
+        ),
+        v.maxLength(1000),
+      ),
+      [],
+    ),
+    /** An extension whose risk score (shared/extension-risk.ts) reaches this makes its browser highly vulnerable. */
+    extensionRiskThreshold: v.optional(
+      v.pipe(v.number('extensionRiskThreshold must be a number.'), v.integer(), v.minValue(1), v.maxValue(100, 'extensionRiskThreshold must be 1 to 100.')),
+      40,
+    ),
     /** Extensions that make a browser very highly vulnerable wherever they are installed. */
     blocklist: v.optional(v.pipe(v.array(extensionId, 'blocklist must be a list of extension ids.'), v.maxLength(1000)), []),
   },

@@ -23,15 +23,26 @@ const text = (field: string, max: number) =>
 const id = (field: string) => v.pipe(text(field, 64), v.regex(/^[\w-]{8,64}$/, `${field} must be 8 to 64 letters, digits, - or _.`));
 
 export const INSTALL_TYPES = ['admin', 'development', 'normal', 'sideload', 'other'] as const;
+/** chrome.management's ExtensionType and Firefox's add-on types; anything else is "other". */
+export const EXTENSION_TYPES = ['extension', 'hosted_app', 'packaged_app', 'legacy_packaged_app', 'theme', 'login_screen_extension', 'other'] as const;
+/** Why the browser disabled it: Chromium says `permissions_increase` when an update asked for new warning-level permissions. */
+export const DISABLED_REASONS = ['unknown', 'permissions_increase'] as const;
 
 export const ExtensionFacts = v.strictObject({
-  id: v.pipe(text('Extension id', 128), v.nonEmpty('Extension id must not be empty.')),
+  // Chrome's ids are 32 letters a-p; Firefox's are an e-mail-like name or a {GUID}.
+  id: v.pipe(text('Extension id', 128), v.regex(/^[\w@.{}+-]{1,128}$/, 'Extension id must be letters, digits and @ . { } + - _ only.')),
   name: text('Extension name', 200),
-  version: text('Extension version', 50),
+  // Chrome's are one to four numbers; Firefox's may carry letters (1.0b2).
+  version: v.pipe(text('Extension version', 50), v.regex(/^[\w.+-]{1,50}$/, 'Extension version must look like 1.2.3 (letters, digits and . + - _).')),
   enabled: v.boolean('enabled must be true or false.'),
   installType: v.picklist(INSTALL_TYPES, `installType must be one of ${INSTALL_TYPES.join(', ')}.`),
   permissions: boundedList('permissions', text('Permission', 200), MAX_PERMISSIONS),
   hostPermissions: boundedList('hostPermissions', text('Host permission', 500), MAX_PERMISSIONS),
+  // Reported by extensions from this version on; older ones send none.
+  updateUrl: v.optional(text('updateUrl', 500)),
+  type: v.optional(v.picklist(EXTENSION_TYPES, `type must be one of ${EXTENSION_TYPES.join(', ')}.`)),
+  mayDisable: v.optional(v.boolean('mayDisable must be true or false.')),
+  disabledReason: v.optional(v.picklist(DISABLED_REASONS, `disabledReason must be one of ${DISABLED_REASONS.join(', ')}.`)),
 });
 export type ExtensionFacts = v.InferOutput<typeof ExtensionFacts>;
 

@@ -23,6 +23,7 @@ interface FormState {
   minimumVersions: string;
   maxMajorsBehind: string;
   releaseGraceDays: string;
+  extensionRiskThreshold: string;
   allowlist: string;
   blocklist: string;
 }
@@ -39,6 +40,7 @@ function toForm(p: AlertPolicy): FormState {
       .join('\n'),
     maxMajorsBehind: String(p.maxMajorsBehind),
     releaseGraceDays: String(p.releaseGraceDays),
+    extensionRiskThreshold: String(p.extensionRiskThreshold),
     baselines: p.baselines,
     allowlist: p.allowlist.join('\n'),
     blocklist: p.blocklist.join('\n'),
@@ -55,6 +57,7 @@ function toPolicy(f: FormState): unknown {
     minimumVersions: Object.fromEntries(lines(f.minimumVersions).map((l) => l.split('=').map((x) => x.trim()))),
     maxMajorsBehind: Number(f.maxMajorsBehind),
     releaseGraceDays: Number(f.releaseGraceDays),
+    extensionRiskThreshold: Number(f.extensionRiskThreshold),
     baselines: f.baselines,
     allowlist: lines(f.allowlist),
     blocklist: lines(f.blocklist),
@@ -129,7 +132,8 @@ export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSave
         <Field {...field('minimumVersions')} label={t('minimumVersions')} help={t('minimumVersionsHelp')} multiline />
         <Field {...field('releaseGraceDays')} label={t('releaseGraceDays')} type="number" />
         <Field {...field('maxMajorsBehind')} label={t('maxMajorsBehind')} type="number" />
-        <Field {...field('allowlist')} label={t('allowlist')} help={t('extensionIdsHelp')} multiline />
+        <Field {...field('extensionRiskThreshold')} label={t('extensionRiskThreshold')} help={t('extensionRiskThresholdHelp')} type="number" />
+        <Field {...field('allowlist')} label={t('allowlist')} help={t('allowlistHelp')} multiline />
         <Field {...field('blocklist')} label={t('blocklist')} help={t('extensionIdsHelp')} multiline />
       </details>
       <button type="submit" id="save-policy" class="primary">

@@ -46,14 +46,27 @@ describe('blocklisted-extension', () => {
 
 describe('risky-permissions', () => {
   it.each([
-    [{ permissions: ['debugger'] }, 'debugger'],
-    [{ permissions: ['nativeMessaging', 'proxy'] }, 'nativeMessaging, proxy'],
-    [{ permissions: ['webRequest', 'cookies'], hostPermissions: ['<all_urls>'] }, 'webRequest, cookies'],
-    [{ permissions: ['management'] }, 'management'],
+    [{ permissions: ['debugger'] }, '40: debugger'],
+    [{ permissions: ['nativeMessaging', 'proxy'] }, '80: nativeMessaging, proxy'],
+    [{ permissions: ['webRequest', 'cookies'], hostPermissions: ['<all_urls>'] }, '55: <all_urls>, webRequest, cookies'],
+    [{ permissions: ['management'] }, '40: management'],
+    [
+      { permissions: ['storage'], updateUrl: 'https://updates.example.net/crx', installType: 'sideload' as const },
+      '45: https://updates.example.net/crx, sideload',
+    ],
   ])('flags %j', (facts, list) => {
     expect(riskyPermissionsCheck.run(report({ extensions: [extension(facts)] }), ctx())[0]?.title.en).toBe(
-      `“Some Extension” has high-risk permissions: ${list}`,
+      `“Some Extension” scores ${list}`.replace(': ', ' for risk: '),
     );
+  });
+
+  it("moves with the policy's threshold, and what the allowlist allows scores nothing", () => {
+    const cookiesEverywhere = report({ extensions: [extension({ permissions: ['cookies'], hostPermissions: ['<all_urls>'] })] });
+    expect(riskyPermissionsCheck.run(cookiesEverywhere, ctx())).toHaveLength(1);
+    expect(riskyPermissionsCheck.run(cookiesEverywhere, ctx({ extensionRiskThreshold: 41 }))).toEqual([]);
+    expect(riskyPermissionsCheck.run(cookiesEverywhere, ctx({ allowlist: ['permission:<all_urls>'] }))).toEqual([]);
+    expect(riskyPermissionsCheck.run(cookiesEverywhere, ctx({ allowlist: ['aaaabbbbccccddddeeeeffffgggghhhh=1.0'] }))).toEqual([]);
+    expect(riskyPermissionsCheck.run(cookiesEverywhere, ctx({ allowlist: ['aaaabbbbccccddddeeeeffffgggghhhh=2.0'] }))).toHaveLength(1);
   });
 
   it('leaves alone webRequest on a few sites, disabled or allowlisted extensions, and itself', () => {

@@ -1,3 +1,4 @@
+import { allowedBy } from '../extension-risk';
 import { localize } from './text';
 import type { Check } from './types';
 
@@ -6,9 +7,9 @@ export const unmanagedInstall: Check = {
   id: 'unmanaged-install',
   summary: localize((t) => t['unmanaged-install'].summary),
   run(report, { policy, selfId }) {
-    const allowed = new Set(policy.allowlist);
+    const allowed = allowedBy(policy);
     return report.extensions
-      .filter((e) => (e.installType === 'development' || e.installType === 'sideload') && !allowed.has(e.id) && e.id !== selfId)
+      .filter((e) => (e.installType === 'development' || e.installType === 'sideload') && !allowed.extension(e.id, e.version) && e.id !== selfId)
       .map((e) => ({
         check: this.id,
         severity: 'medium' as const,

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { fill, launchBrowser, makeExtension, press, writeBrowserPolicy, writeExtensionPolicy, type TestBrowser } from '../fixtures/browser';
 import { decoded } from '../fixtures/mail';
-import { basicSettings, serveTestRelay } from '../fixtures/relay';
+import { serveAlertingRelay, type serveTestRelay } from '../fixtures/relay';
 import { SIGNATURE_HEADER } from '../../shared/report';
-import { startMta } from '../peers/mta';
 import type { SmtpPeer } from '../peers/smtp-peer';
-import { testPki } from '../fixtures/tls';
 
 let chromium: TestBrowser;
 let relay: Awaited<ReturnType<typeof serveTestRelay>>;
@@ -13,13 +11,7 @@ let smtp: SmtpPeer;
 let removePolicy: () => void = () => undefined;
 
 beforeAll(async () => {
-  [relay, smtp] = await Promise.all([serveTestRelay(), startMta({ tls: 'implicit', users: { 'alerts@example.com': 'pw-123456' } })]);
-  await relay.call(
-    'PUT',
-    '/api/v1/mail-settings',
-    basicSettings({ port: smtp.port, emailType: 'smtps', tls: false, password: 'pw-123456', caCertificate: testPki().caCert }),
-  );
-  await relay.call('PUT', '/api/v1/alert-policy', { recipients: ['it@example.com'], groupingWindowSeconds: 0 });
+  ({ relay, smtp } = await serveAlertingRelay());
   removePolicy = writeExtensionPolicy({ relayUrl: relay.url, enrollmentToken: relay.enrollmentToken, deviceLabel: 'QA workstation 7' });
   chromium = await launchBrowser({ extraExtensions: [makeExtension('Risky Helper', ['debugger', 'nativeMessaging'])] });
 });
@@ -38,7 +30,7 @@ it('reports a browser made highly vulnerable by a risky extension, and the alert
   expect(mail).toContain('Subject: [Guardmail] 1 browser highly vulnerable');
   expect(mail).toContain('QA workstation 7');
   expect(mail).toMatch(/Browser: Chromium \d+\.\d+\.\d+\.\d+/);
-  expect(mail).toContain('“Risky Helper” has high-risk permissions: debugger, nativeMessaging');
+  expect(mail).toContain('“Risky Helper” scores 90 for risk: debugger, nativeMessaging, development');
   expect(mail).toContain('“Risky Helper” is loaded in developer mode');
 
   const { devices } = (await (await relay.call('GET', '/api/v1/devices')).json()) as { devices: { id: string; label: string; level: string; os: string }[] };
@@ -60,7 +52,7 @@ it('reports an extension disabled and enabled again within seconds, and the devi
 
   await (await chromium.worker()).evaluate((x) => (globalThis as unknown as Chrome).chrome.management.setEnabled(x, true), id);
   await vi.waitFor(() => expect(smtp.received).toHaveLength(2), { timeout: 15_000, interval: 100 });
-  expect(decoded(smtp.received[1]!.raw)).toContain('“Risky Helper” has high-risk permissions: debugger, nativeMessaging');
+  expect(decoded(smtp.received[1]!.raw)).toContain('“Risky Helper” scores 90 for risk: debugger, nativeMessaging, development');
 });
 
 it('reports Safe Browsing turned off within seconds, and its finding alerts at once though the device was just alerted', async () => {

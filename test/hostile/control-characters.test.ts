@@ -27,8 +27,7 @@ const FIELDS: [string, (r: ComplianceReport) => ComplianceReport, boolean][] = [
   ['os.platform', (r) => ({ ...r, os: { ...r.os, platform: INJECTION } }), true],
   ['os.version', (r) => ({ ...r, os: { ...r.os, version: INJECTION } }), true],
   ['extension name', (r) => ({ ...r, extensions: [extension({ name: INJECTION, permissions: ['debugger'] })] }), true],
-  ['extension id', (r) => ({ ...r, extensions: [extension({ id: INJECTION, permissions: ['debugger'] })] }), false],
-  ['extension version', (r) => ({ ...r, extensions: [extension({ version: INJECTION, permissions: ['debugger'] })] }), false],
+  ['extension update URL', (r) => ({ ...r, extensions: [extension({ updateUrl: INJECTION, permissions: ['debugger'] })] }), true],
   ['permission', (r) => ({ ...r, extensions: [extension({ permissions: ['debugger', INJECTION] })] }), false],
   ['host permission', (r) => ({ ...r, extensions: [extension({ permissions: ['debugger'], hostPermissions: [INJECTION] })] }), false],
   ['setting value', (r) => ({ ...r, settings: [{ name: 'network.webRTCIPHandlingPolicy', value: INJECTION, locked: false }] }), false],
@@ -69,6 +68,16 @@ describe('control and line-separator characters in reports, against the relay as
     expect(view).not.toMatch(/\\r|\\n|\\u0085|\\u2028|\\u202e|\\u0000|\\ufeff/);
     expect(view).not.toMatch(INVISIBLE);
     expect(relay.stdout() + relay.stderr()).not.toMatch(/[\u0085\u2028\u202e\u200b\ufeff]|\\r\\nBcc/);
+  });
+
+  it.each([
+    ['id', { id: INJECTION }],
+    ['version', { version: INJECTION }],
+  ])("refuses an extension %s that is not an id's or a version's characters, naming the field", async (field, facts) => {
+    const body = report({ deviceId: `device-refused-${field}`, extensions: [extension(facts)] });
+    const res = await fetch(`${relay.url}/api/v1/reports`, reportRequest(body, relay.enrollment));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as ApiErrorBody).error).toMatchObject({ code: 'VALIDATION_FAILED', field: `extensions.0.${field}` });
   });
 
   it('refuses a sender name with a control or format character, naming the field, and keeps the stored one', async () => {

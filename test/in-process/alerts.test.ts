@@ -155,8 +155,7 @@ describe('alert mail', () => {
     expect(raw).toMatch(/Message-ID: <guardmail\.alert\.[\w-]+@example\.com>/);
     expect(raw).toContain('Content-Type: text/html');
     const text = decoded(raw);
-    for (const phrase of ['Reception', '“Tab Debugger” has high-risk permissions: debugger', 'Finance laptop', 'Safe Browsing is off'])
-      expect(text).toContain(phrase);
+    for (const phrase of ['Reception', '“Tab Debugger” scores 40 for risk: debugger', 'Finance laptop', 'Safe Browsing is off']) expect(text).toContain(phrase);
     expect(text).not.toContain('Clean one');
     expect((await alerts()).map((a) => a.state)).toEqual(['sent', 'sent']);
   });
@@ -168,7 +167,7 @@ describe('alert mail', () => {
     const raw = unfold(smtp!.received[0]!.raw);
     expect(raw).toContain('Subject: [Guardmail] 1 navegador altamente vulnerable');
     const body = decoded(raw);
-    expect(body).toContain('“Tab Debugger” tiene permisos de alto riesgo: debugger');
+    expect(body).toContain('“Tab Debugger” puntúa 40 de riesgo: debugger');
     expect(body).toContain('Qué hacer: Quite “Tab Debugger” si no es necesaria');
   });
 
@@ -204,7 +203,7 @@ describe('alert mail', () => {
     expect(smtp!.received).toHaveLength(2);
     const second = decoded(smtp!.received[1]!.raw);
     expect(second).toContain('- [New since the last alert] “Dev Helper” is loaded in developer mode');
-    expect(second).toMatch(/- “Tab Debugger” has high-risk permissions/);
+    expect(second).toMatch(/- “Tab Debugger” scores 40 for risk/);
 
     clock += MINUTE;
     await postReport(report({ deviceId: 'device-a', extensions: [] }));

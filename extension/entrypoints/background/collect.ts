@@ -66,11 +66,16 @@ async function extensions(): Promise<ExtensionFacts[]> {
     .map((e) => ({
       id: e.id,
       name: e.name.slice(0, 200),
-      version: e.version.slice(0, 50),
+      // The relay takes letters, digits and . + - _ in a version: anything else would refuse the whole report.
+      version: e.version.replace(/[^\w.+-]/g, '_').slice(0, 50) || '0',
       enabled: e.enabled,
       installType: (INSTALL_TYPES as readonly string[]).includes(e.installType ?? '') ? (e.installType as ExtensionFacts['installType']) : 'other',
       permissions: (e.permissions ?? []).slice(0, 200),
       hostPermissions: (e.hostPermissions ?? []).slice(0, 200),
+      ...(e.updateUrl ? { updateUrl: e.updateUrl.slice(0, 500) } : {}),
+      type: 'extension' as const,
+      mayDisable: e.mayDisable,
+      ...(e.disabledReason === 'permissions_increase' || e.disabledReason === 'unknown' ? { disabledReason: e.disabledReason } : {}),
     }));
 }
 
