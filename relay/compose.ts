@@ -80,6 +80,7 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     mailSettings,
     oauth,
     sender,
+    inventory: stores.extensions,
     logger: o.logger,
     metrics,
     times: delivery,

@@ -24,6 +24,8 @@ export async function startRelay(deps: AppDeps): Promise<Running> {
   void prune();
   const pruning = setInterval(() => void prune(), PRUNE_EVERY_MS);
   pruning.unref();
+  const upkeep = setInterval(() => void keepInventory(deps), INVENTORY_UPKEEP_MS);
+  upkeep.unref();
   const recovered = await deps.outbox.recoverInterrupted(Date.now());
   if (recovered > 0) logger.warn({ alerts: recovered }, 'alerts interrupted by the last stop are due again');
   deps.worker.start();
@@ -32,9 +34,27 @@ export async function startRelay(deps: AppDeps): Promise<Running> {
   return {
     stop: async () => {
       clearInterval(pruning);
+      clearInterval(upkeep);
       await stopRelay(deps);
     },
   };
+}
+
+/** How often the extension inventory forgets unused versions and looks for extensions spreading through the fleet. */
+export const INVENTORY_UPKEEP_MS = 60_000;
+
+/** One pass of the inventory's upkeep; a spreading extension's alert goes out with the next mail. */
+export async function keepInventory(deps: Pick<AppDeps, 'stores' | 'policy' | 'worker' | 'logger'>, now = Date.now()): Promise<void> {
+  try {
+    const { forgotten, spreading } = await deps.stores.extensions.maintain(now, deps.policy.get());
+    if (spreading.length > 0) {
+      deps.logger.info({ extensions: spreading }, 'extensions spreading through the fleet: alerted');
+      void deps.worker.wake().catch(() => undefined);
+    }
+    if (forgotten > 0) deps.logger.debug({ versions: forgotten }, 'extension versions no device runs forgotten');
+  } catch (err) {
+    deps.logger.error({ err }, 'the extension inventory upkeep failed; it runs again within a minute');
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ import { ConnectSection } from './ConnectSection';
 import { AlertPolicyForm } from './AlertPolicyForm';
 import { ErrorBox } from './ErrorBox';
 import { DeploymentPanel } from './DeploymentPanel';
+import { ExtensionsPanel } from './ExtensionsPanel';
 import { FleetPanel } from './FleetPanel';
 import { MailSettingsForm } from './MailSettingsForm';
 import { StatusPanel, TAB_NAMES } from './StatusPanel';
@@ -28,14 +29,14 @@ interface Loaded {
   fleet: DevicesAnswer;
 }
 
-const TABS: readonly TabId[] = ['status', 'mail', 'alerts', 'fleet'];
+const TABS: readonly TabId[] = ['status', 'mail', 'alerts', 'extensions', 'fleet'];
 
 /** The tab named by the page's #fragment (the options page opens at the popup's tab), or the status view. */
 const tabFromHash = (): TabId => TABS.find((tab) => `#${tab}` === location.hash) ?? 'status';
 
 /**
- * For everyone, this browser's compliance; for admins, the relay in four tabs: a short status view, the mail server,
- * the alerts and the fleet. `page` is where it runs: the toolbar popup, or the options page in a tab of its own.
+ * For everyone, this browser's compliance; for admins, the relay in five tabs: a short status view, the mail server,
+ * the alerts, the fleet's extensions and the fleet. `page` is where it runs: the toolbar popup, or the options page in a tab of its own.
  */
 export function App({ page }: { page: 'popup' | 'options' }) {
   const [connection, setConnection] = useState<ConnectionView | null>(null);
@@ -169,6 +170,9 @@ export function App({ page }: { page: 'popup' | 'options' }) {
                 refreshStatus();
               }}
             />
+          </TabPanel>
+          <TabPanel id="extensions" selected={tab === 'extensions'}>
+            <ExtensionsPanel shown={tab === 'extensions'} policy={loaded.policy} onPolicy={(policy) => setLoaded((l) => (l ? { ...l, policy } : l))} />
           </TabPanel>
           <TabPanel id="fleet" selected={tab === 'fleet'}>
             <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />

@@ -15,7 +15,7 @@ import { useAction } from './use-action';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(lang) : t('never'));
 
-export const TAB_NAMES: Record<TabId, UiKey> = { status: 'tabStatus', mail: 'tabMail', alerts: 'tabAlerts', fleet: 'tabFleet' };
+export const TAB_NAMES: Record<TabId, UiKey> = { status: 'tabStatus', mail: 'tabMail', alerts: 'tabAlerts', extensions: 'tabExtensions', fleet: 'tabFleet' };
 
 interface Props {
   status: StatusAnswer;

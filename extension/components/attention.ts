@@ -2,7 +2,7 @@ import type { StatusAnswer } from '../../shared/api';
 import { needsConsent } from '../../shared/mail-settings';
 import type { Params } from '../../shared/locales/lang';
 
-export type TabId = 'status' | 'mail' | 'alerts' | 'fleet';
+export type TabId = 'status' | 'mail' | 'alerts' | 'extensions' | 'fleet';
 
 export type AttentionKind =
   'mail-not-configured' | 'not-connected' | 'reauth' | 'no-recipients' | 'failed-alerts' | 'vulnerable' | 'stopped-reporting' | 'release-stale';

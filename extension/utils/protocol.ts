@@ -1,3 +1,4 @@
+import type { ExtensionsAnswer } from '../../shared/inventory';
 import { browser } from 'wxt/browser';
 import type { MailSettingsInput, MailSettingsView, TestMailResult } from '../../shared/mail-settings';
 import type { AlertPolicy } from '../../shared/alert-policy';
@@ -21,6 +22,7 @@ export type Request =
   | { type: 'policy/get' }
   | { type: 'policy/save'; policy: unknown }
   | { type: 'fleet/get' }
+  | { type: 'extensions/get' }
   | { type: 'audit/get' }
   | { type: 'alerts/retry' }
   | { type: 'device/forget'; deviceId: string }
@@ -59,6 +61,7 @@ export interface Responses {
   'policy/get': AlertPolicy;
   'policy/save': AlertPolicy;
   'fleet/get': DevicesAnswer;
+  'extensions/get': ExtensionsAnswer;
   'audit/get': AuditAnswer;
   'alerts/retry': RetryAnswer;
   'device/forget': null;

@@ -1,8 +1,10 @@
 import { alertMail } from '../domain/alert-mail';
 import { deliveryHold } from '../domain/delivery-hold';
+import { isExtensionAlert } from '../domain/judgement';
 import { afterFailure, DEFAULT_DELIVERY_TIMES, type DeliveryTimes } from '../domain/retry';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
+import type { ExtensionInventory } from '../storage/extensions';
 import type { OAuthStore } from '../storage/oauth';
 import type { OutboxStore } from '../storage/outbox';
 import type { MailSettingsStore, PolicyStore } from '../storage/settings';
@@ -19,6 +21,8 @@ export interface OutboxWorkerDeps {
   mailSettings: MailSettingsStore;
   oauth: OAuthStore;
   sender: MailSender;
+  /** Who runs an extension alert's version, read as its mail is written; without it, a mail names the reporting device. */
+  inventory?: Pick<ExtensionInventory, 'reach'>;
   logger: Logger;
   metrics?: Pick<Metrics, 'alertsSent' | 'alertsFailed' | 'alertsRetried' | 'deliveryLatency'>;
   now?: () => number;
@@ -109,10 +113,10 @@ export class OutboxWorker {
     const batch = await d.outbox.claim(d.now(), d.leaseMs, d.maxBatch);
     if (!batch) return false;
 
-    const mail = alertMail(
-      batch.alerts.map((a) => a.payload),
-      policy.language,
-    );
+    const payloads = batch.alerts.map((a) => a.payload);
+    const extensionAlerts = payloads.filter(isExtensionAlert);
+    const reach = extensionAlerts.length > 0 && d.inventory ? await d.inventory.reach(extensionAlerts) : undefined;
+    const mail = alertMail(payloads, policy.language, reach);
     d.logger.debug({ batch: batch.batchId, devices: batch.alerts.length }, 'sending alert mail');
     try {
       await d.sender.sendPooled({

@@ -4,7 +4,8 @@ import { mail as en, type MailTexts } from '../../shared/locales/en';
 import { mail as es } from '../../shared/locales/es';
 import { format, type Lang, type Params, type Text } from '../../shared/locales/lang';
 import { findingKey } from './alert-rule';
-import { MAX_FINDINGS_PER_DEVICE, worstFirst, type AlertPayload } from './judgement';
+import { extensionBlocks, extensionSubject, type ExtensionAlert, type Reach } from './extension-alert';
+import { isExtensionAlert, MAX_FINDINGS_PER_DEVICE, worstFirst, type AlertPayload, type OutboxPayload } from './judgement';
 
 /**
  * Bounds that keep any alert mail far below the smallest provider limit (Gmail's 35 MB; 1 MB is the aim) whatever the
@@ -30,8 +31,11 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
  * the worst devices with their browser, level and worst findings with their remediation, as HTML and plain text; what
  * the bounds leave out is counted ("and N more"), never silently dropped.
  */
-export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
+export function alertMail(payloads: readonly OutboxPayload[], lang: Lang, reach: ReadonlyMap<ExtensionAlert, Reach> = new Map()): AlertMail {
   const t = MAIL[lang];
+  const alerts = payloads.filter((p): p is AlertPayload => !isExtensionAlert(p));
+  const extensions = extensionBlocks(payloads.filter(isExtensionAlert), reach, lang);
+  const extensionCount = payloads.length - alerts.length;
   const say = (text: Text, count: number, params: Params = {}) => format(text, lang, { count, ...params }, count);
   const sorted = [...alerts].sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level));
   const listed = sorted.slice(0, MAX_DEVICES_PER_MAIL).map((a) => ({
@@ -46,13 +50,18 @@ export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
   const counts = LEVELS.filter((l) => sorted.some((a) => a.level === l)).map(
     (l) => `${sorted.filter((a) => a.level === l).length.toLocaleString(lang)} ${t.levels[l]}`,
   );
-  const subject = say(t.subject, sorted.length, { worst: t.levels[worst] }) + (counts.length === 1 ? '' : ` (${counts.join(', ')})`);
+  // Counts only: nothing a report says reaches a header.
+  const devicesSubject = say(t.subject, sorted.length, { worst: t.levels[worst] }) + (counts.length === 1 ? '' : ` (${counts.join(', ')})`);
+  const subject =
+    sorted.length === 0
+      ? extensionSubject(extensionCount, lang)
+      : devicesSubject + (extensionCount ? `; ${extensionSubject(extensionCount, lang).replace(/^\[Guardmail\] /, '')}` : '');
   const intro = say(t.intro, sorted.length);
   const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
   const text = [
-    intro,
-    '',
+    ...(sorted.length ? [intro, ''] : []),
+    ...extensions.text,
     ...(digest.length ? [t.digest, ...digest.map((l) => `  * ${l}`), '', t.worst, ''] : []),
     ...listed.flatMap(({ device, level, findings, more, reportedAt, newFindings }) => [
       `== “${device.label}” (${t.reportedName}; ${device.id})`,
@@ -66,8 +75,8 @@ export function alertMail(alerts: AlertPayload[], lang: Lang): AlertMail {
   ].join('\n');
 
   const html = `<!doctype html><html lang="${lang}"><body style="font-family:system-ui,sans-serif">
-<p>${escape(intro)}</p>
-${digest.length ? `<p>${t.digest}</p><ul>${digest.map((l) => `<li>${escape(l)}</li>`).join('')}</ul><p>${t.worst}</p>` : ''}
+${sorted.length ? `<p>${escape(intro)}</p>` : ''}
+${extensions.html}${digest.length ? `<p>${t.digest}</p><ul>${digest.map((l) => `<li>${escape(l)}</li>`).join('')}</ul><p>${t.worst}</p>` : ''}
 ${listed
   .map(
     ({

@@ -3,7 +3,19 @@ import type { Finding, Verdict } from '../../shared/checks/index';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 import type { ComplianceReport } from '../../shared/report';
 import type { Alerted } from './alert-rule';
-import { versionsEntry, type FleetVersions } from './fleet-versions';
+import { changeAlert } from './extension-alert';
+import {
+  alertsFor,
+  changeAlertId,
+  extensionAlertSource,
+  extensionsDigest,
+  inventoryStep,
+  spendChangeAlert,
+  type ChangeAlertBudget,
+  type DeviceExtension,
+  type ExtensionVersion,
+} from './extension-inventory';
+import { HISTORY_MS, versionsEntry, type FleetVersions } from './fleet-versions';
 import { judgeReport } from './judgement';
 import { orderReport, type DeviceBinding, type ReportSignature } from './report-order';
 
@@ -23,6 +35,10 @@ export interface DeviceState extends DeviceBinding {
   last_alerted_at: number | null;
   /** JSON: what it was last alerted for (alert-rule.ts), or null. */
   alerted: string | null;
+  /** Its extensions' digest (extension-inventory.ts) as last stored; null before its first inventory. */
+  extensions_digest: string | null;
+  /** JSON ChangeAlertBudget: the extension-change alerts it started today. */
+  change_alerts: string | null;
 }
 
 /** A report and what the route learnt of it. */
@@ -80,6 +96,7 @@ export type IngestOutcome = IngestResult | ReportRejected | Refused;
 
 /** An alert to enqueue: its payload as stored, due once the grouping window has passed. */
 export interface NewAlert {
+  /** The device's id, or a fleet-wide alert's source (extension-inventory.ts's extensionAlertSource). */
   deviceId: string;
   reportId: string;
   payload: string;
@@ -102,7 +119,29 @@ export interface IngestContext {
   admit: (now: number) => number;
   releases: ReleaseIndex | null;
   exploited: ExploitIndex | null;
+  /** The extension inventory as the group's changed devices had it; absent to leave the inventory alone (a benchmark's baseline). */
+  inventory?: {
+    /** Per device whose extensions may have changed: what it ran, by extension id. */
+    links: ReadonlyMap<string, ReadonlyMap<string, DeviceExtension>>;
+    /** The versions those links name. */
+    known: ReadonlyMap<string, ExtensionVersion>;
+    /** A device without a day of history may start a change alert: the relay-wide allowance for such devices (rate-limit.ts). */
+    spendWithoutHistory: (now: number) => boolean;
+    /** Change alerts (source and id, as alertKey makes them) this relay already raised: joining one spends nothing. */
+    raised: ReadonlySet<string>;
+  };
 }
+
+/** What the group changes in the extension inventory. */
+export interface InventoryWrites {
+  links: DeviceExtension[];
+  /** [device id, extension id] pairs the devices no longer have. */
+  removed: [string, string][];
+  versions: ExtensionVersion[];
+}
+
+/** A fleet-wide alert's identity, as the outbox's unique (device_id, report_id) holds it. */
+export const alertKey = (source: string, id: string) => `${source} ${id}`;
 
 /** A group's outcome: one per report in its order, and the writes that make it so. */
 export interface IngestDecision {
@@ -110,6 +149,9 @@ export interface IngestDecision {
   /** Each changed device's new state, once, as the last of its reports left it. */
   devices: DeviceState[];
   alerts: NewAlert[];
+  inventory: InventoryWrites;
+  /** The change alerts the group raised (alertKey), for the store to remember once they are committed. */
+  raised: string[];
 }
 
 /**
@@ -122,6 +164,46 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
   const waiting = new Set(context.waiting);
   const written = new Map<string, DeviceState>();
   const alerts: NewAlert[] = [];
+  const links = new Map(context.inventory?.links);
+  const known = new Map(context.inventory?.known);
+  const inventory: InventoryWrites = { links: [], removed: [], versions: [] };
+  const raised = new Set(context.inventory?.raised);
+  const raisedNow: string[] = [];
+
+  /**
+   * The device's extensions against what it ran before: the inventory's writes, and an alert per change that no device
+   * of the group raised yet (the outbox keeps one per extension and version whoever raises it again). Answers the
+   * device's digest and its change-alert budget.
+   */
+  const takeInventory = ({ report, policy, now }: IncomingReport, previous: DeviceState | undefined, label: string) => {
+    const digest = extensionsDigest(report.extensions);
+    let budget = previous?.change_alerts ? (JSON.parse(previous.change_alerts) as ChangeAlertBudget) : null;
+    if (!context.inventory || digest === previous?.extensions_digest) return { digest: previous?.extensions_digest ?? null, budget };
+    const before = previous?.extensions_digest ? (links.get(report.deviceId) ?? new Map<string, DeviceExtension>()) : null;
+    const step = inventoryStep({ deviceId: report.deviceId, extensions: report.extensions, previous: before, known, now });
+    const mine = new Map(before);
+    for (const link of step.links) mine.set(link.extension_id, link);
+    for (const id of step.removed) mine.delete(id);
+    links.set(report.deviceId, mine);
+    for (const v of step.versions) known.set(v.version_key, v);
+    inventory.links.push(...step.links);
+    inventory.removed.push(...step.removed.map((id): [string, string] => [report.deviceId, id]));
+    inventory.versions.push(...step.versions);
+    const history = previous !== undefined && previous.last_seen_at - previous.first_seen_at >= HISTORY_MS;
+    for (const change of step.changes) {
+      const key = alertKey(extensionAlertSource(change.extensionId), changeAlertId(change));
+      if (raised.has(key) || !alertsFor(change, policy)) continue;
+      const spent = spendChangeAlert(budget, now);
+      if (!spent || (!history && !context.inventory.spendWithoutHistory(now))) continue;
+      budget = spent;
+      raised.add(key);
+      raisedNow.push(key);
+      const payload = JSON.stringify(changeAlert(change, { id: report.deviceId, label }, now));
+      const dueAt = now + policy.groupingWindowSeconds * 1000;
+      alerts.push({ deviceId: extensionAlertSource(change.extensionId), reportId: changeAlertId(change), payload, createdAt: now, dueAt });
+    }
+    return { digest, budget };
+  };
 
   const judgeOne = ({ report, policy, now, signature }: IncomingReport): IngestOutcome => {
     const previous = state.get(report.deviceId);
@@ -148,6 +230,7 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
       now,
     });
     const { verdict, device, alert } = judgement;
+    const extensions = takeInventory({ report, policy, now, signature }, previous, device.label);
     const next: DeviceState = {
       id: device.id,
       label: device.label,
@@ -164,6 +247,8 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
       public_key: previous?.public_key ?? signature.key,
       last_signed_at: signature.at ?? previous?.last_signed_at ?? null,
       alerted: judgement.remember !== undefined ? judgement.remember && JSON.stringify(judgement.remember) : (previous?.alerted ?? null),
+      extensions_digest: extensions.digest,
+      change_alerts: extensions.budget && JSON.stringify(extensions.budget),
     };
     state.set(report.deviceId, next);
     written.set(report.deviceId, next);
@@ -184,5 +269,5 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
       return new ReportRejected(err);
     }
   });
-  return { outcomes, devices: [...written.values()], alerts };
+  return { outcomes, devices: [...written.values()], alerts, inventory, raised: raisedNow };
 }

@@ -5,6 +5,7 @@ import { LANGS, type Lang } from '../../shared/locales/lang';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 import type { ComplianceReport } from '../../shared/report';
 import { decideAlert, findingKey, type Alerted } from './alert-rule';
+import { ExtensionAlertSchema, type ExtensionAlert } from './extension-alert';
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'] as const;
 const localized = v.object(Object.fromEntries(LANGS.map((lang) => [lang, v.string()])) as Record<Lang, v.StringSchema<undefined>>);
@@ -27,6 +28,15 @@ export const AlertPayloadSchema = v.object({
 });
 
 export type AlertPayload = v.InferOutput<typeof AlertPayloadSchema>;
+
+/**
+ * The schema of whatever the outbox holds: a fleet-wide alert about an extension (extension-alert.ts) says its kind;
+ * a device's alert has none. Chosen before checking, so that a damaged row's error names its own field.
+ */
+export const outboxPayloadSchema = (parsed: unknown) =>
+  typeof parsed === 'object' && parsed !== null && 'kind' in parsed ? ExtensionAlertSchema : AlertPayloadSchema;
+export type OutboxPayload = AlertPayload | ExtensionAlert;
+export const isExtensionAlert = (p: OutboxPayload): p is ExtensionAlert => 'kind' in p;
 
 /** Findings kept and answered per report, worst first; the level is judged on all of them. */
 export const MAX_STORED_FINDINGS = 50;

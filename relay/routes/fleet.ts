@@ -1,6 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import * as v from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
+import type { ExtensionsAnswer } from '../../shared/inventory';
 import type { AlertsAnswer, DevicesAnswer, RefusalReason, ReportAnswer, RetryAnswer } from '../../shared/fleet';
 import { ComplianceReport, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../shared/report';
 import { relayErrors } from '../../shared/locales/en';
@@ -24,6 +25,11 @@ const Listing = v.object({
   limit: limitParam(100),
   level: v.optional(v.picklist(LEVELS, `level must be one of ${LEVELS.join(', ')}.`)),
   state: v.optional(v.picklist(['pending', 'running', 'sent', 'pending_retry', 'failed'], 'state must be pending, running, sent, pending_retry or failed.')),
+});
+
+const ExtensionListing = v.object({
+  limit: limitParam(200),
+  id: v.optional(v.pipe(v.string(), v.regex(/^[\w@.{}+-]{1,128}$/, 'id must be an extension id.'))),
 });
 
 /**
@@ -120,7 +126,10 @@ export function reportRoutes(
 
 /** Devices, alerts and the alert policy, for admins. */
 export function fleetRoutes(
-  deps: Pick<AppDeps, 'extension' | 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'retention' | 'now'>,
+  deps: Pick<
+    AppDeps,
+    'stores' | 'publicUrl' | 'extension' | 'fleet' | 'outbox' | 'policy' | 'worker' | 'reportLimiter' | 'logger' | 'metrics' | 'audit' | 'retention' | 'now'
+  >,
 ): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = deps.now ?? Date.now;
@@ -137,6 +146,20 @@ export function fleetRoutes(
     const { limit, level } = parseQuery(c, Listing);
     const [counts, devices] = await Promise.all([deps.fleet.counts(), deps.fleet.devices(limit, level, now() - deps.retention.deviceStaleMs)]);
     return c.json({ counts, devices } satisfies DevicesAnswer);
+  });
+
+  /** The fleet's extensions, riskiest first, each with its score's reasons and Chrome's vendor-risk shape. */
+  routes.get('/extensions', async (c) => {
+    const { limit, id } = parseQuery(c, ExtensionListing);
+    const base = deps.publicUrl || new URL(c.req.url).origin;
+    const answer = await deps.stores.extensions.list({
+      policy: deps.policy.get(),
+      now: now(),
+      limit,
+      ...(id ? { id } : {}),
+      detailsUrl: (extension) => `${base}/api/v1/extensions?id=${encodeURIComponent(extension)}`,
+    });
+    return c.json(answer satisfies ExtensionsAnswer);
   });
 
   routes.get('/alerts', async (c) => {

@@ -61,6 +61,15 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, state: { enum: ['pending', 'running', 'sent', 'pending_retry', 'failed'] } },
     },
   },
+  '/api/v1/extensions': {
+    get: {
+      summary:
+        "The fleet's extensions, riskiest first: devices, versions, install types, the risk score with its reasons, recent changes, and Chrome's RiskAssessmentData shape.",
+      who: 'admin',
+      ok: 200,
+      query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, id: { type: 'string' } },
+    },
+  },
   '/api/v1/devices/{id}': { delete: { summary: "Forgets a device; the fleet's newest versions are counted again without it.", who: 'admin', ok: 204 } },
   '/api/v1/alerts/retry': { post: { summary: 'Sends failed alerts again, with the next mail; answers how many.', who: 'admin', ok: 200 } },
   '/api/v1/deployment': { get: { summary: "The fleet's extension: its ID, origin, redirect URL, update URL and signed version.", who: 'admin', ok: 200 } },

@@ -3,7 +3,17 @@ import type { Finding } from '../../shared/checks/index';
 import { REFUSAL_REASONS, type DeviceSummary, type LevelCounts, type RefusalReason } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
 import { FleetVersions, versionsEntry } from '../domain/fleet-versions';
-import { ingestGroup, type DeviceState, type IncomingReport, type IngestOutcome, type IngestResult } from '../domain/ingest';
+import { extensionsDigest, type DeviceExtension, type ExtensionVersion } from '../domain/extension-inventory';
+import {
+  ingestGroup,
+  type DeviceState,
+  type IncomingReport,
+  type IngestContext,
+  type IngestOutcome,
+  type IngestResult,
+  type InventoryWrites,
+} from '../domain/ingest';
+import { RateLimiter } from '../domain/rate-limit';
 import type { ReportSignature } from '../domain/report-order';
 import { constant, forUpdate, inList, sql, type Sql } from './sql';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
@@ -13,7 +23,16 @@ export interface FleetOptions {
   admit?: (now: number) => number;
   releases?: () => ReleaseIndex | null;
   exploited?: () => ExploitIndex | null;
+  /** False leaves the extension inventory alone (the benchmark's baseline); on by default. */
+  inventory?: boolean;
 }
+
+/**
+ * Change alerts started by devices without a day of history, relay-wide: anyone with the enrollment token can invent
+ * devices, and each could otherwise start its own daily few (domain/extension-inventory.ts).
+ */
+export const NEW_DEVICE_CHANGE_ALERTS = { burst: 20, perHour: 20 } as const;
+const RAISED_KEPT = 10_000;
 
 interface DeviceRow extends DeviceState {
   /** JSON: when a report was last refused, by reason (ms), or null. */
@@ -47,12 +66,17 @@ const DEVICE_COLUMNS = [
   'public_key',
   'last_signed_at',
   'alerted',
+  'extensions_digest',
+  'change_alerts',
 ] as const;
+const LINK_COLUMNS = ['device_id', 'extension_id', 'version_key', 'install_type', 'enabled', 'disabled_reason', 'since', 'installed_at'] as const;
+const VERSION_COLUMNS = ['version_key', 'extension_id', 'name', 'version', 'permissions', 'host_permissions', 'update_url', 'first_seen_at'] as const;
 /** A device seen before keeps when it was first seen, its key and its last signature time unless the report brings one. */
 const DEVICE_UPSERT = `ON CONFLICT (id) DO UPDATE SET label = excluded.label, browser = excluded.browser, version = excluded.version, os = excluded.os,
   level = excluded.level, compliant = excluded.compliant, findings = excluded.findings, last_seen_at = excluded.last_seen_at,
   last_report_id = excluded.last_report_id, public_key = COALESCE(devices.public_key, excluded.public_key),
-  last_signed_at = COALESCE(excluded.last_signed_at, devices.last_signed_at), alerted = excluded.alerted`;
+  last_signed_at = COALESCE(excluded.last_signed_at, devices.last_signed_at), alerted = excluded.alerted,
+  extensions_digest = excluded.extensions_digest, change_alerts = excluded.change_alerts`;
 
 /**
  * Devices and their alerts. A report, its device's new state and the alert it raises are written in one transaction:
@@ -83,6 +107,12 @@ export class FleetStore {
    */
   #versionsStale = true;
   readonly #reloading: NodeJS.Timeout | null;
+  readonly #newDeviceChanges = new RateLimiter(NEW_DEVICE_CHANGE_ALERTS.burst, NEW_DEVICE_CHANGE_ALERTS.perHour);
+  /**
+   * Change alerts this relay raised, so that the devices taking the same update later spend no allowance on it (the
+   * outbox keeps one row per change whoever raises it again). Forgotten past RAISED_KEPT: it is a saving, not the rule.
+   */
+  #raised = new Set<string>();
 
   constructor(sql: Sql, options: FleetOptions & { reloadVersionsMs?: number } = {}) {
     this.#sql = sql;
@@ -105,7 +135,10 @@ export class FleetStore {
 
   /** An admin forgets a device (an invented one, a retired browser); the fleet's versions follow. Answers whether it existed. */
   async forget(deviceId: string): Promise<boolean> {
-    const forgotten = (await this.#sql.run(sql`DELETE FROM devices WHERE id = ${deviceId}`)) > 0;
+    const forgotten = await this.#sql.transaction(async (tx) => {
+      await tx.run(sql`DELETE FROM device_extensions WHERE device_id = ${deviceId}`);
+      return (await tx.run(sql`DELETE FROM devices WHERE id = ${deviceId}`)) > 0;
+    });
     if (forgotten) this.#versionsStale = true;
     return forgotten;
   }
@@ -134,7 +167,10 @@ export class FleetStore {
 
   /** Forgets devices silent since before `cutoff`; answers how many. The fleet's versions follow the devices kept. */
   async prune(cutoff: number): Promise<number> {
-    const pruned = await this.#sql.run(sql`DELETE FROM devices WHERE last_seen_at < ${cutoff}`);
+    const pruned = await this.#sql.transaction(async (tx) => {
+      await tx.run(sql`DELETE FROM device_extensions WHERE device_id IN (SELECT id FROM devices WHERE last_seen_at < ${cutoff})`);
+      return tx.run(sql`DELETE FROM devices WHERE last_seen_at < ${cutoff}`);
+    });
     if (pruned > 0) this.#versionsStale = true;
     return pruned;
   }
@@ -156,7 +192,8 @@ export class FleetStore {
     this.#queue = [];
     this.#committing = true;
     try {
-      const outcomes = await this.#sql.transaction((tx) => this.#ingest(tx, batch), { group: true });
+      const { outcomes, raised } = await this.#sql.transaction((tx) => this.#ingest(tx, batch), { group: true });
+      for (const key of raised) this.#raise(key);
       batch.forEach((p, i) => {
         const outcome = outcomes[i]!;
         if (outcome instanceof Error) p.reject(outcome);
@@ -172,7 +209,41 @@ export class FleetStore {
     }
   }
 
-  async #ingest(tx: Sql, batch: Pending[]): Promise<IngestOutcome[]> {
+  /**
+   * What the inventory knew of the devices whose extensions a report may change: only those whose digest differs from
+   * their stored one (nearly every report has none), so an unchanged report costs no query here.
+   */
+  async #inventoryBefore(tx: Sql, batch: Pending[], devices: ReadonlyMap<string, DeviceState>): Promise<NonNullable<IngestContext['inventory']>> {
+    const changed = [
+      ...new Set(
+        batch
+          .filter((p) => {
+            const digest = devices.get(p.report.deviceId)?.extensions_digest;
+            return digest != null && digest !== extensionsDigest(p.report.extensions);
+          })
+          .map((p) => p.report.deviceId),
+      ),
+    ];
+    const links = new Map<string, Map<string, DeviceExtension>>();
+    const known = new Map<string, ExtensionVersion>();
+    if (changed.length > 0) {
+      for (const link of await tx.all<DeviceExtension>(sql`SELECT * FROM device_extensions WHERE device_id ${inList(changed)}`)) {
+        const mine = links.get(link.device_id) ?? new Map<string, DeviceExtension>();
+        links.set(link.device_id, mine.set(link.extension_id, link));
+      }
+      const keys = [...new Set([...links.values()].flatMap((m) => [...m.values()].map((l) => l.version_key)))];
+      if (keys.length > 0)
+        for (const v of await tx.all<ExtensionVersion>(sql`SELECT * FROM extension_versions WHERE version_key ${inList(keys)}`)) known.set(v.version_key, v);
+    }
+    return { links, known, spendWithoutHistory: (now) => this.#newDeviceChanges.take('all', now) === 0, raised: this.#raised };
+  }
+
+  #raise(key: string): void {
+    if (this.#raised.size >= RAISED_KEPT) this.#raised = new Set();
+    this.#raised.add(key);
+  }
+
+  async #ingest(tx: Sql, batch: Pending[]): Promise<{ outcomes: IngestOutcome[]; raised: string[] }> {
     if (this.#versionsStale) {
       this.#versions.clear();
       for (const row of await tx.all<Parameters<typeof versionsEntry>[0]>(sql`SELECT browser, version, first_seen_at, last_seen_at FROM devices`)) {
@@ -182,19 +253,22 @@ export class FleetStore {
     }
     const ids = [...new Set(batch.map((p) => p.report.deviceId))].sort();
     const rows = await tx.all<DeviceState>(
-      sql`SELECT id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at, last_report_id, public_key, last_signed_at, alerted
+      sql`SELECT id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at, last_report_id, public_key, last_signed_at,
+                 alerted, extensions_digest, change_alerts
           FROM devices WHERE id ${inList(ids)} ORDER BY id ${forUpdate}`,
     );
     const waiting = await tx.all<{ device_id: string }>(
       sql`SELECT DISTINCT device_id FROM outbox WHERE device_id ${inList(ids)} AND state IN ('pending', 'pending_retry', 'running')`,
     );
-    const { outcomes, devices, alerts } = ingestGroup(batch, {
-      devices: new Map(rows.map((r) => [r.id, r])),
+    const devicesBefore = new Map(rows.map((r) => [r.id, r]));
+    const { outcomes, devices, alerts, inventory, raised } = ingestGroup(batch, {
+      devices: devicesBefore,
       waiting: new Set(waiting.map((r) => r.device_id)),
       versions: this.#versions,
       admit: this.#options.admit ?? (() => 0),
       releases: this.#options.releases?.() ?? null,
       exploited: this.#options.exploited?.() ?? null,
+      ...(this.#options.inventory === false ? {} : { inventory: await this.#inventoryBefore(tx, batch, devicesBefore) }),
     });
     if (devices.length > 0)
       await tx.insertRows(
@@ -203,6 +277,7 @@ export class FleetStore {
         devices.map((d) => DEVICE_COLUMNS.map((c) => d[c])),
         DEVICE_UPSERT,
       );
+    await writeInventory(tx, inventory);
     if (alerts.length > 0) {
       await tx.insertRows(
         'outbox',
@@ -211,8 +286,36 @@ export class FleetStore {
         'ON CONFLICT (device_id, report_id) DO NOTHING',
       );
     }
-    return outcomes;
+    return { outcomes, raised };
   }
+}
+
+/** The group's inventory writes: links replaced, links the devices dropped, and versions added if new. */
+async function writeInventory(tx: Sql, w: InventoryWrites): Promise<void> {
+  if (w.links.length > 0)
+    await tx.insertRows(
+      'device_extensions',
+      LINK_COLUMNS,
+      lastPerKey(w.links, (l) => `${l.device_id} ${l.extension_id}`).map((l) => LINK_COLUMNS.map((c) => l[c])),
+      `ON CONFLICT (device_id, extension_id) DO UPDATE SET version_key = excluded.version_key, install_type = excluded.install_type,
+         enabled = excluded.enabled, disabled_reason = excluded.disabled_reason, since = excluded.since, installed_at = excluded.installed_at`,
+    );
+  const byDevice = new Map<string, string[]>();
+  for (const [device, extension] of w.removed) byDevice.set(device, [...(byDevice.get(device) ?? []), extension]);
+  for (const [device, extensions] of byDevice)
+    await tx.run(sql`DELETE FROM device_extensions WHERE device_id = ${device} AND extension_id ${inList(extensions)}`);
+  if (w.versions.length > 0)
+    await tx.insertRows(
+      'extension_versions',
+      VERSION_COLUMNS,
+      lastPerKey(w.versions, (v) => v.version_key).map((v) => VERSION_COLUMNS.map((c) => v[c])),
+      'ON CONFLICT (version_key) DO NOTHING',
+    );
+}
+
+/** One row per key, the last written: a multi-row upsert may not touch a row twice (PostgreSQL refuses it). */
+function lastPerKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
+  return [...new Map(rows.map((r) => [key(r), r])).values()];
 }
 
 /** A device as admins see it, from its row; those silent since before `staleBefore` are marked. */

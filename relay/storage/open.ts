@@ -1,6 +1,7 @@
 import type { Logger } from '../log';
 import { tokenRows } from './access-tokens';
 import { AuditLog } from './audit-log';
+import { ExtensionInventory } from './extensions';
 import { FleetStore } from './fleet';
 import { OAuthStore } from './oauth';
 import { OutboxStore } from './outbox';
@@ -50,6 +51,7 @@ export function createStores(engine: Engine, box: SecretBox, logger: Logger): Op
     oauth: new OAuthStore(db, secrets),
     outbox: new OutboxStore(db, { alone: engine.alone }),
     audit: new AuditLog(db),
+    extensions: new ExtensionInventory(db),
     tokenRows: tokenRows(db),
     openFleet: (options) => new FleetStore(db, { ...options, reloadVersionsMs: engine.reloadVersionsMs }),
     secret: (name) => secrets.get(db, name),

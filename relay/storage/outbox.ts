@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlertItem, AlertState } from '../../shared/fleet';
 import { inList, skipLocked, sql, type Sql } from './sql';
 import * as v from 'valibot';
-import { AlertPayloadSchema, type AlertPayload } from '../domain/judgement';
+import { isExtensionAlert, outboxPayloadSchema, type OutboxPayload } from '../domain/judgement';
 
 export interface OutboxStats {
   /** Alerts waiting: not yet sent nor failed. */
@@ -15,7 +15,7 @@ export interface OutboxStats {
 /** A batch of alerts taken by the worker: they go out in one mail, under one Message-ID. */
 export interface Batch {
   batchId: string;
-  alerts: { id: number; payload: AlertPayload; attempts: number }[];
+  alerts: { id: number; payload: OutboxPayload; attempts: number }[];
 }
 
 export interface OutboxRow {
@@ -260,7 +260,7 @@ function alertItem(r: OutboxRow): AlertItem {
   return {
     id: r.id,
     deviceId: r.device_id,
-    deviceLabel: known?.device.label ?? r.device_id,
+    deviceLabel: !known ? r.device_id : isExtensionAlert(known) ? known.extension.name || known.extension.id : known.device.label,
     level: known?.level ?? null,
     state: r.state,
     createdAt: new Date(r.created_at).toISOString(),
@@ -271,14 +271,14 @@ function alertItem(r: OutboxRow): AlertItem {
 }
 
 /** The stored payload, checked against the schema it was written with; a string says why it is not one. */
-function readPayload(json: string): AlertPayload | string {
+function readPayload(json: string): OutboxPayload | string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
   } catch {
     return 'the stored alert is not JSON';
   }
-  const result = v.safeParse(AlertPayloadSchema, parsed);
+  const result = v.safeParse(outboxPayloadSchema(parsed), parsed);
   return result.success
     ? result.output
     : `the stored alert does not match its schema (${v.getDotPath(result.issues[0]) ?? 'root'}: ${result.issues[0].message})`;

@@ -228,4 +228,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE devices ADD COLUMN last_refusal TEXT;
     `,
   },
+  {
+    version: 15,
+    name: "the fleet's extension inventory",
+    // Each version of each extension (keyed by a hash of the id, the number, the permissions and the update URL), and
+    // which one each device runs (domain/extension-inventory.ts). A device's digest of its extensions lets an unchanged
+    // report skip the inventory; change_alerts is how many extension-change alerts it started today.
+    sql: (t) => `
+      CREATE TABLE extension_versions (
+        version_key TEXT PRIMARY KEY,
+        extension_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        permissions TEXT NOT NULL,
+        host_permissions TEXT NOT NULL,
+        update_url TEXT,
+        first_seen_at ${t.time} NOT NULL
+      )${t.strict};
+      CREATE INDEX extension_versions_extension ON extension_versions (extension_id);
+      CREATE TABLE device_extensions (
+        device_id TEXT NOT NULL,
+        extension_id TEXT NOT NULL,
+        version_key TEXT NOT NULL,
+        install_type TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        disabled_reason TEXT,
+        since ${t.time} NOT NULL,
+        installed_at ${t.time},
+        PRIMARY KEY (device_id, extension_id)
+      )${t.strict};
+      CREATE INDEX device_extensions_extension ON device_extensions (extension_id, version_key);
+      CREATE INDEX device_extensions_version ON device_extensions (version_key);
+      ALTER TABLE devices ADD COLUMN extensions_digest TEXT;
+      ALTER TABLE devices ADD COLUMN change_alerts TEXT;
+    `,
+  },
 ];

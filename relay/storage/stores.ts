@@ -9,6 +9,7 @@
  */
 import type { TokenRows } from './access-tokens';
 import type { AuditLog } from './audit-log';
+import type { ExtensionInventory } from './extensions';
 import type { FleetOptions, FleetStore } from './fleet';
 import type { OAuthStore } from './oauth';
 import type { OutboxStore } from './outbox';
@@ -43,6 +44,8 @@ export interface Stores {
   readonly oauth: OAuthStore;
   readonly outbox: OutboxStore;
   readonly audit: AuditLog;
+  /** The fleet's extensions, read (the fleet's ingest writes them). */
+  readonly extensions: ExtensionInventory;
   /** The admin and enrollment tokens' hashes. */
   readonly tokenRows: TokenRows;
   /** The fleet, told how new devices are admitted and where the release data is. */

@@ -103,7 +103,7 @@ describe.each(ENGINES)('the outbox on %s', (_, make) => {
     await enqueue('b', JSON.stringify(payload('b')), NOW + 1_000, NOW + 31_000);
     expect(await outbox.claim(NOW + 29_000, LEASE, 100)).toBeNull();
     const batch = await outbox.claim(NOW + 30_000, LEASE, 100);
-    expect(batch?.alerts.map((a) => a.payload.device.id)).toEqual(['a', 'b']);
+    expect(batch?.alerts.map((a) => (a.payload as AlertPayload).device.id)).toEqual(['a', 'b']);
     expect(await outbox.claim(NOW + 30_000, LEASE, 100)).toBeNull();
   });
 
@@ -113,9 +113,9 @@ describe.each(ENGINES)('the outbox on %s', (_, make) => {
     const large = (id: string) => JSON.stringify({ ...payload(id), device: { ...payload(id).device, label: 'x'.repeat(MAX_BATCH_BYTES / 3) } });
     for (const id of ['a', 'b', 'c', 'd']) await enqueue(id, large(id), NOW);
     const first = await outbox.claim(NOW, LEASE, 100);
-    expect(first?.alerts.map((a) => a.payload.device.id)).toEqual(['a', 'b', 'c']);
+    expect(first?.alerts.map((a) => (a.payload as AlertPayload).device.id)).toEqual(['a', 'b', 'c']);
     await outbox.sent(first!.batchId, NOW);
-    expect((await outbox.claim(NOW, LEASE, 100))?.alerts.map((a) => a.payload.device.id)).toEqual(['d']);
+    expect((await outbox.claim(NOW, LEASE, 100))?.alerts.map((a) => (a.payload as AlertPayload).device.id)).toEqual(['d']);
   });
 
   it("marks a sent batch sent and starts its devices' cooldown", async () => {
@@ -153,7 +153,7 @@ describe.each(ENGINES)('the outbox on %s', (_, make) => {
     await enqueue('a', '{"device":', NOW);
     await enqueue('b', JSON.stringify(payload('b')), NOW);
     const batch = (await outbox.claim(NOW, LEASE, 100))!;
-    expect(batch.alerts.map((a) => a.payload.device.id)).toEqual(['b']);
+    expect(batch.alerts.map((a) => (a.payload as AlertPayload).device.id)).toEqual(['b']);
     const [failed] = await outbox.list(10, 'failed');
     expect(failed).toMatchObject({ deviceId: 'a', level: null, lastError: 'ALERT_UNREADABLE: the stored alert is not JSON' });
   });
@@ -165,11 +165,11 @@ describe.each(ENGINES)('the outbox on %s', (_, make) => {
     await outbox.split(batch.batchId, NOW + 1);
     const half = (await outbox.claim(NOW + 1, LEASE, 100))!;
     expect(half.batchId).toBe(batch.batchId);
-    expect(half.alerts.map((a) => a.payload.device.id)).toEqual(['a', 'b']);
+    expect(half.alerts.map((a) => (a.payload as AlertPayload).device.id)).toEqual(['a', 'b']);
     await outbox.sent(half.batchId, NOW + 2);
     const rest = (await outbox.claim(NOW + 2, LEASE, 100))!;
     expect(rest.batchId).not.toBe(batch.batchId);
-    expect(rest.alerts.map((a) => a.payload.device.id)).toEqual(['c', 'd']);
+    expect(rest.alerts.map((a) => (a.payload as AlertPayload).device.id)).toEqual(['c', 'd']);
   });
 
   it("gives a batch back untouched, fails one for good, retries the failed on an admin's word, and expires what waited too long", async () => {

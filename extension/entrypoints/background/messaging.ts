@@ -1,3 +1,4 @@
+import type { ExtensionsAnswer } from '../../../shared/inventory';
 import { browser } from 'wxt/browser';
 import { DEFAULT_POLICY, type AlertPolicy } from '../../../shared/alert-policy';
 import { API_PREFIX, ENROLLMENT_TOKEN_HEADER, type AuditAnswer, type DeploymentAnswer, type StatusAnswer } from '../../../shared/api';
@@ -80,6 +81,10 @@ const handlers: Handlers = {
     const c = await requireConnection();
     await relayFetch(c.relayUrl, `${API_PREFIX}/devices/${encodeURIComponent(r.deviceId)}`, { method: 'DELETE', token: c.adminToken });
     return null;
+  },
+  'extensions/get': async () => {
+    const c = await requireConnection();
+    return relayFetch<ExtensionsAnswer>(c.relayUrl, `${API_PREFIX}/extensions?limit=50`, { token: c.adminToken });
   },
   'fleet/get': async () => {
     const c = await requireConnection();

@@ -1,0 +1,131 @@
+import type { AlertPolicy } from '../../shared/alert-policy';
+import type { ExtensionsAnswer } from '../../shared/inventory';
+import { firstReach, type ExtensionAlert, type Reach } from '../domain/extension-alert';
+import { extensionAlertSource, KEPT_OLD_VERSIONS, SPREAD, SPREAD_ALERT_ID, spreads, type ExtensionVersion } from '../domain/extension-inventory';
+import { HISTORY_MS } from '../domain/fleet-versions';
+import { inventoryView, type LinkCount } from '../domain/inventory-view';
+import { sql, type Sql } from './sql';
+
+/** Device names a change mail lists. */
+const SAMPLE = 5;
+
+/**
+ * The fleet's extension inventory, read: the Extensions list, who runs an alert's version as its mail is written, and
+ * the upkeep (old versions forgotten, spreading extensions alerted). The ingest writes it (fleet.ts), in the report's
+ * transaction.
+ */
+export class ExtensionInventory {
+  readonly #sql: Sql;
+
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  async list(input: {
+    policy: Pick<AlertPolicy, 'allowlist' | 'blocklist'>;
+    now: number;
+    limit: number;
+    id?: string;
+    detailsUrl: (id: string) => string;
+  }): Promise<ExtensionsAnswer> {
+    // One extension's rows, or all (the empty id matches none: ids are never empty); one statement either way.
+    const counts = await this.#sql.all<LinkCount>(
+      sql`SELECT de.extension_id, de.version_key, de.install_type, count(*) AS devices, sum(de.enabled) AS enabled,
+                 sum(CASE WHEN de.disabled_reason = 'permissions_increase' THEN 1 ELSE 0 END) AS disabled_by_browser, max(d.last_seen_at) AS last_seen_at
+          FROM device_extensions de JOIN devices d ON d.id = de.device_id WHERE (${input.id ?? ''} = '' OR de.extension_id = ${input.id ?? ''})
+          GROUP BY de.extension_id, de.version_key, de.install_type`,
+    );
+    const versions =
+      input.id === undefined
+        ? await this.#sql.all<ExtensionVersion>(sql`SELECT * FROM extension_versions`)
+        : await this.#sql.all<ExtensionVersion>(sql`SELECT * FROM extension_versions WHERE extension_id = ${input.id}`);
+    return inventoryView({ counts: counts.map(numbers), versions, policy: input.policy, now: input.now, limit: input.limit, detailsUrl: input.detailsUrl });
+  }
+
+  /** Who runs each alert's version now (a change), or has the extension (a spread); the alert's own device when none does. */
+  async reach(alerts: readonly ExtensionAlert[]): Promise<Map<ExtensionAlert, Reach>> {
+    const reach = new Map<ExtensionAlert, Reach>();
+    for (const a of alerts) {
+      // A change reaches the devices on its new version; a spread, those with the extension at all.
+      const [key, id] = a.change ? [a.change.to.key, ''] : ['', a.extension.id];
+      const types = await this.#sql.all<{ install_type: keyof Reach['installTypes']; n: number; disabled: number }>(
+        sql`SELECT install_type, count(*) AS n, sum(CASE WHEN disabled_reason = 'permissions_increase' THEN 1 ELSE 0 END) AS disabled
+            FROM device_extensions de WHERE (de.version_key = ${key} OR de.extension_id = ${id}) GROUP BY install_type`,
+      );
+      const devices = types.reduce((n, t) => n + Number(t.n), 0);
+      if (devices === 0) {
+        reach.set(a, firstReach(a));
+        continue;
+      }
+      const sample = await this.#sql.all<{ id: string; label: string }>(
+        sql`SELECT d.id, d.label FROM device_extensions de JOIN devices d ON d.id = de.device_id WHERE (de.version_key = ${key} OR de.extension_id = ${id}) ORDER BY de.since, d.id LIMIT ${SAMPLE}`,
+      );
+      reach.set(a, {
+        devices,
+        sample,
+        installTypes: Object.fromEntries(types.map((t) => [t.install_type, Number(t.n)])),
+        disabledByBrowser: types.reduce((n, t) => n + Number(t.disabled), 0),
+      });
+    }
+    return reach;
+  }
+
+  /**
+   * Forgets versions no device runs beyond each extension's KEPT_OLD_VERSIONS newest, and every version of an
+   * extension no device has (so ids a reporter invents leave with its devices); alerts extensions spreading (SPREAD).
+   * Answers how many versions went and which extensions were alerted.
+   */
+  maintain(now: number, policy: Pick<AlertPolicy, 'groupingWindowSeconds' | 'allowlist'>): Promise<{ forgotten: number; spreading: string[] }> {
+    return this.#sql.transaction(async (tx) => {
+      const gone = await tx.run(
+        sql`DELETE FROM extension_versions WHERE NOT EXISTS (SELECT 1 FROM device_extensions de WHERE de.extension_id = extension_versions.extension_id)`,
+      );
+      const old = await tx.run(
+        sql`DELETE FROM extension_versions WHERE version_key IN (
+              SELECT version_key FROM (
+                SELECT ev.version_key, row_number() OVER (PARTITION BY ev.extension_id ORDER BY ev.first_seen_at DESC) AS n FROM extension_versions ev
+                WHERE NOT EXISTS (SELECT 1 FROM device_extensions de WHERE de.extension_id = ev.extension_id AND de.version_key = ev.version_key)) AS unused
+              WHERE n > ${KEPT_OLD_VERSIONS})`,
+      );
+      const since = now - SPREAD.windowMs;
+      const fleet = (await tx.get<{ n: number }>(sql`SELECT count(*) AS n FROM devices WHERE last_seen_at - first_seen_at >= ${HISTORY_MS}`))!.n;
+      const candidates = await tx.all<{ extension_id: string; installs: number; first_device: string; label: string; name: string; since: number }>(
+        sql`SELECT de.extension_id, count(*) AS installs, min(d.id) AS first_device, min(d.label) AS label, min(ev.name) AS name, min(de.installed_at) AS since
+            FROM device_extensions de JOIN devices d ON d.id = de.device_id JOIN extension_versions ev ON ev.version_key = de.version_key
+            WHERE de.installed_at >= ${since} AND d.last_seen_at - d.first_seen_at >= ${HISTORY_MS}
+              AND de.extension_id NOT IN (SELECT extension_id FROM extension_versions GROUP BY extension_id HAVING min(first_seen_at) < ${since})
+            GROUP BY de.extension_id`,
+      );
+      const allowed = new Set(policy.allowlist);
+      const spreading = candidates.filter((c) => spreads(Number(c.installs), Number(fleet)) && !allowed.has(c.extension_id));
+      if (spreading.length > 0) {
+        const dueAt = now + policy.groupingWindowSeconds * 1000;
+        await tx.insertRows(
+          'outbox',
+          ['device_id', 'report_id', 'payload', 'state', 'created_at', 'due_at', 'first_due_at'],
+          spreading.map((c) => {
+            const alert: ExtensionAlert = {
+              kind: 'extension-spread',
+              level: 'high',
+              extension: { id: c.extension_id, name: c.name },
+              firstDevice: { id: c.first_device, label: c.label, installType: 'normal', disabledByBrowser: false },
+              spread: { devices: Number(c.installs), since: Number(c.since) },
+              reportedAt: now,
+            };
+            return [extensionAlertSource(c.extension_id), SPREAD_ALERT_ID, JSON.stringify(alert), 'pending', now, dueAt, dueAt];
+          }),
+          'ON CONFLICT (device_id, report_id) DO NOTHING',
+        );
+      }
+      return { forgotten: gone + old, spreading: spreading.map((c) => c.extension_id) };
+    });
+  }
+}
+
+/** PostgreSQL answers sums as numeric text. */
+const numbers = (c: LinkCount): LinkCount => ({
+  ...c,
+  devices: Number(c.devices),
+  enabled: Number(c.enabled),
+  disabled_by_browser: Number(c.disabled_by_browser),
+});
