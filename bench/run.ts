@@ -7,6 +7,7 @@ import { benchChangeToAlert } from './change-alert';
 import { benchDelivery } from './delivery';
 import { benchExtension } from './extension';
 import { benchIngest, benchMemory } from './ingest';
+import { benchExtensionChange, benchInventory } from './inventory';
 import { benchRelays } from './relays';
 import { benchStorage } from './storage';
 import { benchFeedMemory, benchJudge } from './judge';
@@ -25,6 +26,8 @@ const BENCHES = {
   feeds: benchFeedMemory,
   change: benchChangeToAlert,
   storage: benchStorage,
+  inventory: benchInventory,
+  'extension-change': benchExtensionChange,
   relays: benchRelays,
 };
 const wanted = process.argv.slice(2).filter((a) => a in BENCHES) as (keyof typeof BENCHES)[];

@@ -55,14 +55,15 @@ export const CHANGED_RECENTLY_MS = 7 * 24 * 3_600_000;
 export const RISK_LEVELS = { HIGH: 40, MEDIUM: 20 } as const;
 export const MAX_SCORE = 100;
 
-/** The update URLs of the Chrome Web Store, the Edge Add-ons store and addons.mozilla.org. */
+/** The update URLs of the Chrome Web Store, the Edge Add-ons store and addons.mozilla.org (a query may follow the first three). */
 const STORE_UPDATE_URLS = [
-  /^https:\/\/clients2\.google\.com\/service\/update2\/crx(\?|$)/,
-  /^https:\/\/update\.googleapis\.com\/service\/update2\/crx(\?|$)/,
-  /^https:\/\/edge\.microsoft\.com\/extensionwebstorebase\/v1\/crx(\?|$)/,
-  /^https:\/\/versioncheck\.addons\.mozilla\.org\//,
+  'https://clients2.google.com/service/update2/crx',
+  'https://update.googleapis.com/service/update2/crx',
+  'https://edge.microsoft.com/extensionwebstorebase/v1/crx',
 ];
-export const isStoreUpdateUrl = (url: string): boolean => STORE_UPDATE_URLS.some((re) => re.test(url));
+const AMO_UPDATES = 'https://versioncheck.addons.mozilla.org/';
+export const isStoreUpdateUrl = (url: string): boolean =>
+  url.startsWith(AMO_UPDATES) || STORE_UPDATE_URLS.some((store) => url.startsWith(store) && (url.length === store.length || url[store.length] === '?'));
 /** An update URL is reported and is none of the stores'. No URL (unpacked, or a browser that does not say) is not one. */
 export const offStore = (updateUrl: string | undefined): boolean => updateUrl !== undefined && updateUrl !== '' && !isStoreUpdateUrl(updateUrl);
 
@@ -101,23 +102,31 @@ type Scored = Pick<ExtensionFacts, 'permissions' | 'hostPermissions' | 'installT
  * The score of an extension as one browser reports it (and as the fleet shows it, when `fleet` is given). Permissions
  * and host patterns the policy allows score nothing.
  */
-export function extensionRisk(e: Scored, allowedPermissions: ReadonlySet<string> = new Set(), fleet?: FleetObservation): Risk {
+export function extensionRisk(e: Scored, allowedPermissions: ReadonlySet<string> = NONE, fleet?: FleetObservation): Risk {
+  // Judged for every extension of every report: plain loops, and a Set only where a list has something to count.
   const reasons: RiskReason[] = [];
-  for (const permission of new Set(e.permissions)) {
+  for (const permission of e.permissions) {
     const points = PERMISSION_POINTS[permission];
-    if (points && !allowedPermissions.has(permission)) reasons.push({ kind: 'permission', permission, points });
+    if (points && !allowedPermissions.has(permission) && !reasons.some((r) => r.kind === 'permission' && r.permission === permission))
+      reasons.push({ kind: 'permission', permission, points });
   }
-  const hosts = [...new Set([...e.hostPermissions, ...e.permissions.filter((p) => p.includes('://') || p === '<all_urls>')])].filter(
-    (h) => !allowedPermissions.has(h),
-  );
-  const allSites = hosts.find((h) => ALL_SITES.test(h));
+  let allSites: string | undefined;
+  const hosts = new Set<string>();
+  for (const list of [e.hostPermissions, e.permissions])
+    for (const h of list) {
+      if (list === e.permissions && h !== '<all_urls>' && !h.includes('://')) continue;
+      if (allowedPermissions.has(h)) continue;
+      if (ALL_SITES.test(h)) allSites ??= h;
+      else hosts.add(h);
+    }
   if (allSites) reasons.push({ kind: 'all-sites', pattern: allSites, points: HOST_POINTS.allSites });
-  else {
-    const wildcard = hosts.filter((h) => h.includes('*.')).length;
-    const single = hosts.length - wildcard;
+  else if (hosts.size > 0) {
+    let wildcard = 0;
+    for (const h of hosts) if (h.includes('*.')) wildcard++;
     const points =
-      Math.min(HOST_POINTS.wildcardDomainMax, wildcard * HOST_POINTS.wildcardDomain) + Math.min(HOST_POINTS.oneHostMax, single * HOST_POINTS.oneHost);
-    if (points > 0) reasons.push({ kind: 'hosts', count: hosts.length, wildcard: wildcard > 0, points });
+      Math.min(HOST_POINTS.wildcardDomainMax, wildcard * HOST_POINTS.wildcardDomain) +
+      Math.min(HOST_POINTS.oneHostMax, (hosts.size - wildcard) * HOST_POINTS.oneHost);
+    reasons.push({ kind: 'hosts', count: hosts.size, wildcard: wildcard > 0, points });
   }
   if (INSTALL_POINTS[e.installType] > 0) reasons.push({ kind: 'install', installType: e.installType, points: INSTALL_POINTS[e.installType] });
   if (offStore(e.updateUrl)) reasons.push({ kind: 'off-store', updateUrl: e.updateUrl!, points: OFF_STORE_POINTS });
@@ -127,13 +136,13 @@ export function extensionRisk(e: Scored, allowedPermissions: ReadonlySet<string>
       reasons.push({ kind: 'changed-recently', at: fleet.changedAt, points: FLEET_POINTS.changedRecently });
     if (fleet.devices === 1) reasons.push({ kind: 'one-device', points: FLEET_POINTS.oneDevice });
   }
-  reasons.sort((a, b) => b.points - a.points);
-  const score = Math.min(
-    MAX_SCORE,
-    reasons.reduce((sum, r) => sum + r.points, 0),
-  );
+  let score = 0;
+  for (const r of reasons) score += r.points;
+  score = Math.min(MAX_SCORE, score);
+  if (reasons.length > 1) reasons.sort((a, b) => b.points - a.points);
   return { score, level: riskLevel(score), reasons };
 }
+const NONE: ReadonlySet<string> = new Set();
 
 export const riskLevel = (score: number): RiskLevel => (score >= RISK_LEVELS.HIGH ? 'HIGH' : score >= RISK_LEVELS.MEDIUM ? 'MEDIUM' : 'LOW');
 

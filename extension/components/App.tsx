@@ -14,7 +14,6 @@ import { ConnectSection } from './ConnectSection';
 import { AlertPolicyForm } from './AlertPolicyForm';
 import { ErrorBox } from './ErrorBox';
 import { DeploymentPanel } from './DeploymentPanel';
-import { ExtensionsPanel } from './ExtensionsPanel';
 import { FleetPanel } from './FleetPanel';
 import { MailSettingsForm } from './MailSettingsForm';
 import { StatusPanel, TAB_NAMES } from './StatusPanel';
@@ -44,6 +43,12 @@ export function App({ page }: { page: 'popup' | 'options' }) {
   const [error, setError] = useState<ShownError | null>(null);
   const [consent, setConsent] = useState<ConsentState>({ phase: 'idle', at: 0 });
   const [tab, setTab] = useState<TabId>(tabFromHash);
+  // The Extensions tab is a chunk of its own, loaded when first shown: the popup opens on the status view.
+  const [ExtensionsPanel, setExtensionsPanel] = useState<typeof import('./ExtensionsPanel').ExtensionsPanel | null>(null);
+  useEffect(() => {
+    if (tab === 'extensions' && !ExtensionsPanel)
+      void import('./ExtensionsPanel').then((m) => setExtensionsPanel(() => m.ExtensionsPanel), logFailure('loading the Extensions tab'));
+  }, [tab, ExtensionsPanel]);
 
   const load = useCallback(async () => {
     try {
@@ -172,7 +177,9 @@ export function App({ page }: { page: 'popup' | 'options' }) {
             />
           </TabPanel>
           <TabPanel id="extensions" selected={tab === 'extensions'}>
-            <ExtensionsPanel shown={tab === 'extensions'} policy={loaded.policy} onPolicy={(policy) => setLoaded((l) => (l ? { ...l, policy } : l))} />
+            {ExtensionsPanel && (
+              <ExtensionsPanel shown={tab === 'extensions'} policy={loaded.policy} onPolicy={(policy) => setLoaded((l) => (l ? { ...l, policy } : l))} />
+            )}
           </TabPanel>
           <TabPanel id="fleet" selected={tab === 'fleet'}>
             <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />

@@ -2,11 +2,13 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AlertPolicy } from '../../shared/alert-policy';
 import { policySnippet, type RiskReason } from '../../shared/extension-risk';
 import type { ExtensionsAnswer, InventoryExtension } from '../../shared/inventory';
-import { lang, t } from '../utils/i18n';
+import { extensionsUi } from '../../shared/locales/en-extensions';
+import { lang, partTexts } from '../utils/i18n';
 import { ask } from '../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { useAction } from './use-action';
 
+const t = partTexts('extensionsUi', extensionsUi);
 const day = (iso: string) => new Date(iso).toLocaleDateString(lang);
 
 /** A reason of a score, as the admin reads it: its points, and what earned them. */

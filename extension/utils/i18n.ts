@@ -20,7 +20,9 @@ function uiLanguage(): string {
 
 export const lang: Lang = detectLang(uiLanguage());
 
-type Catalog = Pick<typeof esModule, 'ui'> & { errors: Partial<typeof esModule.errors>; fields?: typeof esModule.fields };
+type Catalog = Pick<typeof esModule, 'ui'> & { errors: Partial<typeof esModule.errors>; fields?: typeof esModule.fields } & Partial<Parts>;
+/** A part of the catalogue a lazy chunk brings in English itself, so that the popup's first load leaves it out. */
+type Parts = Pick<typeof esModule, 'extensionsUi'>;
 // Named parts, not the module: the findings' and the mail's texts stay out of the popup's bundle. In English the
 // relay's errors come with their own message and hint, so only the extension's own are here.
 let catalog: Catalog = { ui: enUi, errors: clientErrors };
@@ -31,6 +33,12 @@ const LOADERS: Record<Exclude<Lang, 'en'>, () => Promise<Catalog>> = { es: () =>
 /** Loads the browser's language's catalogue; call before the first render. */
 export async function loadCatalog(): Promise<void> {
   if (lang !== 'en') catalog = await LOADERS[lang]();
+}
+
+/** The texts of a lazily loaded part, in the browser's language: the part's chunk passes its English. */
+export function partTexts(part: keyof Parts, english: Parts[keyof Parts]): (key: keyof Parts[keyof Parts], params?: Params) => string {
+  const texts = catalog[part] ?? english;
+  return (key, params) => format(texts[key], lang, params);
 }
 
 /** A UI string, its `{name}` placeholders filled from `params` as the mail's and the checks' texts are (lang.ts). */

@@ -54,8 +54,10 @@ export function versionOf(e: ExtensionFacts, now: number): ExtensionVersion {
   const permissions = JSON.stringify(sorted(e.permissions));
   const hostPermissions = JSON.stringify(sorted(e.hostPermissions));
   const updateUrl = e.updateUrl || null;
+  let key = versionKeys.get(e);
+  if (key === undefined) versionKeys.set(e, (key = hash(JSON.stringify([e.id, e.version, permissions, hostPermissions, updateUrl]), 22)));
   return {
-    version_key: hash(JSON.stringify([e.id, e.version, permissions, hostPermissions, updateUrl]), 22),
+    version_key: key,
     extension_id: e.id,
     name: e.name,
     version: e.version,
@@ -81,6 +83,7 @@ export function extensionsDigest(extensions: readonly ExtensionFacts[]): string 
 }
 /** The store asks which reports changed before the group is judged, and judging asks again: each report is hashed once. */
 const digests = new WeakMap<readonly ExtensionFacts[], string>();
+const versionKeys = new WeakMap<ExtensionFacts, string>();
 
 export interface ExtensionChange {
   extensionId: string;

@@ -53,7 +53,10 @@ export interface IncomingReport {
 export interface IngestResult {
   verdict: Verdict;
   duplicate: boolean;
+  /** The device's own alert was raised. */
   alerted: boolean;
+  /** Fleet-wide alerts (an extension's change) this report raised. */
+  fleetAlerts: number;
 }
 
 /** A report from a device the relay has never seen, while new devices arrive faster than admitted: kept by the browser. */
@@ -176,9 +179,12 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
    * device's digest and its change-alert budget.
    */
   const takeInventory = ({ report, policy, now }: IncomingReport, previous: DeviceState | undefined, label: string) => {
-    const digest = extensionsDigest(report.extensions);
     let budget = previous?.change_alerts ? (JSON.parse(previous.change_alerts) as ChangeAlertBudget) : null;
-    if (!context.inventory || digest === previous?.extensions_digest) return { digest: previous?.extensions_digest ?? null, budget };
+    const unchanged = { digest: previous?.extensions_digest ?? null, budget, raised: 0 };
+    if (!context.inventory) return unchanged;
+    const digest = extensionsDigest(report.extensions);
+    if (digest === previous?.extensions_digest) return unchanged;
+    let raisedHere = 0;
     const before = previous?.extensions_digest ? (links.get(report.deviceId) ?? new Map<string, DeviceExtension>()) : null;
     const step = inventoryStep({ deviceId: report.deviceId, extensions: report.extensions, previous: before, known, now });
     const mine = new Map(before);
@@ -198,11 +204,12 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
       budget = spent;
       raised.add(key);
       raisedNow.push(key);
+      raisedHere++;
       const payload = JSON.stringify(changeAlert(change, { id: report.deviceId, label }, now));
       const dueAt = now + policy.groupingWindowSeconds * 1000;
       alerts.push({ deviceId: extensionAlertSource(change.extensionId), reportId: changeAlertId(change), payload, createdAt: now, dueAt });
     }
-    return { digest, budget };
+    return { digest, budget, raised: raisedHere };
   };
 
   const judgeOne = ({ report, policy, now, signature }: IncomingReport): IngestOutcome => {
@@ -213,7 +220,7 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
     // A browser repeats only its latest report (its queue goes one at a time): the stored state is that report's verdict.
     if (order === 'duplicate' && previous) {
       const verdict = { level: previous.level, compliant: previous.compliant === 1, findings: JSON.parse(previous.findings) as Finding[] };
-      return { verdict, duplicate: true, alerted: false };
+      return { verdict, duplicate: true, alerted: false, fleetAlerts: 0 };
     }
     if (!previous) {
       const wait = context.admit(now);
@@ -258,7 +265,7 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
       waiting.add(report.deviceId);
     }
     context.versions.move(previous && versionsEntry(previous), versionsEntry(next));
-    return { verdict, duplicate: false, alerted: alert !== null };
+    return { verdict, duplicate: false, alerted: alert !== null, fleetAlerts: extensions.raised };
   };
 
   const outcomes = group.map((incoming): IngestOutcome => {

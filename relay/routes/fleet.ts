@@ -78,7 +78,7 @@ export function reportRoutes(
         c.header('Retry-After', String(Math.ceil(wait / 1000)));
         throw new ApiError('RATE_LIMITED');
       }
-      const { verdict, duplicate, alerted } = await deps.fleet
+      const { verdict, duplicate, alerted, fleetAlerts } = await deps.fleet
         .submit(report, deps.policy.get(), now(), { key, at: Number(signed.timestamp) })
         .catch((err: unknown) => {
           // Another key's first report bound the device while this one's signature was checked: the browser sends it
@@ -89,7 +89,8 @@ export function reportRoutes(
           throw err;
         });
       if (alerted) deps.metrics.alertsEnqueued.inc();
-      if (alerted) void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
+      if (fleetAlerts > 0) deps.metrics.alertsEnqueued.inc(fleetAlerts);
+      if (alerted || fleetAlerts > 0) void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
       const extensionVersion = deps.extension?.servedVersion();
       return c.json({ reportId: report.reportId, ...verdict, duplicate, ...(extensionVersion ? { extensionVersion } : {}) } satisfies ReportAnswer, 202);
     },

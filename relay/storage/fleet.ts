@@ -227,13 +227,28 @@ export class FleetStore {
     const links = new Map<string, Map<string, DeviceExtension>>();
     const known = new Map<string, ExtensionVersion>();
     if (changed.length > 0) {
-      for (const link of await tx.all<DeviceExtension>(sql`SELECT * FROM device_extensions WHERE device_id ${inList(changed)}`)) {
+      // Each link with the version it names, in one statement: a group's changed devices cost one query here.
+      const rows = await tx.all<DeviceExtension & Omit<ExtensionVersion, 'extension_id' | 'version_key'>>(
+        sql`SELECT de.*, ev.name, ev.version, ev.permissions, ev.host_permissions, ev.update_url, ev.first_seen_at
+            FROM device_extensions de LEFT JOIN extension_versions ev ON ev.version_key = de.version_key WHERE de.device_id ${inList(changed)}`,
+      );
+      for (const r of rows) {
+        const { name, version, permissions, host_permissions, update_url, first_seen_at, ...link } = r;
         const mine = links.get(link.device_id) ?? new Map<string, DeviceExtension>();
         links.set(link.device_id, mine.set(link.extension_id, link));
+        // A version forgotten by the upkeep while a device still names it cannot be: the upkeep keeps every version a device runs.
+        if (permissions !== null)
+          known.set(link.version_key, {
+            version_key: link.version_key,
+            extension_id: link.extension_id,
+            name,
+            version,
+            permissions,
+            host_permissions,
+            update_url,
+            first_seen_at,
+          });
       }
-      const keys = [...new Set([...links.values()].flatMap((m) => [...m.values()].map((l) => l.version_key)))];
-      if (keys.length > 0)
-        for (const v of await tx.all<ExtensionVersion>(sql`SELECT * FROM extension_versions WHERE version_key ${inList(keys)}`)) known.set(v.version_key, v);
     }
     return { links, known, spendWithoutHistory: (now) => this.#newDeviceChanges.take('all', now) === 0, raised: this.#raised };
   }

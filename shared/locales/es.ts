@@ -1,6 +1,7 @@
 import type { ClientErrorCode, ErrorCode } from '../errors';
 import type { MailSettingsInput } from '../mail-settings';
 import type * as en from './en';
+import type * as enExtensions from './en-extensions';
 import type { ErrorText, UiCatalog } from './en';
 import type { Catalogue } from './lang';
 
@@ -112,27 +113,6 @@ export const ui: UiCatalog = {
   tabAlerts: 'Alertas',
   tabFleet: 'Flota',
   tabExtensions: 'Extensiones',
-  extensionsHeading: 'Extensiones de la flota',
-  extensionsNone: 'Ningún navegador ha informado aún de una extensión.',
-  extensionsCount: '{count} extensiones, la de más riesgo primero. Puntos: tabla de riesgo v{version} (docs/extension-risk.md).',
-  riskScore: 'Riesgo {score}',
-  extensionDevices: 'En {count} navegadores · versiones {versions}',
-  extensionChanged: '{from} → {to}, {at}: {what}',
-  extensionAllowed: 'Permitida por la política',
-  extensionBlocked: 'Prohibida por la política',
-  allowExtension: 'Permitir',
-  allowVersion: 'Permitir solo la {version}',
-  blockExtension: 'Prohibir',
-  blockAdded: 'Bloquear lo que añadió',
-  snippetHelp: 'Ponga esto en la directiva ExtensionSettings (Chrome y Edge; Firefox solo admite installation_mode):',
-  reason_permission: '{permission}',
-  'reason_all-sites': 'todos los sitios ({pattern})',
-  reason_hosts: '{count} sitios',
-  reason_install: 'instalada como {installType}',
-  'reason_off-store': 'se actualiza desde {updateUrl}',
-  reason_grew: 'su última actualización añadió {added}',
-  'reason_changed-recently': 'cambió el {at}',
-  'reason_one-device': 'en un solo navegador',
   openInTab: 'Abrir en una pestaña',
   goTo: 'Ir a {tab}',
   attentionHeading: 'Requiere atención',
@@ -749,6 +729,31 @@ export const checks: Catalogue<typeof en.checks> = {
       unenforced: 'El Traductor está desactivado, pero el usuario puede activarlo',
     },
   },
+};
+
+/** The Extensions tab's texts: a chunk of their own with the tab (extension/components/ExtensionsPanel.tsx). */
+export const extensionsUi: Catalogue<typeof enExtensions.extensionsUi> = {
+  extensionsHeading: 'Extensiones de la flota',
+  extensionsNone: 'Ningún navegador ha informado aún de una extensión.',
+  extensionsCount: '{count} extensiones, la de más riesgo primero. Puntos: tabla de riesgo v{version} (docs/extension-risk.md).',
+  riskScore: 'Riesgo {score}',
+  extensionDevices: 'En {count} navegadores · versiones {versions}',
+  extensionChanged: '{from} → {to}, {at}: {what}',
+  extensionAllowed: 'Permitida por la política',
+  extensionBlocked: 'Prohibida por la política',
+  allowExtension: 'Permitir',
+  allowVersion: 'Permitir solo la {version}',
+  blockExtension: 'Prohibir',
+  blockAdded: 'Bloquear lo que añadió',
+  snippetHelp: 'Ponga esto en la directiva ExtensionSettings (Chrome y Edge; Firefox solo admite installation_mode):',
+  reason_permission: '{permission}',
+  'reason_all-sites': 'todos los sitios ({pattern})',
+  reason_hosts: '{count} sitios',
+  reason_install: 'instalada como {installType}',
+  'reason_off-store': 'se actualiza desde {updateUrl}',
+  reason_grew: 'su última actualización añadió {added}',
+  'reason_changed-recently': 'cambió el {at}',
+  'reason_one-device': 'en un solo navegador',
 };
 
 export const mail: Catalogue<typeof en.mail> = {

@@ -49,12 +49,15 @@ describe('reporting', () => {
         {
           id: 'aaaabbbbccccddddeeeeffffgggghhhh',
           name: 'Other',
-          version: '2.0',
-          enabled: true,
+          version: '2.0 beta',
+          enabled: false,
           installType: 'normal',
           type: 'extension',
           permissions: ['tabs'],
           hostPermissions: [],
+          updateUrl: 'https://clients2.google.com/service/update2/crx',
+          mayDisable: true,
+          disabledReason: 'permissions_increase',
         },
         { id: 'theme-id-aaaaaaaaaaaaaaaaaaaaaaa', name: 'A theme', version: '1', enabled: true, installType: 'normal', type: 'theme' },
       ],
@@ -82,11 +85,15 @@ describe('reporting', () => {
       {
         id: 'aaaabbbbccccddddeeeeffffgggghhhh',
         name: 'Other',
-        version: '2.0',
-        enabled: true,
+        version: '2.0_beta', // a space would refuse the report: the relay takes letters, digits and . + - _
+        enabled: false,
         installType: 'normal',
         permissions: ['tabs'],
         hostPermissions: [],
+        updateUrl: 'https://clients2.google.com/service/update2/crx',
+        type: 'extension',
+        mayDisable: true,
+        disabledReason: 'permissions_increase',
       },
     ]);
     expect(await lastVerdictItem.getValue()).toMatchObject({ level: 'secure', compliant: true });
