@@ -40,17 +40,15 @@ export async function startRelay(deps: AppDeps): Promise<Running> {
   };
 }
 
-/** How often the extension inventory forgets unused versions and looks for extensions spreading through the fleet. */
+/** How often the extension inventory forgets unused versions, looks for extensions spreading, and follows up mailed changes. */
 export const INVENTORY_UPKEEP_MS = 60_000;
 
 /** One pass of the inventory's upkeep; a spreading extension's alert goes out with the next mail. */
 export async function keepInventory(deps: Pick<AppDeps, 'stores' | 'policy' | 'worker' | 'logger'>, now = Date.now()): Promise<void> {
   try {
-    const { forgotten, spreading } = await deps.stores.extensions.maintain(now, deps.policy.get());
-    if (spreading.length > 0) {
-      deps.logger.info({ extensions: spreading }, 'extensions spreading through the fleet: alerted');
-      void deps.worker.wake().catch(() => undefined);
-    }
+    const { forgotten, spreading, followUps } = await deps.stores.extensions.maintain(now, deps.policy.get());
+    if (spreading.length > 0) deps.logger.info({ extensions: spreading }, 'extensions spreading through the fleet: alerted');
+    if (spreading.length + followUps > 0) void deps.worker.wake().catch(() => undefined);
     if (forgotten > 0) deps.logger.debug({ versions: forgotten }, 'extension versions no device runs forgotten');
   } catch (err) {
     deps.logger.error({ err }, 'the extension inventory upkeep failed; it runs again within a minute');

@@ -29,6 +29,8 @@ export const ExtensionAlertSchema = v.object({
   firstDevice: v.object({ id: v.string(), label: v.string(), installType: v.picklist(INSTALL_TYPES), disabledByBrowser: v.boolean() }),
   /** A spreading extension: how many devices with history had it, since when. */
   spread: v.optional(v.object({ devices: v.number(), since: v.number() })),
+  /** A change mailed before: this mail names the devices that took it since (followUp.since, when that mail went). */
+  followUp: v.optional(v.object({ since: v.number() })),
   reportedAt: v.number(),
 });
 export type ExtensionAlert = v.InferOutput<typeof ExtensionAlertSchema>;
@@ -92,6 +94,8 @@ export function extensionBlocks(alerts: readonly ExtensionAlert[], reach: Readon
     } else if (a.change) {
       const c = a.change;
       lines.push({ text: format(t.change, lang, { name: a.extension.name, id: a.extension.id, from: c.from.version, to: c.to.version }), strong: true });
+      if (a.followUp)
+        lines.push({ text: format(t.followUp, lang, { since: new Date(a.followUp.since).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' }) });
       if (c.added.length) lines.push({ text: `${t.added}: ${c.added.join(', ')}` });
       if (c.removed.length) lines.push({ text: `${t.removed}: ${c.removed.join(', ')}` });
       if (c.updateUrl) lines.push({ text: format(t.updateUrl, lang, { from: c.updateUrl.from ?? t.none, to: c.updateUrl.to ?? t.none }) });
@@ -124,3 +128,40 @@ export function extensionBlocks(alerts: readonly ExtensionAlert[], reach: Readon
 }
 
 export const extensionSubject = (count: number, lang: Lang) => format(MAIL[lang].extensions.subject, lang, { count }, count);
+
+/** A change alert as the outbox holds it, for the follow-up rule. */
+export interface SentChange {
+  reportId: string;
+  payload: ExtensionAlert;
+  state: string;
+  createdAt: number;
+  sentAt: number | null;
+}
+
+/** Follow-ups stop once a change is this old: by then the inventory and the Extensions tab say the rest. */
+export const FOLLOW_UP_FOR_MS = 30 * 24 * 3_600_000;
+
+/**
+ * The follow-up rule: devices that take a change after its mail was sent do not raise it again; once per cooldown,
+ * while any did, one follow-up names them ("N more browsers since"). Answers, per change, the alert its last mail was
+ * (its newest row, sent a cooldown ago), for the store to count who joined since.
+ */
+export function followUpBases(rows: readonly SentChange[], cooldownMs: number, now: number): SentChange[] {
+  const newest = new Map<string, SentChange>();
+  for (const row of rows) {
+    const key = row.payload.change?.to.key;
+    if (!key || now - row.createdAt > FOLLOW_UP_FOR_MS) continue;
+    const seen = newest.get(key);
+    if (!seen || row.createdAt > seen.createdAt) newest.set(key, row);
+  }
+  return [...newest.values()].filter((r) => r.state === 'sent' && r.sentAt !== null && now - r.sentAt >= cooldownMs);
+}
+
+/** The follow-up of a sent change alert: the same change, for the devices that took it after `base` was mailed. */
+export function followUp(base: SentChange, now: number): { reportId: string; alert: ExtensionAlert } {
+  const change = base.payload.change!;
+  return {
+    reportId: `change:${change.to.key}:${base.sentAt}`,
+    alert: { ...base.payload, followUp: { since: base.sentAt! }, reportedAt: now },
+  };
+}

@@ -1,6 +1,16 @@
 import type { AlertPolicy } from '../../shared/alert-policy';
 import type { ExtensionsAnswer } from '../../shared/inventory';
-import { firstReach, type ExtensionAlert, type Reach } from '../domain/extension-alert';
+import * as v from 'valibot';
+import {
+  ExtensionAlertSchema,
+  firstReach,
+  FOLLOW_UP_FOR_MS,
+  followUp,
+  followUpBases,
+  type ExtensionAlert,
+  type Reach,
+  type SentChange,
+} from '../domain/extension-alert';
 import { extensionAlertSource, KEPT_OLD_VERSIONS, SPREAD, SPREAD_ALERT_ID, spreads, type ExtensionVersion } from '../domain/extension-inventory';
 import { HISTORY_MS } from '../domain/fleet-versions';
 import { inventoryView, type LinkCount } from '../domain/inventory-view';
@@ -48,9 +58,11 @@ export class ExtensionInventory {
     for (const a of alerts) {
       // A change reaches the devices on its new version; a spread, those with the extension at all.
       const [key, id] = a.change ? [a.change.to.key, ''] : ['', a.extension.id];
+      // A follow-up names only the devices that took the change since the last mail.
+      const since = a.followUp?.since ?? -1;
       const types = await this.#sql.all<{ install_type: keyof Reach['installTypes']; n: number; disabled: number }>(
         sql`SELECT install_type, count(*) AS n, sum(CASE WHEN disabled_reason = 'permissions_increase' THEN 1 ELSE 0 END) AS disabled
-            FROM device_extensions de WHERE (de.version_key = ${key} OR de.extension_id = ${id}) GROUP BY install_type`,
+            FROM device_extensions de WHERE (de.version_key = ${key} OR de.extension_id = ${id}) AND de.since > ${since} GROUP BY install_type`,
       );
       const devices = types.reduce((n, t) => n + Number(t.n), 0);
       if (devices === 0) {
@@ -58,7 +70,7 @@ export class ExtensionInventory {
         continue;
       }
       const sample = await this.#sql.all<{ id: string; label: string }>(
-        sql`SELECT d.id, d.label FROM device_extensions de JOIN devices d ON d.id = de.device_id WHERE (de.version_key = ${key} OR de.extension_id = ${id}) ORDER BY de.since, d.id LIMIT ${SAMPLE}`,
+        sql`SELECT d.id, d.label FROM device_extensions de JOIN devices d ON d.id = de.device_id WHERE (de.version_key = ${key} OR de.extension_id = ${id}) AND de.since > ${since} ORDER BY de.since, d.id LIMIT ${SAMPLE}`,
       );
       reach.set(a, {
         devices,
@@ -72,10 +84,14 @@ export class ExtensionInventory {
 
   /**
    * Forgets versions no device runs beyond each extension's KEPT_OLD_VERSIONS newest, and every version of an
-   * extension no device has (so ids a reporter invents leave with its devices); alerts extensions spreading (SPREAD).
-   * Answers how many versions went and which extensions were alerted.
+   * extension no device has (so ids a reporter invents leave with its devices); alerts extensions spreading (SPREAD), and
+   * the devices that took a mailed change since (extension-alert.ts's follow-up rule). Answers how many versions went,
+   * which extensions were alerted as spreading, and how many follow-ups were raised.
    */
-  maintain(now: number, policy: Pick<AlertPolicy, 'groupingWindowSeconds' | 'allowlist'>): Promise<{ forgotten: number; spreading: string[] }> {
+  maintain(
+    now: number,
+    policy: Pick<AlertPolicy, 'groupingWindowSeconds' | 'allowlist' | 'cooldownMinutes'>,
+  ): Promise<{ forgotten: number; spreading: string[]; followUps: number }> {
     return this.#sql.transaction(async (tx) => {
       const gone = await tx.run(
         sql`DELETE FROM extension_versions WHERE NOT EXISTS (SELECT 1 FROM device_extensions de WHERE de.extension_id = extension_versions.extension_id)`,
@@ -117,8 +133,57 @@ export class ExtensionInventory {
           'ON CONFLICT (device_id, report_id) DO NOTHING',
         );
       }
-      return { forgotten: gone + old, spreading: spreading.map((c) => c.extension_id) };
+      const followUps = await raiseFollowUps(tx, now, policy);
+      return { forgotten: gone + old, spreading: spreading.map((c) => c.extension_id), followUps };
     });
+  }
+}
+
+/** A follow-up for each mailed change that devices took since, once per cooldown (extension-alert.ts). */
+async function raiseFollowUps(tx: Sql, now: number, policy: Pick<AlertPolicy, 'groupingWindowSeconds' | 'cooldownMinutes'>): Promise<number> {
+  // The fleet-wide alerts' rows, by the range of their source ('extension:' up to the next character), so the outbox's
+  // (device_id, report_id) index finds them among the devices' alerts.
+  const rows = await tx.all<{ report_id: string; payload: string; state: string; created_at: number; sent_at: number | null }>(
+    sql`SELECT report_id, payload, state, created_at, sent_at FROM outbox
+        WHERE device_id >= 'extension:' AND device_id < 'extension;' AND report_id LIKE 'change:%' AND created_at > ${now - FOLLOW_UP_FOR_MS}`,
+  );
+  const changes: SentChange[] = rows.flatMap((r) => {
+    // A row that does not read (a bad restore) is the outbox's to fail when it is sent; here it is only not followed up.
+    const parsed = v.safeParse(ExtensionAlertSchema, parseOrNull(r.payload));
+    return parsed.success
+      ? [
+          {
+            reportId: r.report_id,
+            payload: parsed.output,
+            state: r.state,
+            createdAt: Number(r.created_at),
+            sentAt: r.sent_at === null ? null : Number(r.sent_at),
+          },
+        ]
+      : [];
+  });
+  let raised = 0;
+  for (const base of followUpBases(changes, policy.cooldownMinutes * 60_000, now)) {
+    const joined = await tx.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM device_extensions WHERE version_key = ${base.payload.change!.to.key} AND since > ${base.sentAt}`,
+    );
+    if (Number(joined!.n) === 0) continue;
+    const { reportId, alert } = followUp(base, now);
+    const dueAt = now + policy.groupingWindowSeconds * 1000;
+    raised += await tx.run(
+      sql`INSERT INTO outbox (device_id, report_id, payload, state, created_at, due_at, first_due_at)
+          VALUES (${extensionAlertSource(alert.extension.id)}, ${reportId}, ${JSON.stringify(alert)}, 'pending', ${now}, ${dueAt}, ${dueAt})
+          ON CONFLICT (device_id, report_id) DO NOTHING`,
+    );
+  }
+  return raised;
+}
+
+function parseOrNull(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return null;
   }
 }
 

@@ -821,6 +821,7 @@ export const mail = {
     heading: 'Extensions that changed across the fleet',
     change: '“{name}” ({id}): version {from} → {to}',
     spread: '“{name}” ({id}) is new to the fleet: {count} browsers with a day of history have it since {since}',
+    followUp: 'Mailed before on {since}: these browsers took it since.',
     added: 'Added',
     removed: 'Removed',
     updateUrl: 'Update URL: {from} → {to}',

@@ -786,6 +786,7 @@ export const mail: Catalogue<typeof en.mail> = {
     heading: 'Extensiones que cambiaron en la flota',
     change: '“{name}” ({id}): versión {from} → {to}',
     spread: '“{name}” ({id}) es nueva en la flota: {count} navegadores con un día de historial la tienen desde {since}',
+    followUp: 'Ya se avisó el {since}: estos navegadores la han recibido desde entonces.',
     added: 'Añadido',
     removed: 'Quitado',
     updateUrl: 'URL de actualización: {from} → {to}',

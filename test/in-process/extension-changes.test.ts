@@ -88,12 +88,25 @@ describe('an extension update across the fleet', () => {
 
     // The last devices update after the mail: the inventory follows them, and the change is not mailed again (their
     // own verdicts are, as for any browser that becomes highly vulnerable).
-    await sendAll(fleet.slice(35), () => [notes(NOTES_2)]);
     clock += 10 * MINUTE;
-    await relay.deps.worker.wake();
+    await sendAll(fleet.slice(35), () => [notes(NOTES_2)]);
+    await deliver();
     expect(await extensionAlerts()).toHaveLength(1);
     expect(smtp.received).toHaveLength(2);
     expect(decoded(smtp.received[1]!.raw)).not.toContain('version 1.0 → 2.0');
+    // A cooldown after the mail, one follow-up names them; with no one new since, none more.
+    clock += DAY;
+    await keepInventory(relay.deps, clock);
+    await deliver();
+    expect(smtp.received).toHaveLength(3);
+    const followUp = decoded(smtp.received[2]!.raw);
+    expect(followUp).toContain('version 1.0 → 2.0');
+    expect(followUp).toMatch(/Mailed before on 2026-12-01 09:01 UTC: these browsers took it since\./);
+    expect(followUp).toContain('On 5 browsers: “PC device-0035” (device-0035)');
+    clock += DAY;
+    await keepInventory(relay.deps, clock);
+    await deliver();
+    expect(smtp.received).toHaveLength(3);
     const [listed] = (await inventory()).extensions;
     expect(listed).toMatchObject({ id: NOTES, name: 'Team Notes', devices: 40, installTypes: { admin: 40 } });
     expect(listed!.versions.map((v) => [v.version, v.devices])).toEqual([
