@@ -233,5 +233,8 @@ export const spreads = (installs: number, fleet: number): boolean => installs >=
 
 export const SPREAD_ALERT_ID = 'spread';
 
-/** Versions an extension keeps that no device runs any more: its recent history, bounded. */
-export const KEPT_OLD_VERSIONS = 10;
+/**
+ * Versions an extension keeps that no device runs any more: its recent history, and what a device flipping its
+ * extensions on every report can keep in the store beside its live ones (this many times its report, at most).
+ */
+export const KEPT_OLD_VERSIONS = 3;

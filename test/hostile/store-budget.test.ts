@@ -10,6 +10,8 @@ import { reportRequest } from '../fixtures/signing';
 /** Per device, what a maximal report may store (its row and its alert), measured from the store below. */
 const MAX_DEVICE_BYTES = 48 * 1024;
 const MAX_ALERT_BYTES = 24 * 1024;
+/** And its extension inventory: no more than its report held (REPORT_BODY_LIMIT_BYTES). */
+const MAX_INVENTORY_BYTES = 512 * 1024;
 
 /**
  * Attack 9: admission bounded how many new devices (about 27 a second), not how many bytes: a maximal report stored
@@ -54,6 +56,14 @@ describe('a store filled by invented devices, against the relay as a process', (
       const alert = db.prepare('SELECT length(payload) AS n FROM outbox WHERE device_id = ?').get('device-maximal') as { n: number };
       expect(row.n).toBeLessThan(MAX_DEVICE_BYTES);
       expect(alert.n).toBeLessThan(MAX_ALERT_BYTES);
+      // Its extension inventory: what its report said of each extension, once, and a link per extension.
+      const inventory = db
+        .prepare(
+          `SELECT (SELECT sum(length(version_key) + length(extension_id) + length(name) + length(version) + length(permissions) + length(host_permissions) + coalesce(length(update_url), 0) + 8) FROM extension_versions)
+                + (SELECT sum(length(device_id) + length(extension_id) + length(version_key) + length(install_type) + 24) FROM device_extensions WHERE device_id = ?) AS n`,
+        )
+        .get('device-maximal') as { n: number };
+      expect(inventory.n).toBeLessThan(MAX_INVENTORY_BYTES);
     } finally {
       db.close();
     }

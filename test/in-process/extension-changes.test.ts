@@ -4,7 +4,7 @@ import type { ApiErrorBody } from '../../shared/errors';
 import type { AlertsAnswer, ReportAnswer } from '../../shared/fleet';
 import type { ExtensionsAnswer } from '../../shared/inventory';
 import type { ExtensionFacts } from '../../shared/report';
-import { CHANGE_ALERTS_PER_DEVICE_DAY } from '../../relay/domain/extension-inventory';
+import { CHANGE_ALERTS_PER_DEVICE_DAY, KEPT_OLD_VERSIONS } from '../../relay/domain/extension-inventory';
 import { keepInventory } from '../../relay/lifecycle';
 import { decoded, unfold } from '../fixtures/mail';
 import { createAlertingRelay, type TestRelay } from '../fixtures/relay';
@@ -225,6 +225,6 @@ describe('hostile reports', () => {
     // Versions no device runs are forgotten beyond the few kept: the inventory stays bounded.
     await keepInventory(relay.deps, clock);
     const flips = (await inventory()).extensions.filter((e) => e.id.startsWith('flip'));
-    for (const e of flips) expect(e.versions.length).toBeLessThanOrEqual(11);
+    for (const e of flips) expect(e.versions.length).toBeLessThanOrEqual(KEPT_OLD_VERSIONS + 1);
   });
 });
