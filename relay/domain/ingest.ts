@@ -135,7 +135,7 @@ export interface IngestContext {
   };
 }
 
-/** What the group changes in the extension inventory. */
+/** What the group changes in the extension inventory: each link and version once, as the group left it. */
 export interface InventoryWrites {
   links: DeviceExtension[];
   /** [device id, extension id] pairs the devices no longer have. */
@@ -169,7 +169,11 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
   const alerts: NewAlert[] = [];
   const links = new Map(context.inventory?.links);
   const known = new Map(context.inventory?.known);
-  const inventory: InventoryWrites = { links: [], removed: [], versions: [] };
+  // Keyed by device and extension, so that the writes are each link's last state in the group: a link a first report
+  // drops and a second brings back is written, not deleted after.
+  const linkWrites = new Map<string, DeviceExtension>();
+  const linkRemovals = new Map<string, [string, string]>();
+  const versionWrites = new Map<string, ExtensionVersion>();
   const raised = new Set(context.inventory?.raised);
   const raisedNow: string[] = [];
 
@@ -192,9 +196,15 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
     for (const id of step.removed) mine.delete(id);
     links.set(report.deviceId, mine);
     for (const v of step.versions) known.set(v.version_key, v);
-    inventory.links.push(...step.links);
-    inventory.removed.push(...step.removed.map((id): [string, string] => [report.deviceId, id]));
-    inventory.versions.push(...step.versions);
+    for (const link of step.links) {
+      linkWrites.set(`${link.device_id} ${link.extension_id}`, link);
+      linkRemovals.delete(`${link.device_id} ${link.extension_id}`);
+    }
+    for (const id of step.removed) {
+      linkWrites.delete(`${report.deviceId} ${id}`);
+      linkRemovals.set(`${report.deviceId} ${id}`, [report.deviceId, id]);
+    }
+    for (const v of step.versions) versionWrites.set(v.version_key, v);
     const history = previous !== undefined && previous.last_seen_at - previous.first_seen_at >= HISTORY_MS;
     for (const change of step.changes) {
       const key = alertKey(extensionAlertSource(change.extensionId), changeAlertId(change));
@@ -276,5 +286,6 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
       return new ReportRejected(err);
     }
   });
+  const inventory = { links: [...linkWrites.values()], removed: [...linkRemovals.values()], versions: [...versionWrites.values()] };
   return { outcomes, devices: [...written.values()], alerts, inventory, raised: raisedNow };
 }

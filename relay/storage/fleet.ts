@@ -311,7 +311,7 @@ async function writeInventory(tx: Sql, w: InventoryWrites): Promise<void> {
     await tx.insertRows(
       'device_extensions',
       LINK_COLUMNS,
-      lastPerKey(w.links, (l) => `${l.device_id} ${l.extension_id}`).map((l) => LINK_COLUMNS.map((c) => l[c])),
+      w.links.map((l) => LINK_COLUMNS.map((c) => l[c])),
       `ON CONFLICT (device_id, extension_id) DO UPDATE SET version_key = excluded.version_key, install_type = excluded.install_type,
          enabled = excluded.enabled, disabled_reason = excluded.disabled_reason, since = excluded.since, installed_at = excluded.installed_at`,
     );
@@ -323,14 +323,9 @@ async function writeInventory(tx: Sql, w: InventoryWrites): Promise<void> {
     await tx.insertRows(
       'extension_versions',
       VERSION_COLUMNS,
-      lastPerKey(w.versions, (v) => v.version_key).map((v) => VERSION_COLUMNS.map((c) => v[c])),
+      w.versions.map((v) => VERSION_COLUMNS.map((c) => v[c])),
       'ON CONFLICT (version_key) DO NOTHING',
     );
-}
-
-/** One row per key, the last written: a multi-row upsert may not touch a row twice (PostgreSQL refuses it). */
-function lastPerKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
-  return [...new Map(rows.map((r) => [key(r), r])).values()];
 }
 
 /** A device as admins see it, from its row; those silent since before `staleBefore` are marked. */

@@ -106,6 +106,19 @@ describe.each(ENGINES)('the extension inventory on %s', (_, open) => {
     expect(await links()).toEqual([['dev-c', NOW + 3_000]]);
   });
 
+  it("writes each link as a group's last report left it: dropped then brought back in one group, it stays", async () => {
+    const db = await open();
+    const fleet = new FleetStore(db);
+    await fleet.submit(report({ deviceId: 'dev-a', extensions: [notes()] }), POLICY, NOW);
+    await Promise.all([
+      fleet.submit(report({ deviceId: 'dev-a', extensions: [] }), POLICY, NOW + 1),
+      fleet.submit(report({ deviceId: 'dev-a', extensions: [notes({ version: '2.0', permissions: ['storage', 'tabs'] })] }), POLICY, NOW + 2),
+    ]);
+    expect(await db.all(sql`SELECT device_id, extension_id, since, installed_at FROM device_extensions`)).toEqual([
+      { device_id: 'dev-a', extension_id: NOTES, since: NOW + 2, installed_at: NOW + 2 },
+    ]);
+  });
+
   it('forgets versions no device runs beyond the newest few, and extensions no device has', async () => {
     const db = await open();
     const fleet = new FleetStore(db);
