@@ -3,19 +3,9 @@ import type { Finding, Verdict } from '../../shared/checks/index';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 import type { ComplianceReport } from '../../shared/report';
 import type { Alerted } from './alert-rule';
-import { changeAlert } from './extension-alert';
-import {
-  alertsFor,
-  changeAlertId,
-  extensionAlertSource,
-  extensionsDigest,
-  inventoryStep,
-  spendChangeAlert,
-  type ChangeAlertBudget,
-  type DeviceExtension,
-  type ExtensionVersion,
-} from './extension-inventory';
-import { HISTORY_MS, versionsEntry, type FleetVersions } from './fleet-versions';
+import type { ChangeAlertBudget } from './extension-inventory';
+import { InventoryGroup, type InventoryBefore, type InventoryWrites, type NewAlert } from './inventory-group';
+import { versionsEntry, type FleetVersions } from './fleet-versions';
 import { judgeReport } from './judgement';
 import { orderReport, type DeviceBinding, type ReportSignature } from './report-order';
 
@@ -97,16 +87,6 @@ export const isRefused = (err: unknown): err is Refused => err instanceof Admiss
 
 export type IngestOutcome = IngestResult | ReportRejected | Refused;
 
-/** An alert to enqueue: its payload as stored, due once the grouping window has passed. */
-export interface NewAlert {
-  /** The device's id, or a fleet-wide alert's source (extension-inventory.ts's extensionAlertSource). */
-  deviceId: string;
-  reportId: string;
-  payload: string;
-  createdAt: number;
-  dueAt: number;
-}
-
 /** What the store knows before a group is judged, and what judging needs beside it. */
 export interface IngestContext {
   /** The stored state of the group's devices that exist. */
@@ -123,28 +103,8 @@ export interface IngestContext {
   releases: ReleaseIndex | null;
   exploited: ExploitIndex | null;
   /** The extension inventory as the group's changed devices had it; absent to leave the inventory alone (a benchmark's baseline). */
-  inventory?: {
-    /** Per device whose extensions may have changed: what it ran, by extension id. */
-    links: ReadonlyMap<string, ReadonlyMap<string, DeviceExtension>>;
-    /** The versions those links name. */
-    known: ReadonlyMap<string, ExtensionVersion>;
-    /** A device without a day of history may start a change alert: the relay-wide allowance for such devices (rate-limit.ts). */
-    spendWithoutHistory: (now: number) => boolean;
-    /** Change alerts (source and id, as alertKey makes them) this relay already raised: joining one spends nothing. */
-    raised: ReadonlySet<string>;
-  };
+  inventory?: InventoryBefore;
 }
-
-/** What the group changes in the extension inventory: each link and version once, as the group left it. */
-export interface InventoryWrites {
-  links: DeviceExtension[];
-  /** [device id, extension id] pairs the devices no longer have. */
-  removed: [string, string][];
-  versions: ExtensionVersion[];
-}
-
-/** A fleet-wide alert's identity, as the outbox's unique (device_id, report_id) holds it. */
-export const alertKey = (source: string, id: string) => `${source} ${id}`;
 
 /** A group's outcome: one per report in its order, and the writes that make it so. */
 export interface IngestDecision {
@@ -167,60 +127,7 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
   const waiting = new Set(context.waiting);
   const written = new Map<string, DeviceState>();
   const alerts: NewAlert[] = [];
-  const links = new Map(context.inventory?.links);
-  const known = new Map(context.inventory?.known);
-  // Keyed by device and extension, so that the writes are each link's last state in the group: a link a first report
-  // drops and a second brings back is written, not deleted after.
-  const linkWrites = new Map<string, DeviceExtension>();
-  const linkRemovals = new Map<string, [string, string]>();
-  const versionWrites = new Map<string, ExtensionVersion>();
-  const raised = new Set(context.inventory?.raised);
-  const raisedNow: string[] = [];
-
-  /**
-   * The device's extensions against what it ran before: the inventory's writes, and an alert per change that no device
-   * of the group raised yet (the outbox keeps one per extension and version whoever raises it again). Answers the
-   * device's digest and its change-alert budget.
-   */
-  const takeInventory = ({ report, policy, now }: IncomingReport, previous: DeviceState | undefined, label: string) => {
-    let budget = previous?.change_alerts ? (JSON.parse(previous.change_alerts) as ChangeAlertBudget) : null;
-    const unchanged = { digest: previous?.extensions_digest ?? null, budget, raised: 0 };
-    if (!context.inventory) return unchanged;
-    const digest = extensionsDigest(report.extensions);
-    if (digest === previous?.extensions_digest) return unchanged;
-    let raisedHere = 0;
-    const before = previous?.extensions_digest ? (links.get(report.deviceId) ?? new Map<string, DeviceExtension>()) : null;
-    const step = inventoryStep({ deviceId: report.deviceId, extensions: report.extensions, previous: before, known, now });
-    const mine = new Map(before);
-    for (const link of step.links) mine.set(link.extension_id, link);
-    for (const id of step.removed) mine.delete(id);
-    links.set(report.deviceId, mine);
-    for (const v of step.versions) known.set(v.version_key, v);
-    for (const link of step.links) {
-      linkWrites.set(`${link.device_id} ${link.extension_id}`, link);
-      linkRemovals.delete(`${link.device_id} ${link.extension_id}`);
-    }
-    for (const id of step.removed) {
-      linkWrites.delete(`${report.deviceId} ${id}`);
-      linkRemovals.set(`${report.deviceId} ${id}`, [report.deviceId, id]);
-    }
-    for (const v of step.versions) versionWrites.set(v.version_key, v);
-    const history = previous !== undefined && previous.last_seen_at - previous.first_seen_at >= HISTORY_MS;
-    for (const change of step.changes) {
-      const key = alertKey(extensionAlertSource(change.extensionId), changeAlertId(change));
-      if (raised.has(key) || !alertsFor(change, policy)) continue;
-      const spent = spendChangeAlert(budget, now);
-      if (!spent || (!history && !context.inventory.spendWithoutHistory(now))) continue;
-      budget = spent;
-      raised.add(key);
-      raisedNow.push(key);
-      raisedHere++;
-      const payload = JSON.stringify(changeAlert(change, { id: report.deviceId, label }, now));
-      const dueAt = now + policy.groupingWindowSeconds * 1000;
-      alerts.push({ deviceId: extensionAlertSource(change.extensionId), reportId: changeAlertId(change), payload, createdAt: now, dueAt });
-    }
-    return { digest, budget, raised: raisedHere };
-  };
+  const inventory = context.inventory ? new InventoryGroup(context.inventory) : null;
 
   const judgeOne = ({ report, policy, now, signature }: IncomingReport): IngestOutcome => {
     const previous = state.get(report.deviceId);
@@ -247,7 +154,13 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
       now,
     });
     const { verdict, device, alert } = judgement;
-    const extensions = takeInventory({ report, policy, now, signature }, previous, device.label);
+    const budget = previous?.change_alerts ? (JSON.parse(previous.change_alerts) as ChangeAlertBudget) : null;
+    const extensions = inventory?.take({ report, policy, now }, previous, device.label, budget) ?? {
+      digest: previous?.extensions_digest ?? null,
+      budget,
+      alerts: [],
+    };
+    alerts.push(...extensions.alerts);
     const next: DeviceState = {
       id: device.id,
       label: device.label,
@@ -275,7 +188,7 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
       waiting.add(report.deviceId);
     }
     context.versions.move(previous && versionsEntry(previous), versionsEntry(next));
-    return { verdict, duplicate: false, alerted: alert !== null, fleetAlerts: extensions.raised };
+    return { verdict, duplicate: false, alerted: alert !== null, fleetAlerts: extensions.alerts.length };
   };
 
   const outcomes = group.map((incoming): IngestOutcome => {
@@ -286,6 +199,11 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
       return new ReportRejected(err);
     }
   });
-  const inventory = { links: [...linkWrites.values()], removed: [...linkRemovals.values()], versions: [...versionWrites.values()] };
-  return { outcomes, devices: [...written.values()], alerts, inventory, raised: raisedNow };
+  return {
+    outcomes,
+    devices: [...written.values()],
+    alerts,
+    inventory: inventory?.writes() ?? { links: [], removed: [], versions: [] },
+    raised: inventory?.raised ?? [],
+  };
 }

@@ -4,15 +4,8 @@ import { REFUSAL_REASONS, type DeviceSummary, type LevelCounts, type RefusalReas
 import type { ComplianceReport } from '../../shared/report';
 import { FleetVersions, versionsEntry } from '../domain/fleet-versions';
 import { extensionsDigest, type DeviceExtension, type ExtensionVersion } from '../domain/extension-inventory';
-import {
-  ingestGroup,
-  type DeviceState,
-  type IncomingReport,
-  type IngestContext,
-  type IngestOutcome,
-  type IngestResult,
-  type InventoryWrites,
-} from '../domain/ingest';
+import { ingestGroup, type DeviceState, type IncomingReport, type IngestOutcome, type IngestResult } from '../domain/ingest';
+import type { InventoryBefore, InventoryWrites } from '../domain/inventory-group';
 import { RateLimiter } from '../domain/rate-limit';
 import type { ReportSignature } from '../domain/report-order';
 import { constant, forUpdate, inList, sql, type Sql } from './sql';
@@ -213,7 +206,7 @@ export class FleetStore {
    * What the inventory knew of the devices whose extensions a report may change: only those whose digest differs from
    * their stored one (nearly every report has none), so an unchanged report costs no query here.
    */
-  async #inventoryBefore(tx: Sql, batch: Pending[], devices: ReadonlyMap<string, DeviceState>): Promise<NonNullable<IngestContext['inventory']>> {
+  async #inventoryBefore(tx: Sql, batch: Pending[], devices: ReadonlyMap<string, DeviceState>): Promise<InventoryBefore> {
     const changed = [
       ...new Set(
         batch
