@@ -1,7 +1,7 @@
 /**
- * `npm run screenshots`: the popup's status view and mail server tab in English and Spanish, from the built extension
- * in Debian's Chromium, connected to a relay configured for Microsoft 365 through Graph, app-only. Writes
- * docs/popup-{en,es}-{status,mail}.png for the README.
+ * `npm run screenshots`: the popup's status view, mail server tab and Extensions tab in English and Spanish, from the
+ * built extension in Debian's Chromium, connected to a relay configured for Microsoft 365 through Graph, app-only.
+ * Writes docs/popup-{en,es}-{status,mail,extensions}.png for the README.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -37,10 +37,40 @@ const fleet = [
     deviceLabel: 'FIN-LAPTOP-042',
     extensions: [extension({ id: 'badbadbadbadbadbadbadbadbadbadba', name: 'Coupon Helper' })],
   }),
-  report({ deviceId: 'dev-dev-007', deviceLabel: 'DEV-WS-007', extensions: [extension({ name: 'Unpacked tool', installType: 'development' })] }),
+  report({
+    deviceId: 'dev-dev-007',
+    deviceLabel: 'DEV-WS-007',
+    extensions: [extension({ id: 'toolstoolstoolstoolstoolstoolsto', name: 'Unpacked tool', installType: 'development' })],
+  }),
   ...['a', 'b', 'c'].map((n) => report({ deviceId: `dev-office-${n}`, deviceLabel: `Office ${n.toUpperCase()}` })),
 ];
 for (const r of fleet) await relay.call('POST', '/api/v1/reports', r, { token: relay.enrollmentToken });
+// The offices' note-taking extension updates, asking for every site's cookies and scripts.
+const notes = {
+  id: 'notesnotesnotesnotesnotesnotesno',
+  name: 'Team Notes',
+  installType: 'admin' as const,
+  updateUrl: 'https://clients2.google.com/service/update2/crx',
+};
+for (const version of ['4.1.0', '4.2.0'])
+  for (const n of ['a', 'b', 'c'])
+    await relay.call(
+      'POST',
+      '/api/v1/reports',
+      report({
+        deviceId: `dev-office-${n}`,
+        deviceLabel: `Office ${n.toUpperCase()}`,
+        extensions: [
+          extension({
+            ...notes,
+            version,
+            permissions: version === '4.1.0' ? ['storage'] : ['storage', 'cookies', 'scripting'],
+            hostPermissions: version === '4.1.0' ? [] : ['<all_urls>'],
+          }),
+        ],
+      }),
+      { token: relay.enrollmentToken },
+    );
 
 for (const lang of ['en', 'es']) {
   const chromium = await launchBrowser({ lang });
@@ -51,8 +81,9 @@ for (const lang of ['en', 'es']) {
   await popup.waitForSelector('#save');
   await popup.waitForSelector('#deployment-id');
   await popup.waitForSelector('#this-browser');
-  for (const tab of ['status', 'mail']) {
+  for (const tab of ['status', 'mail', 'extensions']) {
     await popup.click(`#tab-${tab}`);
+    if (tab === 'extensions') await popup.waitForSelector('ul.extensions');
     // The popup is as tall as its content, up to 600 px: the picture too.
     const height = await popup.evaluate(() => Math.ceil(document.querySelector('main')!.getBoundingClientRect().bottom));
     await popup.screenshot({ path: resolve(root, `docs/popup-${lang}-${tab}.png`), clip: { x: 0, y: 0, width: 520, height } });

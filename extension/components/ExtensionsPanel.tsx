@@ -57,10 +57,8 @@ function ExtensionItem({ e, policy, onPolicy }: { e: InventoryExtension; policy:
         <code>{e.id}</code> ·{' '}
         {t('extensionDevices', {
           count: e.devices,
-          versions: e.versions
-            .filter((v) => v.devices > 0)
-            .map((v) => v.version)
-            .join(', '),
+          // Two versions may share a number (the same number with other permissions): each number once.
+          versions: [...new Set(e.versions.filter((v) => v.devices > 0).map((v) => v.version))].join(', '),
         })}
       </div>
       {e.risk.reasons.length > 0 && (
