@@ -14,10 +14,18 @@ import {
 import { extensionAlertSource, KEPT_OLD_VERSIONS, SPREAD, SPREAD_ALERT_ID, spreads, type ExtensionVersion } from '../domain/extension-inventory';
 import { HISTORY_MS } from '../domain/fleet-versions';
 import { inventoryView, type LinkCount } from '../domain/inventory-view';
-import { sql, type Sql } from './sql';
+import { constant, sql, type Sql } from './sql';
 
 /** Device names a change mail lists. */
 const SAMPLE = 5;
+
+/** Devices per extension, version and install type, as the Extensions list counts them. */
+const LINK_COUNTS = constant(`de.extension_id, de.version_key, de.install_type, count(*) AS devices, sum(de.enabled) AS enabled,
+  sum(CASE WHEN de.disabled_reason = 'permissions_increase' THEN 1 ELSE 0 END) AS disabled_by_browser, max(d.last_seen_at) AS last_seen_at`);
+const BY_VERSION = constant('GROUP BY de.extension_id, de.version_key, de.install_type');
+/** Devices per install type, and how many of them the browser disabled for asking more. */
+const TYPE_COUNTS = constant(`install_type, count(*) AS n, sum(CASE WHEN disabled_reason = 'permissions_increase' THEN 1 ELSE 0 END) AS disabled`);
+type TypeCount = { install_type: keyof Reach['installTypes']; n: number; disabled: number };
 
 /**
  * The fleet's extension inventory, read: the Extensions list, who runs an alert's version as its mail is written, and
@@ -38,13 +46,12 @@ export class ExtensionInventory {
     id?: string;
     detailsUrl: (id: string) => string;
   }): Promise<ExtensionsAnswer> {
-    // One extension's rows, or all (the empty id matches none: ids are never empty); one statement either way.
-    const counts = await this.#sql.all<LinkCount>(
-      sql`SELECT de.extension_id, de.version_key, de.install_type, count(*) AS devices, sum(de.enabled) AS enabled,
-                 sum(CASE WHEN de.disabled_reason = 'permissions_increase' THEN 1 ELSE 0 END) AS disabled_by_browser, max(d.last_seen_at) AS last_seen_at
-          FROM device_extensions de JOIN devices d ON d.id = de.device_id WHERE (${input.id ?? ''} = '' OR de.extension_id = ${input.id ?? ''})
-          GROUP BY de.extension_id, de.version_key, de.install_type`,
-    );
+    const counts =
+      input.id === undefined
+        ? await this.#sql.all<LinkCount>(sql`SELECT ${LINK_COUNTS} FROM device_extensions de JOIN devices d ON d.id = de.device_id ${BY_VERSION}`)
+        : await this.#sql.all<LinkCount>(
+            sql`SELECT ${LINK_COUNTS} FROM device_extensions de JOIN devices d ON d.id = de.device_id WHERE de.extension_id = ${input.id} ${BY_VERSION}`,
+          );
     const versions =
       input.id === undefined
         ? await this.#sql.all<ExtensionVersion>(sql`SELECT * FROM extension_versions`)
@@ -56,22 +63,28 @@ export class ExtensionInventory {
   async reach(alerts: readonly ExtensionAlert[]): Promise<Map<ExtensionAlert, Reach>> {
     const reach = new Map<ExtensionAlert, Reach>();
     for (const a of alerts) {
-      // A change reaches the devices on its new version; a spread, those with the extension at all.
-      const [key, id] = a.change ? [a.change.to.key, ''] : ['', a.extension.id];
-      // A follow-up names only the devices that took the change since the last mail.
+      // A change reaches the devices on its new version (a follow-up, those that took it since the last mail); a spread,
+      // those with the extension at all.
       const since = a.followUp?.since ?? -1;
-      const types = await this.#sql.all<{ install_type: keyof Reach['installTypes']; n: number; disabled: number }>(
-        sql`SELECT install_type, count(*) AS n, sum(CASE WHEN disabled_reason = 'permissions_increase' THEN 1 ELSE 0 END) AS disabled
-            FROM device_extensions de WHERE (de.version_key = ${key} OR de.extension_id = ${id}) AND de.since > ${since} GROUP BY install_type`,
-      );
+      const types = a.change
+        ? await this.#sql.all<TypeCount>(
+            sql`SELECT ${TYPE_COUNTS} FROM device_extensions WHERE version_key = ${a.change.to.key} AND since > ${since} GROUP BY install_type`,
+          )
+        : await this.#sql.all<TypeCount>(sql`SELECT ${TYPE_COUNTS} FROM device_extensions WHERE extension_id = ${a.extension.id} GROUP BY install_type`);
       const devices = types.reduce((n, t) => n + Number(t.n), 0);
       if (devices === 0) {
         reach.set(a, firstReach(a));
         continue;
       }
-      const sample = await this.#sql.all<{ id: string; label: string }>(
-        sql`SELECT d.id, d.label FROM device_extensions de JOIN devices d ON d.id = de.device_id WHERE (de.version_key = ${key} OR de.extension_id = ${id}) AND de.since > ${since} ORDER BY de.since, d.id LIMIT ${SAMPLE}`,
-      );
+      const sample = a.change
+        ? await this.#sql.all<{ id: string; label: string }>(
+            sql`SELECT d.id, d.label FROM device_extensions de JOIN devices d ON d.id = de.device_id
+                WHERE de.version_key = ${a.change.to.key} AND de.since > ${since} ORDER BY de.since, d.id LIMIT ${SAMPLE}`,
+          )
+        : await this.#sql.all<{ id: string; label: string }>(
+            sql`SELECT d.id, d.label FROM device_extensions de JOIN devices d ON d.id = de.device_id
+                WHERE de.extension_id = ${a.extension.id} ORDER BY de.since, d.id LIMIT ${SAMPLE}`,
+          );
       reach.set(a, {
         devices,
         sample,
