@@ -8,6 +8,8 @@ export interface InventoryVersion {
   updateUrl: string | null;
   devices: number;
   firstSeenAt: string;
+  /** This version's own risk score (the extension's counts only versions a real share of its devices runs). */
+  score: number;
 }
 
 /** A version that replaced the one before it, and what it added and removed. */

@@ -22,8 +22,27 @@ const powers = (v: ExtensionVersion) => ({ permissions: JSON.parse(v.permissions
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * The fleet's extensions as admins see them, riskiest first: each scored on its riskiest version that devices run,
- * with the fleet's signs (shared/extension-risk.ts), its versions, and the changes of the last RECENT_CHANGE_MS.
+ * A version counts for its extension's score once this share of the extension's devices runs it (any version does while
+ * the extension is on fewer than 1 / SCORED_SHARE devices): one device claiming a riskier version of a popular
+ * extension shows in its versions, with its own score, without changing the extension's.
+ */
+export const SCORED_SHARE = 0.1;
+
+/** Appends to the list under `key`: linear however many rows share a key. */
+function group<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = groups.get(key(row));
+    if (list) list.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
+}
+
+/**
+ * The fleet's extensions as admins see them, riskiest first: each scored on the riskiest version a real share of its
+ * devices runs (SCORED_SHARE), with the fleet's signs (shared/extension-risk.ts), its versions each with its own
+ * score, and the changes of the last RECENT_CHANGE_MS.
  */
 export function inventoryView(input: {
   counts: readonly LinkCount[];
@@ -35,26 +54,32 @@ export function inventoryView(input: {
 }): ExtensionsAnswer {
   const allowed = allowedBy(input.policy);
   const blocked = new Set(input.policy.blocklist);
-  const versionsOf = new Map<string, ExtensionVersion[]>();
-  for (const v of input.versions) versionsOf.set(v.extension_id, [...(versionsOf.get(v.extension_id) ?? []), v]);
-  const countsOf = new Map<string, LinkCount[]>();
-  for (const c of input.counts) countsOf.set(c.extension_id, [...(countsOf.get(c.extension_id) ?? []), c]);
-
+  const versionsOf = group(input.versions, (v) => v.extension_id);
   const extensions: InventoryExtension[] = [];
-  for (const [id, counts] of countsOf) {
+  for (const [id, counts] of group(input.counts, (c) => c.extension_id)) {
     const versions = (versionsOf.get(id) ?? []).sort((a, b) => a.first_seen_at - b.first_seen_at);
     if (versions.length === 0) continue;
-    const onVersion = (key: string) => counts.filter((c) => c.version_key === key).reduce((n, c) => n + c.devices, 0);
-    const devices = counts.reduce((n, c) => n + c.devices, 0);
+    const onVersion = new Map<string, number>();
     const installTypes: Record<string, number> = {};
-    for (const c of counts) installTypes[c.install_type] = (installTypes[c.install_type] ?? 0) + c.devices;
+    let devices = 0;
+    let enabledOn = 0;
+    let lastSeen = 0;
+    for (const c of counts) {
+      onVersion.set(c.version_key, (onVersion.get(c.version_key) ?? 0) + c.devices);
+      installTypes[c.install_type] = (installTypes[c.install_type] ?? 0) + c.devices;
+      devices += c.devices;
+      enabledOn += c.enabled;
+      lastSeen = Math.max(lastSeen, c.last_seen_at);
+    }
     const worstInstall = (Object.keys(installTypes) as ExtensionFacts['installType'][]).sort((a, b) => INSTALL_POINTS[b] - INSTALL_POINTS[a])[0]!;
+    const changeBetween = (from: ExtensionVersion, to: ExtensionVersion) => versionChange(from, to, { install_type: worstInstall, disabled_reason: null });
 
     const changes: InventoryChange[] = [];
     for (let i = 1; i < versions.length; i++) {
       const to = versions[i]!;
-      const change = versionChange(versions[i - 1]!, to, { install_type: worstInstall, disabled_reason: null });
-      if (!change || input.now - to.first_seen_at > RECENT_CHANGE_MS) continue;
+      if (input.now - to.first_seen_at > RECENT_CHANGE_MS) continue;
+      const change = changeBetween(versions[i - 1]!, to);
+      if (!change) continue;
       changes.push({
         from: change.from.version,
         to: change.to.version,
@@ -62,45 +87,50 @@ export function inventoryView(input: {
         removed: change.removed,
         ...(change.updateUrl ? { updateUrl: change.updateUrl } : {}),
         at: iso(to.first_seen_at),
-        devices: onVersion(to.version_key),
+        devices: onVersion.get(to.version_key) ?? 0,
       });
     }
-    const live = versions.filter((v) => onVersion(v.version_key) > 0);
-    const newest = live.at(-1) ?? versions.at(-1)!;
-    const previous = versions[versions.indexOf(newest) - 1];
-    const lastChange = previous ? versionChange(previous, newest, { install_type: worstInstall, disabled_reason: null }) : null;
-    const fleet: FleetObservation = {
-      devices,
-      now: input.now,
-      ...(lastChange ? { changedAt: newest.first_seen_at, added: lastChange.added } : {}),
+
+    const live = versions.filter((v) => (onVersion.get(v.version_key) ?? 0) > 0);
+    const position = new Map(versions.map((v, i) => [v.version_key, i]));
+    const scoreOf = (v: ExtensionVersion) => {
+      const before = versions[position.get(v.version_key)! - 1];
+      const grew = before ? changeBetween(before, v) : null;
+      const fleet: FleetObservation = { devices, now: input.now, ...(grew ? { changedAt: v.first_seen_at, added: grew.added } : {}) };
+      return extensionRisk({ ...powers(v), installType: worstInstall, updateUrl: v.update_url ?? undefined }, allowed.permissions, fleet);
     };
-    // The riskiest version a device runs is the extension's risk.
-    const risk =
-      live
-        .map((v) =>
-          extensionRisk(
-            { ...powers(v), installType: worstInstall, updateUrl: v.update_url ?? undefined },
-            allowed.permissions,
-            v === newest ? fleet : { devices, now: input.now },
-          ),
-        )
-        .sort((a, b) => b.score - a.score)[0] ?? extensionRisk({ ...powers(newest), installType: worstInstall }, allowed.permissions, fleet);
+    // The versions a real share of its devices runs; when none does, the one most run.
+    const mostRun = live.reduce(
+      (most, v) => ((onVersion.get(v.version_key) ?? 0) >= (onVersion.get(most.version_key) ?? 0) ? v : most),
+      live[0] ?? versions.at(-1)!,
+    );
+    const counted = live.filter((v) => (onVersion.get(v.version_key) ?? 0) >= devices * SCORED_SHARE);
+    const [scored, risk] = (counted.length > 0 ? counted : [mostRun])
+      .map((v) => [v, scoreOf(v)] as const)
+      .reduce((worst, next) => (next[1].score > worst[1].score ? next : worst));
     const level = `RISK_LEVEL_${risk.level}` as const;
     extensions.push({
       id,
       name: versions[0]!.name,
       devices,
-      enabledOn: counts.reduce((n, c) => n + c.enabled, 0),
+      enabledOn,
       installTypes,
       updateUrls: [...new Set(live.flatMap((v) => (v.update_url ? [v.update_url] : [])))],
       firstSeenAt: iso(versions[0]!.first_seen_at),
-      lastSeenAt: iso(Math.max(...counts.map((c) => c.last_seen_at))),
+      lastSeenAt: iso(lastSeen),
       versions: versions
-        .map((v) => ({ version: v.version, ...powers(v), updateUrl: v.update_url, devices: onVersion(v.version_key), firstSeenAt: iso(v.first_seen_at) }))
+        .map((v) => ({
+          version: v.version,
+          ...powers(v),
+          updateUrl: v.update_url,
+          devices: onVersion.get(v.version_key) ?? 0,
+          firstSeenAt: iso(v.first_seen_at),
+          score: scoreOf(v).score,
+        }))
         .reverse(),
       risk,
       recentChanges: changes.reverse(),
-      allowed: allowed.extension(id, newest.version),
+      allowed: allowed.extension(id, scored.version),
       blocked: blocked.has(id),
       riskAssessment: {
         overallRiskLevel: level,
@@ -108,7 +138,7 @@ export function inventoryView(input: {
           {
             provider: 'GUARDMAIL',
             riskLevel: level,
-            riskAssessment: { assessment: String(risk.score), detailsUrl: input.detailsUrl(id), version: newest.version },
+            riskAssessment: { assessment: String(risk.score), detailsUrl: input.detailsUrl(id), version: scored.version },
           },
         ],
       },

@@ -196,6 +196,12 @@ describe('hostile reports', () => {
     const byId = new Map(extensions.map((e) => [e.id, e]));
     expect(byId.get(NOTES)).toMatchObject({ name: 'Team Notes', devices: 505 });
     expect(byId.get(NOTES)!.versions).toHaveLength(1); // a name is no version
+    const { score } = byId.get(NOTES)!.risk;
+    // One device claiming a version of it that may debug every tab: its own version, scored, not the extension's score.
+    expect((await send('invented-0', [fake, notes({ permissions: ['debugger'] })])).status).toBe(202);
+    const notesNow = (await inventory(`?id=${NOTES}`)).extensions[0]!;
+    expect(notesNow.risk.score).toBe(score);
+    expect(notesNow.versions.find((v) => v.permissions.includes('debugger'))).toMatchObject({ devices: 1, score: 60 }); // debugger, and it grew just now
     expect(byId.get('fakefakefakefakefakefakefakefake')).toMatchObject({ devices: 1000 });
     // The real devices' own inventory and verdicts are as they were.
     for (const id of real) expect(await json<ReportAnswer>(await send(id, [notes()]))).toMatchObject({ level: 'secure' });
