@@ -21,6 +21,7 @@ const ENDPOINTS: [method: string, path: string][] = [
   ['POST', '/api/v1/reports'],
   ['GET', '/api/v1/devices'],
   ['GET', '/api/v1/alerts'],
+  ['GET', '/api/v1/extensions'],
   ['GET', '/api/v1/audit'],
 ];
 
