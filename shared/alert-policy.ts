@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ALLOW_ENTRY } from './extension-risk';
+import { EXTENSION_ID } from './extension-id';
 import { LANGS } from './locales/lang';
 
 /**
@@ -24,7 +25,7 @@ const email = v.pipe(v.string('Recipient must be text.'), v.trim(), v.maxLength(
 const extensionId = v.pipe(
   v.string('Extension id must be text.'),
   v.trim(),
-  v.regex(/^[\w@.{}+-]{1,128}$/, 'Extension id must look like abcdefghijklmnopabcdefghijklmnop.'),
+  v.regex(EXTENSION_ID, 'Extension id must look like abcdefghijklmnopabcdefghijklmnop.'),
 );
 const version = v.pipe(v.string('Version must be text.'), v.regex(/^\d+(\.\d+){0,3}$/, 'Version must look like 131 or 131.0.6778.85.'));
 

@@ -1,3 +1,4 @@
+import { EXTENSION_ID_CHARS } from './extension-id';
 import type { ExtensionFacts } from './report';
 
 /**
@@ -172,7 +173,7 @@ export function reasonSubject(r: RiskReason): string {
  * The allowlist's entries: an extension id allows the extension; `id=version` allows that version only;
  * `permission:name` allows a permission or host pattern on every extension (it scores nothing and its arrival alerts no one).
  */
-export const ALLOW_ENTRY = /^(?:[\w@.{}+-]{1,128}(?:=[\w.+-]{1,50})?|permission:\S{1,500})$/;
+export const ALLOW_ENTRY = new RegExp(String.raw`^(?:${EXTENSION_ID_CHARS}(?:=[\w.+-]{1,50})?|permission:\S{1,500})$`);
 
 export interface Allowed {
   extension(id: string, version: string): boolean;

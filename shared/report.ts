@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { EXTENSION_ID } from './extension-id';
 import { oneLine } from './text';
 
 /**
@@ -29,8 +30,7 @@ export const EXTENSION_TYPES = ['extension', 'hosted_app', 'packaged_app', 'lega
 export const DISABLED_REASONS = ['unknown', 'permissions_increase'] as const;
 
 export const ExtensionFacts = v.strictObject({
-  // Chrome's ids are 32 letters a-p; Firefox's are an e-mail-like name or a {GUID}.
-  id: v.pipe(text('Extension id', 128), v.regex(/^[\w@.{}+-]{1,128}$/, 'Extension id must be letters, digits and @ . { } + - _ only.')),
+  id: v.pipe(text('Extension id', 128), v.regex(EXTENSION_ID, 'Extension id must be letters, digits and @ . { } + - _ only.')),
   name: text('Extension name', 200),
   // Chrome's are one to four numbers; Firefox's may carry letters (1.0b2).
   version: v.pipe(text('Extension version', 50), v.regex(/^[\w.+-]{1,50}$/, 'Extension version must look like 1.2.3 (letters, digits and . + - _).')),

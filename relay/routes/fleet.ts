@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import type { ExtensionsAnswer } from '../../shared/inventory';
 import type { AlertsAnswer, DevicesAnswer, RefusalReason, ReportAnswer, RetryAnswer } from '../../shared/fleet';
+import { EXTENSION_ID } from '../../shared/extension-id';
 import { ComplianceReport, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../shared/report';
 import { relayErrors } from '../../shared/locales/en';
 import type { AppDeps, AppEnv } from '../deps';
@@ -29,7 +30,7 @@ const Listing = v.object({
 
 const ExtensionListing = v.object({
   limit: limitParam(200),
-  id: v.optional(v.pipe(v.string(), v.regex(/^[\w@.{}+-]{1,128}$/, 'id must be an extension id.'))),
+  id: v.optional(v.pipe(v.string(), v.regex(EXTENSION_ID, 'id must be an extension id.'))),
 });
 
 /**
