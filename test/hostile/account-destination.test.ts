@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody } from '../../shared/errors';
 import { EXTENSION_REDIRECT_URL } from '../../shared/extension';
 import type { AuthorizeAnswer } from '../../shared/oauth';
-import { basicSettings } from '../fixtures/relay';
+import { basicSettings, oauthSettings } from '../fixtures/relay';
 import { callRelay, startRelayWithTokens } from '../fixtures/relay-process';
 import { testPki } from '../fixtures/tls';
 import { startAuthorizationServer, type AuthorizationServer } from '../peers/authorization-server';
@@ -37,25 +37,8 @@ describe('a connected account and stored secrets under a stolen admin token, aga
   });
 
   const call = (path: string, init: { method?: string; body?: unknown } = {}) => callRelay(relay.url, path, { ...init, token: relay.admin });
-  const oauth = (overrides: Record<string, unknown> = {}) => ({
-    authType: 'oauth',
-    provider: 'microsoft',
-    host: '127.0.0.1',
-    port: microsoft.port,
-    emailType: 'smtp',
-    tls: true,
-    caCertificate: testPki().caCert,
-    senderAddress: 'alerts@example.com',
-    testAddress: 'it@example.com',
-    clientId: 'relay',
-    clientSecret: 'client-secret-7f3a9c1e',
-    clientAuthMethod: 'client_secret_basic',
-    authorizationUrl: as.authorizationUrl,
-    tokenUrl: as.tokenUrl,
-    scope: as.mailScope,
-    authorizeParams: as.authorizeParams,
-    ...overrides,
-  });
+  const oauth = (overrides: Record<string, unknown> = {}) =>
+    oauthSettings(as, { port: microsoft.port, clientId: 'relay', clientSecret: 'client-secret-7f3a9c1e' }, overrides);
 
   it('forgets the connected account when mail is moved elsewhere, so no bearer token reaches the new server', async () => {
     expect((await call('/api/v1/mail-settings', { method: 'PUT', body: oauth() })).status).toBe(200);

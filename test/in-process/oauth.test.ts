@@ -14,7 +14,7 @@ import { RECORDED } from '../peers/recorded-replies';
 import type { SmtpPeer } from '../peers/smtp-peer';
 import type { AlertsAnswer } from '../../shared/fleet';
 import type { ComposeOptions } from '../../relay/compose';
-import { createTestRelay, type TestRelay } from '../fixtures/relay';
+import { createTestRelay, oauthSettings as settingsThrough, type TestRelay } from '../fixtures/relay';
 import { riskyReport } from '../fixtures/reports';
 import { testPki } from '../fixtures/tls';
 
@@ -57,29 +57,8 @@ async function setup(
   relay = await createTestRelay({ now: () => clock, ...options.relay });
 }
 
-function oauthSettings(overrides: Record<string, unknown> = {}) {
-  const google = as.flavour === 'google';
-  return {
-    authType: 'oauth',
-    provider: as.flavour,
-    host: '127.0.0.1',
-    port: smtp.port,
-    emailType: google ? 'smtps' : 'smtp',
-    tls: true,
-    caCertificate: testPki().caCert,
-    senderName: 'Guardmail',
-    senderAddress: MAILBOX,
-    testAddress: 'it@example.com',
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    clientAuthMethod: 'client_secret_basic',
-    authorizationUrl: as.authorizationUrl,
-    tokenUrl: as.tokenUrl,
-    scope: as.mailScope,
-    authorizeParams: as.authorizeParams,
-    ...overrides,
-  };
-}
+const oauthSettings = (overrides: Record<string, unknown> = {}) =>
+  settingsThrough(as, { port: smtp.port, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }, { senderName: 'Guardmail', senderAddress: MAILBOX, ...overrides });
 
 async function authorize(): Promise<string> {
   const res = await relay.call('POST', '/api/v1/oauth/authorize', { redirectUrl: EXTENSION_REDIRECT_URL });

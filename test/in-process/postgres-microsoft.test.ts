@@ -4,9 +4,8 @@ import { EXTENSION_REDIRECT_URL } from '../../shared/extension';
 import type { AuthorizeAnswer } from '../../shared/oauth';
 import { generateToken } from '../../relay/storage/access-tokens';
 import { startPostgres, type PostgresCluster } from '../fixtures/postgres';
-import { createPostgresTestRelay, type PostgresTestRelay } from '../fixtures/relay';
+import { createPostgresTestRelay, oauthSettings, type PostgresTestRelay } from '../fixtures/relay';
 import { riskyReport } from '../fixtures/reports';
-import { testPki } from '../fixtures/tls';
 import { startAuthorizationServer, type AuthorizationServer } from '../peers/authorization-server';
 import { startMicrosoft365, type Microsoft365Peer } from '../peers/microsoft-365';
 
@@ -54,24 +53,11 @@ async function connectedRelays(database: string, count = 3): Promise<void> {
     Array.from({ length: count }, () => createPostgresTestRelay(url, SHARED, { now: () => clock, providerMinuteMs: MINUTE_MS, worker: { maxBatch: 1 } })),
   );
   const [a, b, c] = relays as [PostgresTestRelay, PostgresTestRelay, PostgresTestRelay];
-  const put = await a.call('PUT', '/api/v1/mail-settings', {
-    authType: 'oauth',
-    provider: 'microsoft',
-    host: '127.0.0.1',
-    port: smtp.port,
-    emailType: 'smtp',
-    tls: true,
-    caCertificate: testPki().caCert,
-    senderAddress: MAILBOX,
-    testAddress: 'it@example.com',
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    clientAuthMethod: 'client_secret_basic',
-    authorizationUrl: as.authorizationUrl,
-    tokenUrl: as.tokenUrl,
-    scope: as.mailScope,
-    authorizeParams: as.authorizeParams,
-  });
+  const put = await a.call(
+    'PUT',
+    '/api/v1/mail-settings',
+    oauthSettings(as, { port: smtp.port, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }, { senderAddress: MAILBOX }),
+  );
   expect(put.status, await put.clone().text()).toBe(200);
   // The settings reach the other relays before the consent is finished on one of them.
   await vi.waitFor(() => expect(relays.map((r) => r.deps.mailSettings.get()?.port)).toEqual(relays.map(() => smtp.port)));

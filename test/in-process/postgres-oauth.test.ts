@@ -9,8 +9,7 @@ import { PostgresSql } from '../../relay/storage/postgres/sql';
 import { keyIdOf, SecretBox } from '../../relay/storage/secret-box';
 import { SecretStore } from '../../relay/storage/secrets';
 import { startPostgres, testPool, type PostgresCluster } from '../fixtures/postgres';
-import { createTestRelay, type TestRelay } from '../fixtures/relay';
-import { testPki } from '../fixtures/tls';
+import { createTestRelay, oauthSettings, type TestRelay } from '../fixtures/relay';
 import { startAuthorizationServer, type AuthorizationServer } from '../peers/authorization-server';
 
 const CLIENT_ID = 'guardmail-test-client';
@@ -45,23 +44,11 @@ afterAll(async () => {
 
 /** An account connected through the provider's own consent pages, as the popup does it; answers its tokens. */
 async function consentedAccount() {
-  const put = await relay.call('PUT', '/api/v1/mail-settings', {
-    authType: 'oauth',
-    provider: 'microsoft',
-    host: '127.0.0.1',
-    port: 587,
-    emailType: 'smtp',
-    tls: true,
-    caCertificate: testPki().caCert,
-    senderAddress: MAILBOX,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    clientAuthMethod: 'client_secret_basic',
-    authorizationUrl: as.authorizationUrl,
-    tokenUrl: as.tokenUrl,
-    scope: as.mailScope,
-    authorizeParams: as.authorizeParams,
-  });
+  const put = await relay.call(
+    'PUT',
+    '/api/v1/mail-settings',
+    oauthSettings(as, { port: 587, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }, { senderAddress: MAILBOX }),
+  );
   expect(put.status, await put.clone().text()).toBe(200);
   const { authorizationUrl } = (await (await relay.call('POST', '/api/v1/oauth/authorize', { redirectUrl: EXTENSION_REDIRECT_URL })).json()) as AuthorizeAnswer;
   const callback = await relay.call('POST', '/api/v1/oauth/callback', { callbackUrl: await as.consent(authorizationUrl, 'allow', MAILBOX) });

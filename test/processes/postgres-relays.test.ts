@@ -9,7 +9,7 @@ import type { DevicesAnswer } from '../../shared/fleet';
 import { generateToken } from '../../relay/storage/access-tokens';
 import { unfold } from '../fixtures/mail';
 import { startPostgres, testPool, type PostgresCluster } from '../fixtures/postgres';
-import { basicSettings } from '../fixtures/relay';
+import { basicSettings, oauthSettings } from '../fixtures/relay';
 import { callRelay, runRelayToExit, startRelayProcess, type RelayProcess } from '../fixtures/relay-process';
 import { riskyReport } from '../fixtures/reports';
 import { testPki } from '../fixtures/tls';
@@ -240,24 +240,7 @@ describe('three relay processes on one PostgreSQL', () => {
       relays = await Promise.all([0, 1, 2].map(() => startRelay(url)));
       const put = await call(relays[0]!, '/api/v1/mail-settings', {
         method: 'PUT',
-        body: {
-          authType: 'oauth',
-          provider: 'microsoft',
-          host: '127.0.0.1',
-          port: microsoft.port,
-          emailType: 'smtp',
-          tls: true,
-          caCertificate: testPki().caCert,
-          senderAddress: 'alerts@example.com',
-          testAddress: 'it@example.com',
-          clientId: 'relay',
-          clientSecret: 'client-secret-7f3a9c1e',
-          clientAuthMethod: 'client_secret_basic',
-          authorizationUrl: as.authorizationUrl,
-          tokenUrl: as.tokenUrl,
-          scope: as.mailScope,
-          authorizeParams: as.authorizeParams,
-        },
+        body: oauthSettings(as, { port: microsoft.port, clientId: 'relay', clientSecret: 'client-secret-7f3a9c1e' }),
       });
       expect(put.status, await put.clone().text()).toBe(200);
       for (const relay of relays) {
