@@ -56,6 +56,17 @@ async function consentedAccount() {
   return { refreshToken: (await relay.deps.oauth.refreshToken())!, accessToken: (await relay.deps.oauth.accessToken())! };
 }
 
+/** The consented account stored with its access token expired at `now`: the next send must refresh it. */
+const connectExpired = (oauth: OAuthStore, consented: { refreshToken: string; accessToken: string }, now: number) =>
+  oauth.connect({
+    account: MAILBOX,
+    scope: as.mailScope,
+    refreshToken: consented.refreshToken,
+    accessToken: consented.accessToken,
+    accessExpiresAt: now - 1,
+    now,
+  });
+
 /** Three relays' views of one database. */
 async function threeRelays(database: string): Promise<OAuthStore[]> {
   const url = cluster.createDatabase(database);
@@ -98,14 +109,7 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     const consented = await consentedAccount();
     let clock = Date.now();
     // The access token expired: every send needs a new one at once.
-    await relays[0]!.connect({
-      account: MAILBOX,
-      scope: as.mailScope,
-      refreshToken: consented.refreshToken,
-      accessToken: consented.accessToken,
-      accessExpiresAt: clock - 1,
-      now: clock,
-    });
+    await connectExpired(relays[0]!, consented, clock);
     const before = as.tokenRequests.length;
     as.tokenDelayMs = 50;
     const refreshed = { count: 0 };
@@ -133,14 +137,7 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     const relays = await threeRelays('token_managers');
     const consented = await consentedAccount();
     let clock = Date.now();
-    await relays[0]!.connect({
-      account: MAILBOX,
-      scope: as.mailScope,
-      refreshToken: consented.refreshToken,
-      accessToken: consented.accessToken,
-      accessExpiresAt: clock - 1,
-      now: clock,
-    });
+    await connectExpired(relays[0]!, consented, clock);
     const managers = relays.map((oauth) => tokenManager(oauth, () => clock));
     const before = as.tokenRequests.length;
     const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => managers[i % 3]!.accessToken()));
@@ -159,14 +156,7 @@ describe('the OAuth account shared by three relays on PostgreSQL', () => {
     const relays = await threeRelays('grant_lost');
     const consented = await consentedAccount();
     const clock = Date.now();
-    await relays[0]!.connect({
-      account: MAILBOX,
-      scope: as.mailScope,
-      refreshToken: consented.refreshToken,
-      accessToken: consented.accessToken,
-      accessExpiresAt: clock - 1,
-      now: clock,
-    });
+    await connectExpired(relays[0]!, consented, clock);
     await as.revokeAll();
     const before = as.tokenRequests.length;
     const results = await Promise.allSettled(relays.map((r) => tokenManager(r, () => clock).refresh()));
