@@ -88,7 +88,11 @@ const APIS: Api[] = [
   },
 ];
 
-async function benchRelay() {
+/**
+ * A relay on a fresh SQLite store, its mail settings those of `transport` (the provider, how and where it sends) with
+ * the bench's OAuth client and mailbox, and its account connected with a token the replica accepts.
+ */
+async function benchRelay(transport: Record<string, unknown> & { scope: string }) {
   const stores = await openSqliteStores(mkdtempSync(join(tmpdir(), 'guardmail-bench-')), new SecretBox(randomBytes(32)), createLogger('silent'));
   const deps = composeRelay({
     stores,
@@ -98,18 +102,10 @@ async function benchRelay() {
     oauthRedirectUrls: [],
     providerMinuteMs: MINUTE_MS,
   });
-  return { stores, deps };
-}
-
-/** The same messages through an HTTP API with the relay's kept-alive pool, at the provider's per-mailbox concurrency. */
-async function apiRate(api: Api): Promise<number> {
-  const sink = await api.start(async (token) => (token === TOKEN ? { account: USER, clientId: 'bench', scopes: [api.settings.scope], roles: [] } : null));
-  const { stores, deps } = await benchRelay();
   await deps.mailSettings.save(
     v.parse(MailSettingsInput, {
       authType: 'oauth',
-      ...api.settings,
-      apiUrl: sink.url,
+      ...transport,
       caCertificate: testPki().caCert,
       senderAddress: USER,
       clientId: 'bench',
@@ -119,12 +115,19 @@ async function apiRate(api: Api): Promise<number> {
   );
   await deps.oauth.connect({
     account: USER,
-    scope: api.settings.scope,
+    scope: transport.scope,
     refreshToken: 'unused',
     accessToken: TOKEN,
     accessExpiresAt: Date.now() + 3_600_000,
     now: Date.now(),
   });
+  return { stores, deps };
+}
+
+/** The same messages through an HTTP API with the relay's kept-alive pool, at the provider's per-mailbox concurrency. */
+async function apiRate(api: Api): Promise<number> {
+  const sink = await api.start(async (token) => (token === TOKEN ? { account: USER, clientId: 'bench', scopes: [api.settings.scope], roles: [] } : null));
+  const { stores, deps } = await benchRelay({ ...api.settings, apiUrl: sink.url });
   const rates: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     rates.push(await rate((i) => deps.sender.sendPooled(message(i))));
@@ -147,29 +150,7 @@ export async function benchDelivery(): Promise<void> {
     const sink = await provider.start(async (token) =>
       token === TOKEN ? { account: USER, clientId: 'bench', scopes: [provider.settings.scope], roles: [] } : null,
     );
-    const { stores, deps } = await benchRelay();
-    await deps.mailSettings.save(
-      v.parse(MailSettingsInput, {
-        authType: 'oauth',
-        ...provider.settings,
-        host: '127.0.0.1',
-        port: sink.port,
-        tls: true,
-        caCertificate: tls.ca,
-        senderAddress: USER,
-        clientId: 'bench',
-        authorizationUrl: 'https://login.example.com/a',
-        tokenUrl: 'https://login.example.com/t',
-      }),
-    );
-    await deps.oauth.connect({
-      account: USER,
-      scope: provider.settings.scope,
-      refreshToken: 'unused',
-      accessToken: TOKEN,
-      accessExpiresAt: Date.now() + 3_600_000,
-      now: Date.now(),
-    });
+    const { stores, deps } = await benchRelay({ ...provider.settings, host: '127.0.0.1', port: sink.port, tls: true });
 
     const relayRates: number[] = [];
     const pooledRates: number[] = [];
