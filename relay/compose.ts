@@ -1,3 +1,4 @@
+import { EXTENSION_ORIGIN, FIREFOX_DEV_REDIRECT_URL } from '../shared/extension';
 import type { AppDeps } from './deps';
 import type { FleetExtension } from './extension/fleet-extension';
 import type { SmtpTimeouts } from './delivery/smtp-options';
@@ -128,7 +129,13 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     publicUrl: o.publicUrl ?? '',
     enrollmentToken: async () => keptEnrollmentToken(await stores.secret(ENROLLMENT_TOKEN_SECRET), o.accessTokens),
     extensionOrigins: [...new Set([...(o.extension ? [o.extension.identity.origin] : []), ...o.extensionOrigins])],
-    oauthRedirectUrls: o.oauthRedirectUrls,
+    // Firefox's redirect URL is a hash of the add-on ID, not of an origin: the fleet's add-on's, and the development
+    // build's wherever the development build's Chromium origin is allowed.
+    oauthRedirectUrls: [
+      ...(o.extension ? [o.extension.identity.firefox.redirectUrl] : []),
+      ...(o.extensionOrigins.includes(EXTENSION_ORIGIN) ? [FIREFOX_DEV_REDIRECT_URL] : []),
+      ...o.oauthRedirectUrls,
+    ],
     now: o.now,
   };
 }

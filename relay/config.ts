@@ -353,6 +353,21 @@ export const OPTIONS = {
     description: 'The extension build the relay signs and serves to managed browsers. Unset: extension/.output/chrome-mv3 beside the relay.',
     parse: text,
   },
+  firefoxBuildDir: {
+    flag: '--firefox-build-dir',
+    env: 'GUARDMAIL_FIREFOX_BUILD_DIR',
+    default: '',
+    description: "The extension's Firefox build the relay packs and serves to managed Firefox. Unset: extension/.output/firefox-mv3 beside the relay.",
+    parse: text,
+  },
+  firefoxSignedXpi: {
+    flag: '--firefox-signed-xpi',
+    env: 'GUARDMAIL_FIREFOX_SIGNED_XPI',
+    default: '',
+    description:
+      "The Mozilla-signed XPI of the relay's Firefox add-on (web-ext sign --channel unlisted), served instead of the unsigned one while its version is the build's. Release Firefox installs only signed add-ons.",
+    parse: text,
+  },
   oauthRedirectUrls: {
     flag: '--oauth-redirect-urls',
     env: 'GUARDMAIL_OAUTH_REDIRECT_URLS',
@@ -449,6 +464,10 @@ export interface RelayConfig {
   extensionKeyFile: string;
   /** The extension build to sign; '' for the one beside the relay. */
   extensionBuildDir: string;
+  /** The Firefox build to pack; '' for the one beside the relay. */
+  firefoxBuildDir: string;
+  /** The admin's Mozilla-signed XPI; '' for none. */
+  firefoxSignedXpi: string;
   oauthRedirectUrls: string[];
   logLevel: LogLevel;
 }
@@ -578,6 +597,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, commands: re
       extensionOrigins: v.extensionOrigins,
       extensionKeyFile: v.extensionKeyFile,
       extensionBuildDir: v.extensionBuildDir,
+      firefoxBuildDir: v.firefoxBuildDir,
+      firefoxSignedXpi: v.firefoxSignedXpi,
       oauthRedirectUrls: v.oauthRedirectUrls,
       logLevel: v.logLevel,
     },

@@ -15,6 +15,7 @@ import { COMMANDS } from './commands/index';
 import { parseConfig, type RelayConfig } from './config';
 import type { DemoMailbox } from './demo/mailbox';
 import type { FleetExtension, PackedExtension } from './extension/fleet-extension';
+import { FIREFOX_INSTALL_PATH } from './extension/addresses';
 import { fleetExtension } from './extension/setup';
 import { createLogger, type Logger } from './log';
 import { AccessTokens } from './storage/access-tokens';
@@ -26,7 +27,10 @@ import { openSqliteStores } from './storage/sqlite/index';
 import type { Stores } from './storage/stores';
 
 /** The build beside the relay: dist/relay.mjs and relay/main.ts are both one folder below the project. */
-const EXTENSION_BUILD_DIR = resolve(import.meta.dirname, '../extension/.output/chrome-mv3');
+const EXTENSION_BUILD_DIRS = {
+  chromium: resolve(import.meta.dirname, '../extension/.output/chrome-mv3'),
+  firefox: resolve(import.meta.dirname, '../extension/.output/firefox-mv3'),
+};
 /** SIGTERM waits this long for the send in flight; then the process exits anyway and the batch goes again at start. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -78,7 +82,7 @@ async function run(config: RelayConfig): Promise<void> {
     return fail((err as Error).message);
   }
   try {
-    extension = fleetExtension(config, EXTENSION_BUILD_DIR, logger);
+    extension = fleetExtension(config, EXTENSION_BUILD_DIRS, logger);
   } catch (err) {
     return fail(`cannot start: ${(err as Error).message}`);
   }
@@ -234,6 +238,10 @@ function banner(
           `  managed browsers: ${url}/extension/updates.xml serves version ${packed.version}; "npm run relay -- policy linux|windows|macos" writes their policy`,
         ]
       : [`  not built yet: run "npm run build", then restart the relay.`]),
+    ``,
+    `Firefox add-on ${extension.identity.firefox.id}`,
+    `  OAuth redirect URL to register: ${extension.identity.firefox.redirectUrl}`,
+    `  managed Firefox: ${url}${FIREFOX_INSTALL_PATH} (unsigned: Firefox ESR with xpinstall.signatures.required off, or give --firefox-signed-xpi); "npm run relay -- policy linux|windows|macos firefox" writes its policy`,
     ``,
     `Next: open the extension's popup, enter ${url} and the admin token, and configure the mail server.`,
     ``,

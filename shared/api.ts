@@ -38,9 +38,25 @@ export interface DeploymentAnswer {
   updateUrl: string;
   /** The signed build's version; null while the relay has no build. */
   version: string | null;
+  /** The same extension as Firefox installs it from the relay. */
+  firefox: {
+    /** The add-on ID the relay gives it, derived from its signing key. */
+    extensionId: string;
+    /** What `identity.getRedirectURL()` answers in Firefox: register it too when admins use Firefox. */
+    redirectUrl: string;
+    /** The policy's install_url, and the update manifest the XPI names. */
+    installUrl: string;
+    updateUrl: string;
+    /** The served XPI's version; null while the relay has no Firefox build. */
+    version: string | null;
+    /** Whether it is the admin's Mozilla-signed XPI, which release Firefox requires. */
+    signed: boolean;
+  };
   /** Whether the relay can write the enrollment token into a policy without being given it. */
   enrollmentTokenKnown: boolean;
   platforms: string[];
+  /** The browser families a policy is written for: chromium (Chrome, Chromium, Edge) and firefox. */
+  browsers: string[];
 }
 
 /** Answer of GET /api/v1/status. */

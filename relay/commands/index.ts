@@ -1,4 +1,4 @@
-import { POLICY_PLATFORMS, type PolicyPlatform } from '../domain/fleet-policy';
+import { POLICY_BROWSERS, POLICY_PLATFORMS, type PolicyBrowser, type PolicyPlatform } from '../domain/fleet-policy';
 import type { CommandSpec, RelayConfig } from '../config';
 
 /** What a command prints: its answer on stdout, and a note for the operator on stderr. */
@@ -60,14 +60,17 @@ export const COMMANDS: readonly RelayCommand[] = [
   },
   {
     name: 'policy',
-    usage: 'policy <platform>',
-    summary: `write the file that force-installs and enrols the extension (${POLICY_PLATFORMS.join(', ')}) to stdout`,
+    usage: 'policy <platform> [browser]',
+    summary: `write the file that force-installs and enrols the extension (${POLICY_PLATFORMS.join(', ')}; ${POLICY_BROWSERS.join(' or ')}, the first by default) to stdout`,
     checkArgs: (args) =>
-      args.length === 1 && (POLICY_PLATFORMS as readonly string[]).includes(args[0]!)
+      (args.length === 1 || args.length === 2) &&
+      (POLICY_PLATFORMS as readonly string[]).includes(args[0]!) &&
+      (args[1] === undefined || (POLICY_BROWSERS as readonly string[]).includes(args[1]))
         ? null
-        : `give the platform, one of ${POLICY_PLATFORMS.join(', ')} (e.g. "policy linux > guardmail.json").`,
+        : `give the platform, one of ${POLICY_PLATFORMS.join(', ')}, then optionally the browser, ${POLICY_BROWSERS.join(' or ')} (e.g. "policy linux > guardmail.json", "policy linux firefox > policies.json").`,
     run: async (config) => {
-      const { body, note } = await (await import('./policy')).writePolicy(config, config.command.args[0] as PolicyPlatform);
+      const [platform, browser = 'chromium'] = config.command.args;
+      const { body, note } = await (await import('./policy')).writePolicy(config, platform as PolicyPlatform, browser as PolicyBrowser);
       return { out: body, note };
     },
   },

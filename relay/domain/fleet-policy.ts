@@ -1,17 +1,24 @@
 /**
- * The enterprise policy that puts the extension on every managed browser: force-installed from this relay's update
- * URL, with the relay's URL and the enrollment token in the extension's managed storage. One file per platform,
- * ready to apply; the formats are Chrome's and Edge's documented ones (Chrome Enterprise policy list: ExtensionSettings;
- * "Configure policies for extensions" for the `3rdparty` values).
+ * The enterprise policy that puts the extension on every managed browser: force-installed from this relay, with the
+ * relay's URL and the enrollment token in the extension's managed storage. One file per platform and browser family,
+ * ready to apply; the formats are the vendors' documented ones: Chrome's and Edge's (Chrome Enterprise policy list:
+ * ExtensionSettings; "Configure policies for extensions" for the `3rdparty` values), and Firefox's
+ * (github.com/mozilla/policy-templates: ExtensionSettings and 3rdparty, in policies.json, GPO and macOS forms).
  */
 
 export const POLICY_PLATFORMS = ['linux', 'windows', 'macos'] as const;
 export type PolicyPlatform = (typeof POLICY_PLATFORMS)[number];
+/** Chrome, Chromium and Edge read the same policies; Firefox its own. */
+export const POLICY_BROWSERS = ['chromium', 'firefox'] as const;
+export type PolicyBrowser = (typeof POLICY_BROWSERS)[number];
 
 export interface FleetPolicyInput {
   extensionId: string;
   /** https://relay.example.com/extension/updates.xml */
   updateUrl: string;
+  /** The Firefox add-on's ID, and the XPI the policy installs it from (updates then come from its manifest's update_url). */
+  firefoxId: string;
+  firefoxInstallUrl: string;
   relayUrl: string;
   enrollmentToken: string;
 }
@@ -32,7 +39,8 @@ function extensionSettings(p: FleetPolicyInput) {
 
 const managedValues = (p: FleetPolicyInput) => ({ relayUrl: p.relayUrl, enrollmentToken: p.enrollmentToken });
 
-export function fleetPolicy(platform: PolicyPlatform, p: FleetPolicyInput): PolicyFile {
+export function fleetPolicy(platform: PolicyPlatform, p: FleetPolicyInput, browser: PolicyBrowser = 'chromium'): PolicyFile {
+  if (browser === 'firefox') return platform === 'linux' ? firefoxLinux(p) : platform === 'windows' ? firefoxWindows(p) : firefoxMacos(p);
   if (platform === 'linux') return linux(p);
   return platform === 'windows' ? windows(p) : macos(p);
 }
@@ -63,12 +71,13 @@ function windows(p: FleetPolicyInput): PolicyFile {
     for (const [name, value] of Object.entries(managedValues(p))) lines.push(`"${name}"=${regString(value)}`);
     lines.push('');
   }
+  return regFile('guardmail.reg', lines);
+}
+
+/** The .reg file regedit writes itself: UTF-16 little-endian with BOM, CRLF lines. */
+function regFile(fileName: string, lines: string[]): PolicyFile {
   const text = lines.join('\r\n');
-  return {
-    fileName: 'guardmail.reg',
-    contentType: 'text/plain; charset=utf-16le',
-    body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
-  };
+  return { fileName, contentType: 'text/plain; charset=utf-16le', body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]) };
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -108,7 +117,18 @@ function payloadUuid(seed: string): string {
  */
 function macos(p: FleetPolicyInput): PolicyFile {
   const base = `com.guardmail.${p.extensionId}`;
-  const payload = (type: string, name: string, values: Record<string, PlistValue>) => ({
+  const payload = payloadOf(base);
+  return profile('guardmail.mobileconfig', base, p.relayUrl, [
+    payload('com.google.Chrome', 'Guardmail for Google Chrome', { ExtensionSettings: extensionSettings(p) }),
+    payload(`com.google.Chrome.extensions.${p.extensionId}`, 'Guardmail relay for Google Chrome', managedValues(p)),
+    payload('com.microsoft.Edge', 'Guardmail for Microsoft Edge', { ExtensionSettings: extensionSettings(p) }),
+    payload(`com.microsoft.Edge.extensions.${p.extensionId}`, 'Guardmail relay for Microsoft Edge', managedValues(p)),
+  ]);
+}
+
+/** One payload of a configuration profile, identified under `base` so a newer profile replaces it. */
+function payloadOf(base: string) {
+  return (type: string, name: string, values: Record<string, PlistValue>) => ({
     PayloadType: type,
     PayloadIdentifier: `${base}.${type}`,
     PayloadUUID: payloadUuid(`${base}.${type}`),
@@ -116,15 +136,13 @@ function macos(p: FleetPolicyInput): PolicyFile {
     PayloadDisplayName: name,
     ...values,
   });
-  const profile = {
-    PayloadContent: [
-      payload('com.google.Chrome', 'Guardmail for Google Chrome', { ExtensionSettings: extensionSettings(p) }),
-      payload(`com.google.Chrome.extensions.${p.extensionId}`, 'Guardmail relay for Google Chrome', managedValues(p)),
-      payload('com.microsoft.Edge', 'Guardmail for Microsoft Edge', { ExtensionSettings: extensionSettings(p) }),
-      payload(`com.microsoft.Edge.extensions.${p.extensionId}`, 'Guardmail relay for Microsoft Edge', managedValues(p)),
-    ],
+}
+
+function profile(fileName: string, base: string, relayUrl: string, content: PlistValue[]): PolicyFile {
+  const value = {
+    PayloadContent: content,
     PayloadDisplayName: 'Guardmail',
-    PayloadDescription: `Installs the Guardmail extension from ${p.relayUrl} and enrols the browser with it.`,
+    PayloadDescription: `Installs the Guardmail extension from ${relayUrl} and enrols the browser with it.`,
     PayloadIdentifier: base,
     PayloadScope: 'System',
     PayloadType: 'Configuration',
@@ -135,9 +153,58 @@ function macos(p: FleetPolicyInput): PolicyFile {
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
     '<plist version="1.0">',
-    plist(profile, ''),
+    plist(value, ''),
     '</plist>',
     '',
   ].join('\n');
-  return { fileName: 'guardmail.mobileconfig', contentType: 'application/x-apple-aspen-config', body: Buffer.from(text) };
+  return { fileName, contentType: 'application/x-apple-aspen-config', body: Buffer.from(text) };
+}
+
+/**
+ * Firefox's ExtensionSettings: install it from the relay and keep it. There is no update_url override as in Chromium:
+ * the XPI's manifest names the relay's updates.json (relay/extension/firefox-package.ts).
+ */
+const firefoxPolicies = (p: FleetPolicyInput) => ({
+  ExtensionSettings: { [p.firefoxId]: { installation_mode: 'force_installed', install_url: p.firefoxInstallUrl } },
+  '3rdparty': { Extensions: { [p.firefoxId]: managedValues(p) } },
+});
+
+/**
+ * policies.json for /etc/firefox/policies/ (Debian's firefox-esr reads it there too; a Firefox from Mozilla's tarball
+ * also reads distribution/ beside its executable). Firefox reads one policies.json: merging with an existing one is in
+ * the README's Firefox section.
+ */
+function firefoxLinux(p: FleetPolicyInput): PolicyFile {
+  return { fileName: 'policies.json', contentType: 'application/json', body: Buffer.from(`${JSON.stringify({ policies: firefoxPolicies(p) }, null, 2)}\n`) };
+}
+
+/** REG_MULTI_SZ as a .reg file writes it: hex(7), the UTF-16LE string, its terminator and the list's. */
+const regMultiString = (s: string) => `hex(7):${[...Buffer.from(`${s}\0\0`, 'utf16le')].map((b) => b.toString(16).padStart(2, '0')).join(',')}`;
+
+/**
+ * A .reg file for Firefox under HKLM\SOFTWARE\Policies\Mozilla\Firefox: ExtensionSettings and the extension's
+ * 3rdparty values as JSON in REG_MULTI_SZ, the form Mozilla documents for object policies (Firefox's GPO reader parses
+ * a REG_MULTI_SZ as JSON; a REG_SZ stays a string, which the object-typed ExtensionSettings refuses).
+ */
+function firefoxWindows(p: FleetPolicyInput): PolicyFile {
+  const policies = firefoxPolicies(p);
+  const root = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Mozilla\\Firefox';
+  return regFile('guardmail-firefox.reg', [
+    'Windows Registry Editor Version 5.00',
+    '',
+    `[${root}]`,
+    `"ExtensionSettings"=${regMultiString(JSON.stringify(policies.ExtensionSettings))}`,
+    '',
+    `[${root}\\3rdparty\\Extensions]`,
+    `${regString(p.firefoxId)}=${regMultiString(JSON.stringify(managedValues(p)))}`,
+    '',
+  ]);
+}
+
+/** A configuration profile for Firefox's preference domain, org.mozilla.firefox, where EnterprisePoliciesEnabled turns policies on. */
+function firefoxMacos(p: FleetPolicyInput): PolicyFile {
+  const base = `com.guardmail.firefox.${p.firefoxId}`;
+  return profile('guardmail-firefox.mobileconfig', base, p.relayUrl, [
+    payloadOf(base)('org.mozilla.firefox', 'Guardmail for Firefox', { EnterprisePoliciesEnabled: true, ...firefoxPolicies(p) }),
+  ]);
 }

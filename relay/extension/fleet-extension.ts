@@ -1,6 +1,7 @@
 import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log';
+import type { FirefoxPackage } from './firefox-package';
 import type { ExtensionIdentity } from './signing-key';
 
 const LOOK_EVERY_MS = 10_000;
@@ -21,6 +22,8 @@ export interface FleetExtensionOptions {
   /** Where the signed copies go (the data directory's extension/). */
   outDir: string;
   identity: ExtensionIdentity;
+  /** The same extension for Firefox; null where the relay serves Chromium browsers only (tests). */
+  firefox?: FirefoxPackage | null;
   logger: Logger;
 }
 
@@ -33,6 +36,7 @@ export interface FleetExtensionOptions {
  */
 export class FleetExtension {
   readonly identity: ExtensionIdentity;
+  readonly firefox: FirefoxPackage | null;
   readonly #o: FleetExtensionOptions;
   #packed: PackedExtension | null = null;
   /** The build's manifest.json when last packed (mtime and size): a change means a new build. */
@@ -43,6 +47,7 @@ export class FleetExtension {
   constructor(o: FleetExtensionOptions) {
     this.#o = o;
     this.identity = o.identity;
+    this.firefox = o.firefox ?? null;
   }
 
   /**

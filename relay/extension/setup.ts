@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { RelayConfig } from '../config';
 import type { Logger } from '../log';
+import { FirefoxPackage } from './firefox-package';
 import { FleetExtension } from './fleet-extension';
 import { loadSigningKey, type ExtensionIdentity } from './signing-key';
 
@@ -11,17 +12,25 @@ export function signingKeyOf(config: Pick<RelayConfig, 'dataDir' | 'extensionKey
 
 /**
  * The fleet's extension as the options say: the operator's key file (which must exist), or the data directory's
- * (made on first start); the build given, or the one beside the relay; signed copies in the data directory.
+ * (made on first start); the builds given, or the ones beside the relay; signed copies in the data directory; the
+ * admin's Mozilla-signed XPI when there is one.
  */
 export function fleetExtension(
-  config: Pick<RelayConfig, 'dataDir' | 'extensionKeyFile' | 'extensionBuildDir'>,
-  defaultBuildDir: string,
+  config: Pick<RelayConfig, 'dataDir' | 'extensionKeyFile' | 'extensionBuildDir' | 'firefoxBuildDir' | 'firefoxSignedXpi'>,
+  defaultBuildDirs: { chromium: string; firefox: string },
   logger: Logger,
 ): FleetExtension {
+  const identity = signingKeyOf(config);
   return new FleetExtension({
-    buildDir: config.extensionBuildDir || defaultBuildDir,
+    buildDir: config.extensionBuildDir || defaultBuildDirs.chromium,
     outDir: resolve(config.dataDir, 'extension'),
-    identity: signingKeyOf(config),
+    identity,
+    firefox: new FirefoxPackage({
+      buildDir: config.firefoxBuildDir || defaultBuildDirs.firefox,
+      addonId: identity.firefox.id,
+      signedXpi: config.firefoxSignedXpi,
+      logger,
+    }),
     logger,
   });
 }

@@ -12,6 +12,8 @@ export interface ExtensionIdentity {
   manifestKey: string;
   /** The PEM file of the private key (PKCS #8), which the packer reads. */
   keyFile: string;
+  /** The same extension in Firefox, whose add-on ID is not a key's hash: the relay gives it one derived from its key. */
+  firefox: { id: string; redirectUrl: string };
 }
 
 /**
@@ -25,7 +27,25 @@ export function extensionIdOf(publicKeyDer: Buffer): string {
 
 export function identityOf(publicKeyDer: Buffer, keyFile: string): ExtensionIdentity {
   const id = extensionIdOf(publicKeyDer);
-  return { id, origin: `chrome-extension://${id}`, redirectUrl: `https://${id}.chromiumapp.org/`, manifestKey: publicKeyDer.toString('base64'), keyFile };
+  // Mozilla signs one add-on per ID across all its developers: an ID of the relay's own, so two organisations' builds
+  // never claim the same one.
+  const firefoxId = `guardmail-${id}@guardmail.invalid`;
+  return {
+    id,
+    origin: `chrome-extension://${id}`,
+    redirectUrl: `https://${id}.chromiumapp.org/`,
+    manifestKey: publicKeyDer.toString('base64'),
+    keyFile,
+    firefox: { id: firefoxId, redirectUrl: firefoxRedirectUrl(firefoxId) },
+  };
+}
+
+/**
+ * What `identity.getRedirectURL()` answers in Firefox: the SHA-1 of the add-on ID in hex, under extensions.allizom.org
+ * (toolkit/components/extensions/child/ext-identity.js, pref extensions.webextensions.identity.redirectDomain).
+ */
+export function firefoxRedirectUrl(addonId: string): string {
+  return `https://${createHash('sha1').update(addonId).digest('hex')}.extensions.allizom.org/`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { MailSettingsInput, TestMailInput } from '../../shared/mail-settings';
 import { AuthorizeInput, CallbackInput } from '../../shared/oauth';
 import { ComplianceReport } from '../../shared/report';
 import type { AppEnv } from '../deps';
+import { POLICY_BROWSERS, POLICY_PLATFORMS } from '../domain/fleet-policy';
 
 type Who = 'anyone' | 'admin' | 'enrollment';
 interface Operation {
@@ -72,17 +73,36 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   '/api/v1/devices/{id}': { delete: { summary: "Forgets a device; the fleet's newest versions are counted again without it.", who: 'admin', ok: 204 } },
   '/api/v1/alerts/retry': { post: { summary: 'Sends failed alerts again, with the next mail; answers how many.', who: 'admin', ok: 200 } },
-  '/api/v1/deployment': { get: { summary: "The fleet's extension: its ID, origin, redirect URL, update URL and signed version.", who: 'admin', ok: 200 } },
+  '/api/v1/deployment': {
+    get: {
+      summary: "The fleet's extension for Chromium browsers and for Firefox: IDs, origin, redirect URLs, install and update URLs, served versions.",
+      who: 'admin',
+      ok: 200,
+    },
+  },
   '/api/v1/deployment/policy': {
     get: {
       summary:
-        'The policy file that force-installs and enrols the extension (linux JSON, windows .reg, macos .mobileconfig); the enrollment token may be given in X-Guardmail-Enrollment-Token.',
+        'The policy file that force-installs and enrols the extension (linux JSON, windows .reg, macos .mobileconfig) for Chrome and Edge, or for Firefox (browser=firefox: policies.json, .reg, .mobileconfig); the enrollment token may be given in X-Guardmail-Enrollment-Token.',
       who: 'admin',
       ok: 200,
-      query: { platform: { enum: ['linux', 'windows', 'macos'] } },
+      query: { platform: { enum: [...POLICY_PLATFORMS] }, browser: { enum: [...POLICY_BROWSERS] } },
     },
   },
-  '/extension/{file}': { get: { summary: 'The signed extension (CRX3) that updates.xml names, e.g. guardmail-0.1.0.crx.', who: 'anyone', ok: 200 } },
+  '/extension/{file}': {
+    get: {
+      summary:
+        'The signed extension (CRX3) that updates.xml names, e.g. guardmail-0.1.0.crx, or the Firefox XPI that updates.json names, e.g. guardmail-0.1.0.xpi.',
+      who: 'anyone',
+      ok: 200,
+    },
+  },
+  '/extension/updates.json': {
+    get: { summary: "Firefox's update manifest: the add-on's version, XPI URL and SHA-256.", who: 'anyone', ok: 200 },
+  },
+  '/extension/guardmail.xpi': {
+    get: { summary: "The Firefox policy's install URL: the current XPI (the admin's Mozilla-signed one when given and current).", who: 'anyone', ok: 200 },
+  },
   '/extension/updates.xml': {
     get: { summary: "Google's update manifest for managed browsers: the signed extension's version and CRX URL.", who: 'anyone', ok: 200 },
   },
