@@ -1,6 +1,7 @@
 import preact from '@preact/preset-vite';
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'wxt';
+import { FIREFOX_DEV_ADDON_ID } from '../shared/extension';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -23,8 +24,10 @@ export default defineConfig({
       ? {
           browser_specific_settings: {
             gecko: {
-              id: 'guardmail@guardmail.invalid',
-              strict_min_version: '115.0',
+              // The relay writes its own ID and its update_url into the XPI it serves (relay/extension/firefox-package.ts).
+              id: FIREFOX_DEV_ADDON_ID,
+              // The oldest ESR Mozilla still supports, and the first with data_collection_permissions.
+              strict_min_version: '140.0',
               // It reports this browser's version, extensions and security settings to the organization's relay.
               data_collection_permissions: { required: ['technicalAndInteraction'] },
             },

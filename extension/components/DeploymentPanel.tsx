@@ -12,6 +12,26 @@ const PLATFORMS = [
   { id: 'macos', label: 'policyMacos' },
 ] as const;
 
+type Browser = 'chromium' | 'firefox';
+
+/** One policy file per platform for a browser family; Chromium's keep their first ids (policy-linux …). */
+function PolicyButtons({ browser, download }: { browser: Browser; download: (platform: string, browser: Browser) => Promise<void> }) {
+  return (
+    <div class="actions">
+      {PLATFORMS.map((p) => (
+        <button
+          type="button"
+          id={browser === 'chromium' ? `policy-${p.id}` : `policy-${browser}-${p.id}`}
+          key={p.id}
+          onClick={() => void download(p.id, browser)}
+        >
+          {t(p.label)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** Saves bytes the background fetched as a file, as a link to them with a name would. */
 function save(file: { fileName: string; contentType: string; base64: string }): void {
   const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
@@ -22,8 +42,8 @@ function save(file: { fileName: string; contentType: string; base64: string }): 
 }
 
 /**
- * The fleet's extension as the relay signs it (ID, redirect URL, update URL) and the policy that installs and enrols it
- * on each platform. The enrollment token field shows only when the relay keeps nothing but its hash.
+ * The fleet's extension as the relay signs and packs it for Chromium browsers and for Firefox (ID, redirect URL,
+ * update or install URL) and the policy that installs and enrols it on each platform. The enrollment token field shows only when the relay keeps nothing but its hash.
  */
 export function DeploymentPanel() {
   const [deployment, setDeployment] = useState<DeploymentAnswer | null>(null);
@@ -33,10 +53,10 @@ export function DeploymentPanel() {
   useEffect(() => {
     ask({ type: 'deployment/get' }).then(setDeployment, (err: unknown) => setError(shownError(err)));
   }, [setError]);
-  const download = (platform: string) => {
+  const download = (platform: string, browser: Browser) => {
     setSaved('');
     return run(async () => {
-      const file = await ask({ type: 'deployment/policy', platform, ...(token.trim() ? { enrollmentToken: token } : {}) });
+      const file = await ask({ type: 'deployment/policy', platform, browser, ...(token.trim() ? { enrollmentToken: token } : {}) });
       save(file);
       setSaved(file.fileName);
     });
@@ -48,6 +68,11 @@ export function DeploymentPanel() {
       </summary>
       {deployment && (
         <>
+          <p>{t('deploymentHelp')}</p>
+          {!deployment.enrollmentTokenKnown && (
+            <Field id="deploymentEnrollmentToken" label={t('enrollmentTokenLabel')} help={t('enrollmentTokenHelp')} value={token} onValue={setToken} />
+          )}
+          <h3>{t('chromiumBrowsers')}</h3>
           <dl>
             <dt>{t('extensionId')}</dt>
             <dd id="deployment-id">
@@ -62,17 +87,26 @@ export function DeploymentPanel() {
               <code>{deployment.redirectUrl}</code>
             </dd>
           </dl>
-          <p>{t('deploymentHelp')}</p>
-          {!deployment.enrollmentTokenKnown && (
-            <Field id="deploymentEnrollmentToken" label={t('enrollmentTokenLabel')} help={t('enrollmentTokenHelp')} value={token} onValue={setToken} />
-          )}
-          <div class="actions">
-            {PLATFORMS.map((p) => (
-              <button type="button" id={`policy-${p.id}`} key={p.id} onClick={() => void download(p.id)}>
-                {t(p.label)}
-              </button>
-            ))}
-          </div>
+          <PolicyButtons browser="chromium" download={download} />
+          <h3>{t('firefoxBrowser')}</h3>
+          <dl>
+            <dt>{t('extensionId')}</dt>
+            <dd id="deployment-firefox-id">
+              <code>{deployment.firefox.extensionId}</code>
+            </dd>
+            <dt>{t('installUrl')}</dt>
+            <dd id="deployment-firefox-install-url">
+              <code>{deployment.firefox.installUrl}</code>{' '}
+              {deployment.firefox.version
+                ? `(${deployment.firefox.version}, ${t(deployment.firefox.signed ? 'firefoxSigned' : 'firefoxUnsigned')})`
+                : t('notBuilt')}
+            </dd>
+            <dt>{t('redirectUrlLabel')}</dt>
+            <dd id="deployment-firefox-redirect-url">
+              <code>{deployment.firefox.redirectUrl}</code>
+            </dd>
+          </dl>
+          <PolicyButtons browser="firefox" download={download} />
           {saved && (
             <p role="status" id="policy-saved">
               {t('policySaved', { file: saved })}

@@ -27,7 +27,7 @@ export type Request =
   | { type: 'alerts/retry' }
   | { type: 'device/forget'; deviceId: string }
   | { type: 'deployment/get' }
-  | { type: 'deployment/policy'; platform: string; enrollmentToken?: string };
+  | { type: 'deployment/policy'; platform: string; browser: 'chromium' | 'firefox'; enrollmentToken?: string };
 
 /** The "This browser" panel: whether policy enrolled it, the relay's verdict, and the same rules run here. */
 export interface ThisBrowserView {

@@ -199,6 +199,11 @@ export const ui = {
   extensionId: 'Extension ID',
   updateUrl: 'Update URL',
   notBuilt: '(not built yet)',
+  chromiumBrowsers: 'Chrome and Edge',
+  firefoxBrowser: 'Firefox',
+  installUrl: 'Install URL',
+  firefoxSigned: 'signed by Mozilla',
+  firefoxUnsigned: 'unsigned: Firefox ESR with signatures off only',
   redirectUrlLabel: 'OAuth redirect URL',
   deploymentHelp:
     'The relay signs the extension with its own key and serves it. Apply a policy file below to install it on managed browsers and enrol them with this relay.',
@@ -507,7 +512,7 @@ export const relayErrors: Record<ErrorCode, ErrorText> = {
   },
   OAUTH_REDIRECT_URL_NOT_ALLOWED: {
     message: 'This redirect URL is not one the relay accepts.',
-    hint: "Use the extension's own redirect URL (https://<extension-id>.chromiumapp.org/) for an allowed extension, or add it to GUARDMAIL_OAUTH_REDIRECT_URLS.",
+    hint: "Use the extension's own redirect URL (https://<extension-id>.chromiumapp.org/ in Chrome and Edge, the relay's add-on's https://<hash>.extensions.allizom.org/ in Firefox), or add it to GUARDMAIL_OAUTH_REDIRECT_URLS.",
   },
   OAUTH_NO_CONSENT_IN_PROGRESS: {
     message: 'No consent is in progress.',

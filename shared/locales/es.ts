@@ -202,6 +202,11 @@ export const ui: UiCatalog = {
   extensionId: 'ID de la extensión',
   updateUrl: 'URL de actualización',
   notBuilt: '(aún sin compilar)',
+  chromiumBrowsers: 'Chrome y Edge',
+  firefoxBrowser: 'Firefox',
+  installUrl: 'URL de instalación',
+  firefoxSigned: 'firmado por Mozilla',
+  firefoxUnsigned: 'sin firmar: solo Firefox ESR con las firmas desactivadas',
   redirectUrlLabel: 'URL de redirección de OAuth',
   deploymentHelp:
     'El relé firma la extensión con su propia clave y la sirve. Aplique uno de estos archivos de directiva para instalarla en los navegadores gestionados e inscribirlos en este relé.',

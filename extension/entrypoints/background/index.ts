@@ -27,7 +27,8 @@ export default defineBackground(() => {
   }
   const privacy = browser.privacy as unknown as Record<string, Record<string, { onChange?: { addListener(listener: () => void): void } }>>;
   for (const [group, name] of PRIVACY_SETTINGS) privacy[group]?.[name]?.onChange?.addListener(changed);
-  // Policy arrives a few seconds after start-up, and may change at any time.
+  // Policy arrives a few seconds after start-up, and may change at any time. Firefox reads it once at start and never
+  // fires this (toolkit/components/extensions/parent/ext-storage.js): there a changed policy applies at the next start.
   browser.storage.onChanged.addListener((_, area) => {
     if (area === 'managed') reportNow();
   });

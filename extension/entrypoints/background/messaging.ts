@@ -97,7 +97,7 @@ const handlers: Handlers = {
   'deployment/policy': async (r) => {
     const c = await requireConnection();
     const enrollmentToken = r.enrollmentToken?.trim();
-    return relayDownload(c.relayUrl, `${API_PREFIX}/deployment/policy?platform=${encodeURIComponent(r.platform)}`, {
+    return relayDownload(c.relayUrl, `${API_PREFIX}/deployment/policy?${new URLSearchParams({ platform: r.platform, browser: r.browser }).toString()}`, {
       token: c.adminToken,
       headers: enrollmentToken ? { [ENROLLMENT_TOKEN_HEADER]: enrollmentToken } : {},
     });

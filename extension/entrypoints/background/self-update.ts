@@ -9,8 +9,9 @@ let requested: string | null = null;
 
 /**
  * The relay serves a newer build than this one: ask the browser to fetch it now, rather than at its own next check
- * hours away. The browser installs it and restarts the extension (see onUpdateAvailable in index.ts). Browsers without
- * the call (Firefox updates from its own channels) are left alone.
+ * hours away. The browser installs it and restarts the extension (see onUpdateAvailable in index.ts). Firefox has no
+ * such call: it reads the relay's updates.json, which its XPI's manifest names, at its own pace (once a day by default,
+ * extensions.update.interval), and is left alone here.
  */
 export async function updateIfBehind(served: string): Promise<void> {
   if (served === requested || compareVersions(served, browser.runtime.getManifest().version) <= 0) return;
