@@ -79,7 +79,6 @@ for (const lang of ['en', 'es']) {
   await fill(popup, 'adminToken', relay.adminToken);
   await popup.click('#connect');
   await popup.waitForSelector('#save');
-  await popup.waitForSelector('#deployment-id');
   await popup.waitForSelector('#this-browser');
   for (const tab of ['status', 'mail', 'extensions']) {
     await popup.click(`#tab-${tab}`);

@@ -13,7 +13,6 @@ import { needsAttention, type TabId } from './attention';
 import { ConnectSection } from './ConnectSection';
 import { AlertPolicyForm } from './AlertPolicyForm';
 import { ErrorBox } from './ErrorBox';
-import { DeploymentPanel } from './DeploymentPanel';
 import { FleetPanel } from './FleetPanel';
 import { MailSettingsForm } from './MailSettingsForm';
 import { StatusPanel, TAB_NAMES } from './StatusPanel';
@@ -49,6 +48,12 @@ export function App({ page }: { page: 'popup' | 'options' }) {
     if (tab === 'extensions' && !ExtensionsPanel)
       void import('./ExtensionsPanel').then((m) => setExtensionsPanel(() => m.ExtensionsPanel), logFailure('loading the Extensions tab'));
   }, [tab, ExtensionsPanel]);
+  // So is the Fleet tab's folded deployment section, with both browser families' files.
+  const [DeploymentPanel, setDeploymentPanel] = useState<typeof import('./DeploymentPanel').DeploymentPanel | null>(null);
+  useEffect(() => {
+    if (tab === 'fleet' && !DeploymentPanel)
+      void import('./DeploymentPanel').then((m) => setDeploymentPanel(() => m.DeploymentPanel), logFailure('loading the deployment section'));
+  }, [tab, DeploymentPanel]);
 
   const load = useCallback(async () => {
     try {
@@ -183,7 +188,7 @@ export function App({ page }: { page: 'popup' | 'options' }) {
           </TabPanel>
           <TabPanel id="fleet" selected={tab === 'fleet'}>
             <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />
-            <DeploymentPanel />
+            {DeploymentPanel && <DeploymentPanel />}
           </TabPanel>
         </>
       )}

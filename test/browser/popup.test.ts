@@ -287,21 +287,26 @@ describe('the admin popup in Chromium', () => {
 
   it("shows the fleet's extension and downloads its policy, asking for the enrollment token the relay does not keep", async () => {
     const reopened = await chromium.openPopup();
-    const id = relay.deps.extension!.identity.id;
+    const { id, firefox } = relay.deps.extension!.identity;
+    // The section is a chunk of its own, loaded with the Fleet tab.
+    await press(reopened, '#tab-fleet');
+    await press(reopened, '#deployment > summary');
     await reopened.waitForSelector('#deployment-id', { timeout: 20_000 });
     expect(await reopened.$eval('#deployment-id', (e) => (e as HTMLElement).innerText)).toBe(id);
     expect(await reopened.$eval('#deployment-update-url', (e) => (e as HTMLElement).innerText)).toContain(`${relay.url}/extension/updates.xml`);
+    expect(await reopened.$eval('#deployment-firefox-id', (e) => (e as HTMLElement).textContent)).toBe(firefox.id);
+    expect(await reopened.$eval('#deployment-firefox-redirect-url', (e) => (e as HTMLElement).textContent)).toBe(firefox.redirectUrl);
     // This relay was given its tokens, so it keeps only their hashes: the popup asks, and the relay checks the answer.
-    await press(reopened, '#tab-fleet');
-    await press(reopened, '#deployment > summary');
     await fill(reopened, 'deploymentEnrollmentToken', 'gm_enr_not-the-one');
     await press(reopened, '#policy-linux');
     await reopened.waitForSelector('#deployment .error[data-code="ENROLLMENT_TOKEN_WRONG"]');
     await fill(reopened, 'deploymentEnrollmentToken', relay.enrollmentToken);
     await press(reopened, '#policy-windows');
     await waitForText(reopened, 'Saved guardmail.reg');
-    const audit = await relay.deps.audit.list(1);
-    expect(audit[0]).toMatchObject({ action: 'deployment.policy-written', details: { platform: 'windows' } });
+    expect((await relay.deps.audit.list(1))[0]).toMatchObject({ action: 'deployment.policy-written', details: { platform: 'windows', browser: 'chromium' } });
+    await press(reopened, '#policy-firefox-linux');
+    await waitForText(reopened, 'Saved policies.json');
+    expect((await relay.deps.audit.list(1))[0]).toMatchObject({ action: 'deployment.policy-written', details: { platform: 'linux', browser: 'firefox' } });
     await reopened.close();
   });
 
