@@ -413,7 +413,10 @@ describe('serving Firefox and its policy', () => {
     const refused = await get('e.example');
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('--public-url') });
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'RATE_LIMITED',
+      message: expect.stringContaining('--public-url'),
+    });
     expect((await get('d.example')).status).toBe(200);
     await bare.close();
   });
