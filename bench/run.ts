@@ -2,6 +2,7 @@
  * `npm run bench`: every figure is the median of several runs, printed as a ratio against a baseline measured in
  * the same run on the same machine. Never a timed test. `npm run bench -- ingest delivery` runs only those.
  */
+import { benchAdminAuth } from './admin-auth';
 import { benchAlertLatency } from './alert-latency';
 import { benchChangeToAlert } from './change-alert';
 import { benchDelivery } from './delivery';
@@ -29,6 +30,7 @@ const BENCHES = {
   inventory: benchInventory,
   'extension-change': benchExtensionChange,
   relays: benchRelays,
+  'admin-auth': benchAdminAuth,
 };
 const wanted = process.argv.slice(2).filter((a) => a in BENCHES) as (keyof typeof BENCHES)[];
 

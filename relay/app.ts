@@ -4,14 +4,15 @@ import { API_PREFIX } from '../shared/api';
 import { DeliveryError } from './delivery/errors';
 import { ApiError, errorResponse } from './http/api-error';
 import { accessLog } from './http/access-log';
-import { requireToken } from './http/auth';
+import { requireAdmin, requireToken } from './http/auth';
 import { allowHosts } from './http/host';
 import { allowedMethods } from './http/methods';
 import { cors } from './http/cors';
 import { limitBody } from './http/body-limit';
 import { auditRoutes } from './routes/audit';
 import { metricsRoutes } from './routes/metrics';
-import { openApiRoutes } from './routes/openapi';
+import { adminRoleFor, openApiRoutes } from './routes/openapi';
+import { tokenRoutes } from './routes/tokens';
 import { fleetRoutes, reportRoutes } from './routes/fleet';
 import { healthRoutes } from './routes/health';
 import { mailSettingsRoutes } from './routes/mail-settings';
@@ -40,7 +41,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // answers ends the chain, so the small body limit and the admin token registered after them never see a report.
   app.route(API_PREFIX, reportRoutes(deps, requireToken(deps.accessTokens, 'enrollment', deps.authThrottle)));
   app.use(smallBodies);
-  app.use(`${API_PREFIX}/*`, requireToken(deps.accessTokens, 'admin', deps.authThrottle));
+  app.use(
+    `${API_PREFIX}/*`,
+    requireAdmin({
+      tokens: deps.accessTokens,
+      apiTokens: deps.apiTokens,
+      roleFor: adminRoleFor,
+      throttle: deps.authThrottle,
+      behindProxy: deps.behindProxy,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+  );
 
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
@@ -51,6 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route(API_PREFIX, statusRoutes(deps));
   app.route(API_PREFIX, auditRoutes(deps));
   app.route(API_PREFIX, deploymentRoutes(deps));
+  app.route(API_PREFIX, tokenRoutes(deps));
   app.route('/', extensionRoutes(deps));
 
   app.notFound((c) => {

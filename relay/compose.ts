@@ -91,6 +91,8 @@ export function composeRelay(o: ComposeOptions): AppDeps {
   return {
     stores,
     accessTokens: o.accessTokens,
+    apiTokens: stores.apiTokens,
+    behindProxy: o.behindProxy ?? false,
     mailSettings,
     oauth,
     tokenManager,

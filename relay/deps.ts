@@ -2,6 +2,7 @@
  * What the routes are given: the stores, the delivery parts and the settings the composition root (compose.ts) wires
  * together. Its own module so that routes depend on these types, not on the app that mounts them.
  */
+import type { ApiTokens, Principal } from './storage/api-tokens';
 import type { MailSender } from './delivery/mail-sender';
 import type { OAuthClientOptions } from './delivery/oauth-client';
 import type { OutboxWorker } from './delivery/outbox-worker';
@@ -28,6 +29,10 @@ import type { Stores } from './storage/stores';
 export interface AppDeps {
   stores: Stores;
   accessTokens: AccessTokens;
+  /** Named API tokens with their roles. */
+  apiTokens: ApiTokens;
+  /** Whether the relay is behind a TLS-terminating proxy, whose X-Forwarded-For names the client. */
+  behindProxy: boolean;
   mailSettings: MailSettingsStore;
   oauth: OAuthStore;
   tokenManager: TokenManager;
@@ -70,4 +75,5 @@ export interface AppDeps {
   now?: () => number;
 }
 
-export type AppEnv = { Variables: { requestId: string } };
+/** Per request: its id, and once the admin routes' middleware has run, who is asking. */
+export type AppEnv = { Variables: { requestId: string; principal?: Principal & { source: string } } };

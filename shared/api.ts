@@ -91,6 +91,8 @@ export interface StatusAnswer {
   /** Alerts wait while the policy has no recipient. */
   alertRecipients: number;
   releaseData: ReleaseDataStatus;
+  /** Who is asking: the break-glass "admin token" (an owner) or a named API token, with its role. */
+  admin: { name: string; role: 'viewer' | 'operator' | 'owner' };
 }
 
 /** What browser versions are judged against: the vendors' release data, or the fleet while none has arrived. */
@@ -108,9 +110,26 @@ export interface AuditEntry {
   requestId: string;
   action: string;
   details: Record<string, unknown>;
+  /** Who did it, for an admin's request: a token's name ("admin token" for the break-glass one), its role, its address. */
+  actor?: string;
+  role?: string;
+  source?: string;
 }
 
 /** Answer of GET /api/v1/audit: newest first. */
 export interface AuditAnswer {
   entries: AuditEntry[];
+}
+
+/** A named API token as GET /api/v1/tokens lists it: never its value, which only its creation answers. */
+export interface ApiTokenView {
+  id: number;
+  name: string;
+  role: 'viewer' | 'operator' | 'owner';
+  createdAt: string;
+  /** Who made it: an admin's name (a token's name, or "admin token"). */
+  createdBy: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  revoked: boolean;
 }

@@ -13,6 +13,7 @@ export const errorCodes = {
   VALIDATION_FAILED: { status: 400 },
   BODY_TOO_LARGE: { status: 413 },
   UNAUTHORIZED: { status: 401 },
+  ROLE_TOO_LOW: { status: 403 },
   AUTH_THROTTLED: { status: 429 },
   HOST_NOT_ALLOWED: { status: 421 },
   NOT_FOUND: { status: 404 },

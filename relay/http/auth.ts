@@ -1,9 +1,13 @@
 import { isIP } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../deps';
 import { RateLimiter } from '../domain/rate-limit';
+import { grants, type AdminRole } from '../domain/roles';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { AccessTokens, Role } from '../storage/access-tokens';
+import type { ApiTokens, Principal } from '../storage/api-tokens';
+import type { AuditBy } from '../storage/audit-log';
 import { ApiError } from './api-error';
 
 /**
@@ -76,4 +80,50 @@ export function requireToken(tokens: AccessTokens, role: Role, throttle?: AuthTh
     throttle?.failed(c, role);
     throw new ApiError('UNAUTHORIZED', { message: `A valid ${role} bearer token is required.` });
   };
+}
+
+/** The break-glass admin token: an owner, so a relay is run even while no named token works. */
+export const BREAK_GLASS: Principal = { name: 'admin token', role: 'owner' };
+
+/**
+ * The admin routes' door: the break-glass admin token or a named API token says who asks (401, throttled as above,
+ * when neither does), and the role the route needs (`roleFor`, from the one table in routes/openapi.ts) says whether
+ * they may (403 ROLE_TOO_LOW naming both roles). Who asked is kept for the route and the audit log.
+ */
+export function requireAdmin(o: {
+  tokens: AccessTokens;
+  apiTokens: ApiTokens;
+  roleFor: (method: string, path: string) => AdminRole;
+  throttle?: AuthThrottle;
+  behindProxy?: boolean;
+  now?: () => number;
+}): MiddlewareHandler<AppEnv> {
+  const now = o.now ?? Date.now;
+  return async (c, next) => {
+    if (c.req.method === 'OPTIONS') return next();
+    const token = bearerToken(c);
+    const principal = token === undefined ? null : o.tokens.verify('admin', token) ? BREAK_GLASS : await o.apiTokens.principal(token, now());
+    if (!principal) {
+      const wait = o.throttle?.wait(c, 'admin') ?? 0;
+      if (wait > 0) {
+        o.throttle!.throttled();
+        c.header('Retry-After', String(Math.ceil(wait / 1000)));
+        throw new ApiError('AUTH_THROTTLED');
+      }
+      o.throttle?.failed(c, 'admin');
+      throw new ApiError('UNAUTHORIZED', { message: 'A valid admin or API bearer token is required.' });
+    }
+    const needed = o.roleFor(c.req.method, c.req.path);
+    if (!grants(principal.role, needed)) {
+      throw new ApiError('ROLE_TOO_LOW', { message: `${principal.name} is a ${principal.role}; ${c.req.method} ${c.req.path} needs ${needed}.` });
+    }
+    c.set('principal', { ...principal, source: clientAddress(c, o.behindProxy ?? false) });
+    return next();
+  };
+}
+
+/** What the audit log keeps of an admin request: its id, who asked, with which role, from which address. */
+export function auditBy(c: Context<AppEnv>): AuditBy {
+  const p = c.get('principal');
+  return { requestId: c.get('requestId'), ...(p ? { actor: p.name, role: p.role, source: p.source } : {}) };
 }

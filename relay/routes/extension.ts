@@ -7,6 +7,7 @@ import { fleetPolicy, POLICY_BROWSERS, POLICY_PLATFORMS, type PolicyBrowser, typ
 import { FIREFOX_INSTALL_PATH, policyInput, UPDATES_JSON_PATH, UPDATES_XML_PATH } from '../extension/addresses';
 import { PackingLimited, type FirefoxXpi } from '../extension/firefox-package';
 import { ApiError } from '../http/api-error';
+import { auditBy } from '../http/auth';
 import { ownOrigin } from '../http/origin';
 
 type Deps = Pick<AppDeps, 'extension' | 'publicUrl' | 'accessTokens' | 'enrollmentToken' | 'audit'>;
@@ -132,7 +133,7 @@ export function deploymentRoutes(deps: Deps): Hono<AppEnv> {
     const enrollmentToken = given ?? (await deps.enrollmentToken());
     if (!enrollmentToken) throw new ApiError('ENROLLMENT_TOKEN_UNKNOWN', { field: 'enrollmentToken' });
     const file = fleetPolicy(platform as PolicyPlatform, policyInput(identity, baseUrl(deps, c), enrollmentToken), browser as PolicyBrowser);
-    await deps.audit.record('deployment.policy-written', { platform, browser }, c.get('requestId'));
+    await deps.audit.record('deployment.policy-written', { platform, browser }, auditBy(c));
     return c.body(new Uint8Array(file.body), 200, {
       'Content-Type': file.contentType,
       'Content-Disposition': `attachment; filename="${file.fileName}"`,

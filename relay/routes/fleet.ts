@@ -14,6 +14,7 @@ import { canonicalKey, checkReportSignature, keyThumbprint } from '../domain/rep
 import { siblingId } from '../domain/report-order';
 import { ReplayRefused, SignatureRefused } from '../domain/ingest';
 import { ApiError, errorResponse, limitParam, parseBody, parseQuery } from '../http/api-error';
+import { auditBy } from '../http/auth';
 import { limitBody } from '../http/body-limit';
 
 /** Reports are the one large body: 500 extensions with their permissions fit well inside. */
@@ -110,7 +111,7 @@ export function reportRoutes(
       void (async () => {
         if (!(await deps.fleet.recordRefusal(deviceId, reason, at))) return;
         if (refusalAudits.take('audit', at) > 0) return;
-        await deps.audit.record('device.report-refused', { deviceId, reason }, c.get('requestId'));
+        await deps.audit.record('device.report-refused', { deviceId, reason }, auditBy(c));
         deps.logger.warn({ requestId: c.get('requestId'), deviceId, reason }, 'report refused for a registered device');
       })().catch((err: unknown) => deps.logger.error({ err }, 'refused report not recorded'));
     }
@@ -140,7 +141,7 @@ export function fleetRoutes(
   routes.delete('/devices/:id', async (c) => {
     const id = c.req.param('id');
     if (!(await deps.fleet.forget(id))) throw new ApiError('DEVICE_NOT_FOUND', { field: 'id', message: `There is no device ${id}.` });
-    await deps.audit.record('device.forgotten', { deviceId: id }, c.get('requestId'));
+    await deps.audit.record('device.forgotten', { deviceId: id }, auditBy(c));
     return c.body(null, 204);
   });
 
@@ -173,7 +174,7 @@ export function fleetRoutes(
   routes.post('/alerts/retry', async (c) => {
     const retried = await deps.outbox.retryFailed(now());
     if (retried > 0) {
-      await deps.audit.record('alerts.retried', { alerts: retried }, c.get('requestId'));
+      await deps.audit.record('alerts.retried', { alerts: retried }, auditBy(c));
       void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
     }
     return c.json({ retried } satisfies RetryAnswer);
@@ -185,7 +186,7 @@ export function fleetRoutes(
     const policy = await parseBody(c, AlertPolicy);
     const changes = policyChanges(deps.policy.get(), policy);
     await deps.policy.save(policy);
-    await deps.audit.record('alert-policy.updated', changes, c.get('requestId'));
+    await deps.audit.record('alert-policy.updated', changes, auditBy(c));
     // Recipients may just have been added to alerts that waited for them, or a refused one corrected.
     void deps.worker.resume().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
     return c.json(deps.policy.get());

@@ -7,6 +7,7 @@ import { mailSettingsChanges } from '../domain/audit';
 import { forgetsAccount } from '../domain/oauth-account';
 import { movedSecrets } from '../domain/secret-binding';
 import { ApiError, parseBody } from '../http/api-error';
+import { auditBy } from '../http/auth';
 
 export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' | 'sender' | 'worker' | 'logger' | 'audit'>): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
@@ -35,14 +36,15 @@ export function mailSettingsRoutes(deps: Pick<AppDeps, 'mailSettings' | 'oauth' 
     const changes = mailSettingsChanges(before, input, store.view()?.secretsSet ?? {});
     await store.save(input);
     const requestId = c.get('requestId');
-    await deps.audit.record('mail-settings.updated', changes, requestId);
+    const by = auditBy(c);
+    await deps.audit.record('mail-settings.updated', changes, by);
     const account = await deps.oauth.account();
     if (account && forgetsAccount(before, input)) {
       await deps.oauth.disconnect();
       await deps.audit.record(
         'oauth.disconnected',
         { account: account.account, reason: 'the client, its endpoints, the scope or where mail is sent changed' },
-        requestId,
+        by,
       );
       deps.logger.info({ requestId }, 'OAuth account disconnected: the client, its endpoints or where mail is sent changed');
     }

@@ -9,6 +9,7 @@ import { DeliveryError } from '../delivery/errors';
 import { redeemCode } from '../delivery/oauth-client';
 import { authorizationUrl, checkCallback, CONSENT_TTL_MS, isAllowedRedirectUrl, missingRefreshTokenHint } from '../domain/consent';
 import { ApiError, parseBody } from '../http/api-error';
+import { auditBy } from '../http/auth';
 
 /** The consent flow (docs/architecture.md, flow 3): the extension opens the window; the relay makes the URL and redeems the code. */
 export function oauthRoutes(
@@ -68,7 +69,7 @@ export function oauthRoutes(
     const scope = tokens.scope ?? settings.scope;
     const accessExpiresAt = connectedAt + tokens.expiresInSeconds * 1000;
     await deps.oauth.connect({ account, scope, refreshToken: tokens.refreshToken, accessToken: tokens.accessToken, accessExpiresAt, now: connectedAt });
-    await deps.audit.record('oauth.consent-granted', { account, scope }, c.get('requestId'), connectedAt);
+    await deps.audit.record('oauth.consent-granted', { account, scope }, auditBy(c), connectedAt);
     deps.logger.info({ requestId: c.get('requestId'), account }, 'OAuth account connected');
     void deps.worker.resume().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
     return c.json({ account: tokens.account, scope, accessTokenExpiresAt: new Date(accessExpiresAt).toISOString() } satisfies ConnectedAnswer);
@@ -78,7 +79,7 @@ export function oauthRoutes(
   routes.delete('/oauth/connection', async (c) => {
     const account = await deps.oauth.account();
     await deps.oauth.disconnect();
-    if (account) await deps.audit.record('oauth.disconnected', { account: account.account, reason: 'an admin disconnected it' }, c.get('requestId'));
+    if (account) await deps.audit.record('oauth.disconnected', { account: account.account, reason: 'an admin disconnected it' }, auditBy(c));
     deps.logger.info({ requestId: c.get('requestId') }, 'OAuth account disconnected by an admin');
     return c.body(null, 204);
   });

@@ -2,14 +2,17 @@ import { Hono } from 'hono';
 import type { GenericSchema } from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import { API_VERSION } from '../../shared/api';
+import { ApiTokenInput } from '../../shared/api-token';
 import { errorCodes } from '../../shared/errors';
 import { MailSettingsInput, TestMailInput } from '../../shared/mail-settings';
 import { AuthorizeInput, CallbackInput } from '../../shared/oauth';
 import { ComplianceReport } from '../../shared/report';
 import type { AppEnv } from '../deps';
 import { POLICY_BROWSERS, POLICY_PLATFORMS } from '../domain/fleet-policy';
+import { isAdminRole, type AdminRole } from '../domain/roles';
 
-type Who = 'anyone' | 'admin' | 'enrollment';
+/** Who may call a route: anyone, an enrolled browser, or an admin of at least this role (domain/roles.ts). */
+type Who = 'anyone' | 'enrollment' | AdminRole;
 interface Operation {
   summary: string;
   who: Who;
@@ -27,21 +30,21 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/metrics': { get: { summary: 'Prometheus text format, for loopback peers only.', who: 'anyone', ok: 200 } },
   '/openapi.json': { get: { summary: 'This document.', who: 'anyone', ok: 200 } },
   '/api/v1/mail-settings': {
-    get: { summary: 'The mail settings, secrets only as set or not; null before the first save.', who: 'admin', ok: 200 },
-    put: { summary: 'Replace the mail settings; an omitted secret is kept, null clears it.', who: 'admin', body: MailSettingsInput, ok: 200 },
+    get: { summary: 'The mail settings, secrets only as set or not; null before the first save.', who: 'viewer', ok: 200 },
+    put: { summary: 'Replace the mail settings; an omitted secret is kept, null clears it.', who: 'owner', body: MailSettingsInput, ok: 200 },
   },
-  '/api/v1/mail-settings/test': { post: { summary: "Send a test mail now and answer the server's reply.", who: 'admin', body: TestMailInput, ok: 200 } },
+  '/api/v1/mail-settings/test': { post: { summary: "Send a test mail now and answer the server's reply.", who: 'operator', body: TestMailInput, ok: 200 } },
   '/api/v1/oauth/authorize': {
-    post: { summary: 'Start a consent: answers the authorization URL for the consent window.', who: 'admin', body: AuthorizeInput, ok: 200 },
+    post: { summary: 'Start a consent: answers the authorization URL for the consent window.', who: 'owner', body: AuthorizeInput, ok: 200 },
   },
   '/api/v1/oauth/callback': {
-    post: { summary: 'Finish the consent with the URL the window ended on; answers the connected account.', who: 'admin', body: CallbackInput, ok: 200 },
+    post: { summary: 'Finish the consent with the URL the window ended on; answers the connected account.', who: 'owner', body: CallbackInput, ok: 200 },
   },
-  '/api/v1/oauth/connection': { delete: { summary: 'Forget the connected account and its tokens.', who: 'admin', ok: 204 } },
-  '/api/v1/status': { get: { summary: 'Mail server, token health, last delivery, fleet and outbox.', who: 'admin', ok: 200 } },
+  '/api/v1/oauth/connection': { delete: { summary: 'Forget the connected account and its tokens.', who: 'owner', ok: 204 } },
+  '/api/v1/status': { get: { summary: 'Mail server, token health, last delivery, fleet and outbox.', who: 'viewer', ok: 200 } },
   '/api/v1/alert-policy': {
-    get: { summary: 'The alert policy.', who: 'admin', ok: 200 },
-    put: { summary: 'Replace the alert policy.', who: 'admin', body: AlertPolicy, ok: 200 },
+    get: { summary: 'The alert policy.', who: 'viewer', ok: 200 },
+    put: { summary: 'Replace the alert policy.', who: 'operator', body: AlertPolicy, ok: 200 },
   },
   '/api/v1/reports': {
     post: { summary: "A managed browser's compliance report; answers 202 with the verdict.", who: 'enrollment', body: ComplianceReport, ok: 202 },
@@ -49,7 +52,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/v1/devices': {
     get: {
       summary: 'The fleet, worst first, with counts per level.',
-      who: 'admin',
+      who: 'viewer',
       ok: 200,
       query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, level: { enum: [...LEVELS] } },
     },
@@ -57,7 +60,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/v1/alerts': {
     get: {
       summary: 'Alert history, newest first.',
-      who: 'admin',
+      who: 'viewer',
       ok: 200,
       query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, state: { enum: ['pending', 'running', 'sent', 'pending_retry', 'failed'] } },
     },
@@ -66,17 +69,17 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: {
       summary:
         "The fleet's extensions, riskiest first: devices, versions, install types, the risk score with its reasons, recent changes, and Chrome's RiskAssessmentData shape.",
-      who: 'admin',
+      who: 'viewer',
       ok: 200,
       query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, id: { type: 'string' } },
     },
   },
-  '/api/v1/devices/{id}': { delete: { summary: "Forgets a device; the fleet's newest versions are counted again without it.", who: 'admin', ok: 204 } },
-  '/api/v1/alerts/retry': { post: { summary: 'Sends failed alerts again, with the next mail; answers how many.', who: 'admin', ok: 200 } },
+  '/api/v1/devices/{id}': { delete: { summary: "Forgets a device; the fleet's newest versions are counted again without it.", who: 'operator', ok: 204 } },
+  '/api/v1/alerts/retry': { post: { summary: 'Sends failed alerts again, with the next mail; answers how many.', who: 'operator', ok: 200 } },
   '/api/v1/deployment': {
     get: {
       summary: "The fleet's extension for Chromium browsers and for Firefox: IDs, origin, redirect URLs, install and update URLs, served versions.",
-      who: 'admin',
+      who: 'viewer',
       ok: 200,
     },
   },
@@ -84,7 +87,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: {
       summary:
         'The policy file that force-installs and enrols the extension (linux JSON, windows .reg, macos .mobileconfig) for Chrome and Edge, or for Firefox (browser=firefox: policies.json, .reg, .mobileconfig); the enrollment token may be given in X-Guardmail-Enrollment-Token.',
-      who: 'admin',
+      who: 'owner',
       ok: 200,
       query: { platform: { enum: [...POLICY_PLATFORMS] }, browser: { enum: [...POLICY_BROWSERS] } },
     },
@@ -106,10 +109,29 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/extension/updates.xml': {
     get: { summary: "Google's update manifest for managed browsers: the signed extension's version and CRX URL.", who: 'anyone', ok: 200 },
   },
+  '/api/v1/tokens': {
+    get: { summary: 'The named API tokens: name, role, creator, expiry, last use; never a value.', who: 'owner', ok: 200 },
+    post: { summary: 'Make a named API token with a role and an expiry; the answer holds its value, this once.', who: 'owner', body: ApiTokenInput, ok: 201 },
+  },
+  '/api/v1/tokens/{id}': { delete: { summary: 'Revoke a named API token, at once on this relay and within 10 s on the others.', who: 'owner', ok: 204 } },
   '/api/v1/audit': {
-    get: { summary: 'The audit log of admin changes, newest first.', who: 'admin', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
+    get: { summary: 'The audit log of admin changes, newest first.', who: 'viewer', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
   },
 };
+
+const ADMIN_ROUTES = Object.entries(OPERATIONS).flatMap(([path, methods]) =>
+  Object.entries(methods).flatMap(([method, op]) =>
+    isAdminRole(op.who) ? [{ method: method.toUpperCase(), pattern: new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}$`), role: op.who }] : [],
+  ),
+);
+
+/**
+ * The role an admin request needs, from the table above: the one place each route says it. A path the table does not
+ * name (it answers 404) needs an owner, so that a route added without its role is closed, not open.
+ */
+export function adminRoleFor(method: string, path: string): AdminRole {
+  return ADMIN_ROUTES.find((r) => r.method === method && r.pattern.test(path))?.role ?? 'owner';
+}
 
 /** The OpenAPI 3.1 document, its request schemas made from the same valibot schemas the relay validates with. */
 export async function openApiDocument(): Promise<object> {
@@ -123,7 +145,8 @@ export async function openApiDocument(): Promise<object> {
           method,
           {
             summary: op.summary,
-            security: op.who === 'anyone' ? [] : [{ [op.who]: [] }],
+            security: op.who === 'anyone' ? [] : [{ [isAdminRole(op.who) ? 'admin' : op.who]: [] }],
+            ...(isAdminRole(op.who) ? { 'x-guardmail-role': op.who } : {}),
             ...(op.query ? { parameters: Object.entries(op.query).map(([name, schema]) => ({ name, in: 'query', required: false, schema })) } : {}),
             ...(op.body
               ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(op.body, { errorMode: 'ignore' }) } } } }
@@ -144,7 +167,12 @@ export async function openApiDocument(): Promise<object> {
     paths,
     components: {
       securitySchemes: {
-        admin: { type: 'http', scheme: 'bearer', description: 'The admin token the relay printed on its first start.' },
+        admin: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'The break-glass admin token the relay printed on its first start (an owner), or a named API token; x-guardmail-role is the least role a route needs (viewer, operator, owner).',
+        },
         enrollment: { type: 'http', scheme: 'bearer', description: 'The token managed browsers report with.' },
       },
       schemas: {

@@ -65,6 +65,7 @@ export function statusRoutes(
       },
       alertRecipients: deps.policy.get().recipients.length,
       releaseData: releaseDataStatus(deps.releases, deps.feedOptions.maxAgeMs, now),
+      admin: { name: c.get('principal')!.name, role: c.get('principal')!.role },
       delivery: {
         lastDeliveredAt: iso(delivery.lastDeliveredAt),
         lastFailure: delivery.lastFailure ? { code: delivery.lastFailure.code, at: new Date(delivery.lastFailure.at).toISOString() } : null,

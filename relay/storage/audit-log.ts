@@ -12,7 +12,17 @@ export type AuditAction =
   | 'devices.admission-limited'
   | 'device.report-refused'
   | 'device.forgotten'
-  | 'deployment.policy-written';
+  | 'deployment.policy-written'
+  | 'api-token.created'
+  | 'api-token.revoked';
+
+/** Who did an audited thing: the request, and for an admin's, who (a token's name), with what role, from where. */
+export interface AuditBy {
+  requestId: string;
+  actor?: string;
+  role?: string;
+  source?: string;
+}
 
 interface AuditRow {
   id: number;
@@ -20,6 +30,9 @@ interface AuditRow {
   request_id: string;
   action: string;
   details: string;
+  actor: string;
+  actor_role: string;
+  source: string;
 }
 
 /** Who changed what and when; details never hold a secret's value (see domain/audit.ts). */
@@ -30,8 +43,13 @@ export class AuditLog {
     this.#sql = sql;
   }
 
-  async record(action: AuditAction, details: Record<string, unknown>, requestId = '', at = Date.now()): Promise<void> {
-    await this.#sql.run(sql`INSERT INTO audit_log (at, request_id, action, details) VALUES (${at}, ${requestId}, ${action}, ${JSON.stringify(details)})`);
+  /** `by` is an admin request's (http/auth.ts auditBy), a request id alone, or nothing for the relay's own doing. */
+  async record(action: AuditAction, details: Record<string, unknown>, by: AuditBy | string = '', at = Date.now()): Promise<void> {
+    const who = typeof by === 'string' ? { requestId: by } : by;
+    await this.#sql.run(
+      sql`INSERT INTO audit_log (at, request_id, action, details, actor, actor_role, source)
+          VALUES (${at}, ${who.requestId}, ${action}, ${JSON.stringify(details)}, ${who.actor ?? ''}, ${who.role ?? ''}, ${who.source ?? ''})`,
+    );
   }
 
   /** Forgets entries from before `cutoff` (retention); answers how many. */
@@ -47,6 +65,7 @@ export class AuditLog {
       requestId: r.request_id,
       action: r.action,
       details: JSON.parse(r.details) as Record<string, unknown>,
+      ...(r.actor ? { actor: r.actor, role: r.actor_role, source: r.source } : {}),
     }));
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../log';
 import { tokenRows } from './access-tokens';
+import { ApiTokens } from './api-tokens';
 import { AuditLog } from './audit-log';
 import { ExtensionInventory } from './extensions';
 import { FleetStore } from './fleet';
@@ -53,6 +54,7 @@ export function createStores(engine: Engine, box: SecretBox, logger: Logger): Op
     audit: new AuditLog(db),
     extensions: new ExtensionInventory(db),
     tokenRows: tokenRows(db),
+    apiTokens: new ApiTokens(db),
     openFleet: (options) => new FleetStore(db, { ...options, reloadVersionsMs: engine.reloadVersionsMs }),
     secret: (name) => secrets.get(db, name),
     keepSecret: (name, plaintext) => secrets.put(db, name, plaintext),

@@ -263,4 +263,27 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE devices ADD COLUMN change_alerts TEXT;
     `,
   },
+  {
+    version: 16,
+    name: 'named API tokens with a role, and who did each audited thing',
+    // A token is kept as its SHA-256 only, shown once when made (storage/api-tokens.ts). An audit entry names the admin
+    // (a token's name, or "admin token" for the break-glass one), the role it acted with and the client's address;
+    // entries from before name nobody.
+    sql: (t) => `
+      CREATE TABLE api_tokens (
+        id ${t.serial},
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        sha256 ${t.bytes} NOT NULL UNIQUE,
+        created_at ${t.time} NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at ${t.time} NOT NULL,
+        last_used_at ${t.time},
+        revoked_at ${t.time}
+      )${t.strict};
+      ALTER TABLE audit_log ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+      ALTER TABLE audit_log ADD COLUMN actor_role TEXT NOT NULL DEFAULT '';
+      ALTER TABLE audit_log ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

@@ -8,6 +8,7 @@
  * reading them stays synchronous and costs no query.
  */
 import type { TokenRows } from './access-tokens';
+import type { ApiTokens } from './api-tokens';
 import type { AuditLog } from './audit-log';
 import type { ExtensionInventory } from './extensions';
 import type { FleetOptions, FleetStore } from './fleet';
@@ -48,6 +49,7 @@ export interface Stores {
   readonly extensions: ExtensionInventory;
   /** The admin and enrollment tokens' hashes. */
   readonly tokenRows: TokenRows;
+  readonly apiTokens: ApiTokens;
   /** The fleet, told how new devices are admitted and where the release data is. */
   openFleet(options: FleetOptions): FleetStore;
   /** A sealed secret by name (the enrollment token kept for the policies the relay writes). */

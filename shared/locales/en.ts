@@ -229,6 +229,8 @@ export const ui = {
   refusal_replayed: 'replayed',
   deviceForgotten: 'Device forgotten: it comes back if it reports again.',
   pendingAlerts: 'Alerts waiting',
+  auditBy: '{actor} ({role})',
+  actingAs: 'Acting as {name}, {role}',
   auditHeading: 'Recent changes',
   'audit_mail-settings.updated': 'Mail settings changed',
   'audit_alert-policy.updated': 'Alert policy changed',
@@ -241,6 +243,8 @@ export const ui = {
   'audit_device.report-refused': 'Report refused for a device (see its last refusal in the fleet)',
   'audit_device.forgotten': 'Device forgotten',
   'audit_deployment.policy-written': 'Deployment policy downloaded',
+  'audit_api-token.created': 'API token created',
+  'audit_api-token.revoked': 'API token revoked',
 } as const;
 
 export type UiKey = keyof typeof ui;
@@ -292,6 +296,10 @@ export const relayErrors: Record<ErrorCode, ErrorText> = {
   BODY_TOO_LARGE: {
     message: 'The request body is too large.',
     hint: 'Send a smaller body; the limit is given in the message.',
+  },
+  ROLE_TOO_LOW: {
+    message: "This admin's role does not allow it.",
+    hint: 'Ask an owner to do it, or for a token with the role the message names (viewer, operator, owner).',
   },
   UNAUTHORIZED: {
     message: 'A valid bearer token is required.',

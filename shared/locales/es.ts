@@ -232,6 +232,8 @@ export const ui: UiCatalog = {
   refusal_replayed: 'repetido',
   deviceForgotten: 'Dispositivo olvidado: vuelve si informa de nuevo.',
   pendingAlerts: 'Alertas en espera',
+  auditBy: '{actor} ({role})',
+  actingAs: 'Actuando como {name}, {role}',
   auditHeading: 'Cambios recientes',
   'audit_mail-settings.updated': 'Configuración de correo cambiada',
   'audit_alert-policy.updated': 'Directiva de alertas cambiada',
@@ -244,6 +246,8 @@ export const ui: UiCatalog = {
   'audit_device.report-refused': 'Informe rechazado para un dispositivo (vea su último rechazo en la flota)',
   'audit_device.forgotten': 'Dispositivo olvidado',
   'audit_deployment.policy-written': 'Directiva de despliegue descargada',
+  'audit_api-token.created': 'Token de API creado',
+  'audit_api-token.revoked': 'Token de API revocado',
 };
 
 /** Field messages for the form: the schema's English messages say the same, field by field. */
@@ -316,6 +320,10 @@ export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
     hint: 'La extensión descarta ese informe y envía el siguiente; si el relé rechaza todos los informes de un navegador, busque el id de la solicitud en el registro del relé.',
   },
   BODY_TOO_LARGE: { message: 'La solicitud es demasiado grande.', hint: 'Envíe menos datos (el certificado de la CA, como máximo 32 KB).' },
+  ROLE_TOO_LOW: {
+    message: 'El rol de este administrador no lo permite.',
+    hint: 'Pida a un propietario que lo haga, o un token con el rol que indica el mensaje (viewer, operator, owner).',
+  },
   UNAUTHORIZED: {
     message: 'El relé no acepta el token de administrador.',
     hint: 'Copie el token que el relé mostró en su primer arranque, o fije uno con GUARDMAIL_ADMIN_TOKEN.',

@@ -1,0 +1,35 @@
+import * as v from 'valibot';
+
+/** The longest a named API token lives: a year, so that every automation's access ends unless renewed. */
+export const MAX_TOKEN_DAYS = 365;
+
+/** Body of POST /api/v1/tokens: a named token for automation, with the least role it needs and when it ends. */
+export const ApiTokenInput = v.strictObject(
+  {
+    name: v.pipe(
+      v.string('name must be text.'),
+      v.trim(),
+      v.minLength(1, 'name: give the token a name that says what uses it, e.g. "grafana".'),
+      v.maxLength(100, 'name must be at most 100 characters.'),
+      // Printed in the audit log and the popup: no control characters.
+      v.regex(/^[^\p{Cc}]+$/u, 'name must not hold control characters.'),
+    ),
+    role: v.picklist(['viewer', 'operator', 'owner'], 'role must be viewer, operator or owner.'),
+    expiresInDays: v.pipe(
+      v.number('expiresInDays must be a number of days.'),
+      v.integer('expiresInDays must be a whole number of days.'),
+      v.minValue(1, 'expiresInDays must be at least 1.'),
+      v.maxValue(MAX_TOKEN_DAYS, `expiresInDays must be at most ${MAX_TOKEN_DAYS}.`),
+    ),
+  },
+  'Unknown field: only "name", "role" and "expiresInDays" are accepted.',
+);
+
+/** Answer of POST /api/v1/tokens: the token's value, this once. */
+export interface ApiTokenCreated {
+  token: string;
+  id: number;
+  name: string;
+  role: string;
+  expiresAt: string;
+}
