@@ -54,6 +54,9 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
       <h2 id="status-heading" class="sr-only">
         {t('statusHeading')}
       </h2>
+      <p id="acting-as" class="hint">
+        {t('actingAs', { name: status.admin.name, role: status.admin.role })}
+      </p>
       {attention.length === 0 && !delivery.delayed ? (
         <p class="ok" id="attention-none">
           {t('attentionNone')}
@@ -158,6 +161,7 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
             {audit.map((e) => (
               <li key={e.id}>
                 {when(e.at)} — {t(`audit_${e.action}` as UiKey)}
+                {e.actor && ` · ${t('auditBy', { actor: e.actor, role: e.role ?? '' })}`}
               </li>
             ))}
           </ul>

@@ -31,6 +31,7 @@ const healthy: StatusAnswer = {
   delivery: { lastDeliveredAt: null, lastFailure: null, delayed: null },
   fleet: { counts: { very_high: 0, high: 0, low: 2, secure: 5 }, stoppedReporting: 0, outbox: { pending: 0, failed: 0, oldestDueAgeSeconds: null } },
   alertRecipients: 1,
+  admin: { name: 'admin token', role: 'owner' },
   releaseData: { basis: 'vendor', stale: false, sources: [] },
 };
 
