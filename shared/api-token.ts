@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { ADMIN_ROLES } from './roles';
 
 /** The longest a named API token lives: a year, so that every automation's access ends unless renewed. */
 export const MAX_TOKEN_DAYS = 365;
@@ -14,7 +15,7 @@ export const ApiTokenInput = v.strictObject(
       // Printed in the audit log and the popup: no control characters.
       v.regex(/^[^\p{Cc}]+$/u, 'name must not hold control characters.'),
     ),
-    role: v.picklist(['viewer', 'operator', 'owner'], 'role must be viewer, operator or owner.'),
+    role: v.picklist(ADMIN_ROLES, `role must be one of ${ADMIN_ROLES.join(', ')}.`),
     expiresInDays: v.pipe(
       v.number('expiresInDays must be a number of days.'),
       v.integer('expiresInDays must be a whole number of days.'),

@@ -1,6 +1,7 @@
 import type { FleetStatus } from './fleet';
 import type { Transport } from './mail-settings';
 import type { OAuthStatus } from './oauth';
+import type { AdminRole } from './roles';
 
 /** The relay's API version; clients refuse to talk to a relay that speaks another one. */
 export const API_VERSION = 'v1';
@@ -92,7 +93,7 @@ export interface StatusAnswer {
   alertRecipients: number;
   releaseData: ReleaseDataStatus;
   /** Who is asking: the break-glass "admin token" (an owner) or a named API token, with its role. */
-  admin: { name: string; role: 'viewer' | 'operator' | 'owner' };
+  admin: { name: string; role: AdminRole };
 }
 
 /** What browser versions are judged against: the vendors' release data, or the fleet while none has arrived. */
@@ -125,7 +126,7 @@ export interface AuditAnswer {
 export interface ApiTokenView {
   id: number;
   name: string;
-  role: 'viewer' | 'operator' | 'owner';
+  role: AdminRole;
   createdAt: string;
   /** Who made it: an admin's name (a token's name, or "admin token"). */
   createdBy: string;

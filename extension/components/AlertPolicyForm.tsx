@@ -6,6 +6,8 @@ import { ask } from '../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { Check, Field } from './Field';
 import { useAction } from './use-action';
+import { ReadOnly } from './ReadOnly';
+import { useMay } from './role';
 
 const lines = (s: string) =>
   s
@@ -66,6 +68,7 @@ function toPolicy(f: FormState): unknown {
 
 /** The alert policy, validated with the relay's schema before it is sent. */
 export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSaved: (p: AlertPolicy) => void }) {
+  const may = useMay();
   const [form, setForm] = useState(() => toForm(saved));
   const [notice, setNotice] = useState('');
   const { error, run } = useAction();
@@ -136,9 +139,13 @@ export function AlertPolicyForm({ saved, onSaved }: { saved: AlertPolicy; onSave
         <Field {...field('allowlist')} label={t('allowlist')} help={t('allowlistHelp')} multiline />
         <Field {...field('blocklist')} label={t('blocklist')} help={t('extensionIdsHelp')} multiline />
       </details>
-      <button type="submit" id="save-policy" class="primary">
-        {t('save')}
-      </button>
+      {may('operator') ? (
+        <button type="submit" id="save-policy" class="primary">
+          {t('save')}
+        </button>
+      ) : (
+        <ReadOnly needed="operator" />
+      )}
       <p class="notice" role="status" aria-live="polite">
         {notice}
       </p>

@@ -17,6 +17,7 @@ import { FleetPanel } from './FleetPanel';
 import { MailSettingsForm } from './MailSettingsForm';
 import { StatusPanel, TAB_NAMES } from './StatusPanel';
 import { TabList, TabPanel } from './Tabs';
+import { RoleContext } from './role';
 import { ThisBrowserPanel } from './ThisBrowserPanel';
 import { shownError } from './use-action';
 
@@ -150,7 +151,7 @@ export function App({ page }: { page: 'popup' | 'options' }) {
           {error && <ErrorBox error={error} />}
         </>
       ) : (
-        <>
+        <RoleContext.Provider value={loaded.status.admin.role}>
           {error && <ErrorBox error={error} />}
           {/* Above the tabs: a consent started by Save on the mail tab ends here, whichever tab is open. */}
           <div role="status" aria-live="polite" id="consent">
@@ -190,7 +191,7 @@ export function App({ page }: { page: 'popup' | 'options' }) {
             <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />
             {DeploymentPanel && <DeploymentPanel />}
           </TabPanel>
-        </>
+        </RoleContext.Provider>
       )}
     </main>
   );

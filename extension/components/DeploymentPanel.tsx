@@ -1,10 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { DeploymentAnswer } from '../../shared/api';
-import { t } from '../utils/i18n';
+import { deploymentUi } from '../../shared/locales/en-deployment';
+import { partTexts } from '../utils/i18n';
 import { ask } from '../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
 import { shownError, useAction } from './use-action';
+import { ReadOnly } from './ReadOnly';
+import { useMay } from './role';
+
+const dt = partTexts('deploymentUi', deploymentUi);
 
 const PLATFORMS = [
   { id: 'linux', label: 'policyLinux' },
@@ -25,7 +30,7 @@ function PolicyButtons({ browser, download }: { browser: Browser; download: (pla
           key={p.id}
           onClick={() => void download(p.id, browser)}
         >
-          {t(p.label)}
+          {dt(p.label)}
         </button>
       ))}
     </div>
@@ -46,6 +51,7 @@ function save(file: { fileName: string; contentType: string; base64: string }): 
  * update or install URL) and the policy that installs and enrols it on each platform. The enrollment token field shows only when the relay keeps nothing but its hash.
  */
 export function DeploymentPanel() {
+  const may = useMay();
   const [deployment, setDeployment] = useState<DeploymentAnswer | null>(null);
   const [token, setToken] = useState('');
   const { error, setError, run } = useAction();
@@ -64,52 +70,52 @@ export function DeploymentPanel() {
   return (
     <details id="deployment">
       <summary>
-        <h2 id="deployment-heading">{t('deploymentHeading')}</h2>
+        <h2 id="deployment-heading">{dt('deploymentHeading')}</h2>
       </summary>
       {deployment && (
         <>
-          <p>{t('deploymentHelp')}</p>
+          <p>{dt('deploymentHelp')}</p>
           {!deployment.enrollmentTokenKnown && (
-            <Field id="deploymentEnrollmentToken" label={t('enrollmentTokenLabel')} help={t('enrollmentTokenHelp')} value={token} onValue={setToken} />
+            <Field id="deploymentEnrollmentToken" label={dt('enrollmentTokenLabel')} help={dt('enrollmentTokenHelp')} value={token} onValue={setToken} />
           )}
-          <h3>{t('chromiumBrowsers')}</h3>
+          <h3>{dt('chromiumBrowsers')}</h3>
           <dl>
-            <dt>{t('extensionId')}</dt>
+            <dt>{dt('extensionId')}</dt>
             <dd id="deployment-id">
               <code>{deployment.extensionId}</code>
             </dd>
-            <dt>{t('updateUrl')}</dt>
+            <dt>{dt('updateUrl')}</dt>
             <dd id="deployment-update-url">
-              <code>{deployment.updateUrl}</code> {deployment.version ? `(${deployment.version})` : t('notBuilt')}
+              <code>{deployment.updateUrl}</code> {deployment.version ? `(${deployment.version})` : dt('notBuilt')}
             </dd>
-            <dt>{t('redirectUrlLabel')}</dt>
+            <dt>{dt('redirectUrlLabel')}</dt>
             <dd>
               <code>{deployment.redirectUrl}</code>
             </dd>
           </dl>
-          <PolicyButtons browser="chromium" download={download} />
-          <h3>{t('firefoxBrowser')}</h3>
+          {may('owner') ? <PolicyButtons browser="chromium" download={download} /> : <ReadOnly needed="owner" />}
+          <h3>{dt('firefoxBrowser')}</h3>
           <dl>
-            <dt>{t('extensionId')}</dt>
+            <dt>{dt('extensionId')}</dt>
             <dd id="deployment-firefox-id">
               <code>{deployment.firefox.extensionId}</code>
             </dd>
-            <dt>{t('installUrl')}</dt>
+            <dt>{dt('installUrl')}</dt>
             <dd id="deployment-firefox-install-url">
               <code>{deployment.firefox.installUrl}</code>{' '}
               {deployment.firefox.version
-                ? `(${deployment.firefox.version}, ${t(deployment.firefox.signed ? 'firefoxSigned' : 'firefoxUnsigned')})`
-                : t('notBuilt')}
+                ? `(${deployment.firefox.version}, ${dt(deployment.firefox.signed ? 'firefoxSigned' : 'firefoxUnsigned')})`
+                : dt('notBuilt')}
             </dd>
-            <dt>{t('redirectUrlLabel')}</dt>
+            <dt>{dt('redirectUrlLabel')}</dt>
             <dd id="deployment-firefox-redirect-url">
               <code>{deployment.firefox.redirectUrl}</code>
             </dd>
           </dl>
-          <PolicyButtons browser="firefox" download={download} />
+          {may('owner') && <PolicyButtons browser="firefox" download={download} />}
           {saved && (
             <p role="status" id="policy-saved">
-              {t('policySaved', { file: saved })}
+              {dt('policySaved', { file: saved })}
             </p>
           )}
         </>

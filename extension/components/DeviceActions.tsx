@@ -4,6 +4,7 @@ import { ask } from '../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
 import { useAction } from './use-action';
+import { useMay } from './role';
 
 type Action = 'device/forget';
 
@@ -12,6 +13,7 @@ type Action = 'device/forget';
  * invented) is rarely among the most vulnerable.
  */
 export function DeviceActions({ deviceId, onDeviceId, onDone }: { deviceId: string; onDeviceId: (id: string) => void; onDone: () => void }) {
+  const may = useMay();
   const { busy, error, run: act } = useAction();
   const [done, setDone] = useState<Action | null>(null);
   const run = (type: Action) => {
@@ -36,9 +38,11 @@ export function DeviceActions({ deviceId, onDeviceId, onDone }: { deviceId: stri
         }}
       />
       <div class="actions">
-        <button type="button" id="forget-device" disabled={busy || empty} onClick={() => void run('device/forget')}>
-          {t('forgetDevice')}
-        </button>
+        {may('operator') && (
+          <button type="button" id="forget-device" disabled={busy || empty} onClick={() => void run('device/forget')}>
+            {t('forgetDevice')}
+          </button>
+        )}
       </div>
       {done && (
         <p role="status" id="device-action-done">

@@ -7,6 +7,7 @@ import { lang, partTexts } from '../utils/i18n';
 import { ask } from '../utils/protocol';
 import { ErrorBox } from './ErrorBox';
 import { useAction } from './use-action';
+import { useMay } from './role';
 
 const t = partTexts('extensionsUi', extensionsUi);
 const day = (iso: string) => new Date(iso).toLocaleDateString(lang);
@@ -37,6 +38,7 @@ const hostLike = (p: string) => p.includes('://') || p === '<all_urls>';
 
 /** One extension: its score and why, where it runs, its recent changes, and what the admin can do about it. */
 function ExtensionItem({ e, policy, onPolicy }: { e: InventoryExtension; policy: AlertPolicy; onPolicy: (p: AlertPolicy) => void }) {
+  const may = useMay();
   const [snippet, setSnippet] = useState<string | null>(null);
   const { busy, error, run } = useAction();
   const newest = e.versions.find((v) => v.devices > 0) ?? e.versions[0];
@@ -87,17 +89,17 @@ function ExtensionItem({ e, policy, onPolicy }: { e: InventoryExtension; policy:
       {e.allowed && <p class="ok">{t('extensionAllowed')}</p>}
       {e.blocked && <p class="warn">{t('extensionBlocked')}</p>}
       <div class="actions">
-        {!e.allowed && (
+        {!e.allowed && may('operator') && (
           <button type="button" disabled={busy} onClick={() => void allow(e.id)}>
             {t('allowExtension')}
           </button>
         )}
-        {!e.allowed && newest && (
+        {!e.allowed && newest && may('operator') && (
           <button type="button" disabled={busy} onClick={() => void allow(`${e.id}=${newest.version}`)}>
             {t('allowVersion', { version: newest.version })}
           </button>
         )}
-        {!e.blocked && (
+        {!e.blocked && may('operator') && (
           <button type="button" disabled={busy} onClick={() => void block()}>
             {t('blockExtension')}
           </button>

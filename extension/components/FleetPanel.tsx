@@ -8,6 +8,7 @@ import { DeviceActions } from './DeviceActions';
 import { ErrorBox } from './ErrorBox';
 import { LevelBadge } from './Findings';
 import { useAction } from './use-action';
+import { useMay } from './role';
 
 const SOURCE_NAMES: Record<string, string> = { chrome: 'Chrome', edge: 'Edge', firefox: 'Firefox', kev: 'CISA KEV' };
 
@@ -30,6 +31,7 @@ function ReleaseBasis({ data }: { data: StatusAnswer['releaseData'] }) {
 
 /** Counts per level as a small bar chart, the outbox with a retry for failed alerts, and the most vulnerable devices. */
 export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer; status: StatusAnswer | null; onChanged: () => void }) {
+  const may = useMay();
   const [deviceId, setDeviceId] = useState('');
   const { busy: retrying, error, run } = useAction();
   const retry = () =>
@@ -99,7 +101,7 @@ export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer;
         </dl>
       )}
       {status && <ReleaseBasis data={status.releaseData} />}
-      {status && status.fleet.outbox.failed > 0 && (
+      {status && status.fleet.outbox.failed > 0 && may('operator') && (
         <button type="button" id="retry-alerts" onClick={() => void retry()} disabled={retrying}>
           {t('retryFailedAlerts')}
         </button>

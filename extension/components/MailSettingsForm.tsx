@@ -8,6 +8,8 @@ import { Check, Choice, Field } from './Field';
 import { applyPreset, emptyForm, formFromView, permissionsHelp, toInput, validate, type FormState } from './form-state';
 import { RedirectUrl } from './RedirectUrl';
 import { useAction } from './use-action';
+import { ReadOnly } from './ReadOnly';
+import { useMay } from './role';
 
 interface Props {
   saved: MailSettingsView | null;
@@ -16,6 +18,7 @@ interface Props {
 
 /** The mail-server page: every field of the product page, validated as the admin types with the relay's schema. */
 export function MailSettingsForm({ saved, onSaved }: Props) {
+  const may = useMay();
   const [form, setForm] = useState<FormState>(() => (saved ? formFromView(saved) : emptyForm()));
   const [touched, setTouched] = useState<Set<string>>(new Set());
   const [submitted, setSubmitted] = useState(false);
@@ -238,9 +241,13 @@ export function MailSettingsForm({ saved, onSaved }: Props) {
         )}
       </details>
 
-      <button type="submit" id="save" class="primary" disabled={busy}>
-        {busy ? t('saving') : t('save')}
-      </button>
+      {may('owner') ? (
+        <button type="submit" id="save" class="primary" disabled={busy}>
+          {busy ? t('saving') : t('save')}
+        </button>
+      ) : (
+        <ReadOnly needed="owner" />
+      )}
       <p class="notice" role="status" aria-live="polite">
         {notice}
       </p>

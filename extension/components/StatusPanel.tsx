@@ -12,6 +12,7 @@ import type { ConsentState } from '../utils/storage';
 import { needsAttention, type TabId } from './attention';
 import { ErrorBox } from './ErrorBox';
 import { useAction } from './use-action';
+import { useMay } from './role';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(lang) : t('never'));
 
@@ -29,6 +30,7 @@ interface Props {
  * alerts wait; the test mail and Re-authorize.
  */
 export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
+  const may = useMay();
   const { busy, error, run: act } = useAction();
   const [result, setResult] = useState<TestMailResult | null>(null);
   const [audit, setAudit] = useState<AuditEntry[]>([]);
@@ -134,10 +136,12 @@ export function StatusPanel({ status, consent, onRefresh, onTab }: Props) {
         <dd id="browsers">{t('statusBrowsersValue', { count: browsers, risky: fleet.counts.very_high + fleet.counts.high })}</dd>
       </dl>
       <div class="actions">
-        <button type="button" id="send-test" onClick={() => void sendTest()} disabled={busy || !mail.configured}>
-          {busy ? t('sending') : t('sendTest')}
-        </button>
-        {delegated && (
+        {may('operator') && (
+          <button type="button" id="send-test" onClick={() => void sendTest()} disabled={busy || !mail.configured}>
+            {busy ? t('sending') : t('sendTest')}
+          </button>
+        )}
+        {delegated && may('owner') && (
           <button type="button" id="reauthorize" onClick={() => void reauthorize()} disabled={busy || consent.phase === 'running'}>
             {t('reauthorize')}
           </button>

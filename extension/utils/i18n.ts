@@ -22,7 +22,7 @@ export const lang: Lang = detectLang(uiLanguage());
 
 type Catalog = Pick<typeof esModule, 'ui'> & { errors: Partial<typeof esModule.errors>; fields?: typeof esModule.fields } & Partial<Parts>;
 /** A part of the catalogue a lazy chunk brings in English itself, so that the popup's first load leaves it out. */
-type Parts = Pick<typeof esModule, 'extensionsUi'>;
+type Parts = Pick<typeof esModule, 'extensionsUi' | 'deploymentUi'>;
 // Named parts, not the module: the findings' and the mail's texts stay out of the popup's bundle. In English the
 // relay's errors come with their own message and hint, so only the extension's own are here.
 let catalog: Catalog = { ui: enUi, errors: clientErrors };
@@ -36,8 +36,8 @@ export async function loadCatalog(): Promise<void> {
 }
 
 /** The texts of a lazily loaded part, in the browser's language: the part's chunk passes its English. */
-export function partTexts(part: keyof Parts, english: Parts[keyof Parts]): (key: keyof Parts[keyof Parts], params?: Params) => string {
-  const texts = catalog[part] ?? english;
+export function partTexts<P extends keyof Parts>(part: P, english: Parts[P]): (key: keyof Parts[P], params?: Params) => string {
+  const texts = (catalog[part] ?? english) as Record<keyof Parts[P], string>;
   return (key, params) => format(texts[key], lang, params);
 }
 

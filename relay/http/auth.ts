@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../deps';
 import { RateLimiter } from '../domain/rate-limit';
-import { grants, type AdminRole } from '../domain/roles';
+import { grants, type AdminRole } from '../../shared/roles';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { AccessTokens, Role } from '../storage/access-tokens';

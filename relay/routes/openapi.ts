@@ -9,7 +9,7 @@ import { AuthorizeInput, CallbackInput } from '../../shared/oauth';
 import { ComplianceReport } from '../../shared/report';
 import type { AppEnv } from '../deps';
 import { POLICY_BROWSERS, POLICY_PLATFORMS } from '../domain/fleet-policy';
-import { isAdminRole, type AdminRole } from '../domain/roles';
+import { isAdminRole, type AdminRole } from '../../shared/roles';
 
 /** Who may call a route: anyone, an enrolled browser, or an admin of at least this role (domain/roles.ts). */
 type Who = 'anyone' | 'enrollment' | AdminRole;

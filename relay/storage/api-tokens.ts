@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiTokenView } from '../../shared/api';
-import { isAdminRole, type AdminRole } from '../domain/roles';
+import { isAdminRole, type AdminRole } from '../../shared/roles';
 import { sql, type Sql } from './sql';
 
 /** Who a request acts as: the break-glass admin token (an owner), or a named API token with its role. */

@@ -1,6 +1,7 @@
 import type { ClientErrorCode, ErrorCode } from '../errors';
 import type { MailSettingsInput } from '../mail-settings';
 import type * as en from './en';
+import type * as enDeployment from './en-deployment';
 import type * as enExtensions from './en-extensions';
 import type { ErrorText, UiCatalog } from './en';
 import type { Catalogue } from './lang';
@@ -198,24 +199,6 @@ export const ui: UiCatalog = {
   mostVulnerable: 'Más vulnerables',
   findingsCount: '{count} hallazgos',
   findingsOne: '1 hallazgo',
-  deploymentHeading: 'Desplegar en navegadores gestionados',
-  extensionId: 'ID de la extensión',
-  updateUrl: 'URL de actualización',
-  notBuilt: '(aún sin compilar)',
-  chromiumBrowsers: 'Chrome y Edge',
-  firefoxBrowser: 'Firefox',
-  installUrl: 'URL de instalación',
-  firefoxSigned: 'firmado por Mozilla',
-  firefoxUnsigned: 'sin firmar: solo Firefox ESR con las firmas desactivadas',
-  redirectUrlLabel: 'URL de redirección de OAuth',
-  deploymentHelp:
-    'El relé firma la extensión con su propia clave y la sirve. Aplique uno de estos archivos de directiva para instalarla en los navegadores gestionados e inscribirlos en este relé.',
-  enrollmentTokenLabel: 'Token de inscripción',
-  enrollmentTokenHelp: 'El relé solo guarda un hash: cópielo de first-start-tokens.txt.',
-  policyLinux: 'Directiva de Linux (.json)',
-  policyWindows: 'Directiva de Windows (.reg)',
-  policyMacos: 'Perfil de macOS (.mobileconfig)',
-  policySaved: 'Guardado {file}: aplíquelo como indica el README para su plataforma.',
   noDevices: 'Ningún navegador ha informado aún.',
   failedAlerts: 'Alertas fallidas',
   stoppedReporting: 'dejó de informar',
@@ -233,6 +216,7 @@ export const ui: UiCatalog = {
   deviceForgotten: 'Dispositivo olvidado: vuelve si informa de nuevo.',
   pendingAlerts: 'Alertas en espera',
   auditBy: '{actor} ({role})',
+  readOnly: 'Su rol ({role}) puede leer esto; cambiarlo requiere {needed}.',
   actingAs: 'Actuando como {name}, {role}',
   auditHeading: 'Cambios recientes',
   'audit_mail-settings.updated': 'Configuración de correo cambiada',
@@ -819,4 +803,25 @@ export const mail: Catalogue<typeof en.mail> = {
     seeTab: 'Todas las extensiones y su riesgo están en la pestaña Extensiones de la extensión.',
   },
   levels: { very_high: 'muy altamente vulnerable', high: 'altamente vulnerable', low: 'riesgo bajo', secure: 'seguro' },
+};
+
+export const deploymentUi: Catalogue<typeof enDeployment.deploymentUi> = {
+  deploymentHeading: 'Desplegar en navegadores gestionados',
+  extensionId: 'ID de la extensión',
+  updateUrl: 'URL de actualización',
+  notBuilt: '(aún sin compilar)',
+  redirectUrlLabel: 'URL de redirección de OAuth',
+  deploymentHelp:
+    'El relé firma la extensión con su propia clave y la sirve. Aplique uno de estos archivos de directiva para instalarla en los navegadores gestionados e inscribirlos en este relé.',
+  enrollmentTokenLabel: 'Token de inscripción',
+  enrollmentTokenHelp: 'El relé solo guarda un hash: cópielo de first-start-tokens.txt.',
+  policyLinux: 'Directiva de Linux (.json)',
+  policyWindows: 'Directiva de Windows (.reg)',
+  policyMacos: 'Perfil de macOS (.mobileconfig)',
+  policySaved: 'Guardado {file}: aplíquelo como indica el README para su plataforma.',
+  chromiumBrowsers: 'Chrome y Edge',
+  firefoxBrowser: 'Firefox',
+  installUrl: 'URL de instalación',
+  firefoxSigned: 'firmado por Mozilla',
+  firefoxUnsigned: 'sin firmar: solo Firefox ESR con las firmas desactivadas',
 };

@@ -411,4 +411,42 @@ describe('the admin popup in Chromium', () => {
     expect(page.url()).toBe(`chrome-extension://${EXTENSION_ID}/options.html#fleet`);
     await page.close();
   });
+  it('acts with the role of the token it holds: a viewer sees no Save and its forged save is refused, an owner is named in the audit', async () => {
+    const made = async (role: string) =>
+      ((await (await relay.call('POST', '/api/v1/tokens', { name: `${role} in the popup`, role, expiresInDays: 1 })).json()) as { token: string }).token;
+    const page = await chromium.openPopup();
+    const connectAs = async (token: string, name: string) => {
+      await press(page, '#tab-status');
+      await press(page, 'section.connection button');
+      await fill(page, 'adminToken', token);
+      await press(page, '#connect');
+      await page.waitForFunction((n: string) => document.querySelector('#acting-as')?.textContent?.includes(n), { timeout: 10_000 }, name);
+    };
+    await connectAs(await made('viewer'), 'viewer in the popup, viewer');
+    await press(page, '#tab-mail');
+    await page.waitForSelector('#mail-form .read-only');
+    expect(await page.$('#save')).toBeNull();
+    await press(page, '#tab-alerts');
+    expect(await page.$('#save-policy')).toBeNull();
+    expect(await page.$('#send-test')).toBeNull();
+    // What the popup hides, the relay refuses: the same message sent by hand.
+    const forged = (await page.evaluate(() =>
+      (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage({
+        type: 'policy/save',
+        policy: { recipients: ['mallory@example.com'] },
+      }),
+    )) as { ok: boolean; error?: { code: string } };
+    expect(forged).toMatchObject({ ok: false, error: { code: 'ROLE_TOO_LOW' } });
+    expect(((await (await relay.call('GET', '/api/v1/alert-policy')).json()) as { recipients: string[] }).recipients).not.toContain('mallory@example.com');
+
+    await connectAs(await made('owner'), 'owner in the popup, owner');
+    await press(page, '#tab-alerts');
+    await fill(page, 'recipients', 'it@example.com\nsoc@example.com');
+    await press(page, '#save-policy');
+    await waitForText(page, 'Saved');
+    await press(page, '#tab-status');
+    await page.waitForFunction(() => document.querySelector('#audit')?.textContent?.includes('owner in the popup (owner)'), { timeout: 10_000 });
+    await connectAs(relay.adminToken, 'admin token, owner');
+    await page.close();
+  });
 });

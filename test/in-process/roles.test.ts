@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiTokenView, AuditAnswer } from '../../shared/api';
 import type { ApiTokenCreated } from '../../shared/api-token';
-import { ADMIN_ROLES, grants, isAdminRole, type AdminRole } from '../../relay/domain/roles';
+import { ADMIN_ROLES, grants, isAdminRole, type AdminRole } from '../../shared/roles';
 import { OPERATIONS } from '../../relay/routes/openapi';
 import { generateToken } from '../../relay/storage/access-tokens';
 import { startPostgres, type PostgresCluster } from '../fixtures/postgres';

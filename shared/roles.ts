@@ -3,7 +3,7 @@
  * - viewer: read the status, fleet, extensions, alerts, audit log and settings (never a secret, never a change);
  * - operator: also the alert policy, device actions, retrying alerts and the test mail;
  * - owner: also the mail settings and their consent, API tokens, and deployment policies with the enrollment token.
- * Each admin route names the role it needs once, in relay/routes/openapi.ts.
+ * Each admin route names the role it needs once, in relay/routes/openapi.ts; the popup hides what a role may not do.
  */
 export const ADMIN_ROLES = ['viewer', 'operator', 'owner'] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];

@@ -1,0 +1,24 @@
+/**
+ * The Fleet tab's deployment section's English texts, in a module of their own so that they load with the section's
+ * chunk (extension/components/DeploymentPanel.tsx), not with the popup. Each other language has them as `deploymentUi`.
+ */
+export const deploymentUi = {
+  deploymentHeading: 'Deploy to managed browsers',
+  extensionId: 'Extension ID',
+  updateUrl: 'Update URL',
+  notBuilt: '(not built yet)',
+  redirectUrlLabel: 'OAuth redirect URL',
+  deploymentHelp:
+    'The relay signs the extension with its own key and serves it. Apply a policy file below to install it on managed browsers and enrol them with this relay.',
+  enrollmentTokenLabel: 'Enrollment token',
+  enrollmentTokenHelp: 'The relay keeps only a hash of it: copy it from first-start-tokens.txt.',
+  policyLinux: 'Linux policy (.json)',
+  policyWindows: 'Windows policy (.reg)',
+  policyMacos: 'macOS profile (.mobileconfig)',
+  policySaved: 'Saved {file}: apply it as the README says for your platform.',
+  chromiumBrowsers: 'Chrome and Edge',
+  firefoxBrowser: 'Firefox',
+  installUrl: 'Install URL',
+  firefoxSigned: 'signed by Mozilla',
+  firefoxUnsigned: 'unsigned: Firefox ESR with signatures off only',
+};
