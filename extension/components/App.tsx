@@ -49,12 +49,15 @@ export function App({ page }: { page: 'popup' | 'options' }) {
     if (tab === 'extensions' && !ExtensionsPanel)
       void import('./ExtensionsPanel').then((m) => setExtensionsPanel(() => m.ExtensionsPanel), logFailure('loading the Extensions tab'));
   }, [tab, ExtensionsPanel]);
-  // So is the Fleet tab's folded deployment section, with both browser families' files.
+  // So are the Fleet tab's folded sections: deployment, with both browser families' files, and an owner's API tokens.
   const [DeploymentPanel, setDeploymentPanel] = useState<typeof import('./DeploymentPanel').DeploymentPanel | null>(null);
+  const [TokensPanel, setTokensPanel] = useState<typeof import('./TokensPanel').TokensPanel | null>(null);
   useEffect(() => {
     if (tab === 'fleet' && !DeploymentPanel)
       void import('./DeploymentPanel').then((m) => setDeploymentPanel(() => m.DeploymentPanel), logFailure('loading the deployment section'));
-  }, [tab, DeploymentPanel]);
+    if (tab === 'fleet' && !TokensPanel && loaded?.status.admin.role === 'owner')
+      void import('./TokensPanel').then((m) => setTokensPanel(() => m.TokensPanel), logFailure('loading the API tokens section'));
+  }, [tab, DeploymentPanel, TokensPanel, loaded]);
 
   const load = useCallback(async () => {
     try {
@@ -190,6 +193,7 @@ export function App({ page }: { page: 'popup' | 'options' }) {
           <TabPanel id="fleet" selected={tab === 'fleet'}>
             <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />
             {DeploymentPanel && <DeploymentPanel />}
+            {TokensPanel && loaded.status.admin.role === 'owner' && <TokensPanel />}
           </TabPanel>
         </RoleContext.Provider>
       )}

@@ -2,7 +2,8 @@ import type { ExtensionsAnswer } from '../../shared/inventory';
 import { browser } from 'wxt/browser';
 import type { MailSettingsInput, MailSettingsView, TestMailResult } from '../../shared/mail-settings';
 import type { AlertPolicy } from '../../shared/alert-policy';
-import type { AuditAnswer, DeploymentAnswer, StatusAnswer } from '../../shared/api';
+import type { ApiTokenView, AuditAnswer, DeploymentAnswer, StatusAnswer } from '../../shared/api';
+import type { ApiTokenCreated } from '../../shared/api-token';
 import type { Verdict } from '../../shared/checks/index';
 import type { DevicesAnswer, ReportAnswer, RetryAnswer } from '../../shared/fleet';
 import { ClientError, type ShownError } from './client-errors';
@@ -27,7 +28,10 @@ export type Request =
   | { type: 'alerts/retry' }
   | { type: 'device/forget'; deviceId: string }
   | { type: 'deployment/get' }
-  | { type: 'deployment/policy'; platform: string; browser: 'chromium' | 'firefox'; enrollmentToken?: string };
+  | { type: 'deployment/policy'; platform: string; browser: 'chromium' | 'firefox'; enrollmentToken?: string }
+  | { type: 'tokens/list' }
+  | { type: 'tokens/create'; token: unknown }
+  | { type: 'tokens/revoke'; id: number };
 
 /** The "This browser" panel: whether policy enrolled it, the relay's verdict, and the same rules run here. */
 export interface ThisBrowserView {
@@ -67,6 +71,9 @@ export interface Responses {
   'device/forget': null;
   'deployment/get': DeploymentAnswer;
   'deployment/policy': { fileName: string; contentType: string; base64: string };
+  'tokens/list': { tokens: ApiTokenView[] };
+  'tokens/create': ApiTokenCreated;
+  'tokens/revoke': null;
 }
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ShownError };

@@ -1,6 +1,7 @@
 /**
- * The Fleet tab's deployment section's English texts, in a module of their own so that they load with the section's
- * chunk (extension/components/DeploymentPanel.tsx), not with the popup. Each other language has them as `deploymentUi`.
+ * The English texts of the Fleet tab's folded sections (deployment, API tokens), in a module of their own so that they
+ * load with those sections' chunks (extension/components/DeploymentPanel.tsx, TokensPanel.tsx), not with the popup.
+ * Each other language has them as `deploymentUi`.
  */
 export const deploymentUi = {
   deploymentHeading: 'Deploy to managed browsers',
@@ -21,4 +22,15 @@ export const deploymentUi = {
   installUrl: 'Install URL',
   firefoxSigned: 'signed by Mozilla',
   firefoxUnsigned: 'unsigned: Firefox ESR with signatures off only',
+  tokensHeading: 'API tokens',
+  tokensHelp: 'Named tokens for people and automation, each with a role and an expiry. A token is shown once, when made.',
+  tokenName: 'Name',
+  tokenRole: 'Role',
+  tokenDays: 'Expires in (days)',
+  makeToken: 'Make token',
+  tokenMade: 'Copy it now, it is not shown again:',
+  tokenLine: '{name}: {role}, until {expires}; last used {used}',
+  tokenNeverUsed: 'never',
+  tokenRevoked: 'revoked',
+  revokeToken: 'Revoke',
 };

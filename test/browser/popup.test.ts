@@ -411,6 +411,29 @@ describe('the admin popup in Chromium', () => {
     expect(page.url()).toBe(`chrome-extension://${EXTENSION_ID}/options.html#fleet`);
     await page.close();
   });
+  it('lets an owner make an API token, shown once, and revoke it from the Fleet tab', async () => {
+    // The popup of the tests above closed itself when it opened its tabs in a page.
+    const popup = await chromium.openPopup();
+    await press(popup, '#tab-fleet');
+    await press(popup, '#tokens > summary');
+    await fill(popup, 'tokenName', 'ci pipeline');
+    await press(popup, '#tokenRole-operator');
+    await fill(popup, 'tokenDays', '7');
+    await press(popup, '#make-token');
+    const shown = await popup.waitForSelector('#token-made code', { timeout: 10_000 });
+    const token = await shown!.evaluate((e) => e.textContent ?? '');
+    expect(token).toMatch(/^gm_api_/);
+    expect((await relay.call('PUT', '/api/v1/alert-policy', await (await relay.call('GET', '/api/v1/alert-policy')).json(), { token })).status).toBe(200);
+    await popup.waitForFunction(() => document.querySelector('ul.tokens')?.textContent?.includes('ci pipeline: operator'), { timeout: 10_000 });
+    const id = ((await (await relay.call('GET', '/api/v1/tokens')).json()) as { tokens: { id: number; name: string }[] }).tokens.find(
+      (t) => t.name === 'ci pipeline',
+    )!.id;
+    await press(popup, `button[data-token="${id}"]`);
+    await popup.waitForFunction(() => document.querySelector('ul.tokens')?.textContent?.includes('revoked'), { timeout: 10_000 });
+    expect((await relay.call('GET', '/api/v1/status', undefined, { token })).status).toBe(401);
+    await popup.close();
+  });
+
   it('acts with the role of the token it holds: a viewer sees no Save and its forged save is refused, an owner is named in the audit', async () => {
     const made = async (role: string) =>
       ((await (await relay.call('POST', '/api/v1/tokens', { name: `${role} in the popup`, role, expiresInDays: 1 })).json()) as { token: string }).token;

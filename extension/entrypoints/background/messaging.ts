@@ -1,7 +1,8 @@
 import type { ExtensionsAnswer } from '../../../shared/inventory';
 import { browser } from 'wxt/browser';
 import { DEFAULT_POLICY, type AlertPolicy } from '../../../shared/alert-policy';
-import { API_PREFIX, ENROLLMENT_TOKEN_HEADER, type AuditAnswer, type DeploymentAnswer, type StatusAnswer } from '../../../shared/api';
+import { API_PREFIX, ENROLLMENT_TOKEN_HEADER, type ApiTokenView, type AuditAnswer, type DeploymentAnswer, type StatusAnswer } from '../../../shared/api';
+import type { ApiTokenCreated } from '../../../shared/api-token';
 import { evaluate, withPolicy } from '../../../shared/checks/index';
 import type { DevicesAnswer, RetryAnswer } from '../../../shared/fleet';
 import { needsConsent, type MailSettingsView, type TestMailResult } from '../../../shared/mail-settings';
@@ -101,6 +102,19 @@ const handlers: Handlers = {
       token: c.adminToken,
       headers: enrollmentToken ? { [ENROLLMENT_TOKEN_HEADER]: enrollmentToken } : {},
     });
+  },
+  'tokens/list': async () => {
+    const c = await requireConnection();
+    return relayFetch<{ tokens: ApiTokenView[] }>(c.relayUrl, `${API_PREFIX}/tokens`, { token: c.adminToken });
+  },
+  'tokens/create': async (r) => {
+    const c = await requireConnection();
+    return relayFetch<ApiTokenCreated>(c.relayUrl, `${API_PREFIX}/tokens`, { method: 'POST', token: c.adminToken, body: r.token });
+  },
+  'tokens/revoke': async (r) => {
+    const c = await requireConnection();
+    await relayFetch(c.relayUrl, `${API_PREFIX}/tokens/${r.id}`, { method: 'DELETE', token: c.adminToken });
+    return null;
   },
 };
 
