@@ -2,7 +2,7 @@
  * What the routes are given: the stores, the delivery parts and the settings the composition root (compose.ts) wires
  * together. Its own module so that routes depend on these types, not on the app that mounts them.
  */
-import type { ApiTokens, Principal } from './storage/api-tokens';
+import type { ApiTokens } from './storage/api-tokens';
 import type { MailSender } from './delivery/mail-sender';
 import type { OAuthClientOptions } from './delivery/oauth-client';
 import type { OutboxWorker } from './delivery/outbox-worker';
@@ -75,5 +75,4 @@ export interface AppDeps {
   now?: () => number;
 }
 
-/** Per request: its id, and once the admin routes' middleware has run, who is asking. */
-export type AppEnv = { Variables: { requestId: string; principal?: Principal & { source: string } } };
+export type { AppEnv } from './http/env';

@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../deps';
 import { RateLimiter } from '../domain/rate-limit';
 import { grants, type AdminRole } from '../../shared/roles';
 import type { Logger } from '../log';
@@ -9,6 +8,7 @@ import type { AccessTokens, Role } from '../storage/access-tokens';
 import type { ApiTokens, Principal } from '../storage/api-tokens';
 import type { AuditBy } from '../storage/audit-log';
 import { ApiError } from './api-error';
+import type { AppEnv } from './env';
 
 /**
  * Wrong tokens a client may send for one role: 30 at once, then 60 an hour. A real admin mistyping or a browser with an
