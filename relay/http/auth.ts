@@ -71,18 +71,23 @@ export function requireToken(tokens: AccessTokens, role: Role, throttle?: AuthTh
     if (c.req.method === 'OPTIONS') return next();
     const token = bearerToken(c);
     if (token && tokens.verify(role, token)) return next();
-    const wait = throttle?.wait(c, role) ?? 0;
-    if (wait > 0) {
-      throttle!.throttled();
-      c.header('Retry-After', String(Math.ceil(wait / 1000)));
-      throw new ApiError('AUTH_THROTTLED');
-    }
-    throttle?.failed(c, role);
-    throw new ApiError('UNAUTHORIZED', { message: `A valid ${role} bearer token is required.` });
+    refuse(c, role, throttle, `A valid ${role} bearer token is required.`);
   };
 }
 
-/** The break-glass admin token: an owner, so a relay is run even while no named token works. */
+/** A request without a valid token: 401, or 429 with Retry-After once its client has sent too many wrong ones. */
+function refuse(c: Context, role: Role, throttle: AuthThrottle | undefined, message: string): never {
+  const wait = throttle?.wait(c, role) ?? 0;
+  if (wait > 0) {
+    throttle!.throttled();
+    c.header('Retry-After', String(Math.ceil(wait / 1000)));
+    throw new ApiError('AUTH_THROTTLED');
+  }
+  throttle?.failed(c, role);
+  throw new ApiError('UNAUTHORIZED', { message });
+}
+
+/** The break-glass admin token: an owner, so that the relay can be managed even when no named token works. */
 export const BREAK_GLASS: Principal = { name: 'admin token', role: 'owner' };
 
 /**
@@ -103,16 +108,7 @@ export function requireAdmin(o: {
     if (c.req.method === 'OPTIONS') return next();
     const token = bearerToken(c);
     const principal = token === undefined ? null : o.tokens.verify('admin', token) ? BREAK_GLASS : await o.apiTokens.principal(token, now());
-    if (!principal) {
-      const wait = o.throttle?.wait(c, 'admin') ?? 0;
-      if (wait > 0) {
-        o.throttle!.throttled();
-        c.header('Retry-After', String(Math.ceil(wait / 1000)));
-        throw new ApiError('AUTH_THROTTLED');
-      }
-      o.throttle?.failed(c, 'admin');
-      throw new ApiError('UNAUTHORIZED', { message: 'A valid admin or API bearer token is required.' });
-    }
+    if (!principal) refuse(c, 'admin', o.throttle, 'A valid admin or API bearer token is required.');
     const needed = o.roleFor(c.req.method, c.req.path);
     if (!grants(principal.role, needed)) {
       throw new ApiError('ROLE_TOO_LOW', { message: `${principal.name} is a ${principal.role}; ${c.req.method} ${c.req.path} needs ${needed}.` });
