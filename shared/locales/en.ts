@@ -213,7 +213,7 @@ export const ui = {
   pendingAlerts: 'Alerts waiting',
   auditBy: '{actor} ({role})',
   readOnly: 'Your role ({role}) can read this; changing it needs {needed}.',
-  actingAs: 'Acting as {name}, {role}',
+  actingAs: 'Acting as {name} ({role})',
   auditHeading: 'Recent changes',
   'audit_mail-settings.updated': 'Mail settings changed',
   'audit_alert-policy.updated': 'Alert policy changed',

@@ -217,7 +217,7 @@ export const ui: UiCatalog = {
   pendingAlerts: 'Alertas en espera',
   auditBy: '{actor} ({role})',
   readOnly: 'Su rol ({role}) puede leer esto; cambiarlo requiere {needed}.',
-  actingAs: 'Actuando como {name}, {role}',
+  actingAs: 'Actuando como {name} ({role})',
   auditHeading: 'Cambios recientes',
   'audit_mail-settings.updated': 'Configuración de correo cambiada',
   'audit_alert-policy.updated': 'Directiva de alertas cambiada',

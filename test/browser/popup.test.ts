@@ -445,7 +445,7 @@ describe('the admin popup in Chromium', () => {
       await press(page, '#connect');
       await page.waitForFunction((n: string) => document.querySelector('#acting-as')?.textContent?.includes(n), { timeout: 10_000 }, name);
     };
-    await connectAs(await made('viewer'), 'viewer in the popup, viewer');
+    await connectAs(await made('viewer'), 'viewer in the popup (viewer)');
     await press(page, '#tab-mail');
     await page.waitForSelector('#mail-form .read-only');
     expect(await page.$('#save')).toBeNull();
@@ -462,14 +462,14 @@ describe('the admin popup in Chromium', () => {
     expect(forged).toMatchObject({ ok: false, error: { code: 'ROLE_TOO_LOW' } });
     expect(((await (await relay.call('GET', '/api/v1/alert-policy')).json()) as { recipients: string[] }).recipients).not.toContain('mallory@example.com');
 
-    await connectAs(await made('owner'), 'owner in the popup, owner');
+    await connectAs(await made('owner'), 'owner in the popup (owner)');
     await press(page, '#tab-alerts');
     await fill(page, 'recipients', 'it@example.com\nsoc@example.com');
     await press(page, '#save-policy');
     await waitForText(page, 'Saved');
     await press(page, '#tab-status');
     await page.waitForFunction(() => document.querySelector('#audit')?.textContent?.includes('owner in the popup (owner)'), { timeout: 10_000 });
-    await connectAs(relay.adminToken, 'admin token, owner');
+    await connectAs(relay.adminToken, 'admin token (owner)');
     await page.close();
   });
 });
