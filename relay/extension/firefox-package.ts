@@ -50,7 +50,7 @@ interface Signed {
   stamp: string;
   version: string;
   addonId: string;
-  bytes: Buffer;
+  xpi: FirefoxXpi;
 }
 
 type GeckoManifest = { version?: unknown; browser_specific_settings?: { gecko?: { id?: unknown; update_url?: unknown } } };
@@ -88,7 +88,7 @@ export class FirefoxPackage {
     const build = this.#currentBuild();
     if (!build) return null;
     const signed = await this.#currentSigned(build);
-    if (signed) return { version: signed.version, name: xpiName(signed.version), bytes: signed.bytes, hash: sha256(signed.bytes), signed: true };
+    if (signed) return signed.xpi;
     const key = `${build.stamp} ${base}`;
     const kept = this.#xpis.get(key);
     if (kept) {
@@ -222,7 +222,13 @@ async function readSigned(file: string, stamp: string): Promise<Signed> {
   const manifest = JSON.parse((await zipEntry(bytes, 'manifest.json')).toString('utf8')) as GeckoManifest;
   const addonId = manifest.browser_specific_settings?.gecko?.id;
   if (typeof addonId !== 'string' || typeof manifest.version !== 'string') throw new Error('its manifest names no add-on ID or version');
-  return { stamp, version: manifest.version, addonId, bytes };
+  // Hashed once per file, not per request for it.
+  return {
+    stamp,
+    version: manifest.version,
+    addonId,
+    xpi: { version: manifest.version, name: xpiName(manifest.version), bytes, hash: sha256(bytes), signed: true },
+  };
 }
 
 async function zipEntry(bytes: Buffer, name: string): Promise<Buffer> {

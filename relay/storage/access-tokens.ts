@@ -20,11 +20,15 @@ export function tokenRows(db: Sql): TokenRows {
   };
 }
 
-const sha256 = (token: string) => createHash('sha256').update(token).digest();
+/** What is kept of a token: its SHA-256, never the token. */
+export const tokenHash = (token: string): Buffer => createHash('sha256').update(token).digest();
 
-/** A new token: 256 random bits, prefixed by its role so a leaked one is recognisable in a scan. */
+/** 256 random bits after `prefix`, which says what the token is so that a leaked one is recognisable in a scan. */
+export const randomToken = (prefix: string): string => `${prefix}${randomBytes(32).toString('base64url')}`;
+
+/** A new admin or enrollment token. */
 export function generateToken(role: Role): string {
-  return `gm_${role === 'admin' ? 'adm' : 'enr'}_${randomBytes(32).toString('base64url')}`;
+  return randomToken(role === 'admin' ? 'gm_adm_' : 'gm_enr_');
 }
 
 /**
@@ -47,7 +51,7 @@ export class AccessTokens {
     for (const role of ['admin', 'enrollment'] as const) {
       const envToken = fromEnv[role];
       if (envToken) {
-        tokens.#hashes.set(role, sha256(envToken));
+        tokens.#hashes.set(role, tokenHash(envToken));
         continue;
       }
       const stored = await rows.find(role);
@@ -56,7 +60,7 @@ export class AccessTokens {
         continue;
       }
       const token = generateToken(role);
-      if (await rows.insert(role, sha256(token))) generated[role] = token;
+      if (await rows.insert(role, tokenHash(token))) generated[role] = token;
       tokens.#hashes.set(role, (await rows.find(role))!);
     }
     return { tokens, generated };
@@ -75,12 +79,12 @@ export class AccessTokens {
   /** For tests and the composition root: a set of tokens known in plain text. */
   static of(plain: Record<Role, string>): AccessTokens {
     const tokens = new AccessTokens();
-    for (const [role, token] of Object.entries(plain) as [Role, string][]) tokens.#hashes.set(role, sha256(token));
+    for (const [role, token] of Object.entries(plain) as [Role, string][]) tokens.#hashes.set(role, tokenHash(token));
     return tokens;
   }
 
   verify(role: Role, presented: string): boolean {
     const expected = this.#hashes.get(role);
-    return expected !== undefined && timingSafeEqual(expected, sha256(presented));
+    return expected !== undefined && timingSafeEqual(expected, tokenHash(presented));
   }
 }

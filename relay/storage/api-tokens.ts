@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { ApiTokenView } from '../../shared/api';
 import { isAdminRole, type AdminRole } from '../../shared/roles';
-import { sql, type Sql } from './sql';
+import { randomToken, tokenHash } from './access-tokens';
+import { constant, sql, type Sql } from './sql';
 
 /** Who a request acts as: the break-glass admin token (an owner), or a named API token with its role. */
 export interface Principal {
@@ -31,7 +31,7 @@ interface Row {
   revoked_at: number | null;
 }
 
-const sha256 = (token: string) => createHash('sha256').update(token).digest();
+const COLUMNS = constant('id, name, role, created_at, created_by, expires_at, last_used_at, revoked_at');
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
 function view(r: Row): ApiTokenView {
@@ -58,19 +58,17 @@ export class ApiTokens {
 
   /** Makes a token; the answer is the only time its value exists outside the caller. */
   async create(o: { name: string; role: AdminRole; expiresAt: number; createdBy: string }, now: number): Promise<{ token: string; view: ApiTokenView }> {
-    const token = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const token = randomToken(API_TOKEN_PREFIX);
     const row = await this.#sql.get<Row>(
       sql`INSERT INTO api_tokens (name, role, sha256, created_at, created_by, expires_at)
-          VALUES (${o.name}, ${o.role}, ${sha256(token)}, ${now}, ${o.createdBy}, ${o.expiresAt})
-          RETURNING id, name, role, created_at, created_by, expires_at, last_used_at, revoked_at`,
+          VALUES (${o.name}, ${o.role}, ${tokenHash(token)}, ${now}, ${o.createdBy}, ${o.expiresAt})
+          RETURNING ${COLUMNS}`,
     );
     return { token, view: view(row!) };
   }
 
   async list(): Promise<ApiTokenView[]> {
-    const rows = await this.#sql.all<Row>(
-      sql`SELECT id, name, role, created_at, created_by, expires_at, last_used_at, revoked_at FROM api_tokens ORDER BY id DESC`,
-    );
+    const rows = await this.#sql.all<Row>(sql`SELECT ${COLUMNS} FROM api_tokens ORDER BY id DESC`);
     return rows.map(view);
   }
 
@@ -78,22 +76,18 @@ export class ApiTokens {
   async revoke(id: number, now: number): Promise<ApiTokenView | null> {
     await this.#sql.run(sql`UPDATE api_tokens SET revoked_at = ${now} WHERE id = ${id} AND revoked_at IS NULL`);
     this.#remembered.clear();
-    const row = await this.#sql.get<Row>(
-      sql`SELECT id, name, role, created_at, created_by, expires_at, last_used_at, revoked_at FROM api_tokens WHERE id = ${id}`,
-    );
+    const row = await this.#sql.get<Row>(sql`SELECT ${COLUMNS} FROM api_tokens WHERE id = ${id}`);
     return row ? view(row) : null;
   }
 
   /** Who a presented named token acts as: null when it is unknown, revoked or expired. */
   async principal(token: string, now: number): Promise<Principal | null> {
     if (!token.startsWith(API_TOKEN_PREFIX)) return null;
-    const hash = sha256(token);
+    const hash = tokenHash(token);
     const key = hash.toString('hex');
     let row = this.#remembered.get(key);
     if (!row || now - row.at > REMEMBERED_MS) {
-      const found = await this.#sql.get<Row>(
-        sql`SELECT id, name, role, created_at, created_by, expires_at, last_used_at, revoked_at FROM api_tokens WHERE sha256 = ${hash}`,
-      );
+      const found = await this.#sql.get<Row>(sql`SELECT ${COLUMNS} FROM api_tokens WHERE sha256 = ${hash}`);
       if (!found) {
         this.#remembered.delete(key);
         return null;
