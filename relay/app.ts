@@ -13,6 +13,7 @@ import { auditRoutes } from './routes/audit';
 import { metricsRoutes } from './routes/metrics';
 import { adminRoleFor, openApiRoutes } from './routes/openapi';
 import { tokenRoutes } from './routes/tokens';
+import { identityRoutes, signInRoutes } from './routes/sign-in';
 import { fleetRoutes, reportRoutes } from './routes/fleet';
 import { healthRoutes } from './routes/health';
 import { mailSettingsRoutes } from './routes/mail-settings';
@@ -41,6 +42,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // answers ends the chain, so the small body limit and the admin token registered after them never see a report.
   app.route(API_PREFIX, reportRoutes(deps, requireToken(deps.accessTokens, 'enrollment', deps.authThrottle)));
   app.use(smallBodies);
+  // Signing in is how an admin gets a token: open to anyone, before the admin door.
+  app.route(API_PREFIX, signInRoutes(deps));
   app.use(
     `${API_PREFIX}/*`,
     requireAdmin({
@@ -48,6 +51,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       apiTokens: deps.apiTokens,
       roleFor: adminRoleFor,
       throttle: deps.authThrottle,
+      refused: deps.refusalAudit,
       behindProxy: deps.behindProxy,
       ...(deps.now ? { now: deps.now } : {}),
     }),
@@ -63,6 +67,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route(API_PREFIX, auditRoutes(deps));
   app.route(API_PREFIX, deploymentRoutes(deps));
   app.route(API_PREFIX, tokenRoutes(deps));
+  app.route(API_PREFIX, identityRoutes(deps));
   app.route('/', extensionRoutes(deps));
 
   app.notFound((c) => {

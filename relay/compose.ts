@@ -3,7 +3,9 @@ import type { AppDeps } from './deps';
 import type { FleetExtension } from './extension/fleet-extension';
 import type { SmtpTimeouts } from './delivery/smtp-options';
 import { MailSender } from './delivery/mail-sender';
-import { createAuthThrottle } from './http/auth';
+import { createAuthThrottle, createRefusalAudit } from './http/auth';
+import { ownerNotices } from './delivery/owner-notice';
+import { OidcClient } from './sign-in/oidc-client';
 import { OutboxWorker } from './delivery/outbox-worker';
 import { Episodes } from './domain/episodes';
 import { DEFAULT_RETENTION, type Retention } from './domain/retention';
@@ -92,6 +94,10 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     stores,
     accessTokens: o.accessTokens,
     apiTokens: stores.apiTokens,
+    identity: stores.identity,
+    oidc: new OidcClient({ timeoutMs: oauthClient.timeoutMs }),
+    refusalAudit: createRefusalAudit({ audit, logger: o.logger, now: o.now }),
+    notifyOwners: ownerNotices({ sender, mailSettings, identity: stores.identity, apiTokens: stores.apiTokens, logger: o.logger }),
     behindProxy: o.behindProxy ?? false,
     mailSettings,
     oauth,

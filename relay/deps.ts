@@ -17,7 +17,10 @@ import type { AccessTokens } from './storage/access-tokens';
 import type { FeedOptions, FeedRefresher } from './feeds/refresh';
 import type { FleetExtension } from './extension/fleet-extension';
 import type { StoreWatch } from './store-watch';
-import type { AuthThrottle } from './http/auth';
+import type { AuthThrottle, RefusalAudit } from './http/auth';
+import type { NotifyOwners } from './delivery/owner-notice';
+import type { OidcClient } from './sign-in/oidc-client';
+import type { IdentityStore } from './storage/identity';
 import type { AuditLog } from './storage/audit-log';
 import type { FleetStore } from './storage/fleet';
 import type { OAuthStore } from './storage/oauth';
@@ -29,8 +32,15 @@ import type { Stores } from './storage/stores';
 export interface AppDeps {
   stores: Stores;
   accessTokens: AccessTokens;
-  /** Named API tokens with their roles. */
+  /** Named API tokens and admins' sessions, with their roles. */
   apiTokens: ApiTokens;
+  /** How admins sign in with the identity provider, and the sign-ins in progress. */
+  identity: IdentityStore;
+  oidc: OidcClient;
+  /** Audits refused admin requests and failed sign-ins, within a budget. */
+  refusalAudit: RefusalAudit;
+  /** Tells owners by mail that access changed. */
+  notifyOwners: NotifyOwners;
   /** Whether the relay is behind a TLS-terminating proxy, whose X-Forwarded-For names the client. */
   behindProxy: boolean;
   mailSettings: MailSettingsStore;

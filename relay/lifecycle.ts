@@ -17,7 +17,7 @@ export async function startRelay(deps: AppDeps): Promise<Running> {
   const prune = () =>
     pruneExpired(deps, deps.retention, Date.now()).then(
       (pruned) => {
-        if (pruned.devices + pruned.alerts + pruned.audit > 0) logger.info(pruned, 'pruned what outlived its retention');
+        if (pruned.devices + pruned.alerts + pruned.audit + pruned.sessions > 0) logger.info(pruned, 'pruned what outlived its retention');
       },
       (err: unknown) => logger.error({ err }, 'pruning failed; it runs again within the hour'),
     );

@@ -96,6 +96,18 @@ export const errorCodes = {
   SMTP_XOAUTH2_REJECTED: { status: 502 },
   SMTP_APP_ONLY_NOT_PERMITTED: { status: 502 },
   OAUTH_CONSENT_NOT_NEEDED: { status: 409 },
+  // --- Admin sign-in with the company's identity provider (OIDC)
+  SIGN_IN_NOT_CONFIGURED: { status: 409 },
+  SIGN_IN_UNKNOWN: { status: 400 },
+  SIGN_IN_ALREADY_USED: { status: 409 },
+  SIGN_IN_EXPIRED: { status: 400 },
+  SIGN_IN_REFUSED: { status: 401 },
+  SIGN_IN_ID_TOKEN_INVALID: { status: 401 },
+  SIGN_IN_NO_ROLE: { status: 403 },
+  SIGN_IN_WRONG_DOMAIN: { status: 403 },
+  SIGN_IN_GROUPS_OVERAGE: { status: 403 },
+  SIGN_IN_PROVIDER_UNREACHABLE: { status: 502 },
+  SIGN_IN_BUSY: { status: 429 },
   // --- HTTP mail APIs (Microsoft Graph, Gmail API)
   API_TOKEN_REJECTED: { status: 502 },
   API_THROTTLED: { status: 502 },

@@ -16,7 +16,7 @@ const PEM_CERTIFICATE = /^\s*(-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIF
 const PEM_PRIVATE_KEY = /^\s*-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+?-----END (RSA )?PRIVATE KEY-----\s*$/;
 
 /** A line of text that ends up in a header, a mail or a log: no CR, LF, control or invisible format characters (shared/text.ts). */
-const singleLine = (field: string, max: number) =>
+export const singleLine = (field: string, max: number) =>
   v.pipe(
     v.string(`${field} must be text.`),
     v.trim(),
@@ -38,7 +38,7 @@ export function isLoopbackHost(hostname: string): boolean {
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
-const endpointUrl = (field: string) =>
+export const endpointUrl = (field: string) =>
   v.pipe(
     singleLine(field, 2048),
     v.check((s) => {

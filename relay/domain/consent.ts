@@ -49,6 +49,17 @@ export function missingRefreshTokenHint(settings: MailSettings): string {
   return 'Ask the authorization server for offline access (often the offline_access scope).';
 }
 
+/** Refuses a window's final URL that is not the redirect URL its flow (a consent, a sign-in) asked the provider for. */
+export function notBackAt(
+  callbackUrl: URL,
+  redirectUri: string,
+  flow: string,
+): { ok: false; code: 'VALIDATION_FAILED'; field: string; message: string } | null {
+  const expected = new URL(redirectUri);
+  if (callbackUrl.origin === expected.origin && callbackUrl.pathname === expected.pathname) return null;
+  return { ok: false, code: 'VALIDATION_FAILED', field: 'callbackUrl', message: `callbackUrl: must start with the redirect URL of ${flow} (${redirectUri}).` };
+}
+
 /** The consent in progress, as the relay keeps it. */
 export interface ConsentInProgress {
   state: string;
@@ -70,15 +81,8 @@ export type CallbackCheck =
  */
 export function checkCallback(pending: ConsentInProgress | null, callbackUrl: URL, now: number): CallbackCheck {
   if (!pending) return { ok: false, code: 'OAUTH_NO_CONSENT_IN_PROGRESS' };
-  const expected = new URL(pending.redirectUri);
-  if (callbackUrl.origin !== expected.origin || callbackUrl.pathname !== expected.pathname) {
-    return {
-      ok: false,
-      code: 'VALIDATION_FAILED',
-      field: 'callbackUrl',
-      message: `callbackUrl: must start with the redirect URL of the consent in progress (${pending.redirectUri}).`,
-    };
-  }
+  const elsewhere = notBackAt(callbackUrl, pending.redirectUri, 'the consent in progress');
+  if (elsewhere) return elsewhere;
   const state = callbackUrl.searchParams.get('state');
   if (state !== pending.state) return { ok: false, code: 'OAUTH_STATE_MISMATCH' };
   if (pending.redeemed) return { ok: false, code: 'OAUTH_CODE_ALREADY_REDEEMED' };

@@ -3,6 +3,7 @@ import type { GenericSchema } from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import { API_VERSION } from '../../shared/api';
 import { ApiTokenInput } from '../../shared/api-token';
+import { IdentityInput } from '../../shared/identity';
 import { errorCodes } from '../../shared/errors';
 import { MailSettingsInput, TestMailInput } from '../../shared/mail-settings';
 import { AuthorizeInput, CallbackInput } from '../../shared/oauth';
@@ -114,6 +115,29 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
     post: { summary: 'Make a named API token with a role and an expiry; the answer holds its value, this once.', who: 'owner', body: ApiTokenInput, ok: 201 },
   },
   '/api/v1/tokens/{id}': { delete: { summary: 'Revoke a named API token, at once on this relay and within 10 s on the others.', who: 'owner', ok: 204 } },
+  '/api/v1/sign-in/start': {
+    post: {
+      summary: "Begin an admin's sign-in with the identity provider: answers the authorization URL for the sign-in window.",
+      who: 'anyone',
+      body: AuthorizeInput,
+      ok: 200,
+    },
+  },
+  '/api/v1/sign-in/finish': {
+    post: {
+      summary: 'Finish the sign-in with the URL the window ended on: answers a session token for the admin, their name and role.',
+      who: 'anyone',
+      body: CallbackInput,
+      ok: 200,
+    },
+  },
+  '/api/v1/session': { delete: { summary: 'Sign out: ends the session making the request.', who: 'viewer', ok: 204 } },
+  '/api/v1/sessions': { get: { summary: "The admins' open sessions: name, role, since, until.", who: 'owner', ok: 200 } },
+  '/api/v1/sessions/{id}': { delete: { summary: "End an admin's session, at once on this relay and within 10 s on the others.", who: 'owner', ok: 204 } },
+  '/api/v1/identity': {
+    get: { summary: 'How admins sign in: the identity provider, the client, who gets which role; the secret only as set or not.', who: 'owner', ok: 200 },
+    put: { summary: 'Replace the identity settings; an omitted client secret is kept, null clears it.', who: 'owner', body: IdentityInput, ok: 200 },
+  },
   '/api/v1/audit': {
     get: { summary: 'The audit log of admin changes, newest first.', who: 'viewer', ok: 200, query: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
   },
@@ -171,7 +195,7 @@ export async function openApiDocument(): Promise<object> {
           type: 'http',
           scheme: 'bearer',
           description:
-            'The break-glass admin token the relay printed on its first start (an owner), or a named API token; x-guardmail-role is the least role a route needs (viewer, operator, owner).',
+            "The break-glass admin token the relay printed on its first start (an owner), a named API token, or a signed-in admin's session; x-guardmail-role is the least role a route needs (viewer, operator, owner).",
         },
         enrollment: { type: 'http', scheme: 'bearer', description: 'The token managed browsers report with.' },
       },

@@ -6,7 +6,7 @@ import type { AppDeps, AppEnv } from '../deps';
 import { ApiError, parseBody } from '../http/api-error';
 import { auditBy } from '../http/auth';
 
-type Deps = Pick<AppDeps, 'apiTokens' | 'audit' | 'now'>;
+type Deps = Pick<AppDeps, 'apiTokens' | 'audit' | 'notifyOwners' | 'now'>;
 
 const DAY_MS = 86_400_000;
 const TokenId = v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number));
@@ -15,7 +15,7 @@ const TokenId = v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number));
 export function tokenRoutes(deps: Deps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const now = () => (deps.now ?? Date.now)();
-  routes.get('/tokens', async (c) => c.json({ tokens: await deps.apiTokens.list() } satisfies { tokens: ApiTokenView[] }));
+  routes.get('/tokens', async (c) => c.json({ tokens: await deps.apiTokens.list('api', now()) } satisfies { tokens: ApiTokenView[] }));
   routes.post('/tokens', async (c) => {
     const input = await parseBody(c, ApiTokenInput);
     const by = auditBy(c);
@@ -24,13 +24,22 @@ export function tokenRoutes(deps: Deps): Hono<AppEnv> {
       now(),
     );
     await deps.audit.record('api-token.created', { id: view.id, name: view.name, role: view.role, expiresAt: view.expiresAt }, by);
+    deps.notifyOwners({
+      subject: `an API token with the ${view.role} role was made`,
+      lines: [`${by.actor ?? 'An owner'} made the API token "${view.name}" (${view.role}, until ${view.expiresAt}) from ${by.source ?? 'an unknown address'}.`],
+    });
     return c.json({ token, id: view.id, name: view.name, role: view.role, expiresAt: view.expiresAt } satisfies ApiTokenCreated, 201);
   });
   routes.delete('/tokens/:id', async (c) => {
     const id = v.safeParse(TokenId, c.req.param('id'));
-    const revoked = id.success ? await deps.apiTokens.revoke(id.output, now()) : null;
+    const revoked = id.success ? await deps.apiTokens.revoke('api', id.output, now()) : null;
     if (!revoked) throw new ApiError('NOT_FOUND', { message: 'No API token has this id.' });
-    await deps.audit.record('api-token.revoked', { id: revoked.id, name: revoked.name, role: revoked.role }, auditBy(c));
+    const by = auditBy(c);
+    await deps.audit.record('api-token.revoked', { id: revoked.id, name: revoked.name, role: revoked.role }, by);
+    deps.notifyOwners({
+      subject: 'an API token was revoked',
+      lines: [`${by.actor ?? 'An owner'} revoked the API token "${revoked.name}" (${revoked.role}) from ${by.source ?? 'an unknown address'}.`],
+    });
     return c.body(null, 204);
   });
   return routes;

@@ -14,7 +14,14 @@ export type AuditAction =
   | 'device.forgotten'
   | 'deployment.policy-written'
   | 'api-token.created'
-  | 'api-token.revoked';
+  | 'api-token.revoked'
+  | 'identity.updated'
+  | 'admin.signed-in'
+  | 'admin.sign-in-failed'
+  | 'admin.role-changed'
+  | 'admin.signed-out'
+  | 'session.revoked'
+  | 'auth.refused';
 
 /** Who did an audited thing: the request, and for an admin's, who (a token's name), with what role, from where. */
 export interface AuditBy {

@@ -3,6 +3,7 @@ import { tokenRows } from './access-tokens';
 import { ApiTokens } from './api-tokens';
 import { AuditLog } from './audit-log';
 import { ExtensionInventory } from './extensions';
+import { IdentityStore } from './identity';
 import { FleetStore } from './fleet';
 import { OAuthStore } from './oauth';
 import { OutboxStore } from './outbox';
@@ -55,6 +56,7 @@ export function createStores(engine: Engine, box: SecretBox, logger: Logger): Op
     extensions: new ExtensionInventory(db),
     tokenRows: tokenRows(db),
     apiTokens: new ApiTokens(db),
+    identity: new IdentityStore(db, secrets),
     openFleet: (options) => new FleetStore(db, { ...options, reloadVersionsMs: engine.reloadVersionsMs }),
     secret: (name) => secrets.get(db, name),
     keepSecret: (name, plaintext) => secrets.put(db, name, plaintext),

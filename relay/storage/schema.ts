@@ -286,4 +286,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE audit_log ADD COLUMN source TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 17,
+    name: 'admin sessions from the identity provider, and sign-ins in progress',
+    // A session is a token like a named one (storage/api-tokens.ts), kept as its hash, named after the admin, with the
+    // role the sign-in earned; `subject` is the provider's issuer and subject, so a role change shows at the next sign-in.
+    // A sign-in in progress is found by its state and used once; the relay forgets it when it expires.
+    sql: (t) => `
+      ALTER TABLE api_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'api';
+      ALTER TABLE api_tokens ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+      CREATE INDEX api_tokens_subject ON api_tokens (subject, id);
+      CREATE TABLE sign_ins (
+        state TEXT PRIMARY KEY,
+        nonce TEXT NOT NULL,
+        code_verifier TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        expires_at ${t.time} NOT NULL,
+        used INTEGER NOT NULL DEFAULT 0
+      )${t.strict};
+    `,
+  },
 ];

@@ -32,7 +32,7 @@ export const DELIVERY_NAME = 'delivery';
 const secretName = (field: SecretField) => `mail.${field}`;
 
 /** Writes a named setting as JSON and announces it, in the caller's transaction. */
-async function writeSetting(tx: Sql, name: string, value: unknown): Promise<void> {
+export async function writeSetting(tx: Sql, name: string, value: unknown): Promise<void> {
   await tx.run(
     sql`INSERT INTO settings (name, value, updated_at) VALUES (${name}, ${JSON.stringify(value)}, ${new Date().toISOString()})
         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
@@ -41,7 +41,7 @@ async function writeSetting(tx: Sql, name: string, value: unknown): Promise<void
 }
 
 /** A named setting's JSON, or undefined before the first save. */
-async function readSetting(db: Sql, name: string): Promise<string | undefined> {
+export async function readSetting(db: Sql, name: string): Promise<string | undefined> {
   return (await db.get<{ value: string }>(sql`SELECT value FROM settings WHERE name = ${name}`))?.value;
 }
 

@@ -11,6 +11,7 @@ import type { TokenRows } from './access-tokens';
 import type { ApiTokens } from './api-tokens';
 import type { AuditLog } from './audit-log';
 import type { ExtensionInventory } from './extensions';
+import type { IdentityStore } from './identity';
 import type { FleetOptions, FleetStore } from './fleet';
 import type { OAuthStore } from './oauth';
 import type { OutboxStore } from './outbox';
@@ -50,6 +51,8 @@ export interface Stores {
   /** The admin and enrollment tokens' hashes. */
   readonly tokenRows: TokenRows;
   readonly apiTokens: ApiTokens;
+  /** How admins sign in with the identity provider, and the sign-ins in progress. */
+  readonly identity: IdentityStore;
   /** The fleet, told how new devices are admitted and where the release data is. */
   openFleet(options: FleetOptions): FleetStore;
   /** A sealed secret by name (the enrollment token kept for the policies the relay writes). */

@@ -601,6 +601,51 @@ export const relayErrors: Record<ErrorCode, ErrorText> = {
     message: 'App-only access has no consent window: the application signs in with its own client secret.',
     hint: "Grant the application permission in the provider's admin console (admin consent), then send a test mail.",
   },
+  // --- Admin sign-in with the company's identity provider (OIDC)
+  SIGN_IN_NOT_CONFIGURED: {
+    message: 'Signing in with an identity provider is not set up on this relay.',
+    hint: 'An owner sets it up with PUT /api/v1/identity (README, "Admins and roles"); until then use the admin token or a named API token.',
+  },
+  SIGN_IN_UNKNOWN: {
+    message: 'This sign-in answer belongs to no sign-in this relay began (unknown state).',
+    hint: 'Start again with Sign in, in one window.',
+  },
+  SIGN_IN_ALREADY_USED: {
+    message: 'This sign-in was already finished: its answer cannot be used twice.',
+    hint: 'Start again with Sign in.',
+  },
+  SIGN_IN_EXPIRED: {
+    message: 'The sign-in took longer than 10 minutes.',
+    hint: 'Start again with Sign in and finish it within 10 minutes.',
+  },
+  SIGN_IN_REFUSED: {
+    message: 'The identity provider refused the sign-in.',
+    hint: 'The message quotes the provider. Try again with the company account; if it says the app is not assigned, an IT admin assigns you to it.',
+  },
+  SIGN_IN_ID_TOKEN_INVALID: {
+    message: "The identity provider's ID token failed validation; nobody was signed in.",
+    hint: "The message says which check failed (issuer, audience, nonce, signature, expiry). Check the issuer and client ID in the identity settings, and the relay's clock.",
+  },
+  SIGN_IN_NO_ROLE: {
+    message: 'This account has no role on this relay.',
+    hint: "An owner adds the account's email address, or one of its groups or app roles, to the owners, operators or viewers list.",
+  },
+  SIGN_IN_WRONG_DOMAIN: {
+    message: "This account is not one of the company's Google Workspace domain.",
+    hint: 'Sign in with the company account (the domain the identity settings name in hostedDomain).',
+  },
+  SIGN_IN_GROUPS_OVERAGE: {
+    message: 'The identity provider left the groups out of the ID token: the account is in too many groups.',
+    hint: "In Entra ID, give Guardmail's app roles to groups and set roleClaim to roles, or emit only the groups assigned to the application.",
+  },
+  SIGN_IN_PROVIDER_UNREACHABLE: {
+    message: 'The relay could not reach the identity provider.',
+    hint: "Check that the relay reaches the issuer's address (its discovery document and token endpoint); until then use the admin token.",
+  },
+  SIGN_IN_BUSY: {
+    message: 'Too many sign-ins are in progress or failing from this address.',
+    hint: 'Wait for the time in Retry-After, then sign in again.',
+  },
   // --- HTTP mail APIs (Microsoft Graph, Gmail API)
   API_TOKEN_REJECTED: {
     message: 'The mail API refused the access token (401), even after a fresh one.',

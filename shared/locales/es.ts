@@ -541,6 +541,50 @@ export const errors: Record<ErrorCode | ClientErrorCode, ErrorText> = {
     message: 'El acceso solo de aplicación no tiene ventana de consentimiento: la aplicación inicia sesión con su propio secreto de cliente.',
     hint: 'Conceda el permiso a la aplicación en la consola de administración del proveedor (consentimiento de administrador) y envíe un correo de prueba.',
   },
+  SIGN_IN_NOT_CONFIGURED: {
+    message: 'El inicio de sesión con un proveedor de identidad no está configurado en este relé.',
+    hint: 'Un propietario lo configura con PUT /api/v1/identity; mientras tanto use el token de administrador o un token de API.',
+  },
+  SIGN_IN_UNKNOWN: {
+    message: 'Esta respuesta no corresponde a ningún inicio de sesión de este relé.',
+    hint: 'Empiece de nuevo con Iniciar sesión, en una sola ventana.',
+  },
+  SIGN_IN_ALREADY_USED: {
+    message: 'Este inicio de sesión ya se completó: su respuesta no se usa dos veces.',
+    hint: 'Empiece de nuevo con Iniciar sesión.',
+  },
+  SIGN_IN_EXPIRED: {
+    message: 'El inicio de sesión tardó más de 10 minutos.',
+    hint: 'Empiece de nuevo con Iniciar sesión y termínelo en 10 minutos.',
+  },
+  SIGN_IN_REFUSED: {
+    message: 'El proveedor de identidad rechazó el inicio de sesión.',
+    hint: 'El mensaje cita al proveedor. Inténtelo de nuevo con la cuenta de la empresa.',
+  },
+  SIGN_IN_ID_TOKEN_INVALID: {
+    message: 'El token de identidad del proveedor no superó la validación; no se inició ninguna sesión.',
+    hint: 'El mensaje dice qué comprobación falló. Revise el emisor y el ID de cliente, y el reloj del relé.',
+  },
+  SIGN_IN_NO_ROLE: {
+    message: 'Esta cuenta no tiene ningún rol en este relé.',
+    hint: 'Un propietario añade su dirección, o uno de sus grupos o roles, a una de las listas.',
+  },
+  SIGN_IN_WRONG_DOMAIN: {
+    message: 'Esta cuenta no es del dominio de Google Workspace de la empresa.',
+    hint: 'Inicie sesión con la cuenta de la empresa.',
+  },
+  SIGN_IN_GROUPS_OVERAGE: {
+    message: 'El proveedor de identidad omitió los grupos del token: la cuenta está en demasiados grupos.',
+    hint: 'En Entra ID, asigne los roles de la aplicación y use roleClaim = roles, o emita solo los grupos asignados a la aplicación.',
+  },
+  SIGN_IN_PROVIDER_UNREACHABLE: {
+    message: 'El relé no pudo contactar con el proveedor de identidad.',
+    hint: 'Compruebe que el relé llega a la dirección del emisor; mientras tanto use el token de administrador.',
+  },
+  SIGN_IN_BUSY: {
+    message: 'Hay demasiados inicios de sesión en curso o fallidos desde esta dirección.',
+    hint: 'Espere el tiempo de Retry-After y vuelva a intentarlo.',
+  },
   API_TOKEN_REJECTED: {
     message: 'La API de correo rechazó el token de acceso (401), incluso uno recién obtenido.',
     hint: 'Compruebe que el ámbito es el de la API (https://graph.microsoft.com/… para Graph, https://www.googleapis.com/auth/gmail.send para Gmail) y vuelva a autorizar; abajo están las palabras del servidor.',

@@ -105,8 +105,10 @@ describe.each(engines)('admins with roles, on %s', (_, open) => {
     expect((await relay.call('DELETE', `/api/v1/tokens/${made.id}`, undefined, as('owner'))).status).toBe(204);
     const after = await relay.call('GET', '/api/v1/status', undefined, { token: made.token });
     expect(after.status).toBe(401);
-    const { entries } = (await (await relay.call('GET', '/api/v1/audit?limit=2')).json()) as AuditAnswer;
-    expect(entries.map((e) => [e.action, e.details.name, e.actor])).toEqual([
+    expect(((await after.json()) as { error: { message: string } }).error.message).toBe('The API token "grafana" was revoked.');
+    const { entries } = (await (await relay.call('GET', '/api/v1/audit?limit=3')).json()) as AuditAnswer;
+    expect(entries.map((e) => [e.action, e.details.name ?? e.details.reason, e.actor])).toEqual([
+      ['auth.refused', 'The API token "grafana" was revoked.', undefined],
       ['api-token.revoked', 'grafana', 'owner robot'],
       ['api-token.created', 'grafana', 'owner robot'],
     ]);

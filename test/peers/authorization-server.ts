@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomUUID, X509Certificate } from 'node:crypto';
+import { createHash, createSign, generateKeyPairSync, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type AuthorizationCode, type Configuration, type KoaContextWithOIDC, type ResponseType } from 'oidc-provider';
@@ -35,8 +35,26 @@ export interface TestClient {
   certificate?: string;
 }
 
+/**
+ * What the directory holds of an account besides its address, as each provider puts it in the ID token:
+ * - Entra ID: `groups`, the object IDs of the security groups the user is in, when the app registration asks for them
+ *   (`groupMembershipClaims`), and `roles`, the app roles assigned to the user ("Microsoft identity platform ID token
+ *   claims reference"); past 200 groups, no `groups` but `_claim_names` pointing at Graph ("Groups overage claim").
+ * - Google: `hd`, the Workspace domain, only for Workspace accounts ("OpenID Connect", ID token payload).
+ */
+export interface DirectoryAccount {
+  groups?: string[];
+  roles?: string[];
+  /** Entra: the user is in more groups than a token holds. */
+  groupsOverage?: boolean;
+  hd?: string;
+  emailVerified?: boolean;
+}
+
 export interface AuthorizationServerOptions {
   flavour: Flavour;
+  /** Accounts by login, with their directory claims; any other login signs in with an address only. */
+  directory?: Record<string, DirectoryAccount>;
   clients: Record<string, TestClient>;
   accessTokenTtlSeconds?: number;
   /** Application permissions an admin granted each client, by name (Mail.Send for Graph, SMTP.SendAsApp for Exchange). */
@@ -66,6 +84,11 @@ export interface AuthorizationServer {
   expireAccessTokens(): Promise<void>;
   /** Answers the next token request with this recorded reply instead (see recorded-replies.ts). */
   failNextToken(status: number, body: Record<string, string>): void;
+  /**
+   * Changes the claims of the next ID token the token endpoint answers and signs it again with the provider's key, or
+   * with a key it never published (`foreignKey`): a provider, or someone in its place, answering what it should not.
+   */
+  tamperNextIdToken(change: (claims: Record<string, unknown>) => Record<string, unknown>, options?: { foreignKey?: boolean }): void;
   /** Delays every token response (to hold many requests in flight at once). */
   tokenDelayMs: number;
   /** Stops answering token requests (for a token endpoint that times out). */
@@ -96,6 +119,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const consented = new Set<string>();
   const hanging = new Set<ServerResponse>();
   let injected: { status: number; body: Record<string, string> } | null = null;
+  let tamper: { change: (claims: Record<string, unknown>) => Record<string, unknown>; foreignKey?: boolean } | null = null;
+  const directory = options.directory ?? {};
 
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const configuration: Configuration = {
@@ -115,19 +140,29 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test-signing-key', use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [randomUUID()] },
     scopes: google
-      ? ['openid', 'email', GMAIL_SCOPE, GMAIL_API_SCOPE]
-      : ['openid', 'email', 'offline_access', MICROSOFT_SCOPE, GRAPH_SCOPE, GRAPH_APP_SCOPE, EXCHANGE_APP_SCOPE],
-    claims: { openid: google ? ['sub'] : ['sub', 'tid', 'preferred_username'], email: ['email', 'email_verified'] },
+      ? ['openid', 'email', 'profile', GMAIL_SCOPE, GMAIL_API_SCOPE]
+      : ['openid', 'email', 'profile', 'offline_access', MICROSOFT_SCOPE, GRAPH_SCOPE, GRAPH_APP_SCOPE, EXCHANGE_APP_SCOPE],
+    claims: {
+      openid: google ? ['sub', 'hd'] : ['sub', 'tid', 'preferred_username', 'groups', 'roles', '_claim_names', '_claim_sources'],
+      email: ['email', 'email_verified'],
+      profile: ['name'],
+    },
     // Both providers put the account's address in the ID token (the default keeps it for the userinfo endpoint).
     conformIdTokenClaims: false,
     extraParams: google ? ['access_type'] : [],
     findAccount: (_ctx, id) => ({
       accountId: id,
-      claims: () => ({ sub: id, email: id, email_verified: true, preferred_username: id, ...(google ? {} : { tid: TENANT_ID }) }),
+      claims: () => ({
+        sub: id,
+        email: id,
+        name: id.split('@')[0],
+        ...(google ? { email_verified: directory[id]?.emailVerified ?? true } : { preferred_username: id, tid: TENANT_ID }),
+        ...directoryClaims(directory[id], google),
+      }),
     }),
     features: { devInteractions: { enabled: true }, introspection: { enabled: true }, revocation: { enabled: true }, clientCredentials: { enabled: !google } },
     pkce: { required: () => true },
-    routes: { ...paths, introspection: '/introspect', revocation: '/revoke' },
+    routes: { ...paths, introspection: '/introspect', revocation: '/revoke', ...(google ? {} : { jwks: '/discovery/v2.0/keys' }) },
     ttl: {
       AccessToken: options.accessTokenTtlSeconds ?? 3600,
       ClientCredentials: options.accessTokenTtlSeconds ?? 3600,
@@ -166,6 +201,16 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         ctx.query = { ...ctx.query, prompt: 'consent' };
       }
       await next();
+      // Entra's tenant-specific metadata ("OpenID Connect on the Microsoft identity platform", the metadata document)
+      // names the tenant in each endpoint, and does not say the redirect carries `iss` (below).
+      if (ctx.path === '/.well-known/openid-configuration' && ctx.body && typeof ctx.body === 'object') {
+        const metadata = { ...(ctx.body as Record<string, unknown>) };
+        delete metadata.authorization_response_iss_parameter_supported;
+        for (const key of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint']) {
+          if (typeof metadata[key] === 'string') metadata[key] = (metadata[key] as string).replace(origin, `${origin}/${TENANT_ID}`);
+        }
+        ctx.body = metadata;
+      }
       // Microsoft does not name itself in the redirect (no RFC 9207 `iss`); the client learns the issuer from the ID token.
       const location = ctx.response.get('location');
       const redirect = location ? new URL(location, origin) : null;
@@ -222,6 +267,14 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       return;
     }
     await next();
+    const issued = ctx.body as { id_token?: string } | undefined;
+    if (tamper && ctx.status === 200 && issued?.id_token) {
+      ctx.body = {
+        ...issued,
+        id_token: resign(issued.id_token, tamper.change, tamper.foreignKey ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey : privateKey),
+      };
+      tamper = null;
+    }
     // oidc-provider says "grant request is invalid" for a revoked refresh token; each provider says it its own way.
     const answer = ctx.body as { error?: string } | undefined;
     if (ctx.status === 400 && answer?.error === 'invalid_grant' && form.get('grant_type') === 'refresh_token') {
@@ -234,6 +287,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     // Microsoft puts the tenant (GUID, domain, `organizations` or `common`) first in the path.
     const tenant = TENANT_NAMES.find((t) => req.url?.startsWith(`/${t}/`));
     if (!google && tenant) req.url = req.url!.slice(tenant.length + 1);
+    // Its discovery document is under the issuer: /{tenant}/v2.0/.well-known/openid-configuration.
+    if (!google && req.url?.startsWith('/v2.0/.well-known/')) req.url = req.url.slice('/v2.0'.length);
     handle(req, res);
   });
 
@@ -279,6 +334,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     },
     failNextToken(status, body) {
       injected = { status, body };
+    },
+    tamperNextIdToken(change, tamperOptions) {
+      tamper = { change, ...tamperOptions };
     },
     tokenDelayMs: 0,
     hangTokenRequests: false,
@@ -344,6 +402,27 @@ async function followConsent(origin: string, authorizationUrl: string, decision:
     }
   }
   throw new Error('the consent did not end at the redirect URL');
+}
+
+function directoryClaims(account: DirectoryAccount | undefined, google: boolean): Record<string, unknown> {
+  if (!account) return {};
+  if (google) return account.hd ? { hd: account.hd } : {};
+  return {
+    ...(account.roles ? { roles: account.roles } : {}),
+    ...(account.groupsOverage
+      ? { _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: `https://graph.microsoft.com/v1.0/users/${randomUUID()}/getMemberObjects` } } }
+      : account.groups
+        ? { groups: account.groups }
+        : {}),
+  };
+}
+
+/** The JWT with its claims changed, signed again (RS256) under the same header. */
+function resign(jwt: string, change: (claims: Record<string, unknown>) => Record<string, unknown>, key: KeyObject): string {
+  const [header, payload] = jwt.split('.');
+  const claims = change(JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>);
+  const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${input}.${createSign('RSA-SHA256').update(input).sign(key).toString('base64url')}`;
 }
 
 function jwtHeader(jwt: string): { x5t?: string } {
