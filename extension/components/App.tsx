@@ -10,11 +10,11 @@ import { logFailure } from '../utils/log';
 import { ask, onConsentChanged, type ConnectionView } from '../utils/protocol';
 import type { ConsentState } from '../utils/storage';
 import { needsAttention, type TabId } from './attention';
+import { useLazy } from './lazy';
 import { ConnectSection } from './ConnectSection';
 import { AlertPolicyForm } from './AlertPolicyForm';
 import { ErrorBox } from './ErrorBox';
 import { FleetPanel } from './FleetPanel';
-import { MailSettingsForm } from './MailSettingsForm';
 import { StatusPanel, TAB_NAMES } from './StatusPanel';
 import { TabList, TabPanel } from './Tabs';
 import { RoleContext } from './role';
@@ -43,21 +43,14 @@ export function App({ page }: { page: 'popup' | 'options' }) {
   const [error, setError] = useState<ShownError | null>(null);
   const [consent, setConsent] = useState<ConsentState>({ phase: 'idle', at: 0 });
   const [tab, setTab] = useState<TabId>(tabFromHash);
-  // The Extensions tab is a chunk of its own, loaded when first shown: the popup opens on the status view.
-  const [ExtensionsPanel, setExtensionsPanel] = useState<typeof import('./ExtensionsPanel').ExtensionsPanel | null>(null);
-  useEffect(() => {
-    if (tab === 'extensions' && !ExtensionsPanel)
-      void import('./ExtensionsPanel').then((m) => setExtensionsPanel(() => m.ExtensionsPanel), logFailure('loading the Extensions tab'));
-  }, [tab, ExtensionsPanel]);
-  // So are the Fleet tab's folded sections: deployment, with both browser families' files, and an owner's API tokens.
-  const [DeploymentPanel, setDeploymentPanel] = useState<typeof import('./DeploymentPanel').DeploymentPanel | null>(null);
-  const [TokensPanel, setTokensPanel] = useState<typeof import('./TokensPanel').TokensPanel | null>(null);
-  useEffect(() => {
-    if (tab === 'fleet' && !DeploymentPanel)
-      void import('./DeploymentPanel').then((m) => setDeploymentPanel(() => m.DeploymentPanel), logFailure('loading the deployment section'));
-    if (tab === 'fleet' && !TokensPanel && loaded?.status.admin.role === 'owner')
-      void import('./TokensPanel').then((m) => setTokensPanel(() => m.TokensPanel), logFailure('loading the API tokens section'));
-  }, [tab, DeploymentPanel, TokensPanel, loaded]);
+  // The Mail and Extensions tabs and the Fleet tab's folded sections (deployment, an owner's API tokens) are chunks of
+  // their own. The mail form is read once the relay answered, after the status view is shown: a browser's user who is
+  // no admin never reads it.
+  const MailSettingsForm = useLazy(loaded !== null, async () => (await import('./MailSettingsForm')).MailSettingsForm, 'the Mail tab');
+  const ExtensionsPanel = useLazy(tab === 'extensions', async () => (await import('./ExtensionsPanel')).ExtensionsPanel, 'the Extensions tab');
+  const DeploymentPanel = useLazy(tab === 'fleet', async () => (await import('./DeploymentPanel')).DeploymentPanel, 'the deployment section');
+  const owner = loaded?.status.admin.role === 'owner';
+  const TokensPanel = useLazy(tab === 'fleet' && owner, async () => (await import('./TokensPanel')).TokensPanel, 'the API tokens section');
 
   const load = useCallback(async () => {
     try {
@@ -88,7 +81,7 @@ export function App({ page }: { page: 'popup' | 'options' }) {
     document.documentElement.lang = lang;
     void ask({ type: 'connection/get' }).then((c) => {
       setConnection(c);
-      if (c.relayUrl) void load();
+      if (c.connected) void load();
     });
     void ask({ type: 'consent/get' }).then(setConsent, logFailure('reading the consent'));
     // The consent runs in the background and may end while the popup is open: follow it live.
@@ -116,7 +109,8 @@ export function App({ page }: { page: 'popup' | 'options' }) {
       connection={connection}
       onConnected={(c) => {
         setConnection(c);
-        void load();
+        if (c.connected) void load();
+        else setLoaded(null);
       }}
     />
   );
@@ -168,13 +162,15 @@ export function App({ page }: { page: 'popup' | 'options' }) {
             {connect}
           </TabPanel>
           <TabPanel id="mail" selected={tab === 'mail'}>
-            <MailSettingsForm
-              saved={loaded.settings}
-              onSaved={(settings) => {
-                setLoaded((l) => (l ? { ...l, settings } : l));
-                refreshStatus();
-              }}
-            />
+            {MailSettingsForm && (
+              <MailSettingsForm
+                saved={loaded.settings}
+                onSaved={(settings) => {
+                  setLoaded((l) => (l ? { ...l, settings } : l));
+                  refreshStatus();
+                }}
+              />
+            )}
           </TabPanel>
           <TabPanel id="alerts" selected={tab === 'alerts'}>
             <AlertPolicyForm
@@ -193,7 +189,7 @@ export function App({ page }: { page: 'popup' | 'options' }) {
           <TabPanel id="fleet" selected={tab === 'fleet'}>
             <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />
             {DeploymentPanel && <DeploymentPanel />}
-            {TokensPanel && loaded.status.admin.role === 'owner' && <TokensPanel />}
+            {TokensPanel && owner && <TokensPanel />}
           </TabPanel>
         </RoleContext.Provider>
       )}
