@@ -13,6 +13,8 @@ import type { ConsentState } from './storage';
 export type Request =
   | { type: 'connection/get' }
   | { type: 'connection/save'; relayUrl: string; adminToken: string }
+  | { type: 'signin/start'; relayUrl: string }
+  | { type: 'signin/out' }
   | { type: 'settings/get' }
   | { type: 'settings/save'; input: MailSettingsInput }
   | { type: 'consent/start' }
@@ -45,16 +47,25 @@ export interface ThisBrowserView {
 
 /** The connection as the popup may see it: never the token itself. */
 export interface ConnectionView {
+  /** The relay in use, or last used (a session ended, the admin signs in again). */
   relayUrl: string | null;
-  /** The token's first and last characters, e.g. "gm_adm_…Xk3f". */
+  /** Whether the popup has a token or a session for the relay. */
+  connected: boolean;
+  /** The token's first and last characters, e.g. "gm_adm_…Xk3f"; null when signed in. */
   tokenHint: string | null;
-  /** Set by enterprise policy: the popup shows it read-only. */
+  /** The signed-in admin's name, while their session lasts. */
+  signedIn: string | null;
+  /** Why the last sign-in failed. */
+  signInError: ShownError | null;
+  /** The relay URL (and maybe the token) is set by enterprise policy: the popup shows it read-only. */
   managed: boolean;
 }
 
 export interface Responses {
   'connection/get': ConnectionView;
   'connection/save': ConnectionView;
+  'signin/start': ConnectionView;
+  'signin/out': ConnectionView;
   'settings/get': MailSettingsView | null;
   'settings/save': { settings: MailSettingsView; consentStarted: boolean };
   'consent/start': null;

@@ -3,11 +3,29 @@ import type { ReportAnswer } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
 import type { ShownError } from './client-errors';
 
-/** Every storage item of the extension, in one place. Nothing secret is kept here except the admin token the admin chose to save. */
+/**
+ * Every storage item of the extension, in one place. Nothing secret is kept here except the admin token the admin chose
+ * to save, and a signed-in admin's session, which lives in memory only.
+ */
 
 /** Typed by the admin in the popup. */
 export const relayUrlItem = storage.defineItem<string | null>('local:relayUrl', { fallback: null });
 export const adminTokenItem = storage.defineItem<string | null>('local:adminToken', { fallback: null });
+
+/**
+ * An admin signed in through the company's identity provider: the relay's session, short-lived, kept in storage.session
+ * (memory, for the extension's own pages and worker only), so that it ends with the browser at the latest.
+ */
+export interface AdminSession {
+  relayUrl: string;
+  token: string;
+  name: string;
+  role: string;
+  expiresAt: string;
+}
+export const sessionItem = storage.defineItem<AdminSession | null>('session:adminSession', { fallback: null });
+/** Why the last sign-in failed, for a popup opened again after the sign-in window took its place. */
+export const signInErrorItem = storage.defineItem<ShownError | null>('session:signInError', { fallback: null });
 
 /** Pushed by enterprise policy (public/managed-schema.json); wins over what the admin typed. */
 export const managedRelayUrlItem = storage.defineItem<string | null>('managed:relayUrl', { fallback: null });

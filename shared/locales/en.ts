@@ -17,6 +17,11 @@ export const ui = {
   connecting: 'Connecting…',
   change: 'Change',
   connectedTo: 'Connected to {url}',
+  signIn: 'Sign in',
+  signingIn: 'Signing in…',
+  signInHelp: 'With your company account, where the relay is set up for it. Or give an admin token:',
+  signedInAs: 'signed in as {name}',
+  signOut: 'Sign out',
   setByPolicy: 'Set by your organization’s policy',
   mailServerHeading: 'Mail server',
   provider: 'Provider',
@@ -239,7 +244,7 @@ export interface ErrorText {
 }
 
 export const clientErrors: Record<ClientErrorCode, ErrorText> = {
-  RELAY_NOT_SET: { message: 'The popup is not connected to a relay.', hint: 'Enter the relay URL and the admin token.' },
+  RELAY_NOT_SET: { message: 'The popup is not connected to a relay.', hint: 'Enter the relay URL, then sign in or give an admin token.' },
   RELAY_URL_INSECURE: {
     message: 'The relay URL uses plain http:// on the network.',
     hint: 'Use https://: the admin token and the client secret would otherwise cross the network unencrypted. Plain http:// is accepted only for this computer (127.0.0.1, localhost).',
@@ -254,6 +259,7 @@ export const clientErrors: Record<ClientErrorCode, ErrorText> = {
     message: 'The consent window was closed before it finished.',
     hint: 'Click Save again and accept in the window.',
   },
+  SIGN_IN_WINDOW_CLOSED: { message: 'The sign-in window was closed before it finished.', hint: 'Click Sign in again.' },
   CONSENT_PAGE_UNLOADABLE: {
     message: 'The authorization page could not be loaded.',
     hint: 'Check the authorization URL, the client ID and the network.',
@@ -604,7 +610,7 @@ export const relayErrors: Record<ErrorCode, ErrorText> = {
   // --- Admin sign-in with the company's identity provider (OIDC)
   SIGN_IN_NOT_CONFIGURED: {
     message: 'Signing in with an identity provider is not set up on this relay.',
-    hint: 'An owner sets it up with PUT /api/v1/identity (README, "Admins and roles"); until then use the admin token or a named API token.',
+    hint: 'An owner sets it up with PUT /api/v1/identity (README, "Signing in with the company\'s identity provider"); until then use the admin token or a named API token.',
   },
   SIGN_IN_UNKNOWN: {
     message: 'This sign-in answer belongs to no sign-in this relay began (unknown state).',

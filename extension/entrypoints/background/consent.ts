@@ -56,8 +56,11 @@ async function runConsent(connection: Connection): Promise<void> {
   }
 }
 
-/** Chromium's two ways a consent window ends without a redirect, told apart by their messages. */
-async function launch(url: string): Promise<string> {
+/**
+ * Opens the provider's pages in the browser's auth window (the consent's, or a sign-in's) and answers the URL it ended
+ * on. Chromium's two ways such a window ends without a redirect are told apart by their messages.
+ */
+export async function launch(url: string, closed: 'CONSENT_WINDOW_CLOSED' | 'SIGN_IN_WINDOW_CLOSED' = 'CONSENT_WINDOW_CLOSED'): Promise<string> {
   try {
     const final = await browser.identity.launchWebAuthFlow({ url, interactive: true });
     if (!final) throw new ClientError({ code: 'CONSENT_FAILED' });
@@ -65,7 +68,7 @@ async function launch(url: string): Promise<string> {
   } catch (err) {
     if (err instanceof ClientError) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    if (/did not approve/i.test(message)) throw new ClientError({ code: 'CONSENT_WINDOW_CLOSED' });
+    if (/did not approve/i.test(message)) throw new ClientError({ code: closed });
     if (/could not be loaded/i.test(message)) throw new ClientError({ code: 'CONSENT_PAGE_UNLOADABLE' });
     throw new ClientError({ code: 'CONSENT_FAILED', message });
   }

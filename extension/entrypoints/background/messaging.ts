@@ -11,7 +11,7 @@ import type { Reply, Request, Responses } from '../../utils/protocol';
 import { relayDownload, relayFetch } from '../../utils/relay-client';
 import { consentItem, lastVerdictItem } from '../../utils/storage';
 import { collectReport } from './collect';
-import { connectionView, requireConnection, saveConnection } from './connection';
+import { connectionView, requireConnection, saveConnection, signIn, signOut } from './connection';
 import { startConsent } from './consent';
 import { deviceId, enrollment } from './reporting';
 
@@ -20,6 +20,8 @@ type Handlers = { [K in Request['type']]: (request: Extract<Request, { type: K }
 const handlers: Handlers = {
   'connection/get': () => connectionView(),
   'connection/save': (r) => saveConnection(r.relayUrl, r.adminToken),
+  'signin/start': (r) => signIn(r.relayUrl),
+  'signin/out': () => signOut(),
   'settings/get': async () => {
     const c = await requireConnection();
     return relayFetch<MailSettingsView | null>(c.relayUrl, `${API_PREFIX}/mail-settings`, { token: c.adminToken });
