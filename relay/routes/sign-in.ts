@@ -31,7 +31,7 @@ type Deps = Pick<
 const SessionId = v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number));
 
 /**
- * Admins sign in with the company's identity provider (docs/architecture.md, flow 6): the popup asks for an
+ * Admins sign in with the company's identity provider (docs/architecture.md, flow 8): the popup asks for an
  * authorization URL, opens it with launchWebAuthFlow, and hands back the URL the window ended on; the relay redeems the
  * code, validates the ID token, decides the role and answers a session of its own. Both steps are open to anyone, so
  * each is bounded: sign-ins begun per address and in all (storage/identity.ts), and failures throttled per address as

@@ -23,6 +23,9 @@ describe('retention', () => {
     await post(riskyReport({ deviceId: 'device-silent' }));
     await relay.deps.worker.wake();
     expect(smtp.received).toHaveLength(1);
+    // An admin's session, ended long before retention forgets it.
+    const session = { name: 'olivia@contoso.example', role: 'owner', expiresAt: clock + DAY, createdBy: 'sign-in', kind: 'session', subject: 'idp 1' } as const;
+    await relay.deps.apiTokens.create(session, clock);
 
     clock += 8 * DAY;
     await post(report({ deviceId: 'device-alive' }));
@@ -32,7 +35,8 @@ describe('retention', () => {
 
     clock += 400 * DAY;
     await post(report({ deviceId: 'device-alive' }));
-    expect(await pruneExpired(relay.deps, relay.deps.retention, clock)).toEqual({ devices: 1, alerts: 1, audit: 2 });
+    expect(await pruneExpired(relay.deps, relay.deps.retention, clock)).toEqual({ devices: 1, alerts: 1, audit: 2, sessions: 1 });
+    expect(await relay.deps.apiTokens.lastRole('idp 1')).toBeNull();
     const after = (await (await relay.call('GET', '/api/v1/devices')).json()) as DevicesAnswer;
     expect(after.devices.map((d) => d.id)).toEqual(['device-alive']);
     expect(((await (await relay.call('GET', '/api/v1/alerts')).json()) as { alerts: unknown[] }).alerts).toEqual([]);
