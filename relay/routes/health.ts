@@ -10,7 +10,7 @@ import { bearerToken } from '../http/auth';
 export function healthRoutes(
   deps: Pick<
     AppDeps,
-    'stores' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'releases' | 'feedOptions' | 'accessTokens' | 'storeWatch' | 'now'
+    'stores' | 'mailSettings' | 'oauth' | 'outbox' | 'policy' | 'delivery' | 'releases' | 'feedOptions' | 'accessTokens' | 'apiTokens' | 'storeWatch' | 'now'
   >,
 ): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
@@ -82,9 +82,12 @@ export function healthRoutes(
     const done = await Promise.all(checks);
     const ready = done.every((check) => check.ok || !check.critical);
     c.header('Cache-Control', 'no-store');
-    // Load balancers need only the states; the mail server, the account and the outbox are the admin's to see.
+    // Load balancers need only the states; the mail server, the account and the outbox are any admin's to see (a
+    // viewer's included: the status view shows them too), with the admin token, a named token or a session.
     const token = bearerToken(c);
-    const shown = token && deps.accessTokens.verify('admin', token) ? done : done.map(({ name, ok, critical }) => ({ name, ok, critical }));
+    const admin =
+      token !== undefined && (deps.accessTokens.verify('admin', token) || (await deps.apiTokens.principal(token, (deps.now ?? Date.now)())) !== null);
+    const shown = admin ? done : done.map(({ name, ok, critical }) => ({ name, ok, critical }));
     return c.json({ ready, checks: shown } satisfies ReadinessAnswer, ready ? 200 : 503);
   });
 

@@ -26,7 +26,11 @@ interface Operation {
 export const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/healthz': { get: { summary: 'The process is alive.', who: 'anyone', ok: 200 } },
   '/readyz': {
-    get: { summary: "Named readiness checks; 503 when a critical one fails. Each check's detail only with the admin token.", who: 'anyone', ok: 200 },
+    get: {
+      summary: "Named readiness checks; 503 when a critical one fails. Each check's detail only with an admin's token or session.",
+      who: 'anyone',
+      ok: 200,
+    },
   },
   '/metrics': { get: { summary: 'Prometheus text format, for loopback peers only.', who: 'anyone', ok: 200 } },
   '/openapi.json': { get: { summary: 'This document.', who: 'anyone', ok: 200 } },

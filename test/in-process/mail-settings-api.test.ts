@@ -250,7 +250,7 @@ describe('operators', () => {
     });
   });
 
-  it('shows /readyz details (server, account, outbox) only to the admin token, states to anyone', async () => {
+  it("shows /readyz details (server, account, outbox) only to an admin's token, states to anyone", async () => {
     await relay.call('PUT', '/api/v1/mail-settings', basicSettings({ host: 'smtp.internal.example' }));
     const anyone = await relay.call('GET', '/readyz', undefined, { token: null });
     expect(await anyone.text()).not.toContain('smtp.internal.example');
@@ -261,6 +261,11 @@ describe('operators', () => {
     });
     const admin = await json<{ checks: { name: string; detail?: string }[] }>(await relay.call('GET', '/readyz'));
     expect(admin.checks.find((c) => c.name === 'mail-configured')?.detail).toBe('smtp.internal.example:587 (SMTP), password');
+    const named = await json<{ token: string }>(await relay.call('POST', '/api/v1/tokens', { name: 'prometheus', role: 'viewer', expiresInDays: 30 }));
+    const viewer = await json<{ checks: { name: string; detail?: string }[] }>(await relay.call('GET', '/readyz', undefined, { token: named.token }));
+    expect(viewer.checks.find((c) => c.name === 'mail-configured')?.detail).toBe('smtp.internal.example:587 (SMTP), password');
+    const forged = await relay.call('GET', '/readyz', undefined, { token: `${named.token.slice(0, -2)}xx` });
+    expect(await forged.text()).not.toContain('smtp.internal.example');
   });
 
   it('answers 503 on /readyz when the database is gone', async () => {
