@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXTENSION_ORIGIN } from '../shared/extension';
 import { COMMANDS } from './commands/index';
@@ -18,6 +21,21 @@ describe('parseConfig', () => {
   it('allows a non-loopback address behind a TLS-terminating proxy', () => {
     expect(parseConfig(['--host', '0.0.0.0', '--behind-tls-proxy', 'true'], {}, COMMANDS).ok).toBe(true);
     expect(parseConfig(['--host', '0.0.0.0'], {}, COMMANDS).ok).toBe(false);
+  });
+
+  it('reads a variable from the file its _FILE variable names (a mounted secret, a systemd credential), the variable itself winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guardmail-config-'));
+    const key = randomBytes(32).toString('base64');
+    writeFileSync(join(dir, 'secret-key'), `${key}\n`);
+    const fromFile = parseConfig([], { GUARDMAIL_SECRET_KEY_FILE: join(dir, 'secret-key') }, COMMANDS);
+    expect(fromFile.ok === true && fromFile.config.secretKey?.toString('base64')).toBe(key);
+    const both = parseConfig([], { GUARDMAIL_SECRET_KEY_FILE: join(dir, 'secret-key'), GUARDMAIL_SECRET_KEY: randomBytes(32).toString('base64') }, COMMANDS);
+    expect(both.ok === true && both.config.secretKey?.toString('base64')).not.toBe(key);
+    expect(parseConfig([], { GUARDMAIL_SECRET_KEY_FILE: join(dir, 'missing') }, COMMANDS)).toEqual({
+      ok: false,
+      errors: [`GUARDMAIL_SECRET_KEY_FILE: cannot read ${join(dir, 'missing')} (ENOENT).`],
+    });
+    rmSync(dir, { recursive: true });
   });
 
   it('refuses an enrollment token equal to the admin token', () => {

@@ -500,11 +500,23 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, commands: re
   } else if (name !== 'serve' || args.length > 0) {
     errors.push(`"${positionals.join(' ')}" is not a command: use serve (the default), ${commands.map((c) => c.usage).join(', ')}.`);
   }
+  // Each variable may instead name a file holding its value (GUARDMAIL_SECRET_KEY_FILE): a secret mounted by Docker,
+  // Podman or Kubernetes, or in systemd's credentials directory, never in the process's environment.
+  const fromFile: Partial<Record<OptionName, string>> = {};
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    const path = env[`${OPTIONS[name].env}_FILE`];
+    if (!path || env[OPTIONS[name].env] !== undefined) continue;
+    try {
+      fromFile[name] = readFileSync(path, 'utf8').trim();
+    } catch (err) {
+      errors.push(`${OPTIONS[name].env}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+    }
+  }
   const raw = (name: OptionName): string => {
     const o = OPTIONS[name];
     const fromFlag = o.flag ? flags[o.flag.slice(2)] : undefined;
     if (typeof fromFlag === 'boolean') return String(fromFlag);
-    return (typeof fromFlag === 'string' ? fromFlag : env[o.env]) ?? o.default;
+    return (typeof fromFlag === 'string' ? fromFlag : (env[o.env] ?? fromFile[name])) ?? o.default;
   };
   const label = (name: OptionName) => [OPTIONS[name].flag, OPTIONS[name].env].filter(Boolean).join(' / ');
 
@@ -606,6 +618,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, commands: re
 }
 
 function helpText(commands: readonly CommandSpec[]): string {
+  const files = 'Each variable may instead name a file holding its value, as <variable>_FILE (e.g. GUARDMAIL_SECRET_KEY_FILE).';
   const rows = Object.values(OPTIONS).map(
     (o) => `  ${[o.flag, o.env].filter(Boolean).join(', ')}${o.default ? ` (default ${o.default})` : ''}\n      ${o.description}`,
   );
@@ -613,5 +626,5 @@ function helpText(commands: readonly CommandSpec[]): string {
   const usage = [{ usage: '[serve] [options]', summary: 'run the relay' }, ...commands].map(
     (c, i) => `${i === 0 ? 'Usage:' : '      '} guardmail-relay ${c.usage.padEnd(width)}${c.summary}`,
   );
-  return `${usage.join('\n')}\n\nOptions (flags override environment variables):\n${rows.join('\n')}\n`;
+  return `${usage.join('\n')}\n\nOptions (flags override environment variables):\n${rows.join('\n')}\n\n${files}\n`;
 }

@@ -207,10 +207,18 @@ function banner(
   packed: PackedExtension | null,
 ): string {
   const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-  const url = config.publicUrl || `${config.tls ? 'https' : 'http'}://${host}:${info.port}`;
+  const listening = `${config.tls ? 'https' : 'http'}://${host}:${info.port}`;
+  // 0.0.0.0 and :: are where the relay listens, never an address a browser can use: only the public URL says one.
+  const everywhere = info.address === '0.0.0.0' || info.address === '::';
+  const url = config.publicUrl || (everywhere ? '<public URL>' : listening);
   const lines = [
     ``,
-    `Guardmail relay is running at ${url}`,
+    ...(config.publicUrl || !everywhere
+      ? [`Guardmail relay is running at ${url}`, ...(config.publicUrl ? [`  listening on ${listening}`] : [])]
+      : [
+          `Guardmail relay is listening on every address of this machine, port ${info.port} (${config.tls ? 'https' : 'http'})`,
+          `  set --public-url (GUARDMAIL_PUBLIC_URL) to the https:// address browsers reach it by, e.g. https://guardmail.example.com:${info.port}`,
+        ]),
     `  data: ${config.database ? `PostgreSQL at ${databaseHost(config.database.url)}, keys in ${resolve(config.dataDir)}` : resolve(config.dataDir)}`,
   ];
   if (generated) {

@@ -126,6 +126,24 @@ describe('starting the relay', () => {
     expect(status).toBe(200);
   });
 
+  it('names no address a browser cannot use: on every address it asks for --public-url, and with one it uses it', async () => {
+    const dir = freshDataDir();
+    writeFileSync(join(dir, 'cert.pem'), testPki().server.cert);
+    writeFileSync(join(dir, 'key.pem'), testPki().server.key);
+    const tls = ['--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')];
+    const everywhere = await start(['--host', '0.0.0.0', '--port', '0', '--data-dir', dir, ...tls]);
+    expect(everywhere.stdout()).toContain('listening on every address of this machine');
+    expect(everywhere.stdout()).toContain('set --public-url (GUARDMAIL_PUBLIC_URL)');
+    expect(everywhere.stdout()).not.toMatch(/https:\/\/0\.0\.0\.0/);
+    await everywhere.stop();
+
+    const named = await start(['--host', '0.0.0.0', '--port', '0', '--data-dir', dir, '--public-url', 'https://guardmail.example.com', ...tls]);
+    expect(named.url).toBe('https://guardmail.example.com');
+    expect(named.stdout()).toContain('managed Firefox: https://guardmail.example.com/extension/guardmail.xpi');
+    expect(named.stdout()).toMatch(/listening on https:\/\/0\.0\.0\.0:\d+\n/);
+    expect(named.stdout().match(/0\.0\.0\.0/g)).toHaveLength(1);
+  });
+
   it('reports every bad option with its reason and exits non-zero', async () => {
     const { code, stderr } = await runRelayToExit(['--port', '70000', '--host', 'not-an-ip', '--tls-cert', '/nonexistent.pem'], {
       GUARDMAIL_ADMIN_TOKEN: 'short',
