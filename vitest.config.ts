@@ -11,7 +11,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'relay', include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'test/{contract,in-process,processes,hostile,docs}/*.test.ts'] },
+        test: {
+          name: 'relay',
+          include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'test/{contract,in-process,processes,hostile,docs,packaging}/*.test.ts'],
+        },
       },
       {
         extends: true,

@@ -59,6 +59,13 @@ export const COMMANDS: readonly RelayCommand[] = [
     run: async (config) => ({ out: await (await import('./feeds')).importFeeds(config.dataDir, config.command.args[0]!) }),
   },
   {
+    name: 'wait-ready',
+    usage: 'wait-ready',
+    summary: 'wait until the relay started with the same options answers /healthz on this machine (for a service manager)',
+    checkArgs: noArgs,
+    run: async (config) => ({ out: await (await import('./wait-ready')).waitReady(config) }),
+  },
+  {
     name: 'policy',
     usage: 'policy <platform> [browser]',
     summary: `write the file that force-installs and enrols the extension (${POLICY_PLATFORMS.join(', ')}; ${POLICY_BROWSERS.join(' or ')}, the first by default) to stdout`,

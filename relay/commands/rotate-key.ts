@@ -49,7 +49,7 @@ export async function rotateKey(config: RelayConfig): Promise<string> {
 }
 
 /**
- * On PostgreSQL the relays keep running: each already reads the key being rotated to (README, "Rotating the secret key
+ * On PostgreSQL the relays keep running: each already reads the key being rotated to (docs/operating.md, "Rotating the secret key
  * with several relays"), and this re-seals every secret with the current key in one transaction that locks them.
  */
 async function rotateKeyOnPostgres(config: RelayConfig, database: NonNullable<RelayConfig['database']>): Promise<string> {
