@@ -20,10 +20,11 @@ describe('README', () => {
     expect(commands).toEqual(['npm install && npm start', 'npm test']);
   });
 
-  it('lists every relay option with its flag and environment variable', () => {
+  it("lists every relay option with its flag and environment variable, in the operator's guide", () => {
+    const operating = readFileSync(join(root, 'docs/operating.md'), 'utf8');
     for (const option of Object.values(OPTIONS)) {
-      expect(readme, option.env).toContain(`\`${option.env}\``);
-      if (option.flag) expect(readme, option.flag).toContain(`\`${option.flag}\``);
+      expect(operating, option.env).toContain(`\`${option.env}\``);
+      if (option.flag) expect(operating, option.flag).toContain(`\`${option.flag}\``);
     }
   });
 
@@ -60,7 +61,7 @@ describe('docs/', () => {
 
   it('holds every page the README and the docs link to', () => {
     const links = [...readme.matchAll(/\]\((docs\/[^)#]+)\)/g)].map((m) => m[1]!);
-    expect(links).toEqual(expect.arrayContaining(['docs/architecture.md', 'docs/providers.md', 'docs/development.md']));
+    expect(links).toEqual(expect.arrayContaining(['docs/architecture.md', 'docs/providers.md', 'docs/development.md', 'docs/operating.md']));
     for (const link of links) expect(existsSync(join(root, link)), link).toBe(true);
   });
 
