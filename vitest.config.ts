@@ -14,6 +14,17 @@ export default defineConfig({
         test: {
           name: 'relay',
           include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'test/{contract,in-process,processes,hostile,docs,packaging}/*.test.ts'],
+          exclude: ['test/packaging/container.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'packaging',
+          include: ['test/packaging/container.test.ts'],
+          // The image is built before any test runs (podman, npm ci and a compile), not beside them.
+          globalSetup: ['test/packaging/image.ts'],
+          hookTimeout: 900_000,
         },
       },
       {
