@@ -112,7 +112,7 @@ function feedUrls(t: string): Record<DataSource, string> {
 
 /**
  * Every relay option, each as a flag and an environment variable. This table is the one place where an option, its
- * default and how it is read are written; `--help` prints it and a test checks that the README lists it.
+ * default and how it is read are written; `--help` prints it and a test checks that docs/operating.md lists it.
  */
 export const OPTIONS = {
   host: {

@@ -1,10 +1,10 @@
-/** Rewrites the README's troubleshooting table from shared/errors.ts and the English texts (a test fails when they drift). */
+/** Rewrites the troubleshooting table in docs/guide.md from shared/errors.ts and the English texts (a test fails when they drift). */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { errorCodes } from '../shared/errors';
 import { relayErrors } from '../shared/locales/en';
 
-const path = resolve(import.meta.dirname, '../README.md');
+const path = resolve(import.meta.dirname, '../docs/guide.md');
 const readme = readFileSync(path, 'utf8');
 const header = '| code | status | meaning | what to do |\n|---|---|---|---|\n';
 const start = readme.indexOf(header) + header.length;

@@ -15,7 +15,7 @@ export interface RelayCommand extends CommandSpec {
 
 const oneFile = (example: string) => (args: string[]) => (args.length === 1 ? null : `give the file, e.g. "${example}".`);
 const noArgs = (args: string[]) => (args.length === 0 ? null : 'takes no argument.');
-const SQLITE_ONLY = 'works on the SQLite store of a data directory; on PostgreSQL use pg_dump for backups (see the README), and run it without';
+const SQLITE_ONLY = 'works on the SQLite store of a data directory; on PostgreSQL use pg_dump for backups (see docs/operating.md), and run it without';
 
 /** Every command, in the order --help lists them; `serve` (the default) runs the relay itself. */
 export const COMMANDS: readonly RelayCommand[] = [

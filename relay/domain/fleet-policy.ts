@@ -172,7 +172,7 @@ const firefoxPolicies = (p: FleetPolicyInput) => ({
 /**
  * policies.json for /etc/firefox/policies/ (Debian's firefox-esr reads it there too; a Firefox from Mozilla's tarball
  * also reads distribution/ beside its executable). Firefox reads one policies.json: merging with an existing one is in
- * the README's Firefox section.
+ * the Firefox section of docs/guide.md.
  */
 function firefoxLinux(p: FleetPolicyInput): PolicyFile {
   return { fileName: 'policies.json', contentType: 'application/json', body: Buffer.from(`${JSON.stringify({ policies: firefoxPolicies(p) }, null, 2)}\n`) };

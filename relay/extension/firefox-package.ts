@@ -61,7 +61,7 @@ type GeckoManifest = { version?: unknown; browser_specific_settings?: { gecko?: 
  * itself must name the relay's updates.json: the relay writes it, with its add-on ID, into each XPI it packs.
  *
  * Release Firefox installs only add-ons Mozilla signed, and a signature covers the manifest: an admin who signs (see
- * the README) gives the relay that file, which it serves instead of its own packing while the versions match.
+ * docs/guide.md) gives the relay that file, which it serves instead of its own packing while the versions match.
  */
 export class FirefoxPackage {
   readonly #o: FirefoxPackageOptions;

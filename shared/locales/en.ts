@@ -610,7 +610,7 @@ export const relayErrors: Record<ErrorCode, ErrorText> = {
   // --- Admin sign-in with the company's identity provider (OIDC)
   SIGN_IN_NOT_CONFIGURED: {
     message: 'Signing in with an identity provider is not set up on this relay.',
-    hint: 'An owner sets it up with PUT /api/v1/identity (README, "Signing in with the company\'s identity provider"); until then use the admin token or a named API token.',
+    hint: 'An owner sets it up with PUT /api/v1/identity (docs/guide.md, "Signing in with the company\'s identity provider"); until then use the admin token or a named API token.',
   },
   SIGN_IN_UNKNOWN: {
     message: 'This sign-in answer belongs to no sign-in this relay began (unknown state).',

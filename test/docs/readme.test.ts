@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../relay/config';
 import { CHECKS } from '../../shared/checks/index';
@@ -9,6 +9,7 @@ import { errorCodes } from '../../shared/errors';
 const root = join(import.meta.dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const benchmarks = readFileSync(join(import.meta.dirname, '../../docs/benchmarks.md'), 'utf8');
+const guide = readFileSync(join(root, 'docs/guide.md'), 'utf8');
 
 describe('README', () => {
   it('opens with the two commands: install and start, then test', () => {
@@ -28,12 +29,16 @@ describe('README', () => {
     }
   });
 
-  it('explains every error code in the troubleshooting table', () => {
-    for (const code of Object.keys(errorCodes)) expect(readme, code).toMatch(new RegExp(`^\\| \`${code}\` \\|`, 'm'));
+  it("explains every error code in the admin's guide's troubleshooting table", () => {
+    for (const code of Object.keys(errorCodes)) expect(guide, code).toMatch(new RegExp(`^\\| \`${code}\` \\|`, 'm'));
   });
 
-  it('lists every check in the checks table', () => {
-    for (const check of CHECKS) expect(readme, check.id).toMatch(new RegExp(`^\\| \`${check.id}\` \\|`, 'm'));
+  it("lists every check in the admin's guide's checks table", () => {
+    for (const check of CHECKS) expect(guide, check.id).toMatch(new RegExp(`^\\| \`${check.id}\` \\|`, 'm'));
+  });
+
+  it('stays short: the two commands, what Guardmail is, a first start, and links', () => {
+    expect(readme.split('\n').length).toBeLessThan(150);
   });
 });
 
@@ -61,8 +66,27 @@ describe('docs/', () => {
 
   it('holds every page the README and the docs link to', () => {
     const links = [...readme.matchAll(/\]\((docs\/[^)#]+)\)/g)].map((m) => m[1]!);
-    expect(links).toEqual(expect.arrayContaining(['docs/architecture.md', 'docs/providers.md', 'docs/development.md', 'docs/operating.md']));
+    expect(links).toEqual(expect.arrayContaining(['docs/architecture.md', 'docs/providers.md', 'docs/development.md', 'docs/operating.md', 'docs/guide.md']));
     for (const link of links) expect(existsSync(join(root, link)), link).toBe(true);
+  });
+
+  it('links only to headings that exist, across the README and the docs', () => {
+    const pages = ['README.md', ...tracked.filter((f) => f.startsWith('docs/') && f.endsWith('.md'))];
+    const slug = (heading: string) =>
+      heading
+        .trim()
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replaceAll(' ', '-');
+    const anchors = new Map(pages.map((p) => [p, new Set([...readFileSync(join(root, p), 'utf8').matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1]!)))]));
+    const broken: string[] = [];
+    for (const page of pages) {
+      for (const [, target, anchor] of readFileSync(join(root, page), 'utf8').matchAll(/\]\(([^)#\s]*)#([\w-]+)\)/g)) {
+        const file = target ? join(dirname(page), target).replace(/^\.\//, '') : page;
+        if (!anchors.get(file)?.has(anchor!)) broken.push(`${page} → ${target}#${anchor}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 
   it("names in the providers' failure table only error codes the relay has", () => {
