@@ -1,4 +1,5 @@
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
+import { newSigner } from '../test/fixtures/signing';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,9 +25,8 @@ let keys: { privateKey: KeyObject; deviceKey: DeviceKey }[] | null = null;
  */
 function signedRequest(i: number): { body: string; headers: Record<string, string> } {
   keys ??= Array.from({ length: 500 }, () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const { x, y } = publicKey.export({ format: 'jwk' });
-    return { privateKey, deviceKey: { kty: 'EC', crv: 'P-256', x: x!, y: y! } };
+    const signer = newSigner();
+    return { privateKey: signer.privateKey, deviceKey: signer.publicKey };
   });
   const key = keys[i % keys.length]!;
   const timestamp = String(Date.now());

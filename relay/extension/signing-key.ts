@@ -55,8 +55,14 @@ export function firefoxRedirectUrl(addonId: string): string {
 export function loadSigningKey(file: string, create: boolean): ExtensionIdentity {
   if (!existsSync(file)) {
     if (!create) throw new Error(`the extension signing key ${file} does not exist`);
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    // Encoded by the generation itself: exporting a just-generated KeyObject can deadlock Node 20 when a garbage
+    // collection runs during the export (docs/development.md, "Node's crypto").
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    writeFileSync(file, privateKey, { mode: 0o600, flag: 'wx' });
     chmodSync(file, 0o600);
   }
   let der: Buffer;

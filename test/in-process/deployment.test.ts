@@ -99,7 +99,14 @@ describe('the extension signing key', () => {
     const dir = tmp('guardmail-key-');
     expect(() => loadSigningKey(join(dir, 'missing.pem'), false)).toThrow(`the extension signing key ${join(dir, 'missing.pem')} does not exist`);
     const ec = join(dir, 'ec.pem');
-    writeFileSync(ec, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(
+      ec,
+      generateKeyPairSync('ec', {
+        namedCurve: 'P-256',
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      }).privateKey,
+    );
     expect(() => loadSigningKey(ec, false)).toThrow(/cannot be read: it is an ec key; Chromium signs extensions with RSA/);
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, createSign, generateKeyPairSync, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createSign, generateKeyPairSync, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type AuthorizationCode, type Configuration, type KoaContextWithOIDC, type ResponseType } from 'oidc-provider';
@@ -122,7 +122,14 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   let tamper: { change: (claims: Record<string, unknown>) => Record<string, unknown>; foreignKey?: boolean } | null = null;
   const directory = options.directory ?? {};
 
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  // Read back from PEM rather than exported as generated (docs/development.md, "Node's crypto").
+  const privateKey = createPrivateKey(
+    generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey,
+  );
   const configuration: Configuration = {
     clients: [
       ...Object.entries(options.clients).map(([id, c]) => ({
