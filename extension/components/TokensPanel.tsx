@@ -11,15 +11,24 @@ import { useAction } from './use-action';
 const dt = partTexts('deploymentUi', deploymentUi);
 const day = (iso: string) => new Date(iso).toLocaleDateString(lang);
 
-/** An owner's named API tokens: made with a name, a role and an expiry (the value shown this once), listed, revoked. */
+/**
+ * An owner's named API tokens, made with a name, a role and an expiry (the value shown this once), listed, revoked;
+ * and the admins signed in through the identity provider, whose sessions an owner may end.
+ */
 export function TokensPanel() {
   const [tokens, setTokens] = useState<ApiTokenView[] | null>(null);
+  const [sessions, setSessions] = useState<ApiTokenView[] | null>(null);
   const [name, setName] = useState('');
   const [role, setRole] = useState<AdminRole>('viewer');
   const [days, setDays] = useState('90');
   const [made, setMade] = useState<string | null>(null);
   const { busy, error, run } = useAction();
-  const refresh = () => run(async () => setTokens((await ask({ type: 'tokens/list' })).tokens));
+  const listSessions = async () => setSessions((await ask({ type: 'sessions/list' })).sessions);
+  const refresh = () =>
+    run(async () => {
+      setTokens((await ask({ type: 'tokens/list' })).tokens);
+      await listSessions();
+    });
   useEffect(() => void refresh(), []);
 
   const make = () =>
@@ -34,6 +43,12 @@ export function TokensPanel() {
     run(async () => {
       await ask({ type: 'tokens/revoke', id });
       setTokens((await ask({ type: 'tokens/list' })).tokens);
+    });
+
+  const end = (id: number) =>
+    run(async () => {
+      await ask({ type: 'sessions/end', id });
+      await listSessions();
     });
 
   return (
@@ -67,6 +82,20 @@ export function TokensPanel() {
                   {dt('revokeToken')}
                 </button>
               )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>{dt('sessionsHeading')}</h3>
+      {sessions?.length === 0 && <p class="help">{dt('noSessions')}</p>}
+      {sessions && sessions.length > 0 && (
+        <ul class="tokens" id="sessions">
+          {sessions.map((s) => (
+            <li key={s.id}>
+              {dt('sessionLine', { name: s.name, role: s.role, since: day(s.createdAt), expires: new Date(s.expiresAt).toLocaleTimeString(lang) })}
+              <button type="button" class="link" data-session={s.id} disabled={busy} onClick={() => void end(s.id)}>
+                {dt('endSession')}
+              </button>
             </li>
           ))}
         </ul>

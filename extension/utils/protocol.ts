@@ -33,7 +33,9 @@ export type Request =
   | { type: 'deployment/policy'; platform: string; browser: 'chromium' | 'firefox'; enrollmentToken?: string }
   | { type: 'tokens/list' }
   | { type: 'tokens/create'; token: unknown }
-  | { type: 'tokens/revoke'; id: number };
+  | { type: 'tokens/revoke'; id: number }
+  | { type: 'sessions/list' }
+  | { type: 'sessions/end'; id: number };
 
 /** The "This browser" panel: whether policy enrolled it, the relay's verdict, and the same rules run here. */
 export interface ThisBrowserView {
@@ -85,6 +87,8 @@ export interface Responses {
   'tokens/list': { tokens: ApiTokenView[] };
   'tokens/create': ApiTokenCreated;
   'tokens/revoke': null;
+  'sessions/list': { sessions: ApiTokenView[] };
+  'sessions/end': null;
 }
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ShownError };

@@ -33,4 +33,8 @@ export const deploymentUi = {
   tokenNeverUsed: 'never',
   tokenRevoked: 'revoked',
   revokeToken: 'Revoke',
+  sessionsHeading: 'Signed-in admins',
+  sessionLine: '{name}: {role}, since {since}, until {expires}',
+  noSessions: 'Nobody is signed in through the identity provider.',
+  endSession: 'End session',
 };

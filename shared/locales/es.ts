@@ -885,4 +885,8 @@ export const deploymentUi: Catalogue<typeof enDeployment.deploymentUi> = {
   tokenNeverUsed: 'nunca',
   tokenRevoked: 'revocado',
   revokeToken: 'Revocar',
+  sessionsHeading: 'Administradores con sesión',
+  sessionLine: '{name}: {role}, desde {since}, hasta {expires}',
+  noSessions: 'Nadie tiene sesión iniciada con el proveedor de identidad.',
+  endSession: 'Cerrar sesión',
 };

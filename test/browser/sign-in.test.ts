@@ -93,9 +93,14 @@ describe('admins signing in from the popup in Chromium', () => {
     expect(entries.find((e) => e.action === 'alert-policy.updated')).toMatchObject({ actor: OWNER, role: 'owner' });
     await press(popup, '#tab-status');
     await popup.waitForFunction((n: string) => document.querySelector('#audit')?.textContent?.includes(n), { timeout: 10_000 }, `${OWNER} (owner)`);
+    // An owner sees who is signed in, and may end a session there.
+    await press(popup, '#tab-fleet');
+    await press(popup, '#tokens summary');
+    await popup.waitForFunction((n: string) => document.querySelector('#sessions')?.textContent?.includes(n), { timeout: 10_000 }, `${OWNER}: owner`);
   });
 
   it("signs out, and a viewer's popup shows no Save while the relay refuses the viewer's forged save with 403", async () => {
+    await press(popup, '#tab-status');
     await press(popup, '#sign-out');
     await popup.waitForSelector('#sign-in');
     await signInAs(VIEWER);

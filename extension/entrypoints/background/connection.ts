@@ -87,9 +87,12 @@ export async function signIn(typedUrl: string): Promise<ConnectionView> {
     });
     const callbackUrl = await launch(authorizationUrl, 'SIGN_IN_WINDOW_CLOSED');
     const signed = await relayFetch<SignedInAnswer>(relayUrl, `${API_PREFIX}/sign-in/finish`, { method: 'POST', body: { callbackUrl }, timeoutMs: 30_000 });
+    // A token saved for another relay is not this one's: kept, it would be sent here once the session ends.
+    const savedFor = await relayUrlItem.getValue();
     await Promise.all([
       sessionItem.setValue({ relayUrl, token: signed.session, name: signed.name, role: signed.role, expiresAt: signed.expiresAt }),
       relayUrlItem.setValue(relayUrl),
+      ...(savedFor !== relayUrl ? [adminTokenItem.setValue(null)] : []),
     ]);
   } catch (err) {
     const error: ShownError = err instanceof ClientError ? err.shown : { code: 'CONSENT_FAILED', message: String(err) };

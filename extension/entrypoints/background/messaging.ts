@@ -118,6 +118,15 @@ const handlers: Handlers = {
     await relayFetch(c.relayUrl, `${API_PREFIX}/tokens/${r.id}`, { method: 'DELETE', token: c.adminToken });
     return null;
   },
+  'sessions/list': async () => {
+    const c = await requireConnection();
+    return relayFetch<{ sessions: ApiTokenView[] }>(c.relayUrl, `${API_PREFIX}/sessions`, { token: c.adminToken });
+  },
+  'sessions/end': async (r) => {
+    const c = await requireConnection();
+    await relayFetch(c.relayUrl, `${API_PREFIX}/sessions/${r.id}`, { method: 'DELETE', token: c.adminToken });
+    return null;
+  },
 };
 
 /** Answers one popup request; every failure becomes a reply the popup can translate. */
