@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
 import { RateLimiter } from '../domain/rate-limit';
 import { grants, type AdminRole } from '../../shared/roles';
+import { oneLine } from '../../shared/text';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { AccessTokens, Role } from '../storage/access-tokens';
@@ -144,7 +145,8 @@ export function requireAdmin(o: {
     const token = bearerToken(c);
     const principal = token === undefined ? null : o.tokens.verify('admin', token) ? BREAK_GLASS : await o.apiTokens.principal(token, now());
     const source = clientAddress(c, o.behindProxy ?? false);
-    const request = `${c.req.method} ${c.req.path}`;
+    // The path is the client's: on one line and bounded before it reaches the audit log.
+    const request = `${c.req.method} ${oneLine(c.req.path).slice(0, 200)}`;
     if (!principal) {
       return refuse(c, 'admin', o.throttle, async () => {
         const why = token === undefined ? 'A valid admin or API bearer token is required.' : await o.apiTokens.whyRefused(token, now());

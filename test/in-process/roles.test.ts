@@ -115,6 +115,16 @@ describe.each(engines)('admins with roles, on %s', (_, open) => {
     expect(JSON.stringify(entries)).not.toContain(made.token);
   });
 
+  it('audits a refused request on one bounded line, whatever path the client sent', async () => {
+    const path = `/api/v1/%E2%80%AE%0Aforged${'x'.repeat(5_000)}`;
+    expect((await relay.call('GET', path, undefined, { token: null })).status).toBe(401);
+    const { entries } = (await (await relay.call('GET', '/api/v1/audit?limit=1')).json()) as AuditAnswer;
+    const request = entries[0]!.details.request as string;
+    expect(entries[0]!.action).toBe('auth.refused');
+    expect(request.length).toBeLessThanOrEqual('GET '.length + 200);
+    expect(request).not.toMatch(/[\u202e\n]/);
+  });
+
   it('refuses a token past its expiry, a tampered one, and a bad request to make one, naming the field', async () => {
     const made = (await (await relay.call('POST', '/api/v1/tokens', { name: 'short', role: 'viewer', expiresInDays: 1 })).json()) as ApiTokenCreated;
     expect((await relay.call('GET', '/api/v1/status', undefined, { token: made.token })).status).toBe(200);
