@@ -1,7 +1,7 @@
 import type { Page, Target } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_ID, EXTENSION_REDIRECT_URL } from '../../shared/extension';
-import { EXTENSION_DIR, fill, launchBrowser, press, type TestBrowser } from '../fixtures/browser';
+import { EXTENSION_DIR, fill, launchBrowser, press, sendFromPage, type TestBrowser } from '../fixtures/browser';
 import { fleetExtensionOf, serveTestRelay, SMTP_PASSWORD, SMTP_USER } from '../fixtures/relay';
 import { riskyReport } from '../fixtures/reports';
 import { testPki } from '../fixtures/tls';
@@ -453,12 +453,7 @@ describe('the admin popup in Chromium', () => {
     expect(await page.$('#save-policy')).toBeNull();
     expect(await page.$('#send-test')).toBeNull();
     // What the popup hides, the relay refuses: the same message sent by hand.
-    const forged = (await page.evaluate(() =>
-      (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage({
-        type: 'policy/save',
-        policy: { recipients: ['mallory@example.com'] },
-      }),
-    )) as { ok: boolean; error?: { code: string } };
+    const forged = await sendFromPage(page, { type: 'policy/save', policy: { recipients: ['mallory@example.com'] } });
     expect(forged).toMatchObject({ ok: false, error: { code: 'ROLE_TOO_LOW' } });
     expect(((await (await relay.call('GET', '/api/v1/alert-policy')).json()) as { recipients: string[] }).recipients).not.toContain('mallory@example.com');
 

@@ -2,7 +2,7 @@ import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditAnswer } from '../../shared/api';
 import { EXTENSION_REDIRECT_URL } from '../../shared/extension';
-import { fill, launchBrowser, press, type TestBrowser } from '../fixtures/browser';
+import { fill, launchBrowser, press, sendFromPage, type TestBrowser } from '../fixtures/browser';
 import { serveTestRelay } from '../fixtures/relay';
 import { startAuthorizationServer, type AuthorizationServer } from '../peers/authorization-server';
 
@@ -108,12 +108,7 @@ describe('admins signing in from the popup in Chromium', () => {
     await press(popup, '#tab-alerts');
     await popup.waitForSelector('#panel-alerts .read-only');
     expect(await popup.$('#save-policy')).toBeNull();
-    const forged = (await popup.evaluate(() =>
-      (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage({
-        type: 'policy/save',
-        policy: { recipients: ['mallory@example.com'] },
-      }),
-    )) as { ok: boolean; error?: { code: string } };
+    const forged = await sendFromPage(popup, { type: 'policy/save', policy: { recipients: ['mallory@example.com'] } });
     expect(forged).toMatchObject({ ok: false, error: { code: 'ROLE_TOO_LOW' } });
     expect(((await (await relay.call('GET', '/api/v1/alert-policy')).json()) as { recipients: string[] }).recipients).toEqual(['it@contoso.example']);
     const { entries } = (await (await relay.call('GET', '/api/v1/audit?limit=5')).json()) as AuditAnswer;

@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiTokenView, AuditAnswer } from '../../shared/api';
 import type { ApiTokenCreated } from '../../shared/api-token';
 import { ADMIN_ROLES, grants, isAdminRole, type AdminRole } from '../../shared/roles';
 import { OPERATIONS } from '../../relay/routes/openapi';
-import { generateToken } from '../../relay/storage/access-tokens';
 import { startPostgres, type PostgresCluster } from '../fixtures/postgres';
-import { createPostgresTestRelay, createTestRelay, type TestRelay } from '../fixtures/relay';
+import { bothEngines, type TestRelay } from '../fixtures/relay';
 
 const DAY_MS = 86_400_000;
 let clock = Date.parse('2026-12-07T12:00:00Z');
@@ -19,18 +17,11 @@ afterAll(() => cluster?.stop());
 
 type Relay = Pick<TestRelay, 'call' | 'adminToken'> & { close(): Promise<void> };
 
-const engines: [string, () => Promise<Relay>][] = [
-  ['SQLite', () => createTestRelay({ now: () => clock })],
-  [
-    'PostgreSQL',
-    () =>
-      createPostgresTestRelay(
-        cluster.createDatabase(`roles_${randomBytes(4).toString('hex')}`),
-        { secretKey: randomBytes(32), adminToken: generateToken('admin'), enrollmentToken: generateToken('enrollment') },
-        { now: () => clock },
-      ),
-  ],
-];
+const engines = bothEngines(
+  () => cluster,
+  'roles',
+  () => clock,
+);
 
 /** Every admin route of the one table, with the role it says it needs. */
 const adminRoutes = Object.entries(OPERATIONS).flatMap(([path, methods]) =>

@@ -4,9 +4,8 @@ import type { AuditAnswer, StatusAnswer } from '../../shared/api';
 import { EXTENSION_ID } from '../../shared/extension';
 import type { IdentityView, SignedInAnswer } from '../../shared/identity';
 import type { AuthorizeAnswer } from '../../shared/oauth';
-import { generateToken } from '../../relay/storage/access-tokens';
 import { startPostgres, type PostgresCluster } from '../fixtures/postgres';
-import { createAlertingRelay, createPostgresTestRelay, createTestRelay, type TestRelay } from '../fixtures/relay';
+import { bothEngines, createAlertingRelay, type TestRelay } from '../fixtures/relay';
 import { startAuthorizationServer, type AuthorizationServer } from '../peers/authorization-server';
 import { decoded } from '../fixtures/mail';
 
@@ -46,18 +45,11 @@ afterAll(() => Promise.all([cluster?.stop(), idp?.close()]));
 type Relay = Pick<TestRelay, 'call'> & { close(): Promise<void> };
 let clock = Date.now();
 
-const engines: [string, () => Promise<Relay>][] = [
-  ['SQLite', () => createTestRelay({ now: () => clock })],
-  [
-    'PostgreSQL',
-    () =>
-      createPostgresTestRelay(
-        cluster.createDatabase(`sign_in_${randomBytes(4).toString('hex')}`),
-        { secretKey: randomBytes(32), adminToken: generateToken('admin'), enrollmentToken: generateToken('enrollment') },
-        { now: () => clock },
-      ),
-  ],
-];
+const engines = bothEngines(
+  () => cluster,
+  'sign_in',
+  () => clock,
+);
 
 const identity = () => ({
   preset: 'entra',
