@@ -53,7 +53,7 @@ async function rate(inventory: boolean, change: (i: number) => boolean): Promise
       while (Date.now() < until) await fleet.submit(reportOf(sent++), DEFAULT_POLICY, Date.now());
     }),
   );
-  fleet.close();
+  await fleet.close();
   db.close();
   rmSync(dir, { recursive: true, force: true });
   return (sent - start) / SECONDS;

@@ -45,7 +45,7 @@ export async function benchStorage(): Promise<void> {
       const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-bench-storage-')));
       const fleet = new FleetStore(new SqliteSql(db));
       sqlite.push(await ingestRate((i) => fleet.submit(reportOf(`s${run}`, i), DEFAULT_POLICY, Date.now())));
-      fleet.close();
+      await fleet.close();
       db.close();
 
       const pool = testPool(cluster.createDatabase(`bench_${run}`), { max: 4 });

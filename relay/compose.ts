@@ -108,6 +108,7 @@ export function composeRelay(o: ComposeOptions): AppDeps {
       admit: (now) => deviceAdmission.take('new-devices', now),
       releases: () => releases.index(),
       exploited: () => releases.exploitIndex(),
+      rowsWritten: (rows) => metrics.deviceRowsWritten.inc(rows),
     }),
     releases,
     feeds: new FeedRefresher({ store: releases, mailSettings, logger: o.logger, options: feedOptions, ...(o.now ? { now: o.now } : {}) }),

@@ -67,5 +67,5 @@ export async function stopRelay(deps: AppDeps): Promise<void> {
   deps.sender.close();
   // The record is the status line's: a store that cannot take it (gone, full) must not keep the relay from stopping.
   await deps.deliveryLog.flush().catch((err: unknown) => deps.logger.warn({ err }, 'the last delivery could not be recorded at stop'));
-  deps.fleet.close();
+  await deps.fleet.close().catch((err: unknown) => deps.logger.warn({ err }, 'the devices last seen could not be written at stop'));
 }

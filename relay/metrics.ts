@@ -117,6 +117,10 @@ export function createMetrics(outbox: OutboxGauges, now: () => number = Date.now
     reportsReceived: new Counter('guardmail_reports_received_total', 'Reports accepted (202), including repeated report ids.'),
     reportsRefused: new Counter('guardmail_reports_refused_total', 'Reports refused, by HTTP status.'),
     devicesRefused: new Counter('guardmail_devices_refused_total', 'Reports from new devices refused (429) while devices arrive faster than admitted.'),
+    deviceRowsWritten: new Counter(
+      'guardmail_device_rows_written_total',
+      "Device rows written: a report that changes its device's state, or a last-seen time held in memory and now due.",
+    ),
     alertsEnqueued: new Counter('guardmail_alerts_enqueued_total', 'Alerts written to the outbox.'),
     alertsSent: new Counter('guardmail_alerts_sent_total', 'Alerts delivered (a device in a sent mail).'),
     alertsFailed: new Counter('guardmail_alerts_failed_total', 'Alerts stopped by a permanent failure.'),

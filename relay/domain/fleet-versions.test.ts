@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FleetVersions, HISTORY_MS, versionsEntry } from './fleet-versions';
+import { FleetVersions, HISTORY_MS, VersionMoves, versionsEntry } from './fleet-versions';
 
 const chrome = (version: string) => ({ browser: 'Chrome', version });
 
@@ -35,5 +35,33 @@ describe('FleetVersions', () => {
     // A day later, still reporting: the admin has had a day to see a thousand new browsers, and they count.
     for (let i = 0; i < 1_000; i++) fleet.move(undefined, versionsEntry({ ...chrome('134.0'), first_seen_at: now - HISTORY_MS, last_seen_at: now }));
     expect(fleet.newest('Chrome')).toBe(134);
+  });
+});
+
+describe('VersionMoves', () => {
+  it("sums a group's moves per version, drops those that cancel out, and orders them the same on every relay", () => {
+    const moves = new VersionMoves();
+    moves.move(undefined, chrome('132.0'));
+    moves.move(chrome('131.0'), chrome('132.0'));
+    moves.move({ browser: 'Edge', version: '131.0' }, { browser: 'Edge', version: '131.0' });
+    moves.move(undefined, { browser: 'Brave', version: '1.7' });
+    expect(moves.counts()).toEqual([
+      { browser: 'Brave', version: '1.7', devices: 1 },
+      { browser: 'Chrome', version: '131.0', devices: -1 },
+      { browser: 'Chrome', version: '132.0', devices: 2 },
+    ]);
+  });
+
+  it('gives counts that FleetVersions reads back as the same fleet', () => {
+    const moves = new VersionMoves();
+    const direct = new FleetVersions();
+    for (let i = 0; i < 4; i++) {
+      moves.move(undefined, chrome('132.0.1'));
+      direct.move(undefined, chrome('132.0.1'));
+    }
+    const read = new FleetVersions();
+    for (const c of moves.counts()) read.count(c);
+    expect(read.newest('Chrome')).toBe(direct.newest('Chrome'));
+    expect(read.newest('Chrome')).toBe(132);
   });
 });

@@ -28,13 +28,25 @@ export function versionsEntry(device: {
   return device.last_seen_at - device.first_seen_at >= HISTORY_MS ? { browser: device.browser, version: device.version } : undefined;
 }
 
+type Entry = { browser: string; version: string };
+
+/** How many devices with history run a browser's version (or, as a move, how many more or fewer). */
+export interface VersionCount extends Entry {
+  devices: number;
+}
+
 export class FleetVersions {
   readonly #counts = new Map<string, Map<number, number>>();
 
   /** A device now runs `version` of `browser` (and no longer what it ran before, if given); undefined counts nothing. */
-  move(previous: { browser: string; version: string } | undefined, next: { browser: string; version: string } | undefined): void {
+  move(previous: Entry | undefined, next: Entry | undefined): void {
     if (previous) this.#add(previous.browser, majorOf(previous.version), -1);
     if (next) this.#add(next.browser, majorOf(next.version), 1);
+  }
+
+  /** Counts `devices` more (or fewer) devices on a version: the store's table read back. */
+  count({ browser, version, devices }: VersionCount): void {
+    this.#add(browser, majorOf(version), devices);
   }
 
   /** The newest major with a quorum of `browser`'s devices; undefined while none has one. */
@@ -62,3 +74,32 @@ export class FleetVersions {
     else this.#counts.delete(browser);
   }
 }
+
+/**
+ * The moves a group of reports made, summed per browser and version: what the store adds to its table of counts in
+ * the same transaction, so that the count is never counted again from the devices (relays sharing a store read it).
+ */
+export class VersionMoves {
+  readonly #deltas = new Map<string, VersionCount>();
+
+  move(previous: Entry | undefined, next: Entry | undefined): void {
+    if (previous) this.#add(previous, -1);
+    if (next) this.#add(next, 1);
+  }
+
+  /** The moves that did not cancel out, in browser then version order: the order every relay updates the counts in. */
+  counts(): VersionCount[] {
+    return [...this.#deltas.values()]
+      .filter((c) => c.devices !== 0)
+      .sort((a, b) => (a.browser === b.browser ? cmp(a.version, b.version) : cmp(a.browser, b.browser)));
+  }
+
+  #add({ browser, version }: Entry, delta: number): void {
+    const key = JSON.stringify([browser, version]);
+    const count = this.#deltas.get(key) ?? { browser, version, devices: 0 };
+    count.devices += delta;
+    this.#deltas.set(key, count);
+  }
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -5,9 +5,9 @@ import type { ComplianceReport } from '../../shared/report';
 import type { Alerted } from './alert-rule';
 import type { ChangeAlertBudget } from './extension-inventory';
 import { InventoryGroup, type InventoryBefore, type InventoryWrites, type NewAlert } from './inventory-group';
-import { versionsEntry, type FleetVersions } from './fleet-versions';
+import { VersionMoves, versionsEntry, type FleetVersions, type VersionCount } from './fleet-versions';
 import { judgeReport } from './judgement';
-import { orderReport, type DeviceBinding, type ReportSignature } from './report-order';
+import { orderReport, reportDevice, type DeviceBinding, type ReportSignature } from './report-order';
 
 /** A device's stored state, as its report is judged against it (its row, on either engine). */
 export interface DeviceState extends DeviceBinding {
@@ -30,6 +30,9 @@ export interface DeviceState extends DeviceBinding {
   /** JSON ChangeAlertBudget: the extension-change alerts it started today. */
   change_alerts: string | null;
 }
+
+/** What a report that changed nothing leaves to remember of its device: when it was seen, and its report. */
+export type Seen = Pick<DeviceState, 'id' | 'last_seen_at' | 'last_report_id' | 'last_signed_at'>;
 
 /** A report and what the route learnt of it. */
 export interface IncomingReport {
@@ -67,7 +70,8 @@ export class SignatureRefused extends Error {
 
 /** A report signed no later than one already applied for its device: a replay, which would roll the device back. */
 export class ReplayRefused extends Error {
-  constructor() {
+  /** The device the report went to. */
+  constructor(readonly deviceId: string) {
     super('the report is signed no later than one already applied for its device');
     this.name = 'ReplayRefused';
   }
@@ -111,6 +115,10 @@ export interface IngestDecision {
   outcomes: IngestOutcome[];
   /** Each changed device's new state, once, as the last of its reports left it. */
   devices: DeviceState[];
+  /** The devices whose reports changed nothing but when they were seen: for the store to keep in memory, not write. */
+  seen: Seen[];
+  /** How many devices more or fewer each version now counts (fleet-versions.ts). */
+  versions: VersionCount[];
   alerts: NewAlert[];
   inventory: InventoryWrites;
   /** The change alerts the group raised (alertKey), for the store to remember once they are committed. */
@@ -126,14 +134,18 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
   const state = new Map(context.devices);
   const waiting = new Set(context.waiting);
   const written = new Map<string, DeviceState>();
+  const seen = new Map<string, Seen>();
+  const moves = new VersionMoves();
   const alerts: NewAlert[] = [];
   const inventory = context.inventory ? new InventoryGroup(context.inventory) : null;
 
-  const judgeOne = ({ report, policy, now, signature }: IncomingReport): IngestOutcome => {
-    const previous = state.get(report.deviceId);
+  const judgeOne = ({ report: received, policy, now, signature }: IncomingReport): IngestOutcome => {
+    const deviceId = reportDevice(state.get(received.deviceId), received.deviceId, signature);
+    const report = deviceId === received.deviceId ? received : { ...received, deviceId };
+    const previous = state.get(deviceId);
     const order = orderReport(previous, report.reportId, signature);
     if (order === 'wrong-key') return new SignatureRefused();
-    if (order === 'replayed') return new ReplayRefused();
+    if (order === 'replayed') return new ReplayRefused(deviceId);
     // A browser repeats only its latest report (its queue goes one at a time): the stored state is that report's verdict.
     if (order === 'duplicate' && previous) {
       const verdict = { level: previous.level, compliant: previous.compliant === 1, findings: JSON.parse(previous.findings) as Finding[] };
@@ -180,14 +192,21 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
       extensions_digest: extensions.digest,
       change_alerts: extensions.budget && JSON.stringify(extensions.budget),
     };
-    state.set(report.deviceId, next);
-    written.set(report.deviceId, next);
+    state.set(deviceId, next);
+    if (previous && !alert && !written.has(deviceId) && unchanged(previous, next)) {
+      seen.set(deviceId, { id: deviceId, last_seen_at: now, last_report_id: next.last_report_id, last_signed_at: next.last_signed_at });
+    } else {
+      written.set(deviceId, next);
+      seen.delete(deviceId);
+    }
     if (alert) {
       const dueAt = now + policy.groupingWindowSeconds * 1000;
       alerts.push({ deviceId: report.deviceId, reportId: report.reportId, payload: JSON.stringify(alert), createdAt: now, dueAt });
       waiting.add(report.deviceId);
     }
-    context.versions.move(previous && versionsEntry(previous), versionsEntry(next));
+    const [before, after] = [previous && versionsEntry(previous), versionsEntry(next)];
+    context.versions.move(before, after);
+    moves.move(before, after);
     return { verdict, duplicate: false, alerted: alert !== null, fleetAlerts: extensions.alerts.length };
   };
 
@@ -202,8 +221,24 @@ export function ingestGroup(group: readonly IncomingReport[], context: IngestCon
   return {
     outcomes,
     devices: [...written.values()],
+    seen: [...seen.values()],
+    versions: moves.counts(),
     alerts,
     inventory: inventory?.writes() ?? { links: [], removed: [], versions: [] },
     raised: inventory?.raised ?? [],
   };
+}
+
+/** The columns a report that changes nothing still moves: kept in memory by the store (domain/last-seen.ts). */
+const SEEN_COLUMNS = new Set<keyof DeviceState>(['last_seen_at', 'last_report_id', 'last_signed_at']);
+
+/**
+ * Whether a device's new state differs from its stored one only in when it was seen: nothing an alert, a list, an
+ * admin or the fleet's versions (which start counting a device after a day of history) would see.
+ */
+function unchanged(previous: DeviceState, next: DeviceState): boolean {
+  for (const column of Object.keys(next) as (keyof DeviceState)[]) {
+    if (!SEEN_COLUMNS.has(column) && previous[column] !== next[column]) return false;
+  }
+  return (versionsEntry(previous) === undefined) === (versionsEntry(next) === undefined);
 }

@@ -10,6 +10,19 @@ describe('RateLimiter', () => {
     expect(limiter.take('a', 120_000)).toBe(0);
   });
 
+  it('takes back a token given back, never past the burst', () => {
+    const limiter = new RateLimiter(2, 30);
+    limiter.take('a', 0);
+    limiter.take('a', 0);
+    limiter.give('a');
+    expect(limiter.take('a', 0)).toBe(0);
+    expect(limiter.take('a', 0)).toBe(120_000);
+    limiter.give('a');
+    limiter.give('a');
+    limiter.give('a');
+    expect([0, 0, 0].map(() => limiter.take('a', 0))).toEqual([0, 0, 120_000]);
+  });
+
   it('forgets keys whose bucket is full again, so memory follows the active keys', () => {
     const limiter = new RateLimiter(2, 3600);
     for (let i = 0; i <= 10_000; i++) limiter.take(`device-${i}`, 0);

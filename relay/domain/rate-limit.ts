@@ -27,6 +27,12 @@ export class RateLimiter {
     return 0;
   }
 
+  /** Gives back the token a request took when it then failed for the relay's own reason (its database away). */
+  give(key: string): void {
+    const bucket = this.#buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.#burst, bucket.tokens + 1);
+  }
+
   /** Milliseconds until `key` may take a token again, taking none: 0 when it may now. */
   wait(key: string, now: number): number {
     const bucket = this.#buckets.get(key);

@@ -26,6 +26,18 @@ export interface DeviceBinding {
 export interface ReportSignature {
   key: string | null;
   at: number | null;
+  /** The key's RFC 7638 thumbprint, which names its own device beside one bound to another key; absent for no key. */
+  thumbprint?: string;
+}
+
+/**
+ * The device a report goes to: the one its id names, unless that one is bound to another key than the one that signed
+ * it, in which case the signing key's own device beside it. Decided in the store's transaction, with the row read
+ * there: no query of its own, nor a cache that another relay's change could leave wrong.
+ */
+export function reportDevice(bound: DeviceBinding | undefined, deviceId: string, signature: ReportSignature): string {
+  if (!bound?.public_key || !signature.key || !signature.thumbprint || bound.public_key === signature.key) return deviceId;
+  return siblingId(deviceId, signature.thumbprint);
 }
 
 export type ReportOrder =

@@ -12,7 +12,7 @@ import { OncePerWindow } from '../domain/once-per-window';
 import { RateLimiter } from '../domain/rate-limit';
 import { canonicalKey, checkReportSignature, keyThumbprint } from '../domain/report-signature';
 import { siblingId } from '../domain/report-order';
-import { ReplayRefused, SignatureRefused } from '../domain/ingest';
+import { AdmissionRefused, ReplayRefused, ReportRejected } from '../domain/ingest';
 import { ApiError, errorResponse, limitParam, parseBody, parseQuery } from '../http/api-error';
 import { auditBy } from '../http/auth';
 import { limitBody } from '../http/body-limit';
@@ -66,35 +66,31 @@ export function reportRoutes(
       const signed = { body: await c.req.text(), timestamp: c.req.header(TIMESTAMP_HEADER), signature: c.req.header(SIGNATURE_HEADER), now: now() };
       const check = received.deviceKey ? await checkReportSignature({ ...signed, key: received.deviceKey }) : 'missing';
       if (check !== 'ok') throw refused(c, received.deviceId, ({ missing: 'unsigned', stale: 'stale', invalid: 'invalid' } as const)[check]);
-      const key = canonicalKey(received.deviceKey!);
-      // A device is its first key's: a report under its id signed by another key is that key's device (domain/report-order.ts).
-      const stored = await deps.fleet.deviceKey(received.deviceId);
-      const report = stored && stored !== key ? { ...received, deviceId: siblingId(received.deviceId, keyThumbprint(received.deviceKey!)) } : received;
+      // A device is its first key's: a report under its id signed by another key goes to that key's own device, which
+      // the store decides with the device's row in its transaction (domain/report-order.ts).
+      const thumbprint = keyThumbprint(received.deviceKey!);
+      const signature = { key: canonicalKey(received.deviceKey!), at: Number(signed.timestamp), thumbprint };
       // A new device adds a row: not past the store's budget, whoever invents devices (domain/store-budget.ts).
-      if (!deps.storeWatch.state.admitsNew) {
-        const known = report === received ? stored !== null : (await deps.fleet.deviceKey(report.deviceId)) !== null;
-        if (!known) throw new ApiError('STORE_BUDGET_REACHED', { message: `${relayErrors.STORE_BUDGET_REACHED.message} (${deps.storeWatch.state.detail})` });
-      }
-      const wait = deps.reportLimiter.take(report.deviceId, now());
+      if (!deps.storeWatch.state.admitsNew && !(await deps.fleet.knows(received.deviceId, signature)))
+        throw new ApiError('STORE_BUDGET_REACHED', { message: `${relayErrors.STORE_BUDGET_REACHED.message} (${deps.storeWatch.state.detail})` });
+      // Each key has its own allowance under an id: another key's reports cannot spend the real browser's.
+      const allowance = siblingId(received.deviceId, thumbprint);
+      const wait = deps.reportLimiter.take(allowance, now());
       if (wait > 0) {
         c.header('Retry-After', String(Math.ceil(wait / 1000)));
         throw new ApiError('RATE_LIMITED');
       }
-      const { verdict, duplicate, alerted, fleetAlerts } = await deps.fleet
-        .submit(report, deps.policy.get(), now(), { key, at: Number(signed.timestamp) })
-        .catch((err: unknown) => {
-          // Another key's first report bound the device while this one's signature was checked: the browser sends it
-          // again, and it goes to its own key's device.
-          if (err instanceof SignatureRefused)
-            throw new ApiError('DEVICE_SIGNATURE_INVALID', { message: 'Another key bound this device while the report was checked: send it again.' });
-          if (err instanceof ReplayRefused) throw refused(c, report.deviceId, 'replayed');
-          throw err;
-        });
+      const { verdict, duplicate, alerted, fleetAlerts } = await deps.fleet.submit(received, deps.policy.get(), now(), signature).catch((err: unknown) => {
+        if (err instanceof ReplayRefused) throw refused(c, err.deviceId, 'replayed');
+        // The store failed, not the report (the database away, the disk full): the browser sends it again for free.
+        if (!(err instanceof AdmissionRefused || err instanceof ReportRejected)) deps.reportLimiter.give(allowance);
+        throw err;
+      });
       if (alerted) deps.metrics.alertsEnqueued.inc();
       if (fleetAlerts > 0) deps.metrics.alertsEnqueued.inc(fleetAlerts);
       if (alerted || fleetAlerts > 0) void deps.worker.wake().catch((err: unknown) => deps.logger.error({ err }, 'outbox pass failed'));
       const extensionVersion = deps.extension?.servedVersion();
-      return c.json({ reportId: report.reportId, ...verdict, duplicate, ...(extensionVersion ? { extensionVersion } : {}) } satisfies ReportAnswer, 202);
+      return c.json({ reportId: received.reportId, ...verdict, duplicate, ...(extensionVersion ? { extensionVersion } : {}) } satisfies ReportAnswer, 202);
     },
   );
 

@@ -2,12 +2,13 @@ import { LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy'
 import type { Finding } from '../../shared/checks/index';
 import { REFUSAL_REASONS, type DeviceSummary, type LevelCounts, type RefusalReason } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
-import { FleetVersions, versionsEntry } from '../domain/fleet-versions';
+import { FleetVersions, VersionMoves, versionsEntry, type VersionCount } from '../domain/fleet-versions';
 import { extensionsDigest, type DeviceExtension, type ExtensionVersion } from '../domain/extension-inventory';
-import { ingestGroup, type DeviceState, type IncomingReport, type IngestOutcome, type IngestResult } from '../domain/ingest';
+import { ingestGroup, type DeviceState, type IncomingReport, type IngestOutcome, type IngestResult, type Seen } from '../domain/ingest';
+import { LAST_SEEN_FLUSH_MS, lastSeenDue } from '../domain/last-seen';
 import type { InventoryBefore, InventoryWrites } from '../domain/inventory-group';
 import { RateLimiter } from '../domain/rate-limit';
-import type { ReportSignature } from '../domain/report-order';
+import { reportDevice, siblingId, type ReportSignature } from '../domain/report-order';
 import { constant, forUpdate, inList, sql, type Sql } from './sql';
 import type { ExploitIndex, ReleaseIndex } from '../../shared/releases';
 
@@ -18,6 +19,8 @@ export interface FleetOptions {
   exploited?: () => ExploitIndex | null;
   /** False leaves the extension inventory alone (the benchmark's baseline); on by default. */
   inventory?: boolean;
+  /** Told how many device rows each write changed: the metric that shows what a report costs the database. */
+  rowsWritten?: (rows: number) => void;
 }
 
 /**
@@ -26,6 +29,13 @@ export interface FleetOptions {
  */
 export const NEW_DEVICE_CHANGE_ALERTS = { burst: 20, perHour: 20 } as const;
 const RAISED_KEPT = 10_000;
+/** Past this many devices' times held in memory, all of them are written at the next flush: memory stays bounded. */
+export const SEEN_KEPT = 250_000;
+
+/** A device's time and report held in memory, and the time its row holds. */
+interface HeldSeen extends Seen {
+  storedAt: number;
+}
 
 interface DeviceRow extends DeviceState {
   /** JSON: when a report was last refused, by reason (ms), or null. */
@@ -84,9 +94,12 @@ const DEVICE_UPSERT = `ON CONFLICT (id) DO UPDATE SET label = excluded.label, br
  * them is domain/ingest.ts's. If the commit fails (disk full, the database gone), every report in the group is
  * refused: none was accepted.
  *
- * The fleet's newest versions are counted in memory from the devices; where several relays share the store, their
- * reports reach this count when it is counted again, every `reloadVersionsMs`: they are a quorum of the fleet, not one
- * device's fact.
+ * The fleet's newest versions are counted in memory, and in the table fleet_versions, moved in each write's
+ * transaction; where several relays share the store, their reports reach this relay's count when it reads that small
+ * table again, every `reloadVersionsMs`: they are a quorum of the fleet, not one device's fact.
+ *
+ * A report that changes nothing but when its device was seen writes nothing: that time is held in memory and written
+ * once due (domain/last-seen.ts), in a transaction of its own every LAST_SEEN_FLUSH_MS, and at close.
  */
 export class FleetStore {
   readonly #sql: Sql;
@@ -95,7 +108,7 @@ export class FleetStore {
   #queue: Pending[] = [];
   #committing = false;
   /**
-   * The versions are counted again from the table before the next group: at first, after a group that was not
+   * The versions are read again from their table before the next group: at first, after a group that was not
    * committed (what it taught the count is gone with it), after devices were forgotten, and every reloadVersionsMs.
    */
   #versionsStale = true;
@@ -106,12 +119,39 @@ export class FleetStore {
    * outbox keeps one row per change whoever raises it again). Forgotten past RAISED_KEPT: it is a saving, not the rule.
    */
   #raised = new Set<string>();
+  /** Devices whose last reports changed nothing but when they were seen (domain/last-seen.ts): written when due. */
+  readonly #seen = new Map<string, HeldSeen>();
+  readonly #flushingSeen: NodeJS.Timeout;
 
   constructor(sql: Sql, options: FleetOptions & { reloadVersionsMs?: number } = {}) {
     this.#sql = sql;
     this.#options = options;
     this.#reloading = options.reloadVersionsMs ? setInterval(() => (this.#versionsStale = true), options.reloadVersionsMs) : null;
     this.#reloading?.unref();
+    this.#flushingSeen = setInterval(() => void this.writeSeen().catch(() => undefined), LAST_SEEN_FLUSH_MS);
+    this.#flushingSeen.unref();
+  }
+
+  /**
+   * Writes the times held in memory that are due (all of them with `all`, or past SEEN_KEPT), in id order like the
+   * groups' locks, and only over an older time: another relay may have written a newer one. Answers how many.
+   */
+  async writeSeen(all = false): Promise<number> {
+    const everything = all || this.#seen.size > SEEN_KEPT;
+    const due = [...this.#seen.values()].filter((s) => everything || lastSeenDue(s.storedAt, s.last_seen_at)).sort((a, b) => (a.id < b.id ? -1 : 1));
+    if (due.length === 0) return 0;
+    const written = await this.#sql.transaction(async (tx) => {
+      let n = 0;
+      for (const s of due)
+        n += await tx.run(
+          sql`UPDATE devices SET last_seen_at = ${s.last_seen_at}, last_report_id = ${s.last_report_id}, last_signed_at = ${s.last_signed_at}
+              WHERE id = ${s.id} AND last_seen_at < ${s.last_seen_at}`,
+        );
+      return n;
+    });
+    for (const s of due) if (this.#seen.get(s.id) === s) this.#seen.delete(s.id);
+    this.#options.rowsWritten?.(written);
+    return written;
   }
 
   /** Evaluates and stores a report. A repeat of the device's latest report answers its stored verdict and changes nothing. */
@@ -126,14 +166,22 @@ export class FleetStore {
     return (await this.#sql.get<{ public_key: string | null }>(sql`SELECT public_key FROM devices WHERE id = ${deviceId}`))?.public_key ?? null;
   }
 
+  /** Whether the device a report signed so would go to exists already (asked only while new devices are refused). */
+  async knows(deviceId: string, signature: ReportSignature): Promise<boolean> {
+    const bound = await this.#sql.get<DeviceState>(sql`SELECT public_key, last_report_id, last_signed_at FROM devices WHERE id = ${deviceId}`);
+    const id = reportDevice(bound, deviceId, signature);
+    return id === deviceId ? bound !== undefined : (await this.deviceKey(id)) !== null;
+  }
+
   /** An admin forgets a device (an invented one, a retired browser); the fleet's versions follow. Answers whether it existed. */
   async forget(deviceId: string): Promise<boolean> {
     const forgotten = await this.#sql.transaction(async (tx) => {
       await tx.run(sql`DELETE FROM device_extensions WHERE device_id = ${deviceId}`);
-      return (await tx.run(sql`DELETE FROM devices WHERE id = ${deviceId}`)) > 0;
+      return uncount(tx, await tx.all<VersionsRow>(sql`DELETE FROM devices WHERE id = ${deviceId} RETURNING ${VERSIONS_COLUMNS}`));
     });
+    this.#seen.delete(deviceId);
     if (forgotten) this.#versionsStale = true;
-    return forgotten;
+    return forgotten > 0;
   }
 
   /** Notes when a report for the device was last refused, and why; answers whether the device exists. */
@@ -162,7 +210,7 @@ export class FleetStore {
   async prune(cutoff: number): Promise<number> {
     const pruned = await this.#sql.transaction(async (tx) => {
       await tx.run(sql`DELETE FROM device_extensions WHERE device_id IN (SELECT id FROM devices WHERE last_seen_at < ${cutoff})`);
-      return tx.run(sql`DELETE FROM devices WHERE last_seen_at < ${cutoff}`);
+      return uncount(tx, await tx.all<VersionsRow>(sql`DELETE FROM devices WHERE last_seen_at < ${cutoff} RETURNING ${VERSIONS_COLUMNS}`));
     });
     if (pruned > 0) this.#versionsStale = true;
     return pruned;
@@ -173,11 +221,14 @@ export class FleetStore {
     const rows = level
       ? await this.#sql.all<DeviceRow>(sql`SELECT * FROM devices WHERE level = ${level} ORDER BY ${DEVICE_ORDER} LIMIT ${limit}`)
       : await this.#sql.all<DeviceRow>(sql`SELECT * FROM devices ORDER BY ${DEVICE_ORDER} LIMIT ${limit}`);
-    return rows.map((r) => deviceSummary(r, staleBefore));
+    return rows.map((r) => deviceSummary({ ...r, last_seen_at: Math.max(r.last_seen_at, this.#seen.get(r.id)?.last_seen_at ?? 0) }, staleBefore));
   }
 
-  close(): void {
+  /** Stops the timers and writes every time held in memory. */
+  async close(): Promise<void> {
     if (this.#reloading) clearInterval(this.#reloading);
+    clearInterval(this.#flushingSeen);
+    await this.writeSeen(true);
   }
 
   async #flush(): Promise<void> {
@@ -185,7 +236,9 @@ export class FleetStore {
     this.#queue = [];
     this.#committing = true;
     try {
-      const { outcomes, raised } = await this.#sql.transaction((tx) => this.#ingest(tx, batch), { group: true });
+      const committed: (() => void)[] = [];
+      const { outcomes, raised } = await this.#sql.transaction((tx) => this.#ingest(tx, batch, committed), { group: true });
+      for (const apply of committed) apply();
       for (const key of raised) this.#raise(key);
       batch.forEach((p, i) => {
         const outcome = outcomes[i]!;
@@ -209,12 +262,14 @@ export class FleetStore {
   async #inventoryBefore(tx: Sql, batch: Pending[], devices: ReadonlyMap<string, DeviceState>): Promise<InventoryBefore> {
     const changed = [
       ...new Set(
-        batch
-          .filter((p) => {
-            const digest = devices.get(p.report.deviceId)?.extensions_digest;
-            return digest != null && digest !== extensionsDigest(p.report.extensions);
-          })
-          .map((p) => p.report.deviceId),
+        batch.flatMap(({ report, signature }) => {
+          const digest = extensionsDigest(report.extensions);
+          const candidates = signature.thumbprint ? [report.deviceId, siblingId(report.deviceId, signature.thumbprint)] : [report.deviceId];
+          return candidates.filter((id) => {
+            const stored = devices.get(id)?.extensions_digest;
+            return stored != null && stored !== digest;
+          });
+        }),
       ),
     ];
     const links = new Map<string, Map<string, DeviceExtension>>();
@@ -251,15 +306,27 @@ export class FleetStore {
     this.#raised.add(key);
   }
 
-  async #ingest(tx: Sql, batch: Pending[]): Promise<{ outcomes: IngestOutcome[]; raised: string[] }> {
+  /** A device's row with the newer time and report held in memory, if any. */
+  #withSeen(row: DeviceState): DeviceState {
+    const held = this.#seen.get(row.id);
+    if (!held || held.last_seen_at <= row.last_seen_at) return row;
+    return { ...row, last_seen_at: held.last_seen_at, last_report_id: held.last_report_id, last_signed_at: held.last_signed_at };
+  }
+
+  async #ingest(tx: Sql, batch: Pending[], committed: (() => void)[]): Promise<{ outcomes: IngestOutcome[]; raised: string[] }> {
     if (this.#versionsStale) {
       this.#versions.clear();
-      for (const row of await tx.all<Parameters<typeof versionsEntry>[0]>(sql`SELECT browser, version, first_seen_at, last_seen_at FROM devices`)) {
-        this.#versions.move(undefined, versionsEntry(row));
-      }
+      for (const count of await tx.all<VersionCount>(sql`SELECT browser, version, devices FROM fleet_versions`)) this.#versions.count(count);
       this.#versionsStale = false;
     }
-    const ids = [...new Set(batch.map((p) => p.report.deviceId))].sort();
+    // A report signed by another key than its id's device goes to that key's own device (domain/report-order.ts): both are read.
+    const ids = [
+      ...new Set(
+        batch.flatMap(({ report, signature }) =>
+          signature.thumbprint ? [report.deviceId, siblingId(report.deviceId, signature.thumbprint)] : [report.deviceId],
+        ),
+      ),
+    ].sort();
     const rows = await tx.all<DeviceState>(
       sql`SELECT id, label, browser, version, os, level, compliant, findings, first_seen_at, last_seen_at, last_alerted_at, last_report_id, public_key, last_signed_at,
                  alerted, extensions_digest, change_alerts
@@ -268,8 +335,9 @@ export class FleetStore {
     const waiting = await tx.all<{ device_id: string }>(
       sql`SELECT DISTINCT device_id FROM outbox WHERE device_id ${inList(ids)} AND state IN ('pending', 'pending_retry', 'running')`,
     );
-    const devicesBefore = new Map(rows.map((r) => [r.id, r]));
-    const { outcomes, devices, alerts, inventory, raised } = ingestGroup(batch, {
+    const storedAt = new Map(rows.map((r) => [r.id, r.last_seen_at]));
+    const devicesBefore = new Map(rows.map((r) => [r.id, this.#withSeen(r)]));
+    const { outcomes, devices, seen, versions, alerts, inventory, raised } = ingestGroup(batch, {
       devices: devicesBefore,
       waiting: new Set(waiting.map((r) => r.device_id)),
       versions: this.#versions,
@@ -285,6 +353,13 @@ export class FleetStore {
         devices.map((d) => DEVICE_COLUMNS.map((c) => d[c])),
         DEVICE_UPSERT,
       );
+    this.#options.rowsWritten?.(devices.length);
+    await countVersions(tx, versions);
+    // Held once the group commits; a group rolled back leaves the times it saw to be seen again.
+    committed.push(() => {
+      for (const d of devices) this.#seen.delete(d.id);
+      for (const s of seen) this.#seen.set(s.id, { ...s, storedAt: this.#seen.get(s.id)?.storedAt ?? storedAt.get(s.id) ?? s.last_seen_at });
+    });
     await writeInventory(tx, inventory);
     if (alerts.length > 0) {
       await tx.insertRows(
@@ -296,6 +371,29 @@ export class FleetStore {
     }
     return { outcomes, raised };
   }
+}
+
+type VersionsRow = Parameters<typeof versionsEntry>[0];
+const VERSIONS_COLUMNS = constant('browser, version, first_seen_at, last_seen_at');
+
+/** Adds a write's moves to the fleet's counts of versions, in the order every relay takes them; drops the counts gone to none. */
+async function countVersions(tx: Sql, counts: VersionCount[]): Promise<void> {
+  if (counts.length === 0) return;
+  await tx.insertRows(
+    'fleet_versions',
+    ['browser', 'version', 'devices'],
+    counts.map((c) => [c.browser, c.version, c.devices]),
+    'ON CONFLICT (browser, version) DO UPDATE SET devices = fleet_versions.devices + excluded.devices',
+  );
+  if (counts.some((c) => c.devices < 0)) await tx.run(sql`DELETE FROM fleet_versions WHERE devices <= 0`);
+}
+
+/** Takes devices just deleted out of the fleet's counts of versions; answers how many there were. */
+async function uncount(tx: Sql, deleted: VersionsRow[]): Promise<number> {
+  const moves = new VersionMoves();
+  for (const row of deleted) moves.move(versionsEntry(row), undefined);
+  await countVersions(tx, moves.counts());
+  return deleted.length;
 }
 
 /** The group's inventory writes: links replaced, links the devices dropped, and versions added if new. */

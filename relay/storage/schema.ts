@@ -1,3 +1,5 @@
+import { HISTORY_MS } from '../domain/fleet-versions';
+
 /**
  * The schema, once for both engines: versioned migrations, each run once and in order. A migration names its column
  * types through `t`, which each engine fills with its own (sqlite/db.ts, postgres/migrate.ts): epoch milliseconds are
@@ -304,6 +306,22 @@ export const MIGRATIONS: readonly Migration[] = [
         expires_at ${t.time} NOT NULL,
         used INTEGER NOT NULL DEFAULT 0
       )${t.strict};
+    `,
+  },
+  {
+    version: 18,
+    name: "the fleet's versions, counted as devices move",
+    // How many devices with a day of history run each browser version (domain/fleet-versions.ts), kept in step with the
+    // devices in each write's transaction, so that no relay counts them again from every device.
+    sql: (t) => `
+      CREATE TABLE fleet_versions (
+        browser TEXT NOT NULL,
+        version TEXT NOT NULL,
+        devices INTEGER NOT NULL,
+        PRIMARY KEY (browser, version)
+      )${t.strict};
+      INSERT INTO fleet_versions (browser, version, devices)
+        SELECT browser, version, count(*) FROM devices WHERE last_seen_at - first_seen_at >= ${HISTORY_MS} GROUP BY browser, version;
     `,
   },
 ];

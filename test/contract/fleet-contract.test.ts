@@ -8,6 +8,9 @@ import { AlertPolicy } from '../../shared/alert-policy';
 import type { ComplianceReport } from '../../shared/report';
 import { AdmissionRefused, ReplayRefused, ReportRejected, SignatureRefused, type IngestResult } from '../../relay/domain/ingest';
 import { FleetStore, UNSIGNED } from '../../relay/storage/fleet';
+import { LAST_SEEN_STEP_MS } from '../../relay/domain/last-seen';
+import { HISTORY_MS, type VersionCount } from '../../relay/domain/fleet-versions';
+import type { ReportSignature } from '../../relay/domain/report-order';
 import { migratePostgres } from '../../relay/storage/postgres/migrate';
 import { PostgresSql } from '../../relay/storage/postgres/sql';
 import { openDatabase } from '../../relay/storage/sqlite/db';
@@ -26,6 +29,13 @@ interface Engine {
   alerts(): Promise<string[]>;
   /** Breaks what the store remembers of a device's last alert, as a bad restore or an older relay's row would. */
   corrupt(deviceId: string): Promise<void>;
+  /** The time the device's row holds, whatever the store holds in memory. */
+  storedLastSeen(deviceId: string): Promise<number>;
+  /** The table of version counts, as `browser version: devices`. */
+  versionCounts(): Promise<string[]>;
+  /** Device rows written so far, as the store counts them. */
+  rowsWritten: () => number;
+  fleet: FleetStore;
 }
 
 const NOW = Date.parse('2026-12-03T09:00:00Z');
@@ -45,9 +55,14 @@ afterAll(async () => {
 
 function sqliteEngine(admit?: (now: number) => number): Engine {
   const db = openDatabase(mkdtempSync(join(tmpdir(), 'guardmail-fleet-contract-')));
-  const fleet = new FleetStore(new SqliteSql(db), { admit });
+  let written = 0;
+  const fleet = new FleetStore(new SqliteSql(db), { admit, rowsWritten: (n) => (written += n) });
   return {
-    submit: (r, now, key = null, signedAt = now) => fleet.submit(r, POLICY, now, key ? { key, at: signedAt } : UNSIGNED),
+    fleet,
+    rowsWritten: () => written,
+    versionCounts: async () => (db.prepare('SELECT browser, version, devices FROM fleet_versions ORDER BY 1, 2').all() as VersionCount[]).map(countText),
+    storedLastSeen: async (id) => db.prepare('SELECT last_seen_at FROM devices WHERE id = ?').pluck().get(id) as number,
+    submit: (r, now, key = null, signedAt = now) => fleet.submit(r, POLICY, now, signedBy(key, signedAt)),
     recordRefusal: (id, reason, at) => fleet.recordRefusal(id, reason, at),
     device: async (id) => (await fleet.devices(1000)).find((d) => d.id === id),
     alerts: async () => db.prepare("SELECT device_id FROM outbox WHERE state = 'pending' ORDER BY id").pluck().all() as string[],
@@ -66,9 +81,14 @@ async function postgresDatabase(): Promise<string> {
 function postgresEngine(url: string, admit?: (now: number) => number): Engine {
   const pool = testPool(url, { max: 4 });
   pools.push(pool);
-  const fleet = new FleetStore(new PostgresSql(pool), { admit });
+  let written = 0;
+  const fleet = new FleetStore(new PostgresSql(pool), { admit, rowsWritten: (n) => (written += n) });
   return {
-    submit: (r, now, key = null, signedAt = now) => fleet.submit(r, POLICY, now, key ? { key, at: signedAt } : UNSIGNED),
+    fleet,
+    rowsWritten: () => written,
+    versionCounts: async () => (await pool.query<VersionCount>('SELECT browser, version, devices FROM fleet_versions ORDER BY 1, 2')).rows.map(countText),
+    storedLastSeen: async (id) => Number((await pool.query<{ t: string }>('SELECT last_seen_at AS t FROM devices WHERE id = $1', [id])).rows[0]!.t),
+    submit: (r, now, key = null, signedAt = now) => fleet.submit(r, POLICY, now, signedBy(key, signedAt)),
     recordRefusal: (id, reason, at) => fleet.recordRefusal(id, reason, at),
     device: async (id) => (await fleet.devices(1000)).find((d) => d.id === id),
     alerts: async () =>
@@ -76,6 +96,11 @@ function postgresEngine(url: string, admit?: (now: number) => number): Engine {
     corrupt: async (id) => void (await pool.query("UPDATE devices SET alerted = '{' WHERE id = $1", [id])),
   };
 }
+
+const countText = (c: VersionCount) => `${c.browser} ${c.version}: ${c.devices}`;
+
+/** Signed by `key` (named as the store keeps it, its thumbprint made of its name), or unsigned. */
+const signedBy = (key: string | null, at: number): ReportSignature => (key ? { key, at, thumbprint: `thumbprint-of-${key}` } : UNSIGNED);
 
 const ENGINES: [string, (admit?: (now: number) => number) => Promise<Engine>][] = [
   ['SQLite', async (admit) => sqliteEngine(admit)],
@@ -95,12 +120,66 @@ describe.each(ENGINES)('taking reports on %s', (_, make) => {
     expect(await fleet.alerts()).toEqual(['laptop']);
   });
 
-  it('binds a device to the key of its first signed report, and refuses it unsigned or signed otherwise', async () => {
+  it("binds a device to the key of its first signed report, refuses it unsigned, and sends another key's reports to that key's own device", async () => {
+    const fleet = await make();
+    await fleet.submit(riskyReport({ deviceId: 'laptop', reportId: 'r1' }), NOW, 'key-a');
+    await expect(fleet.submit(report({ deviceId: 'laptop', reportId: 'r2' }), NOW + 1)).rejects.toBeInstanceOf(SignatureRefused);
+    expect(await fleet.submit(report({ deviceId: 'laptop', reportId: 'r3' }), NOW + 2, 'key-b')).toMatchObject({ verdict: { level: 'secure' } });
+    expect(await fleet.device('laptop~thumbprint-o')).toMatchObject({ level: 'secure', sameIdAs: 'laptop' });
+    expect(await fleet.device('laptop')).toMatchObject({ level: 'high' });
+    expect(await fleet.submit(report({ deviceId: 'laptop', reportId: 'r4' }), NOW + 3, 'key-a')).toMatchObject({ duplicate: false });
+  });
+
+  it('writes nothing for a report that changes nothing but when it was seen, and writes that time once it is due and at close', async () => {
     const fleet = await make();
     await fleet.submit(report({ deviceId: 'laptop', reportId: 'r1' }), NOW, 'key-a');
-    await expect(fleet.submit(report({ deviceId: 'laptop', reportId: 'r2' }), NOW + 1)).rejects.toBeInstanceOf(SignatureRefused);
-    await expect(fleet.submit(report({ deviceId: 'laptop', reportId: 'r3' }), NOW + 2, 'key-b')).rejects.toBeInstanceOf(SignatureRefused);
-    expect(await fleet.submit(report({ deviceId: 'laptop', reportId: 'r4' }), NOW + 3, 'key-a')).toMatchObject({ duplicate: false });
+    expect(fleet.rowsWritten()).toBe(1);
+    expect(await fleet.submit(report({ deviceId: 'laptop', reportId: 'r2' }), NOW + 60_000, 'key-a')).toMatchObject({ duplicate: false });
+    expect(fleet.rowsWritten()).toBe(1);
+    // The admin sees the time held in memory; the row keeps the stored one until it is LAST_SEEN_STEP_MS behind.
+    expect((await fleet.device('laptop'))!.lastSeenAt).toBe(new Date(NOW + 60_000).toISOString());
+    expect(await fleet.storedLastSeen('laptop')).toBe(NOW);
+    expect(await fleet.fleet.writeSeen()).toBe(0);
+    await fleet.submit(report({ deviceId: 'laptop', reportId: 'r3' }), NOW + LAST_SEEN_STEP_MS, 'key-a');
+    expect(await fleet.fleet.writeSeen()).toBe(1);
+    expect(await fleet.storedLastSeen('laptop')).toBe(NOW + LAST_SEEN_STEP_MS);
+    expect(fleet.rowsWritten()).toBe(2);
+    await fleet.submit(report({ deviceId: 'laptop', reportId: 'r4' }), NOW + LAST_SEEN_STEP_MS + 60_000, 'key-a');
+    await fleet.fleet.close();
+    expect(await fleet.storedLastSeen('laptop')).toBe(NOW + LAST_SEEN_STEP_MS + 60_000);
+  });
+
+  it('writes a report that changes something at once, with the time held before it', async () => {
+    const fleet = await make();
+    await fleet.submit(report({ deviceId: 'laptop', reportId: 'r1' }), NOW, 'key-a');
+    await fleet.submit(report({ deviceId: 'laptop', reportId: 'r2' }), NOW + 60_000, 'key-a');
+    expect(await fleet.submit(riskyReport({ deviceId: 'laptop', reportId: 'r3' }), NOW + 120_000, 'key-a')).toMatchObject({ alerted: true });
+    expect(fleet.rowsWritten()).toBe(2);
+    expect(await fleet.storedLastSeen('laptop')).toBe(NOW + 120_000);
+    expect(await fleet.fleet.writeSeen(true)).toBe(0);
+  });
+
+  it("counts the fleet's versions as devices gain a day of history, update and are forgotten, without counting the devices again", async () => {
+    const fleet = await make();
+    const chrome = (version: string) => ({ name: 'Chrome' as const, version });
+    for (const id of ['a', 'b', 'c']) await fleet.submit(report({ deviceId: id, reportId: `${id}-1`, browser: chrome('132.0.1') }), NOW, `key-${id}`);
+    expect(await fleet.versionCounts()).toEqual([]);
+    for (const id of ['a', 'b', 'c'])
+      await fleet.submit(report({ deviceId: id, reportId: `${id}-2`, browser: chrome('132.0.1') }), NOW + HISTORY_MS, `key-${id}`);
+    expect(await fleet.versionCounts()).toEqual(['Chrome 132.0.1: 3']);
+    await fleet.submit(report({ deviceId: 'a', reportId: 'a-3', browser: chrome('133.0.2') }), NOW + HISTORY_MS + 1, 'key-a');
+    expect(await fleet.fleet.forget('b')).toBe(true);
+    expect(await fleet.versionCounts()).toEqual(['Chrome 132.0.1: 1', 'Chrome 133.0.2: 1']);
+  });
+
+  it('orders reports by the time held in memory: the held report is a duplicate when resent, an older one a replay', async () => {
+    const fleet = await make();
+    await fleet.submit(report({ deviceId: 'laptop', reportId: 'r1' }), NOW, 'key-a');
+    await fleet.submit(report({ deviceId: 'laptop', reportId: 'r2' }), NOW + 60_000, 'key-a');
+    expect(await fleet.submit(report({ deviceId: 'laptop', reportId: 'r2' }), NOW + 61_000, 'key-a', NOW + 61_000)).toMatchObject({ duplicate: true });
+    await expect(fleet.submit(riskyReport({ deviceId: 'laptop', reportId: 'older' }), NOW + 62_000, 'key-a', NOW + 30_000)).rejects.toBeInstanceOf(
+      ReplayRefused,
+    );
   });
 
   it('keeps when a report was last refused for a device, by reason, and nothing for a device it does not know', async () => {

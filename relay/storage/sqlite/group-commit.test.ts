@@ -72,7 +72,7 @@ describe('group commit', () => {
     expect(syncs).toHaveLength(2);
     syncs[1]!.done(null);
     expect(await Promise.all(second)).toMatchObject([{ duplicate: false }, { duplicate: false }]);
-    fleet.close();
+    await fleet.close();
   });
 
   it('refuses every report of a group whose sync failed, and keeps the rest of the store writing with full sync', async () => {
@@ -84,7 +84,7 @@ describe('group commit', () => {
     syncs[0]!.done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
     await expect(pending).rejects.toMatchObject({ code: 'EIO' });
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
-    fleet.close();
+    await fleet.close();
   });
 });
 
@@ -107,7 +107,7 @@ describe('deduplication', () => {
     expect(repeat).toEqual({ ...original, duplicate: true, alerted: false });
     expect(devices()).toEqual(before);
     expect(await submit({ ...risky, reportId: 'the-next-report' })).toMatchObject({ duplicate: false });
-    fleet.close();
+    await fleet.close();
   });
 
   it("upgrades a store that kept every report: each device keeps its latest report's id", async () => {
