@@ -37,10 +37,14 @@ const { values: args } = parseArgs({
     'vulnerable-per-hour': { type: 'string', default: '0.01' },
     'grouping-seconds': { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
+    // Another build of the relay to compare with (an older commit's dist/relay.mjs), instead of building this one.
+    relay: { type: 'string' },
   },
 });
 
 const SMTP_PASSWORD = 'correct horse battery staple';
+/** Connections per relay: a backlog past them waits in the simulator, as reports wait in browsers' queues. */
+const CONNECTIONS = 64;
 
 /** A relay's figures from its own /metrics: what transfers to another machine. */
 interface RelayFigures {
@@ -124,8 +128,8 @@ interface Local {
 }
 
 /** Relays on this machine, as an operator starts them (dist/relay.mjs), with an SMTP server the alerts go to. */
-async function startLocal(engine: string, count: number, groupingSeconds: number): Promise<Local> {
-  buildRelay();
+async function startLocal(engine: string, count: number, groupingSeconds: number, bundle: string | undefined): Promise<Local> {
+  if (!bundle) buildRelay();
   const smtp = await startMta({ tls: 'implicit', users: { 'alerts@example.com': SMTP_PASSWORD } });
   let cluster: PostgresCluster | null = null;
   let database: string | null = null;
@@ -146,7 +150,7 @@ async function startLocal(engine: string, count: number, groupingSeconds: number
   };
   const relays: Awaited<ReturnType<typeof spawnServer>>[] = [];
   for (const dir of dataDirs)
-    relays.push(await spawnServer(['dist/relay.mjs', '--port', '0', '--data-dir', dir, ...(database ? ['--database-url', database] : [])], env));
+    relays.push(await spawnServer([bundle ?? 'dist/relay.mjs', '--port', '0', '--data-dir', dir, ...(database ? ['--database-url', database] : [])], env));
   const admin = async (method: string, path: string, body: unknown) => {
     const res = await fetch(`${relays[0]!.url}/api/v1${path}`, {
       method,
@@ -196,13 +200,13 @@ const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('e
 
 function printRows(rows: Row[]): void {
   const header =
-    '| fleet | store | offered/s | sustained/s | p50 ms | p99 ms | refused | relay CPU/report µs | relay CPU (cores) | machine busy (of 2) | relay RSS MB | heap MB | store MB | growth MB/day | device rows/h | DB tuples/h | alert p99 ms |';
+    '| fleet | store | offered/s | sustained/s | p50 ms | p99 ms | refused | relay CPU/report µs | relay CPU (cores) | machine busy (of 2) | relay RSS MB | heap MB | store MB | growth MB/day | device rows/h | DB tuples/h | alert p99 ms (alerts) |';
   process.stdout.write(`\n${header}\n|${'---|'.repeat(header.split('|').length - 2)}\n`);
   for (const r of rows) {
     const w = r.window;
     const refused = [...w.refused.values()].reduce((a, b) => a + b, 0);
     process.stdout.write(
-      `| ${fmt(r.devices)} | ${r.label} | ${fmt(r.offered, 1)} | ${fmt(w.accepted / w.seconds, 1)} | ${fmt(percentile(w.latencies, 50), 1)} | ${fmt(percentile(w.latencies, 99), 1)} | ${refused} | ${fmt(r.relayCpuUs)} | ${fmt(r.relayCpuShare, 2)} | ${fmt(r.machineBusy, 2)} | ${fmt(r.rssMb)} | ${fmt(r.heapMb)} | ${fmt(r.storeMb, 1)} | ${fmt(r.growthMbPerDay, 1)} | ${fmt(r.rowsPerHour)} | ${r.tuplesPerHour === null ? 'n/a' : fmt(r.tuplesPerHour)} | ${w.alertLatencies.length ? fmt(percentile(w.alertLatencies, 99)) : 'none'} |\n`,
+      `| ${fmt(r.devices)} | ${r.label} | ${fmt(r.offered, 1)} | ${fmt(w.accepted / w.seconds, 1)} | ${fmt(percentile(w.latencies, 50), 1)} | ${fmt(percentile(w.latencies, 99), 1)} | ${refused} | ${fmt(r.relayCpuUs)} | ${fmt(r.relayCpuShare, 2)} | ${fmt(r.machineBusy, 2)} | ${fmt(r.rssMb)} | ${fmt(r.heapMb)} | ${fmt(r.storeMb, 1)} | ${fmt(r.growthMbPerDay, 1)} | ${fmt(r.rowsPerHour)} | ${r.tuplesPerHour === null ? 'n/a' : fmt(r.tuplesPerHour)} | ${w.alertLatencies.length ? `${fmt(percentile(w.alertLatencies, 99))} (${w.alertLatencies.length})` : 'none'} |\n`,
     );
     if (refused > 0) process.stdout.write(`|   refused: ${JSON.stringify(Object.fromEntries(w.refused))} |\n`);
   }
@@ -215,12 +219,13 @@ async function main(): Promise<void> {
   const speeds = args.speeds ? args.speeds.split(',').map(Number) : [];
   const minutes = Number(args.minutes);
   const relays = Number(args.relays);
-  const local = args.url ? null : await startLocal(args.engine, relays, Number(args['grouping-seconds']));
+  const local = args.url ? null : await startLocal(args.engine, relays, Number(args['grouping-seconds']), args.relay);
   const urls = args.url ?? local!.urls;
   const enrollmentToken = args['enrollment-token'] ?? local?.enrollmentToken;
   if (!enrollmentToken) throw new Error('--enrollment-token is needed with --url');
   const sim = new Simulation({
     urls,
+    connections: CONNECTIONS,
     enrollmentToken,
     seed: Number(args.seed),
     shape: {
@@ -294,7 +299,8 @@ async function main(): Promise<void> {
   try {
     for (const step of steps) {
       sim.grow(step, Number(args['ramp-seconds']) * 1000);
-      while (sim.enrolled < step) {
+      // Enrolled, and the start-up's backlog answered: the reports that fell due meanwhile are not the steady state.
+      while (sim.enrolled < step || sim.inFlight > CONNECTIONS / 2) {
         await new Promise((r) => setTimeout(r, 2_000));
         line(`start-up of ${fmt(step)}`, sim.takeWindow());
       }

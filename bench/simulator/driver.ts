@@ -102,6 +102,7 @@ export class Simulation {
   /** Browsers whose alert is awaited, by id: when the report that made them vulnerable was sent. */
   readonly #alertFrom = new Map<string, number>();
   #mailsRead = 0;
+  #inFlight = 0;
 
   constructor(options: SimulationOptions) {
     this.#options = options;
@@ -109,6 +110,11 @@ export class Simulation {
     this.#random = seeded(options.seed ?? 1);
     this.#population = extensionPopulation(600, this.#random);
     this.#pools = options.urls.map((url) => new Pool(url, { connections: options.connections ?? 64, pipelining: 1 }));
+  }
+
+  /** Reports sent and not yet answered (a backlog beyond the connections waits in the simulator, as in browsers' queues). */
+  get inFlight(): number {
+    return this.#inFlight;
   }
 
   get waitingAlerts(): number {
@@ -242,6 +248,7 @@ export class Simulation {
       }
       let status: number;
       let code = '';
+      this.#inFlight++;
       try {
         const res = await pool.request({
           method: 'POST',
@@ -255,6 +262,8 @@ export class Simulation {
       } catch (err) {
         this.#count(`no answer: ${(err as Error).message}`);
         return; // unreachable: the queue waits for the next run
+      } finally {
+        this.#inFlight--;
       }
       if (status === 202) {
         this.#window.accepted++;
