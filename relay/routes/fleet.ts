@@ -12,7 +12,7 @@ import { OncePerWindow } from '../domain/once-per-window';
 import { RateLimiter } from '../domain/rate-limit';
 import { canonicalKey, checkReportSignature, keyThumbprint } from '../domain/report-signature';
 import { siblingId } from '../domain/report-order';
-import { AdmissionRefused, ReplayRefused, ReportRejected } from '../domain/ingest';
+import { isRefused, ReplayRefused, ReportRejected, SignatureRefused } from '../domain/ingest';
 import { ApiError, errorResponse, limitParam, parseBody, parseQuery } from '../http/api-error';
 import { auditBy } from '../http/auth';
 import { limitBody } from '../http/body-limit';
@@ -82,8 +82,10 @@ export function reportRoutes(
       }
       const { verdict, duplicate, alerted, fleetAlerts } = await deps.fleet.submit(received, deps.policy.get(), now(), signature).catch((err: unknown) => {
         if (err instanceof ReplayRefused) throw refused(c, err.deviceId, 'replayed');
+        // Only a key whose thumbprint's first 72 bits match the bound key's own: 2^72 tries (domain/report-order.ts).
+        if (err instanceof SignatureRefused) throw new ApiError('DEVICE_SIGNATURE_INVALID', { message: "The report is not signed with its device's key." });
         // The store failed, not the report (the database away, the disk full): the browser sends it again for free.
-        if (!(err instanceof AdmissionRefused || err instanceof ReportRejected)) deps.reportLimiter.give(allowance);
+        if (!(isRefused(err) || err instanceof ReportRejected)) deps.reportLimiter.give(allowance);
         throw err;
       });
       if (alerted) deps.metrics.alertsEnqueued.inc();
