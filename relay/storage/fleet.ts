@@ -149,7 +149,12 @@ export class FleetStore {
         );
       return n;
     });
-    for (const s of due) if (this.#seen.get(s.id) === s) this.#seen.delete(s.id);
+    for (const s of due) {
+      const held = this.#seen.get(s.id);
+      // A newer time that arrived meanwhile stays held, over the time just written.
+      if (held === s) this.#seen.delete(s.id);
+      else if (held) held.storedAt = s.last_seen_at;
+    }
     this.#options.rowsWritten?.(written);
     return written;
   }
@@ -353,10 +358,10 @@ export class FleetStore {
         devices.map((d) => DEVICE_COLUMNS.map((c) => d[c])),
         DEVICE_UPSERT,
       );
-    this.#options.rowsWritten?.(devices.length);
     await countVersions(tx, versions);
-    // Held once the group commits; a group rolled back leaves the times it saw to be seen again.
+    // Held and counted once the group commits; a group rolled back leaves the times it saw to be seen again.
     committed.push(() => {
+      this.#options.rowsWritten?.(devices.length);
       for (const d of devices) this.#seen.delete(d.id);
       for (const s of seen) this.#seen.set(s.id, { ...s, storedAt: this.#seen.get(s.id)?.storedAt ?? storedAt.get(s.id) ?? s.last_seen_at });
     });
