@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { EXTENSION_ID } from './extension-id';
+import type { ErrorCode } from './errors';
 import { oneLine } from './text';
 
 /**
@@ -99,3 +100,25 @@ export const ComplianceReport = v.strictObject(
   'Unknown field: remove it.',
 );
 export type ComplianceReport = v.InferOutput<typeof ComplianceReport>;
+
+/**
+ * How a browser sends its reports (extension/entrypoints/background/reporting.ts), written once for the extension and
+ * for the device simulator that behaves as it does (bench/simulator).
+ *
+ * A burst of changes (five extensions installed, a settings page toggled) makes one report. Three seconds covers a
+ * person's burst, keeps a change to the mail under ten seconds with a zero grouping window, and with the relay's burst
+ * of 10 reports a device cannot reach its limit in less than 30 seconds of non-stop changes.
+ */
+export const COALESCE_MS = 3_000;
+/** Reports a browser keeps while the relay cannot take them; the oldest go first past it. */
+export const QUEUE_LIMIT = 20;
+/** A report refused with 429 RATE_LIMITED goes again this long after: the relay admits one every 2 minutes after a burst of 10. */
+export const RETRY_AFTER_MINUTES = 2;
+/** The relay refused the report itself, or as older than one it applied (replayed): sending it again cannot succeed. */
+export const INVALID_REPORT: ReadonlySet<string> = new Set<ErrorCode>([
+  'INVALID_JSON',
+  'VALIDATION_FAILED',
+  'BODY_TOO_LARGE',
+  'REPORT_UNPROCESSABLE',
+  'REPORT_REPLAYED',
+]);

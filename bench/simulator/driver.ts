@@ -1,13 +1,10 @@
 import { Pool } from 'undici';
 import { API_PREFIX } from '../../shared/api';
+import { COALESCE_MS, INVALID_REPORT, QUEUE_LIMIT, RETRY_AFTER_MINUTES } from '../../shared/report';
 import { decoded } from '../../test/fixtures/mail';
 import { DEFAULT_SHAPE, extensionPopulation, makeDevice, poissonWait, seeded, type FleetShape, type SimDevice } from './fleet';
 
-/** The extension's own constants (background/reporting.ts): its queue, its coalescing of changes, its retry after a 429. */
-const QUEUE_LIMIT = 20;
-const COALESCE_MS = 3_000;
-const RETRY_AFTER_MS = 2 * 60_000;
-const INVALID_REPORT = new Set(['INVALID_JSON', 'VALIDATION_FAILED', 'BODY_TOO_LARGE', 'REPORT_UNPROCESSABLE', 'REPORT_REPLAYED']);
+const RETRY_AFTER_MS = RETRY_AFTER_MINUTES * 60_000;
 
 type EventKind = 'report' | 'interval' | 'change' | 'vulnerable';
 interface SimEvent {
@@ -19,10 +16,6 @@ interface SimEvent {
 /** A binary min-heap of events by time: 100,000 browsers' next events, the soonest on top. */
 class Events {
   readonly #heap: SimEvent[] = [];
-
-  get size(): number {
-    return this.#heap.length;
-  }
 
   push(event: SimEvent): void {
     const h = this.#heap;

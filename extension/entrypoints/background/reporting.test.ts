@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import type { ComplianceReport } from '../../../shared/report';
+import { COALESCE_MS, type ComplianceReport } from '../../../shared/report';
 import { deviceIdItem, lastVerdictItem, pendingChangeItem, reportQueueItem } from '../../utils/storage';
-import { COALESCE_MS, RETRY_ALARM, report, reportSoon, resumePendingChange } from './reporting';
+import { RETRY_ALARM, report, reportSoon, resumePendingChange } from './reporting';
 
 const sent: ComplianceReport[] = [];
 let relayUp = true;

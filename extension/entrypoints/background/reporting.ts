@@ -1,8 +1,7 @@
 import { browser } from 'wxt/browser';
 import { API_PREFIX } from '../../../shared/api';
-import type { ErrorCode } from '../../../shared/errors';
 import type { ReportAnswer } from '../../../shared/fleet';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../shared/report';
+import { COALESCE_MS, INVALID_REPORT, QUEUE_LIMIT, RETRY_AFTER_MINUTES, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../shared/report';
 import { ClientError } from '../../utils/client-errors';
 import { logFailure } from '../../utils/log';
 import { normalizeRelayUrl, relayFetch } from '../../utils/relay-client';
@@ -23,23 +22,7 @@ import { updateIfBehind } from './self-update';
 export const REPORT_ALARM = 'guardmail-report';
 /** A report refused with 429 is sent again by this alarm: the relay admits one report every 2 minutes after a burst of 10. */
 export const RETRY_ALARM = 'guardmail-report-retry';
-const RETRY_AFTER_MINUTES = 2;
-/**
- * A burst of changes (five extensions installed, a settings page toggled) makes one report. Three seconds covers a
- * person's burst, keeps a change to the mail under ten seconds with a zero grouping window, and with the relay's burst
- * of 10 reports a device cannot reach its limit in less than 30 seconds of non-stop changes.
- */
-export const COALESCE_MS = 3_000;
-const QUEUE_LIMIT = 20;
 const DEFAULT_INTERVAL_MINUTES = 60;
-/** The relay refused the report itself, or as older than one it applied (replayed): sending it again cannot succeed. */
-const INVALID_REPORT: ReadonlySet<string> = new Set<ErrorCode>([
-  'INVALID_JSON',
-  'VALIDATION_FAILED',
-  'BODY_TOO_LARGE',
-  'REPORT_UNPROCESSABLE',
-  'REPORT_REPLAYED',
-]);
 
 export interface Enrollment {
   relayUrl: string;
