@@ -84,6 +84,7 @@ export function composeRelay(o: ComposeOptions): AppDeps {
     oauth,
     sender,
     inventory: stores.extensions,
+    consoleUrl: `${o.extension?.identity.origin ?? EXTENSION_ORIGIN}/options.html`,
     logger: o.logger,
     metrics,
     times: delivery,

@@ -1,5 +1,6 @@
 import type { Level } from './alert-policy';
-import type { Finding } from './checks/types';
+import type { BenchmarkRule, Finding } from './checks/types';
+import type { Risk } from './extension-risk';
 
 /** Answer of POST /api/v1/reports (202): the relay's verdict, which the popup's "This browser" panel shows. */
 export interface ReportAnswer {
@@ -42,10 +43,69 @@ export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export type LevelCounts = Record<Level, number>;
 
-/** Answer of GET /api/v1/devices: the worst devices first, and counts per level for the whole fleet. */
+/**
+ * The orders of a device list: `risk` is the worst level first, then the most recently seen; `lastSeen` the most
+ * recently seen first; `name` by label, whatever its case. Ties go by id, so that pages never repeat or skip a device.
+ */
+export const DEVICE_SORTS = ['risk', 'lastSeen', 'name'] as const;
+export type DeviceSort = (typeof DEVICE_SORTS)[number];
+
+/** GET /api/v1/devices's filters, as the console keeps them in its address: each one named narrows the list. */
+export const DEVICE_FILTERS = ['level', 'browser', 'version', 'os', 'check', 'subject', 'extension', 'stopped', 'q'] as const;
+export type DeviceFilterName = (typeof DEVICE_FILTERS)[number];
+/** The `version` filter: a version or its start, so that 131 matches 131.0.6778.85. */
+export const VERSION_FILTER = /^\d{1,6}(\.\d{1,6}){0,3}$/;
+
+/** Answer of GET /api/v1/devices: a page of the devices the filters match, in the order asked. */
 export interface DevicesAnswer {
-  counts: LevelCounts;
   devices: DeviceSummary[];
+  /** What to pass as `cursor` for the next page; null on the last one. */
+  next: string | null;
+  /** First page only: per level, the devices every filter but `level` matches (with no filter, the whole fleet). */
+  counts?: LevelCounts;
+  /** First page only: the devices every filter matches. */
+  matching?: number;
+}
+
+/** The first page of a list, which says how many devices match. */
+export type DevicesFirstPage = DevicesAnswer & Required<Pick<DevicesAnswer, 'counts' | 'matching'>>;
+
+/** An extension as one device runs it, scored as the device reports it (shared/extension-risk.ts). */
+export interface DeviceExtensionItem {
+  id: string;
+  name: string;
+  version: string;
+  installType: string;
+  enabled: boolean;
+  disabledReason: string | null;
+  /** When the device took this version. */
+  since: string;
+  risk: Risk;
+}
+
+/** An alert about a device, with the findings it named: what the admin was told, against what the device has now. */
+export interface DeviceAlert {
+  id: number;
+  reportId: string;
+  state: AlertState;
+  createdAt: string;
+  sentAt: string | null;
+  level: Level | null;
+  findings: Pick<Finding, 'check' | 'subject' | 'severity' | 'title'>[];
+}
+
+/** Answer of GET /api/v1/devices/{id}: everything the console shows of one device. */
+export interface DeviceDetail {
+  device: DeviceSummary;
+  /** The benchmark rules each current finding's check gives evidence for, for this device's browser, by check id. */
+  rules: Record<string, BenchmarkRule[]>;
+  /** The key its reports are signed with: its SHA-256 thumbprint, and when it last signed one. */
+  key: { thumbprint: string | null; lastSignedAt: string | null };
+  extensions: DeviceExtensionItem[];
+  /** Its level each time it changed, newest first. */
+  history: { at: string; level: Level; findings: number }[];
+  /** The alerts about it, newest first. */
+  alerts: DeviceAlert[];
 }
 
 export type AlertState = 'pending' | 'running' | 'sent' | 'pending_retry' | 'failed';

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import type { AlertPolicy } from '../../shared/alert-policy';
-import type { DevicesAnswer } from '../../shared/fleet';
+import type { DevicesFirstPage } from '../../shared/fleet';
 import type { MailSettingsView } from '../../shared/mail-settings';
 import type { StatusAnswer } from '../../shared/api';
 import { type ShownError } from '../utils/client-errors';
@@ -25,7 +25,7 @@ interface Loaded {
   settings: MailSettingsView | null;
   status: StatusAnswer;
   policy: AlertPolicy;
-  fleet: DevicesAnswer;
+  fleet: DevicesFirstPage;
 }
 
 const TABS: readonly TabId[] = ['status', 'mail', 'alerts', 'extensions', 'fleet'];
@@ -51,6 +51,8 @@ export function App({ page }: { page: 'popup' | 'options' }) {
   const DeploymentPanel = useLazy(tab === 'fleet', async () => (await import('./DeploymentPanel')).DeploymentPanel, 'the deployment section');
   const owner = loaded?.status.admin.role === 'owner';
   const TokensPanel = useLazy(tab === 'fleet' && owner, async () => (await import('./TokensPanel')).TokensPanel, 'the API tokens section');
+  // The options page's Fleet tab is the console: a chunk of its own, which the popup never loads.
+  const FleetConsole = useLazy(tab === 'fleet' && page === 'options', async () => (await import('./FleetConsole')).FleetConsole, 'the fleet console');
 
   const load = useCallback(async () => {
     try {
@@ -187,7 +189,8 @@ export function App({ page }: { page: 'popup' | 'options' }) {
             )}
           </TabPanel>
           <TabPanel id="fleet" selected={tab === 'fleet'}>
-            <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} />
+            {page === 'options' && FleetConsole && <FleetConsole onChanged={refreshFleet} />}
+            <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} console={page === 'options'} />
             {DeploymentPanel && <DeploymentPanel />}
             {TokensPanel && owner && <TokensPanel />}
           </TabPanel>

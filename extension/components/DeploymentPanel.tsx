@@ -3,6 +3,7 @@ import type { DeploymentAnswer } from '../../shared/api';
 import { deploymentUi } from '../../shared/locales/en-deployment';
 import { partTexts } from '../utils/i18n';
 import { ask } from '../utils/protocol';
+import { saveFile } from '../utils/save-file';
 import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
 import { shownError, useAction } from './use-action';
@@ -37,15 +38,6 @@ function PolicyButtons({ browser, download }: { browser: Browser; download: (pla
   );
 }
 
-/** Saves bytes the background fetched as a file, as a link to them with a name would. */
-function save(file: { fileName: string; contentType: string; base64: string }): void {
-  const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: file.contentType }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: file.fileName });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 /**
  * The fleet's extension as the relay signs and packs it for Chromium browsers and for Firefox (ID, redirect URL,
  * update or install URL) and the policy that installs and enrols it on each platform. The enrollment token field shows only when the relay keeps nothing but its hash.
@@ -63,7 +55,7 @@ export function DeploymentPanel() {
     setSaved('');
     return run(async () => {
       const file = await ask({ type: 'deployment/policy', platform, browser, ...(token.trim() ? { enrollmentToken: token } : {}) });
-      save(file);
+      saveFile(file);
       setSaved(file.fileName);
     });
   };

@@ -1,7 +1,9 @@
 import { LEVELS } from '../../shared/alert-policy';
 import type { StatusAnswer } from '../../shared/api';
-import { REFUSAL_REASONS, type DevicesAnswer } from '../../shared/fleet';
+import { REFUSAL_REASONS, type DevicesFirstPage } from '../../shared/fleet';
 import { useState } from 'preact/hooks';
+import { browser } from 'wxt/browser';
+import { logFailure } from '../utils/log';
 import { lang, t } from '../utils/i18n';
 import { ask } from '../utils/protocol';
 import { DeviceActions } from './DeviceActions';
@@ -29,8 +31,27 @@ function ReleaseBasis({ data }: { data: StatusAnswer['releaseData'] }) {
   );
 }
 
-/** Counts per level as a small bar chart, the outbox with a retry for failed alerts, and the most vulnerable devices. */
-export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer; status: StatusAnswer | null; onChanged: () => void }) {
+/** Opens the options page's console at a device, or at the whole list. */
+function openConsole(deviceId?: string): void {
+  const search = deviceId ? `?${new URLSearchParams({ device: deviceId }).toString()}` : '';
+  void browser.tabs.create({ url: browser.runtime.getURL(`/options.html${search}#fleet`) }).then(() => window.close(), logFailure('opening the console'));
+}
+
+/**
+ * Counts per level as a small bar chart, the outbox with a retry for failed alerts, and the most vulnerable devices,
+ * each a link into the console. Beside the console (`console`), the outbox and release data only.
+ */
+export function FleetPanel({
+  fleet,
+  status,
+  onChanged,
+  console: beside,
+}: {
+  fleet: DevicesFirstPage;
+  status: StatusAnswer | null;
+  onChanged: () => void;
+  console?: boolean;
+}) {
   const may = useMay();
   const [deviceId, setDeviceId] = useState('');
   const { busy: retrying, error, run } = useAction();
@@ -46,7 +67,7 @@ export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer;
       <h2 id="fleet-heading" class="sr-only">
         {t('fleetHeading')}
       </h2>
-      {total === 0 ? (
+      {beside ? null : total === 0 ? (
         <p>{t('noDevices')}</p>
       ) : (
         <>
@@ -66,7 +87,7 @@ export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer;
           <ul class="devices">
             {fleet.devices.map((d) => (
               <li key={d.id}>
-                <button type="button" class="link" title={d.id} onClick={() => setDeviceId(d.id)}>
+                <button type="button" class="link" data-id={d.id} title={t('openDevice', { label: d.label })} onClick={() => openConsole(d.id)}>
                   {d.label}
                 </button>{' '}
                 — {d.browser} {d.version} — <LevelBadge level={d.level} /> —{' '}
@@ -87,6 +108,11 @@ export function FleetPanel({ fleet, status, onChanged }: { fleet: DevicesAnswer;
               </li>
             ))}
           </ul>
+          <p>
+            <button type="button" class="link" id="open-console" onClick={() => openConsole()}>
+              {t('openConsole')}
+            </button>
+          </p>
           <DeviceActions deviceId={deviceId} onDeviceId={setDeviceId} onDone={onChanged} />
         </>
       )}

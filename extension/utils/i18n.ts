@@ -22,7 +22,7 @@ export const lang: Lang = detectLang(uiLanguage());
 
 type Catalog = Pick<typeof esModule, 'ui'> & { errors: Partial<typeof esModule.errors>; fields?: typeof esModule.fields } & Partial<Parts>;
 /** A part of the catalogue a lazy chunk brings in English itself, so that the popup's first load leaves it out. */
-type Parts = Pick<typeof esModule, 'extensionsUi' | 'deploymentUi'>;
+type Parts = Pick<typeof esModule, 'extensionsUi' | 'deploymentUi' | 'consoleUi'>;
 // Named parts, not the module: the findings' and the mail's texts stay out of the popup's bundle. In English the
 // relay's errors come with their own message and hint, so only the extension's own are here.
 let catalog: Catalog = { ui: enUi, errors: clientErrors };

@@ -5,7 +5,7 @@ import type { AlertPolicy } from '../../shared/alert-policy';
 import type { ApiTokenView, AuditAnswer, DeploymentAnswer, StatusAnswer } from '../../shared/api';
 import type { ApiTokenCreated } from '../../shared/api-token';
 import type { Verdict } from '../../shared/checks/index';
-import type { DevicesAnswer, ReportAnswer, RetryAnswer } from '../../shared/fleet';
+import type { DeviceDetail, DevicesAnswer, DevicesFirstPage, ReportAnswer, RetryAnswer } from '../../shared/fleet';
 import { ClientError, type ShownError } from './client-errors';
 import type { ConsentState } from './storage';
 
@@ -25,6 +25,9 @@ export type Request =
   | { type: 'policy/get' }
   | { type: 'policy/save'; policy: unknown }
   | { type: 'fleet/get' }
+  | { type: 'devices/list'; query: Record<string, string> }
+  | { type: 'devices/get'; deviceId: string }
+  | { type: 'devices/export'; query: Record<string, string> }
   | { type: 'extensions/get' }
   | { type: 'audit/get' }
   | { type: 'alerts/retry' }
@@ -77,7 +80,10 @@ export interface Responses {
   'browser/get': ThisBrowserView;
   'policy/get': AlertPolicy;
   'policy/save': AlertPolicy;
-  'fleet/get': DevicesAnswer;
+  'fleet/get': DevicesFirstPage;
+  'devices/list': DevicesAnswer;
+  'devices/get': DeviceDetail;
+  'devices/export': { fileName: string; contentType: string; base64: string };
   'extensions/get': ExtensionsAnswer;
   'audit/get': AuditAnswer;
   'alerts/retry': RetryAnswer;

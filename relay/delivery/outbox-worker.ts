@@ -1,6 +1,6 @@
-import { alertMail } from '../domain/alert-mail';
+import { alertMail, consoleLink } from '../domain/alert-mail';
 import { deliveryHold } from '../domain/delivery-hold';
-import { isExtensionAlert } from '../domain/judgement';
+import { isExtensionAlert, type OutboxPayload } from '../domain/judgement';
 import { afterFailure, DEFAULT_DELIVERY_TIMES, type DeliveryTimes } from '../domain/retry';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -35,6 +35,8 @@ export interface OutboxWorkerDeps {
   maxBatch?: number;
   /** The queue lifetime (and when waiting is a delay, which the worker does not act on). */
   times?: DeliveryTimes;
+  /** The console's options page, which each device in a mail links to (domain/alert-mail.ts consoleLink); none without it. */
+  consoleUrl?: string;
 }
 
 /** How often alerts past the queue lifetime are failed: the lifetime is days, a minute late is nothing. */
@@ -116,7 +118,12 @@ export class OutboxWorker {
     const payloads = batch.alerts.map((a) => a.payload);
     const extensionAlerts = payloads.filter(isExtensionAlert);
     const reach = extensionAlerts.length > 0 && d.inventory ? await d.inventory.reach(extensionAlerts) : undefined;
-    const mail = alertMail(payloads, policy.language, reach);
+    const ids = new Map<OutboxPayload, number>(batch.alerts.map((a) => [a.payload, a.id]));
+    const consoleUrl = d.consoleUrl;
+    const mail = alertMail(payloads, policy.language, {
+      ...(reach ? { reach } : {}),
+      ...(consoleUrl ? { link: (alert) => consoleLink(consoleUrl, alert.device.id, ids.get(alert)!) } : {}),
+    });
     d.logger.debug({ batch: batch.batchId, devices: batch.alerts.length }, 'sending alert mail');
     try {
       await d.sender.sendPooled({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../shared/checks/index';
-import { alertMail, MAX_DEVICES_PER_MAIL } from './alert-mail';
+import { alertMail, consoleLink, MAX_DEVICES_PER_MAIL } from './alert-mail';
 import { MAX_FINDINGS_PER_DEVICE, type AlertPayload } from './judgement';
 
 const finding = (i: number, severity: Finding['severity'] = 'high'): Finding => ({
@@ -51,5 +51,15 @@ describe('alertMail', () => {
     expect(Buffer.byteLength(mail.text) + Buffer.byteLength(mail.html)).toBeLessThan(200_000);
     expect(alertMail(storm, 'es').text).toContain('3000 navegadores usan una versión del navegador desactualizada'); // Spanish groups from 5 digits (CLDR);
     expect(alertMail(storm.slice(0, 3), 'en').text).not.toContain('In short:');
+  });
+
+  it("links each device to its detail in the console, the link escaped in HTML like the report's own words", () => {
+    const sibling = alert('device-0001~Ab_c-d', [finding(0)]);
+    const link = () => consoleLink('chrome-extension://iiigkidhbdbfplmdfdenmmlfkhnilkhk/options.html', sibling.device.id, 42);
+    expect(link()).toBe('chrome-extension://iiigkidhbdbfplmdfdenmmlfkhnilkhk/options.html?device=device-0001%7EAb_c-d&alert=42#fleet');
+    const mail = alertMail([sibling], 'es', { link });
+    expect(mail.text).toContain(`Abrirlo en la consola de Guardmail: ${link()}`);
+    expect(mail.html).toContain(`<a href="${link().replace('&', '&#38;')}">Abrirlo en la consola de Guardmail</a>`);
+    expect(alertMail([sibling], 'en').text).not.toContain('console');
   });
 });

@@ -16,6 +16,13 @@ export const MAX_DEVICES_PER_MAIL = 50;
 export const DIGEST_FROM = 10;
 
 const MAIL: Record<Lang, MailTexts> = { en, es };
+
+/**
+ * Where an alert's device opens in the console: the options page of the relay's own extension (its ID follows from the
+ * relay's signing key, so the address is the same on every admin's Chrome or Edge), at the device, saying which alert.
+ */
+export const consoleLink = (consoleUrl: string, deviceId: string, alertId: number): string =>
+  `${consoleUrl}?${new URLSearchParams({ device: deviceId, alert: String(alertId) }).toString()}#fleet`;
 export interface AlertMail {
   subject: string;
   text: string;
@@ -31,7 +38,11 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
  * the worst devices with their browser, level and worst findings with their remediation, as HTML and plain text; what
  * the bounds leave out is counted ("and N more"), never silently dropped.
  */
-export function alertMail(payloads: readonly OutboxPayload[], lang: Lang, reach: ReadonlyMap<ExtensionAlert, Reach> = new Map()): AlertMail {
+export function alertMail(
+  payloads: readonly OutboxPayload[],
+  lang: Lang,
+  { reach = new Map(), link }: { reach?: ReadonlyMap<ExtensionAlert, Reach>; link?: (alert: AlertPayload) => string } = {},
+): AlertMail {
   const t = MAIL[lang];
   const alerts = payloads.filter((p): p is AlertPayload => !isExtensionAlert(p));
   const extensions = extensionBlocks(payloads.filter(isExtensionAlert), reach, lang);
@@ -40,6 +51,7 @@ export function alertMail(payloads: readonly OutboxPayload[], lang: Lang, reach:
   const sorted = [...alerts].sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level));
   const listed = sorted.slice(0, MAX_DEVICES_PER_MAIL).map((a) => ({
     ...a,
+    source: a,
     findings: worstFirst(a.findings).slice(0, MAX_FINDINGS_PER_DEVICE),
     more: Math.max(0, a.findings.length - MAX_FINDINGS_PER_DEVICE) + (a.moreFindings ?? 0),
   }));
@@ -63,8 +75,9 @@ export function alertMail(payloads: readonly OutboxPayload[], lang: Lang, reach:
     ...(sorted.length ? [intro, ''] : []),
     ...extensions.text,
     ...(digest.length ? [t.digest, ...digest.map((l) => `  * ${l}`), '', t.worst, ''] : []),
-    ...listed.flatMap(({ device, level, findings, more, reportedAt, newFindings }) => [
+    ...listed.flatMap(({ device, level, findings, more, reportedAt, newFindings, source }) => [
       `== “${device.label}” (${t.reportedName}; ${device.id})`,
+      ...(link ? [`${t.openInConsole}: ${link(source)}`] : []),
       `${t.browser}: ${device.browser} ${device.version} · ${t.os}: ${device.os} · ${t.level}: ${t.levels[level]} · ${t.reported}: ${when(reportedAt)}`,
       ...findings.flatMap((f) => [`  - ${isNew(f, newFindings) ? `[${t.new}] ` : ''}${f.title[lang]}`, `    ${t.todo}: ${f.remediation[lang]}`]),
       ...(more ? [`  (${say(t.moreFindings, more)})`] : []),
@@ -86,7 +99,10 @@ ${listed
       more,
       reportedAt,
       newFindings,
-    }) => `<h3 style="margin-bottom:4px">“${escape(device.label)}” <small style="color:#666">${escape(t.reportedName)}; ${escape(device.id)}</small></h3>
+      source,
+    }) => `<h3 style="margin-bottom:4px">“${escape(device.label)}” <small style="color:#666">${escape(t.reportedName)}; ${escape(device.id)}</small></h3>${
+      link ? `\n<p style="margin:0"><a href="${escape(link(source))}">${escape(t.openInConsole)}</a></p>` : ''
+    }
 <p style="margin-top:0">${t.browser}: <b>${escape(`${device.browser} ${device.version}`)}</b> · ${t.os}: ${escape(device.os)} · ${t.level}: <b style="color:${level === 'very_high' ? '#a51d2d' : '#c64600'}">${t.levels[level]}</b> · ${t.reported}: ${when(reportedAt)}</p>
 <ul>${findings.map((f) => `<li>${isNew(f, newFindings) ? `<b style="color:#b00020">${t.new}:</b> ` : ''}<b>${escape(f.title[lang])}</b><br>${t.todo}: ${escape(f.remediation[lang])}</li>`).join('')}${more ? `<li>${escape(say(t.moreFindings, more))}</li>` : ''}</ul>`,
   )

@@ -1,16 +1,29 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { stream } from 'hono/streaming';
 import * as v from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import type { ExtensionsAnswer } from '../../shared/inventory';
-import type { AlertsAnswer, DevicesAnswer, RefusalReason, ReportAnswer, RetryAnswer } from '../../shared/fleet';
+import {
+  DEVICE_SORTS,
+  VERSION_FILTER,
+  type AlertsAnswer,
+  type DeviceDetail,
+  type DevicesAnswer,
+  type RefusalReason,
+  type ReportAnswer,
+  type RetryAnswer,
+} from '../../shared/fleet';
+import { CHECKS } from '../../shared/checks/index';
 import { EXTENSION_ID } from '../../shared/extension-id';
-import { ComplianceReport, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../shared/report';
+import { ComplianceReport, SIGNATURE_HEADER, TIMESTAMP_HEADER, type DeviceKey } from '../../shared/report';
 import { relayErrors } from '../../shared/locales/en';
 import type { AppDeps, AppEnv } from '../deps';
 import { policyChanges } from '../domain/audit';
 import { OncePerWindow } from '../domain/once-per-window';
 import { RateLimiter } from '../domain/rate-limit';
 import { canonicalKey, checkReportSignature, keyThumbprint } from '../domain/report-signature';
+import { decodeCursor, deviceExtensions, findingRules, MAX_CURSOR_CHARS, type DeviceFilter, type Position } from '../domain/device-page';
+import { csvLine } from '../domain/csv';
 import { siblingId } from '../domain/report-order';
 import { isRefused, ReplayRefused, ReportRejected, SignatureRefused } from '../domain/ingest';
 import { ApiError, errorResponse, limitParam, parseBody, parseQuery } from '../http/api-error';
@@ -28,6 +41,71 @@ const Listing = v.object({
   level: v.optional(v.picklist(LEVELS, `level must be one of ${LEVELS.join(', ')}.`)),
   state: v.optional(v.picklist(['pending', 'running', 'sent', 'pending_retry', 'failed'], 'state must be pending, running, sent, pending_retry or failed.')),
 });
+
+const optionalText = (field: string, max: number) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.minLength(1, `${field} must not be empty: leave it out to list every device.`),
+      v.maxLength(max, `${field} must be at most ${max} characters.`),
+    ),
+  );
+
+/** GET /devices's filters (shared/fleet.ts DEVICE_FILTERS), each bounded; the export takes the same. */
+const DeviceFilters = {
+  level: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((list) => list.split(',')),
+      v.array(v.picklist(LEVELS, `level must be one or more of ${LEVELS.join(', ')}, separated by commas.`)),
+    ),
+  ),
+  browser: optionalText('browser', 64),
+  version: v.optional(v.pipe(v.string(), v.regex(VERSION_FILTER, 'version must look like 131 or 131.0.6778.85.'))),
+  os: optionalText('os', 64),
+  check: v.optional(
+    v.picklist(
+      CHECKS.map((c) => c.id),
+      `check must be one of ${CHECKS.map((c) => c.id).join(', ')}.`,
+    ),
+  ),
+  subject: optionalText('subject', 200),
+  extension: v.optional(v.pipe(v.string(), v.regex(EXTENSION_ID, 'extension must be an extension id.'))),
+  stopped: v.optional(v.picklist(['true', 'false'], 'stopped must be true or false.')),
+  q: optionalText('q', 100),
+};
+
+const DeviceListing = v.object({
+  ...DeviceFilters,
+  limit: limitParam(100),
+  sort: v.optional(v.picklist(DEVICE_SORTS, `sort must be one of ${DEVICE_SORTS.join(', ')}.`), 'risk'),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(MAX_CURSOR_CHARS, 'cursor must be the next of a page: start again without it.'))),
+});
+
+/** The filters as the store takes them. */
+function deviceFilter(q: v.InferOutput<v.ObjectSchema<typeof DeviceFilters, undefined>>): DeviceFilter {
+  if (q.subject !== undefined && q.check === undefined)
+    throw ApiError.validation([{ field: 'subject', message: "subject needs check: a subject is the subject of one check's findings." }]);
+  return {
+    ...(q.level ? { levels: q.level } : {}),
+    ...(q.browser !== undefined ? { browser: q.browser } : {}),
+    ...(q.version !== undefined ? { version: q.version } : {}),
+    ...(q.os !== undefined ? { os: q.os } : {}),
+    ...(q.check !== undefined ? { check: q.check } : {}),
+    ...(q.subject !== undefined ? { subject: q.subject } : {}),
+    ...(q.extension !== undefined ? { extension: q.extension } : {}),
+    ...(q.stopped !== undefined ? { stopped: q.stopped === 'true' } : {}),
+    ...(q.q !== undefined ? { text: q.q } : {}),
+  };
+}
+
+/** The CSV export's columns, and each device's values for them. */
+const CSV_COLUMNS = ['id', 'label', 'level', 'browser', 'version', 'os', 'findings', 'checks', 'first_seen', 'last_seen', 'stopped_reporting'] as const;
+/** Devices the export reads a page at a time: its memory stays one page whatever the fleet. */
+const EXPORT_PAGE = 1000;
+/** Alerts a device's detail lists. */
+const DEVICE_ALERTS_SHOWN = 20;
 
 const ExtensionListing = v.object({
   limit: limitParam(200),
@@ -143,10 +221,74 @@ export function fleetRoutes(
     return c.body(null, 204);
   });
 
+  /** A page of the devices the filters match (shared/fleet.ts): the console's table and the popup's short list. */
   routes.get('/devices', async (c) => {
-    const { limit, level } = parseQuery(c, Listing);
-    const [counts, devices] = await Promise.all([deps.fleet.counts(), deps.fleet.devices(limit, level, now() - deps.retention.deviceStaleMs)]);
-    return c.json({ counts, devices } satisfies DevicesAnswer);
+    const query = parseQuery(c, DeviceListing);
+    const after = query.cursor === undefined ? null : decodeCursor(query.cursor, query.sort);
+    if (query.cursor !== undefined && !after)
+      throw ApiError.validation([{ field: 'cursor', message: `cursor must be the next of a page listed by ${query.sort}: start again without it.` }]);
+    const answer = await deps.fleet.list({
+      filter: deviceFilter(query),
+      sort: query.sort,
+      limit: query.limit,
+      after,
+      staleBefore: now() - deps.retention.deviceStaleMs,
+    });
+    return c.json(answer satisfies DevicesAnswer);
+  });
+
+  /** Every device the filters match, as CSV, a page at a time: what the console's table shows, for a spreadsheet. */
+  routes.get('/devices/export', (c) => {
+    const filter = deviceFilter(parseQuery(c, v.object(DeviceFilters)));
+    const staleBefore = now() - deps.retention.deviceStaleMs;
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', 'attachment; filename="guardmail-devices.csv"');
+    return stream(c, async (out) => {
+      await out.write(csvLine(CSV_COLUMNS));
+      let after: Position | null = null;
+      do {
+        const page = await deps.fleet.list({ filter, sort: 'risk', limit: EXPORT_PAGE, after, staleBefore });
+        await out.write(
+          page.devices
+            .map((d) =>
+              csvLine([
+                d.id,
+                d.label,
+                d.level,
+                d.browser,
+                d.version,
+                d.os,
+                d.findings.length,
+                d.findings.map((f) => `${f.check}: ${f.subject}`).join('; '),
+                d.firstSeenAt,
+                d.lastSeenAt,
+                d.stoppedReporting,
+              ]),
+            )
+            .join(''),
+        );
+        after = page.next === null ? null : decodeCursor(page.next, 'risk');
+      } while (after);
+    });
+  });
+
+  /** One device: its findings with their rules, its extensions, its levels' history and the alerts about it. */
+  routes.get('/devices/:id', async (c) => {
+    const id = c.req.param('id');
+    const found = await deps.fleet.device(id, now() - deps.retention.deviceStaleMs);
+    if (!found) throw new ApiError('DEVICE_NOT_FOUND', { field: 'id', message: `There is no device ${id}.` });
+    const { summary, key, extensions, history } = found;
+    return c.json({
+      device: summary,
+      rules: findingRules(summary.findings, summary.browser),
+      key: {
+        thumbprint: key.publicKey ? keyThumbprint(JSON.parse(key.publicKey) as DeviceKey) : null,
+        lastSignedAt: key.lastSignedAt === null ? null : new Date(key.lastSignedAt).toISOString(),
+      },
+      extensions: deviceExtensions(extensions, deps.policy.get()),
+      history: history.map((h) => ({ at: new Date(h.at).toISOString(), level: h.level, findings: h.findings })),
+      alerts: await deps.outbox.forDevice(id, DEVICE_ALERTS_SHOWN),
+    } satisfies DeviceDetail);
   });
 
   /** The fleet's extensions, riskiest first, each with its score's reasons and Chrome's vendor-risk shape. */

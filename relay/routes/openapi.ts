@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import type { GenericSchema } from 'valibot';
 import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import { API_VERSION } from '../../shared/api';
+import { CHECKS } from '../../shared/checks/index';
+import { DEVICE_SORTS, VERSION_FILTER, type DeviceFilterName } from '../../shared/fleet';
 import { ApiTokenInput } from '../../shared/api-token';
 import { IdentityInput } from '../../shared/identity';
 import { errorCodes } from '../../shared/errors';
@@ -21,6 +23,19 @@ interface Operation {
   ok: number;
   query?: Record<string, object>;
 }
+
+/** GET /api/v1/devices's filters (shared/fleet.ts DEVICE_FILTERS), which its CSV export takes too. */
+const DEVICE_QUERY: Record<DeviceFilterName, object> = {
+  level: { type: 'string', description: `One or more of ${LEVELS.join(', ')}, separated by commas.` },
+  browser: { type: 'string', maxLength: 64 },
+  version: { type: 'string', pattern: VERSION_FILTER.source, description: 'A version or its start: 131 matches 131.0.6778.85.' },
+  os: { type: 'string', maxLength: 64 },
+  check: { enum: CHECKS.map((c) => c.id) },
+  subject: { type: 'string', maxLength: 200, description: "The subject of the check's finding; needs check." },
+  extension: { type: 'string' },
+  stopped: { enum: ['true', 'false'] },
+  q: { type: 'string', maxLength: 100, description: 'Found in the label or the id, whatever the case.' },
+};
 
 /** Every route the relay serves: a test checks this list against the app's routes, so neither drifts. */
 export const OPERATIONS: Record<string, Record<string, Operation>> = {
@@ -56,11 +71,15 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   '/api/v1/devices': {
     get: {
-      summary: 'The fleet, worst first, with counts per level.',
+      summary:
+        'A page of the devices the filters match, in the order asked, and its next cursor; the first page (no cursor) counts the matches, per level for every filter but level.',
       who: 'viewer',
       ok: 200,
-      query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, level: { enum: [...LEVELS] } },
+      query: { ...DEVICE_QUERY, limit: { type: 'integer', minimum: 1, maximum: 1000 }, sort: { enum: [...DEVICE_SORTS] }, cursor: { type: 'string' } },
     },
+  },
+  '/api/v1/devices/export': {
+    get: { summary: 'Every device the filters match, as CSV (worst first), for a spreadsheet.', who: 'viewer', ok: 200, query: DEVICE_QUERY },
   },
   '/api/v1/alerts': {
     get: {
@@ -79,7 +98,14 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       query: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, id: { type: 'string' } },
     },
   },
-  '/api/v1/devices/{id}': { delete: { summary: "Forgets a device; the fleet's newest versions are counted again without it.", who: 'operator', ok: 204 } },
+  '/api/v1/devices/{id}': {
+    get: {
+      summary: 'One device: its findings with their benchmark rules, extensions with their risk, key, levels history and the alerts about it.',
+      who: 'viewer',
+      ok: 200,
+    },
+    delete: { summary: "Forgets a device; the fleet's newest versions are counted again without it.", who: 'operator', ok: 204 },
+  },
   '/api/v1/alerts/retry': { post: { summary: 'Sends failed alerts again, with the next mail; answers how many.', who: 'operator', ok: 200 } },
   '/api/v1/deployment': {
     get: {

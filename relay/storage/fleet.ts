@@ -1,11 +1,13 @@
 import { LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
 import type { Finding } from '../../shared/checks/index';
-import { REFUSAL_REASONS, type DeviceSummary, type LevelCounts, type RefusalReason } from '../../shared/fleet';
+import { REFUSAL_REASONS, type DevicesAnswer, type DeviceSort, type DeviceSummary, type LevelCounts, type RefusalReason } from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
 import { FleetVersions, VersionMoves, versionsEntry, type VersionCount } from '../domain/fleet-versions';
 import { extensionsDigest, type DeviceExtension, type ExtensionVersion } from '../domain/extension-inventory';
 import { ingestGroup, type DeviceState, type IncomingReport, type IngestOutcome, type IngestResult, type Seen } from '../domain/ingest';
 import { LAST_SEEN_FLUSH_MS, lastSeenDue } from '../domain/last-seen';
+import { DEVICE_HISTORY_KEPT, encodeCursor, type DeviceExtensionRow, type DeviceFilter, type Position, type PositionRow } from '../domain/device-page';
+import { devicePage, levelCounts } from './device-list';
 import type { InventoryBefore, InventoryWrites } from '../domain/inventory-group';
 import { RateLimiter } from '../domain/rate-limit';
 import { reportDevice, siblingId, type ReportSignature } from '../domain/report-order';
@@ -50,9 +52,6 @@ interface Pending extends IncomingReport {
 
 /** A report whose signature nobody checked: the demo's, and the store tests'. */
 export const UNSIGNED: ReportSignature = { key: null, at: null };
-
-/** The worst devices first, then the most recently seen. */
-const DEVICE_ORDER = constant(`CASE level ${LEVELS.map((l, i) => `WHEN '${l}' THEN ${i}`).join(' ')} END, last_seen_at DESC`);
 
 const DEVICE_COLUMNS = [
   'id',
@@ -182,6 +181,8 @@ export class FleetStore {
   async forget(deviceId: string): Promise<boolean> {
     const forgotten = await this.#sql.transaction(async (tx) => {
       await tx.run(sql`DELETE FROM device_extensions WHERE device_id = ${deviceId}`);
+      await tx.run(sql`DELETE FROM device_findings WHERE device_id = ${deviceId}`);
+      await tx.run(sql`DELETE FROM device_levels WHERE device_id = ${deviceId}`);
       return uncount(tx, await tx.all<VersionsRow>(sql`DELETE FROM devices WHERE id = ${deviceId} RETURNING ${VERSIONS_COLUMNS}`));
     });
     this.#seen.delete(deviceId);
@@ -200,10 +201,9 @@ export class FleetStore {
     });
   }
 
-  async counts(): Promise<LevelCounts> {
-    const counts = Object.fromEntries(LEVELS.map((l) => [l, 0])) as LevelCounts;
-    for (const row of await this.#sql.all<{ level: Level; n: number }>(sql`SELECT level, count(*) AS n FROM devices GROUP BY level`)) counts[row.level] = row.n;
-    return counts;
+  /** Devices per level, the whole fleet. */
+  counts(): Promise<LevelCounts> {
+    return levelCounts(this.#sql, {}, 0);
   }
 
   /** Devices whose last report is older than `staleBefore`. */
@@ -214,19 +214,58 @@ export class FleetStore {
   /** Forgets devices silent since before `cutoff`; answers how many. The fleet's versions follow the devices kept. */
   async prune(cutoff: number): Promise<number> {
     const pruned = await this.#sql.transaction(async (tx) => {
-      await tx.run(sql`DELETE FROM device_extensions WHERE device_id IN (SELECT id FROM devices WHERE last_seen_at < ${cutoff})`);
+      for (const table of [constant('device_extensions'), constant('device_findings'), constant('device_levels')])
+        await tx.run(sql`DELETE FROM ${table} WHERE device_id IN (SELECT id FROM devices WHERE last_seen_at < ${cutoff})`);
       return uncount(tx, await tx.all<VersionsRow>(sql`DELETE FROM devices WHERE last_seen_at < ${cutoff} RETURNING ${VERSIONS_COLUMNS}`));
     });
     if (pruned > 0) this.#versionsStale = true;
     return pruned;
   }
 
-  /** The worst devices first, then the most recently seen; those silent since before `staleBefore` are marked. */
-  async devices(limit: number, level?: Level, staleBefore = 0): Promise<DeviceSummary[]> {
-    const rows = level
-      ? await this.#sql.all<DeviceRow>(sql`SELECT * FROM devices WHERE level = ${level} ORDER BY ${DEVICE_ORDER} LIMIT ${limit}`)
-      : await this.#sql.all<DeviceRow>(sql`SELECT * FROM devices ORDER BY ${DEVICE_ORDER} LIMIT ${limit}`);
-    return rows.map((r) => deviceSummary({ ...r, last_seen_at: Math.max(r.last_seen_at, this.#seen.get(r.id)?.last_seen_at ?? 0) }, staleBefore));
+  /**
+   * A page of the devices the filters match, in the order asked, from where `after` ends (storage/device-list.ts);
+   * those silent since before `staleBefore` are marked. The first page says how many match, by level.
+   */
+  async list(query: { filter: DeviceFilter; sort: DeviceSort; limit: number; after: Position | null; staleBefore: number }): Promise<DevicesAnswer> {
+    const { rows, next } = await devicePage<DeviceRow & PositionRow>(this.#sql, query);
+    const answer = { devices: rows.map((r) => this.#summary(r, query.staleBefore)), next: next && encodeCursor(next) };
+    if (query.after) return answer;
+    const { levels, ...others } = query.filter;
+    const counts = await levelCounts(this.#sql, others, query.staleBefore);
+    return { ...answer, counts, matching: LEVELS.filter((l) => !levels || levels.includes(l)).reduce((n, l) => n + counts[l], 0) };
+  }
+
+  /** One device as the console shows it, with its extensions and its levels' history; null when there is none. */
+  async device(
+    id: string,
+    staleBefore: number,
+  ): Promise<{
+    summary: DeviceSummary;
+    key: { publicKey: string | null; lastSignedAt: number | null };
+    extensions: DeviceExtensionRow[];
+    history: HistoryRow[];
+  } | null> {
+    const row = await this.#sql.get<DeviceRow>(sql`SELECT * FROM devices WHERE id = ${id}`);
+    if (!row) return null;
+    const extensions = await this.#sql.all<DeviceExtensionRow>(
+      sql`SELECT de.*, ev.name, ev.version, ev.permissions, ev.host_permissions, ev.update_url
+          FROM device_extensions de JOIN extension_versions ev ON ev.version_key = de.version_key WHERE de.device_id = ${id}`,
+    );
+    const history = await this.#sql.all<HistoryRow>(
+      sql`SELECT at, level, findings FROM device_levels WHERE device_id = ${id} ORDER BY at DESC LIMIT ${DEVICE_HISTORY_KEPT}`,
+    );
+    const held = this.#withSeen(row);
+    return {
+      summary: this.#summary(row, staleBefore),
+      key: { publicKey: row.public_key, lastSignedAt: held.last_signed_at },
+      extensions,
+      history: history.map((h) => ({ ...h, at: Number(h.at), findings: Number(h.findings) })),
+    };
+  }
+
+  /** A device's row as admins see it, with the newer time held in memory. */
+  #summary(row: DeviceRow, staleBefore: number): DeviceSummary {
+    return deviceSummary({ ...row, last_seen_at: Math.max(row.last_seen_at, this.#seen.get(row.id)?.last_seen_at ?? 0) }, staleBefore);
   }
 
   /** Stops the timers and writes every time held in memory. */
@@ -358,6 +397,7 @@ export class FleetStore {
         devices.map((d) => DEVICE_COLUMNS.map((c) => d[c])),
         DEVICE_UPSERT,
       );
+    await writeFindingsAndLevels(tx, devices, devicesBefore);
     await countVersions(tx, versions);
     // Held and counted once the group commits; a group rolled back leaves the times it saw to be seen again.
     committed.push(() => {
@@ -379,6 +419,39 @@ export class FleetStore {
 }
 
 type VersionsRow = Parameters<typeof versionsEntry>[0];
+
+/** A device's level from a time on, and how many findings it had then. */
+export interface HistoryRow {
+  at: number;
+  level: Level;
+  findings: number;
+}
+
+/**
+ * The console's rows of the devices a group writes (migration 19): their findings, when they changed, and their level,
+ * when it changed, the newest DEVICE_HISTORY_KEPT kept. A report that changes neither costs nothing more here.
+ */
+async function writeFindingsAndLevels(tx: Sql, written: readonly DeviceState[], before: ReadonlyMap<string, DeviceState>): Promise<void> {
+  const refound = written.filter((d) => before.get(d.id)?.findings !== d.findings);
+  const known = refound.filter((d) => before.has(d.id)).map((d) => d.id);
+  if (known.length > 0) await tx.run(sql`DELETE FROM device_findings WHERE device_id ${inList(known)}`);
+  const findings = new Map<string, [string, string, string]>();
+  for (const d of refound)
+    for (const f of JSON.parse(d.findings) as Finding[]) findings.set(JSON.stringify([d.id, f.check, f.subject]), [d.id, f.check, f.subject]);
+  if (findings.size > 0) await tx.insertRows('device_findings', ['device_id', 'check_id', 'subject'], [...findings.values()]);
+  const moved = written.filter((d) => before.get(d.id)?.level !== d.level);
+  if (moved.length === 0) return;
+  await tx.insertRows(
+    'device_levels',
+    ['device_id', 'at', 'level', 'findings', 'report_id'],
+    moved.map((d) => [d.id, d.last_seen_at, d.level, (JSON.parse(d.findings) as unknown[]).length, d.last_report_id]),
+    'ON CONFLICT (device_id, at) DO UPDATE SET level = excluded.level, findings = excluded.findings, report_id = excluded.report_id',
+  );
+  await tx.run(
+    sql`DELETE FROM device_levels WHERE device_id ${inList(moved.map((d) => d.id))}
+          AND at < (SELECT at FROM device_levels kept WHERE kept.device_id = device_levels.device_id ORDER BY at DESC LIMIT 1 OFFSET ${DEVICE_HISTORY_KEPT - 1})`,
+  );
+}
 const VERSIONS_COLUMNS = constant('browser, version, first_seen_at, last_seen_at');
 
 /** Adds a write's moves to the fleet's counts of versions, in the order every relay takes them; drops the counts gone to none. */

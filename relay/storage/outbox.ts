@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AlertItem, AlertState } from '../../shared/fleet';
+import type { AlertItem, AlertState, DeviceAlert } from '../../shared/fleet';
 import { inList, skipLocked, sql, type Sql } from './sql';
 import * as v from 'valibot';
 import { isExtensionAlert, outboxPayloadSchema, type OutboxPayload } from '../domain/judgement';
@@ -21,6 +21,7 @@ export interface Batch {
 export interface OutboxRow {
   id: number;
   device_id: string;
+  report_id: string;
   payload: string;
   state: AlertState;
   created_at: number;
@@ -184,6 +185,27 @@ export class OutboxStore {
       ? await this.#sql.all<OutboxRow>(sql`SELECT * FROM outbox WHERE state = ${state} ORDER BY id DESC LIMIT ${limit}`)
       : await this.#sql.all<OutboxRow>(sql`SELECT * FROM outbox ORDER BY id DESC LIMIT ${limit}`);
     return rows.map(alertItem);
+  }
+
+  /** The alerts about one device, newest first, with the findings each named (a fleet-wide extension alert is not one). */
+  async forDevice(deviceId: string, limit: number): Promise<DeviceAlert[]> {
+    const rows = await this.#sql.all<OutboxRow>(sql`SELECT * FROM outbox WHERE device_id = ${deviceId} ORDER BY id DESC LIMIT ${limit}`);
+    return rows.flatMap((r) => {
+      const payload = readPayload(r.payload);
+      if (typeof payload !== 'string' && isExtensionAlert(payload)) return [];
+      const known = typeof payload === 'string' ? null : payload;
+      return [
+        {
+          id: r.id,
+          reportId: r.report_id,
+          state: r.state,
+          createdAt: new Date(r.created_at).toISOString(),
+          sentAt: r.sent_at === null ? null : new Date(r.sent_at).toISOString(),
+          level: known?.level ?? null,
+          findings: (known?.findings ?? []).map(({ check, subject, severity, title }) => ({ check, subject, severity, title })),
+        },
+      ];
+    });
   }
 }
 

@@ -15,6 +15,10 @@ export interface ColumnTypes {
   serial: string;
   /** What ends a CREATE TABLE: SQLite's STRICT, nothing on PostgreSQL. */
   strict: string;
+  /** A TEXT column read as JSON (PostgreSQL casts it). */
+  json: (column: string) => string;
+  /** The elements of a TEXT column's JSON array, as a FROM item whose column is `value`. */
+  jsonElements: (column: string) => string;
 }
 
 export interface Migration {
@@ -322,6 +326,38 @@ export const MIGRATIONS: readonly Migration[] = [
       )${t.strict};
       INSERT INTO fleet_versions (browser, version, devices)
         SELECT browser, version, count(*) FROM devices WHERE last_seen_at - first_seen_at >= ${HISTORY_MS} GROUP BY browser, version;
+    `,
+  },
+  {
+    version: 19,
+    name: 'the fleet console: devices found by finding, their level history, and lists in every order',
+    // A device's findings as rows, so that the console finds the devices with one among 100,000 through an index, and
+    // its level each time it changed (the stores keep DEVICE_HISTORY_KEPT), as of now for the devices already known.
+    // The devices' list orders (storage/device-list.ts) each walk an index: risk is by level then last seen.
+    sql: (t) => `
+      CREATE TABLE device_findings (
+        device_id TEXT NOT NULL,
+        check_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        PRIMARY KEY (device_id, check_id, subject)
+      )${t.strict};
+      CREATE INDEX device_findings_check ON device_findings (check_id, subject, device_id);
+      INSERT INTO device_findings (device_id, check_id, subject)
+        SELECT DISTINCT d.id, value ->> 'check', value ->> 'subject' FROM devices d, ${t.jsonElements('d.findings')};
+      CREATE TABLE device_levels (
+        device_id TEXT NOT NULL,
+        at ${t.time} NOT NULL,
+        level TEXT NOT NULL,
+        findings INTEGER NOT NULL,
+        report_id TEXT,
+        PRIMARY KEY (device_id, at)
+      )${t.strict};
+      INSERT INTO device_levels (device_id, at, level, findings, report_id)
+        SELECT id, last_seen_at, level, json_array_length(${t.json('findings')}), last_report_id FROM devices;
+      DROP INDEX devices_level;
+      CREATE INDEX devices_level ON devices (level, last_seen_at, id);
+      CREATE INDEX devices_seen ON devices (last_seen_at, id);
+      CREATE INDEX devices_name ON devices (lower(label), id);
     `,
   },
 ];

@@ -86,3 +86,24 @@ export interface Sql {
   /** Tells the other relays sharing the store that the setting `name` changed, once the transaction commits. */
   announce(name: string): Promise<void>;
 }
+
+/** Statements one after the other as one, `separator` between them: a WHERE made of the filters a request names. */
+export function joined(parts: readonly Statement[], separator = ''): Statement {
+  const strings: string[] = [];
+  const values: (Param | Fragment)[] = [];
+  let open = '';
+  parts.forEach((part, i) => {
+    open += (i > 0 ? separator : '') + part.strings[0]!;
+    part.values.forEach((value, j) => {
+      strings.push(open);
+      values.push(value);
+      open = part.strings[j + 1]!;
+    });
+  });
+  strings.push(open);
+  return { strings, values };
+}
+
+/** Text written in the code around a statement: `WHERE ${...}` without a fragment for each piece. */
+export const wrapped = (before: string, inner: Statement, after = ''): Statement =>
+  joined([{ strings: [before], values: [] }, inner, { strings: [after], values: [] }]);

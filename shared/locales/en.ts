@@ -196,6 +196,8 @@ export const ui = {
   extensionIdsHelp: 'One extension ID per line.',
   allowlistHelp: 'One per line: an extension ID, ID=version for one version, or permission:name (permission:cookies) for a permission on any extension.',
   fleetHeading: 'Fleet',
+  openConsole: 'Every device, with search and filters',
+  openDevice: 'Open {label} in the console',
   fleetChart: 'Browsers per level',
   mostVulnerable: 'Most vulnerable',
   findingsCount: '{count} findings',
@@ -850,6 +852,7 @@ export const mail = {
   reported: 'Reported',
   /** Beside a device's label: the browser named itself, nobody checked it. */
   reportedName: 'name reported by the browser',
+  openInConsole: 'Open it in the Guardmail console',
   new: 'New since the last alert',
   footer: "You receive this because you are a recipient in Guardmail's alert policy.",
   moreFindings: {

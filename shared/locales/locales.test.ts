@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import * as enMain from './en';
 import * as enExtensions from './en-extensions';
 import * as enDeployment from './en-deployment';
+import * as enConsole from './en-console';
 import * as es from './es';
 import { format, LANGS, type Lang } from './lang';
 
 /** English is two modules: the Extensions tab's texts load with its chunk. */
-const en = { ...enMain, ...enExtensions, ...enDeployment };
+const en = { ...enMain, ...enExtensions, ...enDeployment, ...enConsole };
 const CATALOGUES: Record<Lang, Record<string, unknown>> = { en, es };
 /** What a person reads: the popup, the errors with their hints, the checks' findings and the alert mail. */
-const SECTIONS = ['ui', 'extensionsUi', 'deploymentUi', 'errors', 'checks', 'mail'] as const;
+const SECTIONS = ['ui', 'extensionsUi', 'deploymentUi', 'consoleUi', 'errors', 'checks', 'mail'] as const;
 
 /** Every text of a section by its dotted key. */
 function texts(value: unknown, prefix = ''): Map<string, string> {

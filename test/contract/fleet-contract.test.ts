@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertPolicy } from '../../shared/alert-policy';
+import { AlertPolicy, LEVELS } from '../../shared/alert-policy';
 import type { ComplianceReport } from '../../shared/report';
 import { AdmissionRefused, ReplayRefused, ReportRejected, SignatureRefused, type IngestResult } from '../../relay/domain/ingest';
 import { FleetStore, UNSIGNED } from '../../relay/storage/fleet';
@@ -17,7 +17,8 @@ import { openDatabase } from '../../relay/storage/sqlite/db';
 import { SqliteSql } from '../../relay/storage/sqlite/sql';
 import { idleErrors, startPostgres, testPool, type PostgresCluster } from '../fixtures/postgres';
 import { report, riskyReport } from '../fixtures/reports';
-import type { DeviceSummary, RefusalReason } from '../../shared/fleet';
+import type { DeviceSort, DeviceSummary, RefusalReason } from '../../shared/fleet';
+import { decodeCursor, DEVICE_HISTORY_KEPT, type DeviceFilter } from '../../relay/domain/device-page';
 
 /** Taking reports, whichever engine stores them. */
 interface Engine {
@@ -64,7 +65,7 @@ function sqliteEngine(admit?: (now: number) => number): Engine {
     storedLastSeen: async (id) => db.prepare('SELECT last_seen_at FROM devices WHERE id = ?').pluck().get(id) as number,
     submit: (r, now, key = null, signedAt = now) => fleet.submit(r, POLICY, now, signedBy(key, signedAt)),
     recordRefusal: (id, reason, at) => fleet.recordRefusal(id, reason, at),
-    device: async (id) => (await fleet.devices(1000)).find((d) => d.id === id),
+    device: async (id) => (await fleet.device(id, 0))?.summary,
     alerts: async () => db.prepare("SELECT device_id FROM outbox WHERE state = 'pending' ORDER BY id").pluck().all() as string[],
     corrupt: async (id) => void db.prepare("UPDATE devices SET alerted = '{' WHERE id = ?").run(id),
   };
@@ -90,7 +91,7 @@ function postgresEngine(url: string, admit?: (now: number) => number): Engine {
     storedLastSeen: async (id) => Number((await pool.query<{ t: string }>('SELECT last_seen_at AS t FROM devices WHERE id = $1', [id])).rows[0]!.t),
     submit: (r, now, key = null, signedAt = now) => fleet.submit(r, POLICY, now, signedBy(key, signedAt)),
     recordRefusal: (id, reason, at) => fleet.recordRefusal(id, reason, at),
-    device: async (id) => (await fleet.devices(1000)).find((d) => d.id === id),
+    device: async (id) => (await fleet.device(id, 0))?.summary,
     alerts: async () =>
       (await pool.query<{ device_id: string }>("SELECT device_id FROM outbox WHERE state = 'pending' ORDER BY id")).rows.map((r) => r.device_id),
     corrupt: async (id) => void (await pool.query("UPDATE devices SET alerted = '{' WHERE id = $1", [id])),
@@ -264,5 +265,125 @@ describe('taking reports on two relays sharing PostgreSQL', () => {
     // The pools' idle connections the restart closed were reported, not thrown.
     expect(idleErrors.length).toBeGreaterThan(0);
     for (const err of idleErrors) expect(err.message).toMatch(/terminat/);
+  });
+});
+
+describe.each(ENGINES)("the console's device lists on %s", (_, make) => {
+  const STALE_BEFORE = NOW + 20_000;
+  /**
+   * Sixty devices: every third highly vulnerable through an extension, every seventh through Safe Browsing off, every
+   * fourth an Edge, every other on 130, every fifth a Mac; two at each time, so that ties go by id.
+   */
+  async function fleetOfSixty(): Promise<Engine> {
+    const fleet = await make();
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        fleet.submit(
+          report({
+            deviceId: `device-${String(i).padStart(4, '0')}`,
+            deviceLabel: i % 3 === 0 ? `Laptop ${i}` : `desk_${i}%`,
+            browser: { name: i % 4 === 0 ? 'Edge' : 'Chrome', version: i % 2 ? '131.0.6778.85' : '130.0.1.2' },
+            os: { platform: i % 5 === 0 ? 'mac' : 'win', version: '15.0.0' },
+            extensions: i % 3 === 0 ? riskyReport().extensions : [],
+            settings: [{ name: 'services.safeBrowsingEnabled', value: i % 7 !== 0, locked: false }],
+          }),
+          NOW + Math.floor(i / 2) * 1_000,
+        ),
+      ),
+    );
+    return fleet;
+  }
+
+  /** Every page of a list, in order, and the first page's counts. */
+  async function everyPage(fleet: Engine, filter: DeviceFilter, sort: DeviceSort = 'risk', limit = 7) {
+    const first = await fleet.fleet.list({ filter, sort, limit, after: null, staleBefore: STALE_BEFORE });
+    const devices = [...first.devices];
+    for (let next = first.next; next !== null;) {
+      const page = await fleet.fleet.list({ filter, sort, limit, after: decodeCursor(next, sort), staleBefore: STALE_BEFORE });
+      expect(page.counts).toBeUndefined();
+      devices.push(...page.devices);
+      next = page.next;
+    }
+    return { devices, counts: first.counts, matching: first.matching };
+  }
+
+  const ids = (devices: DeviceSummary[]) => devices.map((d) => d.id);
+  const riskOrder = (a: DeviceSummary, b: DeviceSummary) =>
+    LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || b.lastSeenAt.localeCompare(a.lastSeenAt) || (a.id < b.id ? 1 : -1);
+
+  it('pages through every device once in each order, ties by id, whatever the page size', async () => {
+    const fleet = await fleetOfSixty();
+    const { devices, counts, matching } = await everyPage(fleet, {});
+    expect(matching).toBe(60);
+    // Twenty with the extension, and six more with Safe Browsing off only.
+    expect(counts).toEqual({ very_high: 0, high: 26, low: 0, secure: 34 });
+    expect(ids(devices)).toEqual(ids([...devices].sort(riskOrder)));
+    expect(new Set(ids(devices)).size).toBe(60);
+    const bySeen = (await everyPage(fleet, {}, 'lastSeen', 11)).devices;
+    expect(ids(bySeen)).toEqual(ids([...devices].sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt) || (a.id < b.id ? 1 : -1))));
+    const byName = (await everyPage(fleet, {}, 'name', 60)).devices;
+    const name = (d: DeviceSummary) => d.label.toLowerCase();
+    expect(ids(byName)).toEqual(ids([...devices].sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : a.id < b.id ? -1 : 1))));
+  });
+
+  it('narrows by each filter, counts what matches, and pages the narrowed list', async () => {
+    const fleet = await fleetOfSixty();
+    const all = (await everyPage(fleet, {})).devices;
+    const expectMatch = async (filter: DeviceFilter, wanted: (d: DeviceSummary) => boolean) => {
+      const { devices, matching } = await everyPage(fleet, filter, 'risk', 4);
+      expect(ids(devices)).toEqual(ids(all.filter(wanted)));
+      expect(matching).toBe(devices.length);
+    };
+    await expectMatch({ levels: ['high'] }, (d) => d.level === 'high');
+    await expectMatch({ browser: 'Edge' }, (d) => d.browser === 'Edge');
+    await expectMatch({ version: '130' }, (d) => d.version.startsWith('130.'));
+    await expectMatch({ version: '13' }, () => false);
+    await expectMatch({ os: 'mac' }, (d) => d.os === 'mac 15.0.0');
+    await expectMatch({ os: 'mac 15.0.0' }, (d) => d.os === 'mac 15.0.0');
+    await expectMatch({ os: 'ma' }, () => false);
+    await expectMatch({ check: 'safe-browsing' }, (d) => d.findings.some((f) => f.check === 'safe-browsing'));
+    await expectMatch({ check: 'risky-permissions', subject: 'Tab Debugger' }, (d) => d.findings.some((f) => f.subject === 'Tab Debugger'));
+    await expectMatch({ check: 'risky-permissions', subject: 'Another' }, () => false);
+    await expectMatch({ extension: 'aaaabbbbccccddddeeeeffffgggghhhh' }, (d) => Number(d.id.slice(-4)) % 3 === 0);
+    await expectMatch({ stopped: true }, (d) => Date.parse(d.lastSeenAt) < STALE_BEFORE);
+    await expectMatch({ stopped: false }, (d) => Date.parse(d.lastSeenAt) >= STALE_BEFORE);
+    await expectMatch({ text: 'LAPTOP 3' }, (d) => d.label.toLowerCase().includes('laptop 3'));
+    await expectMatch({ text: '0002' }, (d) => d.id.includes('0002'));
+    // The search's own % and _ are letters, not LIKE's wildcards.
+    await expectMatch({ text: '_1%' }, (d) => d.label.includes('_1%'));
+    await expectMatch({ text: '%' }, (d) => d.label.includes('%'));
+    await expectMatch(
+      { levels: ['high', 'secure'], browser: 'Chrome', os: 'win', check: 'safe-browsing' },
+      (d) => d.browser === 'Chrome' && d.os.startsWith('win ') && d.findings.some((f) => f.check === 'safe-browsing'),
+    );
+    // Counts per level leave the level filter out, so the console shows what each level would hold.
+    const narrowed = await fleet.fleet.list({ filter: { levels: ['high'], browser: 'Edge' }, sort: 'risk', limit: 1, after: null, staleBefore: 0 });
+    expect(narrowed.counts).toEqual({
+      very_high: 0,
+      high: all.filter((d) => d.browser === 'Edge' && d.level === 'high').length,
+      low: 0,
+      secure: all.filter((d) => d.browser === 'Edge' && d.level === 'secure').length,
+    });
+  });
+
+  it('follows a device whose findings and level change, keeps its levels history, and forgets all of it with the device', async () => {
+    const fleet = await make();
+    const at = (i: number) => NOW + i * 60_000;
+    for (let i = 0; i < 23; i++) await fleet.submit(i % 2 ? riskyReport({ deviceId: 'flapping' }) : report({ deviceId: 'flapping' }), at(i));
+    const inList = async (filter: DeviceFilter) => ids((await fleet.fleet.list({ filter, sort: 'risk', limit: 10, after: null, staleBefore: 0 })).devices);
+    expect(await inList({ check: 'risky-permissions' })).toEqual([]);
+    await fleet.submit(riskyReport({ deviceId: 'flapping' }), at(24));
+    expect(await inList({ check: 'risky-permissions' })).toEqual(['flapping']);
+    const detail = (await fleet.fleet.device('flapping', 0))!;
+    expect(detail.history).toHaveLength(DEVICE_HISTORY_KEPT);
+    expect(detail.history[0]).toEqual({ at: at(24), level: 'high', findings: 1 });
+    expect(detail.history[1]).toEqual({ at: at(22), level: 'secure', findings: 0 });
+    expect(detail.extensions.map((e) => [e.extension_id, e.name])).toEqual([['aaaabbbbccccddddeeeeffffgggghhhh', 'Tab Debugger']]);
+    expect(await fleet.fleet.forget('flapping')).toBe(true);
+    expect(await inList({ check: 'risky-permissions' })).toEqual([]);
+    expect(await fleet.fleet.device('flapping', 0)).toBeNull();
+    // A device of the same id starts a history of its own.
+    await fleet.submit(report({ deviceId: 'flapping' }), at(30));
+    expect((await fleet.fleet.device('flapping', 0))!.history).toEqual([{ at: at(30), level: 'secure', findings: 0 }]);
   });
 });

@@ -3,7 +3,14 @@ import { MIGRATIONS, type ColumnTypes } from '../schema';
 import { transaction } from './pool';
 
 /** The schema's column types on PostgreSQL. */
-const POSTGRES_TYPES: ColumnTypes = { time: 'BIGINT', bytes: 'BYTEA', serial: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', strict: '' };
+const POSTGRES_TYPES: ColumnTypes = {
+  time: 'BIGINT',
+  bytes: 'BYTEA',
+  serial: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+  strict: '',
+  json: (column) => `${column}::json`,
+  jsonElements: (column) => `json_array_elements(${column}::json) AS elements(value)`,
+};
 
 /** The advisory lock every relay takes to migrate: any constant the relays agree on ("GM" and a version of the scheme). */
 const MIGRATION_LOCK = 0x474d_0001;

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { MIGRATIONS, type ColumnTypes } from '../schema';
 
 /** The schema's column types on SQLite: its tables are STRICT, so a value of the wrong type is refused, not stored. */
-export const SQLITE_TYPES: ColumnTypes = { time: 'INTEGER', bytes: 'BLOB', serial: 'INTEGER PRIMARY KEY AUTOINCREMENT', strict: ' STRICT' };
+export const SQLITE_TYPES: ColumnTypes = {
+  time: 'INTEGER',
+  bytes: 'BLOB',
+  serial: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+  strict: ' STRICT',
+  json: (column) => column,
+  jsonElements: (column) => `json_each(${column})`,
+};
 
 export type Db = Database.Database;
 
