@@ -5,6 +5,7 @@
 import { benchAdminAuth } from './admin-auth';
 import { benchAlertLatency } from './alert-latency';
 import { benchChangeToAlert } from './change-alert';
+import { benchConsole } from './console';
 import { benchDelivery } from './delivery';
 import { benchExtension } from './extension';
 import { benchIngest, benchMemory } from './ingest';
@@ -31,6 +32,7 @@ const BENCHES = {
   'extension-change': benchExtensionChange,
   relays: benchRelays,
   'admin-auth': benchAdminAuth,
+  console: benchConsole,
 };
 const wanted = process.argv.slice(2).filter((a) => a in BENCHES) as (keyof typeof BENCHES)[];
 

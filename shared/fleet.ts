@@ -22,7 +22,10 @@ export interface DeviceSummary {
   os: string;
   level: Level;
   compliant: boolean;
+  /** Worst first. In a list, only the worst LIST_FINDINGS: the device's detail has them all. */
   findings: Finding[];
+  /** How many findings the device has. */
+  findingCount: number;
   firstSeenAt: string;
   lastSeenAt: string;
   /** No report for longer than the relay's stale time (--device-stale-days): the browser may be gone or blocked. */
@@ -56,19 +59,26 @@ export type DeviceFilterName = (typeof DEVICE_FILTERS)[number];
 /** The `version` filter: a version or its start, so that 131 matches 131.0.6778.85. */
 export const VERSION_FILTER = /^\d{1,6}(\.\d{1,6}){0,3}$/;
 
-/** Answer of GET /api/v1/devices: a page of the devices the filters match, in the order asked. */
+/** Findings a device carries in a list: a page of devices stays small whatever their reports said. */
+export const LIST_FINDINGS = 3;
+
+/**
+ * Answer of GET /api/v1/devices: a page of the devices the filters match, in the order asked. A page costs its own
+ * rows; how many match is GET /api/v1/devices/counts, which costs the matches.
+ */
 export interface DevicesAnswer {
   devices: DeviceSummary[];
   /** What to pass as `cursor` for the next page; null on the last one. */
   next: string | null;
-  /** First page only: per level, the devices every filter but `level` matches (with no filter, the whole fleet). */
-  counts?: LevelCounts;
-  /** First page only: the devices every filter matches. */
-  matching?: number;
 }
 
-/** The first page of a list, which says how many devices match. */
-export type DevicesFirstPage = DevicesAnswer & Required<Pick<DevicesAnswer, 'counts' | 'matching'>>;
+/** Answer of GET /api/v1/devices/counts: how many devices the filters match. */
+export interface DeviceCounts {
+  /** Per level, the devices every filter but `level` matches (with no filter, the whole fleet). */
+  counts: LevelCounts;
+  /** The devices every filter matches. */
+  matching: number;
+}
 
 /** An extension as one device runs it, scored as the device reports it (shared/extension-risk.ts). */
 export interface DeviceExtensionItem {

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import type { AlertPolicy } from '../../shared/alert-policy';
-import type { DevicesFirstPage } from '../../shared/fleet';
+import type { DevicesAnswer } from '../../shared/fleet';
 import type { MailSettingsView } from '../../shared/mail-settings';
 import type { StatusAnswer } from '../../shared/api';
 import { type ShownError } from '../utils/client-errors';
@@ -25,7 +25,7 @@ interface Loaded {
   settings: MailSettingsView | null;
   status: StatusAnswer;
   policy: AlertPolicy;
-  fleet: DevicesFirstPage;
+  fleet: DevicesAnswer;
 }
 
 const TABS: readonly TabId[] = ['status', 'mail', 'alerts', 'extensions', 'fleet'];

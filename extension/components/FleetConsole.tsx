@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { LEVELS, type Level } from '../../shared/alert-policy';
 import { CHECKS } from '../../shared/checks/index';
-import { DEVICE_SORTS, type DevicesAnswer, type DeviceSummary } from '../../shared/fleet';
+import { DEVICE_SORTS, type DeviceCounts, type DevicesAnswer, type DeviceSummary } from '../../shared/fleet';
 import { consoleUi } from '../../shared/locales/en-console';
 import { lang, partTexts, t as ui } from '../utils/i18n';
 import { ask } from '../utils/protocol';
@@ -51,7 +51,7 @@ function TextFilter({
 function FindingsCell({ d }: { d: DeviceSummary }) {
   const worst = d.findings[0];
   if (!worst) return <span class="muted">{ui('noFindings')}</span>;
-  return <>{d.findings.length > 1 ? t('moreFindings', { title: worst.title[lang], count: d.findings.length - 1 }) : worst.title[lang]}</>;
+  return <>{d.findingCount > 1 ? t('moreFindings', { title: worst.title[lang], count: d.findingCount - 1 }) : worst.title[lang]}</>;
 }
 
 /**
@@ -62,22 +62,30 @@ function FindingsCell({ d }: { d: DeviceSummary }) {
 export function FleetConsole({ onChanged }: { onChanged: () => void }) {
   const [state, setState] = useState<ConsoleState>(() => readConsoleState(location.search));
   const [draft, setDraft] = useState<ConsoleQuery>(state.query);
-  const [list, setList] = useState<(DevicesAnswer & { total: number }) | null>(null);
+  const [list, setList] = useState<DevicesAnswer | null>(null);
+  const [counts, setCounts] = useState<DeviceCounts | null>(null);
   const [at, setAt] = useState(0);
   const [exported, setExported] = useState('');
   const { busy, error, setError, run } = useAction();
   const table = useRef<HTMLTableSectionElement>(null);
 
+  // The page and its counts are asked for together: the table shows as soon as its page is there, whatever counting
+  // a large match takes (GET /devices/counts costs the matches; a page, its own rows).
   const load = useCallback(
-    (query: ConsoleQuery) =>
-      ask({ type: 'devices/list', query: { ...apiQuery(query), limit: String(PAGE) } }).then(
-        (page) => {
-          setList({ ...page, total: page.matching ?? page.devices.length });
+    (query: ConsoleQuery) => {
+      const filters = apiQuery({ ...query, sort: undefined });
+      setCounts(null);
+      return Promise.all([
+        ask({ type: 'devices/list', query: { ...apiQuery(query), limit: String(PAGE) } }).then((page) => {
+          setList(page);
           setAt(0);
-          setError(null);
-        },
+        }),
+        ask({ type: 'devices/counts', query: filters }).then(setCounts),
+      ]).then(
+        () => setError(null),
         (err: unknown) => setError(shownError(err)),
-      ),
+      );
+    },
     [setError],
   );
   useEffect(() => void load(state.query), [load, state.query]);
@@ -146,7 +154,7 @@ export function FleetConsole({ onChanged }: { onChanged: () => void }) {
           {LEVELS.map((level) => (
             <label key={level} class={`level-chip level-${level}`}>
               <input type="checkbox" id={`level-${level}`} checked={levels.includes(level)} onChange={() => toggleLevel(level)} />
-              {ui(`level_${level}`)} <span class="count">{list?.counts?.[level] ?? '–'}</span>
+              {ui(`level_${level}`)} <span class="count">{counts?.counts[level] ?? '–'}</span>
             </label>
           ))}
         </fieldset>
@@ -216,7 +224,7 @@ export function FleetConsole({ onChanged }: { onChanged: () => void }) {
       <div class="console-body">
         <div class="device-table">
           <p role="status" id="matching">
-            {list && (list.next ? t('shown', { shown: list.devices.length, count: list.total }) : t('matching', { count: list.total }))}
+            {list && counts && (list.next ? t('shown', { shown: list.devices.length, count: counts.matching }) : t('matching', { count: counts.matching }))}
           </p>
           <p class="help">{t('keyboardHelp')}</p>
           <table>

@@ -1,6 +1,6 @@
 import { LEVELS } from '../../shared/alert-policy';
 import type { StatusAnswer } from '../../shared/api';
-import { REFUSAL_REASONS, type DevicesFirstPage } from '../../shared/fleet';
+import { REFUSAL_REASONS, type DevicesAnswer } from '../../shared/fleet';
 import { useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { logFailure } from '../utils/log';
@@ -47,7 +47,7 @@ export function FleetPanel({
   onChanged,
   console: beside,
 }: {
-  fleet: DevicesFirstPage;
+  fleet: DevicesAnswer;
   status: StatusAnswer | null;
   onChanged: () => void;
   console?: boolean;
@@ -60,8 +60,9 @@ export function FleetPanel({
       await ask({ type: 'alerts/retry' });
       onChanged();
     });
-  const max = Math.max(1, ...LEVELS.map((l) => fleet.counts[l]));
-  const total = LEVELS.reduce((n, l) => n + fleet.counts[l], 0);
+  const counts = status?.fleet.counts ?? { very_high: 0, high: 0, low: 0, secure: 0 };
+  const max = Math.max(1, ...LEVELS.map((l) => counts[l]));
+  const total = LEVELS.reduce((n, l) => n + counts[l], 0);
   return (
     <section aria-labelledby="fleet-heading">
       <h2 id="fleet-heading" class="sr-only">
@@ -76,9 +77,9 @@ export function FleetPanel({
             {LEVELS.map((l) => (
               <div class="bar-row" key={l}>
                 <span class="bar-label">{t(`level_${l}`)}</span>
-                <span class={`bar level-${l}`} style={{ width: `${(fleet.counts[l] / max) * 60}%` }} />
+                <span class={`bar level-${l}`} style={{ width: `${(counts[l] / max) * 60}%` }} />
                 <span class="bar-count" id={`count-${l}`}>
-                  {fleet.counts[l]}
+                  {counts[l]}
                 </span>
               </div>
             ))}
@@ -91,7 +92,7 @@ export function FleetPanel({
                   {d.label}
                 </button>{' '}
                 — {d.browser} {d.version} — <LevelBadge level={d.level} /> —{' '}
-                {d.findings.length === 1 ? t('findingsOne') : t('findingsCount', { count: d.findings.length })}
+                {d.findingCount === 1 ? t('findingsOne') : t('findingsCount', { count: d.findingCount })}
                 {d.stoppedReporting && <span class="warn"> — {t('stoppedReporting')}</span>}
                 {d.sameIdAs && <span class="warn"> — {t('sameIdAs')}</span>}
                 {d.refusals && (

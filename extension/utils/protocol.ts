@@ -5,7 +5,7 @@ import type { AlertPolicy } from '../../shared/alert-policy';
 import type { ApiTokenView, AuditAnswer, DeploymentAnswer, StatusAnswer } from '../../shared/api';
 import type { ApiTokenCreated } from '../../shared/api-token';
 import type { Verdict } from '../../shared/checks/index';
-import type { DeviceDetail, DevicesAnswer, DevicesFirstPage, ReportAnswer, RetryAnswer } from '../../shared/fleet';
+import type { DeviceCounts, DeviceDetail, DevicesAnswer, ReportAnswer, RetryAnswer } from '../../shared/fleet';
 import { ClientError, type ShownError } from './client-errors';
 import type { ConsentState } from './storage';
 
@@ -26,6 +26,7 @@ export type Request =
   | { type: 'policy/save'; policy: unknown }
   | { type: 'fleet/get' }
   | { type: 'devices/list'; query: Record<string, string> }
+  | { type: 'devices/counts'; query: Record<string, string> }
   | { type: 'devices/get'; deviceId: string }
   | { type: 'devices/export'; query: Record<string, string> }
   | { type: 'extensions/get' }
@@ -80,8 +81,9 @@ export interface Responses {
   'browser/get': ThisBrowserView;
   'policy/get': AlertPolicy;
   'policy/save': AlertPolicy;
-  'fleet/get': DevicesFirstPage;
+  'fleet/get': DevicesAnswer;
   'devices/list': DevicesAnswer;
+  'devices/counts': DeviceCounts;
   'devices/get': DeviceDetail;
   'devices/export': { fileName: string; contentType: string; base64: string };
   'extensions/get': ExtensionsAnswer;

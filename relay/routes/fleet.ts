@@ -7,6 +7,7 @@ import {
   DEVICE_SORTS,
   VERSION_FILTER,
   type AlertsAnswer,
+  type DeviceCounts,
   type DeviceDetail,
   type DevicesAnswer,
   type RefusalReason,
@@ -237,6 +238,12 @@ export function fleetRoutes(
     return c.json(answer satisfies DevicesAnswer);
   });
 
+  /** How many devices the filters match, per level: asked once per filter, beside the list's pages. */
+  routes.get('/devices/counts', async (c) => {
+    const filter = deviceFilter(parseQuery(c, v.object(DeviceFilters)));
+    return c.json((await deps.fleet.count(filter, now() - deps.retention.deviceStaleMs)) satisfies DeviceCounts);
+  });
+
   /** Every device the filters match, as CSV, a page at a time: what the console's table shows, for a spreadsheet. */
   routes.get('/devices/export', (c) => {
     const filter = deviceFilter(parseQuery(c, v.object(DeviceFilters)));
@@ -247,7 +254,7 @@ export function fleetRoutes(
       await out.write(csvLine(CSV_COLUMNS));
       let after: Position | null = null;
       do {
-        const page = await deps.fleet.list({ filter, sort: 'risk', limit: EXPORT_PAGE, after, staleBefore });
+        const page = await deps.fleet.list({ filter, sort: 'risk', limit: EXPORT_PAGE, after, staleBefore, findings: Number.POSITIVE_INFINITY });
         await out.write(
           page.devices
             .map((d) =>
@@ -258,7 +265,7 @@ export function fleetRoutes(
                 d.browser,
                 d.version,
                 d.os,
-                d.findings.length,
+                d.findingCount,
                 d.findings.map((f) => `${f.check}: ${f.subject}`).join('; '),
                 d.firstSeenAt,
                 d.lastSeenAt,

@@ -71,12 +71,14 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   '/api/v1/devices': {
     get: {
-      summary:
-        'A page of the devices the filters match, in the order asked, and its next cursor; the first page (no cursor) counts the matches, per level for every filter but level.',
+      summary: 'A page of the devices the filters match, in the order asked, each with its worst findings, and the next cursor.',
       who: 'viewer',
       ok: 200,
       query: { ...DEVICE_QUERY, limit: { type: 'integer', minimum: 1, maximum: 1000 }, sort: { enum: [...DEVICE_SORTS] }, cursor: { type: 'string' } },
     },
+  },
+  '/api/v1/devices/counts': {
+    get: { summary: 'How many devices the filters match, and per level how many every filter but level matches.', who: 'viewer', ok: 200, query: DEVICE_QUERY },
   },
   '/api/v1/devices/export': {
     get: { summary: 'Every device the filters match, as CSV (worst first), for a spreadsheet.', who: 'viewer', ok: 200, query: DEVICE_QUERY },

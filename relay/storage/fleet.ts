@@ -1,6 +1,15 @@
 import { LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
 import type { Finding } from '../../shared/checks/index';
-import { REFUSAL_REASONS, type DevicesAnswer, type DeviceSort, type DeviceSummary, type LevelCounts, type RefusalReason } from '../../shared/fleet';
+import {
+  LIST_FINDINGS,
+  REFUSAL_REASONS,
+  type DeviceCounts,
+  type DevicesAnswer,
+  type DeviceSort,
+  type DeviceSummary,
+  type LevelCounts,
+  type RefusalReason,
+} from '../../shared/fleet';
 import type { ComplianceReport } from '../../shared/report';
 import { FleetVersions, VersionMoves, versionsEntry, type VersionCount } from '../domain/fleet-versions';
 import { extensionsDigest, type DeviceExtension, type ExtensionVersion } from '../domain/extension-inventory';
@@ -224,15 +233,25 @@ export class FleetStore {
 
   /**
    * A page of the devices the filters match, in the order asked, from where `after` ends (storage/device-list.ts);
-   * those silent since before `staleBefore` are marked. The first page says how many match, by level.
+   * those silent since before `staleBefore` are marked. Each carries its worst `findings` (LIST_FINDINGS unless told).
    */
-  async list(query: { filter: DeviceFilter; sort: DeviceSort; limit: number; after: Position | null; staleBefore: number }): Promise<DevicesAnswer> {
+  async list(query: {
+    filter: DeviceFilter;
+    sort: DeviceSort;
+    limit: number;
+    after: Position | null;
+    staleBefore: number;
+    findings?: number;
+  }): Promise<DevicesAnswer> {
     const { rows, next } = await devicePage<DeviceRow & PositionRow>(this.#sql, query);
-    const answer = { devices: rows.map((r) => this.#summary(r, query.staleBefore)), next: next && encodeCursor(next) };
-    if (query.after) return answer;
-    const { levels, ...others } = query.filter;
-    const counts = await levelCounts(this.#sql, others, query.staleBefore);
-    return { ...answer, counts, matching: LEVELS.filter((l) => !levels || levels.includes(l)).reduce((n, l) => n + counts[l], 0) };
+    return { devices: rows.map((r) => this.#summary(r, query.staleBefore, query.findings ?? LIST_FINDINGS)), next: next && encodeCursor(next) };
+  }
+
+  /** How many devices the filters match, and per level how many every filter but the levels matches. */
+  async count(filter: DeviceFilter, staleBefore: number): Promise<DeviceCounts> {
+    const { levels, ...others } = filter;
+    const counts = await levelCounts(this.#sql, others, staleBefore);
+    return { counts, matching: LEVELS.filter((l) => !levels || levels.includes(l)).reduce((n, l) => n + counts[l], 0) };
   }
 
   /** One device as the console shows it, with its extensions and its levels' history; null when there is none. */
@@ -263,9 +282,9 @@ export class FleetStore {
     };
   }
 
-  /** A device's row as admins see it, with the newer time held in memory. */
-  #summary(row: DeviceRow, staleBefore: number): DeviceSummary {
-    return deviceSummary({ ...row, last_seen_at: Math.max(row.last_seen_at, this.#seen.get(row.id)?.last_seen_at ?? 0) }, staleBefore);
+  /** A device's row as admins see it, with the newer time held in memory and its worst `findings`. */
+  #summary(row: DeviceRow, staleBefore: number, findings = Number.POSITIVE_INFINITY): DeviceSummary {
+    return deviceSummary({ ...row, last_seen_at: Math.max(row.last_seen_at, this.#seen.get(row.id)?.last_seen_at ?? 0) }, staleBefore, findings);
   }
 
   /** Stops the timers and writes every time held in memory. */
@@ -497,8 +516,10 @@ async function writeInventory(tx: Sql, w: InventoryWrites): Promise<void> {
     );
 }
 
-/** A device as admins see it, from its row; those silent since before `staleBefore` are marked. */
-function deviceSummary(r: DeviceRow, staleBefore: number): DeviceSummary {
+/** A device as admins see it, from its row, with its worst `shown` findings; those silent since before `staleBefore` are marked. */
+function deviceSummary(r: DeviceRow, staleBefore: number, shown: number): DeviceSummary {
+  // Stored worst first (domain/judgement.ts capFindings).
+  const findings = JSON.parse(r.findings) as Finding[];
   return {
     id: r.id,
     label: r.label,
@@ -507,7 +528,8 @@ function deviceSummary(r: DeviceRow, staleBefore: number): DeviceSummary {
     os: r.os,
     level: r.level,
     compliant: r.compliant === 1,
-    findings: JSON.parse(r.findings) as Finding[],
+    findings: findings.slice(0, shown),
+    findingCount: findings.length,
     firstSeenAt: new Date(r.first_seen_at).toISOString(),
     lastSeenAt: new Date(r.last_seen_at).toISOString(),
     stoppedReporting: r.last_seen_at < staleBefore,

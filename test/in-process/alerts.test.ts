@@ -60,7 +60,7 @@ describe('reports', () => {
     expect(await alerts()).toHaveLength(1);
 
     const devices = await json<DevicesAnswer>(await relay.call('GET', '/api/v1/devices'));
-    expect(devices.counts).toEqual({ very_high: 0, high: 1, low: 0, secure: 0 });
+    expect(await json(await relay.call('GET', '/api/v1/devices/counts'))).toEqual({ counts: { very_high: 0, high: 1, low: 0, secure: 0 }, matching: 1 });
     expect(devices.devices[0]).toMatchObject({ id: 'device-a', label: 'Front desk PC', browser: 'Chrome', level: 'high', compliant: false });
   });
 

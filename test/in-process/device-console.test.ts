@@ -44,12 +44,16 @@ describe("the console's API", () => {
   it('pages a filtered list with a cursor, counting only on the first page', async () => {
     await setup();
     const first = await list('check=risky-permissions&limit=1');
-    expect(first).toMatchObject({ matching: 2, counts: { very_high: 0, high: 2, low: 0, secure: 0 } });
+    expect(await json(await relay.call('GET', '/api/v1/devices/counts?check=risky-permissions&level=high'))).toEqual({
+      matching: 2,
+      counts: { very_high: 0, high: 2, low: 0, secure: 0 },
+    });
     expect(first.devices.map((d) => d.id)).toEqual(['device-bbbb']);
+    // A list carries each device's worst findings, and how many it has.
+    expect(first.devices[0]).toMatchObject({ findingCount: 2, findings: [expect.anything(), expect.anything()] });
     const second = await list(`check=risky-permissions&limit=1&cursor=${first.next}`);
     expect(second.devices.map((d) => d.id)).toEqual(['device-aaaa']);
-    expect(second).toMatchObject({ next: null });
-    expect(second.counts).toBeUndefined();
+    expect(second).toEqual({ devices: [expect.objectContaining({ id: 'device-aaaa' })], next: null });
     expect((await list('q=DEMO&sort=name')).devices.map((d) => d.label)).toEqual(['Demo laptop']);
     expect((await list('browser=Edge&version=131')).devices.map((d) => d.id)).toEqual(['device-aaaa']);
     expect((await list('level=secure,high&stopped=false')).devices.map((d) => d.id)).toEqual(['device-bbbb', 'device-aaaa', 'device-cccc']);
@@ -74,6 +78,7 @@ describe("the console's API", () => {
     await setup();
     const res = await relay.call('GET', `/api/v1/devices?${query}`);
     expect(res.status).toBe(400);
+    if (!/^(sort|limit|cursor)=/.test(query)) expect((await relay.call('GET', `/api/v1/devices/counts?${query}`)).status).toBe(400);
     expect((await json<ApiErrorBody>(res)).error).toMatchObject({ code: 'VALIDATION_FAILED', field });
   });
 

@@ -4,7 +4,7 @@ import { DEFAULT_POLICY, type AlertPolicy } from '../../../shared/alert-policy';
 import { API_PREFIX, ENROLLMENT_TOKEN_HEADER, type ApiTokenView, type AuditAnswer, type DeploymentAnswer, type StatusAnswer } from '../../../shared/api';
 import type { ApiTokenCreated } from '../../../shared/api-token';
 import { evaluate, withPolicy } from '../../../shared/checks/index';
-import type { DeviceDetail, DevicesAnswer, DevicesFirstPage, RetryAnswer } from '../../../shared/fleet';
+import type { DeviceCounts, DeviceDetail, DevicesAnswer, RetryAnswer } from '../../../shared/fleet';
 import { needsConsent, type MailSettingsView, type TestMailResult } from '../../../shared/mail-settings';
 import { ClientError } from '../../utils/client-errors';
 import type { Reply, Request, Responses } from '../../utils/protocol';
@@ -91,12 +91,16 @@ const handlers: Handlers = {
   },
   'fleet/get': async () => {
     const c = await requireConnection();
-    return relayFetch<DevicesFirstPage>(c.relayUrl, `${API_PREFIX}/devices?limit=5`, { token: c.adminToken });
+    return relayFetch<DevicesAnswer>(c.relayUrl, `${API_PREFIX}/devices?limit=5`, { token: c.adminToken });
   },
   // The console's query is the filters it names (shared/fleet.ts DEVICE_FILTERS), as parameters: never a path.
   'devices/list': async (r) => {
     const c = await requireConnection();
     return relayFetch<DevicesAnswer>(c.relayUrl, `${API_PREFIX}/devices?${new URLSearchParams(r.query).toString()}`, { token: c.adminToken });
+  },
+  'devices/counts': async (r) => {
+    const c = await requireConnection();
+    return relayFetch<DeviceCounts>(c.relayUrl, `${API_PREFIX}/devices/counts?${new URLSearchParams(r.query).toString()}`, { token: c.adminToken });
   },
   'devices/get': async (r) => {
     const c = await requireConnection();

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { EXTENSION_ID } from '../shared/extension';
+import type { DevicesAnswer } from '../shared/fleet';
+import { generateToken } from '../relay/storage/access-tokens';
+import { UNSIGNED } from '../relay/storage/fleet';
+import { connectAsAdmin, launchBrowser } from '../test/fixtures/browser';
+import { percentile } from '../test/fixtures/load';
+import { startPostgres } from '../test/fixtures/postgres';
+import { createPostgresTestRelay, createTestRelay, serveTestRelay, type TestRelay } from '../test/fixtures/relay';
+import { median, report } from './lib';
+import { extensionPopulation, makeDevice, RISKY_EXTENSION, seeded } from './simulator/fleet';
+
+/** The lists an admin asks for, each a first page of 100 (with its counts) and the page after it. */
+const LISTS = [
+  'sort=risk',
+  'level=high',
+  'check=risky-permissions&subject=Tab+Debugger',
+  'check=safe-browsing',
+  'browser=Edge&version=131',
+  'os=mac&sort=lastSeen',
+  `extension=${RISKY_EXTENSION.id}`,
+  'q=simulated+chrome+12',
+  'sort=name',
+  'stopped=true',
+];
+const ASKS = 40;
+const SIZES = [1_000, 100_000] as const;
+
+type Relay = Pick<TestRelay, 'deps' | 'call'>;
+
+/** The simulator's fleet (bench/simulator/fleet.ts), one browser in a hundred with its risky extension, all reported once. */
+async function seed(relay: Relay, devices: number): Promise<void> {
+  const random = seeded(32);
+  const population = extensionPopulation(2_000, random);
+  const policy = relay.deps.policy.get();
+  const start = Date.now() - devices * 10;
+  for (let from = 0; from < devices; from += 1_000)
+    await Promise.all(
+      Array.from({ length: Math.min(1_000, devices - from) }, (_, i) => {
+        const device = makeDevice(from + i, population, random);
+        if ((from + i) % 100 === 0) device.turnVulnerable();
+        return relay.deps.fleet.submit(device.collect(), policy, start + (from + i) * 10, UNSIGNED);
+      }),
+    );
+}
+
+/** p95 of each list's first page and the page after it, through the API, in ms. */
+async function listTimes(relay: Relay): Promise<{ first: number; next: number; perList: Record<string, number> }> {
+  const first: number[] = [];
+  const next: number[] = [];
+  const perList: Record<string, number> = {};
+  for (const list of LISTS) {
+    const mine: number[] = [];
+    for (let i = 0; i < ASKS; i++) {
+      let t = performance.now();
+      const page = (await (await relay.call('GET', `/api/v1/devices?${list}&limit=100`)).json()) as DevicesAnswer;
+      mine.push(performance.now() - t);
+      if (!page.next) continue;
+      t = performance.now();
+      await relay.call('GET', `/api/v1/devices?${list}&limit=100&cursor=${page.next}`);
+      next.push(performance.now() - t);
+    }
+    first.push(...mine);
+    perList[list] = percentile(mine, 95);
+  }
+  return { first: percentile(first, 95), next: next.length ? percentile(next, 95) : Number.NaN, perList };
+}
+
+async function engineFigures(engine: string, open: () => Promise<Relay & { close(): Promise<void> }>): Promise<void> {
+  const times: Awaited<ReturnType<typeof listTimes>>[] = [];
+  for (const size of SIZES) {
+    const relay = await open();
+    const t = performance.now();
+    await seed(relay, size);
+    process.stdout.write(`  (${engine}: ${size.toLocaleString('en')} devices reported in ${((performance.now() - t) / 1000).toFixed(0)} s)\n`);
+    times.push(await listTimes(relay));
+    await relay.close();
+  }
+  const [small, large] = times as [Awaited<ReturnType<typeof listTimes>>, Awaited<ReturnType<typeof listTimes>>];
+  report(`device list p95, first page, 100k (${engine})`, large.first, 'ms', small.first, 'the same lists at 1k', '≤ 2× (ratio)');
+  report(`device list p95, next page, 100k (${engine})`, large.next, 'ms', small.next, 'the same lists at 1k', '≤ 2× (ratio)');
+  for (const list of LISTS) report(`  ${list} (${engine})`, large.perList[list]!, 'ms p95', small.perList[list]!, 'at 1k', '≤ 2× (ratio)');
+}
+
+/** From the options page's address to its table's first row taking the focus, in ms: the console open and usable. */
+async function consoleOpen(devices: number): Promise<number> {
+  const relay = await serveTestRelay({ deviceAdmission: { burst: devices, perHour: devices } });
+  await seed(relay, devices);
+  const chromium = await launchBrowser();
+  try {
+    await connectAsAdmin(chromium, relay);
+    const runs: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const page = await chromium.browser.newPage();
+      await page.setViewport({ width: 1400, height: 900 });
+      const t = performance.now();
+      await page.goto(`chrome-extension://${EXTENSION_ID}/options.html#fleet`);
+      await page.waitForSelector('#devices tr[tabindex="0"]', { timeout: 30_000 });
+      runs.push(performance.now() - t);
+      await page.close();
+    }
+    return median(runs.slice(2));
+  } finally {
+    await chromium.close();
+    await relay.stop();
+  }
+}
+
+/**
+ * The fleet console at 100,000 devices against the same at 1,000, in the same run: each list's p95 through the API on
+ * SQLite and on PostgreSQL, and the options page opened to an interactive table in Debian's Chromium (the extension
+ * built first, `npm run build:extension`). The relay, the database and the browser share the machine's two cores.
+ */
+export async function benchConsole(): Promise<void> {
+  process.stdout.write('Fleet console (relay, database and browser on the same 2 cores)\n');
+  await engineFigures('SQLite', () => createTestRelay({ deviceAdmission: { burst: 200_000, perHour: 200_000 } }));
+  const cluster = await startPostgres();
+  try {
+    const shared = { secretKey: randomBytes(32), adminToken: generateToken('admin'), enrollmentToken: generateToken('enrollment') };
+    let n = 0;
+    await engineFigures('PostgreSQL', () =>
+      createPostgresTestRelay(cluster.createDatabase(`console_${++n}`), shared, { deviceAdmission: { burst: 200_000, perHour: 200_000 } }),
+    );
+  } finally {
+    cluster.stop();
+  }
+  const [small, large] = [await consoleOpen(SIZES[0]), await consoleOpen(SIZES[1])];
+  report('console open to an interactive table, 100k', large, 'ms', small, 'the same at 1k', '< 300 ms');
+}
