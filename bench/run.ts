@@ -5,7 +5,7 @@
 import { benchAdminAuth } from './admin-auth';
 import { benchAlertLatency } from './alert-latency';
 import { benchChangeToAlert } from './change-alert';
-import { benchConsole } from './console';
+import { benchConsole, benchConsoleOpen } from './console';
 import { benchDelivery } from './delivery';
 import { benchExtension } from './extension';
 import { benchIngest, benchMemory } from './ingest';
@@ -33,6 +33,7 @@ const BENCHES = {
   relays: benchRelays,
   'admin-auth': benchAdminAuth,
   console: benchConsole,
+  'console-open': benchConsoleOpen,
 };
 const wanted = process.argv.slice(2).filter((a) => a in BENCHES) as (keyof typeof BENCHES)[];
 

@@ -141,6 +141,15 @@ export function App({ page }: { page: 'popup' | 'options' }) {
           </button>
         )}
       </header>
+      {/* The console shows as soon as the extension is connected, beside the page's first requests rather than after
+          them; it stays mounted while another tab hides it, as the tab panels do. */}
+      {FleetConsole && connection?.connected && (
+        <div hidden={tab !== 'fleet'}>
+          <RoleContext.Provider value={loaded?.status.admin.role ?? 'viewer'}>
+            <FleetConsole onChanged={refreshFleet} />
+          </RoleContext.Provider>
+        </div>
+      )}
       {!connection ? (
         <p>{t('loading')}</p>
       ) : !loaded ? (
@@ -189,7 +198,6 @@ export function App({ page }: { page: 'popup' | 'options' }) {
             )}
           </TabPanel>
           <TabPanel id="fleet" selected={tab === 'fleet'}>
-            {page === 'options' && FleetConsole && <FleetConsole onChanged={refreshFleet} />}
             <FleetPanel fleet={loaded.fleet} status={loaded.status} onChanged={refreshFleet} console={page === 'options'} />
             {DeploymentPanel && <DeploymentPanel />}
             {TokensPanel && owner && <TokensPanel />}

@@ -7,15 +7,23 @@ import { consoleUi } from '../../shared/locales/en-console';
 import { lang, partTexts, t as ui } from '../utils/i18n';
 import { ask } from '../utils/protocol';
 import { saveFile } from '../utils/save-file';
-import { apiQuery, consoleAddress, readConsoleState, type ConsoleQuery, type ConsoleState } from './console-query';
+import {
+  apiQuery,
+  askFirst,
+  consoleAddress,
+  PAGE,
+  readConsoleState,
+  takeEarly,
+  type ConsoleQuery,
+  type ConsoleState,
+  type FirstAnswers,
+} from './console-query';
 import { DeviceView } from './DeviceView';
 import { ErrorBox } from './ErrorBox';
 import { LevelBadge } from './Findings';
 import { shownError, useAction } from './use-action';
 
 const t = partTexts('consoleUi', consoleUi);
-/** Devices a page of the table asks for: a screenful or two, whatever the fleet. */
-const PAGE = 100;
 
 const when = (iso: string) => new Date(iso).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -72,15 +80,14 @@ export function FleetConsole({ onChanged }: { onChanged: () => void }) {
   // The page and its counts are asked for together: the table shows as soon as its page is there, whatever counting
   // a large match takes (GET /devices/counts costs the matches; a page, its own rows).
   const load = useCallback(
-    (query: ConsoleQuery) => {
-      const filters = apiQuery({ ...query, sort: undefined });
+    (query: ConsoleQuery, answers: FirstAnswers = askFirst(query)) => {
       setCounts(null);
       return Promise.all([
-        ask({ type: 'devices/list', query: { ...apiQuery(query), limit: String(PAGE) } }).then((page) => {
+        answers.page.then((page) => {
           setList(page);
           setAt(0);
         }),
-        ask({ type: 'devices/counts', query: filters }).then(setCounts),
+        answers.counts.then(setCounts),
       ]).then(
         () => setError(null),
         (err: unknown) => setError(shownError(err)),
@@ -88,14 +95,21 @@ export function FleetConsole({ onChanged }: { onChanged: () => void }) {
     },
     [setError],
   );
-  useEffect(() => void load(state.query), [load, state.query]);
+  // The first list may have been asked for as the page started (askEarly).
+  const first = useRef(takeEarly());
+  useEffect(() => {
+    void load(state.query, first.current ?? undefined);
+    first.current = null;
+  }, [load, state.query]);
   useEffect(() => history.replaceState(null, '', consoleAddress(state)), [state]);
   // "/" searches from anywhere on the page but a field being typed in.
   useEffect(() => {
     const slash = (e: KeyboardEvent) => {
-      if (e.key !== '/' || (e.target as HTMLElement).closest('input, textarea, select')) return;
+      const field = document.getElementById('filter-q');
+      // Not while typing, nor while another tab hides the console.
+      if (e.key !== '/' || (e.target as HTMLElement).closest('input, textarea, select') || !field?.offsetParent) return;
       e.preventDefault();
-      document.getElementById('filter-q')?.focus();
+      field.focus();
     };
     document.addEventListener('keydown', slash);
     return () => document.removeEventListener('keydown', slash);

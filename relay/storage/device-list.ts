@@ -18,11 +18,16 @@ export async function devicePage<Row extends PositionRow>(
 ): Promise<{ rows: Row[]; next: Position | null }> {
   const { filter, sort, limit, after } = input;
   const narrowed = conditions(filter, input.staleBefore);
-  const rows: Row[] = [];
+  const rows: PositionRow[] = [];
+  // The page's positions first, then its rows: a sort or a walk carries the keys alone, never a device's findings (up
+  // to 32 KB, stored before last_seen_at, so SQLite would read their overflow pages for every row it passed).
   const read = async (parts: Statement[], order: Fragment) =>
     rows.push(
-      ...(await db.all<Row>(
-        joined([wrapped('SELECT *, lower(label) AS name_key FROM devices', where(parts)), sql` ORDER BY ${order} LIMIT ${limit + 1 - rows.length}`]),
+      ...(await db.all<PositionRow>(
+        joined([
+          wrapped('SELECT id, level, last_seen_at, lower(label) AS name_key FROM devices', where(parts)),
+          sql` ORDER BY ${order} LIMIT ${limit + 1 - rows.length}`,
+        ]),
       )),
     );
   if (sort === 'risk') {
@@ -42,7 +47,17 @@ export async function devicePage<Row extends PositionRow>(
     await read([...levels, ...narrowed, ...keyset], ORDER[sort]);
   }
   const page = rows.slice(0, limit);
-  return { rows: page, next: rows.length > limit ? positionOf(sort, page[page.length - 1]!) : null };
+  const whole = new Map(
+    page.length === 0 ? [] : (await db.all<Row>(sql`SELECT * FROM devices WHERE id ${inList(page.map((r) => r.id))}`)).map((r) => [r.id, r]),
+  );
+  return {
+    // A device forgotten between the two reads is left out.
+    rows: page.flatMap((p) => {
+      const row = whole.get(p.id);
+      return row ? [{ ...row, name_key: p.name_key }] : [];
+    }),
+    next: rows.length > limit ? positionOf(sort, page[page.length - 1]!) : null,
+  };
 }
 
 /** Per level, the devices every filter but the levels matches. */

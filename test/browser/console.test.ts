@@ -87,6 +87,10 @@ it('filters the fleet by a finding, opens a device from the keyboard with its fi
   expect(new URL(page.url()).searchParams.get('device')).toBe(chosen.id);
   await page.keyboard.press('Escape');
   await page.waitForSelector('#device-heading', { hidden: true });
+  // Back on the table's row, "/" goes to the search.
+  await page.waitForFunction(() => document.activeElement?.tagName === 'TR');
+  await page.keyboard.press('/');
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('filter-q');
 
   // The CSV holds every device of the filter, in the API's order, not only the page shown.
   await press(page, '#export-csv');
@@ -125,4 +129,18 @@ it('opens at the device and the alert an alert mail links to, saying which of it
   expect(await page.$eval('#level-secure', (e) => (e as HTMLInputElement).checked)).toBe(false);
   expect(await page.$eval('#filter-subject', (e) => (e as HTMLInputElement).value)).toBe('Tab Debugger');
   await page.close();
+});
+
+it("opens a device of the popup's short list in the console", async () => {
+  const popup = await chromium.openPopup();
+  await press(popup, '#tab-fleet');
+  const first = await popup.waitForSelector('ul.devices button.link', { visible: true, timeout: 10_000 });
+  const id = await first!.evaluate((e) => e.getAttribute('data-id'));
+  const opened = chromium.browser.waitForTarget((t) => t.url().startsWith(OPTIONS_URL), { timeout: 10_000 });
+  await first!.evaluate((e) => (e as HTMLElement).click());
+  const page = (await (await opened).page())!;
+  expect(new URL(page.url()).searchParams.get('device')).toBe(id);
+  await page.waitForSelector('#device-heading', { timeout: 10_000 });
+  await page.close();
+  if (!popup.isClosed()) await popup.close();
 });
