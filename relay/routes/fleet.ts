@@ -250,33 +250,41 @@ export function fleetRoutes(
     const staleBefore = now() - deps.retention.deviceStaleMs;
     c.header('Content-Type', 'text/csv; charset=utf-8');
     c.header('Content-Disposition', 'attachment; filename="guardmail-devices.csv"');
-    return stream(c, async (out) => {
-      await out.write(csvLine(CSV_COLUMNS));
-      let after: Position | null = null;
-      do {
-        const page = await deps.fleet.list({ filter, sort: 'risk', limit: EXPORT_PAGE, after, staleBefore, findings: Number.POSITIVE_INFINITY });
-        await out.write(
-          page.devices
-            .map((d) =>
-              csvLine([
-                d.id,
-                d.label,
-                d.level,
-                d.browser,
-                d.version,
-                d.os,
-                d.findingCount,
-                d.findings.map((f) => `${f.check}: ${f.subject}`).join('; '),
-                d.firstSeenAt,
-                d.lastSeenAt,
-                d.stoppedReporting,
-              ]),
-            )
-            .join(''),
-        );
-        after = page.next === null ? null : decodeCursor(page.next, 'risk');
-      } while (after);
-    });
+    return stream(
+      c,
+      async (out) => {
+        await out.write(csvLine(CSV_COLUMNS));
+        let after: Position | null = null;
+        do {
+          const page = await deps.fleet.list({ filter, sort: 'risk', limit: EXPORT_PAGE, after, staleBefore, findings: Number.POSITIVE_INFINITY });
+          await out.write(
+            page.devices
+              .map((d) =>
+                csvLine([
+                  d.id,
+                  d.label,
+                  d.level,
+                  d.browser,
+                  d.version,
+                  d.os,
+                  d.findingCount,
+                  d.findings.map((f) => `${f.check}: ${f.subject}`).join('; '),
+                  d.firstSeenAt,
+                  d.lastSeenAt,
+                  d.stoppedReporting,
+                ]),
+              )
+              .join(''),
+          );
+          after = page.next === null ? null : decodeCursor(page.next, 'risk');
+          // A client gone away stops the walk.
+        } while (after && !out.aborted);
+      },
+      async (err) => {
+        // The status and the first rows are sent: a failure ends the file short, and is logged as the relay's.
+        deps.logger.error({ err, requestId: c.get('requestId') }, 'device export failed');
+      },
+    );
   });
 
   /** One device: its findings with their rules, its extensions, its levels' history and the alerts about it. */
