@@ -79,18 +79,23 @@ export function FleetConsole({ onChanged }: { onChanged: () => void }) {
 
   // The page and its counts are asked for together: the table shows as soon as its page is there, whatever counting
   // a large match takes (GET /devices/counts costs the matches; a page, its own rows).
+  // Only the latest filters' answers are shown: an older list answered late must not replace a newer one.
+  const asked = useRef(0);
   const load = useCallback(
     (query: ConsoleQuery, answers: FirstAnswers = askFirst(query)) => {
+      const mine = ++asked.current;
+      const current = () => mine === asked.current;
       setCounts(null);
       return Promise.all([
         answers.page.then((page) => {
+          if (!current()) return;
           setList(page);
           setAt(0);
         }),
-        answers.counts.then(setCounts),
+        answers.counts.then((c) => current() && setCounts(c)),
       ]).then(
-        () => setError(null),
-        (err: unknown) => setError(shownError(err)),
+        () => current() && setError(null),
+        (err: unknown) => current() && setError(shownError(err)),
       );
     },
     [setError],
@@ -123,8 +128,10 @@ export function FleetConsole({ onChanged }: { onChanged: () => void }) {
   const more = () =>
     run(async () => {
       if (!list?.next) return;
-      const page = await ask({ type: 'devices/list', query: { ...apiQuery(state.query), limit: String(PAGE), cursor: list.next } });
-      setList({ ...list, devices: [...list.devices, ...page.devices], next: page.next });
+      const cursor = list.next;
+      const page = await ask({ type: 'devices/list', query: { ...apiQuery(state.query), limit: String(PAGE), cursor } });
+      // Appended only to the list it follows: the filters may have changed meanwhile.
+      setList((shown) => (shown?.next === cursor ? { devices: [...shown.devices, ...page.devices], next: page.next } : shown));
     });
   const exportCsv = () =>
     run(async () => {
