@@ -37,9 +37,8 @@ export const REPORT_BODY_LIMIT_BYTES = 512 * 1024;
 /** A device's refused reports are written down at most this often per reason: the latest, not every one of a flood. */
 export const REFUSAL_RECORD_MS = 60_000;
 
-const Listing = v.object({
+const AlertListing = v.object({
   limit: limitParam(100),
-  level: v.optional(v.picklist(LEVELS, `level must be one of ${LEVELS.join(', ')}.`)),
   state: v.optional(v.picklist(['pending', 'running', 'sent', 'pending_retry', 'failed'], 'state must be pending, running, sent, pending_retry or failed.')),
 });
 
@@ -321,7 +320,7 @@ export function fleetRoutes(
   });
 
   routes.get('/alerts', async (c) => {
-    const { limit, state } = parseQuery(c, Listing);
+    const { limit, state } = parseQuery(c, AlertListing);
     return c.json({ alerts: await deps.outbox.list(limit, state) } satisfies AlertsAnswer);
   });
 
