@@ -1,13 +1,14 @@
 /**
  * `npm run screenshots`: the popup's status view, mail server tab and Extensions tab in English and Spanish, from the
  * built extension in Debian's Chromium, connected to a relay configured for Microsoft 365 through Graph, app-only.
- * Writes docs/popup-{en,es}-{status,mail,extensions}.png for the README.
+ * Writes docs/popup-{en,es}-{status,mail,extensions}.png and the fleet console, docs/console-{en,es}.png, for the docs.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { presetFields } from '../shared/presets';
+import { EXTENSION_ID } from '../shared/extension';
 import { EXTENSION_DIR, fill, launchBrowser } from '../test/fixtures/browser';
 import { fleetExtensionOf, serveTestRelay } from '../test/fixtures/relay';
 import { startRelayProcess } from '../test/fixtures/relay-process';
@@ -88,6 +89,14 @@ for (const lang of ['en', 'es']) {
     await popup.screenshot({ path: resolve(root, `docs/popup-${lang}-${tab}.png`), clip: { x: 0, y: 0, width: 520, height } });
     process.stdout.write(`docs/popup-${lang}-${tab}.png\n`);
   }
+  // The console in the options page, filtered by a finding, a device open as an alert mail's link opens it.
+  const console = await chromium.browser.newPage();
+  await console.setViewport({ width: 1400, height: 760 });
+  await console.goto(`chrome-extension://${EXTENSION_ID}/options.html?check=risky-permissions&device=dev-reception#fleet`);
+  await console.waitForSelector('#device-findings');
+  await console.waitForSelector('#devices tr');
+  await console.screenshot({ path: resolve(root, `docs/console-${lang}.png`) });
+  process.stdout.write(`docs/console-${lang}.png\n`);
   await chromium.close();
 }
 await relay.stop();

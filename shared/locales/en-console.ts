@@ -61,7 +61,7 @@ export const consoleUi = {
   extensionRisk: 'Risk {score} ({level})',
   extensionDisabled: 'disabled',
   historyHeading: 'Level history',
-  historyEntry: '{at}: {level}, {count} findings',
+  historyEntry: '{at}: {level}, findings: {count}',
   alertsHeading: 'Alerts sent about it',
   alertsNone: 'No alert about this device yet.',
   alertEntry: '{at}: {level}, {state}',

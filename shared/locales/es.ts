@@ -954,7 +954,7 @@ export const consoleUi: Catalogue<typeof enConsole.consoleUi> = {
   extensionRisk: 'Riesgo {score} ({level})',
   extensionDisabled: 'desactivada',
   historyHeading: 'Historial de niveles',
-  historyEntry: '{at}: {level}, {count} hallazgos',
+  historyEntry: '{at}: {level}, hallazgos: {count}',
   alertsHeading: 'Alertas enviadas sobre él',
   alertsNone: 'Todavía no hay alertas sobre este dispositivo.',
   alertEntry: '{at}: {level}, {state}',
