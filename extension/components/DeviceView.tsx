@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ruleRefs } from '../../shared/checks/setting';
-import type { Finding } from '../../shared/checks/types';
+import { findingKey } from '../../shared/checks/types';
 import { REFUSAL_REASONS, type DeviceAlert, type DeviceDetail } from '../../shared/fleet';
 import { consoleUi } from '../../shared/locales/en-console';
 import { lang, partTexts, t as ui } from '../utils/i18n';
@@ -12,7 +12,6 @@ import { shownError, useAction } from './use-action';
 
 const t = partTexts('consoleUi', consoleUi);
 const when = (iso: string) => new Date(iso).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
-const findingKey = (f: Pick<Finding, 'check' | 'subject'>) => `${f.check}|${f.subject}`;
 
 /** An alert about the device; the one the admin came from says so, with which of its findings are fixed since. */
 function AlertItem({ alert, current, from }: { alert: DeviceAlert; current: ReadonlySet<string>; from: boolean }) {

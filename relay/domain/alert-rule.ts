@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { atLeast, LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
 import type { Finding } from '../../shared/checks/index';
+import { findingKey } from '../../shared/checks/types';
 
 /** What a device was last alerted for: its level, and its findings by memoryKey (older relays kept findingKey). */
 export interface Alerted {
@@ -8,8 +9,8 @@ export interface Alerted {
   findings: string[];
 }
 
-/** A finding's identity across reports: the same check on the same subject (the extension, the setting, the browser). */
-export const findingKey = (f: Pick<Finding, 'check' | 'subject'>) => `${f.check}|${f.subject}`;
+// Written once in shared/, where the console compares an alert's findings with the device's current ones.
+export { findingKey };
 
 /**
  * A finding's identity as a device's alert memory keeps it: 96 bits of its key's SHA-256, 16 characters whatever the

@@ -1,5 +1,5 @@
 import { LEVELS, type AlertPolicy, type Level } from '../../shared/alert-policy';
-import type { Finding } from '../../shared/checks/index';
+import { findingKey, type Finding } from '../../shared/checks/types';
 import {
   LIST_FINDINGS,
   REFUSAL_REASONS,
@@ -455,8 +455,7 @@ async function writeFindingsAndLevels(tx: Sql, written: readonly DeviceState[], 
   const known = refound.filter((d) => before.has(d.id)).map((d) => d.id);
   if (known.length > 0) await tx.run(sql`DELETE FROM device_findings WHERE device_id ${inList(known)}`);
   const findings = new Map<string, [string, string, string]>();
-  for (const d of refound)
-    for (const f of JSON.parse(d.findings) as Finding[]) findings.set(JSON.stringify([d.id, f.check, f.subject]), [d.id, f.check, f.subject]);
+  for (const d of refound) for (const f of JSON.parse(d.findings) as Finding[]) findings.set(`${d.id}|${findingKey(f)}`, [d.id, f.check, f.subject]);
   if (findings.size > 0) await tx.insertRows('device_findings', ['device_id', 'check_id', 'subject'], [...findings.values()]);
   const moved = written.filter((d) => before.get(d.id)?.level !== d.level);
   if (moved.length === 0) return;

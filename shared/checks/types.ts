@@ -17,6 +17,9 @@ export interface Finding {
   remediation: Localized;
 }
 
+/** A finding's identity across reports: the same check on the same subject (the extension, the setting, the browser). */
+export const findingKey = (f: Pick<Finding, 'check' | 'subject'>): string => `${f.check}|${f.subject}`;
+
 /** What the rules may know beyond the report itself. */
 export interface CheckContext {
   policy: AlertPolicy;
